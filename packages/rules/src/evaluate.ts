@@ -1,0 +1,346 @@
+import {
+  type CompiledPolicy,
+  type CompiledRule,
+  type InternalRule,
+  type PolicyInternals,
+  policyInternals,
+} from "./compile.ts";
+import { type PreparedCall, prepareCall, type Quantifier, resolveFieldPath } from "./match.ts";
+import type { NormalizedPath } from "./path.ts";
+import { normalizePath } from "./path.ts";
+import { parseFieldPath } from "./pattern.ts";
+import type { Behavior, EvaluationContext, Tier, ToolCall } from "./schema.ts";
+import { analyzeShell } from "./shell/index.ts";
+import type { ShellAnalysis, ShellUncertainty } from "./shell/types.ts";
+
+/** Why a decision came out as it did. */
+export type DecisionReason =
+  | "rule"
+  | "default"
+  | "mode"
+  | "protected_path"
+  | "shell_uncertain"
+  | "budget_exceeded"
+  | "callback";
+
+/** The answer for one call: what to do, which rule and tier decided, and why. */
+export interface Decision {
+  readonly decision: Behavior;
+  /** The deciding rule, or null when no rule decided (default, mode, budget). */
+  readonly rule: CompiledRule | null;
+  readonly tier: Tier | null;
+  readonly reason: DecisionReason;
+  /** A sentence for people and agents: the rule's own message on denial when it has one. */
+  readonly message: string;
+  /** Every rule that allowed part of a compound shell command, when more than one did. */
+  readonly rules?: readonly CompiledRule[];
+  /** What the shell analysis could not vouch for. */
+  readonly uncertain?: readonly ShellUncertainty[];
+}
+
+interface RuleOutcome {
+  behavior: Behavior;
+  rule: InternalRule | null;
+  rules?: InternalRule[];
+  uncertain?: readonly ShellUncertainty[];
+}
+
+const quantifierFor = (behavior: Behavior): Quantifier => (behavior === "allow" ? "every" : "some");
+
+/** Whether one compiled rule matches a call, with the same semantics `evaluate` uses. */
+export function ruleMatches(
+  internals: PolicyInternals,
+  rule: InternalRule,
+  call: ToolCall,
+  context: EvaluationContext = {},
+): boolean {
+  if (!rule.tool(call.toolName)) return false;
+  const prepared = prepareCall(call.toolName, call.input, internals.spec(call.toolName), context);
+  const analysis = shellAnalysisOf(prepared);
+  const quantifier = quantifierFor(rule.public.behavior);
+  if (!analysis || analysis.commands.length === 0) return rule.args(prepared, quantifier);
+  if (rule.public.behavior === "allow") {
+    return analysis.commands.every((command) => rule.args(prepared, "every", [command.text]));
+  }
+  return rule.args(prepared, "some") || rule.args(prepared, "some", shellSubjects(analysis));
+}
+
+function shellAnalysisOf(call: PreparedCall): ShellAnalysis | undefined {
+  if (!call.spec.shell || call.spec.primary === undefined) return undefined;
+  const command = call.input[call.spec.primary];
+  return typeof command === "string" ? analyzeShell(command) : undefined;
+}
+
+function shellSubjects(analysis: ShellAnalysis): string[] {
+  return analysis.commands.flatMap((command) => [command.text, ...command.aliases]);
+}
+
+function firstMatch(
+  candidates: readonly InternalRule[],
+  call: PreparedCall,
+  skipDeny = false,
+): InternalRule | null {
+  for (const rule of candidates) {
+    if (skipDeny && rule.public.behavior === "deny") continue;
+    if (rule.args(call, quantifierFor(rule.public.behavior))) return rule;
+  }
+  return null;
+}
+
+function evaluatePlain(
+  internals: PolicyInternals,
+  call: PreparedCall,
+  fallback: Behavior,
+): RuleOutcome {
+  const rule = firstMatch(internals.candidates(call.toolName), call);
+  return rule ? { behavior: rule.public.behavior, rule } : { behavior: fallback, rule: null };
+}
+
+const SEVERITY: Record<Behavior, number> = { allow: 0, ask: 1, deny: 2 };
+
+function worst(outcomes: readonly RuleOutcome[]): RuleOutcome {
+  let result = outcomes[0]!;
+  for (const outcome of outcomes) {
+    if (SEVERITY[outcome.behavior] > SEVERITY[result.behavior]) result = outcome;
+    else if (outcome.behavior === result.behavior && !result.rule && outcome.rule) result = outcome;
+  }
+  if (result.behavior === "allow") {
+    const rules = [
+      ...new Set(outcomes.map((o) => o.rule).filter((r): r is InternalRule => r !== null)),
+    ];
+    if (rules.length > 1) return { ...result, rules };
+  }
+  return result;
+}
+
+function evaluateShell(
+  internals: PolicyInternals,
+  call: PreparedCall,
+  analysis: ShellAnalysis,
+  fallback: Behavior,
+): RuleOutcome {
+  const candidates = internals.candidates(call.toolName);
+  const subjects = shellSubjects(analysis);
+  for (const rule of candidates) {
+    if (rule.public.behavior !== "deny") break;
+    if (rule.args(call, "some") || rule.args(call, "some", subjects)) {
+      return { behavior: "deny", rule };
+    }
+  }
+
+  const outcomes: RuleOutcome[] = analysis.commands.map((command) => {
+    for (const rule of candidates) {
+      const behavior = rule.public.behavior;
+      if (behavior === "deny") continue;
+      const texts = behavior === "allow" ? [command.text] : [command.text, ...command.aliases];
+      if (rule.args(call, quantifierFor(behavior), texts)) return { behavior, rule };
+    }
+    return { behavior: fallback, rule: null };
+  });
+
+  const uncertain = [...analysis.uncertain];
+  for (const write of analysis.writes) {
+    const writeCall = prepareCall(
+      "Write",
+      { file_path: write.path },
+      internals.spec("Write"),
+      call.context,
+    );
+    outcomes.push(evaluatePlain(internals, writeCall, fallback));
+    if (write.dynamic && !uncertain.includes("dynamic_command")) uncertain.push("dynamic_command");
+  }
+  if (outcomes.length === 0) outcomes.push(evaluatePlain(internals, call, fallback));
+
+  const result = worst(outcomes);
+  if (uncertain.length === 0) return result;
+  if (result.behavior === "allow") return { behavior: "ask", rule: null, uncertain };
+  return { ...result, uncertain };
+}
+
+function touchedPaths(call: PreparedCall): NormalizedPath[] {
+  const values: string[] = [];
+  for (const field of call.spec.paths) {
+    for (const value of resolveFieldPath(call.input, parseFieldPath(field))) {
+      if (typeof value === "string") values.push(value);
+    }
+  }
+  const analysis = shellAnalysisOf(call);
+  if (analysis) for (const write of analysis.writes) values.push(write.path);
+  return values.map((value) => normalizePath(value, call.context));
+}
+
+function isProtected(internals: PolicyInternals, path: NormalizedPath): boolean {
+  return internals.protectedMatchers.some((matcher) => matcher(path));
+}
+
+/**
+ * Decides one call from the rules alone (no callback, no hook): deny beats everything, then the
+ * policy's precedence between allow and ask, then the default; modes and budgets apply on top.
+ * Never throws for any call.
+ * @example evaluate(policy, { toolName: "Bash", input: { command: "npm test" } }, { cwd: "/repo" })
+ */
+export function evaluate(
+  policy: CompiledPolicy,
+  call: ToolCall,
+  context: EvaluationContext = {},
+): Decision {
+  const decision = evaluateBeforeDontAsk(policy, call, context);
+  return applyDontAsk(policy, decision);
+}
+
+/** Turns a remaining ask into a deny under `dontAsk` (run after any callback). */
+export function applyDontAsk(policy: CompiledPolicy, decision: Decision): Decision {
+  if (policy.settings.mode !== "dontAsk" || decision.decision !== "ask") return decision;
+  return {
+    ...decision,
+    decision: "deny",
+    reason: "mode",
+    message: "dontAsk mode: the call was not allowed by a rule, so it is denied.",
+  };
+}
+
+/** `evaluate` without the final dontAsk conversion. */
+export function evaluateBeforeDontAsk(
+  policy: CompiledPolicy,
+  call: ToolCall,
+  context: EvaluationContext = {},
+): Decision {
+  const { settings } = policy;
+  const usage = context.usage ?? {};
+  if (settings.maxTurns !== undefined && (usage.turns ?? 0) >= settings.maxTurns) {
+    return budgetDenial(`the session used its ${settings.maxTurns} turns`);
+  }
+  if (
+    settings.maxCostUsd !== undefined &&
+    (usage.costUsd ?? 0) + (call.cost ?? 0) > settings.maxCostUsd
+  ) {
+    return budgetDenial(`the session would spend more than $${settings.maxCostUsd}`);
+  }
+
+  const internals = policyInternals(policy);
+  const input = isRecord(call.input) ? call.input : {};
+  const prepared = prepareCall(call.toolName, input, internals.spec(call.toolName), context);
+  let outcome: RuleOutcome;
+  try {
+    const analysis = shellAnalysisOf(prepared);
+    outcome = analysis
+      ? evaluateShell(internals, prepared, analysis, settings.defaultBehavior)
+      : evaluatePlain(internals, prepared, settings.defaultBehavior);
+  } catch {
+    outcome = { behavior: "ask", rule: null, uncertain: ["too_complex"] };
+  }
+  return applyMode(policy, internals, prepared, toDecision(outcome, settings.defaultBehavior));
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function budgetDenial(what: string): Decision {
+  return {
+    decision: "deny",
+    rule: null,
+    tier: null,
+    reason: "budget_exceeded",
+    message: `Budget exceeded: ${what}.`,
+  };
+}
+
+function toDecision(outcome: RuleOutcome, fallback: Behavior): Decision {
+  const rule = outcome.rule?.public ?? null;
+  const extra = {
+    ...(outcome.rules ? { rules: outcome.rules.map((r) => r.public) } : {}),
+    ...(outcome.uncertain ? { uncertain: outcome.uncertain } : {}),
+  };
+  if (rule) {
+    return {
+      decision: outcome.behavior,
+      rule,
+      tier: rule.tier,
+      reason: "rule",
+      message:
+        rule.message ?? `${verb(outcome.behavior)} by rule ${rule.pattern} (${rule.tier} tier).`,
+      ...extra,
+    };
+  }
+  if (outcome.uncertain && outcome.behavior === "ask") {
+    return {
+      decision: "ask",
+      rule: null,
+      tier: null,
+      reason: "shell_uncertain",
+      message: `The command uses constructs that cannot be approved automatically (${outcome.uncertain.join(", ")}).`,
+      ...extra,
+    };
+  }
+  return {
+    decision: outcome.behavior,
+    rule: null,
+    tier: null,
+    reason: "default",
+    message: `No rule matched; the default is ${fallback}.`,
+    ...extra,
+  };
+}
+
+function verb(behavior: Behavior): string {
+  return behavior === "allow" ? "Allowed" : behavior === "deny" ? "Denied" : "Needs approval";
+}
+
+function applyMode(
+  policy: CompiledPolicy,
+  internals: PolicyInternals,
+  call: PreparedCall,
+  decision: Decision,
+): Decision {
+  const { mode } = policy.settings;
+  if (mode === "default" || mode === "dontAsk" || decision.decision === "deny") return decision;
+  const kind = call.spec.kind;
+
+  if (mode === "plan") {
+    if (kind === "write" || kind === "execute" || kind === "code") {
+      return modeDecision("deny", "plan mode: nothing that writes or executes may run.");
+    }
+    if (decision.decision === "allow" && kind === "other") {
+      return modeDecision(
+        "ask",
+        "plan mode: this tool's effects are unknown, so it needs approval.",
+      );
+    }
+    return decision;
+  }
+
+  const paths = touchedPaths(call);
+  const guarded = paths.find((path) => isProtected(internals, path));
+  if (mode === "bypassPermissions") {
+    if (guarded) return protectedDecision(guarded);
+    if (decision.decision === "allow") return decision;
+    return modeDecision("allow", "bypassPermissions mode: everything not denied is allowed.");
+  }
+
+  // acceptEdits: file edits inside the working directory need no approval.
+  if (kind !== "write" || decision.reason === "rule" || decision.decision === "allow")
+    return decision;
+  if (
+    paths.length === 0 ||
+    paths.some((path) => path.relative === undefined || path.absolute === undefined)
+  ) {
+    return decision;
+  }
+  if (guarded) return protectedDecision(guarded);
+  return modeDecision("allow", "acceptEdits mode: edits inside the working directory are allowed.");
+}
+
+function modeDecision(decision: Behavior, message: string): Decision {
+  return { decision, rule: null, tier: null, reason: "mode", message };
+}
+
+function protectedDecision(path: NormalizedPath): Decision {
+  return {
+    decision: "ask",
+    rule: null,
+    tier: null,
+    reason: "protected_path",
+    message: `${path.absolute ?? path.lexical} is a protected path: it always needs approval.`,
+  };
+}

@@ -1,0 +1,43 @@
+export { assessBreadth, type BreadthCode, type BreadthWarning } from "./breadth.ts";
+export {
+  type CallbackResult,
+  type CanUseTool,
+  type CheckResult,
+  createPermissions,
+  type Permissions,
+} from "./check.ts";
+export {
+  type CompiledPolicy,
+  type CompiledRule,
+  compilePolicy,
+  type PolicySettings,
+  type PolicySource,
+  type PolicyTiers,
+  parseDocument,
+} from "./compile.ts";
+export { PolicyError, type PolicyErrorCode, type PolicyErrorLocation } from "./errors.ts";
+export { type Decision, type DecisionReason, evaluate } from "./evaluate.ts";
+export { type Explanation, explain, formatExplanation, type RuleTrace } from "./explain.ts";
+export { type LoadOptions, parsePolicyText } from "./load.ts";
+export { type NormalizedPath, normalizePath, normalizeSegments, type PathContext } from "./path.ts";
+export { type Pattern, parsePattern, printPattern } from "./pattern.ts";
+export {
+  type Behavior,
+  BehaviorSchema,
+  type EvaluationContext,
+  EvaluationContextSchema,
+  type Mode,
+  ModeSchema,
+  type ParsedPolicyDocument,
+  type PolicyDocument,
+  PolicyDocumentSchema,
+  type Precedence,
+  type RuleEntry,
+  RuleEntrySchema,
+  type Tier,
+  TierSchema,
+  type ToolCall,
+  ToolCallSchema,
+} from "./schema.ts";
+export { analyzeShell, type ShellAnalysis, type ShellCommand } from "./shell/index.ts";
+export { type RuleSuggestion, suggestRules } from "./suggest.ts";

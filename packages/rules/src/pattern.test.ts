@@ -1,0 +1,112 @@
+import fc from "fast-check";
+import { describe, expect, test } from "vitest";
+import { PolicyError } from "./errors.ts";
+import { type Pattern, parsePattern, printPattern } from "./pattern.ts";
+
+const strip = (pattern: Pattern): unknown =>
+  JSON.parse(JSON.stringify(pattern, (key, value) => (key === "column" ? undefined : value)));
+
+describe("parsePattern", () => {
+  test.each([
+    ["read_file", { tool: { kind: "exact", name: "read_file" }, args: { kind: "any" } }],
+    ["file_*", { tool: { kind: "glob", glob: "file_*" }, args: { kind: "any" } }],
+    ["Bash(*)", { tool: { kind: "exact", name: "Bash" }, args: { kind: "any" } }],
+    [
+      "Bash(npm *)",
+      { tool: { kind: "exact", name: "Bash" }, args: { kind: "primary", glob: "npm *" } },
+    ],
+    [
+      "/mcp__(gh|gl)__.*/",
+      { tool: { kind: "regex", source: "mcp__(gh|gl)__.*" }, args: { kind: "any" } },
+    ],
+  ])("parses %s", (text, expected) => {
+    expect(strip(parsePattern(text))).toEqual(expected);
+  });
+
+  test("parses named-field conditions with nested paths and every operator", () => {
+    const pattern = parsePattern(
+      'T(a.b[0].c ~ "x", d[*] = "y", *.e =~ "z", f !~ "1", g != "2", h !=~ "3")',
+    );
+    expect(pattern.args.kind).toBe("fields");
+    if (pattern.args.kind !== "fields") return;
+    expect(pattern.args.conditions.map((c) => c.op)).toEqual(["~", "=", "=~", "!~", "!=", "!=~"]);
+    expect(pattern.args.conditions[0]!.path).toEqual([
+      { kind: "key", name: "a" },
+      { kind: "key", name: "b" },
+      { kind: "index", index: 0 },
+      { kind: "key", name: "c" },
+    ]);
+    expect(pattern.args.conditions[2]!.path[0]).toEqual({ kind: "any_key" });
+  });
+
+  test("keeps escaped quotes in values", () => {
+    const pattern = parsePattern('T(a = "say \\"hi\\"")');
+    expect(pattern.args.kind === "fields" && pattern.args.conditions[0]!.value).toBe('say "hi"');
+  });
+
+  test.each([
+    ["", 1],
+    ["Bash(npm *", 11],
+    ['Edit(file_path ~ "src/**)', 18],
+    ['Bash(command ?? "x")', 14],
+    ["Bash()", 6],
+    ["Bash(npm) trailing", 11],
+    ["/unterminated", 1],
+  ])("rejects %j with a column", (text, column) => {
+    const codes = ["invalid_pattern", "unknown_operator"];
+    let error: unknown;
+    try {
+      parsePattern(text);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(PolicyError);
+    expect(codes).toContain((error as PolicyError).code);
+    expect((error as PolicyError).location.patternColumn).toBe(column);
+  });
+});
+
+const name = fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_]{0,8}$/);
+const key = fc.stringMatching(/^[a-z_][a-z0-9_-]{0,6}$/);
+const segment = fc.oneof(
+  key.map((n) => ({ kind: "key" as const, name: n })),
+  fc.nat(9).map((index) => ({ kind: "index" as const, index })),
+  fc.constant({ kind: "any_index" as const }),
+);
+const fieldPath = fc
+  .tuple(key, fc.array(segment, { maxLength: 3 }))
+  .map(([head, rest]) => [{ kind: "key" as const, name: head }, ...rest]);
+const condition = fc.record({
+  path: fieldPath,
+  op: fc.constantFrom("~", "=", "=~", "!~", "!=", "!=~") as fc.Arbitrary<"~">,
+  value: fc.string({ maxLength: 12 }),
+  column: fc.constant(0),
+});
+const patternArb: fc.Arbitrary<Pattern> = fc.record({
+  tool: fc.oneof(
+    name.map((n) => ({ kind: "exact" as const, name: n })),
+    name.map((n) => ({ kind: "glob" as const, glob: `${n}*` })),
+  ),
+  args: fc.oneof(
+    fc.constant({ kind: "any" as const }),
+    fc
+      .stringMatching(/^[a-z0-9 ./*-]{1,12}$/)
+      .filter(
+        (g) =>
+          g.trim() !== "" && g.trim() !== "*" && g === g.trim() && !/^[a-z0-9_-]+\s*[=~]/.test(g),
+      )
+      .map((glob) => ({ kind: "primary" as const, glob, column: 0 })),
+    fc
+      .array(condition, { minLength: 1, maxLength: 3 })
+      .map((conditions) => ({ kind: "fields" as const, conditions })),
+  ),
+});
+
+test("parse(print(pattern)) == pattern", () => {
+  fc.assert(
+    fc.property(patternArb, (pattern) => {
+      expect(strip(parsePattern(printPattern(pattern)))).toEqual(strip(pattern));
+    }),
+    { numRuns: 500 },
+  );
+});

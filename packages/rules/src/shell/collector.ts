@@ -1,0 +1,112 @@
+import type { Scope } from "./scope.ts";
+import type { ShellAnalysis, ShellCommand, ShellUncertainty, ShellWrite } from "./types.ts";
+
+const MAX_DEPTH = 32;
+const MAX_ITEMS = 1000;
+
+/** Thrown to stop an analysis that has seen too much; what was collected so far is kept. */
+export class TooComplex extends Error {}
+
+interface PendingWrite {
+  readonly path: string;
+  dynamic: boolean;
+  readonly relative: boolean;
+}
+
+/** Parses shell source and walks it into the collector. */
+export type WalkSource = (source: string, collector: Collector, scope: Scope) => void;
+
+/** Accumulates what an analysis finds, with the limits that keep it bounded. */
+export class Collector {
+  readonly #commands: ShellCommand[] = [];
+  readonly #commandKeys = new Set<string>();
+  readonly #writes: PendingWrite[] = [];
+  readonly #uncertain = new Set<ShellUncertainty>();
+  #depth = 0;
+  #budget: number;
+
+  /** `budget` bounds the source characters walked, nested parses and substitutions included. */
+  constructor(
+    readonly walkSource: WalkSource,
+    budget: number,
+  ) {
+    this.#budget = budget;
+  }
+
+  get writeCount(): number {
+    return this.#writes.length;
+  }
+
+  flag(reason: ShellUncertainty): void {
+    this.#uncertain.add(reason);
+  }
+
+  /** Goes one nesting level deeper, or flags `too_complex` and refuses past the limit. */
+  enter(): boolean {
+    if (this.#depth >= MAX_DEPTH) {
+      this.flag("too_complex");
+      return false;
+    }
+    this.#depth++;
+    return true;
+  }
+
+  leave(): void {
+    this.#depth--;
+  }
+
+  /** Spends `size` characters of the work budget, stopping the analysis once it runs out. */
+  charge(size: number): void {
+    this.#budget -= size;
+    if (this.#budget < 0) this.#stop();
+  }
+
+  addCommand(argv: readonly string[], text: string, aliases: readonly string[]): void {
+    const key =
+      aliases.length === 0 ? argv.join("\0") : `${argv.join("\0")}\u0001${aliases.join("\0")}`;
+    if (this.#commandKeys.has(key)) return;
+    this.#guardSize(this.#commands.length);
+    this.#commandKeys.add(key);
+    this.#commands.push(
+      Object.freeze({ argv: Object.freeze(argv), text, aliases: Object.freeze(aliases) }),
+    );
+  }
+
+  addWrite(path: string, dynamic: boolean, relative: boolean): void {
+    this.#guardSize(this.#writes.length);
+    this.#writes.push({ path, dynamic, relative });
+  }
+
+  /** Marks relative writes recorded since `from` as dynamic, for a loop whose `cd` moves later iterations. */
+  markRelativeDynamic(from: number): void {
+    for (let index = from; index < this.#writes.length; index++) {
+      const write = this.#writes[index]!;
+      if (write.relative) write.dynamic = true;
+    }
+  }
+
+  finish(): ShellAnalysis {
+    const writes: ShellWrite[] = [];
+    const seen = new Set<string>();
+    for (const { path, dynamic } of this.#writes) {
+      const key = `${dynamic ? "1" : "0"}${path}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      writes.push(Object.freeze({ path, dynamic }));
+    }
+    return Object.freeze({
+      commands: Object.freeze(this.#commands.slice()),
+      writes: Object.freeze(writes),
+      uncertain: Object.freeze([...this.#uncertain]),
+    });
+  }
+
+  #guardSize(size: number): void {
+    if (size >= MAX_ITEMS) this.#stop();
+  }
+
+  #stop(): never {
+    this.flag("too_complex");
+    throw new TooComplex();
+  }
+}

@@ -1,0 +1,138 @@
+import { expandBraces } from "./braces.ts";
+import type { Collector } from "./collector.ts";
+import { LAUNCHERS } from "./launchers.ts";
+import { NESTED_RUNNERS } from "./nested.ts";
+import { programPath } from "./paths.ts";
+import { recordWrite } from "./redirects.ts";
+import type { Run, Runner } from "./run.ts";
+import { forkScope, type Scope } from "./scope.ts";
+import type { Arg } from "./words.ts";
+import { IN_SHELL_WRAPPERS, TRANSPARENT_WRAPPERS } from "./wrappers.ts";
+
+const MAX_UNWRAPS = 16;
+const DIR_CHANGERS = new Set(["cd", "pushd", "popd"]);
+const RUNNERS: ReadonlyMap<string, Runner> = new Map([...LAUNCHERS, ...NESTED_RUNNERS]);
+
+/**
+ * Records one simple command (argv after its leading assignments) and whatever it runs.
+ * Returns the argv when it is a `cd`, `pushd` or `popd` that moves the current shell.
+ */
+export function runCommand(
+  args: readonly Arg[],
+  assignments: readonly string[],
+  collector: Collector,
+  scope: Scope,
+): readonly Arg[] | undefined {
+  let current = args;
+  let inShell = true;
+  for (let hops = 0; hops < MAX_UNWRAPS; hops++) {
+    const head = current[0]!;
+    if (!head.literal) break;
+    const name = programName(head.text);
+    const inner = TRANSPARENT_WRAPPERS.get(name)?.(current);
+    if (!inner || inner.length === 0) break;
+    if (!IN_SHELL_WRAPPERS.has(name)) inShell = false;
+    current = inner;
+  }
+
+  const dropped = args.slice(0, args.length - current.length).map((arg) => arg.text);
+  if ([...assignments, ...dropped].some(isDangerousAssignment))
+    collector.flag("dangerous_environment");
+  const head = current[0]!;
+  const argv = current.map((arg) => arg.text);
+  const aliases: string[] = [];
+  let runner: Runner | undefined;
+  if (!head.literal) collector.flag("dynamic_command");
+  else {
+    const path = head.text.includes("/") ? programPath(head.text) : undefined;
+    if (path?.system) argv[0] = path.base;
+    else if (path) aliases.push([path.base, ...argv.slice(1)].join(" "));
+    if (!path || path.system) runner = RUNNERS.get(argv[0]!);
+  }
+  const text = argv.join(" ");
+  if (assignments.length > 0 || current !== args || argv[0] !== head.text) {
+    aliases.unshift([...assignments, ...args.map((arg) => arg.text)].join(" "));
+  }
+  if (current.some((arg) => arg.braces)) aliases.push(braceSpelling(current));
+  collector.addCommand(argv, text, unique(aliases, text));
+
+  if (runner) applyRun(runner(current), collector, scope);
+  return inShell && DIR_CHANGERS.has(argv[0]!) ? current : undefined;
+}
+
+function applyRun(run: Run, collector: Collector, scope: Scope): void {
+  if (run.reason) collector.flag(run.reason);
+  for (const target of run.writes ?? []) recordWrite(collector, scope, target);
+  for (const launch of run.launches ?? []) {
+    if (!collector.enter()) return;
+    if (launch.kind === "argv") runCommand(launch.args, [], collector, forkScope(scope));
+    else if (launch.args.some((arg) => !arg.opaque)) {
+      const source = launch.args.map((arg) => arg.text).join(" ");
+      collector.walkSource(source, collector, launch.sameShell ? scope : forkScope(scope));
+    }
+    collector.leave();
+  }
+}
+
+const DANGEROUS_ENV = new Set([
+  "PATH",
+  "IFS",
+  "ENV",
+  "BASH_ENV",
+  "SHELLOPTS",
+  "BASHOPTS",
+  "PS4",
+  "PROMPT_COMMAND",
+  "CDPATH",
+  "NODE_OPTIONS",
+  "NODE_PATH",
+  "PYTHONPATH",
+  "PYTHONSTARTUP",
+  "PYTHONHOME",
+  "PERL5OPT",
+  "PERL5LIB",
+  "RUBYOPT",
+  "RUBYLIB",
+  "JAVA_TOOL_OPTIONS",
+  "_JAVA_OPTIONS",
+  "CLASSPATH",
+  "EDITOR",
+  "VISUAL",
+  "PAGER",
+  "GIT_PAGER",
+  "LESSOPEN",
+  "GIT_SSH",
+  "GIT_SSH_COMMAND",
+  "GIT_EXEC_PATH",
+  "GIT_ASKPASS",
+  "SSH_ASKPASS",
+  "GIT_EDITOR",
+  "GIT_DIR",
+  "GIT_WORK_TREE",
+  "HOME",
+]);
+
+/** An assignment that changes what a command runs or loads (`LD_PRELOAD=…`, `PATH=…`). */
+function isDangerousAssignment(word: string): boolean {
+  const eq = word.indexOf("=");
+  if (eq <= 0) return false;
+  const name = word.slice(0, eq).replace(/\+$/, "");
+  return DANGEROUS_ENV.has(name) || /^(?:LD_|DYLD_|GIT_CONFIG|npm_config_)/i.test(name);
+}
+
+function programName(text: string): string {
+  if (!text.includes("/")) return text;
+  const path = programPath(text);
+  return path?.system ? path.base : text;
+}
+
+function braceSpelling(args: readonly Arg[]): string {
+  return args.map((arg) => (arg.braces ? expandBraces(arg.text).join(" ") : arg.text)).join(" ");
+}
+
+const NO_ALIASES: readonly string[] = Object.freeze([]);
+
+function unique(aliases: readonly string[], text: string): readonly string[] {
+  if (aliases.length === 0) return NO_ALIASES;
+  return aliases.filter((alias, index) => alias !== text && aliases.indexOf(alias) === index);
+}

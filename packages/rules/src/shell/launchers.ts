@@ -1,0 +1,150 @@
+import { hasOption, type OptionSpec, optionValue, parseOptions } from "./options.ts";
+import { argvLaunch, type Launch, type Runner, scriptLaunch } from "./run.ts";
+import type { Arg } from "./words.ts";
+
+const ASSIGNMENT = /^[A-Za-z_][A-Za-z0-9_]*=/;
+const PARALLEL_SOURCES = new Set([":::", "::::", ":::+", "::::+"]);
+
+function unknown(launches: readonly Launch[] = []) {
+  return { reason: "unknown_wrapper", launches } as const;
+}
+
+function runsOperands(spec: OptionSpec, skip = 0, queries: readonly string[] = []): Runner {
+  return (args) => {
+    const parsed = parseOptions(args, 1, spec);
+    if (queries.length > 0 && hasOption(parsed, ...queries)) return unknown();
+    return unknown(argvLaunch(parsed.operands.slice(skip)));
+  };
+}
+
+function runsAsUser(spec: OptionSpec, queries: readonly string[]): Runner {
+  return (args) => {
+    const parsed = parseOptions(args, 1, spec);
+    if (hasOption(parsed, ...queries)) return unknown();
+    let index = 0;
+    while (ASSIGNMENT.test(parsed.operands[index]?.text ?? "")) index++;
+    return unknown(argvLaunch(parsed.operands.slice(index)));
+  };
+}
+
+const SU: OptionSpec = {
+  short: "cgGsw",
+  long: ["command", "session-command", "group", "supp-group", "shell", "whitelist-environment"],
+  permute: true,
+};
+
+function su(args: readonly Arg[]) {
+  const command = optionValue(parseOptions(args, 1, SU), "c", "command", "session-command");
+  return unknown(command ? scriptLaunch([command]) : []);
+}
+
+function runuser(args: readonly Arg[]) {
+  const direct = parseOptions(args, 1, {
+    ...SU,
+    short: `${SU.short}u`,
+    long: ["user"],
+    permute: false,
+  });
+  if (hasOption(direct, "u", "user")) return unknown(argvLaunch(direct.operands));
+  return su(args);
+}
+
+function watch(args: readonly Arg[]) {
+  const parsed = parseOptions(args, 1, { short: "nq", long: ["interval", "equexit"] });
+  if (hasOption(parsed, "x", "exec")) return unknown(argvLaunch(parsed.operands));
+  return unknown(scriptLaunch(parsed.operands));
+}
+
+function flock(args: readonly Arg[]) {
+  const { operands } = parseOptions(args, 1, {
+    short: "wE",
+    long: ["timeout", "conflict-exit-code"],
+  });
+  const flag = operands[1]?.text;
+  if (flag === "-c" || flag === "--command") return unknown(scriptLaunch(operands.slice(2, 3)));
+  return unknown(argvLaunch(operands.slice(1)));
+}
+
+const SCRIPT_LONG = ["command", "echo", "log-in", "log-out", "log-io", "log-timing"];
+
+function script(args: readonly Arg[]) {
+  const spec = { short: "cEIOBTmoFt", long: [...SCRIPT_LONG, "logging-format", "output-limit"] };
+  const command = optionValue(parseOptions(args, 1, { ...spec, permute: true }), "c", "command");
+  if (command) return unknown(scriptLaunch([command]));
+  return unknown(argvLaunch(parseOptions(args, 1, spec).operands.slice(1)));
+}
+
+function parallel(args: readonly Arg[]) {
+  const { operands } = parseOptions(args, 1, {
+    short: "jNnSIEdaPsL",
+    long: ["jobs", "max-args", "sshlogin", "env", "joblog", "results", "tmpdir", "timeout"],
+  });
+  const end = operands.findIndex((arg) => PARALLEL_SOURCES.has(arg.text));
+  return unknown(scriptLaunch(end === -1 ? operands : operands.slice(0, end)));
+}
+
+function ssh(args: readonly Arg[]) {
+  const { operands } = parseOptions(args, 1, { short: "bcDEeFIiJLlmOopQRSWwB" });
+  return unknown(scriptLaunch(operands.slice(1)));
+}
+
+function sg(args: readonly Arg[]) {
+  const operands = args.slice(args[1]?.text === "-" ? 2 : 1);
+  const rest = operands.slice(1);
+  return unknown(scriptLaunch(rest[0]?.text === "-c" ? rest.slice(1) : rest));
+}
+
+function applet(args: readonly Arg[]) {
+  return unknown(args[1]?.text.startsWith("-") ? [] : argvLaunch(args.slice(1)));
+}
+
+function chrt(args: readonly Arg[]) {
+  const parsed = parseOptions(args, 1, { short: "TPD" });
+  if (hasOption(parsed, "p", "m", "pid", "max")) return unknown();
+  const skip = /^\d+$/.test(parsed.operands[0]?.text ?? "") ? 1 : 0;
+  return unknown(argvLaunch(parsed.operands.slice(skip)));
+}
+
+const SUDO: OptionSpec = {
+  short: "ugpCDrtUTR",
+  long: ["user", "group", "prompt", "close-from", "chdir", "role", "type", "other-user", "host"],
+};
+const SUDO_QUERIES = ["e", "l", "v", "V", "K", "edit", "list", "validate", "version", "help"];
+
+/** Programs that run a command we do not look through: kept as commands, their inner command collected too. */
+export const LAUNCHERS: ReadonlyMap<string, Runner> = new Map<string, Runner>([
+  ["sudo", runsAsUser(SUDO, SUDO_QUERIES)],
+  ["doas", runsAsUser({ short: "uC" }, ["L"])],
+  ["run0", runsAsUser({ short: "uDg", long: ["user", "group", "chdir", "setenv"] }, [])],
+  ["pkexec", runsOperands({ long: ["user"] })],
+  ["su", su],
+  ["runuser", runuser],
+  ["sg", sg],
+  ["watch", watch],
+  ["strace", runsOperands({ short: "abeEIoOpPsSuX" })],
+  ["ltrace", runsOperands({ short: "aAeDFlnopsux" })],
+  ["setsid", runsOperands({})],
+  ["chroot", runsOperands({ long: ["userspec", "groups"] }, 1)],
+  ["flock", flock],
+  ["unbuffer", runsOperands({})],
+  ["script", script],
+  ["parallel", parallel],
+  ["ssh", ssh],
+  ["firejail", runsOperands({})],
+  ["systemd-run", runsOperands({ short: "upMHE", long: ["unit", "property", "setenv", "uid"] })],
+  ["busybox", applet],
+  ["toybox", applet],
+  ["nsenter", runsOperands({ short: "tSG", long: ["target", "setuid", "setgid"] })],
+  ["unshare", runsOperands({ short: "SGRw", long: ["setuid", "setgid", "root", "wd"] })],
+  ["taskset", runsOperands({}, 1, ["p", "pid"])],
+  ["chrt", chrt],
+  ["caffeinate", runsOperands({ short: "tw" })],
+  ["catchsegv", runsOperands({})],
+  ["xvfb-run", runsOperands({ short: "efnpsw" })],
+  ["dbus-run-session", runsOperands({ long: ["config-file", "dbus-daemon"] })],
+  ["fakeroot", runsOperands({ short: "lsib" })],
+  ["proxychains", runsOperands({ short: "f" })],
+  ["proxychains4", runsOperands({ short: "f" })],
+  ["torsocks", runsOperands({ short: "upaP" })],
+  ["valgrind", runsOperands({})],
+]);

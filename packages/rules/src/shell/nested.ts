@@ -1,0 +1,69 @@
+import { hasOption, optionValue, parseOptions } from "./options.ts";
+import { argvLaunch, type Launch, type Run, type Runner, scriptLaunch } from "./run.ts";
+import { type Arg, literalArg } from "./words.ts";
+
+const SHELLS = ["sh", "bash", "zsh", "dash", "ksh", "ash", "mksh", "fish"];
+const FIND_ACTIONS = new Set(["-exec", "-execdir", "-ok", "-okdir"]);
+const FIND_WRITES = new Set(["-fprint", "-fprint0", "-fprintf", "-fls"]);
+
+function evaluate(args: readonly Arg[]): Run {
+  const rest = args[1]?.text === "--" ? args.slice(2) : args.slice(1);
+  return { reason: "eval", launches: scriptLaunch(rest, true) };
+}
+
+function shell(args: readonly Arg[]): Run {
+  const parsed = parseOptions(args, 1, {
+    short: "oO",
+    long: ["rcfile", "init-file", "command"],
+    plus: true,
+  });
+  const command = optionValue(parsed, "command");
+  if (command) return { reason: "nested_shell", launches: scriptLaunch([command]) };
+  if (!hasOption(parsed, "c")) return {};
+  return { reason: "nested_shell", launches: scriptLaunch(parsed.operands.slice(0, 1)) };
+}
+
+function xargs(args: readonly Arg[]): Run {
+  const { operands } = parseOptions(args, 1, {
+    short: "nLIPdEsa",
+    long: ["max-args", "max-lines", "replace", "max-procs", "delimiter", "eof", "max-chars"],
+  });
+  return {
+    reason: "xargs",
+    launches: argvLaunch(operands.length > 0 ? operands : [literalArg("echo")]),
+  };
+}
+
+function find(args: readonly Arg[]): Run {
+  const launches: Launch[] = [];
+  const writes: Arg[] = [];
+  for (let index = 1; index < args.length; index++) {
+    const text = args[index]!.text;
+    if (FIND_WRITES.has(text) && args[index + 1]) writes.push(args[++index]!);
+    if (!FIND_ACTIONS.has(text)) continue;
+    let end = index + 1;
+    while (end < args.length && !isExecEnd(args, end)) end++;
+    launches.push(...argvLaunch(args.slice(index + 1, end)));
+    index = end;
+  }
+  return launches.length > 0 ? { reason: "find_exec", launches, writes } : { writes };
+}
+
+function isExecEnd(args: readonly Arg[], index: number): boolean {
+  const text = args[index]!.text;
+  return text === ";" || (text === "+" && args[index - 1]?.text === "{}");
+}
+
+function tee(args: readonly Arg[]): Run {
+  const { operands } = parseOptions(args, 1, { permute: true });
+  return { writes: operands.filter((arg) => arg.text !== "-") };
+}
+
+/** Programs that run code the analysis can partly see: eval, `sh -c`, xargs, `find -exec`, and tee's writes. */
+export const NESTED_RUNNERS: ReadonlyMap<string, Runner> = new Map<string, Runner>([
+  ["eval", evaluate],
+  ["xargs", xargs],
+  ["find", find],
+  ["tee", tee],
+  ...SHELLS.map((name) => [name, shell] as const),
+]);

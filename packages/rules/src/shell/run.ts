@@ -1,0 +1,27 @@
+import type { ShellUncertainty } from "./types.ts";
+import type { Arg } from "./words.ts";
+
+/** Something a command would run: another command line as argv, or shell source to parse. */
+export type Launch =
+  | { readonly kind: "argv"; readonly args: readonly Arg[] }
+  | { readonly kind: "script"; readonly args: readonly Arg[]; readonly sameShell: boolean };
+
+/** What a program does beyond being a command: why it is uncertain, what it runs, what it writes. */
+export interface Run {
+  readonly reason?: ShellUncertainty;
+  readonly launches?: readonly Launch[];
+  readonly writes?: readonly Arg[];
+}
+
+/** Reads a program's argv (program first) and tells what it runs. */
+export type Runner = (args: readonly Arg[]) => Run;
+
+/** A launch of `args` as a command, or none when there are no args. */
+export function argvLaunch(args: readonly Arg[]): Launch[] {
+  return args.length > 0 ? [{ kind: "argv", args }] : [];
+}
+
+/** A launch of `args`, joined by spaces, as shell source run by a new shell. */
+export function scriptLaunch(args: readonly Arg[], sameShell = false): Launch[] {
+  return args.length > 0 ? [{ kind: "script", args, sameShell }] : [];
+}

@@ -1,0 +1,38 @@
+/** Why a shell command cannot be vouched for: any of these caps the decision at ask. */
+export type ShellUncertainty =
+  | "parse_error"
+  | "command_substitution"
+  | "process_substitution"
+  | "eval"
+  | "nested_shell"
+  | "xargs"
+  | "find_exec"
+  | "unknown_wrapper"
+  | "dynamic_command"
+  | "dangerous_environment"
+  | "too_complex";
+
+/** One simple command, after looking through known wrappers. */
+export interface ShellCommand {
+  /** The words as text (quotes removed, expansions kept as written, e.g. `$HOME`). */
+  readonly argv: readonly string[];
+  /** `argv` joined by single spaces: what a `Bash(...)` primary-argument glob is matched against. */
+  readonly text: string;
+  /** Other spellings of the same command that deny rules must also see (e.g. `/tmp/x/rm -rf a` → `rm -rf a`). */
+  readonly aliases: readonly string[];
+}
+
+/** A redirection that writes to a file. */
+export interface ShellWrite {
+  /** The target as written, resolved against a literal preceding `cd` when there was one. */
+  readonly path: string;
+  /** True when the target contains an expansion and its value cannot be known. */
+  readonly dynamic: boolean;
+}
+
+/** What a command line would run, as far as a parser can see without executing it. */
+export interface ShellAnalysis {
+  readonly commands: readonly ShellCommand[];
+  readonly writes: readonly ShellWrite[];
+  readonly uncertain: readonly ShellUncertainty[];
+}

@@ -1,0 +1,241 @@
+import {
+  type AndOr,
+  type Command,
+  type CompoundCommand,
+  type CompoundList,
+  type Coproc,
+  type Elif,
+  type Function as FunctionNode,
+  forEachChild,
+  type ParsedScript,
+  type Pipeline,
+  type PipelineNode,
+  parse,
+  type Redirected,
+  type Statement,
+  type SyntaxNode,
+} from "unbash";
+import type { Collector } from "./collector.ts";
+import { runCommand } from "./command.ts";
+import { recordRedirect } from "./redirects.ts";
+import { changeDir, forkScope, type Scope, scopeMoved } from "./scope.ts";
+import type { ShellUncertainty } from "./types.ts";
+import { type Arg, assignmentArg, wordArg } from "./words.ts";
+
+type WalkNode = PipelineNode | AndOr | CompoundList;
+type NestedNode = CompoundCommand | FunctionNode | Coproc;
+
+const SUBSTITUTION_HINT = /[$`<>]/;
+const EXITS = new Set(["exit", "return"]);
+
+/** Parses shell source and records every command it would run into the collector. */
+export function walkSource(source: string, collector: Collector, scope: Scope): void {
+  walkScript(parse(source), collector, scope);
+}
+
+function walkScript(script: ParsedScript | undefined, collector: Collector, scope: Scope): void {
+  if (!script) {
+    collector.flag("parse_error");
+    return;
+  }
+  if (script.errors && script.errors.length > 0) collector.flag("parse_error");
+  collector.charge(script.end - script.pos);
+  walkStatements(script.commands, collector, scope);
+}
+
+function walkStatements(
+  statements: readonly Statement[],
+  collector: Collector,
+  scope: Scope,
+): void {
+  for (const statement of statements) {
+    walkNode(statement.command, collector, statement.background ? forkScope(scope) : scope);
+  }
+}
+
+function walkNode(node: WalkNode, collector: Collector, scope: Scope): void {
+  switch (node.type) {
+    case "Command":
+      walkCommand(node, collector, scope);
+      break;
+    case "Pipeline":
+      walkPipeline(node, collector, scope);
+      break;
+    case "AndOr":
+      walkAndOr(node, collector, scope);
+      break;
+    case "Redirected":
+      walkRedirected(node, collector, scope);
+      break;
+    case "CompoundList":
+      walkStatements(node.commands, collector, scope);
+      break;
+    default:
+      if (!collector.enter()) return;
+      walkNested(node, collector, scope);
+      collector.leave();
+  }
+}
+
+function walkNested(node: NestedNode, collector: Collector, scope: Scope): void {
+  switch (node.type) {
+    case "Subshell":
+      walkStatements(node.body.commands, collector, forkScope(scope));
+      break;
+    case "BraceGroup":
+      walkStatements(node.body.commands, collector, scope);
+      break;
+    case "If":
+      walkStatements(node.clause.commands, collector, scope);
+      walkBranches([node.then, ...node.elif, ...(node.else ? [node.else] : [])], collector, scope);
+      break;
+    case "Case":
+      scan(node.word, collector, scope);
+      for (const item of node.items) for (const word of item.pattern) scan(word, collector, scope);
+      walkBranches(
+        node.items.map((item) => item.body),
+        collector,
+        scope,
+      );
+      break;
+    case "For":
+    case "Select":
+      for (const word of node.wordlist ?? []) scan(word, collector, scope);
+      walkLoop([node.body], collector, scope);
+      break;
+    case "ArithmeticFor":
+      for (const part of [node.initialize, node.test, node.update]) {
+        if (part) scan(part, collector, scope);
+      }
+      walkLoop([node.body], collector, scope);
+      break;
+    case "While":
+      walkLoop([node.clause, node.body], collector, scope);
+      break;
+    case "TestCommand":
+      scan(node.expression, collector, scope);
+      break;
+    case "ArithmeticCommand":
+      if (node.expression) scan(node.expression, collector, scope);
+      break;
+    case "Function": {
+      const inner = forkScope(scope);
+      walkNode(node.body, collector, inner);
+      if (scopeMoved(inner, scope)) scope.dynamic = true;
+      break;
+    }
+    case "Coproc":
+      walkNode(node.body, collector, forkScope(scope));
+      break;
+  }
+}
+
+function walkBranches(
+  branches: readonly (CompoundList | Elif)[],
+  collector: Collector,
+  scope: Scope,
+): void {
+  let moved = false;
+  for (const branch of branches) {
+    const inner = forkScope(scope);
+    if (branch.type === "Elif") walkStatements(branch.clause.commands, collector, inner);
+    walkStatements(
+      branch.type === "Elif" ? branch.then.commands : branch.commands,
+      collector,
+      inner,
+    );
+    if (scopeMoved(inner, scope)) moved = true;
+  }
+  if (moved) scope.dynamic = true;
+}
+
+function walkLoop(lists: readonly CompoundList[], collector: Collector, scope: Scope): void {
+  const start = forkScope(scope);
+  const firstWrite = collector.writeCount;
+  for (const list of lists) walkStatements(list.commands, collector, scope);
+  if (!scopeMoved(scope, start)) return;
+  collector.markRelativeDynamic(firstWrite);
+  scope.dynamic = true;
+}
+
+function walkPipeline(node: Pipeline, collector: Collector, scope: Scope): void {
+  const only = node.commands.length === 1 ? node.commands[0] : undefined;
+  if (only) walkNode(only, collector, scope);
+  else for (const command of node.commands) walkNode(command, collector, forkScope(scope));
+}
+
+function walkAndOr(node: AndOr, collector: Collector, scope: Scope): void {
+  const start = forkScope(scope);
+  let conditional = false;
+  node.commands.forEach((command, index) => {
+    if (index > 0 && node.operators[index - 1] === "||") {
+      conditional = true;
+      if (scopeMoved(scope, start) && !isExit(command)) scope.dynamic = true;
+    }
+    const before = conditional ? forkScope(scope) : scope;
+    walkNode(command, collector, scope);
+    if (conditional && scopeMoved(scope, before)) scope.dynamic = true;
+  });
+}
+
+function isExit(node: PipelineNode): boolean {
+  const command = node.type === "Pipeline" && node.commands.length === 1 ? node.commands[0] : node;
+  return command?.type === "Command" && EXITS.has(command.name?.value ?? "");
+}
+
+function walkRedirected(node: Redirected, collector: Collector, scope: Scope): void {
+  const before = forkScope(scope);
+  walkNode(node.command, collector, scope);
+  for (const redirect of node.redirects) {
+    recordRedirect(collector, before, redirect);
+    scan(redirect, collector, before);
+  }
+}
+
+function walkCommand(node: Command, collector: Collector, scope: Scope): void {
+  const args: Arg[] = node.name ? [wordArg(node.name)] : [];
+  for (const item of node.suffix) {
+    if (item.type === "Word") args.push(wordArg(item));
+    else if (item.type === "Assignment") args.push(assignmentArg(item));
+  }
+  let dirChange: readonly Arg[] | undefined;
+  if (args.length > 0) {
+    const assignments: string[] = [];
+    for (const item of node.prefix) {
+      if (item.type === "Assignment") assignments.push(assignmentArg(item).text);
+    }
+    dirChange = runCommand(args, assignments, collector, scope);
+  }
+  for (const redirect of node.redirects) recordRedirect(collector, scope, redirect);
+  scan(node, collector, scope);
+  if (dirChange) changeDir(scope, dirChange);
+}
+
+function scan(node: SyntaxNode, collector: Collector, scope: Scope): void {
+  switch (node.type) {
+    case "Word":
+    case "HereDocBody":
+      if (!SUBSTITUTION_HINT.test(node.text)) return;
+      break;
+    case "CommandExpansion":
+    case "ArithmeticCommandExpansion":
+      walkSubstitution(node.script, "command_substitution", collector, scope);
+      return;
+    case "ProcessSubstitution":
+      walkSubstitution(node.script, "process_substitution", collector, scope);
+      return;
+  }
+  forEachChild(node, (child) => scan(child, collector, scope));
+}
+
+function walkSubstitution(
+  script: ParsedScript | undefined,
+  reason: ShellUncertainty,
+  collector: Collector,
+  scope: Scope,
+): void {
+  collector.flag(reason);
+  if (!collector.enter()) return;
+  walkScript(script, collector, forkScope(scope));
+  collector.leave();
+}

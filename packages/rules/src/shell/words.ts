@@ -1,0 +1,93 @@
+import type { Assignment, DoubleQuotedChild, Word, WordPart } from "unbash";
+
+/** A command-line word after quote removal, with what a parser can tell about its runtime value. */
+export interface Arg {
+  readonly text: string;
+  /** The text is the exact runtime value: no expansion, glob or brace expansion. */
+  readonly literal: boolean;
+  /** Nothing but expansions: no literal text a nested parse could see. */
+  readonly opaque: boolean;
+  readonly braces: boolean;
+}
+
+const DYNAMIC = 1;
+const PATTERN = 2;
+const BRACE = 4;
+const CONTENT = 8;
+
+const MAYBE_SPECIAL = /[$`*?[{(]/;
+
+/** Makes an argument whose text is known exactly. */
+export function literalArg(text: string): Arg {
+  return { text, literal: true, opaque: false, braces: false };
+}
+
+/** Makes an argument from a parsed word, keeping expansions as written. */
+export function wordArg(word: Word): Arg {
+  const text = word.value;
+  if (!MAYBE_SPECIAL.test(word.text) || !word.parts) return literalArg(text);
+  return argFromFlags(text, partFlags(word.parts));
+}
+
+/** Makes an argument from an assignment word such as `NAME=value` or `a[i]+=(x y)`. */
+export function assignmentArg(assignment: Assignment): Arg {
+  let flags = CONTENT;
+  let key = assignment.name;
+  if (assignment.index) {
+    flags |= wordFlags(assignment.index);
+    key += `[${assignment.index.value}]`;
+  }
+  key += assignment.append ? "+=" : "=";
+  const value = assignment.value;
+  if (value.type === "Word") {
+    flags |= wordFlags(value);
+    return argFromFlags(key + value.value, flags);
+  }
+  const elements: string[] = [];
+  for (const element of value.elements) {
+    flags |= wordFlags(element);
+    elements.push(element.value);
+  }
+  return argFromFlags(`${key}(${elements.join(" ")})`, flags);
+}
+
+function argFromFlags(text: string, flags: number): Arg {
+  return {
+    text,
+    literal: (flags & (DYNAMIC | PATTERN | BRACE)) === 0,
+    opaque: (flags & (DYNAMIC | CONTENT)) === DYNAMIC,
+    braces: (flags & BRACE) !== 0,
+  };
+}
+
+function wordFlags(word: Word): number {
+  if (!MAYBE_SPECIAL.test(word.text) || !word.parts) return CONTENT;
+  return partFlags(word.parts);
+}
+
+function partFlags(parts: readonly (WordPart | DoubleQuotedChild)[]): number {
+  let flags = 0;
+  for (const part of parts) {
+    switch (part.type) {
+      case "Literal":
+      case "SingleQuoted":
+      case "AnsiCQuoted":
+        flags |= CONTENT;
+        break;
+      case "DoubleQuoted":
+      case "LocaleString":
+        flags |= part.parts.length === 0 ? CONTENT : partFlags(part.parts);
+        break;
+      case "Glob":
+      case "ExtendedGlob":
+        flags |= PATTERN | CONTENT | (part.parts ? partFlags(part.parts) : 0);
+        break;
+      case "BraceExpansion":
+        flags |= BRACE | CONTENT | (part.parts ? partFlags(part.parts) : 0);
+        break;
+      default:
+        flags |= DYNAMIC;
+    }
+  }
+  return flags;
+}

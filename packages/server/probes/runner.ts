@@ -1,0 +1,6 @@
+// Hosts the probe registry in its own process (spawned by crash.ts and schedule-restart.ts).
+import { registry } from "../src/probe-actor.ts";
+
+registry.config.noWelcome = true;
+await registry.startAndWait();
+console.log("READY");

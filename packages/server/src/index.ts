@@ -1,0 +1,2 @@
+// Public surface of @warden/server: the registry and `type Registry` once permissionSession lands.
+export {};

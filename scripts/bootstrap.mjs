@@ -1,0 +1,67 @@
+#!/usr/bin/env node
+// Provisions Node >= 22 and pnpm from the npm registry when the machine lacks them, installs the
+// workspace, then runs a root script (`ci` or `dev`). Runs on any Node >= 18 with npm.
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { delimiter, dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const NODE_VERSION = "22.23.3";
+const MIN_NODE = [22, 12];
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const tools = join(root, ".tools");
+const toolsBin = join(tools, "node_modules", ".bin");
+const pnpmVersion = JSON.parse(
+  readFileSync(join(root, "package.json"), "utf8"),
+).packageManager.split("@")[1];
+
+const target = process.argv[2];
+if (!target) {
+  console.error("usage: node scripts/bootstrap.mjs <root-script> [args…]");
+  process.exit(2);
+}
+
+const env = Object.fromEntries(
+  Object.entries(process.env).filter(([key]) => !key.toLowerCase().startsWith("npm_")),
+);
+
+function run(cmd, args, options = {}) {
+  const result = spawnSync(cmd, args, { stdio: "inherit", env, cwd: root, ...options });
+  if (result.error) throw result.error;
+  return result.status ?? 1;
+}
+
+function output(cmd, args) {
+  const result = spawnSync(cmd, args, { env, encoding: "utf8" });
+  return result.status === 0 ? result.stdout.trim() : null;
+}
+
+function nodeIsRecent(version) {
+  const [major, minor] = version.replace(/^v/, "").split(".").map(Number);
+  return major > MIN_NODE[0] || (major === MIN_NODE[0] && minor >= MIN_NODE[1]);
+}
+
+const missing = [];
+if (!nodeIsRecent(output("node", ["--version"]) ?? "v0.0.0")) missing.push(`node@${NODE_VERSION}`);
+if (output("pnpm", ["--version"]) !== pnpmVersion) missing.push(`pnpm@${pnpmVersion}`);
+
+const installed = (name) => existsSync(join(toolsBin, name));
+const needed = missing.filter((spec) => !installed(spec.split("@")[0]));
+if (needed.length > 0) {
+  console.error(`[bootstrap] provisioning ${needed.join(" ")} into .tools/ from the npm registry`);
+  mkdirSync(tools, { recursive: true });
+  const status = run(
+    "npm",
+    ["install", "--prefix", tools, "--no-audit", "--no-fund", "--loglevel=error", ...needed],
+    { cwd: tools },
+  );
+  if (status !== 0) process.exit(status);
+}
+if (missing.length > 0) env.PATH = `${toolsBin}${delimiter}${env.PATH ?? ""}`;
+
+const frozen = env.CI ? ["--frozen-lockfile"] : [];
+const installStatus = run("pnpm", ["install", "--prefer-offline", ...frozen]);
+if (installStatus !== 0) process.exit(installStatus);
+
+process.exit(run("pnpm", ["run", target, ...process.argv.slice(3)]));
