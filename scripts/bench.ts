@@ -1,0 +1,133 @@
+/**
+ * `pnpm bench [--json] [--only rules,…]`: runs the benchmark sections and prints a table of
+ * medians, ratios and goals; with `--json`, prints only `{ "<section>": { "<metric>": … } }` on
+ * stdout (progress goes to stderr). A new section is one more entry in `SECTIONS`.
+ */
+import { parseArgs } from "node:util";
+import { formatNs, runRulesBench } from "../packages/rules/bench/rules-bench.ts";
+
+/** One line of a section's table. */
+interface Row {
+  readonly name: string;
+  readonly ns: number;
+  /** The comparison that matters for this row, e.g. `2.9× Warden@100`. */
+  readonly ratio: string;
+  readonly goal: string;
+  /** Undefined when the row has no goal. */
+  readonly pass?: boolean;
+}
+
+/** A benchmark section: what it measures and how its results read as a table. */
+interface Section {
+  readonly name: string;
+  readonly run: (log: (line: string) => void) => Promise<Record<string, number>>;
+  readonly rows: (result: Record<string, number>) => Row[];
+}
+
+const times = (ratio: number) => `${ratio.toFixed(ratio < 10 ? 2 : 0)}×`;
+
+const rulesSection: Section = {
+  name: "rules",
+  run: (log) => runRulesBench({ log }),
+  rows(r) {
+    const base = r.eval_100_ns!;
+    const vsBase = (ns: number) => `${times(ns / base)} Warden@100`;
+    return [
+      { name: "Warden, 10 rules", ns: r.eval_10_ns!, ratio: vsBase(r.eval_10_ns!), goal: "" },
+      {
+        name: "Warden, 100 rules",
+        ns: base,
+        ratio: vsBase(base),
+        goal: "≤ 500 ns",
+        pass: base <= 500,
+      },
+      {
+        name: "Warden, 1,000 rules",
+        ns: r.eval_1000_ns!,
+        ratio: vsBase(r.eval_1000_ns!),
+        goal: "≤ 1.5× Warden@100",
+        pass: r.eval_1000_ns! <= 1.5 * base,
+      },
+      {
+        name: "Warden, compound Bash (100 rules)",
+        ns: r.bash_compound_ns!,
+        ratio: vsBase(r.bash_compound_ns!),
+        goal: "≤ 20 µs",
+        pass: r.bash_compound_ns! <= 20_000,
+      },
+      {
+        name: "cedar-wasm, 100 rules",
+        ns: r.cedar_100_ns!,
+        ratio: vsBase(r.cedar_100_ns!),
+        goal: "",
+      },
+      {
+        name: "naive picomatch loop, 100 rules",
+        ns: r.naive_100_ns!,
+        ratio: vsBase(r.naive_100_ns!),
+        goal: "≥ 4× Warden@100",
+        pass: r.naive_100_ns! >= 4 * base,
+      },
+    ];
+  },
+};
+
+const SECTIONS: readonly Section[] = [rulesSection];
+
+function printTable(section: Section, rows: readonly Row[]): void {
+  const header = [section.name, "median", "ratio", "goal", ""];
+  const lines = rows.map((row) => [
+    row.name,
+    formatNs(row.ns),
+    row.ratio,
+    row.goal,
+    row.pass === undefined ? "" : row.pass ? "pass" : "FAIL",
+  ]);
+  const widths = header.map((_, i) =>
+    Math.max(...[header, ...lines].map((line) => line[i]!.length)),
+  );
+  const format = (line: string[]) =>
+    line
+      .map((cell, i) => (i === 1 ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!)))
+      .join("  ")
+      .trimEnd();
+  console.log(format(header));
+  console.log(
+    widths
+      .map((width) => "-".repeat(width))
+      .join("  ")
+      .trimEnd(),
+  );
+  for (const line of lines) console.log(format(line));
+  console.log();
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: { json: { type: "boolean", default: false }, only: { type: "string" } },
+  });
+  const names = SECTIONS.map((section) => section.name);
+  const only = values.only?.split(",").map((name) => name.trim()) ?? names;
+  const unknown = only.filter((name) => !names.includes(name));
+  if (unknown.length > 0) {
+    throw new Error(`unknown section ${unknown.join(", ")}: expected one of ${names.join(", ")}`);
+  }
+
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  const results: Record<string, Record<string, number>> = {};
+  for (const section of SECTIONS.filter((s) => only.includes(s.name))) {
+    log(`# ${section.name}`);
+    const result = await section.run(log);
+    results[section.name] = result;
+    if (!values.json) {
+      log("");
+      printTable(section, section.rows(result));
+    }
+  }
+  if (values.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 1;
+});
