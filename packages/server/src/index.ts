@@ -1,2 +1,24 @@
-// Public surface of @warden/server: the registry and `type Registry` once permissionSession lands.
-export {};
+export { ACTION_ROLES, type Principal, type PrincipalInput } from "./auth.ts";
+export type { WardenErrorCode } from "./errors.ts";
+export type { PermissionHook, PermissionHookContext, ReplyOptions } from "./hook.ts";
+export type { ServerPolicy } from "./policy.ts";
+export type { InboxChange } from "./project.ts";
+export { createWarden, type WardenOptions, type WardenRegistry } from "./registry.ts";
+export type { HistoryQuery, RequestPermissionInput, RespondOptions, RuleInput } from "./schema.ts";
+export type { SessionCreateInput } from "./session.ts";
+export type {
+  AgentDecision,
+  Decider,
+  PermissionReply,
+  PermissionRequest,
+  PermissionRequestEvent,
+  PermissionResolvedEvent,
+  RequestOutcome,
+  Resolution,
+  ResolutionReason,
+  Role,
+  RuleScope,
+  RulesChangedEvent,
+  SessionRule,
+  StoredRequest,
+} from "./types.ts";

@@ -1,0 +1,85 @@
+import { randomBytes } from "node:crypto";
+import type { PolicySource } from "@warden/rules";
+import { setup } from "rivetkit";
+import { type PrincipalInput, SYSTEM_PRINCIPAL, TokenTable } from "./auth.ts";
+import type { PermissionHook } from "./hook.ts";
+import type { ServerPolicy } from "./policy.ts";
+import { createProjectActor, type InboxChange } from "./project.ts";
+import { createSessionActor, type ProjectLink } from "./session.ts";
+import type { SessionRule } from "./types.ts";
+
+/** Everything a Warden server is made of. */
+export interface WardenOptions {
+  /** Policy files: the global tier and the project tiers (by project id). */
+  readonly policy?: {
+    readonly global?: PolicySource;
+    readonly projects?: Readonly<Record<string, PolicySource>>;
+    /** The project tier for projects without their own file. */
+    readonly defaultProject?: PolicySource;
+  };
+  /** Tokens and the principals they stand for. */
+  readonly tokens: Readonly<Record<string, PrincipalInput>>;
+  /** The server-side hook, run for every ask before humans see it. */
+  readonly onPermissionRequest?: PermissionHook;
+  /** The hook's time budget (default 5 s); past it the request goes to humans. */
+  readonly hookBudgetMs?: number;
+  /** Pending requests one session may hold (default 100). */
+  readonly maxPendingPerSession?: number;
+  /** How long `requestPermission` waits for a human before answering `pending` (default 25 s). */
+  readonly defaultWaitMs?: number;
+  /** Secret for actor-to-actor calls; must be the same on every runner (default: random, or WARDEN_INTERNAL_TOKEN). */
+  readonly internalToken?: string;
+}
+
+interface ProjectHandle {
+  listProjectRules(): Promise<SessionRule[]>;
+  addProjectRules(rules: SessionRule[]): Promise<SessionRule[]>;
+  noteInbox(change: InboxChange): Promise<boolean>;
+}
+
+/**
+ * Builds Warden's RivetKit registry: the `permissionSession` actor (one per agent session, keyed
+ * `[projectId, sessionId]`) and the `wardenProject` actor (learned project rules and the inbox).
+ * @example const { registry } = createWarden({ tokens: { [process.env.AGENT_TOKEN!]: { id: "agent", role: "agent", projects: ["demo"] } } }); await registry.startAndWait();
+ */
+export function createWarden(options: WardenOptions) {
+  const internalToken =
+    options.internalToken ?? process.env.WARDEN_INTERNAL_TOKEN ?? randomBytes(32).toString("hex");
+  if (internalToken in options.tokens)
+    throw new Error("the internal token must differ from every user token");
+  const tokens = new TokenTable({ ...options.tokens, [internalToken]: SYSTEM_PRINCIPAL });
+  const policy: ServerPolicy = {
+    ...(options.policy?.global ? { global: options.policy.global } : {}),
+    project: (projectId) => options.policy?.projects?.[projectId] ?? options.policy?.defaultProject,
+  };
+  const projectOf = (client: unknown, projectId: string): ProjectHandle =>
+    (
+      client as { wardenProject: { getOrCreate(key: string[], opts: unknown): ProjectHandle } }
+    ).wardenProject.getOrCreate([projectId], { params: { token: internalToken } });
+  const project: ProjectLink = {
+    loadRules: (client, projectId) => projectOf(client, projectId).listProjectRules(),
+    addRules: async (client, projectId, rules) => {
+      await projectOf(client, projectId).addProjectRules(rules);
+    },
+    notifyInbox: async (client, projectId, change) => {
+      await projectOf(client, projectId).noteInbox(change);
+    },
+  };
+
+  const permissionSession = createSessionActor({
+    policy,
+    tokens,
+    project,
+    ...(options.onPermissionRequest ? { hook: options.onPermissionRequest } : {}),
+    hookBudgetMs: options.hookBudgetMs ?? 5_000,
+    maxPending: options.maxPendingPerSession ?? 100,
+    defaultWaitMs: options.defaultWaitMs ?? 25_000,
+    recentResolved: 200,
+  });
+  const wardenProject = createProjectActor({ tokens });
+  const registry = setup({ use: { permissionSession, wardenProject } });
+  return { registry };
+}
+
+/** The registry's type, for `createClient<WardenRegistry>()`. */
+export type WardenRegistry = ReturnType<typeof createWarden>["registry"];

@@ -1,0 +1,84 @@
+import { BehaviorSchema, ModeSchema } from "@warden/rules";
+import { z } from "zod";
+import { fail } from "./errors.ts";
+
+/** Identifiers: keys of actors, ids of requests. */
+export const IdSchema = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[\w.:@/-]+$/, "may contain letters, digits and _ . : @ / - only");
+
+/** Connection parameters: the caller's token. */
+export const ConnParamsSchema = z.object({ token: z.string().min(1).max(4096) });
+export type ConnParams = z.infer<typeof ConnParamsSchema>;
+
+/** Bytes of JSON an input may take. */
+export const MAX_INPUT_BYTES = 256 * 1024;
+
+const InputSchema = z
+  .record(z.string(), z.unknown())
+  .refine((value) => JSON.stringify(value).length <= MAX_INPUT_BYTES, {
+    message: `input is larger than ${MAX_INPUT_BYTES} bytes of JSON`,
+  });
+
+/** What the agent sends: the Rust SDK's request plus an idempotency key and an optional cost. */
+export const RequestPermissionSchema = z.strictObject({
+  requestId: IdSchema,
+  toolName: z.string().min(1).max(256),
+  input: InputSchema,
+  action: z.string().max(2000).optional(),
+  details: z.string().max(10_000).optional(),
+  cost: z.number().nonnegative().max(1e6).optional(),
+  /** How long to wait for a human before answering `pending` (ms). */
+  waitMs: z.number().int().min(0).max(50_000).optional(),
+});
+export type RequestPermissionInput = z.input<typeof RequestPermissionSchema>;
+
+export const ReplySchema = z.enum(["once", "always", "reject"]);
+
+/** Options of a reply. */
+export const RespondOptionsSchema = z
+  .strictObject({
+    updatedInput: InputSchema.optional(),
+    message: z.string().max(2000).optional(),
+    /** The "always" rule(s) to add instead of the first suggestion. */
+    rule: z
+      .union([z.string().min(1).max(1000), z.array(z.string().min(1).max(1000)).min(1).max(20)])
+      .optional(),
+    scope: z.enum(["session", "project"]).optional(),
+  })
+  .default({});
+export type RespondOptions = z.input<typeof RespondOptionsSchema>;
+
+/** A rule an admin adds to the session tier. */
+export const RuleInputSchema = z.strictObject({
+  tool: z.string().min(1).max(1000),
+  behavior: BehaviorSchema,
+  message: z.string().max(2000).optional(),
+});
+export type RuleInput = z.input<typeof RuleInputSchema>;
+
+export const ModeInputSchema = ModeSchema.nullable();
+
+export const HistoryQuerySchema = z
+  .strictObject({
+    /** Return entries older than this sequence number. */
+    before: z.number().int().positive().optional(),
+    limit: z.number().int().min(1).max(500).optional(),
+  })
+  .default({});
+export type HistoryQuery = z.input<typeof HistoryQuerySchema>;
+
+/** Parses external input, or fails with `invalid_input` naming the field. */
+export function parseInput<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  what: string,
+): z.output<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const path = issue.path.length > 0 ? `${issue.path.join(".")}: ` : "";
+  return fail("invalid_input", `${what}: ${path}${issue.message}`, { path: issue.path.join(".") });
+}

@@ -1,0 +1,562 @@
+import { evaluate } from "@warden/rules";
+import { actor, event } from "rivetkit";
+import { db } from "rivetkit/db";
+import {
+  findLoggedPermission,
+  findLoggedRequest,
+  migrateAuditLog,
+  readAuditLog,
+} from "./audit-log.ts";
+import { authorize, canReach, type Principal, type TokenTable } from "./auth.ts";
+import { fail } from "./errors.ts";
+import { type PermissionHook, runHook } from "./hook.ts";
+import type { InboxChange } from "./project.ts";
+import {
+  ConnParamsSchema,
+  type HistoryQuery,
+  HistoryQuerySchema,
+  IdSchema,
+  ModeInputSchema,
+  parseInput,
+  ReplySchema,
+  type RequestPermissionInput,
+  RequestPermissionSchema,
+  type RespondOptions,
+  RespondOptionsSchema,
+  type RuleInput,
+  RuleInputSchema,
+} from "./schema.ts";
+import {
+  afterResolution,
+  callerOf,
+  canSee,
+  evaluationContext,
+  flush,
+  logResolved,
+  newRecord,
+  outcomeOf,
+  policyResolution,
+  publicRequest,
+  type RequestRecord,
+  resolutionForReply,
+  resolveRecord,
+  type SessionContext,
+  type SessionSettings,
+  type SessionState,
+  type SessionVars,
+  sessionPolicy,
+  storeRecord,
+  waitForResolution,
+} from "./session-core.ts";
+import type {
+  PermissionReply,
+  PermissionRequestEvent,
+  PermissionResolvedEvent,
+  RequestOutcome,
+  RulesChangedEvent,
+  SessionRule,
+} from "./types.ts";
+
+/** What the session needs from the rest of the server. */
+export interface SessionDependencies extends SessionSettings {
+  readonly tokens: TokenTable;
+  readonly hook?: PermissionHook;
+  readonly hookBudgetMs: number;
+  /** The project actor, reached through the actor's own client. */
+  readonly project: ProjectLink;
+}
+
+/** How a session reaches its project's actor. */
+export interface ProjectLink {
+  /** The project's learned rules, read when a session first decides. */
+  loadRules(client: unknown, projectId: string): Promise<SessionRule[]>;
+  /** Keeps "always" rules of scope project for the project's future sessions. */
+  addRules(client: unknown, projectId: string, rules: SessionRule[]): Promise<void>;
+  /** Tells the project's inbox about a pending or settled request. */
+  notifyInbox(client: unknown, projectId: string, change: InboxChange): Promise<void>;
+}
+
+/** Input when a session is created: its working directory and home, for path rules. */
+export interface SessionCreateInput {
+  readonly cwd?: string;
+  readonly home?: string;
+}
+
+interface ConnState {
+  principal: Principal;
+}
+
+/** Creates the `permissionSession` actor: one per agent session, keyed `[projectId, sessionId]`. */
+export function createSessionActor(deps: SessionDependencies) {
+  const ctx = (c: unknown) => c as SessionContext;
+
+  /** Reads the project's learned rules once, when the session first needs its policy. */
+  async function ensureProjectRules(c: SessionContext) {
+    if (c.state.projectRulesLoaded) return;
+    const rules = await deps.project.loadRules(c.client(), c.state.projectId);
+    c.state.projectRules = rules.map((rule) => ({ ...rule, source: "project" as const }));
+    c.state.projectRulesLoaded = true;
+  }
+
+  async function handleRequest(
+    c: SessionContext,
+    principal: Principal,
+    raw: RequestPermissionInput,
+  ): Promise<RequestOutcome> {
+    const input = parseInput(RequestPermissionSchema, raw, "requestPermission");
+    await ensureProjectRules(c);
+    const known = c.state.requestIds[input.requestId];
+    const existing = known ? c.state.requests[known] : undefined;
+    if (existing) {
+      if (!canSee(principal, existing))
+        fail("forbidden", "that request id belongs to another caller");
+      return waitForResolution(c, existing.permissionId, input.waitMs ?? deps.defaultWaitMs);
+    }
+    const inflight = c.vars.inflight.get(input.requestId);
+    if (inflight) return inflight;
+    const logged = await findLoggedRequest(c.db, input.requestId);
+    if (logged) {
+      if (!canSee(principal, logged))
+        fail("forbidden", "that request id belongs to another caller");
+      return outcomeOf(logged);
+    }
+
+    const pending = Object.values(c.state.requests).filter((r) => r.status === "pending").length;
+    if (pending >= deps.maxPending) {
+      fail("too_many_pending", `this session already has ${pending} pending requests`, {
+        limit: deps.maxPending,
+      });
+    }
+
+    const work = decideNew(c, principal, input);
+    c.vars.inflight.set(input.requestId, work);
+    try {
+      return await work;
+    } finally {
+      c.vars.inflight.delete(input.requestId);
+    }
+  }
+
+  async function decideNew(
+    c: SessionContext,
+    principal: Principal,
+    input: ReturnType<typeof RequestPermissionSchema.parse>,
+  ): Promise<RequestOutcome> {
+    const policy = sessionPolicy(c, deps);
+    const call = {
+      toolName: input.toolName,
+      input: input.input,
+      ...(input.cost !== undefined ? { cost: input.cost } : {}),
+    };
+    const decision = evaluate(policy, call, evaluationContext(c));
+    c.state.usage.turns += 1;
+    c.state.usage.costUsd += input.cost ?? 0;
+    let record = newRecord(c, principal, input, decision, policy);
+
+    if (decision.decision !== "ask") {
+      record = resolveRecord(c, record, policyResolution(decision, input.input));
+      await flush(c);
+      await logResolved(c, deps);
+      return outcomeOf(record);
+    }
+
+    if (deps.hook) {
+      const hooked = await runHook(deps.hook, publicRequest(record), deps.hookBudgetMs);
+      if (hooked.kind === "answered") {
+        try {
+          const { resolution, rules, scope } = resolutionForReply(
+            c,
+            deps,
+            record,
+            hooked.answer.reply,
+            hooked.answer.options,
+            {
+              kind: "hook",
+              id: "onPermissionRequest",
+            },
+          );
+          await addRules(c, rules, scope);
+          record = resolveRecord(c, record, resolution);
+          await flush(c);
+          await afterResolution(c, record, deps);
+          if (rules.length > 0) announceRules(c);
+          return outcomeOf(record);
+        } catch (error) {
+          c.log.warn({
+            msg: "the permission hook's answer was invalid; leaving the request to humans",
+            error: String(error),
+          });
+        }
+      } else if (hooked.kind !== "left_open") {
+        c.log.warn({
+          msg: `the permission hook ${hooked.kind === "failed" ? "threw" : "ran out of time"}; leaving the request to humans`,
+          ...(hooked.kind === "failed" ? { error: hooked.error } : {}),
+        });
+      }
+    }
+
+    // Durable before anyone is told: the timer, then the record.
+    c.state.timers[record.permissionId] = await c.schedule.at(
+      record.expiresAt,
+      "expirePermission",
+      record.permissionId,
+    );
+    storeRecord(c, record);
+    await flush(c);
+    const request = publicRequest(record);
+    c.broadcast("permissionRequest", { sessionId: record.sessionId, request });
+    deps.project
+      .notifyInbox(c.client(), record.projectId, {
+        kind: "pending",
+        sessionId: record.sessionId,
+        permissionId: record.permissionId,
+        request,
+      })
+      .catch((error) => c.log.warn({ msg: "inbox update failed", error: String(error) }));
+    return waitForResolution(c, record.permissionId, input.waitMs ?? deps.defaultWaitMs);
+  }
+
+  async function addRules(c: SessionContext, rules: SessionRule[], scope: "session" | "project") {
+    if (rules.length === 0) return;
+    if (scope === "project") await deps.project.addRules(c.client(), c.state.projectId, rules);
+    c.state.rules.push(...rules);
+  }
+
+  function announceRules(c: SessionContext) {
+    const policy = sessionPolicy(c, deps);
+    const payload: RulesChangedEvent = {
+      sessionId: c.state.sessionId,
+      rules: c.state.rules,
+      mode: c.state.mode,
+      version: policy.version,
+    };
+    c.broadcast("rulesChanged", payload);
+  }
+
+  async function settle(
+    c: SessionContext,
+    record: RequestRecord,
+    resolution: RequestRecord["resolution"],
+  ) {
+    const resolved = resolveRecord(c, record, resolution!);
+    await flush(c);
+    await afterResolution(c, resolved, deps);
+    if (resolved.evaluation.decision === "ask") {
+      deps.project
+        .notifyInbox(c.client(), resolved.projectId, {
+          kind: "resolved",
+          sessionId: resolved.sessionId,
+          permissionId: resolved.permissionId,
+        })
+        .catch((error) => c.log.warn({ msg: "inbox update failed", error: String(error) }));
+    }
+    return resolved;
+  }
+
+  async function findRecord(c: SessionContext, permissionId: string) {
+    const id = parseInput(IdSchema, permissionId, "permissionId");
+    return c.state.requests[id] ?? (await findLoggedPermission(c.db, id));
+  }
+
+  function checkSession(c: SessionContext, sessionId: unknown) {
+    const id = parseInput(IdSchema, sessionId, "sessionId");
+    if (id !== c.state.sessionId) {
+      fail("wrong_session", `this is session ${c.state.sessionId}, not ${id}`, {
+        sessionId: c.state.sessionId,
+      });
+    }
+  }
+
+  return actor({
+    createState: (c: { key: string[] }, input: SessionCreateInput | undefined): SessionState => {
+      const [projectId = "", sessionId = ""] = c.key;
+      return {
+        projectId,
+        sessionId,
+        createdAt: Date.now(),
+        cwd: typeof input?.cwd === "string" && input.cwd.startsWith("/") ? input.cwd : null,
+        home: typeof input?.home === "string" && input.home.startsWith("/") ? input.home : null,
+        mode: null,
+        rules: [],
+        projectRules: [],
+        projectRulesLoaded: false,
+        usage: { turns: 0, costUsd: 0 },
+        seq: 0,
+        requests: {},
+        requestIds: {},
+        timers: {},
+      };
+    },
+    createVars: (): SessionVars => ({ policy: undefined, waiters: new Map(), inflight: new Map() }),
+    db: db({ onMigrate: migrateAuditLog }),
+    events: {
+      permissionRequest: event<PermissionRequestEvent>(),
+      permissionResolved: event<PermissionResolvedEvent>(),
+      rulesChanged: event<RulesChangedEvent>(),
+    },
+    onWake: async (c) => {
+      const session = ctx(c);
+      const now = Date.now();
+      for (const record of Object.values(session.state.requests)) {
+        if (record.status === "pending" && record.expiresAt <= now) {
+          await settle(session, record, timeoutResolution(record, timeoutMessage(session)));
+        }
+      }
+      await logResolved(session, deps);
+    },
+    onBeforeConnect: (c: { key: string[] }, params: unknown) => {
+      const parsed = ConnParamsSchema.safeParse(params);
+      if (!parsed.success) fail("unauthorized", "connect with { token }");
+      const principal = deps.tokens.lookup(parsed.data.token);
+      if (!principal) fail("unauthorized", "unknown token");
+      const [projectId = "", sessionId = ""] = c.key;
+      if (!canReach(principal, projectId, sessionId)) {
+        fail("forbidden", `this token may not reach session ${sessionId} of project ${projectId}`);
+      }
+    },
+    createConnState: (_c: unknown, params: unknown): ConnState => {
+      const token = ConnParamsSchema.parse(params).token;
+      return { principal: deps.tokens.lookup(token)! };
+    },
+    actions: {
+      requestPermission: async (c, request: RequestPermissionInput) => {
+        const principal = authorize(callerOf(c.conn), "requestPermission");
+        return handleRequest(ctx(c), principal, request);
+      },
+
+      waitForDecision: async (c, requestId: string, waitMs?: number) => {
+        const principal = authorize(callerOf(c.conn), "getDecision");
+        const session = ctx(c);
+        const id = parseInput(IdSchema, requestId, "requestId");
+        const permissionId = session.state.requestIds[id];
+        const record = permissionId
+          ? session.state.requests[permissionId]
+          : await findLoggedRequest(session.db, id);
+        if (!record) return fail("not_found", `no request with requestId ${id}`);
+        if (!canSee(principal, record)) fail("forbidden", "that request belongs to another caller");
+        const wait =
+          parseInput(RequestPermissionSchema.shape.waitMs, waitMs, "waitMs") ?? deps.defaultWaitMs;
+        return session.state.requests[record.permissionId]
+          ? waitForResolution(session, record.permissionId, wait)
+          : outcomeOf(record);
+      },
+
+      getRequest: async (c, permissionId: string) => {
+        const principal = authorize(callerOf(c.conn), "getRequest");
+        const record = await findRecord(ctx(c), permissionId);
+        if (!record || !canSee(principal, record))
+          return fail("not_found", `no request ${permissionId}`);
+        const { seq: _seq, logged: _logged, ...rest } = record as RequestRecord;
+        return rest;
+      },
+
+      listPending: (c) => {
+        const principal = authorize(callerOf(c.conn), "listPending");
+        return Object.values(ctx(c).state.requests)
+          .filter((r) => r.status === "pending" && canSee(principal, r))
+          .sort((a, b) => a.seq - b.seq)
+          .map(publicRequest);
+      },
+
+      getHistory: async (c, query?: HistoryQuery) => {
+        authorize(callerOf(c.conn), "getHistory");
+        const session = ctx(c);
+        const { before, limit = 50 } = parseInput(HistoryQuerySchema, query, "getHistory");
+        await logResolved(session, deps);
+        const entries = await readAuditLog(session.db, {
+          ...(before !== undefined ? { before } : {}),
+          limit,
+        });
+        const last = entries.at(-1);
+        return { entries, nextBefore: entries.length === limit && last ? last.seq : null };
+      },
+
+      respondPermission: async (
+        c,
+        sessionId: string,
+        permissionId: string,
+        reply: PermissionReply,
+        options?: RespondOptions,
+      ) => {
+        const principal = authorize(callerOf(c.conn), "respondPermission");
+        const session = ctx(c);
+        checkSession(session, sessionId);
+        const parsedReply = parseInput(ReplySchema, reply, "reply");
+        const parsedOptions = parseInput(RespondOptionsSchema, options, "options");
+        const record = await findRecord(session, permissionId);
+        if (!record)
+          return fail(
+            "not_found",
+            `no request ${permissionId} in session ${session.state.sessionId}`,
+          );
+        if (record.status !== "pending" || !session.state.requests[record.permissionId]) {
+          return fail("already_resolved", `request ${record.permissionId} was already resolved`, {
+            resolution: record.resolution ?? null,
+          });
+        }
+        const { resolution, rules, scope } = resolutionForReply(
+          session,
+          deps,
+          record as RequestRecord,
+          parsedReply,
+          parsedOptions,
+          {
+            kind: "approver",
+            id: principal.id,
+          },
+        );
+        // Compare-and-set: an await above may have let another reply in first.
+        const current = session.state.requests[record.permissionId];
+        if (!current || current.status !== "pending") {
+          return fail("already_resolved", `request ${record.permissionId} was already resolved`, {
+            resolution: current?.resolution ?? null,
+          });
+        }
+        await addRules(session, rules, scope);
+        const resolved = await settle(session, current, resolution);
+        if (rules.length > 0) announceRules(session);
+        return { permissionId: resolved.permissionId, resolution };
+      },
+
+      cancelRequest: async (c, requestId: string) => {
+        const principal = authorize(callerOf(c.conn), "cancelRequest");
+        const session = ctx(c);
+        const id = parseInput(IdSchema, requestId, "requestId");
+        const permissionId = session.state.requestIds[id];
+        const record = permissionId ? session.state.requests[permissionId] : undefined;
+        if (!record || !canSee(principal, record))
+          return fail("not_found", `no request with requestId ${id}`);
+        if (record.status !== "pending") {
+          return fail("already_resolved", `request ${id} was already resolved`, {
+            resolution: record.resolution ?? null,
+          });
+        }
+        const resolved = await settle(session, record, {
+          outcome: "deny",
+          reason: "cancelled",
+          message: "The agent cancelled the request.",
+          input: record.input,
+          decidedBy: { kind: "agent", id: principal.id },
+          resolvedAt: Date.now(),
+        });
+        return outcomeOf(resolved);
+      },
+
+      expirePermission: async (c, permissionId: string) => {
+        const session = ctx(c);
+        const record = session.state.requests[permissionId];
+        if (!record || record.status !== "pending" || record.expiresAt > Date.now() + 1000)
+          return false;
+        delete session.state.timers[permissionId];
+        await settle(session, record, timeoutResolution(record, timeoutMessage(session)));
+        return true;
+      },
+
+      listRules: (c) => {
+        authorize(callerOf(c.conn), "listRules");
+        const session = ctx(c);
+        return {
+          rules: session.state.rules,
+          projectRules: session.state.projectRules,
+          mode: session.state.mode,
+          version: sessionPolicy(session, deps).version,
+        };
+      },
+
+      getPolicy: (c) => {
+        authorize(callerOf(c.conn), "getPolicy");
+        const session = ctx(c);
+        const policy = sessionPolicy(session, deps);
+        return {
+          version: policy.version,
+          documents: policy.documents,
+          settings: policy.settings,
+          context: evaluationContext(session),
+        };
+      },
+
+      getUsage: (c) => {
+        authorize(callerOf(c.conn), "getUsage");
+        return ctx(c).state.usage;
+      },
+
+      addRule: async (c, rule: RuleInput) => {
+        const principal = authorize(callerOf(c.conn), "addRule");
+        const session = ctx(c);
+        const parsed = parseInput(RuleInputSchema, rule, "rule");
+        const added: SessionRule = {
+          id: `rule_${crypto.randomUUID().slice(0, 12)}`,
+          ...parsed,
+          addedBy: principal.id,
+          addedAt: Date.now(),
+          source: "admin",
+        };
+        sessionPolicyWith(session, { rules: [...session.state.rules, added] });
+        session.state.rules.push(added);
+        await flush(session);
+        announceRules(session);
+        return added;
+      },
+
+      removeRule: async (c, ruleId: string) => {
+        authorize(callerOf(c.conn), "removeRule");
+        const session = ctx(c);
+        const id = parseInput(IdSchema, ruleId, "ruleId");
+        const index = session.state.rules.findIndex((r) => r.id === id);
+        if (index < 0) return fail("not_found", `no session rule ${id}`);
+        session.state.rules.splice(index, 1);
+        await flush(session);
+        announceRules(session);
+        return true;
+      },
+
+      setMode: async (c, mode: string | null) => {
+        authorize(callerOf(c.conn), "setMode");
+        const session = ctx(c);
+        const parsed = parseInput(ModeInputSchema, mode, "mode");
+        sessionPolicyWith(session, { mode: parsed });
+        session.state.mode = parsed;
+        await flush(session);
+        announceRules(session);
+        return parsed;
+      },
+    },
+    options: { actionTimeout: 60_000 },
+  });
+
+  function timeoutMessage(c: SessionContext): string {
+    try {
+      return sessionPolicy(c, deps).settings.askTimeoutMessage;
+    } catch {
+      return "Nobody answered the permission request in time.";
+    }
+  }
+
+  /** Validates a change by compiling with it; fails with a typed error and changes nothing. */
+  function sessionPolicyWith(
+    c: SessionContext,
+    change: { rules?: SessionRule[]; mode?: SessionState["mode"] },
+  ) {
+    const probe = {
+      ...c,
+      state: {
+        ...c.state,
+        ...(change.rules ? { rules: change.rules } : {}),
+        ...("mode" in change ? { mode: change.mode ?? null } : {}),
+      },
+      vars: { ...c.vars, policy: undefined },
+    } as SessionContext;
+    sessionPolicy(probe, deps);
+  }
+}
+
+function timeoutResolution(record: RequestRecord, message: string) {
+  return {
+    outcome: "deny" as const,
+    reason: "timed_out" as const,
+    message,
+    input: record.input,
+    decidedBy: { kind: "timeout" as const },
+    resolvedAt: Date.now(),
+  };
+}
