@@ -4,7 +4,7 @@ export default defineConfig({
   test: {
     include: ["src/**/*.test.ts", "tests/**/*.test.ts"],
     globalSetup: ["tests/global-setup.ts"],
-    env: { RIVET_LOG_LEVEL: "off", RUST_LOG: "off" },
+    env: { RIVET_LOG_LEVEL: "silent", RUST_LOG: "off" },
     testTimeout: 60_000,
     hookTimeout: 60_000,
   },

@@ -5,6 +5,7 @@ import { type PrincipalInput, SYSTEM_PRINCIPAL, TokenTable } from "./auth.ts";
 import type { PermissionHook } from "./hook.ts";
 import type { ServerPolicy } from "./policy.ts";
 import { createProjectActor, type InboxChange } from "./project.ts";
+import { MAX_MESSAGE_BYTES } from "./schema.ts";
 import { createSessionActor, type ProjectLink } from "./session.ts";
 import type { SessionRule } from "./types.ts";
 
@@ -77,7 +78,10 @@ export function createWarden(options: WardenOptions) {
     recentResolved: 200,
   });
   const wardenProject = createProjectActor({ tokens });
-  const registry = setup({ use: { permissionSession, wardenProject } });
+  const registry = setup({
+    use: { permissionSession, wardenProject },
+    maxIncomingMessageSize: MAX_MESSAGE_BYTES,
+  });
   return { registry };
 }
 

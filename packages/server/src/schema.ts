@@ -14,7 +14,10 @@ export const ConnParamsSchema = z.object({ token: z.string().min(1).max(4096) })
 export type ConnParams = z.infer<typeof ConnParamsSchema>;
 
 /** Bytes of JSON an input may take. */
-export const MAX_INPUT_BYTES = 256 * 1024;
+export const MAX_INPUT_BYTES = 64 * 1024;
+
+/** The transport limit for one message: above the input limit, so inputs get the typed error. */
+export const MAX_MESSAGE_BYTES = 256 * 1024;
 
 const InputSchema = z
   .record(z.string(), z.unknown())

@@ -1,0 +1,299 @@
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { ACTION_ROLES, type Role } from "../src/index.ts";
+import {
+  type RunningWarden,
+  type SessionHandle,
+  startWarden,
+  type TokenName,
+} from "./warden-harness.ts";
+
+let warden: RunningWarden;
+
+beforeAll(async () => {
+  warden = await startWarden({
+    maxPendingPerSession: 3,
+    policy: {
+      global: { document: { forbid_modes: ["bypassPermissions"] } },
+      defaultProject: { document: { rules: [{ tool: "Read", behavior: "allow" }] } },
+    },
+  });
+});
+
+afterAll(async () => {
+  await warden?.stop();
+});
+
+const ROLE_TOKENS: Record<Role, TokenName> = {
+  agent: "agent",
+  approver: "approver",
+  admin: "admin",
+};
+
+/** Calls an action with arguments that pass validation; only the role decides whether it is allowed. */
+function call(
+  handle: SessionHandle,
+  action: keyof typeof ACTION_ROLES,
+  sessionId: string,
+): Promise<unknown> {
+  switch (action) {
+    case "requestPermission":
+      return handle.requestPermission({
+        requestId: `roles-${Math.random()}`,
+        toolName: "Read",
+        input: { file_path: "a" },
+        waitMs: 0,
+      });
+    case "cancelRequest":
+      return handle.cancelRequest("no-such-request");
+    case "getDecision":
+      return handle.waitForDecision("no-such-request", 0);
+    case "getRequest":
+      return handle.getRequest("perm_none");
+    case "listPending":
+      return handle.listPending();
+    case "getHistory":
+      return handle.getHistory();
+    case "respondPermission":
+      return handle.respondPermission(sessionId, "perm_none", "once");
+    case "listRules":
+      return handle.listRules();
+    case "getPolicy":
+      return handle.getPolicy();
+    case "addRule":
+      return handle.addRule({ tool: "Bash(make)", behavior: "allow" });
+    case "removeRule":
+      return handle.removeRule("rule_none");
+    case "setMode":
+      return handle.setMode(null);
+    case "getUsage":
+      return handle.getUsage();
+  }
+}
+
+describe("every role × action pair", () => {
+  const pairs = (Object.keys(ACTION_ROLES) as (keyof typeof ACTION_ROLES)[]).flatMap((action) =>
+    (Object.keys(ROLE_TOKENS) as Role[]).map((role) => [action, role] as const),
+  );
+  test.each(pairs)("%s as %s", async (action, role) => {
+    const allowed = (ACTION_ROLES[action] as readonly Role[]).includes(role);
+    const sessionId = `roles-${action}-${role}`;
+    const result = await call(warden.session(ROLE_TOKENS[role], sessionId), action, sessionId).then(
+      () => "ok",
+      (error: { code?: string }) => error.code,
+    );
+    if (allowed) expect(result).not.toBe("forbidden");
+    else expect(result).toBe("forbidden");
+  });
+
+  test("an agent can never answer a request, even its own", async () => {
+    const agent = warden.session("agent", "roles-own");
+    const pending = await agent.requestPermission({
+      requestId: "own-1",
+      toolName: "Bash",
+      input: { command: "make" },
+      waitMs: 0,
+    });
+    await expect(
+      agent.respondPermission("roles-own", pending.permissionId, "once"),
+    ).rejects.toMatchObject({ code: "forbidden" });
+    await expect(agent.listPending()).resolves.toHaveLength(1);
+  });
+
+  test("an agent sees only its own requests", async () => {
+    await warden
+      .session("agent", "roles-mine")
+      .requestPermission({
+        requestId: "m-1",
+        toolName: "Bash",
+        input: { command: "make" },
+        waitMs: 0,
+      });
+    await expect(warden.session("agent2", "roles-mine").listPending()).resolves.toEqual([]);
+    await expect(
+      warden.session("agent2", "roles-mine").waitForDecision("m-1", 0),
+    ).rejects.toMatchObject({ code: "forbidden" });
+    await expect(warden.session("approver", "roles-mine").listPending()).resolves.toHaveLength(1);
+  });
+
+  test("a token for another project cannot reach this project's sessions", async () => {
+    await expect(warden.session("otherProject", "roles-x").listPending()).rejects.toMatchObject({
+      code: "forbidden",
+    });
+  });
+
+  test("an unknown or missing token is refused", async () => {
+    const unknown = warden.client.permissionSession.getOrCreate(["p1", "roles-x"], {
+      params: { token: "nope" },
+    });
+    await expect(unknown.listPending()).rejects.toMatchObject({ code: "unauthorized" });
+    const missing = warden.client.permissionSession.getOrCreate(["p1", "roles-x"]);
+    await expect(missing.listPending()).rejects.toMatchObject({ code: "unauthorized" });
+  });
+});
+
+describe("bad input gets a typed error and changes nothing", () => {
+  async function snapshot(sessionId: string) {
+    const admin = warden.session("admin", sessionId);
+    const [pending, rules, usage, history] = await Promise.all([
+      admin.listPending(),
+      admin.listRules(),
+      admin.getUsage(),
+      admin.getHistory(),
+    ]);
+    return { pending, rules, usage, history };
+  }
+
+  async function expectUnchanged(sessionId: string, action: () => Promise<unknown>, code: string) {
+    const before = await snapshot(sessionId);
+    await expect(action()).rejects.toMatchObject({ group: "user", code });
+    expect(await snapshot(sessionId)).toEqual(before);
+  }
+
+  test("an unknown permission id", async () => {
+    const approver = warden.session("approver", "bad-1");
+    await expectUnchanged(
+      "bad-1",
+      () => approver.respondPermission("bad-1", "perm_nope", "once"),
+      "not_found",
+    );
+  });
+
+  test("a session id that is not this actor's", async () => {
+    const agent = warden.session("agent", "bad-2");
+    const pending = await agent.requestPermission({
+      requestId: "b2",
+      toolName: "Bash",
+      input: { command: "make" },
+      waitMs: 0,
+    });
+    const approver = warden.session("approver", "bad-2");
+    await expectUnchanged(
+      "bad-2",
+      () => approver.respondPermission("other-session", pending.permissionId, "once"),
+      "wrong_session",
+    );
+  });
+
+  test("an invalid reply", async () => {
+    const agent = warden.session("agent", "bad-3");
+    const pending = await agent.requestPermission({
+      requestId: "b3",
+      toolName: "Bash",
+      input: { command: "make" },
+      waitMs: 0,
+    });
+    const approver = warden.session("approver", "bad-3");
+    await expectUnchanged(
+      "bad-3",
+      () => approver.respondPermission("bad-3", pending.permissionId, "maybe" as never),
+      "invalid_input",
+    );
+  });
+
+  test("an oversized input", async () => {
+    const agent = warden.session("agent", "bad-4");
+    const input = { command: "x".repeat(100 * 1024) };
+    await expectUnchanged(
+      "bad-4",
+      () => agent.requestPermission({ requestId: "b4", toolName: "Bash", input }),
+      "invalid_input",
+    );
+  });
+
+  test("a message over the transport limit", async () => {
+    const agent = warden.session("agent", "bad-4b");
+    const before = await snapshot("bad-4b");
+    const input = { command: "x".repeat(400 * 1024) };
+    await expect(
+      agent.requestPermission({ requestId: "b4b", toolName: "Bash", input }),
+    ).rejects.toMatchObject({
+      group: "message",
+      code: "incoming_too_long",
+    });
+    expect(await snapshot("bad-4b")).toEqual(before);
+  });
+
+  test("a malformed request", async () => {
+    const agent = warden.session("agent", "bad-5");
+    await expectUnchanged(
+      "bad-5",
+      () => agent.requestPermission({ requestId: "", toolName: "Bash", input: {} }),
+      "invalid_input",
+    );
+    await expectUnchanged(
+      "bad-5",
+      () => agent.requestPermission({ toolName: "Bash" } as never),
+      "invalid_input",
+    );
+  });
+
+  test("a malformed rule", async () => {
+    const admin = warden.session("admin", "bad-6");
+    await expectUnchanged(
+      "bad-6",
+      () => admin.addRule({ tool: "Bash(npm *", behavior: "allow" }),
+      "invalid_rule",
+    );
+    await expectUnchanged(
+      "bad-6",
+      () => admin.addRule({ tool: "Bash(npm *)", behavior: "sometimes" as never }),
+      "invalid_input",
+    );
+  });
+
+  test("a malformed always rule in a reply", async () => {
+    const agent = warden.session("agent", "bad-7");
+    const pending = await agent.requestPermission({
+      requestId: "b7",
+      toolName: "Bash",
+      input: { command: "make" },
+      waitMs: 0,
+    });
+    const approver = warden.session("approver", "bad-7");
+    await expectUnchanged(
+      "bad-7",
+      () =>
+        approver.respondPermission("bad-7", pending.permissionId, "always", {
+          rule: 'Bash(command =~ "(")',
+        }),
+      "invalid_rule",
+    );
+  });
+
+  test("a forbidden mode", async () => {
+    const admin = warden.session("admin", "bad-8");
+    await expectUnchanged("bad-8", () => admin.setMode("bypassPermissions"), "mode_forbidden");
+    await expectUnchanged("bad-8", () => admin.setMode("yolo" as never), "invalid_input");
+  });
+
+  test("too many pending requests", async () => {
+    const agent = warden.session("agent", "bad-9");
+    for (let i = 0; i < 3; i++) {
+      await agent.requestPermission({
+        requestId: `b9-${i}`,
+        toolName: "Bash",
+        input: { command: `make ${i}` },
+        waitMs: 0,
+      });
+    }
+    await expectUnchanged(
+      "bad-9",
+      () =>
+        agent.requestPermission({
+          requestId: "b9-x",
+          toolName: "Bash",
+          input: { command: "make x" },
+        }),
+      "too_many_pending",
+    );
+  });
+
+  test("a token of the wrong role", async () => {
+    const approver = warden.session("approver", "bad-10");
+    await expectUnchanged(
+      "bad-10",
+      () => approver.addRule({ tool: "Bash(make)", behavior: "allow" }),
+      "forbidden",
+    );
+  });
+});
