@@ -38,6 +38,10 @@ export interface SessionState {
   rules: SessionRule[];
   projectRules: SessionRule[];
   projectRulesLoaded: boolean;
+  /** Bumped whenever rules, project rules or the mode change: keys the compiled-policy cache. */
+  revision: number;
+  /** How many resolved requests were trimmed from state (they live in the audit log only). */
+  evicted: number;
   usage: { turns: number; costUsd: number };
   seq: number;
   requests: Record<string, RequestRecord>;
@@ -60,6 +64,7 @@ export interface SessionContext {
   saveState(options: { immediate: boolean }): Promise<void>;
   broadcast(name: string, ...args: unknown[]): void;
   client(): unknown;
+  waitUntil(promise: Promise<unknown>): void;
   readonly schedule: {
     at(timestamp: number, action: string, ...args: unknown[]): Promise<string>;
     cancel(id: string): Promise<boolean>;
@@ -81,7 +86,7 @@ export interface SessionSettings {
 
 /** The compiled policy of this session, rebuilt when its inputs change. */
 export function sessionPolicy(c: SessionContext, settings: SessionSettings): CompiledPolicy {
-  const key = JSON.stringify([c.state.mode, c.state.rules, c.state.projectRules]);
+  const key = `${c.state.revision}`;
   if (c.vars.policy?.key !== key) {
     c.vars.policy = {
       key,
@@ -296,7 +301,15 @@ export async function afterResolution(
     c.vars.waiters.delete(record.permissionId);
     for (const wake of waiters) wake();
   }
-  await logResolved(c, settings);
+  logInBackground(c, settings);
+}
+
+/**
+ * Appends to the audit log after the answer went out. The decision is already durable in state;
+ * a record that misses the log in a crash is appended on the next wake (inserts are idempotent).
+ */
+export function logInBackground(c: SessionContext, settings: SessionSettings): void {
+  c.waitUntil(logResolved(c, settings));
 }
 
 /** Moves resolved records into the audit log and trims old ones from state. */
@@ -319,11 +332,11 @@ export async function logResolved(c: SessionContext, settings: SessionSettings):
     .sort((a, b) => a.seq - b.seq);
   for (const record of resolved.slice(0, Math.max(0, resolved.length - settings.recentResolved))) {
     delete c.state.requests[record.permissionId];
+    c.state.evicted += 1;
     if (c.state.requestIds[record.requestId] === record.permissionId) {
       delete c.state.requestIds[record.requestId];
     }
   }
-  if (unlogged.length > 0) await flush(c);
 }
 
 /** Waits up to `waitMs` for a pending request to resolve. */

@@ -32,6 +32,7 @@ import {
   canSee,
   evaluationContext,
   flush,
+  logInBackground,
   logResolved,
   newRecord,
   outcomeOf,
@@ -96,6 +97,7 @@ export function createSessionActor(deps: SessionDependencies) {
     const rules = await deps.project.loadRules(c.client(), c.state.projectId);
     c.state.projectRules = rules.map((rule) => ({ ...rule, source: "project" as const }));
     c.state.projectRulesLoaded = true;
+    c.state.revision += 1;
   }
 
   async function handleRequest(
@@ -114,7 +116,7 @@ export function createSessionActor(deps: SessionDependencies) {
     }
     const inflight = c.vars.inflight.get(input.requestId);
     if (inflight) return inflight;
-    const logged = await findLoggedRequest(c.db, input.requestId);
+    const logged = c.state.evicted > 0 ? await findLoggedRequest(c.db, input.requestId) : undefined;
     if (logged) {
       if (!canSee(principal, logged))
         fail("forbidden", "that request id belongs to another caller");
@@ -156,7 +158,7 @@ export function createSessionActor(deps: SessionDependencies) {
     if (decision.decision !== "ask") {
       record = resolveRecord(c, record, policyResolution(decision, input.input));
       await flush(c);
-      await logResolved(c, deps);
+      logInBackground(c, deps);
       return outcomeOf(record);
     }
 
@@ -220,6 +222,7 @@ export function createSessionActor(deps: SessionDependencies) {
     if (rules.length === 0) return;
     if (scope === "project") await deps.project.addRules(c.client(), c.state.projectId, rules);
     c.state.rules.push(...rules);
+    c.state.revision += 1;
   }
 
   function announceRules(c: SessionContext) {
@@ -280,6 +283,8 @@ export function createSessionActor(deps: SessionDependencies) {
         rules: [],
         projectRules: [],
         projectRulesLoaded: false,
+        revision: 0,
+        evicted: 0,
         usage: { turns: 0, costUsd: 0 },
         seq: 0,
         requests: {},
@@ -493,6 +498,7 @@ export function createSessionActor(deps: SessionDependencies) {
         };
         sessionPolicyWith(session, { rules: [...session.state.rules, added] });
         session.state.rules.push(added);
+        session.state.revision += 1;
         await flush(session);
         announceRules(session);
         return added;
@@ -505,6 +511,7 @@ export function createSessionActor(deps: SessionDependencies) {
         const index = session.state.rules.findIndex((r) => r.id === id);
         if (index < 0) return fail("not_found", `no session rule ${id}`);
         session.state.rules.splice(index, 1);
+        session.state.revision += 1;
         await flush(session);
         announceRules(session);
         return true;
@@ -516,6 +523,7 @@ export function createSessionActor(deps: SessionDependencies) {
         const parsed = parseInput(ModeInputSchema, mode, "mode");
         sessionPolicyWith(session, { mode: parsed });
         session.state.mode = parsed;
+        session.state.revision += 1;
         await flush(session);
         announceRules(session);
         return parsed;
