@@ -1,4 +1,4 @@
-export { ACTION_ROLES, type Principal, type PrincipalInput } from "./auth.ts";
+export { ACTION_ROLES, type Principal, type PrincipalInput, PrincipalSchema } from "./auth.ts";
 export type { WardenErrorCode } from "./errors.ts";
 export type { PermissionHook, PermissionHookContext, ReplyOptions } from "./hook.ts";
 export type { ServerPolicy } from "./policy.ts";

@@ -1,0 +1,101 @@
+// Usage: node --import tsx apps/server/src/main.ts [--config FILE] [--print-config]
+import { parseArgs } from "node:util";
+import { loadConfig } from "./config.ts";
+import { describeStart, redactConfig } from "./describe.ts";
+import { StartError } from "./errors.ts";
+import { prepare, type RunningServer, startServer } from "./start.ts";
+
+const USAGE = `usage: warden-server [--config FILE] [--print-config]
+
+  --config FILE    YAML or JSON config (default: $WARDEN_CONFIG; none: environment only)
+  --print-config   check the policy files and the hook, print the effective config with
+                   tokens redacted, and exit
+  -h, --help       show this help
+
+Environment: WARDEN_CONFIG, WARDEN_TOKENS (JSON: token -> principal), WARDEN_PORT, WARDEN_HOST,
+WARDEN_STORAGE, WARDEN_INTERNAL_TOKEN, WARDEN_DEV=1 (dev default tokens; never in production).
+See docs/server.md.`;
+
+function parseCommandLine(argv: string[]) {
+  try {
+    return parseArgs({
+      args: argv,
+      options: {
+        config: { type: "string", short: "c" },
+        "print-config": { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (error) {
+    throw new StartError("invalid_arguments", `${(error as Error).message}\n${USAGE}`);
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  const args = parseCommandLine(argv);
+  if (args.values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const config = await loadConfig({
+    ...(args.values.config ? { file: args.values.config } : {}),
+    env: process.env,
+    cwd: process.cwd(),
+  });
+  if (args.values["print-config"]) {
+    await prepare(config);
+    console.log(JSON.stringify(redactConfig(config), null, 2));
+    return 0;
+  }
+
+  let server: RunningServer | undefined;
+  let stopping: Promise<number> | undefined;
+  let signalledDuringStart: string | undefined;
+  const shutdown = (signal: string) => {
+    stopping ??= (async () => {
+      console.log(`warden: ${signal} received, stopping`);
+      try {
+        await server?.stop();
+      } catch (error) {
+        console.error("warden: error while stopping:", error);
+        return 1;
+      }
+      console.log("warden: stopped");
+      return 0;
+    })();
+    return stopping;
+  };
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.on(signal, () => {
+      if (stopping) {
+        console.error(`warden: second ${signal}, exiting without draining`);
+        try {
+          if (server?.enginePid !== undefined) process.kill(server.enginePid, "SIGKILL");
+        } catch {}
+        process.exit(1);
+      }
+      if (server) void shutdown(signal).then((code) => process.exit(code));
+      else signalledDuringStart = signal;
+    });
+  }
+
+  server = await startServer(config);
+  if (signalledDuringStart) return shutdown(signalledDuringStart);
+  if (config.tokens.some((t) => t.dev)) {
+    console.error(
+      "warden: WARNING: WARDEN_DEV=1 put the documented dev tokens in use; anyone can act as those principals. Never set WARDEN_DEV in production.",
+    );
+  }
+  console.log(describeStart(config, server.endpoint));
+  // The registry keeps the process alive; the signal handlers end it.
+  return new Promise<number>(() => {});
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (error instanceof StartError) console.error(`warden: ${error.message}`);
+    else console.error("warden: failed to start:", error);
+    process.exit(1);
+  },
+);

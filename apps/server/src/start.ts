@@ -1,0 +1,77 @@
+import { createWarden, type PermissionHook } from "@warden/server";
+import { endpointOf, type ServerConfig } from "./config.ts";
+import { checkPorts, findEngine, stopEngine } from "./engine.ts";
+import { loadHook } from "./load-hook.ts";
+import { loadPolicies } from "./policies.ts";
+
+/** A started server: the engine's client endpoint and the way to stop both. */
+export interface RunningServer {
+  readonly endpoint: string;
+  /** The engine process serving the storage dir, which `stop()` ends too. */
+  readonly enginePid: number | undefined;
+  stop(): Promise<void>;
+}
+
+/** Everything a start needs that can fail without touching the engine: policy files and the hook. */
+export async function prepare(config: ServerConfig) {
+  const policy = await loadPolicies(config.policy);
+  const hook: PermissionHook | undefined = config.hooks ? await loadHook(config.hooks) : undefined;
+  return { policy, hook };
+}
+
+/**
+ * Loads the policy files and the hook, starts the registry and its engine, and resolves once the
+ * runner has registered with the engine.
+ * @example const server = await startServer(await loadConfig({ env: process.env, cwd })); await server.stop();
+ */
+export async function startServer(config: ServerConfig): Promise<RunningServer> {
+  const { policy, hook } = await prepare(config);
+  await checkPorts(config.host, config.port, config.storage);
+
+  // RivetKit and the engine it spawns read these from the environment.
+  process.env.RIVETKIT_STORAGE_PATH = config.storage;
+  process.env.RIVET_RUN_ENGINE_HOST = config.host;
+  process.env.RIVET_RUN_ENGINE_PORT = String(config.port);
+  process.env.RIVET_RUN_SERVICES = "0";
+
+  const { registry } = createWarden({
+    policy,
+    tokens: Object.fromEntries(config.tokens.map((t) => [t.value, t.principal])),
+    ...(hook ? { onPermissionRequest: hook } : {}),
+    ...(config.hookBudgetMs !== undefined ? { hookBudgetMs: config.hookBudgetMs } : {}),
+    ...(config.maxPendingPerSession !== undefined
+      ? { maxPendingPerSession: config.maxPendingPerSession }
+      : {}),
+    ...(config.defaultWaitMs !== undefined ? { defaultWaitMs: config.defaultWaitMs } : {}),
+    ...(config.internalToken ? { internalToken: config.internalToken.value } : {}),
+  });
+  registry.config.noWelcome = true;
+  // Spawn the engine even under NODE_ENV=production, where RivetKit would not by default.
+  registry.config.startEngine = true;
+  // This process owns SIGINT/SIGTERM: RivetKit's handlers would re-raise before the engine stops.
+  registry.config.shutdown = {
+    disableSignalHandlers: true,
+    gracePeriodMs: config.shutdownGraceMs,
+  };
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      await registry.shutdown();
+      const pid = await findEngine(config.storage);
+      if (pid !== undefined) await stopEngine(pid);
+    })();
+    return stopping;
+  };
+  try {
+    await registry.startAndWait();
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return {
+    endpoint: endpointOf(config),
+    enginePid: await findEngine(config.storage),
+    stop,
+  };
+}

@@ -1,0 +1,11 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["src/**/*.test.ts", "hooks/**/*.test.ts", "tests/**/*.test.ts"],
+    globalSetup: ["tests/global-setup.ts"],
+    env: { RIVET_LOG_LEVEL: "silent", RUST_LOG: "off" },
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+  },
+});
