@@ -2,6 +2,8 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
+    // Each file boots its own engine; one at a time keeps a 2-core machine responsive.
+    fileParallelism: false,
     include: ["src/**/*.test.ts", "hooks/**/*.test.ts", "tests/**/*.test.ts"],
     globalSetup: ["tests/global-setup.ts"],
     env: { RIVET_LOG_LEVEL: "silent", RUST_LOG: "off" },

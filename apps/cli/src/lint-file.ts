@@ -5,6 +5,7 @@ import {
   PolicyError,
   type PolicySource,
   parsePolicyText,
+  policySource,
   type RuleEntry,
 } from "@warden/rules";
 import { byPosition, type Diagnostic, diagnoseError } from "./diagnostic.ts";
@@ -15,14 +16,21 @@ function withRules(
   document: PolicyDocument,
   indices: readonly number[],
 ): PolicySource {
-  return {
-    document,
+  return policySource(document, {
     ...(source.file ? { file: source.file } : {}),
     locate: (index) => {
       const original = indices[index];
       return original === undefined ? undefined : source.locate?.(original);
     },
-  };
+    locatePath: (path, offset) => {
+      const [first, index, ...rest] = path;
+      if (first !== "rules" || typeof index !== "number") return source.locatePath?.(path, offset);
+      const original = indices[index];
+      return original === undefined
+        ? undefined
+        : source.locatePath?.(["rules", original, ...rest], offset);
+    },
+  });
 }
 
 /**

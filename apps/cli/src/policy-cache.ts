@@ -55,7 +55,7 @@ export class PolicyCache {
   #compileEntry(document: Record<string, unknown>): Entry {
     this.#compiles++;
     try {
-      return { policy: compilePolicy({ project: { document: document as PolicyDocument } }) };
+      return { policy: compilePolicy({ project: document as PolicyDocument }) };
     } catch (error) {
       if (error instanceof PolicyError) return { error };
       throw error;

@@ -17,7 +17,7 @@ afterAll(async () => {
 });
 
 describe("the server refuses to start", () => {
-  test("on a policy file with a bad pattern, naming its file:line:col", async () => {
+  test("on a policy file with a bad regex, naming the file:line:col of the fault", async () => {
     const policy = await workspace.writeFile(
       "bad-policy.yaml",
       "rules:\n  - tool: Bash(npm test)\n    behavior: allow\n  - tool: 'Bash(command =~ \"(unclosed\")'\n    behavior: deny\n",
@@ -28,7 +28,7 @@ describe("the server refuses to start", () => {
     });
     const { code, stdout, stderr } = await runServer(["--config", config]);
     expect(code).toBe(1);
-    expect(stderr).toContain(`${relative(APP_DIR, policy)}:4:12`);
+    expect(stderr).toContain(`${relative(APP_DIR, policy)}:4:29`);
     expect(stderr).toContain("invalid regex");
     expect(stdout).not.toContain("listening");
   });

@@ -29,6 +29,12 @@ export const BENCH_CWD = "/repo";
 /** The measured non-shell call: three planted rules name it (an allow, an ask and a deny). */
 export const PROBE_CALL: ToolCall = { toolName: "Edit", input: { file_path: "pkg9/src/app.ts" } };
 
+/** `PROBE_CALL` with the file renamed: the same rules decide it, but no two variants are equal. */
+export const probeVariant = (n: number): ToolCall => ({
+  toolName: "Edit",
+  input: { file_path: `pkg9/src/app-${n}.ts` },
+});
+
 /** The measured compound shell command: four simple commands and a write through `tee`. */
 export const BASH_COMPOUND = "cd /repo && npm test -- --watch=false | tee out.log; git status";
 

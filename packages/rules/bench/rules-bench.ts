@@ -20,6 +20,7 @@ import {
   bashCompoundVariant,
   generatePolicy,
   PROBE_CALL,
+  probeVariant,
 } from "./policy-gen.ts";
 
 /** The medians `runRulesBench` reports, in nanoseconds per call. */
@@ -42,6 +43,11 @@ export interface RulesBenchOptions {
 const SIZES = [10, 100, 1000] as const;
 /** More variants than the shell analysis cache holds (512), so every measured call misses it. */
 const BASH_VARIANTS = 1024;
+/**
+ * Distinct variants of the probe call that every engine cycles through, so that no measured call
+ * can be served from a cache keyed by input values.
+ */
+const PROBE_VARIANTS = 1024;
 
 interface Engines {
   readonly warden: CompiledPolicy;
@@ -57,6 +63,9 @@ const bashVariants = (size: number): ToolCall[] =>
     toolName: "Bash",
     input: { command: bashCompoundVariant(size * BASH_VARIANTS + n) },
   }));
+/** Variants of the probe call, distinct for each policy size. */
+const probeVariants = (size: number): ToolCall[] =>
+  Array.from({ length: PROBE_VARIANTS }, (_, n) => probeVariant(size * PROBE_VARIANTS + n));
 
 function describeDecision(decision: Decision): string {
   const patterns = [decision.rule, ...(decision.rules ?? [])].flatMap((rule) =>
@@ -94,12 +103,19 @@ function checkProbe(size: number, engines: Engines, log: (line: string) => void)
       `the engines disagree on the probe call at ${size} rules: ${outcomes.join(" / ")}`,
     );
   }
+  for (const variant of probeVariants(size)) {
+    const same = evaluate(engines.warden, variant, context).rule?.id === decision.rule?.id;
+    if (!same || evaluateNaive(engines.naive, variant) !== naive) {
+      throw new Error(`${JSON.stringify(variant.input)} is not decided like the probe call`);
+    }
+  }
 }
 
 /**
  * Median time per evaluation: Warden at 10, 100 and 1,000 rules and on a compound Bash command,
  * and the same 100-rule policy in cedar-wasm and as a naive picomatch loop, measured in
- * interleaved rounds so that a noisy neighbour slows all of them alike.
+ * interleaved rounds so that a noisy neighbour slows all of them alike. Every engine cycles
+ * through 1,024 distinct variants of each measured call, so no input-keyed cache can serve it.
  * @example const { eval_100_ns, naive_100_ns } = await runRulesBench();
  */
 export async function runRulesBench(options: RulesBenchOptions = {}): Promise<RulesBenchResult> {
@@ -115,22 +131,25 @@ export async function runRulesBench(options: RulesBenchOptions = {}): Promise<Ru
     `100 rules, Bash ${JSON.stringify(BASH_COMPOUND)}: Warden ${describeDecision(evaluate(at(100).warden, bashCall, context))}`,
   );
 
-  const warden =
-    (size: number): Measured =>
-    () =>
-      evaluate(at(size).warden, PROBE_CALL, context);
-  const bash = (size: number): Measured => {
-    const variants = bashVariants(size);
-    return (n) => evaluate(at(size).warden, variants[n % BASH_VARIANTS]!, context);
+  const warden = (size: number): Measured => {
+    const { warden: policy } = at(size);
+    const variants = probeVariants(size);
+    return (n) => evaluate(policy, variants[n % PROBE_VARIANTS]!, context);
   };
-  const naive =
-    (rules: readonly NaiveRule[]): Measured =>
-    () =>
-      evaluateNaive(rules, PROBE_CALL);
-  const cedar =
-    (size: number): Measured =>
-    () =>
-      at(size).cedar.evaluate(PROBE_CALL);
+  const bash = (size: number): Measured => {
+    const { warden: policy } = at(size);
+    const variants = bashVariants(size);
+    return (n) => evaluate(policy, variants[n % BASH_VARIANTS]!, context);
+  };
+  const naive = (rules: readonly NaiveRule[], size: number): Measured => {
+    const variants = probeVariants(size);
+    return (n) => evaluateNaive(rules, variants[n % PROBE_VARIANTS]!);
+  };
+  const cedar = (size: number): Measured => {
+    const { cedar: engine } = at(size);
+    const variants = probeVariants(size);
+    return (n) => engine.evaluate(variants[n % PROBE_VARIANTS]!);
+  };
 
   const medians = measureMedians({
     eval_10_ns: warden(10),
@@ -138,12 +157,12 @@ export async function runRulesBench(options: RulesBenchOptions = {}): Promise<Ru
     eval_1000_ns: warden(1000),
     bash_compound_ns: bash(100),
     cedar_100_ns: cedar(100),
-    naive_100_ns: naive(at(100).naive),
+    naive_100_ns: naive(at(100).naive, 100),
     // Not reported, logged to explain the numbers above.
     bash_cached_100: () => evaluate(at(100).warden, bashCall, context),
     bash_compound_1000: bash(1000),
-    naive_matcher_100: naive(toNaiveRules(generatePolicy(100), "matcher")),
-    naive_1000: naive(at(1000).naive),
+    naive_matcher_100: naive(toNaiveRules(generatePolicy(100), "matcher"), 100),
+    naive_1000: naive(at(1000).naive, 1000),
     cedar_1000: cedar(1000),
   });
 

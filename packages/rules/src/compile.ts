@@ -6,6 +6,7 @@ import type { Matcher } from "./glob.ts";
 import { type ArgumentTest, compilePathGlob, compilePattern } from "./match.ts";
 import type { NormalizedPath } from "./path.ts";
 import { parsePattern } from "./pattern.ts";
+import { buildToolIndex, type Requirement, requirementsOf, type ToolIndex } from "./rule-index.ts";
 import {
   type Behavior,
   type Mode,
@@ -17,16 +18,8 @@ import {
   type Tier,
   type ToolSpec,
 } from "./schema.ts";
+import { isPolicySource, type PolicySource, type SourcePosition } from "./source.ts";
 import { type ResolvedToolSpec, resolveTool } from "./tools.ts";
-
-/** Where a document came from, so that errors and decisions can name it. */
-export interface PolicySource {
-  readonly document: PolicyDocument;
-  /** File name shown in errors and decisions. */
-  readonly file?: string;
-  /** Maps a rule index to the line and column of its pattern in the file. */
-  readonly locate?: (ruleIndex: number) => { line: number; column: number } | undefined;
-}
 
 /** The documents of the three tiers; each may be absent. */
 export interface PolicyTiers {
@@ -79,7 +72,8 @@ export interface PolicyInternals {
   readonly tools: Readonly<Record<string, ToolSpec>>;
   readonly protectedMatchers: readonly ((path: NormalizedPath) => boolean)[];
   spec(toolName: string): ResolvedToolSpec;
-  candidates(toolName: string): readonly InternalRule[];
+  /** The rules naming a tool, in rank order, indexed by the fields they require (rule-index.ts). */
+  index(toolName: string): ToolIndex<InternalRule>;
 }
 
 /** A rule with its compiled matchers. */
@@ -89,6 +83,9 @@ export interface InternalRule {
   readonly args: ArgumentTest;
   readonly exactTool: string | undefined;
   readonly rank: number;
+  readonly requirements: readonly Requirement[];
+  /** The decision message when this rule decides. */
+  readonly message: string;
 }
 
 const TIERS: readonly Tier[] = ["global", "project", "session"];
@@ -104,11 +101,21 @@ export function policyInternals(policy: CompiledPolicy): PolicyInternals {
   return internals;
 }
 
-function asSource(value: PolicySource | PolicyDocument): PolicySource {
-  return "document" in value && typeof value.document === "object" && !("rules" in value)
-    ? (value as PolicySource)
-    : { document: value as PolicyDocument };
+/** A source as made by `policySource` or `parsePolicyText`; anything else is a document. */
+function asSource(value: PolicySource | PolicyDocument, tier: Tier): SourceParts {
+  if (isPolicySource(value)) return value;
+  if (typeof value === "object" && value !== null && Object.hasOwn(value, "document")) {
+    throw new PolicyError(
+      "invalid_document",
+      "`document` is not a policy key: to name a document's file, pass policySource(document, { file })",
+      { tier, path: "document" },
+    );
+  }
+  return { document: value as PolicyDocument };
 }
+
+/** What compiling reads of a source; a bare document is a source without a file. */
+type SourceParts = Pick<PolicySource, "document" | "file" | "locate" | "locatePath">;
 
 /** Validates a document against the schema; a fault becomes a located `invalid_document` error. */
 export function parseDocument(
@@ -117,14 +124,23 @@ export function parseDocument(
 ): ParsedPolicyDocument {
   const result = PolicyDocumentSchema.safeParse(document);
   if (result.success) return result.data;
+  const issues = result.error.issues.map((issue) => ({
+    path: issue.path.filter((key) => typeof key !== "symbol"),
+    message: issue.message,
+  }));
   const issue = result.error.issues[0]!;
-  throw new PolicyError("invalid_document", describeIssue(issue), {
-    ...location,
-    path: issue.path.join("."),
-    ...(issue.path[0] === "rules" && typeof issue.path[1] === "number"
-      ? { rule: issue.path[1] }
-      : {}),
-  });
+  throw new PolicyError(
+    "invalid_document",
+    describeIssue(issue),
+    {
+      ...location,
+      path: issue.path.join("."),
+      ...(issue.path[0] === "rules" && typeof issue.path[1] === "number"
+        ? { rule: issue.path[1] }
+        : {}),
+    },
+    issues,
+  );
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {
@@ -136,15 +152,20 @@ function describeIssue(issue: z.core.$ZodIssue): string {
  * Compiles the tiers into one policy. Throws a located `PolicyError` for any fault: a document
  * that does not validate, a pattern that does not parse, a regex or glob that does not compile,
  * a forbidden mode, or an inline example that does not hold.
- * @example compilePolicy({ project: { document: { rules: [{ tool: "Bash(npm *)", behavior: "allow" }] } } })
+ * @example compilePolicy({ project: { rules: [{ tool: "Bash(npm *)", behavior: "allow" }] } })
  */
 export function compilePolicy(tiers: PolicyTiers): CompiledPolicy {
+  return compileTiers(tiers, true);
+}
+
+/** `compilePolicy`, optionally without the rule index (tests compare the two). */
+export function compileTiers(tiers: PolicyTiers, indexed: boolean): CompiledPolicy {
   const documents: Partial<Record<Tier, ParsedPolicyDocument>> = {};
-  const sources: Partial<Record<Tier, PolicySource>> = {};
+  const sources: Partial<Record<Tier, SourceParts>> = {};
   for (const tier of TIERS) {
     const value = tiers[tier];
     if (!value) continue;
-    const source = asSource(value);
+    const source = asSource(value, tier);
     sources[tier] = source;
     documents[tier] = parseDocument(source.document, {
       tier,
@@ -182,7 +203,7 @@ export function compilePolicy(tiers: PolicyTiers): CompiledPolicy {
     settings,
     documents: structuredClone(documents),
   });
-  const internals = buildInternals(ranked, tools, settings);
+  const internals = buildInternals(ranked, tools, settings, indexed);
   for (const rule of rules) {
     const document = documents[rule.public.tier]!;
     const entry = document.rules[rule.public.index];
@@ -204,7 +225,7 @@ interface RuleOrigin {
   tier: Tier;
   index: number;
   origin: "rule" | "capability";
-  source: PolicySource;
+  source: SourceParts;
   rank: number;
 }
 
@@ -214,7 +235,7 @@ function compileRule(
 ): InternalRule {
   try {
     const pattern = parsePattern(entry.tool);
-    const { tool, args } = compilePattern(pattern);
+    const { tool, args } = compilePattern(pattern, entry.tool);
     const rule: CompiledRule = {
       id: `${tier}:${index}`,
       tier,
@@ -227,23 +248,51 @@ function compileRule(
       ...(source.file ? { file: source.file } : {}),
     };
     const exactTool = pattern.tool.kind === "exact" ? pattern.tool.name : undefined;
-    return { public: rule, tool, args, exactTool, rank };
+    const verb =
+      entry.behavior === "allow"
+        ? "Allowed"
+        : entry.behavior === "deny"
+          ? "Denied"
+          : "Needs approval";
+    return {
+      public: rule,
+      tool,
+      args,
+      exactTool,
+      rank,
+      requirements: requirementsOf(pattern.args),
+      message: entry.message ?? `${verb} by rule ${entry.tool} (${tier} tier).`,
+    };
   } catch (error) {
     if (!(error instanceof PolicyError)) throw error;
-    const position = origin === "rule" ? source.locate?.(index) : undefined;
-    const column = position ? position.column + (error.location.patternColumn ?? 1) - 1 : undefined;
+    const position =
+      origin === "rule"
+        ? patternPosition(source, index, error.location.patternColumn ?? 1)
+        : undefined;
     throw error.locate({
       tier,
       rule: index,
       ...(source.file ? { file: source.file } : {}),
-      ...(position ? { line: position.line, column } : {}),
+      ...(position ? { line: position.line, column: position.column } : {}),
     });
   }
 }
 
+/** Where a character of a rule's pattern is in the file (`patternColumn` is 1-based). */
+function patternPosition(
+  source: SourceParts,
+  index: number,
+  patternColumn: number,
+): SourcePosition | undefined {
+  const mapped = source.locatePath?.(["rules", index, "tool"], patternColumn - 1);
+  if (mapped) return mapped;
+  const start = source.locate?.(index);
+  return start && { line: start.line, column: start.column + patternColumn - 1 };
+}
+
 function mergeSettings(
   documents: Partial<Record<Tier, ParsedPolicyDocument>>,
-  sources: Partial<Record<Tier, PolicySource>>,
+  sources: Partial<Record<Tier, SourceParts>>,
 ): PolicySettings {
   const mostSpecific = <T>(pick: (d: ParsedPolicyDocument) => T | undefined): T | undefined => {
     for (const tier of [...TIERS].reverse()) {
@@ -265,10 +314,12 @@ function mergeSettings(
   if (forbiddenModes.includes(mode)) {
     const setter = [...TIERS].reverse().find((t) => documents[t]?.mode === mode);
     const forbidder = TIERS.find((t) => documents[t]?.forbid_modes?.includes(mode));
+    const source = setter ? sources[setter] : undefined;
     throw new PolicyError("mode_forbidden", `mode ${mode} is forbidden by the ${forbidder} tier`, {
       ...(setter ? { tier: setter } : {}),
       path: "mode",
-      ...(setter && sources[setter]?.file ? { file: sources[setter]?.file } : {}),
+      ...(source?.file ? { file: source.file } : {}),
+      ...source?.locatePath?.(["mode"]),
     });
   }
   const files = TIERS.map((t) => sources[t]?.file).filter((f): f is string => f !== undefined);
@@ -295,6 +346,7 @@ function buildInternals(
   rules: readonly InternalRule[],
   tools: Readonly<Record<string, ToolSpec>>,
   settings: PolicySettings,
+  indexed: boolean,
 ): PolicyInternals {
   const byExact = new Map<string, InternalRule[]>();
   const wildcard: InternalRule[] = [];
@@ -306,32 +358,34 @@ function buildInternals(
       byExact.set(rule.exactTool, list);
     }
   }
-  const candidateCache = new Map<string, readonly InternalRule[]>();
+  const indexCache = new Map<string, ToolIndex<InternalRule>>();
   const specCache = new Map<string, ResolvedToolSpec>();
   const frozenTools = deepFreeze(structuredClone(tools));
+  const spec = (toolName: string): ResolvedToolSpec => {
+    let resolved = specCache.get(toolName);
+    if (!resolved) {
+      if (specCache.size >= CACHE_LIMIT) specCache.clear();
+      resolved = resolveTool(toolName, frozenTools);
+      specCache.set(toolName, resolved);
+    }
+    return resolved;
+  };
   return {
     rules,
     tools: frozenTools,
     protectedMatchers: settings.protectedPaths.map((glob) => compilePathGlob(glob)),
-    spec(toolName) {
-      let spec = specCache.get(toolName);
-      if (!spec) {
-        if (specCache.size >= CACHE_LIMIT) specCache.clear();
-        spec = resolveTool(toolName, frozenTools);
-        specCache.set(toolName, spec);
-      }
-      return spec;
-    },
-    candidates(toolName) {
-      let list = candidateCache.get(toolName);
-      if (!list) {
-        if (candidateCache.size >= CACHE_LIMIT) candidateCache.clear();
+    spec,
+    index(toolName) {
+      let index = indexCache.get(toolName);
+      if (!index) {
+        if (indexCache.size >= CACHE_LIMIT) indexCache.clear();
         const exact = byExact.get(toolName) ?? [];
         const matching = wildcard.filter((rule) => rule.tool(toolName));
-        list = [...exact, ...matching].sort((a, b) => a.rank - b.rank);
-        candidateCache.set(toolName, list);
+        const all = [...exact, ...matching].sort((a, b) => a.rank - b.rank);
+        index = buildToolIndex(all, spec(toolName), indexed);
+        indexCache.set(toolName, index);
       }
-      return list;
+      return index;
     },
   };
 }

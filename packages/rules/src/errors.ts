@@ -24,6 +24,16 @@ export interface PolicyErrorLocation {
   readonly path?: string;
 }
 
+/** One schema violation of a document; an `invalid_document` error lists all of them. */
+export interface PolicyIssue {
+  /** Path of the offending value, e.g. `["rules", 3, "behavior"]`. */
+  readonly path: readonly (string | number)[];
+  readonly message: string;
+  /** Position of the offending value, when the document came from text. */
+  readonly line?: number;
+  readonly column?: number;
+}
+
 /** A broken policy: raised at load or compile time, never by `evaluate`. */
 export class PolicyError extends Error {
   override readonly name = "PolicyError";
@@ -31,17 +41,30 @@ export class PolicyError extends Error {
   readonly location: PolicyErrorLocation;
   /** The message without its location prefix. */
   readonly detail: string;
+  /** Every schema violation, for `invalid_document` (the error itself describes the first). */
+  readonly issues: readonly PolicyIssue[] | undefined;
 
-  constructor(code: PolicyErrorCode, detail: string, location: PolicyErrorLocation = {}) {
+  constructor(
+    code: PolicyErrorCode,
+    detail: string,
+    location: PolicyErrorLocation = {},
+    issues?: readonly PolicyIssue[],
+  ) {
     super(formatLocated(detail, location));
     this.code = code;
     this.detail = detail;
     this.location = location;
+    this.issues = issues;
   }
 
   /** The same error with more location facts (those already set win). */
   locate(more: PolicyErrorLocation): PolicyError {
-    return new PolicyError(this.code, this.detail, { ...more, ...this.location });
+    return new PolicyError(this.code, this.detail, { ...more, ...this.location }, this.issues);
+  }
+
+  /** The same error with these location facts replacing its own. */
+  relocate(location: PolicyErrorLocation): PolicyError {
+    return new PolicyError(this.code, this.detail, { ...this.location, ...location }, this.issues);
   }
 }
 

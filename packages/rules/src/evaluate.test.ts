@@ -150,6 +150,25 @@ test("huge inputs are decided, not hung", () => {
   expect(decision.decision).toBe("deny");
 });
 
+test("huge values go through the rule index and the literal fast paths without hanging", () => {
+  const policy = compilePolicy({
+    project: {
+      rules: [
+        { tool: 'Edit(file_path ~ "a/**/*.json")', behavior: "deny" },
+        { tool: 'Edit(file_path ~ "**/a/a")', behavior: "deny" },
+        { tool: 'Bash(command =~ "(?i)danger")', behavior: "deny" },
+        { tool: "Bash(a *)", behavior: "allow" },
+        { tool: 'Edit(file_path ~ "a/**")', behavior: "allow" },
+      ],
+    },
+  });
+  const path = `${"a/".repeat(50_000)}x.jso`;
+  const edit = evaluate(policy, { toolName: "Edit", input: { file_path: path } }, { cwd: "/r" });
+  expect(edit.rule?.pattern).toBe('Edit(file_path ~ "a/**")');
+  const command = `a ${"DANGE ".repeat(20_000)}`;
+  expect(evaluate(policy, { toolName: "Bash", input: { command } }).decision).toBe("allow");
+});
+
 describe("decisions name their rule and tier", () => {
   test("a deny carries the rule's message", () => {
     const policy = compilePolicy({

@@ -9,6 +9,7 @@ import { type PreparedCall, prepareCall, type Quantifier, resolveFieldPath } fro
 import type { NormalizedPath } from "./path.ts";
 import { normalizePath } from "./path.ts";
 import { parseFieldPath } from "./pattern.ts";
+import { candidatesOf, type ToolIndex } from "./rule-index.ts";
 import type { Behavior, EvaluationContext, Tier, ToolCall } from "./schema.ts";
 import { analyzeShell } from "./shell/index.ts";
 import type { ShellAnalysis, ShellUncertainty } from "./shell/types.ts";
@@ -55,7 +56,8 @@ export function ruleMatches(
   context: EvaluationContext = {},
 ): boolean {
   if (!rule.tool(call.toolName)) return false;
-  const prepared = prepareCall(call.toolName, call.input, internals.spec(call.toolName), context);
+  const input = isRecord(call.input) ? call.input : {};
+  const prepared = prepareCall(call.toolName, input, internals.spec(call.toolName), context);
   const analysis = shellAnalysisOf(prepared);
   const quantifier = quantifierFor(rule.public.behavior);
   if (!analysis || analysis.commands.length === 0) return rule.args(prepared, quantifier);
@@ -72,28 +74,22 @@ function shellAnalysisOf(call: PreparedCall): ShellAnalysis | undefined {
 }
 
 function shellSubjects(analysis: ShellAnalysis): string[] {
-  return analysis.commands.flatMap((command) => [command.text, ...command.aliases]);
-}
-
-function firstMatch(
-  candidates: readonly InternalRule[],
-  call: PreparedCall,
-  skipDeny = false,
-): InternalRule | null {
-  for (const rule of candidates) {
-    if (skipDeny && rule.public.behavior === "deny") continue;
-    if (rule.args(call, quantifierFor(rule.public.behavior))) return rule;
-  }
-  return null;
+  const subjects: string[] = [];
+  for (const command of analysis.commands) subjects.push(command.text, ...command.aliases);
+  return subjects;
 }
 
 function evaluatePlain(
-  internals: PolicyInternals,
+  index: ToolIndex<InternalRule>,
   call: PreparedCall,
   fallback: Behavior,
 ): RuleOutcome {
-  const rule = firstMatch(internals.candidates(call.toolName), call);
-  return rule ? { behavior: rule.public.behavior, rule } : { behavior: fallback, rule: null };
+  for (const rule of candidatesOf(index, call)) {
+    if (rule.args(call, quantifierFor(rule.public.behavior))) {
+      return { behavior: rule.public.behavior, rule };
+    }
+  }
+  return { behavior: fallback, rule: null };
 }
 
 const SEVERITY: Record<Behavior, number> = { allow: 0, ask: 1, deny: 2 };
@@ -115,13 +111,14 @@ function worst(outcomes: readonly RuleOutcome[]): RuleOutcome {
 
 function evaluateShell(
   internals: PolicyInternals,
+  index: ToolIndex<InternalRule>,
   call: PreparedCall,
   analysis: ShellAnalysis,
   fallback: Behavior,
 ): RuleOutcome {
-  const candidates = internals.candidates(call.toolName);
   const subjects = shellSubjects(analysis);
-  for (const rule of candidates) {
+  const line = call.input[call.spec.primary!] as string;
+  for (const rule of candidatesOf(index, call, [...subjects, line])) {
     if (rule.public.behavior !== "deny") break;
     if (rule.args(call, "some") || rule.args(call, "some", subjects)) {
       return { behavior: "deny", rule };
@@ -129,27 +126,30 @@ function evaluateShell(
   }
 
   const outcomes: RuleOutcome[] = analysis.commands.map((command) => {
-    for (const rule of candidates) {
+    const text = [command.text];
+    const texts = command.aliases.length === 0 ? text : [command.text, ...command.aliases];
+    for (const rule of candidatesOf(index, call, texts)) {
       const behavior = rule.public.behavior;
       if (behavior === "deny") continue;
-      const texts = behavior === "allow" ? [command.text] : [command.text, ...command.aliases];
-      if (rule.args(call, quantifierFor(behavior), texts)) return { behavior, rule };
+      if (rule.args(call, quantifierFor(behavior), behavior === "allow" ? text : texts)) {
+        return { behavior, rule };
+      }
     }
     return { behavior: fallback, rule: null };
   });
 
   const uncertain = [...analysis.uncertain];
-  for (const write of analysis.writes) {
-    const writeCall = prepareCall(
-      "Write",
-      { file_path: write.path },
-      internals.spec("Write"),
-      call.context,
-    );
-    outcomes.push(evaluatePlain(internals, writeCall, fallback));
-    if (write.dynamic && !uncertain.includes("dynamic_command")) uncertain.push("dynamic_command");
+  if (analysis.writes.length > 0) {
+    const writeIndex = internals.index("Write");
+    const writeSpec = internals.spec("Write");
+    for (const write of analysis.writes) {
+      const writeCall = prepareCall("Write", { file_path: write.path }, writeSpec, call.context);
+      outcomes.push(evaluatePlain(writeIndex, writeCall, fallback));
+      if (write.dynamic && !uncertain.includes("dynamic_command"))
+        uncertain.push("dynamic_command");
+    }
   }
-  if (outcomes.length === 0) outcomes.push(evaluatePlain(internals, call, fallback));
+  if (outcomes.length === 0) outcomes.push(evaluatePlain(index, call, fallback));
 
   const result = worst(outcomes);
   if (uncertain.length === 0) return result;
@@ -206,13 +206,13 @@ export function evaluateBeforeDontAsk(
   context: EvaluationContext = {},
 ): Decision {
   const { settings } = policy;
-  const usage = context.usage ?? {};
-  if (settings.maxTurns !== undefined && (usage.turns ?? 0) >= settings.maxTurns) {
+  const usage = context.usage;
+  if (settings.maxTurns !== undefined && (usage?.turns ?? 0) >= settings.maxTurns) {
     return budgetDenial(`the session used its ${settings.maxTurns} turns`);
   }
   if (
     settings.maxCostUsd !== undefined &&
-    (usage.costUsd ?? 0) + (call.cost ?? 0) > settings.maxCostUsd
+    (usage?.costUsd ?? 0) + (call.cost ?? 0) > settings.maxCostUsd
   ) {
     return budgetDenial(`the session would spend more than $${settings.maxCostUsd}`);
   }
@@ -222,10 +222,11 @@ export function evaluateBeforeDontAsk(
   const prepared = prepareCall(call.toolName, input, internals.spec(call.toolName), context);
   let outcome: RuleOutcome;
   try {
+    const index = internals.index(call.toolName);
     const analysis = shellAnalysisOf(prepared);
     outcome = analysis
-      ? evaluateShell(internals, prepared, analysis, settings.defaultBehavior)
-      : evaluatePlain(internals, prepared, settings.defaultBehavior);
+      ? evaluateShell(internals, index, prepared, analysis, settings.defaultBehavior)
+      : evaluatePlain(index, prepared, settings.defaultBehavior);
   } catch {
     outcome = { behavior: "ask", rule: null, uncertain: ["too_complex"] };
   }
@@ -247,7 +248,18 @@ function budgetDenial(what: string): Decision {
 }
 
 function toDecision(outcome: RuleOutcome, fallback: Behavior): Decision {
-  const rule = outcome.rule?.public ?? null;
+  const internal = outcome.rule;
+  if (internal && !outcome.rules && !outcome.uncertain) {
+    const rule = internal.public;
+    return {
+      decision: outcome.behavior,
+      rule,
+      tier: rule.tier,
+      reason: "rule",
+      message: internal.message,
+    };
+  }
+  const rule = internal?.public ?? null;
   const extra = {
     ...(outcome.rules ? { rules: outcome.rules.map((r) => r.public) } : {}),
     ...(outcome.uncertain ? { uncertain: outcome.uncertain } : {}),
@@ -258,8 +270,7 @@ function toDecision(outcome: RuleOutcome, fallback: Behavior): Decision {
       rule,
       tier: rule.tier,
       reason: "rule",
-      message:
-        rule.message ?? `${verb(outcome.behavior)} by rule ${rule.pattern} (${rule.tier} tier).`,
+      message: internal!.message,
       ...extra,
     };
   }
@@ -281,10 +292,6 @@ function toDecision(outcome: RuleOutcome, fallback: Behavior): Decision {
     message: `No rule matched; the default is ${fallback}.`,
     ...extra,
   };
-}
-
-function verb(behavior: Behavior): string {
-  return behavior === "allow" ? "Allowed" : behavior === "deny" ? "Denied" : "Needs approval";
 }
 
 function applyMode(

@@ -1,14 +1,15 @@
-import type { InternalRule, PolicyInternals, PolicySource } from "./compile.ts";
-import { PolicyError } from "./errors.ts";
+import type { InternalRule, PolicyInternals } from "./compile.ts";
+import { PolicyError, type PolicyErrorLocation } from "./errors.ts";
 import { ruleMatches } from "./evaluate.ts";
 import type { ExampleCall, RuleEntry, ToolCall } from "./schema.ts";
+import type { PolicySource } from "./source.ts";
 
 /** Checks a rule's inline examples; a failing example is a located `example_failed` error. */
 export function checkRuleExamples(
   internals: PolicyInternals,
   rule: InternalRule,
   entry: RuleEntry,
-  source: PolicySource,
+  source: Pick<PolicySource, "file" | "locate" | "locatePath">,
 ): void {
   const examples = entry.examples;
   if (!examples) return;
@@ -16,35 +17,44 @@ export function checkRuleExamples(
     [examples.match, true],
     [examples.not_match, false],
   ];
+  const { tier, index } = rule.public;
   for (const [calls, expected] of sets) {
+    const list = expected ? "match" : "not_match";
     (calls ?? []).forEach((example, exampleIndex) => {
-      const call = toCall(example, rule, internals);
+      const path = ["rules", index, "examples", list, exampleIndex];
+      // The example's own position, else its rule's pattern.
+      const location: PolicyErrorLocation = {
+        tier,
+        rule: index,
+        path: path.join("."),
+        ...(source.file ? { file: source.file } : {}),
+        ...(source.locatePath?.(path) ?? source.locate?.(index)),
+      };
+      const call = toCall(example, rule, internals, location);
       const cwd = typeof example === "string" ? undefined : example.cwd;
       if (ruleMatches(internals, rule, call, cwd ? { cwd } : {}) === expected) return;
-      const list = expected ? "match" : "not_match";
       throw new PolicyError(
         "example_failed",
         `${rule.public.pattern} ${expected ? "does not match" : "matches"} its ${list} example ${JSON.stringify(example)}`,
-        {
-          tier: rule.public.tier,
-          rule: rule.public.index,
-          path: `rules.${rule.public.index}.examples.${list}.${exampleIndex}`,
-          ...(source.file ? { file: source.file } : {}),
-          ...(source.locate?.(rule.public.index) ?? {}),
-        },
+        location,
       );
     });
   }
 }
 
-function toCall(example: ExampleCall, rule: InternalRule, internals: PolicyInternals): ToolCall {
+function toCall(
+  example: ExampleCall,
+  rule: InternalRule,
+  internals: PolicyInternals,
+  location: PolicyErrorLocation,
+): ToolCall {
   const tool = typeof example === "string" ? undefined : example.tool;
   const toolName = tool ?? rule.exactTool;
   if (toolName === undefined) {
     throw new PolicyError(
       "invalid_document",
       `an example of ${rule.public.pattern} must name its tool, since the pattern matches several`,
-      { tier: rule.public.tier, rule: rule.public.index },
+      location,
     );
   }
   if (typeof example !== "string") return { toolName, input: example.input };

@@ -25,17 +25,46 @@ const MAX_BRANCHES = 64;
 /** Compiles a glob to a linear-time matcher; throws `invalid_glob` for malformed globs. */
 export function compileGlob(glob: string, flavor: GlobFlavor): Matcher {
   if (glob.length > MAX_GLOB_LENGTH) {
-    throw new PolicyError("invalid_glob", `glob is longer than ${MAX_GLOB_LENGTH} characters`);
+    throw new PolicyError("invalid_glob", `glob is longer than ${MAX_GLOB_LENGTH} characters`, {
+      patternColumn: 1,
+    });
   }
   const tokens = tokenize(glob, flavor);
-  return fastPath(tokens, flavor) ?? regexMatcher(toRegexSource(tokens, flavor));
+  return (
+    fastPath(tokens, flavor) ??
+    globstarPath(tokens, flavor) ??
+    guarded(tokens, flavor, regexMatcher(toRegexSource(tokens, flavor)))
+  );
+}
+
+/** The literal text every match starts with, and whether the glob is nothing but that text. */
+export interface GlobLiteral {
+  readonly prefix: string;
+  readonly exact: boolean;
+}
+
+/** The glob's plain regex, without the fast paths and guards (the reference the tests compare to). */
+export function compileGlobRegex(glob: string, flavor: GlobFlavor): Matcher {
+  return regexMatcher(toRegexSource(tokenize(glob, flavor), flavor));
+}
+
+/** The literal start of a glob (escapes resolved); throws `invalid_glob` like `compileGlob`. */
+export function globLiteral(glob: string, flavor: GlobFlavor): GlobLiteral {
+  const tokens = tokenize(glob, flavor);
+  const first = tokens[0];
+  if (first === undefined) return { prefix: "", exact: true };
+  if (first.kind !== "literal") return { prefix: "", exact: false };
+  return { prefix: first.text, exact: tokens.length === 1 };
 }
 
 function tokenize(glob: string, flavor: GlobFlavor): Token[] {
   let pos = 0;
   let branchCount = 0;
+  // `patternColumn` is the column inside the glob until the caller moves it into the pattern.
   const fail = (message: string, at: number): never => {
-    throw new PolicyError("invalid_glob", `${message} at glob column ${at + 1}`);
+    throw new PolicyError("invalid_glob", `${message} at glob column ${at + 1}`, {
+      patternColumn: at + 1,
+    });
   };
 
   const parseSequence = (inBraces: boolean): Token[] => {
@@ -187,6 +216,57 @@ function fastPath(tokens: readonly Token[], flavor: GlobFlavor): Matcher | undef
   return undefined;
 }
 
+/**
+ * Linear matchers for the common path shapes `[dir/]**\/name` and `[dir/]**\/*suffix`, which have
+ * two unbounded wildcards and would otherwise run on RE2.
+ */
+function globstarPath(tokens: readonly Token[], flavor: GlobFlavor): Matcher | undefined {
+  if (flavor !== "path" || tokens.some(splitsSurrogatePair)) return undefined;
+  const lead = tokens[0]?.kind === "literal" ? tokens[0].text : "";
+  const rest = lead === "" ? tokens : tokens.slice(1);
+  if (rest[0]?.kind !== "globstar") return undefined;
+  const [, second, third, fourth] = rest;
+  if (second?.kind !== "literal" || !second.text.startsWith("/")) return undefined;
+  if (rest.length === 2) {
+    // `(?:.*/)?name`: the rest is `name` or ends with `/name`.
+    const name = second.text.slice(1);
+    const slashName = second.text;
+    const exact = lead + name;
+    return (value) =>
+      value === exact ||
+      (value.length >= exact.length + 1 && value.startsWith(lead) && value.endsWith(slashName));
+  }
+  if (rest.length === 4 && second.text === "/" && third?.kind === "star") {
+    if (fourth?.kind !== "literal") return undefined;
+    // `(?:.*/)?[^/]*suffix`: the rest ends with `suffix`, whatever precedes it.
+    const suffix = fourth.text;
+    const minimum = lead.length + suffix.length;
+    return (value) => value.length >= minimum && value.startsWith(lead) && value.endsWith(suffix);
+  }
+  return undefined;
+}
+
+/** A literal with a lone surrogate at an end, where string and code-point comparison differ. */
+const splitsSurrogatePair = (token: Token): boolean =>
+  token.kind === "literal" && /^[\uDC00-\uDFFF]|[\uD800-\uDBFF]$/.test(token.text);
+
+/** Rejects values without the glob's literal start or end before running its regex. */
+function guarded(tokens: readonly Token[], flavor: GlobFlavor, matcher: Matcher): Matcher {
+  const first = tokens[0];
+  const last = tokens.at(-1);
+  let prefix = first?.kind === "literal" ? first.text : "";
+  let suffix = tokens.length > 1 && last?.kind === "literal" ? last.text : "";
+  // `dir/**` also matches `dir`, and `**/name` also matches `name`.
+  if (flavor === "path" && tokens[1]?.kind === "globstar" && prefix.endsWith("/")) {
+    prefix = prefix.slice(0, -1);
+  }
+  if (flavor === "path" && tokens.at(-2)?.kind === "globstar" && suffix.startsWith("/")) {
+    suffix = suffix.slice(1);
+  }
+  if (prefix === "" && suffix === "") return matcher;
+  return (value) => value.startsWith(prefix) && value.endsWith(suffix) && matcher(value);
+}
+
 function regexMatcher(source: string): Matcher {
   const anchored = `^(?:${source})$`;
   const unbounded = source.match(/\]\*/g)?.length ?? 0;
@@ -203,7 +283,9 @@ function regexMatcher(source: string): Matcher {
   try {
     re2 = RE2JS.compile(anchored);
   } catch (error) {
-    throw new PolicyError("invalid_glob", `glob does not compile: ${(error as Error).message}`);
+    throw new PolicyError("invalid_glob", `glob does not compile: ${(error as Error).message}`, {
+      patternColumn: 1,
+    });
   }
   return (value) => re2.matches(value);
 }
@@ -214,10 +296,43 @@ export function compileRegex(source: string): Matcher {
   try {
     re = RE2JS.compile(source);
   } catch (error) {
+    // re2js names the offending part of the source; point at it (inside the regex).
+    const part = (error as { input?: unknown }).input;
+    const at = typeof part === "string" && part !== "" ? source.indexOf(part) : -1;
     throw new PolicyError(
       "invalid_regex",
       `invalid regex /${source}/: ${(error as Error).message}`,
+      { patternColumn: Math.max(at, 0) + 1 },
     );
   }
-  return (value) => re.test(value);
+  return literalSearch(source, re) ?? ((value) => re.test(value));
+}
+
+/** Printable ASCII that RE2 reads as itself outside a class (no metacharacters, no escapes). */
+const PLAIN_LITERAL = /^[A-Za-z0-9 _\-/:=,@%'"!~#&<>;]{1,256}$/;
+
+/**
+ * A regex that is a plain ASCII literal is a substring search. Under `(?i)` RE2 also folds `ſ`
+ * to `s` and `K` (Kelvin) to `k`: lower-casing finds every candidate except those with `ſ`, and
+ * RE2 confirms each candidate, so only values that cannot match skip it.
+ */
+function literalSearch(source: string, re: RE2JS): Matcher | undefined {
+  if (PLAIN_LITERAL.test(source)) return (value) => value.includes(source);
+  const folded = source.startsWith("(?i)") ? source.slice(4) : undefined;
+  if (folded === undefined || !PLAIN_LITERAL.test(folded)) return undefined;
+  const lower = folded.toLowerCase();
+  return (value) =>
+    (lowerCased(value).includes(lower) || value.includes("\u017F")) && re.test(value);
+}
+
+let lastValue = "";
+let lastLower = "";
+
+/** `toLowerCase`, remembered for the last value: every `(?i)` rule tests the same command. */
+function lowerCased(value: string): string {
+  if (value !== lastValue) {
+    lastLower = value.toLowerCase();
+    lastValue = value;
+  }
+  return lastLower;
 }

@@ -11,11 +11,15 @@ export {
   type CompiledRule,
   compilePolicy,
   type PolicySettings,
-  type PolicySource,
   type PolicyTiers,
   parseDocument,
 } from "./compile.ts";
-export { PolicyError, type PolicyErrorCode, type PolicyErrorLocation } from "./errors.ts";
+export {
+  PolicyError,
+  type PolicyErrorCode,
+  type PolicyErrorLocation,
+  type PolicyIssue,
+} from "./errors.ts";
 export { type Decision, type DecisionReason, evaluate } from "./evaluate.ts";
 export { type Explanation, explain, formatExplanation, type RuleTrace } from "./explain.ts";
 export { type LoadOptions, parsePolicyText } from "./load.ts";
@@ -40,4 +44,10 @@ export {
   ToolCallSchema,
 } from "./schema.ts";
 export { analyzeShell, type ShellAnalysis, type ShellCommand } from "./shell/index.ts";
+export {
+  type PolicySource,
+  type PolicySourceOptions,
+  policySource,
+  type SourcePosition,
+} from "./source.ts";
 export { type RuleSuggestion, suggestRules } from "./suggest.ts";

@@ -1,3 +1,4 @@
+import { PolicyError } from "./errors.ts";
 import { compileGlob, compileRegex, type Matcher } from "./glob.ts";
 import { type NormalizedPath, normalizeGlobPath, normalizePath, type PathContext } from "./path.ts";
 import type {
@@ -23,7 +24,10 @@ export interface PreparedCall {
   readonly input: Readonly<Record<string, unknown>>;
   readonly spec: ResolvedToolSpec;
   readonly context: PathContext;
-  readonly paths: Map<string, NormalizedPath>;
+  /** The last path normalised for this call, and the others (created on first need). */
+  lastValue: string | undefined;
+  lastPath: NormalizedPath | undefined;
+  paths: Map<string, NormalizedPath> | undefined;
 }
 
 /** Prepares a call for matching. */
@@ -33,16 +37,32 @@ export function prepareCall(
   spec: ResolvedToolSpec,
   context: PathContext,
 ): PreparedCall {
-  return { toolName, input, spec, context, paths: new Map() };
+  return {
+    toolName,
+    input,
+    spec,
+    context,
+    lastValue: undefined,
+    lastPath: undefined,
+    paths: undefined,
+  };
 }
 
-function normalized(call: PreparedCall, value: string): NormalizedPath {
-  let result = call.paths.get(value);
-  if (!result) {
-    result = normalizePath(value, call.context);
-    call.paths.set(value, result);
+/** A path value of the call, normalised once per call. */
+export function normalized(call: PreparedCall, value: string): NormalizedPath {
+  const { lastValue, lastPath } = call;
+  if (lastValue === value && lastPath) return lastPath;
+  let path = call.paths?.get(value);
+  if (!path) {
+    path = normalizePath(value, call.context);
+    if (lastValue !== undefined && lastPath) {
+      call.paths ??= new Map([[lastValue, lastPath]]);
+      call.paths.set(value, path);
+    }
   }
-  return result;
+  call.lastValue = value;
+  call.lastPath = path;
+  return path;
 }
 
 /** Compiles a tool selector to a name test. */
@@ -57,14 +77,25 @@ export function compileToolSelector(selector: ToolSelector): Matcher {
 
 type PathMatcher = (path: NormalizedPath) => boolean;
 
+/** Which form of a normalised path a tidied path glob is matched against (`anywhere`: all of them). */
+export type PathGlobForm = "tilde" | "absolute" | "anywhere" | "relative";
+
+/** The form a path glob (already tidied by `normalizeGlobPath`) is matched against. */
+export function pathGlobForm(clean: string): PathGlobForm {
+  if (clean === "~" || clean.startsWith("~/")) return "tilde";
+  if (clean.startsWith("/")) return "absolute";
+  if (clean.startsWith("**")) return "anywhere";
+  return "relative";
+}
+
 /** Compiles a path glob written in a rule to a test over a normalised path. */
 export function compilePathGlob(glob: string): PathMatcher {
   const clean = normalizeGlobPath(glob);
   const matcher = compileGlob(clean, "path");
-  if (clean === "~" || clean.startsWith("~/"))
-    return (p) => p.tilde !== undefined && matcher(p.tilde);
-  if (clean.startsWith("/")) return (p) => p.absolute !== undefined && matcher(p.absolute);
-  if (clean.startsWith("**")) {
+  const form = pathGlobForm(clean);
+  if (form === "tilde") return (p) => p.tilde !== undefined && matcher(p.tilde);
+  if (form === "absolute") return (p) => p.absolute !== undefined && matcher(p.absolute);
+  if (form === "anywhere") {
     return (p) =>
       (p.relative !== undefined && matcher(p.relative)) ||
       (p.absolute !== undefined && matcher(p.absolute.slice(1))) ||
@@ -73,7 +104,8 @@ export function compilePathGlob(glob: string): PathMatcher {
   return (p) => p.relative !== undefined && matcher(p.relative);
 }
 
-const escapeGlob = (text: string) => text.replace(/[*?[\]{}\\]/g, "\\$&");
+/** Escapes a value so that a glob matches exactly it (the `=` operator). */
+export const escapeGlob = (text: string) => text.replace(/[*?[\]{}\\]/g, "\\$&");
 
 /** Converts a field value to the text patterns match: strings as they are, the rest as JSON. */
 export function valueText(value: unknown): string {
@@ -155,15 +187,36 @@ export function compileArguments(args: ArgumentSelector): ArgumentTest {
   if (args.kind === "primary") {
     const test = compileValueTest("~", args.glob);
     const command = commandGlob(args.glob);
+    // The tool's one primary field and whether it is a path, per spec (specs are cached per tool).
+    let lastSpec: ResolvedToolSpec | undefined;
+    let single: { field: string; isPath: boolean } | undefined;
     return (call, quantifier, primary) => {
-      if (primary) return quantify(primary, quantifier, (v) => command(valueText(v)));
+      if (primary) {
+        if (primary.length === 1) return command(primary[0]!);
+        return quantify(primary, quantifier, (v) => command(valueText(v)));
+      }
+      if (call.spec !== lastSpec) {
+        const field = call.spec.primary;
+        single =
+          field === undefined || field.endsWith("[*]")
+            ? undefined
+            : { field, isPath: primaryIsPath(call.spec, field, field) };
+        lastSpec = call.spec;
+      }
+      if (single) {
+        const raw = Object.hasOwn(call.input, single.field) ? call.input[single.field] : undefined;
+        if (raw !== undefined && !Array.isArray(raw)) return test(call, raw, single.isPath);
+      }
       const { values, isPath } = primaryValues(call, quantifier);
       return quantify(values, quantifier, (v) => test(call, v, isPath));
     };
   }
   const conditions = args.conditions.map((condition) => compileCondition(condition));
-  return (call, quantifier, primary) =>
-    conditions.every((condition) => condition(call, quantifier, primary));
+  if (conditions.length === 1) return conditions[0]!;
+  return (call, quantifier, primary) => {
+    for (const condition of conditions) if (!condition(call, quantifier, primary)) return false;
+    return true;
+  };
 }
 
 /** A shell command glob: `rm *` means rm with any arguments, none included. */
@@ -179,17 +232,52 @@ function compileCondition(condition: FieldCondition): ArgumentTest {
   const printed = printFieldPath(condition.path);
   const last = condition.path.at(-1);
   const lastKey = last?.kind === "key" ? last.name : undefined;
+  const single = condition.path.length === 1 && last?.kind === "key" ? last.name : undefined;
+  // Whether the field is a path depends only on the tool spec, and specs are cached per tool.
+  let lastSpec: ResolvedToolSpec | undefined;
+  let lastIsPath = false;
+  const isPathFor = (spec: ResolvedToolSpec): boolean => {
+    if (spec !== lastSpec) {
+      lastIsPath = fieldIsPath(spec, printed, lastKey);
+      lastSpec = spec;
+    }
+    return lastIsPath;
+  };
   return (call, quantifier, primary) => {
     if (primary && call.spec.shell && printed === call.spec.primary) {
       return quantify(primary, quantifier, (v) => test(call, v, false));
     }
-    const isPath =
-      call.spec.paths.includes(printed) ||
-      (lastKey !== undefined && PATH_FIELD_NAMES.has(lastKey) && !call.spec.shell);
+    if (single !== undefined) {
+      return (
+        Object.hasOwn(call.input, single) && test(call, call.input[single], isPathFor(call.spec))
+      );
+    }
+    const isPath = isPathFor(call.spec);
     return quantify(resolveFieldPath(call.input, condition.path), quantifier, (v) =>
       test(call, v, isPath),
     );
   };
+}
+
+/** Whether a condition's field (printed path, last key) is a path field for a tool. */
+export function fieldIsPath(
+  spec: ResolvedToolSpec,
+  printed: string,
+  lastKey: string | undefined,
+): boolean {
+  return (
+    spec.paths.includes(printed) ||
+    (lastKey !== undefined && PATH_FIELD_NAMES.has(lastKey) && !spec.shell)
+  );
+}
+
+/** Whether a tool's primary field is a path field, as primary-glob matching decides it. */
+export function primaryIsPath(spec: ResolvedToolSpec, field: string, path: string): boolean {
+  return (
+    spec.paths.includes(field) ||
+    spec.paths.includes(`${path}[*]`) ||
+    (PATH_FIELD_NAMES.has(path) && !spec.shell)
+  );
 }
 
 /**
@@ -206,11 +294,7 @@ function primaryValues(
     const path = field.endsWith("[*]") ? field.slice(0, -3) : field;
     const raw = Object.hasOwn(call.input, path) ? call.input[path] : undefined;
     const values = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
-    const isPath =
-      call.spec.paths.includes(field) ||
-      call.spec.paths.includes(`${path}[*]`) ||
-      (PATH_FIELD_NAMES.has(path) && !call.spec.shell);
-    return { values, isPath };
+    return { values, isPath: primaryIsPath(call.spec, field, path) };
   }
   const keys = Object.keys(call.input);
   if (keys.length === 1) {
@@ -221,7 +305,70 @@ function primaryValues(
   return { values: Object.values(call.input).filter((v) => typeof v === "string"), isPath: false };
 }
 
-/** Compiles a whole pattern: tool test plus argument test. */
-export function compilePattern(pattern: Pattern): { tool: Matcher; args: ArgumentTest } {
-  return { tool: compileToolSelector(pattern.tool), args: compileArguments(pattern.args) };
+/**
+ * Compiles a whole pattern (`text` is what it was parsed from): tool test plus argument test. A
+ * glob or regex that does not compile is reported at the column of its fault in the pattern.
+ */
+export function compilePattern(
+  pattern: Pattern,
+  text: string,
+): { tool: Matcher; args: ArgumentTest } {
+  const toolStart = text.length - text.trimStart().length;
+  const tool = inPattern(
+    () => compileToolSelector(pattern.tool),
+    (offset) =>
+      pattern.tool.kind === "regex"
+        ? rawColumn(text, toolStart + 1, offset, "/")
+        : toolStart + offset + 1,
+  );
+  const args = pattern.args;
+  if (args.kind !== "fields") {
+    const start = args.kind === "primary" ? args.column : 1;
+    return {
+      tool,
+      args: inPattern(
+        () => compileArguments(args),
+        (offset) => start + offset,
+      ),
+    };
+  }
+  const conditions = args.conditions.map((condition) => {
+    const valueStart = text.indexOf('"', condition.column - 1) + 1;
+    // `=` compares the value as written: its glob is escaped and can only be too long.
+    const exact = condition.op === "=" || condition.op === "!=";
+    return inPattern(
+      () => compileArguments({ kind: "fields", conditions: [condition] }),
+      (offset) => (exact ? valueStart + 1 : rawColumn(text, valueStart, offset, '"\\')),
+    );
+  });
+  if (conditions.length === 1) return { tool, args: conditions[0]! };
+  return {
+    tool,
+    args: (call, quantifier, primary) => {
+      for (const condition of conditions) if (!condition(call, quantifier, primary)) return false;
+      return true;
+    },
+  };
+}
+
+/** Runs a compile step, moving the column of a glob or regex fault into the pattern. */
+function inPattern<T>(compile: () => T, column: (offset: number) => number): T {
+  try {
+    return compile();
+  } catch (error) {
+    if (!(error instanceof PolicyError) || error.location.patternColumn === undefined) throw error;
+    throw error.relocate({ patternColumn: column(error.location.patternColumn - 1) });
+  }
+}
+
+/**
+ * The 1-based pattern column of character `offset` of a value written from index `start` of the
+ * pattern text, where a backslash before one of `collapsed` stands for that character alone.
+ */
+function rawColumn(text: string, start: number, offset: number, collapsed: string): number {
+  let at = start;
+  for (let produced = 0; produced < offset && at < text.length; produced++) {
+    at += text[at] === "\\" && collapsed.includes(text[at + 1] ?? "") ? 2 : 1;
+  }
+  return at + 1;
 }

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
-import { normalizePath, normalizeSegments } from "./path.ts";
+import { type NormalizedPath, normalizePath, normalizeSegments, type PathContext } from "./path.ts";
 
 describe("normalizePath", () => {
   const context = { cwd: "/repo", home: "/home/dev" };
@@ -34,5 +34,70 @@ test("normalisation is idempotent", () => {
       expect(normalizeSegments(once)).toBe(once);
     }),
     { numRuns: 2000 },
+  );
+});
+
+/** The general algorithm, without the fast path for already-clean paths. */
+function normalizeSlowly(value: string, context: PathContext): NormalizedPath {
+  const inside = (path: string, dir: string) => {
+    if (path === dir) return ".";
+    const base = dir.endsWith("/") ? dir : `${dir}/`;
+    return path.startsWith(base) ? path.slice(base.length) : undefined;
+  };
+  const home = context.home ? normalizeSegments(context.home) : undefined;
+  const cwd = context.cwd?.startsWith("/") ? normalizeSegments(context.cwd) : undefined;
+  const braced = "$" + "{HOME}";
+  let expanded = value;
+  if (home !== undefined) {
+    if (value === "~" || value === "$HOME" || value === braced) expanded = home;
+    for (const prefix of ["~/", "$HOME/", `${braced}/`]) {
+      if (value.startsWith(prefix)) expanded = `${home}/${value.slice(prefix.length)}`;
+    }
+  }
+  const lexical = normalizeSegments(expanded);
+  const absolute = lexical.startsWith("/")
+    ? lexical
+    : cwd !== undefined
+      ? normalizeSegments(`${cwd}/${lexical}`)
+      : undefined;
+  let relative: string | undefined;
+  if (absolute !== undefined && cwd !== undefined) relative = inside(absolute, cwd);
+  else if (!lexical.startsWith("/") && lexical !== ".." && !lexical.startsWith("../")) {
+    relative = lexical;
+  }
+  const rest = absolute !== undefined && home !== undefined ? inside(absolute, home) : undefined;
+  const tilde = rest === undefined ? undefined : rest === "." ? "~" : `~/${rest}`;
+  return { lexical, absolute, relative, tilde };
+}
+
+test("the fast path for clean paths gives what the general algorithm gives", () => {
+  const segment = fc.constantFrom(
+    "a",
+    "b.ts",
+    ".",
+    "..",
+    "",
+    "~",
+    ".env",
+    "..x",
+    "x..",
+    "$HOME",
+    "é",
+  );
+  const path = fc
+    .tuple(fc.constantFrom("", "/", "~/", "$HOME/", "./"), fc.array(segment, { maxLength: 5 }))
+    .map(([start, parts]) => start + parts.join("/"));
+  const context = fc.record(
+    {
+      cwd: fc.constantFrom("/repo", "/", "/repo/", "/a/../repo", "repo", "//repo"),
+      home: fc.constantFrom("/home/dev", "/repo", "/", "/home/dev/"),
+    },
+    { requiredKeys: [] },
+  );
+  fc.assert(
+    fc.property(path, context, (value, ctx) => {
+      expect(normalizePath(value, ctx)).toEqual(normalizeSlowly(value, ctx));
+    }),
+    { numRuns: 5000 },
   );
 });

@@ -53,20 +53,80 @@ function inside(path: string, dir: string): string | undefined {
   return path.startsWith(base) ? path.slice(base.length) : undefined;
 }
 
+const DIR_CACHE_LIMIT = 256;
+const dirCache = new Map<string, string>();
+
+let lastDir = "";
+let lastNormalizedDir = "";
+
+/** `normalizeSegments` for the session's cwd and home, which are the same on most calls. */
+function normalizedDir(dir: string): string {
+  if (dir === lastDir) return lastNormalizedDir;
+  let result = dirCache.get(dir);
+  if (result === undefined) {
+    if (dirCache.size >= DIR_CACHE_LIMIT) dirCache.clear();
+    result = normalizeSegments(dir);
+    dirCache.set(dir, result);
+  }
+  lastDir = dir;
+  lastNormalizedDir = result;
+  return result;
+}
+
+const SLASH = 47;
+const DOT = 46;
+const TILDE = 126;
+const DOLLAR = 36;
+
+/** Whether a `.` at `at` starts a `.` or `..` segment (the segment starts at `at`). */
+function dotSegmentAt(path: string, at: number): boolean {
+  const next = path.charCodeAt(at + 1);
+  if (Number.isNaN(next) || next === SLASH) return true;
+  if (next !== DOT) return false;
+  const after = path.charCodeAt(at + 2);
+  return Number.isNaN(after) || after === SLASH;
+}
+
+/** True when `normalizeSegments` and `expandHome` would return the path unchanged. */
+function isClean(path: string): boolean {
+  const first = path.charCodeAt(0);
+  if (Number.isNaN(first) || first === TILDE || first === DOLLAR) return false;
+  if (first === DOT && dotSegmentAt(path, 0)) return false;
+  if (path.charCodeAt(path.length - 1) === SLASH || path.includes("//")) return false;
+  for (let at = path.indexOf("/."); at >= 0; at = path.indexOf("/.", at + 2)) {
+    if (dotSegmentAt(path, at + 1)) return false;
+  }
+  return true;
+}
+
 /** Normalises a path value from a tool call into the forms rules match against. */
 export function normalizePath(value: string, context: PathContext = {}): NormalizedPath {
-  const home = context.home ? normalizeSegments(context.home) : undefined;
-  const cwd = context.cwd?.startsWith("/") ? normalizeSegments(context.cwd) : undefined;
-  const lexical = normalizeSegments(expandHome(value, home));
-  const absolute = lexical.startsWith("/")
-    ? lexical
-    : cwd !== undefined
-      ? normalizeSegments(`${cwd}/${lexical}`)
-      : undefined;
+  const home = context.home ? normalizedDir(context.home) : undefined;
+  const cwd = context.cwd?.startsWith("/") ? normalizedDir(context.cwd) : undefined;
+  let lexical: string;
+  let absolute: string | undefined;
   let relative: string | undefined;
-  if (absolute !== undefined && cwd !== undefined) relative = inside(absolute, cwd);
-  else if (!lexical.startsWith("/") && lexical !== ".." && !lexical.startsWith("../")) {
-    relative = lexical;
+  if (isClean(value)) {
+    // Already normal: plain string operations give what the general path below would.
+    lexical = value;
+    if (value.charCodeAt(0) === SLASH) {
+      absolute = value;
+      relative = cwd !== undefined ? inside(value, cwd) : undefined;
+    } else {
+      absolute = cwd === undefined ? undefined : cwd === "/" ? `/${value}` : `${cwd}/${value}`;
+      relative = value;
+    }
+  } else {
+    lexical = normalizeSegments(expandHome(value, home));
+    absolute = lexical.startsWith("/")
+      ? lexical
+      : cwd !== undefined
+        ? normalizeSegments(`${cwd}/${lexical}`)
+        : undefined;
+    if (absolute !== undefined && cwd !== undefined) relative = inside(absolute, cwd);
+    else if (!lexical.startsWith("/") && lexical !== ".." && !lexical.startsWith("../")) {
+      relative = lexical;
+    }
   }
   const tildeRest =
     absolute !== undefined && home !== undefined ? inside(absolute, home) : undefined;

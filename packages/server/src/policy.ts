@@ -5,6 +5,7 @@ import {
   type PolicyDocument,
   PolicyError,
   type PolicySource,
+  policySource,
 } from "@warden/rules";
 import { fail } from "./errors.ts";
 import type { SessionRule } from "./types.ts";
@@ -40,15 +41,15 @@ export function compileSessionPolicy(server: ServerPolicy, tiers: SessionTiers):
   const fileDocument = (file?.document ?? {}) as PolicyDocument & {
     rules?: PolicyDocument["rules"];
   };
-  const project: PolicySource | undefined =
-    file || tiers.projectRules.length > 0
-      ? {
-          ...(file ?? {}),
-          document: {
-            ...fileDocument,
-            rules: [...(fileDocument.rules ?? []), ...tiers.projectRules.map(toEntry)],
-          },
-        }
+  const projectDocument: PolicyDocument = {
+    ...fileDocument,
+    rules: [...(fileDocument.rules ?? []), ...tiers.projectRules.map(toEntry)],
+  };
+  // Spreading a source keeps it a source (and its file); the learned rules follow the file's.
+  const project: PolicySource | undefined = file
+    ? { ...file, document: projectDocument }
+    : tiers.projectRules.length > 0
+      ? policySource(projectDocument)
       : undefined;
   const session: PolicyDocument = {
     ...(tiers.mode ? { mode: tiers.mode } : {}),

@@ -242,8 +242,11 @@ export function createSessionActor(deps: SessionDependencies) {
     resolution: RequestRecord["resolution"],
   ) {
     const resolved = resolveRecord(c, record, resolution!);
+    console.error("DBG flush");
     await flush(c);
+    console.error("DBG flushed");
     await afterResolution(c, resolved, deps);
+    console.error("DBG after");
     if (resolved.evaluation.decision === "ask") {
       deps.project
         .notifyInbox(c.client(), resolved.projectId, {
@@ -302,12 +305,16 @@ export function createSessionActor(deps: SessionDependencies) {
     onWake: async (c) => {
       const session = ctx(c);
       const now = Date.now();
+      console.error("DBG onWake start");
       for (const record of Object.values(session.state.requests)) {
         if (record.status === "pending" && record.expiresAt <= now) {
+          console.error("DBG settle", record.permissionId);
           await settle(session, record, timeoutResolution(record, timeoutMessage(session)));
+          console.error("DBG settled", record.permissionId);
         }
       }
       await logResolved(session, deps);
+      console.error("DBG onWake end");
     },
     onBeforeConnect: (c: { key: string[] }, params: unknown) => {
       const parsed = ConnParamsSchema.safeParse(params);

@@ -1,3 +1,4 @@
+import { policySource } from "@warden/rules";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { ACTION_ROLES, type Role } from "../src/index.ts";
 import {
@@ -13,8 +14,8 @@ beforeAll(async () => {
   warden = await startWarden({
     maxPendingPerSession: 3,
     policy: {
-      global: { document: { forbid_modes: ["bypassPermissions"] } },
-      defaultProject: { document: { rules: [{ tool: "Read", behavior: "allow" }] } },
+      global: policySource({ forbid_modes: ["bypassPermissions"] }),
+      defaultProject: policySource({ rules: [{ tool: "Read", behavior: "allow" }] }),
     },
   });
 });
@@ -100,14 +101,12 @@ describe("every role × action pair", () => {
   });
 
   test("an agent sees only its own requests", async () => {
-    await warden
-      .session("agent", "roles-mine")
-      .requestPermission({
-        requestId: "m-1",
-        toolName: "Bash",
-        input: { command: "make" },
-        waitMs: 0,
-      });
+    await warden.session("agent", "roles-mine").requestPermission({
+      requestId: "m-1",
+      toolName: "Bash",
+      input: { command: "make" },
+      waitMs: 0,
+    });
     await expect(warden.session("agent2", "roles-mine").listPending()).resolves.toEqual([]);
     await expect(
       warden.session("agent2", "roles-mine").waitForDecision("m-1", 0),

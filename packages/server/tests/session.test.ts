@@ -1,3 +1,4 @@
+import { policySource } from "@warden/rules";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { PermissionRequestEvent, PermissionResolvedEvent } from "../src/index.ts";
 import { type RunningWarden, startWarden } from "./warden-harness.ts";
@@ -8,17 +9,15 @@ let hookCalls = 0;
 beforeAll(async () => {
   warden = await startWarden({
     policy: {
-      defaultProject: {
-        document: {
-          default_behavior: "ask",
-          ask: { timeout_seconds: 2 },
-          rules: [
-            { tool: "Read", behavior: "allow" },
-            { tool: "Bash(rm *)", behavior: "deny", message: "No deleting." },
-            { tool: "Bash(git status)", behavior: "allow" },
-          ],
-        },
-      },
+      defaultProject: policySource({
+        default_behavior: "ask",
+        ask: { timeout_seconds: 2 },
+        rules: [
+          { tool: "Read", behavior: "allow" },
+          { tool: "Bash(rm *)", behavior: "deny", message: "No deleting." },
+          { tool: "Bash(git status)", behavior: "allow" },
+        ],
+      }),
     },
     hookBudgetMs: 300,
     onPermissionRequest: async (c, sessionId, request) => {
