@@ -242,11 +242,8 @@ export function createSessionActor(deps: SessionDependencies) {
     resolution: RequestRecord["resolution"],
   ) {
     const resolved = resolveRecord(c, record, resolution!);
-    console.error("DBG flush");
     await flush(c);
-    console.error("DBG flushed");
     await afterResolution(c, resolved, deps);
-    console.error("DBG after");
     if (resolved.evaluation.decision === "ask") {
       deps.project
         .notifyInbox(c.client(), resolved.projectId, {
@@ -257,6 +254,18 @@ export function createSessionActor(deps: SessionDependencies) {
         .catch((error) => c.log.warn({ msg: "inbox update failed", error: String(error) }));
     }
     return resolved;
+  }
+
+  /** Times out the requests that fell due while the actor was down; logs what the log misses. */
+  async function settleOverdue(c: SessionContext) {
+    for (const permissionId of Object.keys(c.state.requests)) {
+      // Read again at each step: an action may have settled it meanwhile.
+      const record = c.state.requests[permissionId];
+      if (record?.status === "pending" && record.expiresAt <= Date.now()) {
+        await settle(c, record, timeoutResolution(record, timeoutMessage(c)));
+      }
+    }
+    await logResolved(c, deps);
   }
 
   async function findRecord(c: SessionContext, permissionId: string) {
@@ -302,19 +311,16 @@ export function createSessionActor(deps: SessionDependencies) {
       permissionResolved: event<PermissionResolvedEvent>(),
       rulesChanged: event<RulesChangedEvent>(),
     },
-    onWake: async (c) => {
+    // Not awaited: in rivetkit 2.3.19 `saveState` never returns inside onWake (the save waits for
+    // the actor to start, the start waits for onWake), so settling there wedged every wake with an
+    // overdue ask. The actor starts, then this settles what fell due while it was down.
+    onWake: (c) => {
       const session = ctx(c);
-      const now = Date.now();
-      console.error("DBG onWake start");
-      for (const record of Object.values(session.state.requests)) {
-        if (record.status === "pending" && record.expiresAt <= now) {
-          console.error("DBG settle", record.permissionId);
-          await settle(session, record, timeoutResolution(record, timeoutMessage(session)));
-          console.error("DBG settled", record.permissionId);
-        }
-      }
-      await logResolved(session, deps);
-      console.error("DBG onWake end");
+      session.waitUntil(
+        settleOverdue(session).catch((error) =>
+          session.log.warn({ msg: "settling overdue requests failed", error: String(error) }),
+        ),
+      );
     },
     onBeforeConnect: (c: { key: string[] }, params: unknown) => {
       const parsed = ConnParamsSchema.safeParse(params);

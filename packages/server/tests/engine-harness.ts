@@ -1,6 +1,6 @@
 // Gives each test run its own Rivet Engine (storage dir + ports) and stops it afterwards.
 // RivetKit leaves the engine it spawns running on purpose; the pid is in its runtime stamp.
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -68,8 +68,35 @@ export async function isRunning(pid: number): Promise<boolean> {
   }
 }
 
-/** Stops the engine recorded in the slot's runtime stamp (SIGTERM, then SIGKILL) and deletes its storage. */
+/** Remembers a server process a test spawned on this slot, so that `stopEngine` can stop it too. */
+export async function recordRunner(storagePath: string, pid: number): Promise<void> {
+  await mkdir(join(storagePath, "runners"), { recursive: true });
+  await writeFile(join(storagePath, "runners", String(pid)), "");
+}
+
+/** SIGKILLs every recorded server process of the slot that still runs (checked by its command line). */
+export async function stopRecordedRunners(storagePath: string): Promise<void> {
+  const dir = join(storagePath, "runners");
+  const pids = (await readdir(dir).catch(() => [] as string[])).map(Number).filter((n) => n > 0);
+  await Promise.all(
+    pids.map(async (pid) => {
+      const cmdline = await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "");
+      // Only a process that still runs a file of this slot's tests (the pid may have been reused).
+      if (!cmdline.includes("tests/fixtures/") || !(await isRunning(pid))) return;
+      process.kill(pid, "SIGKILL");
+      const deadline = Date.now() + 5_000;
+      while ((await isRunning(pid)) && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 20));
+    }),
+  );
+}
+
+/**
+ * Stops the slot's recorded server processes, then the engine recorded in its runtime stamp
+ * (SIGTERM, then SIGKILL), and deletes its storage.
+ */
 export async function stopEngine(slot: EngineSlot, { graceMs = 5_000 } = {}): Promise<void> {
+  await stopRecordedRunners(slot.storagePath);
   const pid = await readEnginePid(slot.storagePath);
   if (pid !== undefined && (await isRunning(pid))) {
     process.kill(pid, "SIGTERM");
