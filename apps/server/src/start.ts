@@ -33,6 +33,11 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   process.env.RIVET_RUN_ENGINE_HOST = config.host;
   process.env.RIVET_RUN_ENGINE_PORT = String(config.port);
   process.env.RIVET_RUN_SERVICES = "0";
+  // The engine stops admitting new workflows (new actors) when the host's CPU nears 90 %. On a
+  // small host shared with the runner that stalls every new session for 15–30 s under load
+  // (docs/rivetkit-findings.md); the embedded engine serves this one server, so it is turned off
+  // unless the operator sets it.
+  process.env.RIVET__RUNTIME__WORKER_CPU_MAX ??= "64000";
 
   const { registry } = createWarden({
     policy,

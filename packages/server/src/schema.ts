@@ -56,6 +56,11 @@ export type RespondOptions = z.input<typeof RespondOptionsSchema>;
 
 /** A rule an admin adds to the session tier. */
 export const RuleInputSchema = z.strictObject({
+  /** Optional caller-chosen id: sending the same rule with the same id again adds it once. */
+  id: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]{1,100}$/, "letters, digits and _ . : - only, at most 100")
+    .optional(),
   tool: z.string().min(1).max(1000),
   behavior: BehaviorSchema,
   message: z.string().max(2000).optional(),

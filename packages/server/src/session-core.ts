@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from "node:util";
 import {
   type CompiledPolicy,
   type Decision,
@@ -47,6 +48,8 @@ export interface SessionState {
   requests: Record<string, RequestRecord>;
   requestIds: Record<string, string>;
   timers: Record<string, string>;
+  /** Ids of the latest removed session rules, so that a resent removeRule is not an error. */
+  removedRuleIds?: string[];
 }
 
 /** In-memory companions of the state (lost on restart, rebuilt on demand). */
@@ -470,4 +473,24 @@ export function callerOf(
 /** Whether a principal may see a request: agents see only their own. */
 export function canSee(principal: Principal, record: StoredRequest): boolean {
   return principal.role !== "agent" || record.requestedBy === principal.id;
+}
+
+/**
+ * Whether a reply repeats the one that decided a request: the same approver, the same reply, and
+ * no edited input or message that differs. A resent reply gets the decision it already made.
+ */
+export function isSameReply(
+  resolution: Resolution,
+  approverId: string,
+  reply: PermissionReply,
+  options: ReplyOptions,
+): boolean {
+  return (
+    resolution.decidedBy.kind === "approver" &&
+    resolution.decidedBy.id === approverId &&
+    resolution.reply === reply &&
+    (options.updatedInput === undefined ||
+      isDeepStrictEqual(options.updatedInput, resolution.input)) &&
+    (options.message === undefined || options.message === resolution.message)
+  );
 }

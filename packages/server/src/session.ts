@@ -32,6 +32,7 @@ import {
   canSee,
   evaluationContext,
   flush,
+  isSameReply,
   logInBackground,
   logResolved,
   newRecord,
@@ -57,6 +58,9 @@ import type {
   RulesChangedEvent,
   SessionRule,
 } from "./types.ts";
+
+/** How many removed session-rule ids a session remembers, so that resent removals succeed. */
+const MAX_REMEMBERED_REMOVALS = 200;
 
 /** What the session needs from the rest of the server. */
 export interface SessionDependencies extends SessionSettings {
@@ -302,6 +306,7 @@ export function createSessionActor(deps: SessionDependencies) {
         requests: {},
         requestIds: {},
         timers: {},
+        removedRuleIds: [],
       };
     },
     createVars: (): SessionVars => ({ policy: undefined, waiters: new Map(), inflight: new Map() }),
@@ -407,9 +412,32 @@ export function createSessionActor(deps: SessionDependencies) {
             "not_found",
             `no request ${permissionId} in session ${session.state.sessionId}`,
           );
-        if (record.status !== "pending" || !session.state.requests[record.permissionId]) {
+        // Fail closed: an ask that fell due in the moments between a wake and the overdue sweep
+        // times out here rather than being approved late.
+        if (
+          record.status === "pending" &&
+          session.state.requests[record.permissionId] &&
+          record.expiresAt <= Date.now()
+        ) {
+          delete session.state.timers[record.permissionId];
+          await settle(
+            session,
+            record as RequestRecord,
+            timeoutResolution(record as RequestRecord, timeoutMessage(session)),
+          );
+        }
+        const stored = session.state.requests[record.permissionId] ?? record;
+        if (stored.status !== "pending" || !session.state.requests[record.permissionId]) {
+          // The same approver sending the same reply again (a resend across a reconnect or a
+          // restart) gets the decision it already made, not an error.
+          if (
+            stored.resolution &&
+            isSameReply(stored.resolution, principal.id, parsedReply, parsedOptions)
+          ) {
+            return { permissionId: stored.permissionId, resolution: stored.resolution };
+          }
           return fail("already_resolved", `request ${record.permissionId} was already resolved`, {
-            resolution: record.resolution ?? null,
+            resolution: stored.resolution ?? null,
           });
         }
         const { resolution, rules, scope } = resolutionForReply(
@@ -425,7 +453,13 @@ export function createSessionActor(deps: SessionDependencies) {
         );
         // Compare-and-set: an await above may have let another reply in first.
         const current = session.state.requests[record.permissionId];
-        if (!current || current.status !== "pending") {
+        if (current?.status !== "pending") {
+          if (
+            current?.resolution &&
+            isSameReply(current.resolution, principal.id, parsedReply, parsedOptions)
+          ) {
+            return { permissionId: current.permissionId, resolution: current.resolution };
+          }
           return fail("already_resolved", `request ${record.permissionId} was already resolved`, {
             resolution: current?.resolution ?? null,
           });
@@ -501,9 +535,25 @@ export function createSessionActor(deps: SessionDependencies) {
       addRule: async (c, rule: RuleInput) => {
         const principal = authorize(callerOf(c.conn), "addRule");
         const session = ctx(c);
-        const parsed = parseInput(RuleInputSchema, rule, "rule");
+        const { id, ...parsed } = parseInput(RuleInputSchema, rule, "rule");
+        if (id !== undefined) {
+          // A caller-chosen id makes the call safe to send again (the client resends actions
+          // across reconnects): the same rule under the same id is returned, not added twice.
+          const existing = session.state.rules.find((r) => r.id === id);
+          if (existing) {
+            if (
+              existing.tool === parsed.tool &&
+              existing.behavior === parsed.behavior &&
+              existing.message === parsed.message
+            )
+              return existing;
+            return fail("invalid_rule", `rule id ${id} is already used by another rule`);
+          }
+          if ((session.state.removedRuleIds ?? []).includes(id))
+            return fail("invalid_rule", `rule id ${id} was used by a rule that has been removed`);
+        }
         const added: SessionRule = {
-          id: `rule_${crypto.randomUUID().slice(0, 12)}`,
+          id: id ?? `rule_${crypto.randomUUID().slice(0, 12)}`,
           ...parsed,
           addedBy: principal.id,
           addedAt: Date.now(),
@@ -522,8 +572,13 @@ export function createSessionActor(deps: SessionDependencies) {
         const session = ctx(c);
         const id = parseInput(IdSchema, ruleId, "ruleId");
         const index = session.state.rules.findIndex((r) => r.id === id);
+        // Removing a rule twice (a resend) is not an error; an id never seen is.
+        if (index < 0 && (session.state.removedRuleIds ?? []).includes(id)) return true;
         if (index < 0) return fail("not_found", `no session rule ${id}`);
         session.state.rules.splice(index, 1);
+        session.state.removedRuleIds = [...(session.state.removedRuleIds ?? []), id].slice(
+          -MAX_REMEMBERED_REMOVALS,
+        );
         session.state.revision += 1;
         await flush(session);
         announceRules(session);

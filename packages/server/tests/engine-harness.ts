@@ -43,6 +43,8 @@ export async function allocateEngine(): Promise<EngineSlot> {
   process.env.RIVET_RUN_ENGINE_PORT = String(port);
   process.env.RIVET_RUN_ENGINE_HOST = "127.0.0.1";
   process.env.RIVET_RUN_SERVICES = "0";
+  // As apps/server does: no CPU admission control on the embedded engine (docs/server.md).
+  process.env.RIVET__RUNTIME__WORKER_CPU_MAX ??= "64000";
   return { storagePath, port, endpoint: `http://127.0.0.1:${port}` };
 }
 

@@ -150,6 +150,37 @@ describe("asks go to every subscriber, and the first reply wins", () => {
     ).toEqual(["already_resolved"]);
   });
 
+  test("the same approver resending the same reply gets the same decision; anyone else is refused", async () => {
+    const agent = warden.session("agent", "s-resend");
+    const pending = await agent.requestPermission(bash("resend-1", "make"));
+    expect(pending.status).toBe("pending");
+    const alice = warden.session("approver", "s-resend");
+    const first = await alice.respondPermission("s-resend", pending.permissionId, "reject", {
+      message: "not today",
+    });
+    // A resend after a reconnect or a restart: same approver, same reply, same message.
+    await expect(
+      alice.respondPermission("s-resend", pending.permissionId, "reject", { message: "not today" }),
+    ).resolves.toEqual(first);
+    await expect(
+      alice.respondPermission("s-resend", pending.permissionId, "reject"),
+    ).resolves.toEqual(first);
+    // A different reply, or another approver, is a second decision: refused.
+    await expect(
+      alice.respondPermission("s-resend", pending.permissionId, "once"),
+    ).rejects.toMatchObject({ code: "already_resolved" });
+    await expect(
+      alice.respondPermission("s-resend", pending.permissionId, "reject", { message: "other" }),
+    ).rejects.toMatchObject({ code: "already_resolved" });
+    await expect(
+      warden
+        .session("approver2", "s-resend")
+        .respondPermission("s-resend", pending.permissionId, "reject", { message: "not today" }),
+    ).rejects.toMatchObject({ code: "already_resolved" });
+    const history = await alice.getHistory();
+    expect(history.entries.filter((e) => e.permissionId === pending.permissionId)).toHaveLength(1);
+  });
+
   test("the agent gets a late decision by asking again with its requestId", async () => {
     const agent = warden.session("agent", "s-late");
     const pending = await agent.requestPermission(bash("late-1", "make"));

@@ -1,6 +1,7 @@
 import { createClient } from "rivetkit/client";
 import { createWarden, type WardenOptions, type WardenRegistry } from "../src/index.ts";
 import { allocateEngine, type EngineSlot, stopEngine } from "./engine-harness.ts";
+import { wasNotDelivered } from "./fixtures/processes.ts";
 
 /** Tokens used across the tests: one per role, plus narrow ones. */
 export const TOKENS = {
@@ -44,14 +45,40 @@ export async function startWarden(options: Omit<WardenOptions, "tokens">): Promi
     slot,
     client,
     session: (token, sessionId, project = "p1", input) =>
-      client.permissionSession.getOrCreate([project, sessionId], {
-        params: { token },
-        ...(input ? { createWithInput: input } : {}),
-      }),
+      resendUndelivered(
+        client.permissionSession.getOrCreate([project, sessionId], {
+          params: { token },
+          ...(input ? { createWithInput: input } : {}),
+        }),
+      ),
     async stop() {
       await client.dispose();
       await registry.shutdown();
       await stopEngine(slot);
     },
   };
+}
+
+/**
+ * Sends an action again when the engine never delivered it (a new actor on a loaded machine may
+ * wait 15 s to be routed: `pegboard/route_resolve_query_timeout`), as a client would. Any answer
+ * of the actor itself, error or not, is returned as is.
+ */
+function resendUndelivered<T extends object>(handle: T): T {
+  return new Proxy(handle, {
+    get(target, property) {
+      const value = Reflect.get(target, property);
+      if (typeof value !== "function" || property === "connect") return value;
+      return (...args: unknown[]) => {
+        const first = Reflect.apply(value, target, args);
+        if (!(first instanceof Promise)) return first;
+        const attempt = (promise: Promise<unknown>, left: number): Promise<unknown> =>
+          promise.catch((error: unknown) => {
+            if (left <= 0 || !wasNotDelivered(error)) throw error;
+            return attempt(Reflect.apply(value, target, args), left - 1);
+          });
+        return attempt(first, 3);
+      };
+    },
+  });
 }
