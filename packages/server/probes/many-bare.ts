@@ -2,6 +2,7 @@
 import { createClient } from "rivetkit/client";
 import { type ProbeRegistry, registry } from "../src/probe-actor.ts";
 import { allocateEngine, stopEngine } from "../tests/engine-harness.ts";
+
 const slot = await allocateEngine();
 registry.config.noWelcome = true;
 await registry.startAndWait();

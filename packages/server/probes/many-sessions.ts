@@ -1,4 +1,6 @@
+// Creates sessions one after another and times each first call (docs/rivetkit-findings.md).
 import { startWarden } from "../tests/warden-harness.ts";
+
 const warden = await startWarden({});
 const t0 = Date.now();
 for (let i = 0; i < 40; i++) {
