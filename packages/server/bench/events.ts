@@ -198,11 +198,13 @@ export async function measureReply(bench: Bench, plan: Plan) {
     return { conn, ready: () => conn.ping(0) };
   });
 
+  // Fresh ids for every attempt: a redone trial must not reuse the request of the failed one.
+  let attempts = 0;
   const samples = await run(
     bench,
     {
-      warden: async (i) => {
-        const requestId = `reply-${i}`;
+      warden: async () => {
+        const requestId = `reply-${attempts++}`;
         const seen = requests.expect(requestId, 1);
         const waiting = call(
           "requestPermission",
@@ -230,8 +232,8 @@ export async function measureReply(bench: Bench, plan: Plan) {
           await Promise.allSettled([seen, waiting, replied]);
         }
       },
-      bare: async (i) => {
-        const id = `release-${i}`;
+      bare: async () => {
+        const id = `release-${attempts++}`;
         const seen = waits.expect(id, 1);
         const waiting = call("waitForRelease", waiter.waitForRelease(id));
         let released: Promise<unknown> | undefined;

@@ -6,7 +6,12 @@ import {
   suggestRules,
 } from "@warden/rules";
 import type { RawAccess } from "rivetkit/db";
-import { appendToAuditLog, type LoggedRequest, listLoggedRequestIds } from "./audit-log.ts";
+import {
+  appendToAuditLog,
+  findLoggedPermission,
+  type LoggedRequest,
+  listLoggedRequestIds,
+} from "./audit-log.ts";
 import type { Principal } from "./auth.ts";
 import { fail } from "./errors.ts";
 import type { ReplyOptions } from "./hook.ts";
@@ -53,7 +58,10 @@ export interface SessionState {
 /** In-memory companions of the state (lost on restart, rebuilt on demand). */
 export interface SessionVars {
   policy: { key: string; compiled: CompiledPolicy } | undefined;
-  waiters: Map<string, Set<() => void>>;
+  /** Agents waiting for a request's decision, woken with the resolved record. */
+  waiters: Map<string, Set<(resolved?: RequestRecord) => void>>;
+  /** Requests resolved in state whose flush has not completed: not for the audit log yet. */
+  settling: Set<string>;
   inflight: Map<string, Promise<RequestOutcome>>;
   /**
    * Request ids known to be in the audit log: those appended since the actor woke, plus (once
@@ -279,14 +287,20 @@ export function storeRecord(c: SessionContext, record: RequestRecord): void {
   c.state.requestIds[record.requestId] = record.permissionId;
 }
 
-/** Marks a record resolved in state (call `flush` before acknowledging). */
-export function resolveRecord(
+/** Marks a record resolved in state and flushes it; only then may it be acknowledged or logged. */
+export async function resolveRecord(
   c: SessionContext,
   record: RequestRecord,
   resolution: Resolution,
-): RequestRecord {
+): Promise<RequestRecord> {
   const resolved: RequestRecord = { ...record, status: "resolved", resolution };
   storeRecord(c, resolved);
+  c.vars.settling.add(resolved.permissionId);
+  try {
+    await flush(c);
+  } finally {
+    c.vars.settling.delete(resolved.permissionId);
+  }
   return resolved;
 }
 
@@ -312,7 +326,7 @@ export async function afterResolution(
   const waiters = c.vars.waiters.get(record.permissionId);
   if (waiters) {
     c.vars.waiters.delete(record.permissionId);
-    for (const wake of waiters) wake();
+    for (const wake of waiters) wake(record);
   }
   logInBackground(c, settings);
 }
@@ -348,8 +362,9 @@ export async function isLogged(c: SessionContext, requestId: string): Promise<bo
 
 /** Moves resolved records into the audit log and trims old ones from state. */
 export async function logResolved(c: SessionContext, settings: SessionSettings): Promise<void> {
+  // A resolution whose flush is still running may yet be lost in a crash: it waits for the next batch.
   const unlogged = Object.values(c.state.requests).filter(
-    (r) => r.status === "resolved" && !r.logged,
+    (r) => r.status === "resolved" && !r.logged && !c.vars.settling.has(r.permissionId),
   );
   if (unlogged.length > 0) {
     try {
@@ -384,19 +399,24 @@ export async function waitForResolution(
   const current = c.state.requests[permissionId];
   if (!current) return fail("not_found", `no request ${permissionId}`);
   if (current.status === "resolved" || waitMs <= 0) return outcomeOf(current);
-  await new Promise<void>((resolve) => {
+  const resolved = await new Promise<RequestRecord | undefined>((resolve) => {
     const timer = setTimeout(done, waitMs);
     const set = c.vars.waiters.get(permissionId) ?? new Set();
     c.vars.waiters.set(permissionId, set);
     set.add(done);
-    function done() {
+    function done(record?: RequestRecord) {
       clearTimeout(timer);
       set.delete(done);
-      resolve();
+      resolve(record);
     }
   });
-  const latest = c.state.requests[permissionId];
-  return latest ? outcomeOf(latest) : outcomeOf(current);
+  // Woken by the resolution itself, or after waitMs: the record may have moved to the audit log.
+  const latest =
+    resolved ??
+    c.state.requests[permissionId] ??
+    (await findLoggedPermission(c.db, permissionId)) ??
+    current;
+  return outcomeOf(latest);
 }
 
 /**

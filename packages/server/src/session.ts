@@ -162,8 +162,7 @@ export function createSessionActor(deps: SessionDependencies) {
     let record = newRecord(c, principal, input, decision, policy);
 
     if (decision.decision !== "ask") {
-      record = resolveRecord(c, record, policyResolution(decision, input.input));
-      await flush(c);
+      record = await resolveRecord(c, record, policyResolution(decision, input.input));
       logInBackground(c, deps);
       return outcomeOf(record);
     }
@@ -184,8 +183,7 @@ export function createSessionActor(deps: SessionDependencies) {
             },
           );
           await addRules(c, rules, scope);
-          record = resolveRecord(c, record, resolution);
-          await flush(c);
+          record = await resolveRecord(c, record, resolution);
           await afterResolution(c, record, deps);
           if (rules.length > 0) announceRules(c);
           return outcomeOf(record);
@@ -267,8 +265,7 @@ export function createSessionActor(deps: SessionDependencies) {
     record: RequestRecord,
     resolution: RequestRecord["resolution"],
   ) {
-    const resolved = resolveRecord(c, record, resolution!);
-    await flush(c);
+    const resolved = await resolveRecord(c, record, resolution!);
     await afterResolution(c, resolved, deps);
     if (resolved.evaluation.decision === "ask") {
       notifyInbox(c, {
@@ -341,6 +338,7 @@ export function createSessionActor(deps: SessionDependencies) {
     createVars: (): SessionVars => ({
       policy: undefined,
       waiters: new Map(),
+      settling: new Set(),
       inflight: new Map(),
       logged: { ids: new Set(), loaded: false },
       logDue: false,
