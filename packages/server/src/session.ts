@@ -201,16 +201,14 @@ export function createSessionActor(deps: SessionDependencies) {
       }
     }
 
-    // Durable before anyone is told: the record and its expiry timer, written at the same time. A
-    // crash between the two leaves a pending record without a timer, which onWake arms again; a
-    // timer without its record, or with its id unsaved, fires and finds nothing to expire.
+    // The record is durable before anyone is told, and its expiry timer before the agent is
+    // answered. The timer is written alongside: approvers see the request once the record is
+    // saved. After a crash before the timer's id is saved, onWake arms the timer again; a timer
+    // whose record was lost fires and finds nothing to expire.
     storeRecord(c, record);
-    const [timer] = await Promise.all([
-      c.schedule.at(record.expiresAt, "expirePermission", record.permissionId),
-      flush(c),
-    ]);
-    if (c.state.requests[record.permissionId]?.status === "pending")
-      c.state.timers[record.permissionId] = timer;
+    const timer = c.schedule.at(record.expiresAt, "expirePermission", record.permissionId);
+    timer.catch(() => undefined);
+    await flush(c);
     const request = publicRequest(record);
     c.broadcast("permissionRequest", { sessionId: record.sessionId, request });
     notifyInbox(c, {
@@ -219,6 +217,9 @@ export function createSessionActor(deps: SessionDependencies) {
       permissionId: record.permissionId,
       request,
     });
+    const timerId = await timer;
+    if (c.state.requests[record.permissionId]?.status === "pending")
+      c.state.timers[record.permissionId] = timerId;
     return waitForResolution(c, record.permissionId, input.waitMs ?? deps.defaultWaitMs);
   }
 
