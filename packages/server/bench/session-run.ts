@@ -19,11 +19,11 @@ const PLAN = {
   memory: { sessions: quick ? 20 : 50, warmup: quick ? 5 : 10, inFlight: 5 },
   roundTrip: { iterations: quick ? 30 : 200, warmup: quick ? 5 : 15 },
   fanOut: {
-    1: { iterations: quick ? 10 : 20, warmup: 3 },
-    10: { iterations: quick ? 10 : 20, warmup: 3 },
+    1: { iterations: quick ? 10 : 40, warmup: 3 },
+    10: { iterations: quick ? 10 : 40, warmup: 3 },
     100: { iterations: quick ? 5 : 30, warmup: 2 },
   },
-  reply: { iterations: quick ? 10 : 20, warmup: 3 },
+  reply: { iterations: quick ? 10 : 40, warmup: 3 },
   create: { iterations: quick ? 5 : 10, warmup: 2 },
 } as const;
 

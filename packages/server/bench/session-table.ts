@@ -91,6 +91,7 @@ export function sessionTable(r: Metrics): Table {
   const notes = [
     "p50 / p99 over connections; ratio = Warden ÷ the bare row under it (same run, interleaved).",
     `default: rivetkit 2.3.19 as shipped; quickack: engine, runner and client in a network namespace whose loopback has quickack (scripts/with-quickack.sh, docs/latency.md).${fixed ? "" : " SKIPPED: the namespace is not available on this machine."}`,
+    "memory: (after − before) ÷ sessions, after a GC; the runner's RSS moves by megabytes with the allocator (it can come out negative), its JS heap is the steadier figure.",
     `load average ${r.loadavg_1m_start} → ${r.loadavg_1m_end} (2 cores); failed trials redone: ${r.failed_trials}${fixed ? ` / ${r.failed_trials_quickack}` : ""}; idle memory over ${r.idle_sessions} sessions; took ${r.duration_s} s${fixed ? ` + ${r.duration_s_quickack} s` : ""}.`,
   ];
   if (fixed)
