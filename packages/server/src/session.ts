@@ -202,12 +202,10 @@ export function createSessionActor(deps: SessionDependencies) {
     }
 
     // The record is durable before anyone is told, and its expiry timer before the agent is
-    // answered. The timer is written alongside: approvers see the request once the record is
-    // saved. After a crash before the timer's id is saved, onWake arms the timer again; a timer
-    // whose record was lost fires and finds nothing to expire.
+    // answered. The timer is written after the broadcast, so that the approvers' fan-out does not
+    // wait behind it. After a crash before the timer's id reaches the state, onWake arms the timer
+    // again; a timer whose request is settled fires and finds nothing to expire.
     storeRecord(c, record);
-    const timer = c.schedule.at(record.expiresAt, "expirePermission", record.permissionId);
-    timer.catch(() => undefined);
     await flush(c);
     const request = publicRequest(record);
     c.broadcast("permissionRequest", { sessionId: record.sessionId, request });
@@ -217,9 +215,9 @@ export function createSessionActor(deps: SessionDependencies) {
       permissionId: record.permissionId,
       request,
     });
-    const timerId = await timer;
+    const timer = await c.schedule.at(record.expiresAt, "expirePermission", record.permissionId);
     if (c.state.requests[record.permissionId]?.status === "pending")
-      c.state.timers[record.permissionId] = timerId;
+      c.state.timers[record.permissionId] = timer;
     return waitForResolution(c, record.permissionId, input.waitMs ?? deps.defaultWaitMs);
   }
 
