@@ -1,7 +1,8 @@
 /**
  * `pnpm bench [--json] [--only rules,session]`: runs the benchmark sections and prints a table of
  * medians, ratios and goals for each; with `--json`, prints only `{ "<section>": { "<metric>": … } }`
- * on stdout (progress goes to stderr). A new section is one more entry in `SECTIONS`.
+ * on stdout (progress goes to stderr; `pnpm -s bench --json` keeps pnpm's banner off stdout). A new
+ * section is one more entry in `SECTIONS`.
  */
 import { parseArgs } from "node:util";
 import { formatNs, runRulesBench } from "../packages/rules/bench/rules-bench.ts";
