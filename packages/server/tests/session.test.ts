@@ -109,7 +109,8 @@ describe("asks go to every subscriber, and the first reply wins", () => {
       (tab) =>
         new Promise<PermissionResolvedEvent>((resolve) => tab.on("permissionResolved", resolve)),
     );
-    await new Promise((r) => setTimeout(r, 200));
+    // Subscribed once each connection has answered an action (a fixed sleep raced a busy engine).
+    await Promise.all(tabs.map((tab) => tab.listPending()));
 
     const agent = warden.session("agent", "s-ask");
     const waiting = agent.requestPermission(bash("ask-1", "npm test", 10_000));
