@@ -1,12 +1,15 @@
 /**
- * `pnpm bench [--json] [--only rules,…]`: runs the benchmark sections and prints a table of
- * medians, ratios and goals; with `--json`, prints only `{ "<section>": { "<metric>": … } }` on
- * stdout (progress goes to stderr). A new section is one more entry in `SECTIONS`.
+ * `pnpm bench [--json] [--only rules,session]`: runs the benchmark sections and prints a table of
+ * medians, ratios and goals for each; with `--json`, prints only `{ "<section>": { "<metric>": … } }`
+ * on stdout (progress goes to stderr; `pnpm -s bench --json` keeps pnpm's banner off stdout). A new
+ * section is one more entry in `SECTIONS`.
  */
 import { parseArgs } from "node:util";
 import { formatNs, runRulesBench } from "../packages/rules/bench/rules-bench.ts";
+import { runSessionBench } from "../packages/server/bench/session-bench.ts";
+import { sessionTable, type Table } from "../packages/server/bench/session-table.ts";
 
-/** One line of a section's table. */
+/** One line of a table of medians with a goal each. */
 interface Row {
   readonly name: string;
   readonly ns: number;
@@ -21,7 +24,23 @@ interface Row {
 interface Section {
   readonly name: string;
   readonly run: (log: (line: string) => void) => Promise<Record<string, number>>;
-  readonly rows: (result: Record<string, number>) => Row[];
+  readonly table: (result: Record<string, number>) => Table;
+}
+
+/** A table with one median, ratio and goal per row. */
+function goalTable(name: string, rows: readonly Row[]): Table {
+  return {
+    header: [name, "median", "ratio", "goal", ""],
+    rows: rows.map((row) => [
+      row.name,
+      formatNs(row.ns),
+      row.ratio,
+      row.goal,
+      row.pass === undefined ? "" : row.pass ? "pass" : "FAIL",
+    ]),
+    right: [1],
+    notes: [],
+  };
 }
 
 const times = (ratio: number) => `${ratio.toFixed(ratio < 10 ? 2 : 0)}×`;
@@ -29,10 +48,10 @@ const times = (ratio: number) => `${ratio.toFixed(ratio < 10 ? 2 : 0)}×`;
 const rulesSection: Section = {
   name: "rules",
   run: (log) => runRulesBench({ log }),
-  rows(r) {
+  table(r) {
     const base = r.eval_100_ns!;
     const vsBase = (ns: number) => `${times(ns / base)} Warden@100`;
-    return [
+    return goalTable("rules", [
       { name: "Warden, 10 rules", ns: r.eval_10_ns!, ratio: vsBase(r.eval_10_ns!), goal: "" },
       {
         name: "Warden, 100 rules",
@@ -68,27 +87,29 @@ const rulesSection: Section = {
         goal: "≥ 4× Warden@100",
         pass: r.naive_100_ns! >= 4 * base,
       },
-    ];
+    ]);
   },
 };
 
-const SECTIONS: readonly Section[] = [rulesSection];
+/** Warden's session actor vs bare RivetKit, in the default setup and with loopback quickack. */
+const sessionSection: Section = {
+  name: "session",
+  run: (log) => runSessionBench({ log }),
+  table: sessionTable,
+};
 
-function printTable(section: Section, rows: readonly Row[]): void {
-  const header = [section.name, "median", "ratio", "goal", ""];
-  const lines = rows.map((row) => [
-    row.name,
-    formatNs(row.ns),
-    row.ratio,
-    row.goal,
-    row.pass === undefined ? "" : row.pass ? "pass" : "FAIL",
-  ]);
+const SECTIONS: readonly Section[] = [rulesSection, sessionSection];
+
+function printTable({ header, rows, right, notes }: Table): void {
   const widths = header.map((_, i) =>
-    Math.max(...[header, ...lines].map((line) => line[i]!.length)),
+    Math.max(...[header, ...rows].map((line) => [...(line[i] ?? "")].length)),
   );
-  const format = (line: string[]) =>
+  const format = (line: readonly string[]) =>
     line
-      .map((cell, i) => (i === 1 ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!)))
+      .map((cell, i) => {
+        const pad = " ".repeat(widths[i]! - [...cell].length);
+        return right.includes(i) ? pad + cell : cell + pad;
+      })
       .join("  ")
       .trimEnd();
   console.log(format(header));
@@ -98,7 +119,8 @@ function printTable(section: Section, rows: readonly Row[]): void {
       .join("  ")
       .trimEnd(),
   );
-  for (const line of lines) console.log(format(line));
+  for (const line of rows) console.log(format(line));
+  for (const note of notes) console.log(note);
   console.log();
 }
 
@@ -121,7 +143,7 @@ async function main(): Promise<void> {
     results[section.name] = result;
     if (!values.json) {
       log("");
-      printTable(section, section.rows(result));
+      printTable(section.table(result));
     }
   }
   if (values.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);

@@ -15,20 +15,32 @@ export async function migrateAuditLog(db: RawAccess): Promise<void> {
   await db.execute("CREATE INDEX IF NOT EXISTS history_request_id ON history (request_id)");
 }
 
-/** Appends resolved requests; entries already present are left as they are. */
+/** Rows per INSERT: four parameters each, well under SQLite's limit of 999. */
+const ROWS_PER_INSERT = 100;
+
+/** Appends resolved requests, one statement per hundred; entries already present are left as they are. */
 export async function appendToAuditLog(
   db: RawAccess,
   records: readonly LoggedRequest[],
 ): Promise<void> {
-  for (const record of records) {
+  for (let start = 0; start < records.length; start += ROWS_PER_INSERT) {
+    const rows = records.slice(start, start + ROWS_PER_INSERT);
     await db.execute(
-      "INSERT OR IGNORE INTO history (seq, permission_id, request_id, record) VALUES (?, ?, ?, ?)",
-      record.seq,
-      record.permissionId,
-      record.requestId,
-      JSON.stringify(record),
+      `INSERT OR IGNORE INTO history (seq, permission_id, request_id, record) VALUES ${rows.map(() => "(?, ?, ?, ?)").join(", ")}`,
+      ...rows.flatMap((record) => [
+        record.seq,
+        record.permissionId,
+        record.requestId,
+        JSON.stringify(record),
+      ]),
     );
   }
+}
+
+/** Every request id in the log. */
+export async function listLoggedRequestIds(db: RawAccess): Promise<string[]> {
+  const rows = await db.execute<{ request_id: string }>("SELECT request_id FROM history");
+  return rows.map((row) => row.request_id);
 }
 
 /** One page of the log, newest first. */

@@ -66,14 +66,18 @@ export function createProjectActor(deps: { readonly tokens: TokenTable }) {
         await c.saveState({ immediate: true });
         return true;
       },
-      noteInbox: async (c, change: InboxChange) => {
+      /** Applies one change or a batch of them, in order, with one save; one event per change. */
+      noteInbox: async (c, changes: InboxChange | InboxChange[]) => {
         const principal = c.conn?.state.principal;
         if (principal?.id !== "warden:system") fail("forbidden", "only sessions update the inbox");
-        const key = inboxKey(change.sessionId, change.permissionId);
-        if (change.kind === "pending" && change.request) c.state.pending[key] = change.request;
-        else delete c.state.pending[key];
+        const list = Array.isArray(changes) ? changes : [changes];
+        for (const change of list) {
+          const key = inboxKey(change.sessionId, change.permissionId);
+          if (change.kind === "pending" && change.request) c.state.pending[key] = change.request;
+          else delete c.state.pending[key];
+        }
         await c.saveState({ immediate: true });
-        c.broadcast("inboxChanged", change);
+        for (const change of list) c.broadcast("inboxChanged", change);
         return true;
       },
       listInbox: (c) => {

@@ -35,7 +35,7 @@ export interface WardenOptions {
 interface ProjectHandle {
   listProjectRules(): Promise<SessionRule[]>;
   addProjectRules(rules: SessionRule[]): Promise<SessionRule[]>;
-  noteInbox(change: InboxChange): Promise<boolean>;
+  noteInbox(changes: InboxChange[]): Promise<boolean>;
 }
 
 /**
@@ -62,8 +62,8 @@ export function createWarden(options: WardenOptions) {
     addRules: async (client, projectId, rules) => {
       await projectOf(client, projectId).addProjectRules(rules);
     },
-    notifyInbox: async (client, projectId, change) => {
-      await projectOf(client, projectId).noteInbox(change);
+    notifyInbox: async (client, projectId, changes) => {
+      await projectOf(client, projectId).noteInbox(changes);
     },
   };
 
@@ -75,7 +75,7 @@ export function createWarden(options: WardenOptions) {
     hookBudgetMs: options.hookBudgetMs ?? 5_000,
     maxPending: options.maxPendingPerSession ?? 100,
     defaultWaitMs: options.defaultWaitMs ?? 25_000,
-    recentResolved: 200,
+    recentResolved: 0,
   });
   const wardenProject = createProjectActor({ tokens });
   const registry = setup({

@@ -7,11 +7,17 @@ import {
   suggestRules,
 } from "@warden/rules";
 import type { RawAccess } from "rivetkit/db";
-import { appendToAuditLog, type LoggedRequest } from "./audit-log.ts";
+import {
+  appendToAuditLog,
+  findLoggedPermission,
+  type LoggedRequest,
+  listLoggedRequestIds,
+} from "./audit-log.ts";
 import type { Principal } from "./auth.ts";
 import { fail } from "./errors.ts";
 import type { ReplyOptions } from "./hook.ts";
 import { compileOrFail, type ServerPolicy } from "./policy.ts";
+import type { InboxChange } from "./project.ts";
 import type {
   AgentDecision,
   Decider,
@@ -55,8 +61,20 @@ export interface SessionState {
 /** In-memory companions of the state (lost on restart, rebuilt on demand). */
 export interface SessionVars {
   policy: { key: string; compiled: CompiledPolicy } | undefined;
-  waiters: Map<string, Set<() => void>>;
+  /** Agents waiting for a request's decision, woken with the resolved record. */
+  waiters: Map<string, Set<(resolved?: RequestRecord) => void>>;
+  /** Requests resolved in state whose flush has not completed: not for the audit log yet. */
+  settling: Set<string>;
   inflight: Map<string, Promise<RequestOutcome>>;
+  /**
+   * Request ids known to be in the audit log: those appended since the actor woke, plus (once
+   * `loaded`) every id the log held, so that a new request id needs no query.
+   */
+  logged: { ids: Set<string>; loaded: boolean };
+  /** Whether an audit-log append is already due (`logInBackground` batches them). */
+  logDue: boolean;
+  /** Inbox changes waiting to be sent to the project actor together. */
+  inbox: InboxChange[];
 }
 
 /** What the session logic needs of a RivetKit action context. */
@@ -83,7 +101,10 @@ export interface SessionSettings {
   readonly policy: ServerPolicy;
   readonly maxPending: number;
   readonly defaultWaitMs: number;
-  /** How many resolved requests stay in state for idempotent retries (all are in the audit log). */
+  /**
+   * How many logged resolved requests stay in state; older ones live in the audit log only. Every
+   * flush writes the whole state, so keep this small: retries of older ids are answered from the log.
+   */
   readonly recentResolved: number;
 }
 
@@ -269,14 +290,20 @@ export function storeRecord(c: SessionContext, record: RequestRecord): void {
   c.state.requestIds[record.requestId] = record.permissionId;
 }
 
-/** Marks a record resolved in state (call `flush` before acknowledging). */
-export function resolveRecord(
+/** Marks a record resolved in state and flushes it; only then may it be acknowledged or logged. */
+export async function resolveRecord(
   c: SessionContext,
   record: RequestRecord,
   resolution: Resolution,
-): RequestRecord {
+): Promise<RequestRecord> {
   const resolved: RequestRecord = { ...record, status: "resolved", resolution };
   storeRecord(c, resolved);
+  c.vars.settling.add(resolved.permissionId);
+  try {
+    await flush(c);
+  } finally {
+    c.vars.settling.delete(resolved.permissionId);
+  }
   return resolved;
 }
 
@@ -302,23 +329,45 @@ export async function afterResolution(
   const waiters = c.vars.waiters.get(record.permissionId);
   if (waiters) {
     c.vars.waiters.delete(record.permissionId);
-    for (const wake of waiters) wake();
+    for (const wake of waiters) wake(record);
   }
   logInBackground(c, settings);
 }
 
+/** How long resolved records wait to be appended to the audit log together. */
+export const LOG_BATCH_MS = 50;
+
 /**
- * Appends to the audit log after the answer went out. The decision is already durable in state;
- * a record that misses the log in a crash is appended on the next wake (inserts are idempotent).
+ * Appends to the audit log after the answer went out, batching the decisions of the next
+ * `LOG_BATCH_MS` into one insert. The decision is already durable in state; a record that misses
+ * the log in a crash is appended on the next wake (inserts are idempotent).
  */
 export function logInBackground(c: SessionContext, settings: SessionSettings): void {
-  c.waitUntil(logResolved(c, settings));
+  if (c.vars.logDue) return;
+  c.vars.logDue = true;
+  c.waitUntil(
+    new Promise((resolve) => setTimeout(resolve, LOG_BATCH_MS)).then(() => {
+      c.vars.logDue = false;
+      return logResolved(c, settings);
+    }),
+  );
+}
+
+/** Whether the audit log holds this request id; reads the log's ids at most once per wake. */
+export async function isLogged(c: SessionContext, requestId: string): Promise<boolean> {
+  const { logged } = c.vars;
+  if (logged.ids.has(requestId)) return true;
+  if (c.state.evicted === 0 || logged.loaded) return false;
+  for (const id of await listLoggedRequestIds(c.db)) logged.ids.add(id);
+  logged.loaded = true;
+  return logged.ids.has(requestId);
 }
 
 /** Moves resolved records into the audit log and trims old ones from state. */
 export async function logResolved(c: SessionContext, settings: SessionSettings): Promise<void> {
+  // A resolution whose flush is still running may yet be lost in a crash: it waits for the next batch.
   const unlogged = Object.values(c.state.requests).filter(
-    (r) => r.status === "resolved" && !r.logged,
+    (r) => r.status === "resolved" && !r.logged && !c.vars.settling.has(r.permissionId),
   );
   if (unlogged.length > 0) {
     try {
@@ -327,8 +376,10 @@ export async function logResolved(c: SessionContext, settings: SessionSettings):
       c.log.warn({ msg: "audit log append failed; will retry", error: String(error) });
       return;
     }
-    for (const record of unlogged)
+    for (const record of unlogged) {
       c.state.requests[record.permissionId] = { ...record, logged: true };
+      c.vars.logged.ids.add(record.requestId);
+    }
   }
   const resolved = Object.values(c.state.requests)
     .filter((r) => r.status === "resolved" && r.logged)
@@ -351,19 +402,24 @@ export async function waitForResolution(
   const current = c.state.requests[permissionId];
   if (!current) return fail("not_found", `no request ${permissionId}`);
   if (current.status === "resolved" || waitMs <= 0) return outcomeOf(current);
-  await new Promise<void>((resolve) => {
+  const resolved = await new Promise<RequestRecord | undefined>((resolve) => {
     const timer = setTimeout(done, waitMs);
     const set = c.vars.waiters.get(permissionId) ?? new Set();
     c.vars.waiters.set(permissionId, set);
     set.add(done);
-    function done() {
+    function done(record?: RequestRecord) {
       clearTimeout(timer);
       set.delete(done);
-      resolve();
+      resolve(record);
     }
   });
-  const latest = c.state.requests[permissionId];
-  return latest ? outcomeOf(latest) : outcomeOf(current);
+  // Woken by the resolution itself, or after waitMs: the record may have moved to the audit log.
+  const latest =
+    resolved ??
+    c.state.requests[permissionId] ??
+    (await findLoggedPermission(c.db, permissionId)) ??
+    current;
+  return outcomeOf(latest);
 }
 
 /**
@@ -418,12 +474,15 @@ export function resolutionForReply(
     }));
   }
   // Validate the new rules, and check an edited input against the policy again: a deny still wins.
-  const policy = compileOrFail(settings.policy, {
-    projectId: c.state.projectId,
-    projectRules: c.state.projectRules,
-    sessionRules: [...c.state.rules, ...rules],
-    mode: c.state.mode,
-  });
+  const policy =
+    rules.length > 0
+      ? compileOrFail(settings.policy, {
+          projectId: c.state.projectId,
+          projectRules: c.state.projectRules,
+          sessionRules: [...c.state.rules, ...rules],
+          mode: c.state.mode,
+        })
+      : sessionPolicy(c, settings);
   if (options.updatedInput) {
     const again = evaluate(policy, { toolName: record.toolName, input }, evaluationContext(c));
     if (again.decision === "deny") {

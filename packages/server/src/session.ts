@@ -32,6 +32,7 @@ import {
   canSee,
   evaluationContext,
   flush,
+  isLogged,
   isSameReply,
   logInBackground,
   logResolved,
@@ -62,6 +63,9 @@ import type {
 /** How many removed session-rule ids a session remembers, so that resent removals succeed. */
 const MAX_REMEMBERED_REMOVALS = 200;
 
+/** How long inbox changes wait to be sent to the project actor together. */
+const INBOX_BATCH_MS = 100;
+
 /** What the session needs from the rest of the server. */
 export interface SessionDependencies extends SessionSettings {
   readonly tokens: TokenTable;
@@ -77,8 +81,8 @@ export interface ProjectLink {
   loadRules(client: unknown, projectId: string): Promise<SessionRule[]>;
   /** Keeps "always" rules of scope project for the project's future sessions. */
   addRules(client: unknown, projectId: string, rules: SessionRule[]): Promise<void>;
-  /** Tells the project's inbox about a pending or settled request. */
-  notifyInbox(client: unknown, projectId: string, change: InboxChange): Promise<void>;
+  /** Tells the project's inbox about pending or settled requests, in order. */
+  notifyInbox(client: unknown, projectId: string, changes: InboxChange[]): Promise<void>;
 }
 
 /** Input when a session is created: its working directory and home, for path rules. */
@@ -120,7 +124,9 @@ export function createSessionActor(deps: SessionDependencies) {
     }
     const inflight = c.vars.inflight.get(input.requestId);
     if (inflight) return inflight;
-    const logged = c.state.evicted > 0 ? await findLoggedRequest(c.db, input.requestId) : undefined;
+    const logged = (await isLogged(c, input.requestId))
+      ? await findLoggedRequest(c.db, input.requestId)
+      : undefined;
     if (logged) {
       if (!canSee(principal, logged))
         fail("forbidden", "that request id belongs to another caller");
@@ -160,8 +166,7 @@ export function createSessionActor(deps: SessionDependencies) {
     let record = newRecord(c, principal, input, decision, policy);
 
     if (decision.decision !== "ask") {
-      record = resolveRecord(c, record, policyResolution(decision, input.input));
-      await flush(c);
+      record = await resolveRecord(c, record, policyResolution(decision, input.input));
       logInBackground(c, deps);
       return outcomeOf(record);
     }
@@ -182,8 +187,7 @@ export function createSessionActor(deps: SessionDependencies) {
             },
           );
           await addRules(c, rules, scope);
-          record = resolveRecord(c, record, resolution);
-          await flush(c);
+          record = await resolveRecord(c, record, resolution);
           await afterResolution(c, record, deps);
           if (rules.length > 0) announceRules(c);
           return outcomeOf(record);
@@ -201,25 +205,44 @@ export function createSessionActor(deps: SessionDependencies) {
       }
     }
 
-    // Durable before anyone is told: the timer, then the record.
-    c.state.timers[record.permissionId] = await c.schedule.at(
-      record.expiresAt,
-      "expirePermission",
-      record.permissionId,
-    );
+    // The record is durable before anyone is told, and its expiry timer before the agent is
+    // answered. The timer is written after the broadcast, so that the approvers' fan-out does not
+    // wait behind it. After a crash before the timer's id reaches the state, onWake arms the timer
+    // again; a timer whose request is settled fires and finds nothing to expire.
     storeRecord(c, record);
     await flush(c);
     const request = publicRequest(record);
     c.broadcast("permissionRequest", { sessionId: record.sessionId, request });
-    deps.project
-      .notifyInbox(c.client(), record.projectId, {
-        kind: "pending",
-        sessionId: record.sessionId,
-        permissionId: record.permissionId,
-        request,
-      })
-      .catch((error) => c.log.warn({ msg: "inbox update failed", error: String(error) }));
+    notifyInbox(c, {
+      kind: "pending",
+      sessionId: record.sessionId,
+      permissionId: record.permissionId,
+      request,
+    });
+    const timer = await c.schedule.at(record.expiresAt, "expirePermission", record.permissionId);
+    if (c.state.requests[record.permissionId]?.status === "pending")
+      c.state.timers[record.permissionId] = timer;
     return waitForResolution(c, record.permissionId, input.waitMs ?? deps.defaultWaitMs);
+  }
+
+  /**
+   * Queues a change for the project's inbox. Changes go to the project actor together,
+   * `INBOX_BATCH_MS` after the first, so that the call and the project's save do not compete with
+   * the fan-out to the session's own subscribers. The inbox is a view: a lost update is logged.
+   */
+  function notifyInbox(c: SessionContext, change: InboxChange) {
+    const queue = c.vars.inbox;
+    queue.push(change);
+    if (queue.length > 1) return;
+    const client = c.client();
+    const projectId = c.state.projectId;
+    c.waitUntil(
+      new Promise((resolve) => setTimeout(resolve, INBOX_BATCH_MS)).then(() =>
+        deps.project
+          .notifyInbox(client, projectId, queue.splice(0))
+          .catch((error) => c.log.warn({ msg: "inbox update failed", error: String(error) })),
+      ),
+    );
   }
 
   async function addRules(c: SessionContext, rules: SessionRule[], scope: "session" | "project") {
@@ -245,28 +268,35 @@ export function createSessionActor(deps: SessionDependencies) {
     record: RequestRecord,
     resolution: RequestRecord["resolution"],
   ) {
-    const resolved = resolveRecord(c, record, resolution!);
-    await flush(c);
+    const resolved = await resolveRecord(c, record, resolution!);
     await afterResolution(c, resolved, deps);
     if (resolved.evaluation.decision === "ask") {
-      deps.project
-        .notifyInbox(c.client(), resolved.projectId, {
-          kind: "resolved",
-          sessionId: resolved.sessionId,
-          permissionId: resolved.permissionId,
-        })
-        .catch((error) => c.log.warn({ msg: "inbox update failed", error: String(error) }));
+      notifyInbox(c, {
+        kind: "resolved",
+        sessionId: resolved.sessionId,
+        permissionId: resolved.permissionId,
+      });
     }
     return resolved;
   }
 
-  /** Times out the requests that fell due while the actor was down; logs what the log misses. */
+  /**
+   * Times out the requests that fell due while the actor was down, arms the timer of any pending
+   * request whose timer id was not saved, and logs what the log misses.
+   */
   async function settleOverdue(c: SessionContext) {
     for (const permissionId of Object.keys(c.state.requests)) {
       // Read again at each step: an action may have settled it meanwhile.
       const record = c.state.requests[permissionId];
-      if (record?.status === "pending" && record.expiresAt <= Date.now()) {
+      if (record?.status !== "pending") continue;
+      if (record.expiresAt <= Date.now()) {
         await settle(c, record, timeoutResolution(record, timeoutMessage(c)));
+      } else if (!c.state.timers[permissionId]) {
+        c.state.timers[permissionId] = await c.schedule.at(
+          record.expiresAt,
+          "expirePermission",
+          permissionId,
+        );
       }
     }
     await logResolved(c, deps);
@@ -309,7 +339,15 @@ export function createSessionActor(deps: SessionDependencies) {
         removedRuleIds: [],
       };
     },
-    createVars: (): SessionVars => ({ policy: undefined, waiters: new Map(), inflight: new Map() }),
+    createVars: (): SessionVars => ({
+      policy: undefined,
+      waiters: new Map(),
+      settling: new Set(),
+      inflight: new Map(),
+      logged: { ids: new Set(), loaded: false },
+      logDue: false,
+      inbox: [],
+    }),
     db: db({ onMigrate: migrateAuditLog }),
     events: {
       permissionRequest: event<PermissionRequestEvent>(),
@@ -454,14 +492,16 @@ export function createSessionActor(deps: SessionDependencies) {
         // Compare-and-set: an await above may have let another reply in first.
         const current = session.state.requests[record.permissionId];
         if (current?.status !== "pending") {
+          // Settled meanwhile; it may already have moved from state to the audit log.
+          const settled = current ?? (await findRecord(session, record.permissionId));
           if (
-            current?.resolution &&
-            isSameReply(current.resolution, principal.id, parsedReply, parsedOptions)
+            settled?.resolution &&
+            isSameReply(settled.resolution, principal.id, parsedReply, parsedOptions)
           ) {
-            return { permissionId: current.permissionId, resolution: current.resolution };
+            return { permissionId: settled.permissionId, resolution: settled.resolution };
           }
           return fail("already_resolved", `request ${record.permissionId} was already resolved`, {
-            resolution: current?.resolution ?? null,
+            resolution: settled?.resolution ?? null,
           });
         }
         await addRules(session, rules, scope);

@@ -81,6 +81,18 @@ describe("rules decide at once", () => {
     const usage = await agent.getUsage();
     expect(usage.turns).toBe(1);
   });
+
+  test("a retry after the decision left the session's state is answered from the audit log", async () => {
+    const agent = warden.session("agent", "s-retry-late");
+    const first = await agent.requestPermission(bash("late-1", "git status"));
+    await agent.requestPermission(bash("late-2", "git status"));
+    // Reading the history appends every resolved request to the audit log, which trims them from state.
+    const history = await warden.session("approver", "s-retry-late").getHistory();
+    expect(history.entries.map((entry) => entry.requestId)).toEqual(["late-2", "late-1"]);
+    const again = await agent.requestPermission(bash("late-1", "rm -rf /"));
+    expect(again).toEqual(first);
+    expect((await agent.getUsage()).turns).toBe(2);
+  });
 });
 
 describe("asks go to every subscriber, and the first reply wins", () => {
@@ -97,7 +109,8 @@ describe("asks go to every subscriber, and the first reply wins", () => {
       (tab) =>
         new Promise<PermissionResolvedEvent>((resolve) => tab.on("permissionResolved", resolve)),
     );
-    await new Promise((r) => setTimeout(r, 200));
+    // Subscribed once each connection has answered an action (a fixed sleep raced a busy engine).
+    await Promise.all(tabs.map((tab) => tab.listPending()));
 
     const agent = warden.session("agent", "s-ask");
     const waiting = agent.requestPermission(bash("ask-1", "npm test", 10_000));
