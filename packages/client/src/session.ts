@@ -1,0 +1,202 @@
+import type {
+  AgentDecision,
+  PermissionReply,
+  PermissionRequest,
+  PermissionResolvedEvent,
+  RequestOutcome,
+  RespondOptions,
+  RulesChangedEvent,
+  WardenRegistry,
+} from "@warden/server";
+import type { createClient } from "rivetkit/client";
+import { toWardenError, WardenError } from "./errors.ts";
+import { type RetryPolicy, withRetry } from "./retry.ts";
+
+type RivetClient = ReturnType<typeof createClient<WardenRegistry>>;
+type SessionHandle = ReturnType<RivetClient["permissionSession"]["getOrCreate"]>;
+type SessionConn = ReturnType<SessionHandle["connect"]>;
+
+/** What an agent asks for. */
+export interface PermissionAsk {
+  readonly toolName: string;
+  readonly input: Record<string, unknown>;
+  /** The human-readable line shown to approvers ("Run command: git status"). */
+  readonly action?: string;
+  readonly details?: string;
+  /** Your idempotency key, e.g. the tool-use id; retries with it never make a second request. */
+  readonly requestId?: string;
+  readonly cost?: number;
+  /** Aborting cancels the request on the server; the decision is then a deny with reason `cancelled`. */
+  readonly signal?: AbortSignal;
+}
+
+/** Handlers of an approver's subscription. */
+export interface SubscribeHandlers {
+  /** Every pending request exactly once: those already pending first, then new ones. */
+  readonly onRequest?: (request: PermissionRequest) => void;
+  /** Every resolution exactly once, including those made elsewhere. */
+  readonly onResolved?: (event: PermissionResolvedEvent) => void;
+  readonly onRulesChanged?: (event: RulesChangedEvent) => void;
+}
+
+const WAIT_MS = 25_000;
+
+/** One agent session: ask as an agent, watch and answer as an approver. */
+export class WardenSession {
+  #conn: SessionConn | undefined;
+
+  constructor(
+    readonly projectId: string,
+    readonly sessionId: string,
+    readonly handle: SessionHandle,
+    readonly retry: RetryPolicy,
+  ) {}
+
+  /** The live connection, opened on first use and reconnected by RivetKit. */
+  get connection(): SessionConn {
+    this.#conn ??= this.handle.connect();
+    return this.#conn;
+  }
+
+  /**
+   * Asks for permission and resolves with the decision: `{ behavior: "allow", input }` (the input
+   * to run, edited or not) or `{ behavior: "deny", message, reason }`. Keeps waiting while humans
+   * decide, across reconnects and server restarts, by asking again with the same request id.
+   * @example const decision = await session.requestPermission({ toolName: "Bash", input: { command: "npm test" } })
+   */
+  async requestPermission(ask: PermissionAsk): Promise<AgentDecision> {
+    const requestId = ask.requestId ?? crypto.randomUUID();
+    const { signal } = ask;
+    try {
+      let outcome: RequestOutcome = await withRetry(
+        () =>
+          this.connection.requestPermission({
+            requestId,
+            toolName: ask.toolName,
+            input: ask.input,
+            ...(ask.action !== undefined ? { action: ask.action } : {}),
+            ...(ask.details !== undefined ? { details: ask.details } : {}),
+            ...(ask.cost !== undefined ? { cost: ask.cost } : {}),
+            waitMs: WAIT_MS,
+          }),
+        this.retry,
+        signal,
+      );
+      while (outcome.status === "pending") {
+        outcome = await withRetry(() => this.connection.waitForDecision(requestId, WAIT_MS), this.retry, signal);
+      }
+      return outcome.decision;
+    } catch (error) {
+      if (signal?.aborted) return this.#cancel(requestId);
+      throw toWardenError(error);
+    }
+  }
+
+  async #cancel(requestId: string): Promise<AgentDecision> {
+    // The request may still be on its way to the server: retry `not_found` for a while.
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      try {
+        const outcome = await withRetry(() => this.connection.cancelRequest(requestId), { deadlineMs: 10_000 });
+        if (outcome.status === "decided") return outcome.decision;
+      } catch (error) {
+        const e = toWardenError(error);
+        if (e.code === "already_resolved") {
+          const outcome = await this.connection.waitForDecision(requestId, 0);
+          if (outcome.status === "decided") return outcome.decision;
+        }
+        if (e.code !== "not_found") throw e;
+        if (Date.now() < deadline) {
+          await new Promise((r) => setTimeout(r, 200));
+          continue;
+        }
+      }
+      return { behavior: "deny", reason: "cancelled", message: "The request was cancelled." };
+    }
+  }
+
+  /**
+   * Subscribes an approver: delivers every request already pending, then new ones, then every
+   * resolution, each exactly once; catches up after a reconnect. Returns an unsubscribe function.
+   */
+  async subscribe(handlers: SubscribeHandlers): Promise<() => void> {
+    const conn = this.connection;
+    const pending = new Map<string, PermissionRequest>();
+    const resolved = new Set<string>();
+    const deliverRequest = (request: PermissionRequest) => {
+      if (pending.has(request.permissionId) || resolved.has(request.permissionId)) return;
+      pending.set(request.permissionId, request);
+      handlers.onRequest?.(request);
+    };
+    const deliverResolved = (event: PermissionResolvedEvent) => {
+      if (resolved.has(event.permissionId)) return;
+      resolved.add(event.permissionId);
+      pending.delete(event.permissionId);
+      handlers.onResolved?.(event);
+    };
+    const catchUp = async () => {
+      const current = await withRetry(() => conn.listPending(), this.retry);
+      const ids = new Set(current.map((r) => r.permissionId));
+      for (const request of current) deliverRequest(request);
+      for (const [permissionId, request] of pending) {
+        if (ids.has(permissionId)) continue;
+        const record = await withRetry(() => conn.getRequest(permissionId), this.retry).catch(() => undefined);
+        if (record?.resolution) {
+          deliverResolved({ sessionId: request.sessionId, permissionId, requestId: request.requestId, resolution: record.resolution });
+        }
+      }
+    };
+    const offs = [
+      conn.on("permissionRequest", (event) => deliverRequest(event.request)),
+      conn.on("permissionResolved", deliverResolved),
+      conn.on("rulesChanged", (event) => handlers.onRulesChanged?.(event)),
+      conn.onOpen(() => {
+        catchUp().catch(() => undefined);
+      }),
+    ];
+    await catchUp();
+    return () => {
+      for (const off of offs) off();
+    };
+  }
+
+  /** Answers a request: `once`, `always` (adds a rule) or `reject`. Errors are typed by code. */
+  async respond(permissionId: string, reply: PermissionReply, options?: RespondOptions) {
+    try {
+      return await withRetry(() => this.connection.respondPermission(this.sessionId, permissionId, reply, options), this.retry);
+    } catch (error) {
+      throw toWardenError(error);
+    }
+  }
+
+  /** The session's pending requests. */
+  listPending(): Promise<PermissionRequest[]> {
+    return this.#call(() => this.connection.listPending());
+  }
+
+  /** One page of the audit log, newest first. */
+  getHistory(query?: { before?: number; limit?: number }) {
+    return this.#call(() => this.connection.getHistory(query));
+  }
+
+  /** The session's rules, the project's learned rules and the mode. */
+  listRules() {
+    return this.#call(() => this.connection.listRules());
+  }
+
+  async #call<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await withRetry(call, this.retry);
+    } catch (error) {
+      throw toWardenError(error);
+    }
+  }
+
+  /** Closes the connection. */
+  async dispose(): Promise<void> {
+    await this.#conn?.dispose();
+    this.#conn = undefined;
+  }
+}
+
+export { WardenError };
