@@ -1,5 +1,6 @@
 import type { SessionCreateInput, WardenRegistry } from "@warden/server";
 import { createClient } from "rivetkit/client";
+import { WardenInbox } from "./inbox.ts";
 import type { RetryPolicy } from "./retry.ts";
 import { WardenSession } from "./session.ts";
 
@@ -27,6 +28,8 @@ export interface SessionOptions extends SessionCreateInput {
 export function createWardenClient(options: WardenClientOptions) {
   const rivet = createClient<WardenRegistry>(options.endpoint);
   const sessions = new Map<string, WardenSession>();
+  const inboxes = new Map<string, WardenInbox>();
+  const params = { token: options.token };
   return {
     /** A session handle; the same id gives the same handle. */
     session(sessionId: string, sessionOptions: SessionOptions = {}): WardenSession {
@@ -35,7 +38,6 @@ export function createWardenClient(options: WardenClientOptions) {
       let session = sessions.get(key);
       if (!session) {
         const { project: _project, ...input } = sessionOptions;
-        const params = { token: options.token };
         const handle = rivet.permissionSession.getOrCreate([project, sessionId], {
           params,
           createWithInput: input,
@@ -53,10 +55,30 @@ export function createWardenClient(options: WardenClientOptions) {
       }
       return session;
     },
+    /**
+     * The inbox of a project (default: the client's): every pending request of its sessions.
+     * @example const off = await warden.inbox().subscribe({ onRequest: show, onResolved: hide });
+     */
+    inbox(projectId: string = options.project): WardenInbox {
+      let inbox = inboxes.get(projectId);
+      if (!inbox) {
+        inbox = new WardenInbox({
+          projectId,
+          retry: options.retry ?? {},
+          project: () => rivet.wardenProject.getOrCreate([projectId], { params }),
+          openProject: (actorId) => rivet.wardenProject.getForId(actorId, { params }).connect(),
+          session: (sessionId) =>
+            rivet.permissionSession.getOrCreate([projectId, sessionId], { params }),
+        });
+        inboxes.set(projectId, inbox);
+      }
+      return inbox;
+    },
     /** Closes every connection. */
     async dispose(): Promise<void> {
-      await Promise.all([...sessions.values()].map((session) => session.dispose()));
+      await Promise.all([...sessions.values(), ...inboxes.values()].map((s) => s.dispose()));
       sessions.clear();
+      inboxes.clear();
       await rivet.dispose();
     },
   };

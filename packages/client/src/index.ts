@@ -14,5 +14,13 @@ export {
 export type { ConnectionStatus } from "./connection.ts";
 export type { AgentDecision, AllowReason, DenyReason } from "./decision.ts";
 export { type WardenClientErrorCode, WardenError } from "./errors.ts";
+export {
+  type HistoryEntry,
+  type HistoryPage,
+  type InboxHandlers,
+  type InboxRequest,
+  type InboxResolved,
+  WardenInbox,
+} from "./inbox.ts";
 export type { RetryPolicy } from "./retry.ts";
 export { type PermissionAsk, type SubscribeHandlers, WardenSession } from "./session.ts";
