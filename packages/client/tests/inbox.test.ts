@@ -153,13 +153,11 @@ describe("the project inbox", () => {
   test("after a crash and restart: nothing missing, nothing left over, the agent still gets its answer", async () => {
     const seen = watch(alice);
     const unsubscribe = await seen.subscribed;
-    const asking = agent
-      .session("in-crash")
-      .requestPermission({
-        toolName: "Bash",
-        input: { command: "make crash" },
-        requestId: "crash-1",
-      });
+    const asking = agent.session("in-crash").requestPermission({
+      toolName: "Bash",
+      input: { command: "make crash" },
+      requestId: "crash-1",
+    });
     const expiring = agent
       .session("in-crash-2", { project: "fast" })
       .requestPermission({ toolName: "Bash", input: { command: "make slow" } });
