@@ -1,8 +1,9 @@
 import type { SessionCreateInput, WardenRegistry } from "@warden/server";
 import { createClient } from "rivetkit/client";
+import type { FastPathMode } from "./fast-path.ts";
 import { WardenInbox } from "./inbox.ts";
 import type { RetryPolicy } from "./retry.ts";
-import { WardenSession } from "./session.ts";
+import { type FastPathMismatch, WardenSession } from "./session.ts";
 
 /** Where Warden is and who you are. */
 export interface WardenClientOptions {
@@ -12,6 +13,10 @@ export interface WardenClientOptions {
   /** The project sessions belong to unless `session()` names another. */
   readonly project: string;
   readonly retry?: RetryPolicy;
+  /** Local decisions for calls the rules settle (default `"on"`; see docs/client.md). */
+  readonly fastPath?: FastPathMode;
+  /** Called when the server did not confirm a local decision (the policy changed meanwhile). */
+  readonly onFastPathMismatch?: (mismatch: FastPathMismatch) => void;
 }
 
 /** Options of one session. */
@@ -49,7 +54,11 @@ export function createWardenClient(options: WardenClientOptions) {
             resolveId: () => handle.resolve(),
             open: (actorId) => rivet.permissionSession.getForId(actorId, { params }).connect(),
           },
-          options.retry ?? {},
+          {
+            retry: options.retry ?? {},
+            fastPath: options.fastPath ?? "on",
+            onFastPathMismatch: options.onFastPathMismatch,
+          },
         );
         sessions.set(key, session);
       }
