@@ -11,7 +11,7 @@ export default defineConfig({
     fileParallelism: false,
     include: ["src/**/*.test.ts", "tests/**/*.test.ts"],
     env: { RIVET_LOG_LEVEL: "silent", RUST_LOG: "off" },
-    testTimeout: 180_000,
+    testTimeout: 400_000,
     hookTimeout: 120_000,
   },
 });

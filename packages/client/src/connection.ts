@@ -11,6 +11,9 @@ interface RivetConn {
   dispose(): Promise<void>;
 }
 
+const MIN_REOPEN_MS = 250;
+const MAX_REOPEN_MS = 30_000;
+
 /** Wires listeners onto one connection; returns what undoes them. */
 export type Attach<C> = (conn: C) => (() => void)[];
 
@@ -24,7 +27,8 @@ export type Attach<C> = (conn: C) => (() => void)[];
  *   address the actor by id;
  * - a connection whose first open fails with an error RivetKit does not classify as retryable goes
  *   `idle` for good: it never reconnects, and every later action waits in its queue forever. Here
- *   such a connection is dropped and a fresh one opened; its failed calls are retried by the caller.
+ *   such a connection is dropped: the next call opens a fresh one (the failed calls are retried by
+ *   the caller), and listeners get a fresh one after a backoff (250 ms doubling to 30 s).
  * Listeners are attached again to every new connection.
  */
 export class LiveConnection<C extends RivetConn> {
@@ -33,6 +37,8 @@ export class LiveConnection<C extends RivetConn> {
   #disposed = false;
   #everOpen = false;
   #status: ConnectionStatus = "connecting";
+  #reopenDelay = MIN_REOPEN_MS;
+  #reopenTimer: ReturnType<typeof setTimeout> | undefined;
   readonly #attached = new Set<{ attach: Attach<C>; undo: (() => void)[] }>();
   readonly #statusListeners = new Set<(status: ConnectionStatus) => void>();
 
@@ -82,6 +88,8 @@ export class LiveConnection<C extends RivetConn> {
   }
 
   #replace(actorId: string): C {
+    clearTimeout(this.#reopenTimer);
+    this.#reopenTimer = undefined;
     const old = this.#conn;
     const conn = this.open(actorId);
     this.#conn = conn;
@@ -90,9 +98,20 @@ export class LiveConnection<C extends RivetConn> {
       if (this.#conn !== conn || this.#disposed) return;
       if (status === "connected") {
         this.#everOpen = true;
+        this.#reopenDelay = MIN_REOPEN_MS;
         this.#setStatus("open");
       } else if (status === "idle") {
-        this.#replace(actorId);
+        // Dropped: the next call opens a new one; listeners get one after a backoff (the open
+        // may keep failing, e.g. a token the server refuses).
+        this.#conn = undefined;
+        void conn.dispose().catch(() => undefined);
+        this.#setStatus(this.#everOpen ? "reconnecting" : "connecting");
+        if (this.#attached.size > 0) {
+          this.#reopenTimer = setTimeout(() => {
+            if (!this.#conn && !this.#disposed) this.#replace(actorId);
+          }, this.#reopenDelay);
+          this.#reopenDelay = Math.min(this.#reopenDelay * 2, MAX_REOPEN_MS);
+        }
       } else if (this.#everOpen) {
         this.#setStatus("reconnecting");
       }
@@ -106,6 +125,7 @@ export class LiveConnection<C extends RivetConn> {
   async dispose(): Promise<void> {
     if (this.#disposed) return;
     this.#disposed = true;
+    clearTimeout(this.#reopenTimer);
     const conn = this.#conn;
     this.#conn = undefined;
     for (const entry of this.#attached) for (const undo of entry.undo) undo();

@@ -8,8 +8,9 @@ import {
   type WardenClient,
 } from "../src/index.ts";
 
-// Under load the engine may take ~15 s to route a new connection; the SDK retries it.
-const POLL = { timeout: 60_000, interval: 100 };
+// Under load the engine sometimes takes 30 s to create an actor (pegboard_actor_create timed out),
+// more than once in a row; the SDK retries, and the polls allow for it.
+const POLL = { timeout: 150_000, interval: 100 };
 
 let server: TestWarden;
 let agent: WardenClient;
@@ -182,6 +183,23 @@ describe("approver side", () => {
     await approver.session("c-forbid").respond(request!.permissionId, "reject");
     await asking;
   });
+});
+
+test("a token that may not reach the project fails with forbidden", async () => {
+  const stranger = createWardenClient({
+    endpoint: server.endpoint,
+    token: "agent-token",
+    project: "elsewhere",
+  });
+  try {
+    await expect(
+      stranger
+        .session("c-stranger")
+        .requestPermission({ toolName: "Read", input: { file_path: "a" } }),
+    ).rejects.toMatchObject({ name: "WardenError", code: "forbidden" });
+  } finally {
+    await stranger.dispose();
+  }
 });
 
 test("types flow from the server's registry", () => {

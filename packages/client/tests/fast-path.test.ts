@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createWardenClient, type WardenClient } from "../src/index.ts";
 import { TEST_POLICY, TEST_TOKENS } from "./fixtures/setup.ts";
 
-const POLL = { timeout: 60_000, interval: 50 };
+const POLL = { timeout: 150_000, interval: 50 };
 
 let server: TestWarden;
 let agent: WardenClient;
