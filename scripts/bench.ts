@@ -5,6 +5,7 @@
  * section is one more entry in `SECTIONS`.
  */
 import { parseArgs } from "node:util";
+import { clientSection } from "../packages/client/bench/client-bench.ts";
 import { formatNs, runRulesBench } from "../packages/rules/bench/rules-bench.ts";
 import { runSessionBench } from "../packages/server/bench/session-bench.ts";
 import { sessionTable, type Table } from "../packages/server/bench/session-table.ts";
@@ -98,7 +99,14 @@ const sessionSection: Section = {
   table: sessionTable,
 };
 
-const SECTIONS: readonly Section[] = [rulesSection, sessionSection];
+/** The client SDK: a check decided locally vs by the session actor vs a bare RivetKit action. */
+const clientBenchSection: Section = {
+  name: clientSection.name,
+  run: clientSection.run,
+  table: (result) => goalTable(clientSection.name, clientSection.rows(result)),
+};
+
+const SECTIONS: readonly Section[] = [rulesSection, sessionSection, clientBenchSection];
 
 function printTable({ header, rows, right, notes }: Table): void {
   const widths = header.map((_, i) =>

@@ -122,14 +122,16 @@ function read(port: number): Promise<string> {
   });
 }
 
-/** The relay on the host may start listening a moment after the command inside. */
+/** The relays may start a moment after the command inside. */
 async function readWithRetry(port: number): Promise<string> {
+  // Until both relay ends are up, a connection is refused or closed empty.
   for (let attempt = 1; ; attempt++) {
     try {
-      return await read(port);
+      const text = await read(port);
+      if (text !== "" || attempt >= 20) return text;
     } catch (error) {
       if (attempt >= 20) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 100));
     }
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }

@@ -1,0 +1,96 @@
+import { isTransient, toWardenError, WardenError } from "./errors.ts";
+
+/** How long to keep retrying a call through a server restart, and how fast. */
+export interface RetryPolicy {
+  /** Give up after this long (ms). Default: 120 s, longer than RivetKit's recovery window. */
+  readonly deadlineMs?: number;
+  readonly initialDelayMs?: number;
+  readonly maxDelayMs?: number;
+}
+
+/** Options of one retried call. */
+export interface RetryOptions {
+  readonly signal?: AbortSignal | undefined;
+  /** Give up on one attempt after this long and try again (only for idempotent calls). */
+  readonly attemptTimeoutMs?: number | undefined;
+}
+
+/** Runs `call` until it succeeds, fails for good, the deadline passes or the signal aborts. */
+export async function withRetry<T>(
+  call: () => Promise<T>,
+  policy: RetryPolicy = {},
+  options: RetryOptions = {},
+): Promise<T> {
+  const { signal, attemptTimeoutMs } = options;
+  const deadline = Date.now() + (policy.deadlineMs ?? 120_000);
+  let delay = policy.initialDelayMs ?? 100;
+  for (;;) {
+    if (signal?.aborted) throw new WardenError("aborted", "the call was aborted");
+    try {
+      const attempt = call();
+      return await abortable(
+        attemptTimeoutMs ? timeLimited(attempt, attemptTimeoutMs) : attempt,
+        signal,
+      );
+    } catch (error) {
+      if (signal?.aborted) throw new WardenError("aborted", "the call was aborted");
+      if (!isTransient(error) || Date.now() + delay > deadline) throw toWardenError(error);
+      await sleep(delay, signal);
+      delay = Math.min(delay * 2, policy.maxDelayMs ?? 2_000);
+    }
+  }
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      "abort",
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
+  });
+}
+
+/** Settles with `promise`, or rejects as soon as the signal aborts (the call itself runs on). */
+export function abortable<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (!signal) return promise;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new WardenError("aborted", "the call was aborted"));
+    if (signal.aborted) return onAbort();
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(value);
+      },
+      (error) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+/** Rejects with `unavailable` (transient) when the call takes longer than `ms`. */
+function timeLimited<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new WardenError("unavailable", `no answer within ${ms} ms`)),
+      ms,
+    );
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}
