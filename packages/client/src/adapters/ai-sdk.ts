@@ -57,8 +57,13 @@ export interface WardenApproval {
  */
 export function wardenApproval(session: WardenSession): WardenApproval {
   const tracker = new DecisionTracker(session);
-  const ask = (toolCallId: string, toolName: string, input: unknown, signal?: AbortSignal) => ({
-    requestId: toRequestId(toolCallId),
+  const ask = async (
+    toolCallId: string,
+    toolName: string,
+    input: unknown,
+    signal?: AbortSignal,
+  ) => ({
+    requestId: await toRequestId(toolCallId),
     toolName,
     input: toInput(input),
     ...(signal ? { signal } : {}),
@@ -67,7 +72,7 @@ export function wardenApproval(session: WardenSession): WardenApproval {
   return {
     async toolApproval({ toolCall }) {
       const outcome = await tracker.start(
-        ask(toolCall.toolCallId, toolCall.toolName, toolCall.input),
+        await ask(toolCall.toolCallId, toolCall.toolName, toolCall.input),
       );
       if (outcome === "pending")
         return { type: "user-approval", reason: `Waiting for Warden: ${toolCall.toolName}` };
@@ -88,7 +93,7 @@ export function wardenApproval(session: WardenSession): WardenApproval {
           ...tool,
           execute: async (input: unknown, options: Parameters<typeof execute>[1]) => {
             const decision = await tracker.decide(
-              ask(options.toolCallId, name, input, options.abortSignal),
+              await ask(options.toolCallId, name, input, options.abortSignal),
             );
             if (decision.behavior === "deny")
               throw new Error(`Warden denied ${name}: ${decision.message}`);
@@ -117,7 +122,7 @@ export function wardenApproval(session: WardenSession): WardenApproval {
           if (part.type !== "tool-approval-request") return undefined;
           const { toolCall } = part;
           const decision = await tracker.decide(
-            ask(toolCall.toolCallId, toolCall.toolName, toolCall.input, options.signal),
+            await ask(toolCall.toolCallId, toolCall.toolName, toolCall.input, options.signal),
           );
           return {
             type: "tool-approval-response",

@@ -50,7 +50,7 @@ export function wardenCanUseTool(
       decision = await session.requestPermission({
         toolName,
         input,
-        requestId: toRequestId(sdk.toolUseID),
+        requestId: await toRequestId(sdk.toolUseID),
         signal: sdk.signal,
         ...(sdk.title ? { action: sdk.title.slice(0, 2000) } : {}),
         ...(details ? { details } : {}),

@@ -15,13 +15,17 @@ export interface TrackedAsk extends PermissionAsk {
 /** Warden's ids: letters, digits and `_ . : @ / -`, at most 200 characters. */
 const REQUEST_ID = /^[\w.:@/-]{1,200}$/;
 
-/** The framework's tool-call id when Warden accepts it as a request id, else a derived one. */
-export function toRequestId(id: string): string {
+/**
+ * The framework's tool-call id when Warden accepts it as a request id; else its hex encoding, or
+ * for a long one a SHA-256 digest, so that two calls never share a request.
+ */
+export async function toRequestId(id: string): Promise<string> {
   if (REQUEST_ID.test(id)) return id;
-  return `call_${[...new TextEncoder().encode(id)]
-    .map((b) => b.toString(16).padStart(2, "0"))
-    .join("")
-    .slice(0, 190)}`;
+  const hex = (bytes: Uint8Array) =>
+    [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
+  const bytes = new TextEncoder().encode(id);
+  if (bytes.length <= 95) return `hex:${hex(bytes)}`;
+  return `sha256:${hex(new Uint8Array(await crypto.subtle.digest("SHA-256", bytes)))}`;
 }
 
 const MAX_TRACKED = 1_000;

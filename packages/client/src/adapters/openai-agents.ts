@@ -61,13 +61,13 @@ export interface WardenAgents {
  */
 export function wardenAgents(session: WardenSession): WardenAgents {
   const tracker = new DecisionTracker(session);
-  const ask = (
+  const ask = async (
     callId: string,
     toolName: string,
     input: Record<string, unknown>,
     signal?: AbortSignal,
   ) => ({
-    requestId: toRequestId(callId),
+    requestId: await toRequestId(callId),
     toolName,
     input,
     ...(signal ? { signal } : {}),
@@ -76,7 +76,11 @@ export function wardenAgents(session: WardenSession): WardenAgents {
     (toolName: string) => async (_runContext: RunContext, input: unknown, callId?: string) => {
       if (callId === undefined) return true;
       const outcome = await tracker.start(
-        ask(callId, toolName, typeof input === "string" ? parseArguments(input) : toInput(input)),
+        await ask(
+          callId,
+          toolName,
+          typeof input === "string" ? parseArguments(input) : toInput(input),
+        ),
       );
       return outcome === "pending" || outcome.behavior === "deny";
     };
@@ -93,7 +97,7 @@ export function wardenAgents(session: WardenSession): WardenAgents {
           const callId = details?.toolCall?.callId;
           if (callId === undefined) throw new Error(`Warden needs the call id of ${tool.name}`);
           const decision = await tracker.decide(
-            ask(callId, tool.name, parseArguments(input), details?.signal),
+            await ask(callId, tool.name, parseArguments(input), details?.signal),
           );
           if (decision.behavior === "deny")
             throw new Error(`Warden denied ${tool.name}: ${decision.message}`);
@@ -117,7 +121,12 @@ export function wardenAgents(session: WardenSession): WardenAgents {
             return decision;
           }
           const decision = await tracker.decide(
-            ask(callId, item.name ?? raw.type, parseArguments(item.arguments), options.signal),
+            await ask(
+              callId,
+              item.name ?? raw.type,
+              parseArguments(item.arguments),
+              options.signal,
+            ),
           );
           if (decision.behavior === "allow") result.state.approve(item);
           else result.state.reject(item, { message: decision.message });
