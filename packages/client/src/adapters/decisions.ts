@@ -45,7 +45,8 @@ export class DecisionTracker {
 
   /** Asks Warden and resolves with the decision, or with `"pending"` once humans must decide. */
   async start(ask: TrackedAsk): Promise<Decision | "pending"> {
-    await this.#subscribe();
+    // Without the subscription no request ever counts as waiting: the decision is awaited instead.
+    await this.#subscribe().catch(() => undefined);
     const pending = new Promise<"pending">((resolve) => {
       if (this.#seenPending.has(ask.requestId)) resolve("pending");
       else this.#waiting.set(ask.requestId, () => resolve("pending"));

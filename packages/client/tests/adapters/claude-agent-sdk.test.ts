@@ -185,22 +185,20 @@ describe("Claude Agent SDK canUseTool", () => {
     await expect(h.approver.session("cl-abort").listPending()).resolves.toEqual([]);
   });
 
-  test("an unreachable Warden denies", async () => {
+  test("a call Warden cannot decide is denied: a token it refuses", async () => {
     const { createWardenClient } = await import("../../src/index.ts");
-    const offline = createWardenClient({
-      endpoint: "http://127.0.0.1:9",
-      token: "agent-token",
+    const stranger = createWardenClient({
+      endpoint: h.server.endpoint,
+      token: "not-a-token",
       project: "demo",
-      retry: { deadlineMs: 500 },
+      retry: { deadlineMs: 2_000 },
     });
-    const result = await prompt(wardenCanUseTool(offline.session("cl-offline")), "Read", {
+    const result = await prompt(wardenCanUseTool(stranger.session("cl-stranger")), "Read", {
       file_path: "a",
     });
     expect(result).toMatchObject({ behavior: "deny" });
-    expect(result && result.behavior === "deny" ? result.message : "").toMatch(
-      /^Warden could not decide/,
-    );
-    await offline.dispose();
+    expect(result?.behavior === "deny" ? result.message : "").toMatch(/^Warden could not decide/);
+    await stranger.dispose();
   });
 
   test("types: the adapter is the SDK's CanUseTool, modes map by name", () => {
