@@ -1,8 +1,8 @@
+import { wardenApproval } from "@warden/client/ai-sdk";
 import { generateText, type ModelMessage, stepCountIs, type ToolApprovalStatus, tool } from "ai";
 import { MockLanguageModelV4 } from "ai/test";
 import { afterAll, beforeAll, describe, expect, expectTypeOf, test } from "vitest";
 import { z } from "zod";
-import { wardenApproval } from "../../src/adapters/ai-sdk.ts";
 import { answerAs, type Harness, startHarness } from "./harness.ts";
 
 let h: Harness;

@@ -1,11 +1,11 @@
 import type { CanUseTool, PermissionUpdate } from "@anthropic-ai/claude-agent-sdk";
-import { afterAll, beforeAll, describe, expect, expectTypeOf, test } from "vitest";
 import {
   suggestedRules,
   toWardenMode,
   wardenCanUseTool,
   wardenQueryOptions,
-} from "../../src/adapters/claude-agent-sdk.ts";
+} from "@warden/client/claude-agent-sdk";
+import { afterAll, beforeAll, describe, expect, expectTypeOf, test } from "vitest";
 import { answerAs, type Harness, startHarness } from "./harness.ts";
 
 let h: Harness;

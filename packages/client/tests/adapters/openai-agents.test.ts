@@ -10,9 +10,9 @@ import {
   tool,
   Usage,
 } from "@openai/agents";
+import { wardenAgents } from "@warden/client/openai-agents";
 import { afterAll, beforeAll, describe, expect, expectTypeOf, test } from "vitest";
 import { z } from "zod";
-import { wardenAgents } from "../../src/adapters/openai-agents.ts";
 import { answerAs, type Harness, startHarness } from "./harness.ts";
 
 let h: Harness;
