@@ -1,6 +1,13 @@
 import { wardenApproval } from "@warden/client/ai-sdk";
-import { generateText, type ModelMessage, stepCountIs, type ToolApprovalStatus, tool } from "ai";
-import { MockLanguageModelV4 } from "ai/test";
+import {
+  generateText,
+  type ModelMessage,
+  stepCountIs,
+  streamText,
+  type ToolApprovalStatus,
+  tool,
+} from "ai";
+import { convertArrayToReadableStream, MockLanguageModelV4 } from "ai/test";
 import { afterAll, beforeAll, describe, expect, expectTypeOf, test } from "vitest";
 import { z } from "zod";
 import { answerAs, type Harness, startHarness } from "./harness.ts";
@@ -12,6 +19,12 @@ beforeAll(async () => {
 afterAll(async () => {
   await h?.stop();
 });
+
+/** What a V4 model's stream carries. */
+type StreamPart =
+  Awaited<ReturnType<MockLanguageModelV4["doStream"]>>["stream"] extends ReadableStream<infer P>
+    ? P
+    : never;
 
 const usage = {
   inputTokens: { total: 10, noCache: 10, cacheRead: undefined, cacheWrite: undefined },
@@ -41,6 +54,41 @@ function scriptedModel(
         usage,
         warnings: [],
       };
+    },
+  });
+}
+
+/** The same script, streamed: a tool call first, then text once the model sees tool output. */
+function streamingModel(toolName: string, input: Record<string, unknown>) {
+  const toolCallId = `call_${crypto.randomUUID().slice(0, 8)}`;
+  return new MockLanguageModelV4({
+    doStream: async ({ prompt }) => {
+      const last = prompt.at(-1);
+      const parts: StreamPart[] =
+        last?.role === "tool"
+          ? [
+              { type: "text-start", id: "t1" },
+              {
+                type: "text-delta",
+                id: "t1",
+                delta: `saw: ${JSON.stringify(last.content)}`,
+              },
+              { type: "text-end", id: "t1" },
+              {
+                type: "finish",
+                finishReason: { unified: "stop", raw: "stop" },
+                usage,
+              },
+            ]
+          : [
+              { type: "tool-call", toolCallId, toolName, input: JSON.stringify(input) },
+              {
+                type: "finish",
+                finishReason: { unified: "tool-calls", raw: "tool_calls" },
+                usage,
+              },
+            ];
+      return { stream: convertArrayToReadableStream(parts) };
     },
   });
 }
@@ -244,6 +292,36 @@ describe("Vercel AI SDK tool approval", () => {
     });
     expect(ran).toEqual([]);
     expect(result.text).toContain("No deleting.");
+    await approval.dispose();
+  });
+
+  test("streamText: the stream carries the approval request; Warden's answer lets the next stream run the tool", async () => {
+    const approval = wardenApproval(h.agent.session("ai-stream"));
+    const { ran, tools } = makeTools();
+    const model = streamingModel("shell", { command: "npm run build" });
+    const wrapped = approval.tools(tools);
+    const first = streamText({
+      model,
+      tools: wrapped,
+      toolApproval: approval.toolApproval,
+      messages: prompt,
+    });
+    const types: string[] = [];
+    for await (const part of first.fullStream) types.push(part.type);
+    expect(types).toContain("tool-approval-request");
+    expect(ran).toEqual([]);
+
+    const approver = await answerAs(h.approver, "ai-stream", () => ({ reply: "once" }));
+    const answers = await approval.respond(await first.content);
+    const second = streamText({
+      model,
+      tools: wrapped,
+      toolApproval: approval.toolApproval,
+      messages: [...prompt, ...(await first.response).messages, answers!],
+    });
+    expect(await second.text).toContain("ran npm run build");
+    expect(ran).toEqual([{ tool: "shell", input: { command: "npm run build" } }]);
+    approver.stop();
     await approval.dispose();
   });
 
