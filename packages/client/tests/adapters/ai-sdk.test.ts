@@ -12,6 +12,10 @@ import { afterAll, beforeAll, describe, expect, expectTypeOf, test } from "vites
 import { z } from "zod";
 import { answerAs, type Harness, startHarness } from "./harness.ts";
 
+// One agent session per file, as one agent run: the engine keeps every connected session actor
+// awake, and under load it stops creating new actors after a handful are awake.
+const SESSION = "ai-run";
+
 let h: Harness;
 beforeAll(async () => {
   h = await startHarness();
@@ -121,7 +125,7 @@ const prompt: ModelMessage[] = [{ role: "user", content: "do the thing" }];
 
 describe("Vercel AI SDK tool approval", () => {
   test("a call the rules allow is approved at once and runs", async () => {
-    const approval = wardenApproval(h.agent.session("ai-allow"));
+    const approval = wardenApproval(h.agent.session(SESSION));
     const { ran, tools } = makeTools();
     const model = scriptedModel("read_file", { path: "README.md" });
     const result = await generateText({
@@ -140,7 +144,7 @@ describe("Vercel AI SDK tool approval", () => {
   });
 
   test("a call a deny rule matches is denied at once; the model sees the rule's message", async () => {
-    const approval = wardenApproval(h.agent.session("ai-deny"));
+    const approval = wardenApproval(h.agent.session(SESSION));
     const { ran, tools } = makeTools();
     const model = scriptedModel("shell", { command: "rm -rf /" });
     const result = await generateText({
@@ -157,7 +161,7 @@ describe("Vercel AI SDK tool approval", () => {
   });
 
   test("an ask pauses the run; a Warden approver's once lets the next call run it", async () => {
-    const approval = wardenApproval(h.agent.session("ai-once"));
+    const approval = wardenApproval(h.agent.session(SESSION));
     const { ran, tools } = makeTools();
     const model = scriptedModel("shell", { command: "npm test" }, "call_once_1");
     const wrapped = approval.tools(tools);
@@ -171,7 +175,7 @@ describe("Vercel AI SDK tool approval", () => {
     expect(asked).toHaveLength(1);
     expect(ran).toEqual([]);
 
-    const approver = await answerAs(h.approver, "ai-once", () => ({ reply: "once" }));
+    const approver = await answerAs(h.approver, SESSION, () => ({ reply: "once" }));
     const answers = await approval.respond(first.content);
     expect(answers).toMatchObject({
       role: "tool",
@@ -195,7 +199,7 @@ describe("Vercel AI SDK tool approval", () => {
   });
 
   test("a rejection with a message denies the call; the model sees the message", async () => {
-    const approval = wardenApproval(h.agent.session("ai-reject"));
+    const approval = wardenApproval(h.agent.session(SESSION));
     const { ran, tools } = makeTools();
     const model = scriptedModel("shell", { command: "psql prod" });
     const wrapped = approval.tools(tools);
@@ -205,7 +209,7 @@ describe("Vercel AI SDK tool approval", () => {
       toolApproval: approval.toolApproval,
       messages: prompt,
     });
-    const approver = await answerAs(h.approver, "ai-reject", () => ({
+    const approver = await answerAs(h.approver, SESSION, () => ({
       reply: "reject",
       options: { message: "Use the staging database." },
     }));
@@ -226,7 +230,7 @@ describe("Vercel AI SDK tool approval", () => {
   });
 
   test("an input the approver edited is the input the tool runs with", async () => {
-    const approval = wardenApproval(h.agent.session("ai-edit"));
+    const approval = wardenApproval(h.agent.session(SESSION));
     const { ran, tools } = makeTools();
     const model = scriptedModel("shell", { command: "npm test" });
     const wrapped = approval.tools(tools);
@@ -236,7 +240,7 @@ describe("Vercel AI SDK tool approval", () => {
       toolApproval: approval.toolApproval,
       messages: prompt,
     });
-    const approver = await answerAs(h.approver, "ai-edit", () => ({
+    const approver = await answerAs(h.approver, SESSION, () => ({
       reply: "once",
       options: { updatedInput: { command: "npm test -- --run" } },
     }));
@@ -253,7 +257,7 @@ describe("Vercel AI SDK tool approval", () => {
   });
 
   test("an edited input that breaks the tool's schema never runs", async () => {
-    const approval = wardenApproval(h.agent.session("ai-badedit"));
+    const approval = wardenApproval(h.agent.session(SESSION));
     const { ran, tools } = makeTools();
     const model = scriptedModel("shell", { command: "make" });
     const wrapped = approval.tools(tools);
@@ -263,7 +267,7 @@ describe("Vercel AI SDK tool approval", () => {
       toolApproval: approval.toolApproval,
       messages: prompt,
     });
-    const approver = await answerAs(h.approver, "ai-badedit", () => ({
+    const approver = await answerAs(h.approver, SESSION, () => ({
       reply: "once",
       options: { updatedInput: { command: 42 } },
     }));
@@ -281,7 +285,7 @@ describe("Vercel AI SDK tool approval", () => {
   });
 
   test("wrapped tools ask Warden even without toolApproval", async () => {
-    const approval = wardenApproval(h.agent.session("ai-noapproval"));
+    const approval = wardenApproval(h.agent.session(SESSION));
     const { ran, tools } = makeTools();
     const model = scriptedModel("shell", { command: "rm -rf /tmp/x" });
     const result = await generateText({
@@ -296,7 +300,7 @@ describe("Vercel AI SDK tool approval", () => {
   });
 
   test("streamText: the stream carries the approval request; Warden's answer lets the next stream run the tool", async () => {
-    const approval = wardenApproval(h.agent.session("ai-stream"));
+    const approval = wardenApproval(h.agent.session(SESSION));
     const { ran, tools } = makeTools();
     const model = streamingModel("shell", { command: "npm run build" });
     const wrapped = approval.tools(tools);
@@ -311,7 +315,7 @@ describe("Vercel AI SDK tool approval", () => {
     expect(types).toContain("tool-approval-request");
     expect(ran).toEqual([]);
 
-    const approver = await answerAs(h.approver, "ai-stream", () => ({ reply: "once" }));
+    const approver = await answerAs(h.approver, SESSION, () => ({ reply: "once" }));
     const answers = await approval.respond(await first.content);
     const second = streamText({
       model,
@@ -326,7 +330,7 @@ describe("Vercel AI SDK tool approval", () => {
   });
 
   test("types", () => {
-    const approval = wardenApproval(h.agent.session("ai-types"));
+    const approval = wardenApproval(h.agent.session(SESSION));
     const { tools } = makeTools();
     expectTypeOf(approval.tools(tools)).toEqualTypeOf<typeof tools>();
     expectTypeOf(approval.toolApproval).returns.resolves.toEqualTypeOf<ToolApprovalStatus>();

@@ -8,6 +8,10 @@ import {
 import { afterAll, beforeAll, describe, expect, expectTypeOf, test } from "vitest";
 import { answerAs, type Harness, startHarness } from "./harness.ts";
 
+// One agent session per file, as one agent run: the engine keeps every connected session actor
+// awake, and under load it stops creating new actors after a handful are awake.
+const SESSION = "claude-run";
+
 let h: Harness;
 beforeAll(async () => {
   h = await startHarness();
@@ -34,8 +38,8 @@ function prompt(
 
 describe("Claude Agent SDK canUseTool", () => {
   test("a call the rules allow runs with its input, and no human is asked", async () => {
-    const approver = await answerAs(h.approver, "cl-allow", () => ({ reply: "reject" }));
-    const canUseTool = wardenCanUseTool(h.agent.session("cl-allow"));
+    const approver = await answerAs(h.approver, SESSION, () => ({ reply: "reject" }));
+    const canUseTool = wardenCanUseTool(h.agent.session(SESSION));
     await expect(
       prompt(canUseTool, "Read", { file_path: "/repo/README.md" }, { toolUseID: "toolu_read1" }),
     ).resolves.toEqual({
@@ -48,7 +52,7 @@ describe("Claude Agent SDK canUseTool", () => {
   });
 
   test("a call a deny rule matches is denied with the rule's message", async () => {
-    const canUseTool = wardenCanUseTool(h.agent.session("cl-deny"));
+    const canUseTool = wardenCanUseTool(h.agent.session(SESSION));
     await expect(
       prompt(canUseTool, "Bash", { command: "rm -rf /" }, { toolUseID: "toolu_rm" }),
     ).resolves.toEqual({
@@ -59,8 +63,8 @@ describe("Claude Agent SDK canUseTool", () => {
   });
 
   test("an ask answered once runs; the tool-use id is the request id and the SDK's title is the action", async () => {
-    const approver = await answerAs(h.approver, "cl-once", () => ({ reply: "once" }));
-    const canUseTool = wardenCanUseTool(h.agent.session("cl-once"));
+    const approver = await answerAs(h.approver, SESSION, () => ({ reply: "once" }));
+    const canUseTool = wardenCanUseTool(h.agent.session(SESSION));
     const result = await prompt(
       canUseTool,
       "Bash",
@@ -79,11 +83,11 @@ describe("Claude Agent SDK canUseTool", () => {
   });
 
   test("an ask rejected with a message denies with that message, and can interrupt the turn", async () => {
-    const approver = await answerAs(h.approver, "cl-reject", () => ({
+    const approver = await answerAs(h.approver, SESSION, () => ({
       reply: "reject",
       options: { message: "Use the staging database." },
     }));
-    const session = h.agent.session("cl-reject");
+    const session = h.agent.session(SESSION);
     await expect(
       prompt(wardenCanUseTool(session), "Bash", { command: "psql prod" }),
     ).resolves.toMatchObject({
@@ -99,11 +103,11 @@ describe("Claude Agent SDK canUseTool", () => {
   });
 
   test("an input edited by the approver comes back as updatedInput", async () => {
-    const approver = await answerAs(h.approver, "cl-edit", () => ({
+    const approver = await answerAs(h.approver, SESSION, () => ({
       reply: "once",
       options: { updatedInput: { command: "npm test -- --run" } },
     }));
-    const result = await prompt(wardenCanUseTool(h.agent.session("cl-edit")), "Bash", {
+    const result = await prompt(wardenCanUseTool(h.agent.session(SESSION)), "Bash", {
       command: "npm test",
     });
     expect(result).toMatchObject({
@@ -123,11 +127,11 @@ describe("Claude Agent SDK canUseTool", () => {
       },
       { type: "setMode", mode: "acceptEdits", destination: "session" },
     ];
-    const approver = await answerAs(h.approver, "cl-always", (request) => ({
+    const approver = await answerAs(h.approver, SESSION, (request) => ({
       reply: "always",
       options: { rule: suggestedRules(request) },
     }));
-    const canUseTool = wardenCanUseTool(h.agent.session("cl-always"));
+    const canUseTool = wardenCanUseTool(h.agent.session(SESSION));
     const first = await prompt(
       canUseTool,
       "Bash",
@@ -138,7 +142,7 @@ describe("Claude Agent SDK canUseTool", () => {
     expect(approver.seen).toHaveLength(1);
     expect(suggestedRules(approver.seen[0]!)).toEqual(["Bash(npm run lint *)"]);
     expect(approver.seen[0]!.details).toContain("No rule allows this command.");
-    const rules = await h.approver.session("cl-always").listRules();
+    const rules = await h.approver.session(SESSION).listRules();
     expect(JSON.stringify(rules)).toContain("Bash(npm run lint *)");
 
     // Allowed by the new session rule: no second request reaches the approver.
@@ -148,7 +152,7 @@ describe("Claude Agent SDK canUseTool", () => {
     expect(approver.seen).toHaveLength(1);
     // The rule is no broader than the suggestion: another script still asks (and is rejected here).
     approver.stop();
-    const rejecter = await answerAs(h.approver, "cl-always", () => ({ reply: "reject" }));
+    const rejecter = await answerAs(h.approver, SESSION, () => ({ reply: "reject" }));
     await expect(prompt(canUseTool, "Bash", { command: "npm run deploy" })).resolves.toMatchObject({
       behavior: "deny",
     });
@@ -156,8 +160,8 @@ describe("Claude Agent SDK canUseTool", () => {
   });
 
   test("a prompt the SDK repeats with the same tool-use id makes one request", async () => {
-    const approver = await answerAs(h.approver, "cl-retry", () => ({ reply: "once" }));
-    const canUseTool = wardenCanUseTool(h.agent.session("cl-retry"));
+    const approver = await answerAs(h.approver, SESSION, () => ({ reply: "once" }));
+    const canUseTool = wardenCanUseTool(h.agent.session(SESSION));
     const both = await Promise.all([
       prompt(canUseTool, "Bash", { command: "make" }, { toolUseID: "toolu_same" }),
       prompt(canUseTool, "Bash", { command: "make" }, { toolUseID: "toolu_same" }),
@@ -170,40 +174,36 @@ describe("Claude Agent SDK canUseTool", () => {
   test("the SDK's abort signal cancels the request on the server", async () => {
     const controller = new AbortController();
     const asking = prompt(
-      wardenCanUseTool(h.agent.session("cl-abort")),
+      wardenCanUseTool(h.agent.session(SESSION)),
       "Bash",
       { command: "make" },
       { toolUseID: "toolu_abort", signal: controller.signal },
     );
     await expect
-      .poll(async () => (await h.approver.session("cl-abort").listPending()).length, {
+      .poll(async () => (await h.approver.session(SESSION).listPending()).length, {
         timeout: 15_000,
       })
       .toBe(1);
     controller.abort();
     await expect(asking).resolves.toMatchObject({ behavior: "deny", toolUseID: "toolu_abort" });
-    await expect(h.approver.session("cl-abort").listPending()).resolves.toEqual([]);
+    await expect(h.approver.session(SESSION).listPending()).resolves.toEqual([]);
   });
 
-  test("a call Warden cannot decide is denied: a token it refuses", async () => {
-    const { createWardenClient } = await import("../../src/index.ts");
-    const stranger = createWardenClient({
-      endpoint: h.server.endpoint,
-      token: "not-a-token",
-      project: "demo",
-      retry: { deadlineMs: 2_000 },
-    });
-    const result = await prompt(wardenCanUseTool(stranger.session("cl-stranger")), "Read", {
-      file_path: "a",
+  test("a call Warden refuses to decide is denied: an input over the size limit", async () => {
+    const canUseTool = wardenCanUseTool(h.agent.session(SESSION));
+    const result = await prompt(canUseTool, "Write", {
+      file_path: "big.txt",
+      content: "x".repeat(70_000),
     });
     expect(result).toMatchObject({ behavior: "deny" });
-    expect(result?.behavior === "deny" ? result.message : "").toMatch(/^Warden could not decide/);
-    await stranger.dispose();
+    expect(result?.behavior === "deny" ? result.message : "").toMatch(
+      /^Warden could not decide: .*larger than/,
+    );
   });
 
   test("types: the adapter is the SDK's CanUseTool, modes map by name", () => {
     expectTypeOf(wardenCanUseTool).returns.toEqualTypeOf<CanUseTool>();
-    expectTypeOf(wardenQueryOptions(h.agent.session("cl-types"))).toEqualTypeOf<{
+    expectTypeOf(wardenQueryOptions(h.agent.session(SESSION))).toEqualTypeOf<{
       canUseTool: CanUseTool;
       permissionMode: "default";
     }>();

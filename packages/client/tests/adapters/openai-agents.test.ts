@@ -15,6 +15,10 @@ import { afterAll, beforeAll, describe, expect, expectTypeOf, test } from "vites
 import { z } from "zod";
 import { answerAs, type Harness, startHarness } from "./harness.ts";
 
+// One agent session per file, as one agent run: the engine keeps every connected session actor
+// awake, and under load it stops creating new actors after a handful are awake.
+const SESSION = "agents-run";
+
 let h: Harness;
 beforeAll(async () => {
   setTracingDisabled(true);
@@ -103,7 +107,7 @@ function makeAgent(warden: ReturnType<typeof wardenAgents>, model: Model) {
 
 describe("OpenAI Agents SDK approvals", () => {
   test("a call the rules allow needs no approval and runs", async () => {
-    const warden = wardenAgents(h.agent.session("oa-allow"));
+    const warden = wardenAgents(h.agent.session(SESSION));
     const { agent, ran } = makeAgent(warden, new ScriptedModel("read_file", { path: "README.md" }));
     const result = await run(agent, "read the readme");
     expect(result.interruptions).toEqual([]);
@@ -113,7 +117,7 @@ describe("OpenAI Agents SDK approvals", () => {
   });
 
   test("a call a deny rule matches is rejected with the rule's message and never runs", async () => {
-    const warden = wardenAgents(h.agent.session("oa-deny"));
+    const warden = wardenAgents(h.agent.session(SESSION));
     const { agent, ran } = makeAgent(warden, new ScriptedModel("shell", { command: "rm -rf /" }));
     let result = await run(agent, "clean up");
     expect(result.interruptions).toHaveLength(1);
@@ -128,7 +132,7 @@ describe("OpenAI Agents SDK approvals", () => {
   });
 
   test("an ask interrupts the run; a Warden approver's once approves it", async () => {
-    const warden = wardenAgents(h.agent.session("oa-once"));
+    const warden = wardenAgents(h.agent.session(SESSION));
     const { agent, ran } = makeAgent(
       warden,
       new ScriptedModel("shell", { command: "npm test" }, "call_oa_once"),
@@ -136,7 +140,7 @@ describe("OpenAI Agents SDK approvals", () => {
     let result = await run(agent, "test it");
     expect(result.interruptions.map((item) => item.name)).toEqual(["shell"]);
     expect(ran).toEqual([]);
-    const approver = await answerAs(h.approver, "oa-once", () => ({ reply: "once" }));
+    const approver = await answerAs(h.approver, SESSION, () => ({ reply: "once" }));
     await expect(warden.resolve(result)).resolves.toMatchObject([
       { behavior: "allow", reason: "approved" },
     ]);
@@ -153,10 +157,10 @@ describe("OpenAI Agents SDK approvals", () => {
   });
 
   test("a rejection with a message rejects the interruption; the model sees the message", async () => {
-    const warden = wardenAgents(h.agent.session("oa-reject"));
+    const warden = wardenAgents(h.agent.session(SESSION));
     const { agent, ran } = makeAgent(warden, new ScriptedModel("shell", { command: "psql prod" }));
     let result = await run(agent, "query prod");
-    const approver = await answerAs(h.approver, "oa-reject", () => ({
+    const approver = await answerAs(h.approver, SESSION, () => ({
       reply: "reject",
       options: { message: "Use the staging database." },
     }));
@@ -169,10 +173,10 @@ describe("OpenAI Agents SDK approvals", () => {
   });
 
   test("an input the approver edited is the input the tool runs with", async () => {
-    const warden = wardenAgents(h.agent.session("oa-edit"));
+    const warden = wardenAgents(h.agent.session(SESSION));
     const { agent, ran } = makeAgent(warden, new ScriptedModel("shell", { command: "npm test" }));
     let result = await run(agent, "test it");
-    const approver = await answerAs(h.approver, "oa-edit", () => ({
+    const approver = await answerAs(h.approver, SESSION, () => ({
       reply: "once",
       options: { updatedInput: { command: "npm test -- --run" } },
     }));
@@ -185,7 +189,7 @@ describe("OpenAI Agents SDK approvals", () => {
   });
 
   test("types: needsApproval is the SDK's approval function", () => {
-    const warden = wardenAgents(h.agent.session("oa-types"));
+    const warden = wardenAgents(h.agent.session(SESSION));
     expectTypeOf(warden.needsApproval("shell")).parameter(0).toEqualTypeOf<RunContext>();
     expectTypeOf(warden.needsApproval("shell")).returns.resolves.toEqualTypeOf<boolean>();
   });
