@@ -83,9 +83,12 @@ export function createWardenClient(options: WardenClientOptions) {
       }
       return inbox;
     },
-    /** Closes every connection. */
-    async dispose(): Promise<void> {
-      await Promise.all([...sessions.values(), ...inboxes.values()].map((s) => s.dispose()));
+    /** Closes every connection, after waiting up to `flushMs` (default 5 s) for local decisions to reach the server. */
+    async dispose(disposeOptions: { flushMs?: number } = {}): Promise<void> {
+      await Promise.all([
+        ...[...sessions.values()].map((s) => s.dispose(disposeOptions)),
+        ...[...inboxes.values()].map((s) => s.dispose()),
+      ]);
       sessions.clear();
       inboxes.clear();
       await rivet.dispose();

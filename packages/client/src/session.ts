@@ -396,9 +396,12 @@ export class WardenSession {
     }
   }
 
-  /** Closes the connection. */
-  async dispose(): Promise<void> {
-    await Promise.race([this.flush(), new Promise((resolve) => setTimeout(resolve, 5_000))]);
+  /** Closes the connection, after waiting up to `flushMs` (default 5 s) for local decisions to reach the actor. */
+  async dispose(options: { flushMs?: number } = {}): Promise<void> {
+    const flushMs = options.flushMs ?? 5_000;
+    if (flushMs > 0)
+      await Promise.race([this.flush(), new Promise((resolve) => setTimeout(resolve, flushMs))]);
+    this.#reports.length = 0;
     await this.#live.dispose();
   }
 }
