@@ -1,0 +1,218 @@
+// The inbox API the page is built on, in the shape `@warden/client` provides (`warden.inbox()`).
+// Until the client's inbox lands this module implements it over `rivetkit/client` directly.
+import type {
+  PermissionReply,
+  PermissionRequest,
+  PermissionResolvedEvent,
+  RespondOptions,
+  RuleScope,
+  StoredRequest,
+  WardenRegistry,
+} from "@warden/server";
+import { createClient } from "rivetkit/client";
+
+export type {
+  PermissionReply,
+  PermissionRequest,
+  PermissionResolvedEvent,
+  RespondOptions,
+  RuleScope,
+};
+
+/** How a request ended: outcome, reason, decider, rules added. */
+export type Resolution = PermissionResolvedEvent["resolution"];
+
+/** The state of the inbox's live connection. */
+export type InboxStatus = "connecting" | "open" | "reconnecting" | "closed";
+
+/** Handlers of an inbox subscription. */
+export interface InboxHandlers {
+  /** Every pending request exactly once: those already pending first, then new ones. */
+  readonly onRequest: (request: PermissionRequest) => void;
+  /** Every resolution exactly once, including those made elsewhere. */
+  readonly onResolved: (event: PermissionResolvedEvent) => void;
+  readonly onStatus?: (status: InboxStatus) => void;
+}
+
+/** A resolved request in the audit log. */
+export type HistoryEntry = StoredRequest & { readonly seq?: number };
+
+export interface HistoryQuery {
+  readonly sessionId?: string;
+  readonly before?: number;
+  readonly limit?: number;
+}
+
+export interface HistoryPage {
+  readonly entries: readonly HistoryEntry[];
+  readonly nextBefore: number | null;
+}
+
+/** A successful reply: how the request ended. */
+export interface RespondResult {
+  readonly permissionId: string;
+  readonly resolution: Resolution;
+}
+
+/** What the page needs from Warden. */
+export interface InboxApi {
+  subscribe(handlers: InboxHandlers): Promise<() => void>;
+  respond(
+    sessionId: string,
+    permissionId: string,
+    reply: PermissionReply,
+    options?: RespondOptions,
+  ): Promise<RespondResult>;
+  history(query?: HistoryQuery): Promise<HistoryPage>;
+  dispose(): Promise<void>;
+}
+
+export interface InboxConfig {
+  readonly endpoint: string;
+  readonly token: string;
+  readonly project: string;
+}
+
+/** A failure as the page shows it; `code` is Warden's error code or `unavailable`. */
+export interface InboxFailure {
+  readonly code: string;
+  readonly message: string;
+  /** For `already_resolved`: how the request ended. */
+  readonly resolution?: Resolution;
+}
+
+/** Reads the code, message and resolution out of whatever a call threw. */
+export function describeFailure(error: unknown): InboxFailure {
+  const e = error as
+    | { code?: unknown; group?: unknown; message?: unknown; metadata?: unknown }
+    | undefined;
+  const code = typeof e?.code === "string" && e.group !== "rivetkit" ? e.code : "unavailable";
+  const message = typeof e?.message === "string" ? e.message : String(error);
+  const metadata = e?.metadata as { resolution?: Resolution | null } | undefined;
+  return {
+    code,
+    message,
+    ...(metadata?.resolution ? { resolution: metadata.resolution } : {}),
+  };
+}
+
+type RivetClient = ReturnType<typeof createClient<WardenRegistry>>;
+type SessionConn = ReturnType<
+  ReturnType<RivetClient["permissionSession"]["getOrCreate"]>["connect"]
+>;
+
+/** Creates the inbox of one project. */
+export function createInboxApi(config: InboxConfig): InboxApi {
+  // No devtools: the approval page must not load scripts from elsewhere.
+  const client = createClient<WardenRegistry>({ endpoint: config.endpoint, devtools: false });
+  const params = { token: config.token };
+  // Session calls go over a connection: rivetkit's stateless HTTP actions send a streamed body,
+  // which Chromium uploads only over HTTP/2 (over plain HTTP it fails: ERR_ALPN_NEGOTIATION_FAILED).
+  const sessions = new Map<string, SessionConn>();
+  const known = new Set<string>();
+  const session = (sessionId: string): SessionConn => {
+    known.add(sessionId);
+    let conn = sessions.get(sessionId);
+    if (!conn) {
+      conn = client.permissionSession
+        .getOrCreate([config.project, sessionId], { params })
+        .connect();
+      sessions.set(sessionId, conn);
+    }
+    return conn;
+  };
+
+  return {
+    async subscribe(handlers) {
+      const conn = client.wardenProject.getOrCreate([config.project], { params }).connect();
+      const pending = new Map<string, PermissionRequest>();
+      const resolved = new Set<string>();
+      let opened = false;
+      let closed = false;
+
+      const deliverRequest = (request: PermissionRequest) => {
+        if (closed || pending.has(request.permissionId) || resolved.has(request.permissionId))
+          return;
+        known.add(request.sessionId);
+        pending.set(request.permissionId, request);
+        handlers.onRequest(request);
+      };
+      const resolve = async (sessionId: string, permissionId: string) => {
+        if (resolved.has(permissionId)) return;
+        const record = await session(sessionId).getRequest(permissionId);
+        if (closed || !record.resolution || resolved.has(permissionId)) return;
+        resolved.add(permissionId);
+        pending.delete(permissionId);
+        handlers.onResolved({
+          sessionId,
+          permissionId,
+          requestId: record.requestId,
+          resolution: record.resolution,
+        });
+      };
+      const catchUp = async () => {
+        const current = await conn.listInbox();
+        const ids = new Set(current.map((r) => r.permissionId));
+        for (const request of current) deliverRequest(request);
+        for (const [permissionId, request] of pending) {
+          if (!ids.has(permissionId))
+            await resolve(request.sessionId, permissionId).catch(() => undefined);
+        }
+      };
+
+      const offs = [
+        conn.on("inboxChanged", (change) => {
+          if (change.kind === "pending" && change.request) deliverRequest(change.request);
+          else if (change.kind === "resolved")
+            void resolve(change.sessionId, change.permissionId).catch(() => undefined);
+        }),
+        conn.onStatusChange((status) => {
+          if (closed) return;
+          if (status === "connected") {
+            opened = true;
+            handlers.onStatus?.("open");
+            void catchUp().catch(() => undefined);
+          } else if (status === "connecting" || status === "disconnected") {
+            handlers.onStatus?.(opened ? "reconnecting" : "connecting");
+          }
+        }),
+      ];
+      handlers.onStatus?.("connecting");
+      await catchUp();
+      return () => {
+        closed = true;
+        for (const off of offs) off();
+        handlers.onStatus?.("closed");
+        void conn.dispose();
+      };
+    },
+
+    respond(sessionId, permissionId, reply, options) {
+      return session(sessionId).respondPermission(sessionId, permissionId, reply, options);
+    },
+
+    async history(query = {}) {
+      const ids = query.sessionId ? [query.sessionId] : [...known];
+      const limit = query.limit ?? 50;
+      const pages = await Promise.all(
+        ids.map((id) =>
+          session(id).getHistory({
+            limit,
+            ...(query.before !== undefined ? { before: query.before } : {}),
+          }),
+        ),
+      );
+      const entries = pages
+        .flatMap((page) => page.entries as HistoryEntry[])
+        .sort((a, b) => (b.resolution?.resolvedAt ?? 0) - (a.resolution?.resolvedAt ?? 0))
+        .slice(0, limit);
+      return { entries, nextBefore: null };
+    },
+
+    async dispose() {
+      await Promise.all([...sessions.values()].map((conn) => conn.dispose()));
+      sessions.clear();
+      await client.dispose();
+    },
+  };
+}
