@@ -14,7 +14,7 @@ export function describeDecider(resolution: Resolution): string {
     case "agent":
       return `the agent${by.id ? ` (${by.id})` : ""}`;
     case "policy":
-      return by.rule ? `rule ${by.rule.pattern}` : "the policy";
+      return by.rule ? `a ${by.rule.tier}-tier rule` : "the policy's default";
   }
 }
 
@@ -22,9 +22,11 @@ export function describeDecider(resolution: Resolution): string {
 export function describeOutcome(resolution: Resolution): string {
   if (resolution.reason === "timed_out") return "Timed out (rejected)";
   if (resolution.reason === "cancelled") return "Cancelled";
-  if (resolution.outcome === "deny") return "Rejected";
+  if (resolution.outcome === "deny")
+    return resolution.decidedBy.kind === "policy" ? "Denied" : "Rejected";
   if (resolution.reply === "always") return "Always allowed";
   if (resolution.reply === "once") return "Allowed once";
+  if (resolution.reply === undefined && resolution.decidedBy.kind === "policy") return "Allowed";
   return "Allowed";
 }
 

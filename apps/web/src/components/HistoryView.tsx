@@ -52,10 +52,14 @@ export function HistoryView(props: { api: InboxApi; refreshKey: number }) {
         {entries.map((entry) => {
           const resolution = entry.resolution;
           if (!resolution) return null;
-          const rule =
-            resolution.decidedBy.rule?.pattern ??
-            describeRulesAdded(resolution) ??
-            entry.evaluation.rule;
+          const added = describeRulesAdded(resolution);
+          const rule = resolution.decidedBy.rule?.pattern
+            ? resolution.decidedBy.rule.pattern
+            : added
+              ? `added ${added}`
+              : entry.evaluation.rule
+                ? `asked by ${entry.evaluation.rule}`
+                : null;
           return (
             <tr key={entry.permissionId} data-permission-id={entry.permissionId}>
               <td>{formatTime(resolution.resolvedAt)}</td>
