@@ -100,6 +100,24 @@ type RivetClient = ReturnType<typeof createClient<WardenRegistry>>;
 type SessionConn = ReturnType<
   ReturnType<RivetClient["permissionSession"]["getOrCreate"]>["connect"]
 >;
+type ProjectConn = ReturnType<ReturnType<RivetClient["wardenProject"]["getOrCreate"]>["connect"]>;
+
+/** How long a call may wait for its connection before it counts as failed (ms). */
+const CALL_TIMEOUT_MS = 20_000;
+/** How long a dropped connection may stay down before it is replaced by a new one (ms). */
+const REPLACE_AFTER_MS = [2_000, 4_000, 8_000, 15_000] as const;
+
+class Unavailable extends Error {
+  readonly code = "unavailable";
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Unavailable(`${what}: no answer from the server`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
 
 /** Creates the inbox of one project. */
 export function createInboxApi(config: InboxConfig): InboxApi {
@@ -110,7 +128,7 @@ export function createInboxApi(config: InboxConfig): InboxApi {
   // which Chromium uploads only over HTTP/2 (over plain HTTP it fails: ERR_ALPN_NEGOTIATION_FAILED).
   const sessions = new Map<string, SessionConn>();
   const known = new Set<string>();
-  const session = (sessionId: string): SessionConn => {
+  const sessionConn = (sessionId: string): SessionConn => {
     known.add(sessionId);
     let conn = sessions.get(sessionId);
     if (!conn) {
@@ -121,14 +139,39 @@ export function createInboxApi(config: InboxConfig): InboxApi {
     }
     return conn;
   };
+  const dropSession = (sessionId: string) => {
+    void sessions.get(sessionId)?.dispose();
+    sessions.delete(sessionId);
+  };
+  const dropSessions = () => {
+    for (const id of [...sessions.keys()]) dropSession(id);
+  };
+  /**
+   * Calls a session over its connection. A transport failure (or no answer in time) replaces the
+   * connection and tries once more: rivetkit 2.3.19 stops reconnecting a connection for good after
+   * one refused attempt. A retried reply that had already landed comes back `already_resolved`.
+   */
+  async function callSession<T>(sessionId: string, call: (conn: SessionConn) => Promise<T>) {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await withTimeout(call(sessionConn(sessionId)), CALL_TIMEOUT_MS, sessionId);
+      } catch (error) {
+        if (describeFailure(error).code !== "unavailable" || attempt > 0) throw error;
+        dropSession(sessionId);
+      }
+    }
+  }
 
   return {
     async subscribe(handlers) {
-      const conn = client.wardenProject.getOrCreate([config.project], { params }).connect();
       const pending = new Map<string, PermissionRequest>();
       const resolved = new Set<string>();
+      let conn: ProjectConn;
+      let offs: (() => void)[] = [];
       let opened = false;
       let closed = false;
+      let watchdog: ReturnType<typeof setTimeout> | undefined;
+      let replacements = 0;
 
       const deliverRequest = (request: PermissionRequest) => {
         if (closed || pending.has(request.permissionId) || resolved.has(request.permissionId))
@@ -139,7 +182,7 @@ export function createInboxApi(config: InboxConfig): InboxApi {
       };
       const resolve = async (sessionId: string, permissionId: string) => {
         if (resolved.has(permissionId)) return;
-        const record = await session(sessionId).getRequest(permissionId);
+        const record = await callSession(sessionId, (c) => c.getRequest(permissionId));
         if (closed || !record.resolution || resolved.has(permissionId)) return;
         resolved.add(permissionId);
         pending.delete(permissionId);
@@ -151,7 +194,7 @@ export function createInboxApi(config: InboxConfig): InboxApi {
         });
       };
       const catchUp = async () => {
-        const current = await conn.listInbox();
+        const current = await withTimeout(conn.listInbox(), CALL_TIMEOUT_MS, "inbox");
         const ids = new Set(current.map((r) => r.permissionId));
         for (const request of current) deliverRequest(request);
         for (const [permissionId, request] of pending) {
@@ -160,35 +203,68 @@ export function createInboxApi(config: InboxConfig): InboxApi {
         }
       };
 
-      const offs = [
-        conn.on("inboxChanged", (change) => {
-          if (change.kind === "pending" && change.request) deliverRequest(change.request);
-          else if (change.kind === "resolved")
-            void resolve(change.sessionId, change.permissionId).catch(() => undefined);
-        }),
-        conn.onStatusChange((status) => {
-          if (closed) return;
-          if (status === "connected") {
-            opened = true;
-            handlers.onStatus?.("open");
-            void catchUp().catch(() => undefined);
-          } else if (status === "connecting" || status === "disconnected") {
-            handlers.onStatus?.(opened ? "reconnecting" : "connecting");
-          }
-        }),
-      ];
-      handlers.onStatus?.("connecting");
-      await catchUp();
-      return () => {
+      // Replaces a connection that stays down: rivetkit gives up on it after a refused attempt.
+      const arm = () => {
+        clearTimeout(watchdog);
+        const delay = REPLACE_AFTER_MS[Math.min(replacements, REPLACE_AFTER_MS.length - 1)]!;
+        watchdog = setTimeout(() => {
+          if (closed || conn.connStatus === "connected") return;
+          replacements += 1;
+          for (const off of offs) off();
+          void conn.dispose();
+          dropSessions();
+          open();
+        }, delay);
+      };
+      const open = () => {
+        conn = client.wardenProject.getOrCreate([config.project], { params }).connect();
+        offs = [
+          conn.on("inboxChanged", (change) => {
+            if (change.kind === "pending" && change.request) deliverRequest(change.request);
+            else if (change.kind === "resolved")
+              void resolve(change.sessionId, change.permissionId).catch(() => undefined);
+          }),
+          conn.onStatusChange((status) => {
+            if (closed) return;
+            if (status === "connected") {
+              clearTimeout(watchdog);
+              replacements = 0;
+              opened = true;
+              handlers.onStatus?.("open");
+              void catchUp().catch(() => undefined);
+            } else {
+              handlers.onStatus?.(opened ? "reconnecting" : "connecting");
+              arm();
+            }
+          }),
+        ];
+        arm();
+      };
+      const close = () => {
         closed = true;
+        clearTimeout(watchdog);
         for (const off of offs) off();
-        handlers.onStatus?.("closed");
         void conn.dispose();
+      };
+
+      handlers.onStatus?.("connecting");
+      open();
+      try {
+        await catchUp();
+      } catch (error) {
+        close();
+        throw error;
+      }
+      return () => {
+        close();
+        handlers.onStatus?.("closed");
       };
     },
 
     respond(sessionId, permissionId, reply, options) {
-      return session(sessionId).respondPermission(sessionId, permissionId, reply, options);
+      return callSession(sessionId, (c) =>
+        c.respondPermission(sessionId, permissionId, reply, options),
+      );
     },
 
     async history(query = {}) {
@@ -196,10 +272,12 @@ export function createInboxApi(config: InboxConfig): InboxApi {
       const limit = query.limit ?? 50;
       const pages = await Promise.all(
         ids.map((id) =>
-          session(id).getHistory({
-            limit,
-            ...(query.before !== undefined ? { before: query.before } : {}),
-          }),
+          callSession(id, (c) =>
+            c.getHistory({
+              limit,
+              ...(query.before !== undefined ? { before: query.before } : {}),
+            }),
+          ),
         ),
       );
       const entries = pages

@@ -1,6 +1,7 @@
 // A real Warden server on its own engine, the inbox built and served by Vite, and Debian's
 // Chromium driven by playwright-core with a fresh profile.
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { type AddressInfo, connect, createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -114,4 +115,41 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   const path = join(ARTIFACTS, `${name}.png`);
   await page.screenshot({ path, fullPage: true });
   return path;
+}
+
+/** A TCP relay in front of the server whose link can be cut and restored: a real network failure. */
+export async function startRelay(target: string) {
+  const { hostname, port } = new URL(target);
+  const sockets = new Set<Socket>();
+  const relay = createServer((client) => {
+    const upstream = connect(Number(port), hostname);
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on("close", () => sockets.delete(socket));
+      socket.on("error", () => socket.destroy());
+    }
+    client.pipe(upstream).pipe(client);
+    client.on("close", () => upstream.destroy());
+    upstream.on("close", () => client.destroy());
+  });
+  await new Promise<void>((resolve) => relay.listen(0, "127.0.0.1", resolve));
+  const relayPort = (relay.address() as AddressInfo).port;
+  return {
+    endpoint: `http://127.0.0.1:${relayPort}`,
+    /** Drops every connection and refuses new ones. */
+    async cut() {
+      await new Promise<void>((resolve) => {
+        relay.close(() => resolve());
+        for (const socket of sockets) socket.destroy();
+      });
+    },
+    /** Accepts connections again on the same port. */
+    async restore() {
+      await new Promise<void>((resolve) => relay.listen(relayPort, "127.0.0.1", resolve));
+    },
+    async close() {
+      for (const socket of sockets) socket.destroy();
+      if (relay.listening) await new Promise<void>((resolve) => relay.close(() => resolve()));
+    },
+  };
 }

@@ -11,6 +11,7 @@ import {
   SHORT_TIMEOUT_S,
   screenshot,
   serveInbox,
+  startRelay,
   startServer,
   TOKENS,
 } from "./harness.ts";
@@ -309,6 +310,31 @@ describe("the browser inbox", () => {
     );
     await shot(page, "history");
     await page.close();
+  }, 240_000);
+
+  test("a lost connection shows a banner; when it is back, the page catches up by itself", async () => {
+    const relay = await startRelay(server.endpoint);
+    try {
+      const page = await openInbox(context, inbox.url, {
+        endpoint: relay.endpoint,
+        token: TOKENS.alice,
+        project: "main",
+      });
+      const banner = page.getByTestId("connection-banner");
+      await banner.waitFor({ state: "detached", ...SEE });
+      await relay.cut();
+      await expect.poll(() => banner.textContent(), SEE).toContain("Connection lost");
+      await shot(page, "connection-lost");
+      // A request made while the page is cut off appears once the connection is back.
+      const { requestId, decision } = ask("Bash", { command: "make migrate" });
+      await relay.restore();
+      await banner.waitFor({ state: "detached", ...SEE });
+      const id = await cardOf(page, requestId);
+      await card(page, id).getByRole("button", { name: "Allow once" }).click();
+      await expect(decision).resolves.toMatchObject({ behavior: "allow" });
+    } finally {
+      await relay.close();
+    }
   }, 240_000);
 
   test("one notification per request, however many tabs are open", async () => {
