@@ -1,6 +1,6 @@
 // The demo agent: scripted coding agents whose every tool call goes through Warden. No model and
 // no API key: the calls are in ./script.ts. Run by `npm start` next to the server and the inbox.
-import { type AgentDecision, createWardenClient } from "@warden/client";
+import { type AgentDecision, createWardenClient, type WardenClient } from "@warden/client";
 import { AGENTS, type Agent, PROJECT_DIR, type Step } from "./script.ts";
 
 const endpoint = process.env.WARDEN_ENDPOINT ?? "http://127.0.0.1:6420";
@@ -54,7 +54,10 @@ async function waitForServer(): Promise<void> {
   }
 }
 
-const warden = createWardenClient({ endpoint, token, project });
+// Created once the server answers, so that the client does not log failed lookups meanwhile.
+let warden: WardenClient | undefined;
+/** Session ids are unique per run, so that a new run starts from fresh sessions. */
+const runId = Date.now().toString(36).slice(-4);
 
 async function runStep(sessionId: string, step: Step): Promise<void> {
   const tag = `[${sessionId}]`;
@@ -65,6 +68,7 @@ async function runStep(sessionId: string, step: Step): Promise<void> {
     2_500,
   );
   try {
+    warden ??= createWardenClient({ endpoint, token, project });
     const decision = await warden
       .session(sessionId, { cwd: PROJECT_DIR, home: "/home/dev" })
       .requestPermission({
@@ -88,7 +92,7 @@ async function runStep(sessionId: string, step: Step): Promise<void> {
 }
 
 async function runAgent(agent: Agent, round: number): Promise<void> {
-  const sessionId = `${agent.name}-${round}`;
+  const sessionId = `${agent.name}-${runId}-${round}`;
   for (const step of agent.steps) {
     await runStep(sessionId, step);
     await sleep(pauseMs);
@@ -105,12 +109,12 @@ async function main() {
     console.log(bold(`\ndemo: round ${round} done; the next starts new sessions in 10 s.\n`));
     await sleep(10_000);
   }
-  await warden.dispose();
+  await warden?.dispose();
 }
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, () => {
-    void warden.dispose().finally(() => process.exit(0));
+    void (warden?.dispose() ?? Promise.resolve()).finally(() => process.exit(0));
   });
 }
 
