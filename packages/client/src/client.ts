@@ -35,11 +35,20 @@ export function createWardenClient(options: WardenClientOptions) {
       let session = sessions.get(key);
       if (!session) {
         const { project: _project, ...input } = sessionOptions;
+        const params = { token: options.token };
         const handle = rivet.permissionSession.getOrCreate([project, sessionId], {
-          params: { token: options.token },
+          params,
           createWithInput: input,
         });
-        session = new WardenSession(project, sessionId, handle, options.retry ?? {});
+        session = new WardenSession(
+          project,
+          sessionId,
+          {
+            resolveId: () => handle.resolve(),
+            open: (actorId) => rivet.permissionSession.getForId(actorId, { params }).connect(),
+          },
+          options.retry ?? {},
+        );
         sessions.set(key, session);
       }
       return session;

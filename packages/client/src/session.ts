@@ -1,5 +1,4 @@
 import type {
-  AgentDecision,
   PermissionReply,
   PermissionRequest,
   PermissionResolvedEvent,
@@ -9,12 +8,21 @@ import type {
   WardenRegistry,
 } from "@warden/server";
 import type { createClient } from "rivetkit/client";
+import { type ConnectionStatus, LiveConnection } from "./connection.ts";
+import { type AgentDecision, toAgentDecision } from "./decision.ts";
 import { toWardenError, WardenError } from "./errors.ts";
 import { type RetryPolicy, withRetry } from "./retry.ts";
 
 type RivetClient = ReturnType<typeof createClient<WardenRegistry>>;
 type SessionHandle = ReturnType<RivetClient["permissionSession"]["getOrCreate"]>;
-type SessionConn = ReturnType<SessionHandle["connect"]>;
+/** A live connection to a session actor. */
+export type SessionConn = ReturnType<SessionHandle["connect"]>;
+
+/** How a session reaches its actor: resolve the key to an id once, then connect by id. */
+export interface SessionLink {
+  resolveId(): Promise<string>;
+  open(actorId: string): SessionConn;
+}
 
 /** What an agent asks for. */
 export interface PermissionAsk {
@@ -37,25 +45,35 @@ export interface SubscribeHandlers {
   /** Every resolution exactly once, including those made elsewhere. */
   readonly onResolved?: (event: PermissionResolvedEvent) => void;
   readonly onRulesChanged?: (event: RulesChangedEvent) => void;
+  readonly onStatus?: (status: ConnectionStatus) => void;
 }
 
+/** How long one long-poll waits on the server, and how long the client waits for its answer. */
 const WAIT_MS = 25_000;
+const LONG_POLL = { attemptTimeoutMs: WAIT_MS + 20_000 };
+const READ = { attemptTimeoutMs: 30_000 };
 
 /** One agent session: ask as an agent, watch and answer as an approver. */
 export class WardenSession {
-  #conn: SessionConn | undefined;
+  readonly #live: LiveConnection<SessionConn>;
 
   constructor(
     readonly projectId: string,
     readonly sessionId: string,
-    readonly handle: SessionHandle,
+    link: SessionLink,
     readonly retry: RetryPolicy,
-  ) {}
+  ) {
+    this.#live = new LiveConnection(link.resolveId, link.open);
+  }
 
-  /** The live connection, opened on first use and reconnected by RivetKit. */
-  get connection(): SessionConn {
-    this.#conn ??= this.handle.connect();
-    return this.#conn;
+  /** The live connection, opened on first use, reconnected by RivetKit and replaced when RivetKit gives up. */
+  connection(): Promise<SessionConn> {
+    return this.#live.get();
+  }
+
+  /** The connection's status. */
+  get status(): ConnectionStatus {
+    return this.#live.status;
   }
 
   /**
@@ -70,22 +88,31 @@ export class WardenSession {
     try {
       let outcome: RequestOutcome = await withRetry(
         () =>
-          this.connection.requestPermission({
-            requestId,
-            toolName: ask.toolName,
-            input: ask.input,
-            ...(ask.action !== undefined ? { action: ask.action } : {}),
-            ...(ask.details !== undefined ? { details: ask.details } : {}),
-            ...(ask.cost !== undefined ? { cost: ask.cost } : {}),
-            waitMs: WAIT_MS,
-          }),
+          this.connection().then((conn) =>
+            conn.requestPermission({
+              requestId,
+              toolName: ask.toolName,
+              input: ask.input,
+              ...(ask.action !== undefined ? { action: ask.action } : {}),
+              ...(ask.details !== undefined ? { details: ask.details } : {}),
+              ...(ask.cost !== undefined ? { cost: ask.cost } : {}),
+              waitMs: WAIT_MS,
+            }),
+          ),
         this.retry,
-        signal,
+        { signal, ...LONG_POLL },
       );
       while (outcome.status === "pending") {
-        outcome = await withRetry(() => this.connection.waitForDecision(requestId, WAIT_MS), this.retry, signal);
+        outcome = await withRetry(
+          () => this.connection().then((conn) => conn.waitForDecision(requestId, WAIT_MS)),
+          this.retry,
+          {
+            signal,
+            ...LONG_POLL,
+          },
+        );
       }
-      return outcome.decision;
+      return toAgentDecision(outcome.decision);
     } catch (error) {
       if (signal?.aborted) return this.#cancel(requestId);
       throw toWardenError(error);
@@ -97,13 +124,19 @@ export class WardenSession {
     const deadline = Date.now() + 10_000;
     for (;;) {
       try {
-        const outcome = await withRetry(() => this.connection.cancelRequest(requestId), { deadlineMs: 10_000 });
-        if (outcome.status === "decided") return outcome.decision;
+        const outcome = await withRetry(
+          () => this.connection().then((conn) => conn.cancelRequest(requestId)),
+          { deadlineMs: 10_000 },
+          READ,
+        );
+        if (outcome.status === "decided") return toAgentDecision(outcome.decision);
       } catch (error) {
         const e = toWardenError(error);
         if (e.code === "already_resolved") {
-          const outcome = await this.connection.waitForDecision(requestId, 0);
-          if (outcome.status === "decided") return outcome.decision;
+          const outcome = await this.#call(() =>
+            this.connection().then((conn) => conn.waitForDecision(requestId, 0)),
+          );
+          if (outcome.status === "decided") return toAgentDecision(outcome.decision);
         }
         if (e.code !== "not_found") throw e;
         if (Date.now() < deadline) {
@@ -120,7 +153,6 @@ export class WardenSession {
    * resolution, each exactly once; catches up after a reconnect. Returns an unsubscribe function.
    */
   async subscribe(handlers: SubscribeHandlers): Promise<() => void> {
-    const conn = this.connection;
     const pending = new Map<string, PermissionRequest>();
     const resolved = new Set<string>();
     const deliverRequest = (request: PermissionRequest) => {
@@ -135,35 +167,50 @@ export class WardenSession {
       handlers.onResolved?.(event);
     };
     const catchUp = async () => {
-      const current = await withRetry(() => conn.listPending(), this.retry);
+      const current = await this.#call(() => this.connection().then((conn) => conn.listPending()));
       const ids = new Set(current.map((r) => r.permissionId));
       for (const request of current) deliverRequest(request);
       for (const [permissionId, request] of pending) {
         if (ids.has(permissionId)) continue;
-        const record = await withRetry(() => conn.getRequest(permissionId), this.retry).catch(() => undefined);
+        const record = await this.#call(() =>
+          this.connection().then((conn) => conn.getRequest(permissionId)),
+        ).catch(() => undefined);
         if (record?.resolution) {
-          deliverResolved({ sessionId: request.sessionId, permissionId, requestId: request.requestId, resolution: record.resolution });
+          deliverResolved({
+            sessionId: request.sessionId,
+            permissionId,
+            requestId: request.requestId,
+            resolution: record.resolution,
+          });
         }
       }
     };
-    const offs = [
+    const offStatus = handlers.onStatus ? this.#live.onStatus(handlers.onStatus) : () => undefined;
+    const detach = await this.#live.attach((conn) => [
       conn.on("permissionRequest", (event) => deliverRequest(event.request)),
       conn.on("permissionResolved", deliverResolved),
       conn.on("rulesChanged", (event) => handlers.onRulesChanged?.(event)),
       conn.onOpen(() => {
         catchUp().catch(() => undefined);
       }),
-    ];
+    ]);
     await catchUp();
     return () => {
-      for (const off of offs) off();
+      offStatus();
+      detach();
     };
   }
 
   /** Answers a request: `once`, `always` (adds a rule) or `reject`. Errors are typed by code. */
   async respond(permissionId: string, reply: PermissionReply, options?: RespondOptions) {
     try {
-      return await withRetry(() => this.connection.respondPermission(this.sessionId, permissionId, reply, options), this.retry);
+      return await withRetry(
+        () =>
+          this.connection().then((conn) =>
+            conn.respondPermission(this.sessionId, permissionId, reply, options),
+          ),
+        this.retry,
+      );
     } catch (error) {
       throw toWardenError(error);
     }
@@ -171,22 +218,22 @@ export class WardenSession {
 
   /** The session's pending requests. */
   listPending(): Promise<PermissionRequest[]> {
-    return this.#call(() => this.connection.listPending());
+    return this.#call(() => this.connection().then((conn) => conn.listPending()));
   }
 
   /** One page of the audit log, newest first. */
   getHistory(query?: { before?: number; limit?: number }) {
-    return this.#call(() => this.connection.getHistory(query));
+    return this.#call(() => this.connection().then((conn) => conn.getHistory(query)));
   }
 
   /** The session's rules, the project's learned rules and the mode. */
   listRules() {
-    return this.#call(() => this.connection.listRules());
+    return this.#call(() => this.connection().then((conn) => conn.listRules()));
   }
 
   async #call<T>(call: () => Promise<T>): Promise<T> {
     try {
-      return await withRetry(call, this.retry);
+      return await withRetry(call, this.retry, READ);
     } catch (error) {
       throw toWardenError(error);
     }
@@ -194,8 +241,7 @@ export class WardenSession {
 
   /** Closes the connection. */
   async dispose(): Promise<void> {
-    await this.#conn?.dispose();
-    this.#conn = undefined;
+    await this.#live.dispose();
   }
 }
 
