@@ -22,12 +22,10 @@ const bold = (t: string) => paint(1, t);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const BY: Record<AgentDecision["reason"], string> = {
-  rule: "a rule",
-  default: "the policy's default",
-  mode: "the session's mode",
+  rule: "the rules",
   hook: "the server hook",
   approved: "a human in the inbox",
-  rejected: "a human or the hook",
+  rejected: "a human in the inbox",
   timed_out: "nobody in time",
   budget_exceeded: "the budget",
   cancelled: "the agent",
@@ -97,6 +95,8 @@ async function runAgent(agent: Agent, round: number): Promise<void> {
     await runStep(sessionId, step);
     await sleep(pauseMs);
   }
+  // Done with this session: close its connection so that its actor can go to sleep.
+  await warden?.session(sessionId).dispose();
 }
 
 async function main() {
