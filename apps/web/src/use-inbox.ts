@@ -12,6 +12,8 @@ import { createNotifier } from "./notifier.ts";
 /** How long a settled card stays, marked, before it is removed (ms). */
 const LINGER_MS = { here: 2_500, elsewhere: 6_000, lostRace: 12_000 } as const;
 const RETRY_MS = 2_000;
+/** Clicks this soon after the list moved are ignored (ms). */
+const SHIFT_GUARD_MS = 600;
 
 function lingerOf(card: Card): number {
   if (card.lostRace) return LINGER_MS.lostRace;
@@ -24,8 +26,14 @@ export function useInbox(api: InboxApi, project: string) {
   const [fatal, setFatal] = useState<string | null>(null);
   const [now, setNow] = useState(() => Date.now());
   const inFlight = useRef(new Set<string>());
-  // Settled cards are not removed while the pointer is over the list: nothing moves under it.
-  const pointerInside = useRef(false);
+  // Where the pointer is: over the list, and over which card. Removing a card moves only the cards
+  // after it, so while the pointer is over the list only settled cards after the hovered one go.
+  const pointer = useRef<{ inside: boolean; overId: string | null }>({
+    inside: false,
+    overId: null,
+  });
+  // When each card last moved up; a click on it right after may have been aimed at another card.
+  const movedAt = useRef(new Map<string, number>());
 
   useEffect(() => {
     const notifier = createNotifier(project);
@@ -74,17 +82,37 @@ export function useInbox(api: InboxApi, project: string) {
   }, []);
 
   useEffect(() => {
-    if (pointerInside.current) return;
+    const { inside, overId } = pointer.current;
+    const over = inside ? state.cards.findIndex((c) => c.request.permissionId === overId) : -1;
+    if (inside && over < 0) return;
     const due = state.cards
-      .filter((c) => c.phase === "settled" && (c.settledAt ?? 0) + lingerOf(c) <= now)
+      .filter((c, index) => (!inside || index > over) && c.phase === "settled")
+      .filter((c) => (c.settledAt ?? 0) + lingerOf(c) <= now)
       .map((c) => c.request.permissionId);
-    if (due.length > 0) dispatch({ type: "remove", permissionIds: due });
+    if (due.length === 0) return;
+    const first = state.cards.findIndex((c) => c.request.permissionId === due[0]);
+    const moved = Date.now();
+    for (const card of state.cards.slice(first + 1))
+      movedAt.current.set(card.request.permissionId, moved);
+    for (const id of due) movedAt.current.delete(id);
+    dispatch({ type: "remove", permissionIds: due });
   }, [now, state.cards]);
 
   const reply = useCallback(
     async (request: PermissionRequest, kind: PermissionReply, options?: RespondOptions) => {
       const { sessionId, permissionId } = request;
       if (inFlight.current.has(permissionId)) return;
+      if (Date.now() - (movedAt.current.get(permissionId) ?? 0) < SHIFT_GUARD_MS) {
+        const message =
+          "The list moved as you clicked: nothing was sent. Check the card, then click again.";
+        dispatch({
+          type: "failed",
+          permissionId,
+          failure: { code: "moved", message },
+          now: Date.now(),
+        });
+        return;
+      }
       inFlight.current.add(permissionId);
       dispatch({ type: "sending", permissionId });
       try {
@@ -104,9 +132,9 @@ export function useInbox(api: InboxApi, project: string) {
     [api],
   );
 
-  const setPointerInside = useCallback((inside: boolean) => {
-    pointerInside.current = inside;
+  const trackPointer = useCallback((inside: boolean, overId: string | null) => {
+    pointer.current = { inside, overId };
   }, []);
 
-  return { state, now, fatal, reply, setPointerInside };
+  return { state, now, fatal, reply, trackPointer };
 }

@@ -159,6 +159,9 @@ describe("the browser inbox", () => {
           },
           [id, label] as const,
         );
+      // Pointers rest on the cards, as a person's would: nothing above them is removed meanwhile.
+      await card(alice, id).hover();
+      await card(bob, id).getByRole("button", { name: "Reject", exact: true }).hover();
       const pressed = await Promise.all([press(alice, "Allow once"), press(bob, "Reject")]);
       expect(pressed).toEqual([true, true]);
 
@@ -197,6 +200,39 @@ describe("the browser inbox", () => {
     }
     await alice.close();
     await bob.close();
+  });
+
+  test("a card settled elsewhere is not removed from above the card under the pointer", async () => {
+    const page = await open(TOKENS.alice);
+    const first = ask("Bash", { command: "make lint" });
+    const second = ask("Bash", { command: "make docs" });
+    const above = await cardOf(page, first.requestId);
+    const below = await cardOf(page, second.requestId);
+    await card(page, below).getByRole("button", { name: "Allow once" }).hover();
+    const box = await card(page, below).boundingBox();
+
+    const bob = createWardenClient({
+      endpoint: server.endpoint,
+      token: TOKENS.bob,
+      project: "main",
+    });
+    await bob.session(MAIN).respond(above, "once");
+    await expect
+      .poll(() => card(page, above).getAttribute("data-state"), SEE)
+      .toBe("answered-elsewhere");
+    // Longer than a settled card lingers: it stays, and the card under the pointer does not move.
+    await new Promise((resolve) => setTimeout(resolve, 8_000));
+    expect(await card(page, above).count()).toBe(1);
+    expect((await card(page, below).boundingBox())?.y).toBe(box?.y);
+
+    await page.mouse.move(1, 1);
+    await card(page, above).waitFor({ state: "detached", ...SEE });
+    // The card just moved up: a click in the next moment is refused as possibly mis-aimed.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    await card(page, below).getByRole("button", { name: "Allow once" }).click();
+    await expect(second.decision).resolves.toMatchObject({ behavior: "allow" });
+    await expect(first.decision).resolves.toMatchObject({ behavior: "allow" });
+    await bob.dispose();
   });
 
   test("a reload while a request is pending shows it again, still answerable", async () => {

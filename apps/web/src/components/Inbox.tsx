@@ -42,7 +42,7 @@ export function Inbox(props: {
   config: InboxConfig;
   onSignOut: (error?: string) => void;
 }) {
-  const { state, now, fatal, reply, setPointerInside } = useInbox(props.api, props.config.project);
+  const { state, now, fatal, reply, trackPointer } = useInbox(props.api, props.config.project);
   const [view, setView] = useState<View>("pending");
   const open = state.cards.filter((c) => c.phase !== "settled").length;
   const settledCount = state.cards.length - open;
@@ -89,8 +89,11 @@ export function Inbox(props: {
         <section
           class="cards"
           aria-label="Pending requests"
-          onPointerEnter={() => setPointerInside(true)}
-          onPointerLeave={() => setPointerInside(false)}
+          onPointerMove={(event) => {
+            const card = (event.target as Element).closest("article.card");
+            trackPointer(true, card?.getAttribute("data-permission-id") ?? null);
+          }}
+          onPointerLeave={() => trackPointer(false, null)}
         >
           {state.cards.length === 0 && (
             <p class="empty">No request is waiting. New ones appear here as agents ask.</p>
