@@ -14,5 +14,19 @@ export {
 export type { ConnectionStatus } from "./connection.ts";
 export type { AgentDecision, AllowReason, DenyReason } from "./decision.ts";
 export { type WardenClientErrorCode, WardenError } from "./errors.ts";
+export type { FastPathMode } from "./fast-path.ts";
+export {
+  type HistoryEntry,
+  type HistoryPage,
+  type InboxHandlers,
+  type InboxRequest,
+  type InboxResolved,
+  WardenInbox,
+} from "./inbox.ts";
 export type { RetryPolicy } from "./retry.ts";
-export { type PermissionAsk, type SubscribeHandlers, WardenSession } from "./session.ts";
+export {
+  type FastPathMismatch,
+  type PermissionAsk,
+  type SubscribeHandlers,
+  WardenSession,
+} from "./session.ts";

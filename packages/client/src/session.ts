@@ -11,6 +11,7 @@ import type { createClient } from "rivetkit/client";
 import { type ConnectionStatus, LiveConnection } from "./connection.ts";
 import { type AgentDecision, toAgentDecision } from "./decision.ts";
 import { toWardenError, WardenError } from "./errors.ts";
+import { type FastPathMode, LocalPolicy } from "./fast-path.ts";
 import { type RetryPolicy, withRetry } from "./retry.ts";
 
 type RivetClient = ReturnType<typeof createClient<WardenRegistry>>;
@@ -48,6 +49,27 @@ export interface SubscribeHandlers {
   readonly onStatus?: (status: ConnectionStatus) => void;
 }
 
+/** A local decision the server, deciding the same call in the background, did not confirm. */
+export interface FastPathMismatch {
+  readonly sessionId: string;
+  readonly requestId: string;
+  readonly toolName: string;
+  readonly local: AgentDecision;
+  /** The server's decision, or `"ask"` when it would have asked a human (the ask is cancelled). */
+  readonly server: AgentDecision | "ask";
+  readonly policyVersion: string;
+}
+
+/** Settings of a session handle, from the client. */
+export interface SessionSettings {
+  readonly retry: RetryPolicy;
+  readonly fastPath: FastPathMode;
+  readonly onFastPathMismatch?: ((mismatch: FastPathMismatch) => void) | undefined;
+}
+
+/** Background reports of local decisions in flight at most, per session. */
+const MAX_REPORTS_IN_FLIGHT = 8;
+
 /** How long one long-poll waits on the server, and how long the client waits for its answer. */
 const WAIT_MS = 25_000;
 const LONG_POLL = { attemptTimeoutMs: WAIT_MS + 20_000 };
@@ -56,14 +78,28 @@ const READ = { attemptTimeoutMs: 30_000 };
 /** One agent session: ask as an agent, watch and answer as an approver. */
 export class WardenSession {
   readonly #live: LiveConnection<SessionConn>;
+  readonly #policy: LocalPolicy;
+  #policyWired = false;
+  #refreshing: Promise<void> | undefined;
+  readonly #reports: (() => Promise<void>)[] = [];
+  #reportsInFlight = 0;
+  readonly #idle = new Set<() => void>();
+  readonly retry: RetryPolicy;
 
   constructor(
     readonly projectId: string,
     readonly sessionId: string,
     link: SessionLink,
-    readonly retry: RetryPolicy,
+    readonly settings: SessionSettings,
   ) {
+    this.retry = settings.retry;
     this.#live = new LiveConnection(link.resolveId, link.open);
+    this.#policy = new LocalPolicy(settings.fastPath);
+  }
+
+  /** The version of the policy the SDK holds for local decisions, and whether it is fresh. */
+  get localPolicy(): { readonly version: string | undefined; readonly fresh: boolean } {
+    return { version: this.#policy.version, fresh: this.#policy.fresh };
   }
 
   /** The live connection, opened on first use, reconnected by RivetKit and replaced when RivetKit gives up. */
@@ -85,6 +121,16 @@ export class WardenSession {
   async requestPermission(ask: PermissionAsk): Promise<AgentDecision> {
     const requestId = ask.requestId ?? crypto.randomUUID();
     const { signal } = ask;
+    if (signal?.aborted)
+      return { behavior: "deny", reason: "cancelled", message: "The request was cancelled." };
+    if (this.settings.fastPath !== "off") {
+      if (!this.#policyWired) this.#wirePolicy();
+      const local = this.#policy.decide(ask.toolName, ask.input);
+      if (local) {
+        this.#report(requestId, ask, local.decision, local.version);
+        return local.decision;
+      }
+    }
     try {
       let outcome: RequestOutcome = await withRetry(
         () =>
@@ -216,6 +262,117 @@ export class WardenSession {
     }
   }
 
+  /** Keeps the local policy current: fetched now, again on every reopen and announced change. */
+  #wirePolicy() {
+    this.#policyWired = true;
+    this.#live.onStatus((status) => {
+      if (status !== "open") this.#policy.invalidate();
+    });
+    void this.#live
+      .attach((conn) => [
+        conn.on("rulesChanged", () => {
+          this.#policy.invalidate();
+          void this.refreshPolicy().catch(() => undefined);
+        }),
+        conn.onOpen(() => {
+          this.#policy.invalidate();
+          void this.refreshPolicy().catch(() => undefined);
+        }),
+      ])
+      .catch(() => {
+        this.#policyWired = false;
+      });
+    void this.refreshPolicy().catch(() => undefined);
+  }
+
+  /** Fetches the session's policy for local decisions (done for you; exposed for tests and tools). */
+  refreshPolicy(): Promise<void> {
+    this.#refreshing ??= (async () => {
+      try {
+        for (;;) {
+          const epoch = this.#policy.epoch;
+          const snapshot = await this.#call(() =>
+            this.connection().then((conn) => conn.getPolicy()),
+          );
+          this.#policy.install(snapshot, epoch);
+          // Invalidated while fetching: fetch again, or the policy would stay stale until the next change.
+          if (this.#policy.fresh || this.#live.status !== "open") return;
+        }
+      } finally {
+        this.#refreshing = undefined;
+      }
+    })();
+    return this.#refreshing;
+  }
+
+  /** Sends a local decision to the actor in the background, for the audit log and budgets. */
+  #report(requestId: string, ask: PermissionAsk, local: AgentDecision, version: string) {
+    this.#reports.push(async () => {
+      const outcome = await withRetry(
+        () =>
+          this.connection().then((conn) =>
+            conn.requestPermission({
+              requestId,
+              toolName: ask.toolName,
+              input: ask.input,
+              ...(ask.action !== undefined ? { action: ask.action } : {}),
+              ...(ask.details !== undefined ? { details: ask.details } : {}),
+              ...(ask.cost !== undefined ? { cost: ask.cost } : {}),
+              waitMs: 0,
+            }),
+          ),
+        this.retry,
+        READ,
+      );
+      let server: AgentDecision | "ask";
+      if (outcome.status === "pending") {
+        server = "ask";
+        await withRetry(
+          () => this.connection().then((conn) => conn.cancelRequest(requestId)),
+          this.retry,
+          READ,
+        ).catch(() => undefined);
+      } else {
+        server = toAgentDecision(outcome.decision);
+        if (server.behavior === local.behavior) return;
+      }
+      this.#policy.invalidate();
+      void this.refreshPolicy().catch(() => undefined);
+      this.settings.onFastPathMismatch?.({
+        sessionId: this.sessionId,
+        requestId,
+        toolName: ask.toolName,
+        local,
+        server,
+        policyVersion: version,
+      });
+    });
+    this.#pump();
+  }
+
+  #pump() {
+    while (this.#reportsInFlight < MAX_REPORTS_IN_FLIGHT && this.#reports.length > 0) {
+      const report = this.#reports.shift()!;
+      this.#reportsInFlight += 1;
+      report()
+        .catch(() => undefined)
+        .finally(() => {
+          this.#reportsInFlight -= 1;
+          this.#pump();
+        });
+    }
+    if (this.#reportsInFlight === 0 && this.#reports.length === 0) {
+      for (const resolve of this.#idle) resolve();
+      this.#idle.clear();
+    }
+  }
+
+  /** Resolves when every local decision so far has reached the server. */
+  flush(): Promise<void> {
+    if (this.#reportsInFlight === 0 && this.#reports.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idle.add(resolve));
+  }
+
   /** The session's pending requests. */
   listPending(): Promise<PermissionRequest[]> {
     return this.#call(() => this.connection().then((conn) => conn.listPending()));
@@ -241,6 +398,7 @@ export class WardenSession {
 
   /** Closes the connection. */
   async dispose(): Promise<void> {
+    await Promise.race([this.flush(), new Promise((resolve) => setTimeout(resolve, 5_000))]);
     await this.#live.dispose();
   }
 }
