@@ -1,4 +1,4 @@
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import {
   describeDecider,
   describeOutcome,
@@ -9,6 +9,7 @@ import {
 import { describeFailure, type HistoryEntry, type InboxApi } from "../inbox-api.ts";
 
 const PAGE = 100;
+const MIN_INTERVAL_MS = 5_000;
 
 /** Who or what decided each request, when, and by which rule; newest first. */
 export function HistoryView(props: { api: InboxApi; refreshKey: number }) {
@@ -16,20 +17,41 @@ export function HistoryView(props: { api: InboxApi; refreshKey: number }) {
   const [error, setError] = useState<string | null>(null);
   const { api, refreshKey } = props;
 
+  // Reading the history wakes every session of the project: one read at a time, at most one
+  // every few seconds, however fast requests are settled meanwhile.
+  const loader = useRef({ loading: false, stale: false, alive: true });
   useEffect(() => {
-    let current = true;
+    const state = loader.current;
+    state.alive = true;
+    const load = () => {
+      if (state.loading) {
+        state.stale = true;
+        return;
+      }
+      state.loading = true;
+      state.stale = false;
+      api
+        .history({ limit: PAGE })
+        .then(
+          (page) => {
+            if (!state.alive) return;
+            setEntries(page.entries);
+            setError(null);
+          },
+          (failure: unknown) => state.alive && setError(describeFailure(failure).message),
+        )
+        .finally(() =>
+          setTimeout(() => {
+            state.loading = false;
+            if (state.stale && state.alive) load();
+          }, MIN_INTERVAL_MS),
+        );
+    };
     // refreshKey changes whenever a request is settled: read the log again.
     void refreshKey;
-    api.history({ limit: PAGE }).then(
-      (page) => {
-        if (!current) return;
-        setEntries(page.entries);
-        setError(null);
-      },
-      (failure: unknown) => current && setError(describeFailure(failure).message),
-    );
+    load();
     return () => {
-      current = false;
+      state.alive = false;
     };
   }, [api, refreshKey]);
 
