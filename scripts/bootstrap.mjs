@@ -60,6 +60,20 @@ if (needed.length > 0) {
 }
 if (missing.length > 0) env.PATH = `${toolsBin}${delimiter}${env.PATH ?? ""}`;
 
+// The browser tests (apps/web) drive Debian's Chromium; CI starts on a fresh machine.
+const CHROMIUM = env.WARDEN_CHROMIUM ?? "/usr/bin/chromium";
+if (target === "ci" && !existsSync(CHROMIUM)) {
+  console.error(`[bootstrap] ${CHROMIUM} is missing; installing Debian's chromium with apt-get`);
+  const apt = (...args) =>
+    process.getuid?.() === 0 ? run("apt-get", args) : run("sudo", ["apt-get", ...args]);
+  env.DEBIAN_FRONTEND = "noninteractive";
+  const installed = () => apt("install", "-y", "--no-install-recommends", "chromium") === 0;
+  if (!installed() && (apt("update") !== 0 || !installed())) {
+    console.error("[bootstrap] could not install chromium; the browser tests need it");
+    process.exit(1);
+  }
+}
+
 const frozen = env.CI ? ["--frozen-lockfile"] : [];
 const installStatus = run("pnpm", ["install", "--prefer-offline", ...frozen]);
 if (installStatus !== 0) process.exit(installStatus);

@@ -1,0 +1,60 @@
+import { useState } from "preact/hooks";
+import { prettyJson } from "../describe.ts";
+import { JsonDiff } from "./JsonDiff.tsx";
+
+type Parsed = { ok: true; value: Record<string, unknown> } | { ok: false; error: string };
+
+function parseObject(text: string): Parsed {
+  try {
+    const value: unknown = JSON.parse(text);
+    if (typeof value !== "object" || value === null || Array.isArray(value))
+      return { ok: false, error: "The input must be a JSON object." };
+    return { ok: true, value: value as Record<string, unknown> };
+  } catch (error) {
+    return { ok: false, error: `Not valid JSON: ${(error as Error).message}` };
+  }
+}
+
+/** Edit the input as JSON, see the diff, then allow the edited call once. */
+export function EditPanel(props: {
+  input: Record<string, unknown>;
+  disabled: boolean;
+  onConfirm: (updatedInput: Record<string, unknown>) => void;
+}) {
+  const [text, setText] = useState(() => prettyJson(props.input));
+  const parsed = parseObject(text);
+  const changed = parsed.ok && JSON.stringify(parsed.value) !== JSON.stringify(props.input);
+
+  return (
+    <form
+      class="panel edit"
+      onSubmit={(event) => {
+        event.preventDefault();
+        if (parsed.ok && changed) props.onConfirm(parsed.value);
+      }}
+    >
+      <label>
+        Input (JSON)
+        <textarea
+          class="code"
+          rows={Math.min(16, text.split("\n").length + 1)}
+          value={text}
+          spellcheck={false}
+          aria-label="Edited input"
+          onInput={(event) => setText(event.currentTarget.value)}
+        />
+      </label>
+      {parsed.ok ? (
+        changed && <JsonDiff before={props.input} after={parsed.value} />
+      ) : (
+        <p class="error">{parsed.error}</p>
+      )}
+      <p class="hint">
+        The server checks the edited call against the rules again; a deny still wins.
+      </p>
+      <button type="submit" class="allow" disabled={props.disabled || !parsed.ok || !changed}>
+        Allow edited input
+      </button>
+    </form>
+  );
+}

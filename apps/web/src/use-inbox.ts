@@ -1,0 +1,140 @@
+import { useCallback, useEffect, useReducer, useRef, useState } from "preact/hooks";
+import {
+  describeFailure,
+  type InboxApi,
+  type PermissionReply,
+  type PermissionRequest,
+  type RespondOptions,
+} from "./inbox-api.ts";
+import { type Card, initialInbox, reduceInbox } from "./inbox-state.ts";
+import { createNotifier } from "./notifier.ts";
+
+/** How long a settled card stays, marked, before it is removed (ms). */
+const LINGER_MS = { here: 2_500, elsewhere: 6_000, lostRace: 12_000 } as const;
+const RETRY_MS = 2_000;
+/** Clicks this soon after the list moved are ignored (ms). */
+const SHIFT_GUARD_MS = 600;
+
+function lingerOf(card: Card): number {
+  if (card.lostRace) return LINGER_MS.lostRace;
+  return card.settledHere ? LINGER_MS.here : LINGER_MS.elsewhere;
+}
+
+/** The live inbox: subscription, replies, a clock for countdowns, and removal of settled cards. */
+export function useInbox(api: InboxApi, project: string) {
+  const [state, dispatch] = useReducer(reduceInbox, initialInbox);
+  const [fatal, setFatal] = useState<string | null>(null);
+  const [now, setNow] = useState(() => Date.now());
+  const inFlight = useRef(new Set<string>());
+  // Where the pointer is: over the list, and over which card. Removing a card moves only the cards
+  // after it, so while the pointer is over the list only settled cards after the hovered one go.
+  const pointer = useRef<{ inside: boolean; overId: string | null }>({
+    inside: false,
+    overId: null,
+  });
+  // When each card last moved up; a click on it right after may have been aimed at another card.
+  const movedAt = useRef(new Map<string, number>());
+
+  useEffect(() => {
+    const notifier = createNotifier(project);
+    let unsubscribe: (() => void) | undefined;
+    let stopped = false;
+    let retry: ReturnType<typeof setTimeout> | undefined;
+    const start = () => {
+      api
+        .subscribe({
+          onRequest: (request) => {
+            dispatch({ type: "request", request });
+            notifier.notify(request);
+          },
+          onResolved: (event) => dispatch({ type: "resolved", event, now: Date.now() }),
+          onStatus: (status) => dispatch({ type: "status", status }),
+        })
+        .then(
+          (off) => {
+            if (stopped) off();
+            else unsubscribe = off;
+          },
+          (error: unknown) => {
+            if (stopped) return;
+            const failure = describeFailure(error);
+            if (failure.code === "unauthorized" || failure.code === "forbidden") {
+              setFatal(failure.message);
+              return;
+            }
+            dispatch({ type: "status", status: "reconnecting" });
+            retry = setTimeout(start, RETRY_MS);
+          },
+        );
+    };
+    start();
+    return () => {
+      stopped = true;
+      clearTimeout(retry);
+      unsubscribe?.();
+      notifier.dispose();
+    };
+  }, [api, project]);
+
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), 250);
+    return () => clearInterval(timer);
+  }, []);
+
+  useEffect(() => {
+    const { inside, overId } = pointer.current;
+    const over = inside ? state.cards.findIndex((c) => c.request.permissionId === overId) : -1;
+    if (inside && over < 0) return;
+    const due = state.cards
+      .filter((c, index) => (!inside || index > over) && c.phase === "settled")
+      .filter((c) => (c.settledAt ?? 0) + lingerOf(c) <= now)
+      .map((c) => c.request.permissionId);
+    if (due.length === 0) return;
+    const first = state.cards.findIndex((c) => c.request.permissionId === due[0]);
+    const moved = Date.now();
+    for (const card of state.cards.slice(first + 1))
+      movedAt.current.set(card.request.permissionId, moved);
+    for (const id of due) movedAt.current.delete(id);
+    dispatch({ type: "remove", permissionIds: due });
+  }, [now, state.cards]);
+
+  const reply = useCallback(
+    async (request: PermissionRequest, kind: PermissionReply, options?: RespondOptions) => {
+      const { sessionId, permissionId } = request;
+      if (inFlight.current.has(permissionId)) return;
+      if (Date.now() - (movedAt.current.get(permissionId) ?? 0) < SHIFT_GUARD_MS) {
+        const message =
+          "The list moved as you clicked: nothing was sent. Check the card, then click again.";
+        dispatch({
+          type: "failed",
+          permissionId,
+          failure: { code: "moved", message },
+          now: Date.now(),
+        });
+        return;
+      }
+      inFlight.current.add(permissionId);
+      dispatch({ type: "sending", permissionId });
+      try {
+        const result = await api.respond(sessionId, permissionId, kind, options);
+        dispatch({ type: "replied", permissionId, resolution: result.resolution, now: Date.now() });
+      } catch (error) {
+        dispatch({
+          type: "failed",
+          permissionId,
+          failure: describeFailure(error),
+          now: Date.now(),
+        });
+      } finally {
+        inFlight.current.delete(permissionId);
+      }
+    },
+    [api],
+  );
+
+  const trackPointer = useCallback((inside: boolean, overId: string | null) => {
+    pointer.current = { inside, overId };
+  }, []);
+
+  return { state, now, fatal, reply, trackPointer };
+}
