@@ -1,5 +1,6 @@
 import type { SessionCreateInput, WardenRegistry } from "@warden/server";
 import { createClient } from "rivetkit/client";
+import { bufferStreamedFetchBodies } from "./buffer-fetch.ts";
 import type { FastPathMode } from "./fast-path.ts";
 import { WardenInbox } from "./inbox.ts";
 import type { RetryPolicy } from "./retry.ts";
@@ -31,7 +32,11 @@ export interface SessionOptions extends SessionCreateInput {
  * const decision = await warden.session("run-42", { cwd: "/repo" }).requestPermission({ toolName: "Bash", input: { command: "npm test" } });
  */
 export function createWardenClient(options: WardenClientOptions) {
-  const rivet = createClient<WardenRegistry>(options.endpoint);
+  // In a browser, RivetKit's stateless actions stream their body, which Chromium sends only over
+  // HTTP/2: buffer them so that a plain-HTTP endpoint works. Devtools would inject the engine's
+  // script into the page; an approval UI does not load foreign code.
+  if (typeof window !== "undefined") bufferStreamedFetchBodies();
+  const rivet = createClient<WardenRegistry>({ endpoint: options.endpoint, devtools: false });
   const sessions = new Map<string, WardenSession>();
   const inboxes = new Map<string, WardenInbox>();
   const params = { token: options.token };
