@@ -17,11 +17,14 @@ export const KEY = {
 } as const;
 
 /** The test tokens: an agent and two approvers of project `demo`. */
-export const TOKENS = {
+export const TOKENS: Record<
+  string,
+  { id: string; role: "agent" | "approver"; projects: string[] }
+> = {
   "agent-token": { id: "agent-1", role: "agent", projects: ["demo"] },
   "alice-token": { id: "alice", role: "approver", projects: ["demo"] },
   "bob-token": { id: "bob", role: "approver", projects: ["demo"] },
-} as const;
+};
 
 /** A Warden server on its own engine: reads allowed, `rm` denied, everything else asks. */
 export function startServer(): Promise<TestWarden> {
@@ -115,14 +118,23 @@ export class Approver {
     }
   }
 
-  /** Types keys. */
-  press(...keys: string[]): void {
-    for (const key of keys) this.#pty.write(key);
+  /**
+   * Types keys as a person would: one at a time (a text is typed character by character), so
+   * that the terminal never delivers two keys in one read.
+   */
+  async press(...keys: string[]): Promise<void> {
+    for (const key of keys) {
+      const parts = Object.values(KEY).includes(key as never) ? [key] : [...key];
+      for (const part of parts) {
+        this.#pty.write(part);
+        await new Promise((resolve) => setTimeout(resolve, 15));
+      }
+    }
   }
 
   /** Quits with `q` and waits for the exit code; kills the process if it does not exit. */
   async quit(): Promise<number> {
-    this.press("q");
+    await this.press("q");
     const timer = setTimeout(() => this.#pty.kill(), 10_000);
     const code = await this.exited;
     clearTimeout(timer);

@@ -107,7 +107,13 @@ export function moveSelection(state: InboxState, delta: number): InboxState {
   if (state.entries.length === 0) return state;
   const index = state.entries.findIndex((entry) => entry.key === state.selected);
   const target = index === -1 ? 0 : Math.max(0, Math.min(state.entries.length - 1, index + delta));
-  const selected = state.entries[target]!.key;
+  const landed = state.entries[target]!;
+  if (landed.answered) {
+    // Moving off an answered request at the end of the list: it leaves, nothing else is chosen.
+    const entries = state.entries.filter((entry) => !entry.answered);
+    return { ...state, entries, selected: null, armed: true };
+  }
+  const selected = landed.key;
   const entries = state.entries.filter((entry) => !entry.answered || entry.key === selected);
   if (selected === state.selected && entries.length === state.entries.length)
     return { ...state, armed: true };
