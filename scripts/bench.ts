@@ -4,6 +4,7 @@
  * stdout (progress goes to stderr). A new section is one more entry in `SECTIONS`.
  */
 import { parseArgs } from "node:util";
+import { clientSection } from "../packages/client/bench/client-bench.ts";
 import { formatNs, runRulesBench } from "../packages/rules/bench/rules-bench.ts";
 
 /** One line of a section's table. */
@@ -72,7 +73,7 @@ const rulesSection: Section = {
   },
 };
 
-const SECTIONS: readonly Section[] = [rulesSection];
+const SECTIONS: readonly Section[] = [rulesSection, clientSection];
 
 function printTable(section: Section, rows: readonly Row[]): void {
   const header = [section.name, "median", "ratio", "goal", ""];

@@ -1,12 +1,17 @@
 import { defineConfig } from "vitest/config";
 
+// The runner's native core blocks libuv worker threads per awake actor: with the default 4, new
+// actors stop being created after ~6 are awake (pegboard_actor_create times out). Test forks
+// inherit this from the main process, which is where it must be set (before any thread starts).
+process.env.UV_THREADPOOL_SIZE ??= "64";
+
 export default defineConfig({
   test: {
     // Each file boots its own engine; one at a time keeps a 2-core machine responsive.
     fileParallelism: false,
     include: ["src/**/*.test.ts", "tests/**/*.test.ts"],
     env: { RIVET_LOG_LEVEL: "silent", RUST_LOG: "off" },
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
+    testTimeout: 180_000,
+    hookTimeout: 120_000,
   },
 });

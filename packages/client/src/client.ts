@@ -1,7 +1,9 @@
 import type { SessionCreateInput, WardenRegistry } from "@warden/server";
 import { createClient } from "rivetkit/client";
+import type { FastPathMode } from "./fast-path.ts";
+import { WardenInbox } from "./inbox.ts";
 import type { RetryPolicy } from "./retry.ts";
-import { WardenSession } from "./session.ts";
+import { type FastPathMismatch, WardenSession } from "./session.ts";
 
 /** Where Warden is and who you are. */
 export interface WardenClientOptions {
@@ -11,6 +13,10 @@ export interface WardenClientOptions {
   /** The project sessions belong to unless `session()` names another. */
   readonly project: string;
   readonly retry?: RetryPolicy;
+  /** Local decisions for calls the rules settle (default `"on"`; see docs/client.md). */
+  readonly fastPath?: FastPathMode;
+  /** Called when the server did not confirm a local decision (the policy changed meanwhile). */
+  readonly onFastPathMismatch?: (mismatch: FastPathMismatch) => void;
 }
 
 /** Options of one session. */
@@ -27,6 +33,8 @@ export interface SessionOptions extends SessionCreateInput {
 export function createWardenClient(options: WardenClientOptions) {
   const rivet = createClient<WardenRegistry>(options.endpoint);
   const sessions = new Map<string, WardenSession>();
+  const inboxes = new Map<string, WardenInbox>();
+  const params = { token: options.token };
   return {
     /** A session handle; the same id gives the same handle. */
     session(sessionId: string, sessionOptions: SessionOptions = {}): WardenSession {
@@ -36,18 +44,53 @@ export function createWardenClient(options: WardenClientOptions) {
       if (!session) {
         const { project: _project, ...input } = sessionOptions;
         const handle = rivet.permissionSession.getOrCreate([project, sessionId], {
-          params: { token: options.token },
+          params,
           createWithInput: input,
         });
-        session = new WardenSession(project, sessionId, handle, options.retry ?? {});
+        session = new WardenSession(
+          project,
+          sessionId,
+          {
+            resolveId: () => handle.resolve(),
+            open: (actorId) => rivet.permissionSession.getForId(actorId, { params }).connect(),
+          },
+          {
+            retry: options.retry ?? {},
+            fastPath: options.fastPath ?? "on",
+            onFastPathMismatch: options.onFastPathMismatch,
+          },
+        );
         sessions.set(key, session);
       }
       return session;
     },
-    /** Closes every connection. */
-    async dispose(): Promise<void> {
-      await Promise.all([...sessions.values()].map((session) => session.dispose()));
+    /**
+     * The inbox of a project (default: the client's): every pending request of its sessions.
+     * @example const off = await warden.inbox().subscribe({ onRequest: show, onResolved: hide });
+     */
+    inbox(projectId: string = options.project): WardenInbox {
+      let inbox = inboxes.get(projectId);
+      if (!inbox) {
+        inbox = new WardenInbox({
+          projectId,
+          retry: options.retry ?? {},
+          project: () => rivet.wardenProject.getOrCreate([projectId], { params }),
+          openProject: (actorId) => rivet.wardenProject.getForId(actorId, { params }).connect(),
+          session: (sessionId) =>
+            rivet.permissionSession.getOrCreate([projectId, sessionId], { params }),
+        });
+        inboxes.set(projectId, inbox);
+      }
+      return inbox;
+    },
+    /** Closes every connection, after waiting up to `flushMs` (default 5 s) for local decisions to reach the server. */
+    async dispose(disposeOptions: { flushMs?: number } = {}): Promise<void> {
+      await Promise.all([
+        ...[...sessions.values()].map((s) => s.dispose(disposeOptions)),
+        ...[...inboxes.values()].map((s) => s.dispose()),
+      ]);
       sessions.clear();
+      inboxes.clear();
       await rivet.dispose();
     },
   };

@@ -43,14 +43,17 @@ export function isTransient(error: unknown): boolean {
   if (error instanceof WardenError) return error.code === "unavailable";
   const e = error as { group?: string; code?: string; name?: string } | undefined;
   if (e?.group === "user") return false;
-  if (e?.group === "message" || e?.group === "actor" && e.code === "validation_error") return false;
+  if (e?.group === "message" || (e?.group === "actor" && e.code === "validation_error"))
+    return false;
   return true;
 }
 
 /** Converts what a RivetKit call threw into a `WardenError`. */
 export function toWardenError(error: unknown): WardenError {
   if (error instanceof WardenError) return error;
-  const e = error as { group?: string; code?: string; message?: string; metadata?: unknown } | undefined;
+  const e = error as
+    | { group?: string; code?: string; message?: string; metadata?: unknown }
+    | undefined;
   if (e?.group === "user" && e.code && USER_CODES.has(e.code)) {
     return new WardenError(e.code as WardenClientErrorCode, e.message ?? e.code, e.metadata);
   }

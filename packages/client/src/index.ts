@@ -1,12 +1,32 @@
 export type {
-  AgentDecision,
   PermissionReply,
   PermissionRequest,
   PermissionResolvedEvent,
   RespondOptions,
   RulesChangedEvent,
 } from "@warden/server";
-export { createWardenClient, type SessionOptions, type WardenClient, type WardenClientOptions } from "./client.ts";
-export { WardenError, type WardenClientErrorCode } from "./errors.ts";
+export {
+  createWardenClient,
+  type SessionOptions,
+  type WardenClient,
+  type WardenClientOptions,
+} from "./client.ts";
+export type { ConnectionStatus } from "./connection.ts";
+export type { AgentDecision, AllowReason, DenyReason } from "./decision.ts";
+export { type WardenClientErrorCode, WardenError } from "./errors.ts";
+export type { FastPathMode } from "./fast-path.ts";
+export {
+  type HistoryEntry,
+  type HistoryPage,
+  type InboxHandlers,
+  type InboxRequest,
+  type InboxResolved,
+  WardenInbox,
+} from "./inbox.ts";
 export type { RetryPolicy } from "./retry.ts";
-export { type PermissionAsk, type SubscribeHandlers, WardenSession } from "./session.ts";
+export {
+  type FastPathMismatch,
+  type PermissionAsk,
+  type SubscribeHandlers,
+  WardenSession,
+} from "./session.ts";

@@ -8,14 +8,30 @@ export interface RetryPolicy {
   readonly maxDelayMs?: number;
 }
 
+/** Options of one retried call. */
+export interface RetryOptions {
+  readonly signal?: AbortSignal | undefined;
+  /** Give up on one attempt after this long and try again (only for idempotent calls). */
+  readonly attemptTimeoutMs?: number | undefined;
+}
+
 /** Runs `call` until it succeeds, fails for good, the deadline passes or the signal aborts. */
-export async function withRetry<T>(call: () => Promise<T>, policy: RetryPolicy = {}, signal?: AbortSignal): Promise<T> {
+export async function withRetry<T>(
+  call: () => Promise<T>,
+  policy: RetryPolicy = {},
+  options: RetryOptions = {},
+): Promise<T> {
+  const { signal, attemptTimeoutMs } = options;
   const deadline = Date.now() + (policy.deadlineMs ?? 120_000);
   let delay = policy.initialDelayMs ?? 100;
   for (;;) {
     if (signal?.aborted) throw new WardenError("aborted", "the call was aborted");
     try {
-      return await abortable(call(), signal);
+      const attempt = call();
+      return await abortable(
+        attemptTimeoutMs ? timeLimited(attempt, attemptTimeoutMs) : attempt,
+        signal,
+      );
     } catch (error) {
       if (signal?.aborted) throw new WardenError("aborted", "the call was aborted");
       if (!isTransient(error) || Date.now() + delay > deadline) throw toWardenError(error);
@@ -53,6 +69,26 @@ export function abortable<T>(promise: Promise<T>, signal?: AbortSignal): Promise
       },
       (error) => {
         signal.removeEventListener("abort", onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+/** Rejects with `unavailable` (transient) when the call takes longer than `ms`. */
+function timeLimited<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new WardenError("unavailable", `no answer within ${ms} ms`)),
+      ms,
+    );
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error) => {
+        clearTimeout(timer);
         reject(error);
       },
     );

@@ -3,11 +3,12 @@ import type { PolicySource } from "@warden/rules";
 import { setup } from "rivetkit";
 import { type PrincipalInput, SYSTEM_PRINCIPAL, TokenTable } from "./auth.ts";
 import type { PermissionHook } from "./hook.ts";
+import type { InboxChange } from "./inbox.ts";
 import type { ServerPolicy } from "./policy.ts";
-import { createProjectActor, type InboxChange } from "./project.ts";
+import { createProjectActor } from "./project.ts";
 import { MAX_MESSAGE_BYTES } from "./schema.ts";
 import { createSessionActor, type ProjectLink } from "./session.ts";
-import type { SessionRule } from "./types.ts";
+import type { PermissionRequest, SessionRule } from "./types.ts";
 
 /** Everything a Warden server is made of. */
 export interface WardenOptions {
@@ -36,6 +37,21 @@ interface ProjectHandle {
   listProjectRules(): Promise<SessionRule[]>;
   addProjectRules(rules: SessionRule[]): Promise<SessionRule[]>;
   noteInbox(change: InboxChange): Promise<boolean>;
+  syncInbox(sessionId: string, pending: PermissionRequest[]): Promise<number>;
+}
+
+/** Retries an actor-to-actor call through restarts (the inbox must not miss a report). */
+async function retried<T>(call: () => Promise<T>, deadlineMs = 120_000): Promise<T> {
+  const deadline = Date.now() + deadlineMs;
+  for (let delay = 200; ; delay = Math.min(delay * 2, 5_000)) {
+    try {
+      return await call();
+    } catch (error) {
+      const group = (error as { group?: string }).group;
+      if (group === "user" || Date.now() + delay > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
 }
 
 /**
@@ -63,7 +79,10 @@ export function createWarden(options: WardenOptions) {
       await projectOf(client, projectId).addProjectRules(rules);
     },
     notifyInbox: async (client, projectId, change) => {
-      await projectOf(client, projectId).noteInbox(change);
+      await retried(() => projectOf(client, projectId).noteInbox(change));
+    },
+    syncInbox: async (client, projectId, sessionId, pending) => {
+      await retried(() => projectOf(client, projectId).syncInbox(sessionId, pending));
     },
   };
 
@@ -77,7 +96,24 @@ export function createWarden(options: WardenOptions) {
     defaultWaitMs: options.defaultWaitMs ?? 25_000,
     recentResolved: 200,
   });
-  const wardenProject = createProjectActor({ tokens });
+  const wardenProject = createProjectActor({
+    tokens,
+    sessions: {
+      listPending: (client, projectId, sessionId) =>
+        (
+          client as {
+            permissionSession: {
+              getOrCreate(
+                key: string[],
+                opts: unknown,
+              ): { listPending(): Promise<PermissionRequest[]> };
+            };
+          }
+        ).permissionSession
+          .getOrCreate([projectId, sessionId], { params: { token: internalToken } })
+          .listPending(),
+    },
+  });
   const registry = setup({
     use: { permissionSession, wardenProject },
     maxIncomingMessageSize: MAX_MESSAGE_BYTES,

@@ -382,7 +382,7 @@ export function resolutionForReply(
     return {
       resolution: {
         outcome: "deny",
-        reason: "rejected",
+        reason: decider.kind === "hook" ? "hook" : "rejected",
         message: options.message ?? `Rejected by ${by}.`,
         input: record.input,
         reply,

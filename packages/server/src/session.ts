@@ -10,7 +10,7 @@ import {
 import { authorize, canReach, type Principal, type TokenTable } from "./auth.ts";
 import { fail } from "./errors.ts";
 import { type PermissionHook, runHook } from "./hook.ts";
-import type { InboxChange } from "./project.ts";
+import type { InboxChange } from "./inbox.ts";
 import {
   ConnParamsSchema,
   type HistoryQuery,
@@ -51,6 +51,7 @@ import {
 } from "./session-core.ts";
 import type {
   PermissionReply,
+  PermissionRequest,
   PermissionRequestEvent,
   PermissionResolvedEvent,
   RequestOutcome,
@@ -75,6 +76,13 @@ export interface ProjectLink {
   addRules(client: unknown, projectId: string, rules: SessionRule[]): Promise<void>;
   /** Tells the project's inbox about a pending or settled request. */
   notifyInbox(client: unknown, projectId: string, change: InboxChange): Promise<void>;
+  /** Tells the project's inbox every request this session holds pending (on wake). */
+  syncInbox(
+    client: unknown,
+    projectId: string,
+    sessionId: string,
+    pending: PermissionRequest[],
+  ): Promise<void>;
 }
 
 /** Input when a session is created: its working directory and home, for path rules. */
@@ -250,6 +258,8 @@ export function createSessionActor(deps: SessionDependencies) {
           kind: "resolved",
           sessionId: resolved.sessionId,
           permissionId: resolved.permissionId,
+          requestId: resolved.requestId,
+          ...(resolved.resolution ? { resolution: resolved.resolution } : {}),
         })
         .catch((error) => c.log.warn({ msg: "inbox update failed", error: String(error) }));
     }
@@ -266,6 +276,15 @@ export function createSessionActor(deps: SessionDependencies) {
       }
     }
     await logResolved(c, deps);
+  }
+
+  async function syncInbox(c: SessionContext) {
+    const pending = Object.values(c.state.requests)
+      .filter((r) => r.status === "pending")
+      .map(publicRequest);
+    await deps.project
+      .syncInbox(c.client(), c.state.projectId, c.state.sessionId, pending)
+      .catch((error) => c.log.warn({ msg: "inbox sync failed", error: String(error) }));
   }
 
   async function findRecord(c: SessionContext, permissionId: string) {
@@ -317,9 +336,12 @@ export function createSessionActor(deps: SessionDependencies) {
     onWake: (c) => {
       const session = ctx(c);
       session.waitUntil(
-        settleOverdue(session).catch((error) =>
-          session.log.warn({ msg: "settling overdue requests failed", error: String(error) }),
-        ),
+        settleOverdue(session)
+          .catch((error) =>
+            session.log.warn({ msg: "settling overdue requests failed", error: String(error) }),
+          )
+          // The inbox may have missed reports while this session was down: re-announce.
+          .then(() => syncInbox(session)),
       );
     },
     onBeforeConnect: (c: { key: string[] }, params: unknown) => {

@@ -45,7 +45,9 @@ export async function allocateEngine(prefix = "warden-rivet-"): Promise<EngineSl
 /** The pid RivetKit recorded for the engine it spawned in this storage dir. */
 export async function readEnginePid(storagePath: string): Promise<number | undefined> {
   try {
-    const stamp = JSON.parse(await readFile(join(storagePath, ".rivetkit/var/engine/runtime.json"), "utf8"));
+    const stamp = JSON.parse(
+      await readFile(join(storagePath, ".rivetkit/var/engine/runtime.json"), "utf8"),
+    );
     return typeof stamp.pid === "number" ? stamp.pid : undefined;
   } catch {
     return undefined;
@@ -68,7 +70,8 @@ export async function stopSlotEngine(slot: EngineSlot, graceMs = 5_000): Promise
   if (pid !== undefined && (await isRunning(pid))) {
     process.kill(pid, "SIGTERM");
     const deadline = Date.now() + graceMs;
-    while ((await isRunning(pid)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    while ((await isRunning(pid)) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
     if (await isRunning(pid)) process.kill(pid, "SIGKILL");
   }
   await rm(slot.storagePath, { recursive: true, force: true });

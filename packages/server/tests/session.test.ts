@@ -247,7 +247,7 @@ describe("the server-side hook", () => {
     await expect(
       warden.session("agent", "s-hook").requestPermission(bash("h-2", "hook-reject")),
     ).resolves.toMatchObject({
-      decision: { behavior: "deny", message: "CI says no", reason: "rejected" },
+      decision: { behavior: "deny", message: "CI says no", reason: "hook" },
     });
   });
 

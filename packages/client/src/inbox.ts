@@ -1,0 +1,244 @@
+import type {
+  HistoryQuery,
+  PermissionReply,
+  PermissionRequest,
+  PermissionResolvedEvent,
+  RespondOptions,
+  StoredRequest,
+  WardenRegistry,
+} from "@warden/server";
+import type { createClient } from "rivetkit/client";
+import { type ConnectionStatus, LiveConnection } from "./connection.ts";
+import { toWardenError } from "./errors.ts";
+import { type RetryPolicy, withRetry } from "./retry.ts";
+
+type RivetClient = ReturnType<typeof createClient<WardenRegistry>>;
+type ProjectHandle = ReturnType<RivetClient["wardenProject"]["getOrCreate"]>;
+type ProjectConn = ReturnType<ProjectHandle["connect"]>;
+type SessionHandle = ReturnType<RivetClient["permissionSession"]["getOrCreate"]>;
+
+/** A pending request as the inbox shows it: its session, tool, action line, input, details, suggestions (with breadth warnings), deadline. */
+export type InboxRequest = PermissionRequest;
+
+/** A request that was settled, wherever: the outcome, who decided, the rules added. */
+export type InboxResolved = PermissionResolvedEvent;
+
+/** Handlers of an inbox subscription. */
+export interface InboxHandlers {
+  /** Every pending request of the project exactly once: those already pending first, then new ones. */
+  readonly onRequest: (request: InboxRequest) => void;
+  /** Every settlement of a request this subscription delivered, exactly once, wherever it was made. */
+  readonly onResolved: (event: InboxResolved) => void;
+  readonly onStatus?: (status: ConnectionStatus) => void;
+}
+
+/** A resolved request from the audit log. */
+export type HistoryEntry = StoredRequest & { readonly seq: number };
+
+/** One page of history, newest first; pass `nextBefore` as `before` for the next page. */
+export interface HistoryPage {
+  readonly entries: HistoryEntry[];
+  readonly nextBefore: number | null;
+}
+
+/** What the inbox needs of the client that made it. */
+export interface InboxLink {
+  readonly projectId: string;
+  readonly retry: RetryPolicy;
+  project(): ProjectHandle;
+  openProject(actorId: string): ProjectConn;
+  /** A stateless handle on a session (no connection kept open). */
+  session(sessionId: string): SessionHandle;
+}
+
+const READ = { attemptTimeoutMs: 30_000 };
+
+/**
+ * The pending requests of every session of a project, for approvers.
+ * @example
+ * const inbox = warden.inbox();
+ * await inbox.subscribe({
+ *   onRequest: (r) => console.log(r.sessionId, r.action),
+ *   onResolved: (e) => console.log(e.permissionId, e.resolution.outcome),
+ * });
+ * await inbox.respond(request.sessionId, request.permissionId, "once");
+ */
+export class WardenInbox {
+  readonly #live: LiveConnection<ProjectConn>;
+
+  constructor(readonly link: InboxLink) {
+    const handle = link.project();
+    this.#live = new LiveConnection(() => handle.resolve(), link.openProject);
+  }
+
+  get projectId(): string {
+    return this.link.projectId;
+  }
+
+  get status(): ConnectionStatus {
+    return this.#live.status;
+  }
+
+  /**
+   * Delivers every request already pending in the project, then new ones, then their
+   * resolutions; catches up after a reconnect or a server restart. Resolves once the pending
+   * requests were delivered, with the function that unsubscribes.
+   */
+  async subscribe(handlers: InboxHandlers): Promise<() => void> {
+    const pending = new Map<string, InboxRequest>();
+    const resolved = new Set<string>();
+    const key = (sessionId: string, permissionId: string) => `${sessionId}/${permissionId}`;
+    const deliverRequest = (request: InboxRequest) => {
+      const k = key(request.sessionId, request.permissionId);
+      if (pending.has(k) || resolved.has(k)) return;
+      pending.set(k, request);
+      handlers.onRequest(request);
+    };
+    const deliverResolved = (event: InboxResolved) => {
+      const k = key(event.sessionId, event.permissionId);
+      if (resolved.has(k) || !pending.has(k)) return;
+      resolved.add(k);
+      pending.delete(k);
+      handlers.onResolved(event);
+    };
+    /** A request left the index without its resolution: read it from the session. */
+    const resolveFromSession = async (request: InboxRequest) => {
+      const record = await this.#call(() =>
+        this.link.session(request.sessionId).getRequest(request.permissionId),
+      ).catch(() => undefined);
+      if (record?.resolution) {
+        deliverResolved({
+          sessionId: request.sessionId,
+          permissionId: request.permissionId,
+          requestId: request.requestId,
+          resolution: record.resolution,
+        });
+      } else if (record?.status !== "pending") {
+        // Gone from the session too (evicted): drop it without a resolution to report.
+        pending.delete(key(request.sessionId, request.permissionId));
+      }
+    };
+    const catchUp = async () => {
+      const current = await this.#call(async () => (await this.#live.get()).listInbox());
+      const ids = new Set(current.map((r) => key(r.sessionId, r.permissionId)));
+      for (const request of current) deliverRequest(request);
+      for (const [k, request] of [...pending]) if (!ids.has(k)) await resolveFromSession(request);
+    };
+    const offStatus = handlers.onStatus ? this.#live.onStatus(handlers.onStatus) : () => undefined;
+    const detach = await this.#live.attach((conn) => [
+      conn.on("inboxChanged", (change) => {
+        if (change.kind === "pending" && change.request) deliverRequest(change.request);
+        else if (change.kind === "resolved") {
+          const request = pending.get(key(change.sessionId, change.permissionId));
+          if (!request) return;
+          if (change.resolution) {
+            deliverResolved({
+              sessionId: change.sessionId,
+              permissionId: change.permissionId,
+              requestId: change.requestId ?? request.requestId,
+              resolution: change.resolution,
+            });
+          } else void resolveFromSession(request);
+        }
+      }),
+      conn.onOpen(() => {
+        catchUp().catch(() => undefined);
+      }),
+    ]);
+    await catchUp();
+    return () => {
+      offStatus();
+      detach();
+    };
+  }
+
+  /** The project's pending requests now. */
+  list(): Promise<InboxRequest[]> {
+    return this.#call(async () => (await this.#live.get()).listInbox());
+  }
+
+  /**
+   * Answers a request: `once`, `always` (adds a rule: the first suggestion or `options.rule`, for
+   * the session or with `scope: "project"` for the project) or `reject`. Fails with a
+   * `WardenError`: `already_resolved` (its `metadata.resolution` says how), `forbidden`,
+   * `not_found`, `invalid_input`, `invalid_rule`.
+   */
+  async respond(
+    sessionId: string,
+    permissionId: string,
+    reply: PermissionReply,
+    options?: RespondOptions,
+  ) {
+    try {
+      return await withRetry(
+        () =>
+          this.link.session(sessionId).respondPermission(sessionId, permissionId, reply, options),
+        this.link.retry,
+      );
+    } catch (error) {
+      throw toWardenError(error);
+    }
+  }
+
+  /**
+   * Resolved requests, newest first. With `sessionId`: that session's audit log, `before` being a
+   * sequence number. Without: every session of the project merged by resolution time, `before`
+   * being a timestamp (ms).
+   */
+  async history(query: HistoryQuery & { sessionId?: string } = {}): Promise<HistoryPage> {
+    const { sessionId, before, limit = 50 } = query;
+    if (sessionId !== undefined) {
+      return this.#call(() =>
+        this.link.session(sessionId).getHistory({
+          ...(before !== undefined ? { before } : {}),
+          limit,
+        }),
+      );
+    }
+    const sessions = await this.#call(async () => (await this.#live.get()).listSessions());
+    const pages = await Promise.all(
+      sessions.map(({ sessionId: id }) =>
+        this.#olderThan(id, before ?? Number.MAX_SAFE_INTEGER, limit),
+      ),
+    );
+    const entries = pages
+      .flat()
+      .sort((a, b) => (b.resolution?.resolvedAt ?? 0) - (a.resolution?.resolvedAt ?? 0))
+      .slice(0, limit);
+    const last = entries.at(-1);
+    return {
+      entries,
+      nextBefore: entries.length === limit && last ? (last.resolution?.resolvedAt ?? null) : null,
+    };
+  }
+
+  /** Up to `limit` entries of one session resolved before `before` (ms). */
+  async #olderThan(sessionId: string, before: number, limit: number): Promise<HistoryEntry[]> {
+    const found: HistoryEntry[] = [];
+    let cursor: number | undefined;
+    for (;;) {
+      const page: HistoryPage = await this.#call(() =>
+        this.link
+          .session(sessionId)
+          .getHistory({ ...(cursor !== undefined ? { before: cursor } : {}), limit }),
+      );
+      for (const entry of page.entries)
+        if ((entry.resolution?.resolvedAt ?? 0) < before) found.push(entry);
+      if (found.length >= limit || page.nextBefore === null) return found.slice(0, limit);
+      cursor = page.nextBefore;
+    }
+  }
+
+  async #call<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await withRetry(call, this.link.retry, READ);
+    } catch (error) {
+      throw toWardenError(error);
+    }
+  }
+
+  /** Closes the connection. */
+  async dispose(): Promise<void> {
+    await this.#live.dispose();
+  }
+}

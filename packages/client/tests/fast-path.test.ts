@@ -1,0 +1,145 @@
+import { startTestWarden, type TestWarden } from "@warden/server/testing";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { createWardenClient, type WardenClient } from "../src/index.ts";
+import { TEST_POLICY, TEST_TOKENS } from "./fixtures/setup.ts";
+
+const POLL = { timeout: 60_000, interval: 50 };
+
+let server: TestWarden;
+let agent: WardenClient;
+let admin: WardenClient;
+let approver: WardenClient;
+
+beforeAll(async () => {
+  server = await startTestWarden({ tokens: TEST_TOKENS, policy: TEST_POLICY });
+  agent = createWardenClient({ endpoint: server.endpoint, token: "agent-token", project: "demo" });
+  admin = createWardenClient({ endpoint: server.endpoint, token: "admin-token", project: "demo" });
+  approver = createWardenClient({
+    endpoint: server.endpoint,
+    token: "approver-token",
+    project: "demo",
+  });
+});
+
+afterAll(async () => {
+  try {
+    await Promise.race([
+      Promise.all([agent?.dispose(), admin?.dispose(), approver?.dispose()]),
+      new Promise((resolve) => setTimeout(resolve, 10_000)),
+    ]);
+  } finally {
+    await server?.stop();
+  }
+});
+
+/** Waits until the SDK holds the server's current policy, fresh. */
+async function freshPolicy(client: WardenClient, sessionId: string) {
+  const session = client.session(sessionId);
+  const serverVersion = async () =>
+    (await (await admin.session(sessionId).connection()).getPolicy()).version;
+  await expect
+    .poll(
+      async () =>
+        session.localPolicy.fresh && session.localPolicy.version === (await serverVersion()),
+      POLL,
+    )
+    .toBe(true);
+}
+
+describe("the fast path", () => {
+  test("rule-settled calls are decided locally and still reach the audit log", async () => {
+    const session = agent.session("fp-log");
+    await session.requestPermission({ toolName: "Read", input: { file_path: "warm-up" } });
+    await freshPolicy(agent, "fp-log");
+    const decisions = await Promise.all(
+      ["a", "b", "c"].map((name) =>
+        session.requestPermission({
+          toolName: "Read",
+          input: { file_path: name },
+          requestId: `fp-read-${name}`,
+        }),
+      ),
+    );
+    expect(decisions).toMatchObject([
+      { behavior: "allow", reason: "rule" },
+      { behavior: "allow" },
+      { behavior: "allow" },
+    ]);
+    await session.flush();
+    const history = await approver.session("fp-log").getHistory();
+    expect(history.entries.map((e) => e.requestId)).toEqual(
+      expect.arrayContaining(["fp-read-a", "fp-read-b", "fp-read-c"]),
+    );
+    expect(history.entries.find((e) => e.requestId === "fp-read-a")).toMatchObject({
+      resolution: { outcome: "allow", reason: "rule", decidedBy: { kind: "policy" } },
+    });
+  });
+
+  test("a deny rule added on the server is honoured locally once rulesChanged arrives", async () => {
+    const session = agent.session("fp-deny");
+    await session.requestPermission({ toolName: "Read", input: { file_path: "warm-up" } });
+    await freshPolicy(agent, "fp-deny");
+    const before = session.localPolicy.version;
+    await expect(
+      session.requestPermission({ toolName: "Read", input: { file_path: "x" } }),
+    ).resolves.toMatchObject({
+      behavior: "allow",
+    });
+
+    await (await admin.session("fp-deny").connection()).addRule({
+      tool: "Read",
+      behavior: "deny",
+      message: "No reading now.",
+    });
+    // Whatever the SDK holds at this instant, the call is not allowed: deny wins on the server too.
+    await expect(
+      session.requestPermission({ toolName: "Read", input: { file_path: "x" } }),
+    ).resolves.toMatchObject({
+      behavior: "deny",
+    });
+    await freshPolicy(agent, "fp-deny");
+    expect(session.localPolicy.version).not.toBe(before);
+    await expect(
+      session.requestPermission({ toolName: "Read", input: { file_path: "y" } }),
+    ).resolves.toEqual({
+      behavior: "deny",
+      reason: "rule",
+      message: "No reading now.",
+    });
+  });
+
+  test("asks always go to the server", async () => {
+    const session = agent.session("fp-ask");
+    await session.requestPermission({ toolName: "Read", input: { file_path: "warm-up" } });
+    await freshPolicy(agent, "fp-ask");
+    const asking = session.requestPermission({ toolName: "Bash", input: { command: "make" } });
+    await expect
+      .poll(async () => (await approver.session("fp-ask").listPending()).length, POLL)
+      .toBe(1);
+    const [request] = await approver.session("fp-ask").listPending();
+    await approver.session("fp-ask").respond(request!.permissionId, "reject");
+    await expect(asking).resolves.toMatchObject({ behavior: "deny", reason: "rejected" });
+  });
+
+  test("with the fast path off every call goes to the server", async () => {
+    const strict = createWardenClient({
+      endpoint: server.endpoint,
+      token: "agent-token",
+      project: "demo",
+      fastPath: "off",
+    });
+    try {
+      const session = strict.session("fp-off");
+      await session.requestPermission({
+        toolName: "Read",
+        input: { file_path: "a" },
+        requestId: "off-1",
+      });
+      expect(session.localPolicy.version).toBeUndefined();
+      const history = await approver.session("fp-off").getHistory();
+      expect(history.entries.map((e) => e.requestId)).toContain("off-1");
+    } finally {
+      await strict.dispose();
+    }
+  });
+});

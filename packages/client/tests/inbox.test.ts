@@ -1,0 +1,188 @@
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import {
+  createWardenClient,
+  type InboxRequest,
+  type InboxResolved,
+  type WardenClient,
+} from "../src/index.ts";
+import { ServerProcess } from "./fixtures/server-process.ts";
+
+// Under load the engine may take ~15 s to route a new actor, and ~30 s to recover after a crash.
+const POLL = { timeout: 90_000, interval: 200 };
+
+let server: ServerProcess;
+let agent: WardenClient;
+let alice: WardenClient;
+let bob: WardenClient;
+
+beforeAll(async () => {
+  server = await ServerProcess.create();
+  agent = createWardenClient({ endpoint: server.endpoint, token: "agent-token", project: "demo" });
+  alice = createWardenClient({
+    endpoint: server.endpoint,
+    token: "approver-token",
+    project: "demo",
+  });
+  bob = createWardenClient({
+    endpoint: server.endpoint,
+    token: "approver2-token",
+    project: "demo",
+  });
+});
+
+afterAll(async () => {
+  try {
+    await Promise.race([
+      Promise.all([agent?.dispose(), alice?.dispose(), bob?.dispose()]),
+      new Promise((resolve) => setTimeout(resolve, 10_000)),
+    ]);
+  } finally {
+    await server?.stop();
+  }
+});
+
+function watch(client: WardenClient, project?: string) {
+  const requests: InboxRequest[] = [];
+  const resolved: InboxResolved[] = [];
+  const subscribed = client.inbox(project).subscribe({
+    onRequest: (request) => requests.push(request),
+    onResolved: (event) => resolved.push(event),
+  });
+  return { requests, resolved, subscribed };
+}
+
+describe("the project inbox", () => {
+  test("shows the pending requests of every session, then resolutions made anywhere", async () => {
+    const asks = [
+      agent.session("in-1").requestPermission({ toolName: "Bash", input: { command: "make a" } }),
+      agent.session("in-2").requestPermission({ toolName: "Bash", input: { command: "make b" } }),
+    ];
+    await expect.poll(async () => (await alice.inbox().list()).length, POLL).toBe(2);
+
+    // A late subscriber sees both, with everything an approver needs.
+    const seen = watch(bob);
+    const unsubscribe = await seen.subscribed;
+    expect(seen.requests.map((r) => [r.sessionId, r.input.command]).sort()).toEqual([
+      ["in-1", "make a"],
+      ["in-2", "make b"],
+    ]);
+    const first = seen.requests.find((r) => r.sessionId === "in-1")!;
+    expect(first).toMatchObject({ toolName: "Bash", action: "Run command: make a" });
+    expect(first.suggestions.length).toBeGreaterThan(0);
+    expect(first.expiresAt).toBeGreaterThan(first.createdAt);
+
+    // Resolved through the session API by alice, and through the inbox by bob.
+    await alice.session("in-1").respond(first.permissionId, "always");
+    const second = seen.requests.find((r) => r.sessionId === "in-2")!;
+    await bob.inbox().respond("in-2", second.permissionId, "reject", { message: "not now" });
+
+    await expect.poll(() => seen.resolved.length, POLL).toBe(2);
+    const byId = new Map(seen.resolved.map((e) => [e.permissionId, e.resolution]));
+    expect(byId.get(first.permissionId)).toMatchObject({
+      outcome: "allow",
+      decidedBy: { kind: "approver", id: "alice" },
+      rulesAdded: { scope: "session" },
+    });
+    expect(byId.get(second.permissionId)).toMatchObject({
+      outcome: "deny",
+      reason: "rejected",
+      decidedBy: { id: "bob" },
+    });
+    await expect(Promise.all(asks)).resolves.toMatchObject([
+      { behavior: "allow" },
+      { behavior: "deny", message: "not now" },
+    ]);
+    await expect.poll(async () => (await alice.inbox().list()).length, POLL).toBe(0);
+    unsubscribe();
+  });
+
+  test("answers fail with typed errors", async () => {
+    const asking = agent
+      .session("in-err")
+      .requestPermission({ toolName: "Bash", input: { command: "make" } });
+    await expect.poll(async () => (await alice.inbox().list()).length, POLL).toBe(1);
+    const [request] = await alice.inbox().list();
+    const inbox = alice.inbox();
+    await expect(
+      agent.inbox().respond("in-err", request!.permissionId, "once"),
+    ).rejects.toMatchObject({
+      name: "WardenError",
+      code: "forbidden",
+    });
+    await expect(inbox.respond("in-err", "perm_nope", "once")).rejects.toMatchObject({
+      code: "not_found",
+    });
+    await expect(
+      inbox.respond("in-err", request!.permissionId, "maybe" as "once"),
+    ).rejects.toMatchObject({ code: "invalid_input" });
+    await inbox.respond("in-err", request!.permissionId, "once");
+    await expect(
+      bob.inbox().respond("in-err", request!.permissionId, "reject"),
+    ).rejects.toMatchObject({
+      code: "already_resolved",
+      metadata: { resolution: { outcome: "allow", decidedBy: { id: "alice" } } },
+    });
+    await asking;
+  });
+
+  test("history lists resolved requests per session and across the project", async () => {
+    const own = await alice.inbox().history({ sessionId: "in-1" });
+    expect(own.entries.map((e) => e.input.command)).toEqual(["make a"]);
+    const all = await alice.inbox().history({ limit: 10 });
+    expect(all.entries.map((e) => e.sessionId)).toEqual(
+      expect.arrayContaining(["in-1", "in-2", "in-err"]),
+    );
+    const times = all.entries.map((e) => e.resolution!.resolvedAt);
+    expect(times).toEqual([...times].sort((a, b) => b - a));
+  });
+
+  test("a timed-out request leaves the inbox", async () => {
+    const seen = watch(alice, "fast");
+    const unsubscribe = await seen.subscribed;
+    const decision = await agent
+      .session("in-timeout", { project: "fast" })
+      .requestPermission({ toolName: "Bash", input: { command: "make" } });
+    expect(decision).toMatchObject({ behavior: "deny", reason: "timed_out" });
+    await expect
+      .poll(() => seen.resolved.map((e) => e.resolution.reason), POLL)
+      .toEqual(["timed_out"]);
+    expect(await alice.inbox("fast").list()).toEqual([]);
+    unsubscribe();
+  });
+
+  test("after a crash and restart: nothing missing, nothing left over, the agent still gets its answer", async () => {
+    const seen = watch(alice);
+    const unsubscribe = await seen.subscribed;
+    const asking = agent.session("in-crash").requestPermission({
+      toolName: "Bash",
+      input: { command: "make crash" },
+      requestId: "crash-1",
+    });
+    const expiring = agent
+      .session("in-crash-2", { project: "fast" })
+      .requestPermission({ toolName: "Bash", input: { command: "make slow" } });
+    await expect.poll(() => seen.requests.some((r) => r.sessionId === "in-crash"), POLL).toBe(true);
+    await expect.poll(async () => (await alice.inbox("fast").list()).length, POLL).toBe(1);
+
+    await server.kill();
+    await new Promise((resolve) => setTimeout(resolve, 4_000)); // the `fast` ask falls due while down
+    await server.start();
+
+    // The overdue ask is settled on wake and leaves the inbox; the other is still there.
+    await expect(expiring).resolves.toMatchObject({ behavior: "deny", reason: "timed_out" });
+    await expect.poll(async () => (await alice.inbox("fast").list()).length, POLL).toBe(0);
+    const [request] = (await alice.inbox().list()).filter((r) => r.sessionId === "in-crash");
+    expect(request).toMatchObject({ requestId: "crash-1" });
+
+    await alice.inbox().respond("in-crash", request!.permissionId, "once");
+    await expect(asking).resolves.toMatchObject({
+      behavior: "allow",
+      input: { command: "make crash" },
+    });
+    await expect
+      .poll(() => seen.resolved.some((e) => e.permissionId === request!.permissionId), POLL)
+      .toBe(true);
+    expect((await alice.inbox().list()).filter((r) => r.sessionId === "in-crash")).toEqual([]);
+    unsubscribe();
+  });
+});

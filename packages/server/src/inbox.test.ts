@@ -1,0 +1,101 @@
+import { describe, expect, test } from "vitest";
+import {
+  applyInboxChange,
+  applyInboxSync,
+  type InboxState,
+  nextReconcileAt,
+  pruneTombstones,
+} from "./inbox.ts";
+import type { PermissionRequest } from "./types.ts";
+
+const request = (sessionId: string, permissionId: string, expiresAt = 10_000) =>
+  ({
+    sessionId,
+    permissionId,
+    requestId: `r-${permissionId}`,
+    expiresAt,
+    createdAt: 0,
+  }) as PermissionRequest;
+const empty = (): InboxState => ({ pending: {}, sessions: {}, resolved: {} });
+
+describe("the inbox index", () => {
+  test("a settled request leaves, and a late pending report cannot revive it", () => {
+    const state = empty();
+    const r = request("s1", "p1");
+    expect(
+      applyInboxChange(
+        state,
+        { kind: "pending", sessionId: "s1", permissionId: "p1", request: r },
+        1,
+      ),
+    ).not.toBeNull();
+    expect(Object.keys(state.pending)).toEqual(["s1/p1"]);
+    applyInboxChange(state, { kind: "resolved", sessionId: "s1", permissionId: "p1" }, 2);
+    expect(state.pending).toEqual({});
+    expect(
+      applyInboxChange(
+        state,
+        { kind: "pending", sessionId: "s1", permissionId: "p1", request: r },
+        3,
+      ),
+    ).toBeNull();
+    expect(state.pending).toEqual({});
+  });
+
+  test("a sync makes the index hold exactly the session's pending requests", () => {
+    const state = empty();
+    for (const id of ["p1", "p2"]) {
+      applyInboxChange(
+        state,
+        { kind: "pending", sessionId: "s1", permissionId: id, request: request("s1", id) },
+        1,
+      );
+    }
+    applyInboxChange(
+      state,
+      { kind: "pending", sessionId: "s2", permissionId: "q1", request: request("s2", "q1") },
+      1,
+    );
+    const changes = applyInboxSync(state, "s1", [request("s1", "p2"), request("s1", "p3")], 5);
+    expect(changes.map((c) => [c.kind, c.permissionId])).toEqual([
+      ["resolved", "p1"],
+      ["pending", "p3"],
+    ]);
+    expect(Object.keys(state.pending).sort()).toEqual(["s1/p2", "s1/p3", "s2/q1"]);
+    expect(applyInboxSync(state, "s1", [request("s1", "p2"), request("s1", "p3")], 6)).toEqual([]);
+  });
+
+  test("the session is the source of truth: what it holds pending comes back even if tombstoned", () => {
+    const state = empty();
+    applyInboxChange(state, { kind: "resolved", sessionId: "s1", permissionId: "p1" }, 1);
+    applyInboxSync(state, "s1", [request("s1", "p1")], 2);
+    expect(Object.keys(state.pending)).toEqual(["s1/p1"]);
+  });
+
+  test("entries are checked shortly after their deadline, at least every minute", () => {
+    const state = empty();
+    expect(nextReconcileAt(state, 0)).toBeNull();
+    applyInboxChange(
+      state,
+      { kind: "pending", sessionId: "s1", permissionId: "p1", request: request("s1", "p1", 3_000) },
+      0,
+    );
+    expect(nextReconcileAt(state, 0)).toBe(8_000);
+    applyInboxChange(
+      state,
+      { kind: "pending", sessionId: "s1", permissionId: "p2", request: request("s1", "p2", 1e9) },
+      0,
+    );
+    expect(nextReconcileAt(state, 10_000)).toBe(11_000);
+    delete state.pending["s1/p1"];
+    expect(nextReconcileAt(state, 10_000)).toBe(70_000);
+  });
+
+  test("tombstones are forgotten after an hour", () => {
+    const state = empty();
+    applyInboxChange(state, { kind: "resolved", sessionId: "s1", permissionId: "old" }, 0);
+    applyInboxChange(state, { kind: "resolved", sessionId: "s1", permissionId: "new" }, 3_600_000);
+    pruneTombstones(state, 3_600_001);
+    expect(Object.keys(state.resolved)).toEqual(["s1/new"]);
+  });
+});
