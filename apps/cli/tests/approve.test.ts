@@ -97,12 +97,12 @@ describe("warden approve, against a real server in a pseudo-terminal", { timeout
     await approver.press("r");
     await approver.waitFor("Reject with message:");
     await approver.press("not on a Friday", KEY.enter);
+    await approver.waitFor("alpha Bash: rejected: not on a Friday.");
     await expect(decision).resolves.toEqual({
       behavior: "deny",
       reason: "rejected",
       message: "not on a Friday",
     });
-    await approver.waitFor("alpha Bash: rejected: not on a Friday.");
   });
 
   test("'a' allows always with the suggested rule; the session's next identical call is allowed by it", async () => {

@@ -124,7 +124,10 @@ export class Approver {
    */
   async press(...keys: string[]): Promise<void> {
     for (const key of keys) {
-      const parts = Object.values(KEY).includes(key as never) ? [key] : [...key];
+      const special = Object.values(KEY).includes(key as never);
+      // A key right after typed text can reach the app in the same read as the last character.
+      if (special) await new Promise((resolve) => setTimeout(resolve, 150));
+      const parts = special ? [key] : [...key];
       for (const part of parts) {
         this.#pty.write(part);
         await new Promise((resolve) => setTimeout(resolve, 15));
