@@ -6,6 +6,10 @@ export type CliErrorCode =
   | "invalid_json"
   | "invalid_input"
   | "unreadable_file"
+  | "not_a_terminal"
+  | "unauthorized"
+  | "forbidden"
+  | "unavailable"
   | "internal_error";
 
 /** Process exit codes: success, a broken policy or failed lint, and a usage mistake. */
@@ -17,6 +21,7 @@ const USAGE_CODES: ReadonlySet<CliErrorCode> = new Set([
   "missing_option",
   "invalid_json",
   "invalid_input",
+  "not_a_terminal",
 ]);
 
 /** A fault in how the CLI was called or in what it was given to read. */

@@ -1,11 +1,12 @@
 import type { Command } from "./command.ts";
+import { approveCommand } from "./commands/approve.ts";
 import { checkCommand } from "./commands/check.ts";
 import { evalCommand } from "./commands/eval.ts";
 import { lintCommand } from "./commands/lint.ts";
 import { CliError, EXIT } from "./errors.ts";
 import type { Io } from "./io.ts";
 
-const COMMANDS: readonly Command[] = [checkCommand, lintCommand, evalCommand];
+const COMMANDS: readonly Command[] = [checkCommand, lintCommand, evalCommand, approveCommand];
 
 const usage = `Usage: warden <command> [options]
 

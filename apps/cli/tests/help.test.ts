@@ -6,11 +6,11 @@ describe("warden --help", () => {
     const result = await runCli(["--help"]);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^Usage: warden <command>/);
-    for (const name of ["check", "lint", "eval"])
+    for (const name of ["check", "lint", "eval", "approve"])
       expect(result.stdout).toMatch(new RegExp(`^  ${name} `, "m"));
   });
 
-  test.each(["check", "lint", "eval"])(
+  test.each(["check", "lint", "eval", "approve"])(
     "%s --help and help %s print the command's usage",
     async (name) => {
       const flag = await runCli([name, "--help"]);
@@ -29,10 +29,12 @@ describe("warden --help", () => {
   });
 
   test("an unknown command or option is a usage error", async () => {
-    const command = await runCli(["approve"]);
+    const command = await runCli(["frobnicate"]);
     const option = await runCli(["lint", "--fix", "x.yaml"]);
     expect(command.code).toBe(2);
-    expect(command.stderr).toContain("warden: error[unknown_command]: unknown command 'approve'");
+    expect(command.stderr).toContain(
+      "warden: error[unknown_command]: unknown command 'frobnicate'",
+    );
     expect(option.code).toBe(2);
     expect(option.stderr).toContain("warden lint: error[invalid_option]: Unknown option '--fix'");
   });

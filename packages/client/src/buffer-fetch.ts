@@ -9,7 +9,10 @@ type StreamingInit = RequestInit & { duplex?: "half" };
 export function bufferStreamedFetchBodies(): void {
   const native = globalThis.fetch as typeof fetch & { buffered?: true };
   if (native.buffered) return;
-  const buffered = async (input: RequestInfo | URL, init?: StreamingInit): Promise<Response> => {
+  const buffered = async (
+    input: Parameters<typeof fetch>[0],
+    init?: StreamingInit,
+  ): Promise<Response> => {
     if (init?.body instanceof ReadableStream) {
       const { duplex: _duplex, ...rest } = init;
       return native(input, { ...rest, body: await new Response(init.body).arrayBuffer() });

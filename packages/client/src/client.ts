@@ -35,7 +35,7 @@ export function createWardenClient(options: WardenClientOptions) {
   // In a browser, RivetKit's stateless actions stream their body, which Chromium sends only over
   // HTTP/2: buffer them so that a plain-HTTP endpoint works. Devtools would inject the engine's
   // script into the page; an approval UI does not load foreign code.
-  if (typeof window !== "undefined") bufferStreamedFetchBodies();
+  if ("window" in globalThis && "document" in globalThis) bufferStreamedFetchBodies();
   const rivet = createClient<WardenRegistry>({ endpoint: options.endpoint, devtools: false });
   const sessions = new Map<string, WardenSession>();
   const inboxes = new Map<string, WardenInbox>();
