@@ -59,9 +59,9 @@ test("a lost connection is shown as a banner", async () => {
   }
 }, 120_000);
 
-// Known gap (measured 2026-11-22): once the proxy listens again, the client-sdk inbox stays
-// "reconnecting" for at least 90 s; enable when the SDK's reconnect handles a refused endpoint.
-test.skip("the approver reconnects by itself and shows what arrived meanwhile", async () => {
+// Before the client replaced stalled connections (connection.ts, STALLED_MS), the inbox stayed
+// "reconnecting" for at least 90 s after the endpoint had refused connections for a while.
+test("the approver reconnects by itself and shows what arrived meanwhile", async () => {
   const link = proxy(Number(new URL(server.endpoint).port));
   const port = await link.listen(0);
   const approver = startApprover(`http://127.0.0.1:${port}`, "alice-token");

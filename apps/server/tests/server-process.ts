@@ -5,6 +5,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { isRunning, readEnginePid } from "@warden/server/testing";
 import { stringify } from "yaml";
 
 export const APP_DIR = resolve(import.meta.dirname, "..");
@@ -136,27 +137,7 @@ export async function runServer(
   return { code, stdout: server.stdout(), stderr: server.stderr() };
 }
 
-/** The pid of the engine recorded under a storage dir. */
-export async function readEnginePid(storage: string): Promise<number | undefined> {
-  try {
-    const stamp = JSON.parse(
-      await readFile(join(storage, ".rivetkit/var/engine/runtime.json"), "utf8"),
-    );
-    return typeof stamp.pid === "number" ? stamp.pid : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** True while the process exists and is not a zombie. */
-export async function isRunning(pid: number): Promise<boolean> {
-  try {
-    const stat = await readFile(`/proc/${pid}/stat`, "utf8");
-    return stat[stat.lastIndexOf(")") + 2] !== "Z";
-  } catch {
-    return false;
-  }
-}
+export { isRunning, readEnginePid };
 
 async function stopPid(pid: number | undefined, graceMs = 5_000): Promise<void> {
   if (pid === undefined || !(await isRunning(pid))) return;

@@ -13,6 +13,11 @@ interface RivetConn {
 
 const MIN_REOPEN_MS = 250;
 const MAX_REOPEN_MS = 30_000;
+/**
+ * How long a connection that was open may stay disconnected before it is replaced. RivetKit's own
+ * reconnect did not recover within 90 s after the endpoint refused connections for a while.
+ */
+const STALLED_MS = 8_000;
 
 /** Wires listeners onto one connection; returns what undoes them. */
 export type Attach<C> = (conn: C) => (() => void)[];
@@ -39,6 +44,7 @@ export class LiveConnection<C extends RivetConn> {
   #status: ConnectionStatus = "connecting";
   #reopenDelay = MIN_REOPEN_MS;
   #reopenTimer: ReturnType<typeof setTimeout> | undefined;
+  #stallTimer: ReturnType<typeof setTimeout> | undefined;
   readonly #attached = new Set<{ attach: Attach<C>; undo: (() => void)[] }>();
   readonly #statusListeners = new Set<(status: ConnectionStatus) => void>();
 
@@ -97,6 +103,8 @@ export class LiveConnection<C extends RivetConn> {
     conn.onStatusChange((status) => {
       if (this.#conn !== conn || this.#disposed) return;
       if (status === "connected") {
+        clearTimeout(this.#stallTimer);
+        this.#stallTimer = undefined;
         this.#everOpen = true;
         this.#reopenDelay = MIN_REOPEN_MS;
         this.#setStatus("open");
@@ -114,6 +122,7 @@ export class LiveConnection<C extends RivetConn> {
         }
       } else if (this.#everOpen) {
         this.#setStatus("reconnecting");
+        this.#watchStall(conn, actorId);
       }
     });
     for (const entry of this.#attached) entry.undo = entry.attach(conn);
@@ -121,11 +130,24 @@ export class LiveConnection<C extends RivetConn> {
     return conn;
   }
 
+  /** Replaces a once-open connection that stays disconnected (listeners need a live one). */
+  #watchStall(conn: C, actorId: string) {
+    if (this.#stallTimer || this.#attached.size === 0) return;
+    this.#stallTimer = setTimeout(() => {
+      this.#stallTimer = undefined;
+      if (this.#conn !== conn || this.#disposed || this.#status === "open") return;
+      this.#conn = undefined;
+      void conn.dispose().catch(() => undefined);
+      this.#replace(actorId);
+    }, STALLED_MS);
+  }
+
   /** Closes the connection for good. */
   async dispose(): Promise<void> {
     if (this.#disposed) return;
     this.#disposed = true;
     clearTimeout(this.#reopenTimer);
+    clearTimeout(this.#stallTimer);
     const conn = this.#conn;
     this.#conn = undefined;
     for (const entry of this.#attached) for (const undo of entry.undo) undo();
