@@ -158,7 +158,7 @@ export const SHELL_CASES: readonly ShellCase[] = [
     name: "substitutions in declaration arguments are collected",
     command: "export PATH=$(pwd)/bin:$PATH",
     commands: ["export PATH=$(pwd)/bin:$PATH", "pwd"],
-    uncertain: ["command_substitution"],
+    uncertain: ["dangerous_environment", "command_substitution"],
   },
   {
     name: "a substitution in a test expression is collected",
@@ -170,7 +170,7 @@ export const SHELL_CASES: readonly ShellCase[] = [
     name: "a substitution in an arithmetic command is collected",
     command: "(( $(nproc) > 4 ))",
     commands: ["nproc"],
-    uncertain: ["command_substitution"],
+    uncertain: ["arithmetic", "command_substitution"],
   },
   {
     name: "a substitution in an unquoted here-doc is collected",

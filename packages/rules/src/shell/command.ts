@@ -1,6 +1,8 @@
 import { expandBraces } from "./braces.ts";
+import { NAME_BUILTINS } from "./builtins.ts";
 import type { Collector } from "./collector.ts";
 import { LAUNCHERS } from "./launchers.ts";
+import { isDangerousAssignment } from "./names.ts";
 import { NESTED_RUNNERS } from "./nested.ts";
 import { programPath } from "./paths.ts";
 import { recordWrite } from "./redirects.ts";
@@ -31,13 +33,17 @@ export function runCommand(
     const name = programName(head.text);
     const inner = TRANSPARENT_WRAPPERS.get(name)?.(current);
     if (!inner || inner.length === 0) break;
+    // A word the wrapper consumed that may expand to anything (`nice -n $x cmd`) may shift
+    // where the inner command starts.
+    if (current.slice(1, current.length - inner.length).some((arg) => !arg.literal)) {
+      collector.flag("dynamic_command");
+    }
     if (!IN_SHELL_WRAPPERS.has(name)) inShell = false;
     current = inner;
   }
 
   const dropped = args.slice(0, args.length - current.length).map((arg) => arg.text);
-  if ([...assignments, ...dropped].some(isDangerousAssignment))
-    collector.flag("dangerous_environment");
+  if (dropped.some(isDangerousAssignment)) collector.flag("dangerous_environment");
   const head = current[0]!;
   const argv = current.map((arg) => arg.text);
   const aliases: string[] = [];
@@ -57,6 +63,9 @@ export function runCommand(
   collector.addCommand(argv, text, unique(aliases, text));
 
   if (runner) applyRun(runner(current), collector, scope);
+  const builtin = head.literal ? NAME_BUILTINS.get(argv[0]!) : undefined;
+  const reason = builtin?.(current);
+  if (reason) collector.flag(reason);
   return inShell && DIR_CHANGERS.has(argv[0]!) ? current : undefined;
 }
 
@@ -72,52 +81,6 @@ function applyRun(run: Run, collector: Collector, scope: Scope): void {
     }
     collector.leave();
   }
-}
-
-const DANGEROUS_ENV = new Set([
-  "PATH",
-  "IFS",
-  "ENV",
-  "BASH_ENV",
-  "SHELLOPTS",
-  "BASHOPTS",
-  "PS4",
-  "PROMPT_COMMAND",
-  "CDPATH",
-  "NODE_OPTIONS",
-  "NODE_PATH",
-  "PYTHONPATH",
-  "PYTHONSTARTUP",
-  "PYTHONHOME",
-  "PERL5OPT",
-  "PERL5LIB",
-  "RUBYOPT",
-  "RUBYLIB",
-  "JAVA_TOOL_OPTIONS",
-  "_JAVA_OPTIONS",
-  "CLASSPATH",
-  "EDITOR",
-  "VISUAL",
-  "PAGER",
-  "GIT_PAGER",
-  "LESSOPEN",
-  "GIT_SSH",
-  "GIT_SSH_COMMAND",
-  "GIT_EXEC_PATH",
-  "GIT_ASKPASS",
-  "SSH_ASKPASS",
-  "GIT_EDITOR",
-  "GIT_DIR",
-  "GIT_WORK_TREE",
-  "HOME",
-]);
-
-/** An assignment that changes what a command runs or loads (`LD_PRELOAD=…`, `PATH=…`). */
-function isDangerousAssignment(word: string): boolean {
-  const eq = word.indexOf("=");
-  if (eq <= 0) return false;
-  const name = word.slice(0, eq).replace(/\+$/, "");
-  return DANGEROUS_ENV.has(name) || /^(?:LD_|DYLD_|GIT_CONFIG|npm_config_)/i.test(name);
 }
 
 function programName(text: string): string {

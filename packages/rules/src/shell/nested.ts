@@ -19,7 +19,10 @@ function shell(args: readonly Arg[]): Run {
   });
   const command = optionValue(parsed, "command");
   if (command) return { reason: "nested_shell", launches: scriptLaunch([command]) };
-  if (!hasOption(parsed, "c")) return {};
+  // `bash $x` may be `bash -c …` once `$x` expands.
+  if (!hasOption(parsed, "c")) {
+    return args.slice(1).some((arg) => !arg.literal) ? { reason: "nested_shell" } : {};
+  }
   return { reason: "nested_shell", launches: scriptLaunch(parsed.operands.slice(0, 1)) };
 }
 
@@ -35,6 +38,8 @@ function xargs(args: readonly Arg[]): Run {
 }
 
 function find(args: readonly Arg[]): Run {
+  // A word that expands (`$x`, a glob matching a file named `-exec`) may be an action.
+  const dynamic = args.slice(1).some((arg) => !arg.literal);
   const launches: Launch[] = [];
   const writes: Arg[] = [];
   for (let index = 1; index < args.length; index++) {
@@ -46,7 +51,7 @@ function find(args: readonly Arg[]): Run {
     launches.push(...argvLaunch(args.slice(index + 1, end)));
     index = end;
   }
-  return launches.length > 0 ? { reason: "find_exec", launches, writes } : { writes };
+  return launches.length > 0 || dynamic ? { reason: "find_exec", launches, writes } : { writes };
 }
 
 function isExecEnd(args: readonly Arg[], index: number): boolean {
@@ -59,11 +64,20 @@ function tee(args: readonly Arg[]): Run {
   return { writes: operands.filter((arg) => arg.text !== "-") };
 }
 
+/** `trap ACTION SIGNAL…`: the action is code the shell runs later, in this shell. */
+function trap(args: readonly Arg[]): Run {
+  const operands = args.slice(1).filter((arg) => !/^-[lp]$/.test(arg.text));
+  if (operands.length === 0) return {};
+  if (operands.length === 1 && operands[0]!.literal) return {};
+  return { reason: "eval", launches: scriptLaunch(operands.slice(0, 1), true) };
+}
+
 /** Programs that run code the analysis can partly see: eval, `sh -c`, xargs, `find -exec`, and tee's writes. */
 export const NESTED_RUNNERS: ReadonlyMap<string, Runner> = new Map<string, Runner>([
   ["eval", evaluate],
   ["xargs", xargs],
   ["find", find],
   ["tee", tee],
+  ["trap", trap],
   ...SHELLS.map((name) => [name, shell] as const),
 ]);

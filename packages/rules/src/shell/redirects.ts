@@ -1,5 +1,6 @@
 import type { Redirection } from "unbash";
 import type { Collector } from "./collector.ts";
+import { isDangerousName } from "./names.ts";
 import { isAnchored, isDeviceSink, joinPath } from "./paths.ts";
 import type { Scope } from "./scope.ts";
 import { type Arg, wordArg } from "./words.ts";
@@ -10,6 +11,11 @@ const PROCESS_SUBSTITUTION = /^[<>]\(/;
 
 /** Records a redirection that writes to a file; fd duplications, here-docs and device sinks are not writes. */
 export function recordRedirect(collector: Collector, scope: Scope, redirect: Redirection): void {
+  // `{name}>file` assigns the descriptor number to `name`.
+  const descriptor = redirect.descriptor;
+  if (descriptor?.type === "FileDescriptorVariable" && isDangerousName(descriptor.name)) {
+    collector.flag("dangerous_environment");
+  }
   if (redirect.type !== "Redirect" || !redirect.target) return;
   const { operator, target } = redirect;
   if (operator === ">&" ? DESCRIPTOR.test(target.value) : !WRITE_OPERATORS.has(operator)) return;

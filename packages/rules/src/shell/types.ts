@@ -10,6 +10,10 @@ export type ShellUncertainty =
   | "unknown_wrapper"
   | "dynamic_command"
   | "dangerous_environment"
+  | "parameter_transform"
+  | "indirect_expansion"
+  | "arithmetic"
+  | "dynamic_name"
   | "too_complex";
 
 /** One simple command, after looking through known wrappers. */

@@ -15,8 +15,16 @@ import {
   type Statement,
   type SyntaxNode,
 } from "unbash";
+import { isLiteralArithmetic } from "./arithmetic.ts";
 import type { Collector } from "./collector.ts";
 import { runCommand } from "./command.ts";
+import {
+  checkArithmeticExpansion,
+  checkAssignment,
+  checkParameter,
+  checkTest,
+} from "./expansions.ts";
+import { isDangerousName } from "./names.ts";
 import { recordRedirect } from "./redirects.ts";
 import { changeDir, forkScope, type Scope, scopeMoved } from "./scope.ts";
 import type { ShellUncertainty } from "./types.ts";
@@ -100,12 +108,15 @@ function walkNested(node: NestedNode, collector: Collector, scope: Scope): void 
       break;
     case "For":
     case "Select":
+      if (isDangerousName(node.name.value)) collector.flag("dangerous_environment");
       for (const word of node.wordlist ?? []) scan(word, collector, scope);
       walkLoop([node.body], collector, scope);
       break;
     case "ArithmeticFor":
       for (const part of [node.initialize, node.test, node.update]) {
-        if (part) scan(part, collector, scope);
+        if (!part) continue;
+        if (!isLiteralArithmetic(part)) collector.flag("arithmetic");
+        scan(part, collector, scope);
       }
       walkLoop([node.body], collector, scope);
       break;
@@ -116,6 +127,9 @@ function walkNested(node: NestedNode, collector: Collector, scope: Scope): void 
       scan(node.expression, collector, scope);
       break;
     case "ArithmeticCommand":
+      if (node.expression ? !isLiteralArithmetic(node.expression) : node.body.trim() !== "") {
+        collector.flag("arithmetic");
+      }
       if (node.expression) scan(node.expression, collector, scope);
       break;
     case "Function": {
@@ -125,6 +139,7 @@ function walkNested(node: NestedNode, collector: Collector, scope: Scope): void 
       break;
     }
     case "Coproc":
+      if (node.name && isDangerousName(node.name.value)) collector.flag("dangerous_environment");
       walkNode(node.body, collector, forkScope(scope));
       break;
   }
@@ -193,6 +208,10 @@ function walkRedirected(node: Redirected, collector: Collector, scope: Scope): v
 }
 
 function walkCommand(node: Command, collector: Collector, scope: Scope): void {
+  const flag = (reason: ShellUncertainty) => collector.flag(reason);
+  for (const item of [...node.prefix, ...node.suffix]) {
+    if (item.type === "Assignment") checkAssignment(item, flag);
+  }
   const args: Arg[] = node.name ? [wordArg(node.name)] : [];
   for (const item of node.suffix) {
     if (item.type === "Word") args.push(wordArg(item));
@@ -212,10 +231,21 @@ function walkCommand(node: Command, collector: Collector, scope: Scope): void {
 }
 
 function scan(node: SyntaxNode, collector: Collector, scope: Scope): void {
+  const flag = (reason: ShellUncertainty) => collector.flag(reason);
   switch (node.type) {
     case "Word":
     case "HereDocBody":
       if (!SUBSTITUTION_HINT.test(node.text)) return;
+      break;
+    case "ParameterExpansion":
+      checkParameter(node, flag);
+      break;
+    case "ArithmeticExpansion":
+      checkArithmeticExpansion(node, flag);
+      break;
+    case "TestBinary":
+    case "TestUnary":
+      checkTest(node, flag);
       break;
     case "CommandExpansion":
     case "ArithmeticCommandExpansion":

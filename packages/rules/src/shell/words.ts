@@ -8,18 +8,23 @@ export interface Arg {
   /** Nothing but expansions: no literal text a nested parse could see. */
   readonly opaque: boolean;
   readonly braces: boolean;
+  /** An unquoted expansion or glob: one word as written may become several, or look like an option. */
+  readonly split: boolean;
+  /** Parsed by the shell as an assignment (`declare a=$x`): its value is never split or re-read. */
+  readonly assignment?: boolean;
 }
 
 const DYNAMIC = 1;
 const PATTERN = 2;
 const BRACE = 4;
 const CONTENT = 8;
+const SPLIT = 16;
 
 const MAYBE_SPECIAL = /[$`*?[{(]/;
 
 /** Makes an argument whose text is known exactly. */
 export function literalArg(text: string): Arg {
-  return { text, literal: true, opaque: false, braces: false };
+  return { text, literal: true, opaque: false, braces: false, split: false };
 }
 
 /** Makes an argument from a parsed word, keeping expansions as written. */
@@ -41,14 +46,14 @@ export function assignmentArg(assignment: Assignment): Arg {
   const value = assignment.value;
   if (value.type === "Word") {
     flags |= wordFlags(value);
-    return argFromFlags(key + value.value, flags);
+    return { ...argFromFlags(key + value.value, flags & ~SPLIT), assignment: true };
   }
   const elements: string[] = [];
   for (const element of value.elements) {
     flags |= wordFlags(element);
     elements.push(element.value);
   }
-  return argFromFlags(`${key}(${elements.join(" ")})`, flags);
+  return { ...argFromFlags(`${key}(${elements.join(" ")})`, flags & ~SPLIT), assignment: true };
 }
 
 function argFromFlags(text: string, flags: number): Arg {
@@ -57,6 +62,7 @@ function argFromFlags(text: string, flags: number): Arg {
     literal: (flags & (DYNAMIC | PATTERN | BRACE)) === 0,
     opaque: (flags & (DYNAMIC | CONTENT)) === DYNAMIC,
     braces: (flags & BRACE) !== 0,
+    split: (flags & SPLIT) !== 0,
   };
 }
 
@@ -65,7 +71,7 @@ function wordFlags(word: Word): number {
   return partFlags(word.parts);
 }
 
-function partFlags(parts: readonly (WordPart | DoubleQuotedChild)[]): number {
+function partFlags(parts: readonly (WordPart | DoubleQuotedChild)[], quoted = false): number {
   let flags = 0;
   for (const part of parts) {
     switch (part.type) {
@@ -76,17 +82,17 @@ function partFlags(parts: readonly (WordPart | DoubleQuotedChild)[]): number {
         break;
       case "DoubleQuoted":
       case "LocaleString":
-        flags |= part.parts.length === 0 ? CONTENT : partFlags(part.parts);
+        flags |= part.parts.length === 0 ? CONTENT : partFlags(part.parts, true);
         break;
       case "Glob":
       case "ExtendedGlob":
-        flags |= PATTERN | CONTENT | (part.parts ? partFlags(part.parts) : 0);
+        flags |= PATTERN | CONTENT | SPLIT | (part.parts ? partFlags(part.parts) : 0);
         break;
       case "BraceExpansion":
-        flags |= BRACE | CONTENT | (part.parts ? partFlags(part.parts) : 0);
+        flags |= BRACE | CONTENT | SPLIT | (part.parts ? partFlags(part.parts) : 0);
         break;
       default:
-        flags |= DYNAMIC;
+        flags |= quoted ? DYNAMIC : DYNAMIC | SPLIT;
     }
   }
   return flags;

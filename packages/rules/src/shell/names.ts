@@ -1,0 +1,89 @@
+import { isLiteralArithmeticText } from "./arithmetic.ts";
+
+/**
+ * Variables whose value changes what a command runs or loads: the search path, the shell's own
+ * start-up and prompt hooks, word splitting, and the variables through which common programs run
+ * other programs or load code (pagers, editors, compilers, interpreters' option and path variables).
+ */
+const DANGEROUS_NAMES = new Set([
+  "PATH",
+  "IFS",
+  "ENV",
+  "HOME",
+  "SHELL",
+  "SHELLOPTS",
+  "BASHOPTS",
+  "PS0",
+  "PS1",
+  "PS2",
+  "PS3",
+  "PS4",
+  "PROMPT_COMMAND",
+  "CDPATH",
+  "GLOBIGNORE",
+  "EXECIGNORE",
+  "FUNCNEST",
+  "INPUTRC",
+  "TMPDIR",
+  "EDITOR",
+  "VISUAL",
+  "PAGER",
+  "BROWSER",
+  "LESSOPEN",
+  "LESSCLOSE",
+  "LESS",
+  "CC",
+  "CXX",
+  "CPP",
+  "LD",
+  "AR",
+  "AS",
+  "NM",
+  "MAKE",
+  "RUSTC",
+  "CLASSPATH",
+  "KUBECONFIG",
+  "HOSTALIASES",
+  "GLIBC_TUNABLES",
+]);
+
+/** Families of such variables, matched on the upper-cased name. */
+const DANGEROUS_PATTERN =
+  /^(?:LD_|DYLD_|GIT_|NPM_CONFIG_|BASH_|PYTHON|PERL|RUBY|JAVA_|_JAVA_|JDK_|GEM_|BUNDLE_|CARGO_|GO|PIP_|MALLOC_|XDG_)|PATH|OPTIONS|OPTS$|FLAGS$|CONFIG|EDITOR|PAGER|SHELL|HOOK|COMMAND|WRAPPER|RUNNER|PRELOAD|ASKPASS|HOME$/;
+
+const PLAIN_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const NAME_WITH_SUBSCRIPT = /^([A-Za-z_][A-Za-z0-9_]*)(?:\[(.*)\])?$/s;
+
+/**
+ * Whether assigning (or unsetting) this variable changes what later commands run. A name that is
+ * not an identifier (`BASH_FUNC_ls%%`, reachable through `env`) is treated as dangerous too.
+ */
+export function isDangerousName(name: string): boolean {
+  if (!PLAIN_NAME.test(name)) return true;
+  const upper = name.toUpperCase();
+  return DANGEROUS_NAMES.has(upper) || DANGEROUS_PATTERN.test(upper);
+}
+
+/**
+ * Whether an array subscript is evaluated without running anything: `@`, `*`, or arithmetic on
+ * literal numbers. Any name in an indexed array's subscript is evaluated recursively, and a value
+ * such as `a[$(cmd)]` runs `cmd`, so `a[i]` is not safe even when `i` looks harmless.
+ */
+export function isSafeSubscript(subscript: string): boolean {
+  return subscript === "@" || subscript === "*" || isLiteralArithmeticText(subscript);
+}
+
+/** What is wrong with a variable name a builtin would assign, read or unset (`a`, `a[0]`), if anything. */
+export function nameProblem(text: string): "dynamic_name" | "dangerous_environment" | undefined {
+  const match = NAME_WITH_SUBSCRIPT.exec(text);
+  if (!match) return "dynamic_name";
+  if (match[2] !== undefined && !isSafeSubscript(match[2])) return "dynamic_name";
+  return isDangerousName(match[1]!) ? "dangerous_environment" : undefined;
+}
+
+/** Whether assigning `word` (`NAME=value`, as `env` or a prefix takes it) changes what runs. */
+export function isDangerousAssignment(word: string): boolean {
+  const eq = word.indexOf("=");
+  if (eq <= 0 || word.startsWith("-")) return false;
+  return isDangerousName(word.slice(0, eq).replace(/\+$/, ""));
+}
