@@ -1,5 +1,8 @@
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
-  test: { testTimeout: 60_000, include: ["src/**/*.test.ts", "bench/**/*.test.ts"] },
+  test: {
+    testTimeout: 60_000,
+    include: ["src/**/*.test.ts", "bench/**/*.test.ts", "oracle/**/*.test.ts"],
+  },
 });

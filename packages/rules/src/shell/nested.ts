@@ -72,6 +72,16 @@ function trap(args: readonly Arg[]): Run {
   return { reason: "eval", launches: scriptLaunch(operands.slice(0, 1), true) };
 }
 
+/** `compgen -C cmd`, `-F func` and `-W words` run code: `-W '$(cmd)'` expands its word list. */
+function compgen(args: readonly Arg[]): Run {
+  const { options, operands } = parseOptions(args, 1, { short: "AGWXPSCFo", permute: true });
+  const runs = options.some((option) => "CFW".includes(option.name));
+  const dynamic = [...options.map((option) => option.value), ...operands].some(
+    (arg) => arg !== undefined && !arg.literal,
+  );
+  return runs || dynamic ? { reason: "eval" } : {};
+}
+
 /** Programs that run code the analysis can partly see: eval, `sh -c`, xargs, `find -exec`, and tee's writes. */
 export const NESTED_RUNNERS: ReadonlyMap<string, Runner> = new Map<string, Runner>([
   ["eval", evaluate],
@@ -79,5 +89,6 @@ export const NESTED_RUNNERS: ReadonlyMap<string, Runner> = new Map<string, Runne
   ["find", find],
   ["tee", tee],
   ["trap", trap],
+  ["compgen", compgen],
   ...SHELLS.map((name) => [name, shell] as const),
 ]);

@@ -7,6 +7,7 @@ import {
   type Elif,
   type Function as FunctionNode,
   forEachChild,
+  type HereDocBody,
   type ParsedScript,
   type Pipeline,
   type PipelineNode,
@@ -234,8 +235,11 @@ function scan(node: SyntaxNode, collector: Collector, scope: Scope): void {
   const flag = (reason: ShellUncertainty) => collector.flag(reason);
   switch (node.type) {
     case "Word":
+      if (!SUBSTITUTION_HINT.test(node.text)) return;
+      break;
     case "HereDocBody":
       if (!SUBSTITUTION_HINT.test(node.text)) return;
+      rescanHereDoc(node, collector, scope);
       break;
     case "ParameterExpansion":
       checkParameter(node, flag);
@@ -256,6 +260,19 @@ function scan(node: SyntaxNode, collector: Collector, scope: Scope): void {
       return;
   }
   forEachChild(node, (child) => scan(child, collector, scope));
+}
+
+/**
+ * A here-doc body expands like a double-quoted string, where quotes inside `${x:-'…'}` are plain
+ * characters: `${x:-'$(cmd)'}` runs `cmd`. The parser reads those quotes as quotes, so each such
+ * expansion is scanned again as the double-quoted string bash sees.
+ */
+function rescanHereDoc(body: HereDocBody, collector: Collector, scope: Scope): void {
+  for (const part of body.parts ?? []) {
+    if (part.type === "ParameterExpansion" && part.text.includes("'")) {
+      scan(parse(`"${part.text}"`), collector, scope);
+    }
+  }
 }
 
 function walkSubstitution(

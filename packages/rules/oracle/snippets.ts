@@ -1,0 +1,332 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: shell parameter expansions, not templates
+import fc from "fast-check";
+
+/**
+ * A generator of shell snippets built from bash's grammar: every place bash turns text into code
+ * (transformations, indirection, arithmetic, subscripts, name-taking builtins, assignments), every
+ * quoting style, lists, pipes, subshells, functions, here-docs, redirections and wrappers, with a
+ * payload program `pwn` that must never run when the engine allows a snippet.
+ */
+
+/** Variables a snippet reads: `u`, `v`, `w` are preset to hostile text, `x`, `y` are whatever it assigns. */
+const VARS = ["u", "v", "w", "x", "y", "a"] as const;
+
+/** Values a snippet may assign: each runs `pwn` wherever bash re-reads it as code or as a name. */
+const PAYLOADS = [
+  "$(pwn)",
+  "`pwn`",
+  "a[$(pwn)]",
+  "x[$(pwn) ]",
+  "pwn",
+  "-v a[$(pwn)]",
+  "-exec pwn ;",
+  "-c pwn",
+  "u",
+  "v",
+  "1",
+  "src",
+  "a=($(pwn))",
+  "evil:/x",
+] as const;
+
+const LITERALS = ["src", "-la", "README.md", "1", "a b", "*", "{a,b}", "~", "--", "%s"] as const;
+
+/** Expansion templates; `V` is replaced by a variable name. */
+const EXPANSIONS = [
+  "$V",
+  '"$V"',
+  "${V}",
+  "${V@P}",
+  '"${V@P}"',
+  "${V@E}",
+  "${V@Q}",
+  "${V@A}",
+  "${V@K}",
+  "${V@a}",
+  "${V@U}",
+  "${!V}",
+  "${!V@}",
+  "${!V[@]}",
+  "$((V))",
+  '"$((V))"',
+  "$[V]",
+  "$(($V + 1))",
+  "$((1+2))",
+  "${a[V]}",
+  "${a[$V]}",
+  "${a[0]}",
+  "${a[@]}",
+  "${V:V}",
+  "${V:1:V}",
+  "${V: -1}",
+  "${V:-$V}",
+  "${V:=1}",
+  "${V/a/b}",
+  "${#V}",
+  "${V^^}",
+  "${V[V]}",
+  "${V[@]@P}",
+  "${V:-${V@P}}",
+  `"\${V:-'$(pwn)'}"`,
+  "${V:+$((V))}",
+  "${V#$((V))}",
+  "${V//a/$[V]}",
+  "${a[@]:V}",
+  "${@:V}",
+  "${!V:-x}",
+  "${#a[V]}",
+  "${!a[V]}",
+  '$"$V"',
+  "$(( 16#ff + 0x1 ))",
+  "$(( $# + $? ))",
+  "$(( '1' ))",
+  '$(( "V" ))',
+  "$((a[0]))",
+  "$((a[V]))",
+  "{1..$((V))}",
+  "~$V",
+] as const;
+
+const expansion = fc
+  .tuple(fc.constantFrom(...EXPANSIONS), fc.constantFrom(...VARS))
+  .map(([template, name]) => template.replaceAll("V", name));
+
+/** Writes `text` in one of bash's quoting styles; all but `bare` and `$"…"` make it literal. */
+function quote(text: string, style: number): string {
+  switch (style) {
+    case 0:
+      return `'${text.replaceAll("'", "'\\''")}'`;
+    case 1:
+      return `"${text.replaceAll(/["\\`$]/g, "\\$&")}"`;
+    case 2:
+      return `$'${text.replaceAll(/['\\]/g, "\\$&")}'`;
+    case 3:
+      return `$"${text.replaceAll(/["\\`$]/g, "\\$&")}"`;
+    case 4:
+      return text.replaceAll(/[^A-Za-z0-9_]/g, "\\$&");
+    default:
+      return text;
+  }
+}
+
+const quoted = (texts: fc.Arbitrary<string>) =>
+  fc.tuple(texts, fc.integer({ min: 0, max: 5 })).map(([text, style]) => quote(text, style));
+
+const payload = quoted(fc.constantFrom(...PAYLOADS));
+
+const word = fc.oneof(
+  { weight: 3, arbitrary: fc.constantFrom(...LITERALS) },
+  { weight: 4, arbitrary: expansion },
+  { weight: 2, arbitrary: payload },
+  {
+    weight: 1,
+    arbitrary: fc.tuple(expansion, fc.constantFrom(...LITERALS)).map(([a, b]) => `${a}${b}`),
+  },
+);
+
+const words = fc.array(word, { maxLength: 3 }).map((list) => list.join(" "));
+
+const name = fc.constantFrom(
+  "x",
+  "y",
+  "a",
+  "a[0]",
+  "a[x]",
+  "a[$x]",
+  "a[v]",
+  "'a[$(pwn)]'",
+  "PATH",
+  "IFS",
+  "BASH_ENV",
+  "PS4",
+  "BASH_CMDS[ls]",
+  "BASH_ALIASES[ls]",
+  "GIT_PAGER",
+  "$w",
+  '"$v"',
+);
+
+const assignmentValue = fc.oneof(
+  payload,
+  word,
+  fc.constantFrom("evil:$PATH", "$PWD/evil", "evil/ls", "'$(pwn)'", "($u)", "(1 $v)"),
+);
+
+const assignment = fc
+  .tuple(
+    fc.constantFrom("x", "y", "a", "a[0]", "a[x]", "a[$v]", "PATH", "IFS", "BASH_CMDS[ls]"),
+    fc.constantFrom("=", "+="),
+    assignmentValue,
+  )
+  .map(([target, op, value]) => `${target}${op}${value}`);
+
+/** A program the test policy allows, perhaps behind a wrapper the engine looks through. */
+const allowedCommand = fc
+  .tuple(
+    fc.constantFrom(
+      "",
+      "",
+      "",
+      "env ",
+      "env -i ",
+      "command ",
+      "builtin ",
+      "exec ",
+      "time ",
+      "nice -n 1 ",
+      "nice -n $x ",
+      "timeout 5 ",
+      "nohup ",
+      "stdbuf -oL ",
+      "\\",
+      "x=1 ",
+      "exec -a $x ",
+      "command -p ",
+      "env -S $x ",
+      "env $x ",
+      "env FOO=$v ",
+      "timeout $x ",
+      "builtin command ",
+    ),
+    fc.constantFrom("ls", "cat", "head", "wc", "echo", "printf", "true", ":", "f", "compgen"),
+    words,
+  )
+  .map(([wrapper, program, rest]) => `${wrapper}${program} ${rest}`.trimEnd());
+
+/** Builtins that read names, arithmetic or code out of their operands. */
+const builtinCommand = fc.oneof(
+  fc.tuple(name, word).map(([n, w]) => `printf -v ${n} %s ${w}`),
+  fc.tuple(word, name).map(([w, n]) => `printf ${w} ${n} 1`),
+  fc.tuple(name, payload).map(([n, p]) => `read ${n} <<< ${p}`),
+  name.map((n) => `read -a ${n} <<< 1`),
+  fc.tuple(name, assignmentValue).map(([n, v]) => `declare ${n}=${v}`),
+  fc
+    .tuple(fc.constantFrom("-n", "-i", "-a", "-x", ""), name, word)
+    .map(([flag, n, w]) => `declare ${flag} ${n}=${w}`),
+  fc.tuple(payload).map(([p]) => `declare ${p}`),
+  fc.tuple(name, word).map(([n, w]) => `export ${n}=${w}`),
+  fc.tuple(name, word).map(([n, w]) => `f() { local ${n}=${w}; ls; }; f`),
+  fc.tuple(name, word).map(([n, w]) => `readonly ${n}=${w}`),
+  word.map((w) => `let ${w}`),
+  name.map((n) => `let ${n}=1`),
+  name.map((n) => `unset ${n}`),
+  name.map((n) => `mapfile ${n} < README.md`),
+  fc.constantFrom("mapfile -C pwn -c 1 q < README.md", "readarray -t q < README.md"),
+  name.map((n) => `getopts a ${n} -a`),
+  fc.tuple(fc.constantFrom("test", "["), word, name).map(([t, w, n]) => {
+    const body = `-v ${n} -o ${w} = 1`;
+    return t === "[" ? `[ ${body} ]` : `test ${body}`;
+  }),
+  fc
+    .tuple(fc.constantFrom("test", "["), word)
+    .map(([t, w]) => (t === "[" ? `[ ${w} ]` : `test ${w}`)),
+  fc.tuple(word, fc.constantFrom("-eq", "-lt", "==", "=~")).map(([w, op]) => `[[ ${w} ${op} 1 ]]`),
+  name.map((n) => `[[ -v ${n} ]]`),
+  word.map((w) => `(( ${w} ))`),
+  fc.constantFrom("(( 1 + 2 ))", "((x))", "((x = 1))", "for ((i = 0; i < 1; i++)); do ls; done"),
+  fc.constantFrom("trap pwn EXIT", "trap 'ls' EXIT", "eval pwn", "eval ls", "source /dev/null"),
+  fc.tuple(name).map(([n]) => `for ${n} in evil; do ls; done`),
+  fc.tuple(name).map(([n]) => `: \${${n}:=evil}`),
+  fc.tuple(name, word).map(([n, w]) => `select ${n} in ${w}; do ls; break; done <<< 1`),
+  fc.tuple(word).map(([w]) => `case 1 in ${w}) ls;; esac`),
+  fc.tuple(word).map(([w]) => `set -- ${w}; ls \${1@P} \${!1} $(( $1 ))`),
+  fc.tuple(name, word).map(([n, w]) => `command declare ${n}=${w}`),
+  fc.tuple(name, word).map(([n, w]) => `builtin printf -v ${n} ${w}`),
+  fc.tuple(name, word).map(([n, w]) => `typeset -a ${n}=(${w})`),
+  fc.tuple(name, word).map(([n, w]) => `declare -A m; m[${w}]=1; ls \${m[${n}]}`),
+  fc.tuple(name).map(([n]) => `read -p "$u" -t 1 ${n} <<< 1`),
+  fc.tuple(name).map(([n]) => `exec {${n}}>/dev/null`),
+  fc.tuple(name, word).map(([n, w]) => `wait -p ${n} ${w}`),
+  fc.tuple(word).map(([w]) => `compgen -W ${w} x`),
+  fc.constantFrom("compgen -C pwn x", "compgen -F f x", "compgen -c p", "alias ls=pwn"),
+  fc.tuple(word).map(([w]) => `function f { ls ${w}; }; f`),
+  fc.tuple(word).map(([w]) => `ls <<< ${w}`),
+  fc.tuple(word).map(([w]) => `for x in ${w}; do ls "$x"; done`),
+  fc.tuple(name).map(([n]) => `unset -v ${n}`),
+  fc.tuple(word).map(([w]) => `printf -v x ${w}; ls $x`),
+  fc.tuple(word).map(([w]) => `[[ ${w} ]] && [[ $(( 1 )) -eq ${w} ]]`),
+);
+
+const payloadCommand = fc.constantFrom(
+  "pwn",
+  "rm victim",
+  "$w",
+  "\\pwn",
+  "p''wn",
+  "sh -c pwn",
+  "bash $x",
+  "find . $x",
+  "find * -quit",
+  "xargs pwn < README.md",
+  "eval $u",
+  ": > canary",
+  "echo > canary",
+  "cat README.md > canary",
+);
+
+const simple = fc.oneof(
+  { weight: 6, arbitrary: allowedCommand },
+  { weight: 4, arbitrary: builtinCommand },
+  { weight: 2, arbitrary: assignment },
+  {
+    weight: 2,
+    arbitrary: fc
+      .tuple(assignment, allowedCommand)
+      .map(([a, c]) => `${a} ${c.replace(/^exec /, "")}`),
+  },
+  { weight: 1, arbitrary: payloadCommand },
+);
+
+const REDIRECTS = ["", "", "", " 2>/dev/null", " >/dev/null", " < README.md", " 2>&1"];
+
+/** Shapes a list of commands takes: structure around one or more simple commands. */
+const structure = (inner: string, other: string, index: number): string => {
+  switch (index) {
+    case 0:
+      return `${inner}; ${other}`;
+    case 1:
+      return `${inner} && ${other}`;
+    case 2:
+      return `${inner} || ${other}`;
+    case 3:
+      return `${inner} | ${other}`;
+    case 4:
+      return `( ${inner} )`;
+    case 5:
+      return `{ ${inner}; }`;
+    case 6:
+      return `f() { ${inner}; }; f`;
+    case 7:
+      return `if true; then ${inner}; fi`;
+    case 8:
+      return `for i in 1; do ${inner}; done`;
+    case 9:
+      return `case x in x) ${inner};; esac`;
+    case 10:
+      return `${inner} & wait`;
+    case 11:
+      return `${inner}\n${other}`;
+    case 12:
+      return `cat <<EOF\n${other}\nEOF\n${inner}`;
+    case 13:
+      return `cat <<'EOF'\n${other}\nEOF\n${inner}`;
+    case 14:
+      return `cat <<< ${quote(other, 1)}; ${inner}`;
+    default:
+      return `! ${inner}`;
+  }
+};
+
+const statement = fc
+  .tuple(simple, fc.constantFrom(...REDIRECTS))
+  .map(([command, redirect]) => command + redirect);
+
+/** A snippet: up to three layers of structure over simple commands. */
+export const snippet: fc.Arbitrary<string> = fc
+  .tuple(
+    statement,
+    fc.array(fc.tuple(fc.integer({ min: 0, max: 15 }), statement), { maxLength: 3 }),
+  )
+  .map(([first, layers]) =>
+    layers.reduce((inner, [shape, other]) => structure(inner, other, shape), first),
+  );
