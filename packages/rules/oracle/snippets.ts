@@ -29,6 +29,30 @@ const PAYLOADS = [
   "evil:/x",
 ] as const;
 
+/** Words where a parser is most likely to read quoting differently from bash. */
+const TRICKY = [
+  "$\\\n(pwn)",
+  "a#$(pwn)",
+  "'\\'$(pwn)",
+  "$'\\''$(pwn)'",
+  '"\\""${v@P}',
+  '$"$(pwn)"',
+  "{$(pwn),a}",
+  "~$(pwn)",
+  "\\#${v@P}",
+  "${x:-a}}$((v))",
+  '${x:-"\'"}${v@P}',
+  '"${x:-\'"\'}"$((v))',
+  "$'\\x24(pwn)'",
+  "\"$'$(pwn)'\"",
+  "${x:-\\}${v@P}}",
+  "`echo \\`pwn\\``",
+  "x\\\n$((v))",
+  "$${v@P}",
+  "$-$((v))",
+  "${#}$((v))",
+] as const;
+
 const LITERALS = ["src", "-la", "README.md", "1", "a b", "*", "{a,b}", "~", "--", "%s"] as const;
 
 /** Expansion templates; `V` is replaced by a variable name. */
@@ -116,6 +140,7 @@ const payload = quoted(fc.constantFrom(...PAYLOADS));
 
 const word = fc.oneof(
   { weight: 3, arbitrary: fc.constantFrom(...LITERALS) },
+  { weight: 1, arbitrary: fc.constantFrom(...TRICKY) },
   { weight: 4, arbitrary: expansion },
   { weight: 2, arbitrary: payload },
   {
@@ -312,6 +337,10 @@ const structure = (inner: string, other: string, index: number): string => {
       return `cat <<'EOF'\n${other}\nEOF\n${inner}`;
     case 14:
       return `cat <<< ${quote(other, 1)}; ${inner}`;
+    case 15:
+      return `cat <<-'EOF' <<EOF2\n\tEOF\n${other}\nEOF\n${other}\nEOF2\n${inner}`;
+    case 16:
+      return `cat <<EOF\n\${x:-'${other}'} \${v#'${other}'}\nEOF\n${inner}`;
     default:
       return `! ${inner}`;
   }
@@ -325,7 +354,7 @@ const statement = fc
 export const snippet: fc.Arbitrary<string> = fc
   .tuple(
     statement,
-    fc.array(fc.tuple(fc.integer({ min: 0, max: 15 }), statement), { maxLength: 3 }),
+    fc.array(fc.tuple(fc.integer({ min: 0, max: 17 }), statement), { maxLength: 3 }),
   )
   .map(([first, layers]) =>
     layers.reduce((inner, [shape, other]) => structure(inner, other, shape), first),

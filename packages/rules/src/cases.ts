@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: shell parameter expansions in shell cases, not templates
 import type { DecisionReason } from "./evaluate.ts";
 import type { Behavior, EvaluationContext, PolicyDocument, Tier } from "./schema.ts";
 
@@ -692,6 +693,12 @@ export const POLICY_CASES: readonly PolicyCase[] = [
     expect: { decision: "deny", reason: "budget_exceeded" },
   },
 
+  // ── Issue 9 (shell): every place bash turns text into code is never auto-allowed ──────────
+  // Each line below is auto-allowed by nothing but `ls`/`echo`/`cat`-style rules and, run by
+  // bash, would run code its rules do not name (checked against bash by oracle/). Plain uses of
+  // the same constructs stay allowed; a deny still fires where the denied command is visible.
+  ...shellCodeCases(),
+
   // tiers (engine only)
   {
     name: "a global deny beats a session allow",
@@ -721,3 +728,164 @@ export const POLICY_CASES: readonly PolicyCase[] = [
     expect: { decision: "deny", reason: "default" },
   },
 ];
+
+// ── Issue 9 (shell) helpers: hoisted so the block above can use them ──────────────────────────
+function shellCodePolicy(): PolicyDocument {
+  return {
+    default_behavior: "ask",
+    rules: [
+      ...[
+        "ls *",
+        "echo *",
+        "cat *",
+        "head *",
+        "printf *",
+        "read *",
+        "declare *",
+        "local *",
+        "export *",
+        "let *",
+        "unset *",
+        "mapfile *",
+        "test *",
+        "git status",
+        "npm test",
+        "true",
+      ].map((glob) => ({ tool: `Bash(${glob})`, behavior: "allow" as const })),
+      { tool: "Bash(rm *)", behavior: "deny" as const },
+    ],
+  };
+}
+
+function shellCodeCases(): PolicyCase[] {
+  const policy = shellCodePolicy();
+  const asks = (name: string, command: string): PolicyCase => ({
+    name: `shell code: ${name}`,
+    policy,
+    tool: "Bash",
+    input: { command },
+    expect: { decision: "ask", rule: null, reason: "shell_uncertain" },
+  });
+  const allows = (name: string, command: string): PolicyCase => ({
+    name: `shell code, plain: ${name}`,
+    policy,
+    tool: "Bash",
+    input: { command },
+    expect: { decision: "allow" },
+  });
+  const denies = (name: string, command: string): PolicyCase => ({
+    name: `shell code, deny still fires: ${name}`,
+    policy,
+    tool: "Bash",
+    input: { command },
+    expect: { decision: "deny", rule: "Bash(rm *)" },
+  });
+  return [
+    // parameter transformations that re-read a value
+    asks("prompt expansion runs a $(…) held in a value", "x='$(touch /tmp/pwned)'; ls ${x@P}"),
+    asks("prompt expansion inside double quotes", 'echo "${HOME@P}"'),
+    asks("prompt expansion of every array element", "ls ${a[@]@P}"),
+    asks("other re-reading transformations (@E @A @K @a)", "echo ${x@E} ${x@A} ${x@K} ${x@a}"),
+    asks("a transformation in a default operand", "echo ${x:-${y@P}}"),
+    asks("a transformation in a here-string", "cat <<< ${x@P}"),
+    asks("a transformation in a here-doc", "cat <<EOF\n${x@P}\nEOF"),
+    asks("a here-doc's ${x:-'…'} is not quoted", "cat <<EOF\n${x:-'$(touch /tmp/pwned)'}\nEOF"),
+    // indirection
+    asks("indirect expansion reads a value as a name", "ls ${!x}"),
+    asks("indirect expansion with a default", 'echo "${!x:-none}"'),
+    asks("indirect expansion of a positional parameter", "echo ${!1}"),
+    // arithmetic contexts
+    asks("arithmetic evaluates names recursively", "x='a[$(touch /tmp/pwned)]'; ls $((x))"),
+    asks("arithmetic on an expansion", "echo $(( $x + 1 ))"),
+    asks("the old $[ ] arithmetic", "echo $[x]"),
+    asks("an indexed array's subscript is arithmetic", "ls ${a[x]}"),
+    asks("a subscript from an expansion", 'echo "${a[$i]}"'),
+    asks("a subscript in a length", "echo ${#a[i]}"),
+    asks("a substring offset is arithmetic", "ls ${x:off}"),
+    asks("a substring length is arithmetic", "ls ${x:0:len}"),
+    asks("an array slice offset is arithmetic", "echo ${a[@]:n}"),
+    asks("a positional slice offset is arithmetic", "echo ${@:n}"),
+    asks("[[ -eq ]] evaluates both sides", "[[ $x -eq 1 ]] && ls"),
+    asks("[[ -lt ]] on a bare name", "[[ n -lt 3 ]] && ls"),
+    asks("(( )) on a name", "(( x )) && ls"),
+    asks("an arithmetic for loop on a name", "for ((i = 0; i < n; i++)); do ls; done"),
+    asks("let on a name", "let x"),
+    asks("let through a subscript", "let 'a[$(touch /tmp/pwned)]=1'"),
+    asks("an assignment through a subscript", "a[$i]=1; ls"),
+    asks("a compound assignment with a keyed subscript", "a=([k]=1); ls"),
+    // builtins that assign through names and subscripts
+    asks("printf -v to a dynamic name", 'printf -v "$name" %s 1'),
+    asks("printf -v through a subscript", "printf -v 'a[$(touch /tmp/pwned)]' %s 1"),
+    asks("printf with a dynamic first word may be -v", 'printf "$fmt" x'),
+    asks("read into a subscript", "read 'a[$i]' < README.md"),
+    asks("read -a into a dynamic name", 'read -a "$name" < README.md'),
+    asks("read with split words may gain -a", "read $opts < README.md"),
+    asks("declare a dynamic name", 'declare "$x"=1'),
+    asks("declare a quoted compound assignment", "declare 'a=($(touch /tmp/pwned))'"),
+    asks("declare -n makes a name a reference", "declare -n r=x; echo $r"),
+    asks("declare -i makes later assignments arithmetic", "declare -i n; n=x"),
+    asks("local -n in a function", "f() { local -n r=$1; echo $r; }"),
+    asks("export through a subscript", "export 'a[$(touch /tmp/pwned)]'"),
+    asks("mapfile -C runs a callback", "mapfile -C 'touch /tmp/pwned #' -c 1 lines < README.md"),
+    asks("mapfile into a dynamic name", 'mapfile "$name" < README.md'),
+    asks("unset through a subscript", "unset 'a[$(touch /tmp/pwned)]'"),
+    asks("unset a dynamic name", 'unset "$name"'),
+    asks("test -v on a dynamic name", 'test -v "$x"'),
+    asks("[ -v ] through a subscript", "[ -v 'a[$(touch /tmp/pwned)]' ]"),
+    asks("[[ -v ]] on a dynamic name", "[[ -v $x ]] && ls"),
+    asks("test with split words may gain -v", "test $x"),
+    // assignments that change what runs, wherever they appear
+    asks("a standalone PATH assignment", "PATH=/tmp/evil:$PATH; ls"),
+    asks("an appended PATH assignment", "PATH+=:/tmp/evil; ls"),
+    asks("export PATH", "export PATH=/tmp/evil:$PATH && ls"),
+    asks("a for loop over PATH", "for PATH in /tmp/evil; do ls; done"),
+    asks("${PATH:=…}", "echo ${PATH:=/tmp/evil}; ls"),
+    asks("IFS", "IFS=/; ls $x"),
+    asks("LD_PRELOAD", "LD_PRELOAD=/tmp/x.so ls"),
+    asks("BASH_ENV", "BASH_ENV=/tmp/x; ls"),
+    asks("ENV", "export ENV=/tmp/x"),
+    asks("PROMPT_COMMAND", "PROMPT_COMMAND='touch /tmp/pwned'; ls"),
+    asks("PS4", "PS4='$(touch /tmp/pwned)'; ls"),
+    asks("SHELLOPTS", "SHELLOPTS=xtrace ls"),
+    asks("BASHOPTS", "BASHOPTS=extdebug ls"),
+    asks("CDPATH", "CDPATH=/tmp; ls"),
+    asks("GLOBIGNORE", "GLOBIGNORE='*'; ls *"),
+    asks("GIT_* variables", "GIT_DIR=/tmp/evil git status"),
+    asks("GIT_CONFIG_* variables", "GIT_CONFIG_COUNT=1 git status"),
+    asks("npm_config_* variables", "npm_config_script_shell=/tmp/evil npm test"),
+    asks("NODE_OPTIONS", "NODE_OPTIONS=--require=/tmp/x.js npm test"),
+    asks("BASH_FUNC_* through env", "env 'BASH_FUNC_ls%%=() { touch /tmp/pwned; }' ls"),
+    asks("BASH_CMDS rewrites the command hash", "BASH_CMDS[ls]=/tmp/evil; ls"),
+    asks("a descriptor variable named PATH", "exec {PATH}>/dev/null; ls"),
+    asks("unset PATH", "unset PATH; ls"),
+    asks("a wrapper option that may split", "nice -n $n ls"),
+    asks("alias", "alias ls='touch /tmp/pwned'"),
+    asks("trap runs its action later", "trap 'touch /tmp/pwned' EXIT; ls"),
+    asks("compgen -W expands its words", "compgen -W '$(touch /tmp/pwned)' x"),
+    // a deny still fires where what it would run can be seen
+    denies("behind a prompt expansion", "x='$(touch /tmp/pwned)'; ls ${x@P}; rm -rf /"),
+    denies("behind a PATH assignment", "PATH=/tmp/evil:$PATH rm -rf /"),
+    denies("behind arithmetic", "ls $((x)) && rm -rf /"),
+    denies("inside a trap action", "trap 'rm -rf /' EXIT"),
+    // plain uses stay allowed
+    allows("ls -la src", "ls -la src"),
+    allows('echo "$HOME"', 'echo "$HOME"'),
+    allows("echo $((1+2))", "echo $((1+2))"),
+    allows("git status", "git status"),
+    allows("npm test", "npm test"),
+    allows("cat README.md | head -5", "cat README.md | head -5"),
+    allows("quoting and case transformations", 'echo "${x@Q}" ${x@U} ${x,,} ${#x}'),
+    allows("literal subscripts and slices", 'echo "${a[0]}" "${a[@]}" ${x:1:2} ${x: -1}'),
+    allows("arithmetic on numbers and $#", "echo $(( 16#ff + 0x1 )) $(( $# + 1 ))"),
+    allows("[[ ]] on numbers and $?", "[[ $? -eq 0 ]] && ls"),
+    allows("keys and name lists", 'echo "${!a[@]}" "${!PRE@}"'),
+    allows("an ordinary assignment before a command", "x=1; ls $x"),
+    allows("an ordinary prefix assignment", "CI=1 NODE_ENV=test npm test"),
+    allows("read into plain names", "read -r first rest < README.md"),
+    allows("printf -v to a plain name", 'printf -v line "%s" "$x"'),
+    allows("declare a plain array", "declare -a parts=(a b)"),
+    allows("export an ordinary variable", 'export FOO="$x"'),
+    allows("unset an ordinary variable", "unset FOO"),
+    allows("test on quoted values", 'test -n "$x" && test -f "$x"'),
+  ];
+}
