@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: shell parameter expansions, not templates
 import type { ShellUncertainty, ShellWrite } from "./types.ts";
 
 /** One command line and everything `analyzeShell` must report for it. */
@@ -89,9 +90,7 @@ export const SHELL_CASES: readonly ShellCase[] = [
   { name: "ANSI-C quotes are decoded", command: "echo $'\\x41\\n'", commands: ["echo A\n"] },
   {
     name: "expansions and globs are kept as written",
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a template
     command: 'ls "$HOME" ${X} *.ts',
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a template
     commands: ["ls $HOME ${X} *.ts"],
   },
   { name: "non-ASCII text is kept", command: "echo héllo 日本", commands: ["echo héllo 日本"] },
@@ -128,9 +127,7 @@ export const SHELL_CASES: readonly ShellCase[] = [
   },
   {
     name: "a substitution inside a parameter default is collected",
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a template
     command: "echo ${x:-$(rm -rf /)}",
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a template
     commands: ["echo ${x:-$(rm -rf /)}", "rm -rf /"],
     uncertain: ["command_substitution"],
   },
@@ -650,5 +647,124 @@ export const SHELL_CASES: readonly ShellCase[] = [
     command: ";;",
     commands: [],
     uncertain: ["parse_error"],
+  },
+  // Where bash turns text into code (issue 9); each kept from the bash oracle's findings.
+  {
+    name: "prompt expansion re-reads a value as a prompt",
+    command: "x='$(touch /tmp/pwned)'; ls ${x@P}",
+    commands: ["ls ${x@P}"],
+    uncertain: ["parameter_transform"],
+  },
+  {
+    name: "only quoting and case transformations are plain",
+    command: 'echo "${x@Q}" ${x@U} ${x@u} ${x@L}',
+    commands: ["echo ${x@Q} ${x@U} ${x@u} ${x@L}"],
+  },
+  {
+    name: "indirect expansion reads a value as a name",
+    command: "ls ${!x}",
+    commands: ["ls ${!x}"],
+    uncertain: ["indirect_expansion"],
+  },
+  {
+    name: "keys and name prefixes are not indirection",
+    command: 'echo "${!a[@]}" ${!PRE*}',
+    commands: ["echo ${!a[@]} ${!PRE*}"],
+  },
+  {
+    name: "arithmetic on a name is evaluated recursively",
+    command: "x='a[$(touch /tmp/pwned)]'; ls $((x))",
+    commands: ["ls $((x))"],
+    uncertain: ["arithmetic"],
+  },
+  {
+    name: "arithmetic on literal numbers and $# is plain",
+    command: "echo $((1+2)) $(( 16#ff )) $(( $# - 1 ))",
+    commands: ["echo $((1+2)) $(( 16#ff )) $(( $# - 1 ))"],
+  },
+  {
+    name: "subscripts and substring offsets are arithmetic",
+    command: "ls ${a[i]} ${x:off:len} ${a[0]} ${x:1:2}",
+    commands: ["ls ${a[i]} ${x:off:len} ${a[0]} ${x:1:2}"],
+    uncertain: ["arithmetic"],
+  },
+  {
+    name: "arithmetic commands, loops, let and [[ -eq ]] on names",
+    command: "(( n )); for ((i = 0; i < n; i++)); do :; done; let n++; [[ $n -eq 1 ]]",
+    commands: [":", "let n++"],
+    uncertain: ["arithmetic"],
+  },
+  {
+    name: "an assignment through a subscript is arithmetic",
+    command: "a[$i]=1",
+    commands: [],
+    uncertain: ["arithmetic"],
+  },
+  {
+    name: "builtins that assign through a dynamic name or subscript",
+    command: `printf -v "$n" %s 1; read 'a[$i]'; declare "$d"=1; unset "$u"; test -v "$t"`,
+    commands: ["printf -v $n %s 1", "read a[$i]", "declare $d=1", "unset $u", "test -v $t"],
+    uncertain: ["dynamic_name"],
+  },
+  {
+    name: "builtins that assign to literal plain names",
+    command: 'printf -v out %s "$x"; read -r a b; declare -a arr=(1 2); unset out; test -v a',
+    commands: [
+      "printf -v out %s $x",
+      "read -r a b",
+      "declare -a arr=(1 2)",
+      "unset out",
+      "test -v a",
+    ],
+  },
+  {
+    name: "declare -n and -i change how later names and values are read",
+    command: "declare -n r=x; local -i n",
+    commands: ["declare -n r=x", "local -i n"],
+    uncertain: ["dynamic_name"],
+  },
+  {
+    name: "a mapfile callback is code",
+    command: "mapfile -C cb -c 1 lines",
+    commands: ["mapfile -C cb -c 1 lines"],
+    uncertain: ["eval"],
+  },
+  {
+    name: "a trap action is code, collected",
+    command: "trap 'rm -rf /' EXIT",
+    commands: ["trap rm -rf / EXIT", "rm -rf /"],
+    uncertain: ["eval"],
+  },
+  {
+    name: "a standalone PATH assignment changes what later commands run",
+    command: "PATH=/tmp/evil:$PATH; ls",
+    commands: ["ls"],
+    uncertain: ["dangerous_environment"],
+  },
+  {
+    name: "dangerous variables are caught wherever they are assigned",
+    command: "export IFS=x; for PATH in a; do :; done; echo ${BASH_ENV:=x}; exec {LD_PRELOAD}>f",
+    commands: ["export IFS=x", ":", "echo ${BASH_ENV:=x}", "exec"],
+    writes: ["f"],
+    uncertain: ["dangerous_environment"],
+  },
+  {
+    name: "a wrapper word that may expand shifts the inner command",
+    command: "nice -n $n ls",
+    commands: ["ls"],
+    aliases: [["nice -n $n ls"]],
+    uncertain: ["dynamic_command"],
+  },
+  {
+    name: "find with a word that may expand to -exec",
+    command: "find . $x",
+    commands: ["find . $x"],
+    uncertain: ["find_exec"],
+  },
+  {
+    name: "a here-doc's quotes inside ${x:-…} are plain characters",
+    command: "cat <<EOF\n${x:-'$(rm -rf /)'}\nEOF",
+    commands: ["cat", "rm -rf /"],
+    uncertain: ["command_substitution"],
   },
 ];
