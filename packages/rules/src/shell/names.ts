@@ -45,6 +45,9 @@ const DANGEROUS_NAMES = new Set([
   "KUBECONFIG",
   "HOSTALIASES",
   "GLIBC_TUNABLES",
+  // `$"…"` strings are replaced by translations, which are then expanded like "…".
+  "TEXTDOMAIN",
+  "TEXTDOMAINDIR",
 ]);
 
 /** Families of such variables, matched on the upper-cased name. */

@@ -1,4 +1,9 @@
-/** Why a shell command cannot be vouched for: any of these caps the decision at ask. */
+/**
+ * Why a shell command cannot be vouched for: any of these caps the decision at ask.
+ * `parameter_transform` (`${x@P}`…), `indirect_expansion` (`${!x}`), `arithmetic` (names in
+ * `$(( ))`, subscripts, offsets, `let`, `[[ -eq ]]`) and `dynamic_name` (builtins assigning
+ * through a name that is not literal) are the places bash turns a variable's value into code.
+ */
 export type ShellUncertainty =
   | "parse_error"
   | "command_substitution"
