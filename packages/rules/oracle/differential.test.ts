@@ -78,6 +78,12 @@ function violations(sandbox: Sandbox, run: SnippetRun): string[] {
 }
 
 let sandbox: Sandbox;
+
+async function runBoth(line: string): Promise<string[]> {
+  const plain = await sandbox.run(line);
+  const extglob = await sandbox.run(line, { extglob: true });
+  return [...violations(sandbox, plain), ...violations(sandbox, extglob)];
+}
 beforeAll(() => {
   sandbox = new Sandbox(PARALLEL);
 });
@@ -98,42 +104,49 @@ describe("the shell analysis against bash 5", () => {
     expect(decide(line)).not.toBe("allow");
   });
 
-  test(`generated snippets the engine allows run nothing else (${RUNS} generated)`, async () => {
-    const samples = fc.sample(snippet, { seed: SEED, numRuns: RUNS });
-    const allowed = samples.flatMap((line, index) => (decide(line) === "allow" ? [index] : []));
-    const runs = await Promise.all(allowed.map((index) => sandbox.run(samples[index]!)));
-    const failing = allowed.filter((_, at) => violations(sandbox, runs[at]!).length > 0);
-    const ranPrograms = runs.filter((run) => run.execs.length > 0).length;
-    console.info(
-      `bash oracle: ${RUNS} generated, ${allowed.length} allowed and run by bash ` +
-        `(${ranPrograms} started a program, ${runs.filter((r) => r.timedOut).length} timed out), ` +
-        `${failing.length} ran something the policy does not allow`,
-    );
-    // The generator must keep reaching bash: a change that asks for everything proves nothing.
-    expect(allowed.length).toBeGreaterThan(RUNS / 10);
-    expect(ranPrograms).toBeGreaterThan(allowed.length / 4);
-    if (failing.length === 0) return;
+  test(
+    `generated snippets the engine allows run nothing else (${RUNS} generated)`,
+    async () => {
+      const samples = fc.sample(snippet, { seed: SEED, numRuns: RUNS });
+      const allowed = samples.flatMap((line, index) => (decide(line) === "allow" ? [index] : []));
+      // Every other snippet runs with extglob on, as agents' shells often have it.
+      const runs = await Promise.all(
+        allowed.map((index) => sandbox.run(samples[index]!, { extglob: index % 2 === 1 })),
+      );
+      const failing = allowed.filter((_, at) => violations(sandbox, runs[at]!).length > 0);
+      const ranPrograms = runs.filter((run) => run.execs.length > 0).length;
+      console.info(
+        `bash oracle: ${RUNS} generated, ${allowed.length} allowed and run by bash ` +
+          `(${ranPrograms} started a program, ${runs.filter((r) => r.timedOut).length} timed out), ` +
+          `${failing.length} ran something the policy does not allow`,
+      );
+      // The generator must keep reaching bash: a change that asks for everything proves nothing.
+      expect(allowed.length).toBeGreaterThan(RUNS / 10);
+      expect(ranPrograms).toBeGreaterThan(allowed.length / 4);
+      if (failing.length === 0) return;
 
-    // Replay the same sequence up to the first failure, then let fast-check shrink it.
-    const first = failing[0]!;
-    let seen = 0;
-    const report = await fc.check(
-      fc.asyncProperty(snippet, async (line) => {
-        if (seen++ < first) return true;
-        if (decide(line) !== "allow") return true;
-        return violations(sandbox, await sandbox.run(line)).length === 0;
-      }),
-      { seed: SEED, numRuns: first + 1 },
-    );
-    const shrunk = report.counterexample?.[0] ?? samples[first]!;
-    const detail = violations(sandbox, await sandbox.run(shrunk));
-    const all = failing.map((index) => `  ${JSON.stringify(samples[index])}`).join("\n");
-    expect.fail(
-      `bash ran what the engine allowed but the policy does not:\n` +
-        `shrunk: ${JSON.stringify(shrunk)}\n  ${detail.join("\n  ")}\n` +
-        `all ${failing.length} failing snippets:\n${all}`,
-    );
-  });
+      // Replay the same sequence up to the first failure, then let fast-check shrink it.
+      const first = failing[0]!;
+      let seen = 0;
+      const report = await fc.check(
+        fc.asyncProperty(snippet, async (line) => {
+          if (seen++ < first) return true;
+          if (decide(line) !== "allow") return true;
+          return (await runBoth(line)).length === 0;
+        }),
+        { seed: SEED, numRuns: first + 1 },
+      );
+      const shrunk = report.counterexample?.[0] ?? samples[first]!;
+      const detail = await runBoth(shrunk);
+      const all = failing.map((index) => `  ${JSON.stringify(samples[index])}`).join("\n");
+      expect.fail(
+        `bash ran what the engine allowed but the policy does not:\n` +
+          `shrunk: ${JSON.stringify(shrunk)}\n  ${detail.join("\n  ")}\n` +
+          `all ${failing.length} failing snippets:\n${all}`,
+      );
+    },
+    Math.max(120_000, RUNS * 30),
+  );
 
   test.each(DENIED_RM_CORPUS)("`%s` is denied and really runs rm", async (line) => {
     expect(decide(line)).toBe("deny");

@@ -128,12 +128,15 @@ export class Sandbox {
     this.#prefix = isolated ? ["/usr/bin/unshare", "-rn", "/bin/bash"] : ["/bin/bash"];
   }
 
-  /** Runs one snippet as `bash -c` in a fresh working directory and reports what it ran. */
-  async run(snippet: string): Promise<SnippetRun> {
+  /**
+   * Runs one snippet as `bash -c` in a fresh working directory and reports what it ran. With
+   * `extglob`, bash parses `@(…)` and friends as patterns, as an agent's shell may.
+   */
+  async run(snippet: string, options: { readonly extglob?: boolean } = {}): Promise<SnippetRun> {
     const slot = await this.#acquire();
     try {
       this.#reset(slot);
-      const timedOut = await this.#spawn(slot, snippet);
+      const timedOut = await this.#spawn(slot, snippet, options.extglob === true);
       const after = new Set(readdirSync(slot.cwd));
       return {
         execs: parseLog(readFileSync(slot.log, "utf8")),
@@ -163,9 +166,10 @@ export class Sandbox {
     writeFileSync(slot.log, "");
   }
 
-  #spawn(slot: Slot, snippet: string): Promise<boolean> {
+  #spawn(slot: Slot, snippet: string, extglob: boolean): Promise<boolean> {
     const [command, ...prefix] = this.#prefix;
-    const child = spawn(command!, [...prefix, "--norc", "--noprofile", "-c", snippet], {
+    const shopt = extglob ? ["-O", "extglob"] : [];
+    const child = spawn(command!, [...prefix, "--norc", "--noprofile", ...shopt, "-c", snippet], {
       cwd: slot.cwd,
       env: { PATH: slot.bin, ...HOSTILE_ENV },
       // A fourth pipe that every descendant inherits: "close" waits for background jobs too.

@@ -109,6 +109,10 @@ const EXPANSIONS = [
   "$((a[V]))",
   "{1..$((V))}",
   "~$V",
+  "@(a|${V@P})",
+  "!(x|$((V)))",
+  "+(a)$V",
+  "?(${!V})",
 ] as const;
 
 const expansion = fc
