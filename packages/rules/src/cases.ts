@@ -883,6 +883,7 @@ function shellCodeCases(): PolicyCase[] {
     allows("an ordinary prefix assignment", "CI=1 NODE_ENV=test npm test"),
     allows("read into plain names", "read -r first rest < README.md"),
     allows("printf -v to a plain name", 'printf -v line "%s" "$x"'),
+    allows("printf data that splits", 'printf "%s\n" $files'),
     allows("declare a plain array", "declare -a parts=(a b)"),
     allows("export an ordinary variable", 'export FOO="$x"'),
     allows("unset an ordinary variable", "unset FOO"),

@@ -61,10 +61,7 @@ function readOptions(
       break;
     }
   }
-  const operands = args.slice(index);
-  return operands.some((arg) => arg.split && !arg.assignment)
-    ? { operands, reason: "dynamic_name" }
-    : { operands };
+  return { operands: args.slice(index) };
 }
 
 const nameOption =
