@@ -16,7 +16,10 @@ const ARITHMETIC_TESTS = new Set(["-eq", "-ne", "-lt", "-le", "-gt", "-ge"]);
 /** `[[ ]]` operators whose operand is a variable name, subscript included. */
 const NAME_TESTS = new Set(["-v", "-R"]);
 
-type Flag = (reason: ShellUncertainty) => void;
+/** Where a check reports what it found (the analysis' collector). */
+export interface Flags {
+  flag(reason: ShellUncertainty): void;
+}
 
 /**
  * Flags a parameter expansion that turns a value into code: prompt expansion (`${x@P}` runs a
@@ -24,48 +27,49 @@ type Flag = (reason: ShellUncertainty) => void;
  * the value as a name, subscript included), subscripts and substring offsets (arithmetic), and
  * `${NAME:=…}` on a variable that changes what runs.
  */
-export function checkParameter(part: ParameterExpansionPart, flag: Flag): void {
+export function checkParameter(part: ParameterExpansionPart, flags: Flags): void {
   const { operation, index } = part;
-  if (index && !isSafeSubscript(index.text)) flag("arithmetic");
+  if (index && !isSafeSubscript(index.text)) flags.flag("arithmetic");
   if (part.prefix === "!") {
     const listsKeys = index?.text === "@" || index?.text === "*";
-    if (operation?.type !== "Names" && !listsKeys) flag("indirect_expansion");
+    if (operation?.type !== "Names" && !listsKeys) flags.flag("indirect_expansion");
   }
   switch (operation?.type) {
     case "Transform":
-      if (!SAFE_TRANSFORMS.has(operation.operand.text)) flag("parameter_transform");
+      if (!SAFE_TRANSFORMS.has(operation.operand.text)) flags.flag("parameter_transform");
       break;
     case "Slice":
-      if (!isLiteralArithmeticText(operation.offset.text)) flag("arithmetic");
-      if (operation.length && !isLiteralArithmeticText(operation.length.text)) flag("arithmetic");
+      if (!isLiteralArithmeticText(operation.offset.text)) flags.flag("arithmetic");
+      if (operation.length && !isLiteralArithmeticText(operation.length.text))
+        flags.flag("arithmetic");
       break;
     case "Default":
       if (operation.operator.endsWith("=") && isDangerousName(part.parameter)) {
-        flag("dangerous_environment");
+        flags.flag("dangerous_environment");
       }
       break;
     case "Unknown":
-      flag("parse_error");
+      flags.flag("parse_error");
       break;
   }
 }
 
 /** Flags `$(( ))` or `$[ ]` that evaluates anything but literal numbers. */
-export function checkArithmeticExpansion(part: ArithmeticExpansionPart, flag: Flag): void {
+export function checkArithmeticExpansion(part: ArithmeticExpansionPart, flags: Flags): void {
   const literal = part.expression
     ? isLiteralArithmetic(part.expression)
     : /^\$(?:\(\(\s*\)\)|\[\s*\])$/.test(part.text);
-  if (!literal) flag("arithmetic");
+  if (!literal) flags.flag("arithmetic");
 }
 
 /** Flags `[[ x -eq y ]]` on anything but numbers, and `[[ -v name ]]` on a dynamic or subscripted name. */
-export function checkTest(node: TestBinaryExpression | TestUnaryExpression, flag: Flag): void {
+export function checkTest(node: TestBinaryExpression | TestUnaryExpression, flags: Flags): void {
   if (node.type === "TestBinary") {
     if (
       ARITHMETIC_TESTS.has(node.operator) &&
       !(isNumericWord(node.left) && isNumericWord(node.right))
     )
-      flag("arithmetic");
+      flags.flag("arithmetic");
     return;
   }
   if (!NAME_TESTS.has(node.operator)) return;
@@ -73,20 +77,20 @@ export function checkTest(node: TestBinaryExpression | TestUnaryExpression, flag
     !node.operand.parts ||
     node.operand.parts.every((p) => p.type === "Literal" || p.type === "SingleQuoted");
   const problem = literal ? nameProblem(node.operand.value) : "dynamic_name";
-  if (problem === "dynamic_name") flag(problem);
+  if (problem === "dynamic_name") flags.flag(problem);
 }
 
 /**
  * Flags an assignment (`NAME=…`, `a[i]=…`, `a=([k]=v)`) to a variable that changes what runs, or
  * through a subscript that is arithmetic on something other than numbers.
  */
-export function checkAssignment(assignment: Assignment, flag: Flag): void {
-  if (isDangerousName(assignment.name)) flag("dangerous_environment");
-  if (assignment.index && !isSafeSubscript(assignment.index.text)) flag("arithmetic");
+export function checkAssignment(assignment: Assignment, flags: Flags): void {
+  if (isDangerousName(assignment.name)) flags.flag("dangerous_environment");
+  if (assignment.index && !isSafeSubscript(assignment.index.text)) flags.flag("arithmetic");
   if (assignment.value.type !== "ArrayValue") return;
   for (const element of assignment.value.elements) {
     const keyed = /^\[([^\]]*)\]\+?=/.exec(element.text);
-    if (keyed && !isSafeSubscript(keyed[1]!)) flag("arithmetic");
-    else if (!keyed && element.text.startsWith("[")) flag("arithmetic");
+    if (keyed && !isSafeSubscript(keyed[1]!)) flags.flag("arithmetic");
+    else if (!keyed && element.text.startsWith("[")) flags.flag("arithmetic");
   }
 }

@@ -209,10 +209,8 @@ function walkRedirected(node: Redirected, collector: Collector, scope: Scope): v
 }
 
 function walkCommand(node: Command, collector: Collector, scope: Scope): void {
-  const flag = (reason: ShellUncertainty) => collector.flag(reason);
-  for (const item of [...node.prefix, ...node.suffix]) {
-    if (item.type === "Assignment") checkAssignment(item, flag);
-  }
+  for (const item of node.prefix) if (item.type === "Assignment") checkAssignment(item, collector);
+  for (const item of node.suffix) if (item.type === "Assignment") checkAssignment(item, collector);
   const args: Arg[] = node.name ? [wordArg(node.name)] : [];
   for (const item of node.suffix) {
     if (item.type === "Word") args.push(wordArg(item));
@@ -232,7 +230,6 @@ function walkCommand(node: Command, collector: Collector, scope: Scope): void {
 }
 
 function scan(node: SyntaxNode, collector: Collector, scope: Scope): void {
-  const flag = (reason: ShellUncertainty) => collector.flag(reason);
   switch (node.type) {
     case "Word":
       if (!SUBSTITUTION_HINT.test(node.text)) return;
@@ -242,14 +239,14 @@ function scan(node: SyntaxNode, collector: Collector, scope: Scope): void {
       rescanHereDoc(node, collector, scope);
       break;
     case "ParameterExpansion":
-      checkParameter(node, flag);
+      checkParameter(node, collector);
       break;
     case "ArithmeticExpansion":
-      checkArithmeticExpansion(node, flag);
+      checkArithmeticExpansion(node, collector);
       break;
     case "TestBinary":
     case "TestUnary":
-      checkTest(node, flag);
+      checkTest(node, collector);
       break;
     case "CommandExpansion":
     case "ArithmeticCommandExpansion":
