@@ -867,6 +867,8 @@ function shellCodeCases(): PolicyCase[] {
     denies("behind a PATH assignment", "PATH=/tmp/evil:$PATH rm -rf /"),
     denies("behind arithmetic", "ls $((x)) && rm -rf /"),
     denies("inside a trap action", "trap 'rm -rf /' EXIT"),
+    denies("inside a mapfile callback", "mapfile -C 'rm -rf /' -c 1 lines < README.md"),
+    denies("inside compgen's expanded word list", "compgen -W '$(rm -rf /)' x"),
     // plain uses stay allowed
     allows("ls -la src", "ls -la src"),
     allows('echo "$HOME"', 'echo "$HOME"'),

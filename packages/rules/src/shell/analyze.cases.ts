@@ -726,7 +726,7 @@ export const SHELL_CASES: readonly ShellCase[] = [
   {
     name: "a mapfile callback is code",
     command: "mapfile -C cb -c 1 lines",
-    commands: ["mapfile -C cb -c 1 lines"],
+    commands: ["mapfile -C cb -c 1 lines", "cb"],
     uncertain: ["eval"],
   },
   {

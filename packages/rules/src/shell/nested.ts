@@ -75,11 +75,23 @@ function trap(args: readonly Arg[]): Run {
 /** `compgen -C cmd`, `-F func` and `-W words` run code: `-W '$(cmd)'` expands its word list. */
 function compgen(args: readonly Arg[]): Run {
   const { options, operands } = parseOptions(args, 1, { short: "AGWXPSCFo", permute: true });
+  const launches: Launch[] = [];
+  for (const { name, value } of options) {
+    if (name === "C" && value) launches.push(...scriptLaunch([value]));
+    // The word list is expanded like a word in double quotes.
+    if (name === "W" && value) launches.push(...scriptLaunch([literalArg(`: "${value.text}"`)]));
+  }
   const runs = options.some((option) => "CFW".includes(option.name));
   const dynamic = [...options.map((option) => option.value), ...operands].some(
     (arg) => arg !== undefined && !arg.literal,
   );
-  return runs || dynamic ? { reason: "eval" } : {};
+  return runs || dynamic ? { reason: "eval", launches } : {};
+}
+
+/** `mapfile -C callback`: the callback is a command line run in this shell for each chunk. */
+function mapfile(args: readonly Arg[]): Run {
+  const callback = optionValue(parseOptions(args, 1, { short: "dnOsuCc" }), "C");
+  return callback ? { reason: "eval", launches: scriptLaunch([callback], true) } : {};
 }
 
 /** Programs that run code the analysis can partly see: eval, `sh -c`, xargs, `find -exec`, and tee's writes. */
@@ -90,5 +102,7 @@ export const NESTED_RUNNERS: ReadonlyMap<string, Runner> = new Map<string, Runne
   ["tee", tee],
   ["trap", trap],
   ["compgen", compgen],
+  ["mapfile", mapfile],
+  ["readarray", mapfile],
   ...SHELLS.map((name) => [name, shell] as const),
 ]);
