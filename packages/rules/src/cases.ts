@@ -883,6 +883,7 @@ function shellCodeCases(): PolicyCase[] {
     allows("keys and name lists", 'echo "${!a[@]}" "${!PRE@}"'),
     allows("an ordinary assignment before a command", "x=1; ls $x"),
     allows("an ordinary prefix assignment", "CI=1 NODE_ENV=test npm test"),
+    allows("output-only interpreter variables", "PYTHONUNBUFFERED=1 FORCE_COLOR=0 npm test"),
     allows("read into plain names", "read -r first rest < README.md"),
     allows("printf -v to a plain name", 'printf -v line "%s" "$x"'),
     allows("printf data that splits", 'printf "%s\n" $files'),

@@ -52,7 +52,17 @@ const DANGEROUS_NAMES = new Set([
 
 /** Families of such variables, matched on the upper-cased name. */
 const DANGEROUS_PATTERN =
-  /^(?:LD_|DYLD_|GIT_|NPM_CONFIG_|BASH_|PYTHON|PERL|RUBY|JAVA_|_JAVA_|JDK_|GEM_|BUNDLE_|CARGO_|GO|PIP_|MALLOC_|XDG_)|PATH|OPTIONS|OPTS$|FLAGS$|CONFIG|EDITOR|PAGER|SHELL|HOOK|COMMAND|WRAPPER|RUNNER|PRELOAD|ASKPASS|HOME$/;
+  /^(?:LD_|DYLD_|GIT_|NPM_CONFIG_|BASH_|PYTHON|PERL|RUBY|JAVA_|_JAVA_|JDK_|GEM_|BUNDLE_|CARGO_|PIP_|MALLOC_|XDG_|GO(?:ROOT|TOOLCHAIN|PROXY|ENV|BIN|WORK|EXPERIMENT|DEBUG)$)|PATH|OPTIONS|OPTS$|FLAGS$|CONFIG|EDITOR|PAGER|SHELL|HOOK|COMMAND|WRAPPER|RUNNER|PRELOAD|ASKPASS|HOME$/;
+
+/** Members of those families that only tune output or a build target, common before a command. */
+const HARMLESS_NAMES = new Set([
+  "PYTHONUNBUFFERED",
+  "PYTHONDONTWRITEBYTECODE",
+  "PYTHONIOENCODING",
+  "PYTHONHASHSEED",
+  "PYTHONUTF8",
+  "PYTHONFAULTHANDLER",
+]);
 
 const PLAIN_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const NAME_WITH_SUBSCRIPT = /^([A-Za-z_][A-Za-z0-9_]*)(?:\[(.*)\])?$/s;
@@ -64,6 +74,7 @@ const NAME_WITH_SUBSCRIPT = /^([A-Za-z_][A-Za-z0-9_]*)(?:\[(.*)\])?$/s;
 export function isDangerousName(name: string): boolean {
   if (!PLAIN_NAME.test(name)) return true;
   const upper = name.toUpperCase();
+  if (HARMLESS_NAMES.has(upper)) return false;
   return DANGEROUS_NAMES.has(upper) || DANGEROUS_PATTERN.test(upper);
 }
 
