@@ -70,6 +70,9 @@ export const HOSTILE_ENV: Readonly<Record<string, string>> = {
   w: "pwn",
 };
 
+/** Positional parameters every snippet starts with, hostile the same way (`$1`, `$2`). */
+export const HOSTILE_ARGS: readonly string[] = ["$(pwn 1)", "a[$(pwn 2)]"];
+
 /** Files every snippet starts with in its working directory. */
 const FIXTURES = ["README.md", "victim"];
 const EVIL_DIR = "evil";
@@ -169,13 +172,17 @@ export class Sandbox {
   #spawn(slot: Slot, snippet: string, extglob: boolean): Promise<boolean> {
     const [command, ...prefix] = this.#prefix;
     const shopt = extglob ? ["-O", "extglob"] : [];
-    const child = spawn(command!, [...prefix, "--norc", "--noprofile", ...shopt, "-c", snippet], {
-      cwd: slot.cwd,
-      env: { PATH: slot.bin, ...HOSTILE_ENV },
-      // A fourth pipe that every descendant inherits: "close" waits for background jobs too.
-      stdio: ["ignore", "pipe", "pipe", "pipe"],
-      detached: true,
-    });
+    const child = spawn(
+      command!,
+      [...prefix, "--norc", "--noprofile", ...shopt, "-c", snippet, "bash", ...HOSTILE_ARGS],
+      {
+        cwd: slot.cwd,
+        env: { PATH: slot.bin, ...HOSTILE_ENV },
+        // A fourth pipe that every descendant inherits: "close" waits for background jobs too.
+        stdio: ["ignore", "pipe", "pipe", "pipe"],
+        detached: true,
+      },
+    );
     for (const stream of [child.stdout, child.stderr, child.stdio[3] as Readable | null]) {
       stream?.resume();
     }

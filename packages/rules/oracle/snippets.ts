@@ -8,8 +8,8 @@ import fc from "fast-check";
  * payload program `pwn` that must never run when the engine allows a snippet.
  */
 
-/** Variables a snippet reads: `u`, `v`, `w` are preset to hostile text, `x`, `y` are whatever it assigns. */
-const VARS = ["u", "v", "w", "x", "y", "a"] as const;
+/** Variables a snippet reads: `u`, `v`, `w`, `$2` hold hostile text, `x`, `y` what it assigns. */
+const VARS = ["u", "v", "w", "x", "y", "a", "2"] as const;
 
 /** Values a snippet may assign: each runs `pwn` wherever bash re-reads it as code or as a name. */
 const PAYLOADS = [
