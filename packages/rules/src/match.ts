@@ -1,6 +1,12 @@
 import { PolicyError } from "./errors.ts";
 import { compileGlob, compileRegex, type Matcher } from "./glob.ts";
-import { type NormalizedPath, normalizeGlobPath, normalizePath, type PathContext } from "./path.ts";
+import {
+  homeGuesses,
+  type NormalizedPath,
+  normalizeGlobPath,
+  normalizePath,
+  type PathContext,
+} from "./path.ts";
 import type {
   ArgumentSelector,
   FieldCondition,
@@ -75,7 +81,12 @@ export function compileToolSelector(selector: ToolSelector): Matcher {
   return compileRegex(selector.source);
 }
 
-type PathMatcher = (path: NormalizedPath) => boolean;
+/**
+ * A test over a normalised path. `broad` is set where matching more is the safe side (deny and
+ * ask rules, protected paths): there a `~` glob also matches under any home-like directory when
+ * the session's home is unknown, and `*` also crosses `/` as in awaken's globs.
+ */
+export type PathMatcher = (path: NormalizedPath, broad?: boolean) => boolean;
 
 /** Which form of a normalised path a tidied path glob is matched against (`anywhere`: all of them). */
 export type PathGlobForm = "tilde" | "absolute" | "anywhere" | "relative";
@@ -93,15 +104,31 @@ export function compilePathGlob(glob: string): PathMatcher {
   const clean = normalizeGlobPath(glob);
   const matcher = compileGlob(clean, "path");
   const form = pathGlobForm(clean);
-  if (form === "tilde") return (p) => p.tilde !== undefined && matcher(p.tilde);
-  if (form === "absolute") return (p) => p.absolute !== undefined && matcher(p.absolute);
+  // awaken's reading of the same glob, `*` crossing `/`: deny and ask rules match it too.
+  let flatMatcher: Matcher | undefined;
+  const flat = (text: string) => {
+    flatMatcher ??= compileGlob(clean, "text");
+    return flatMatcher(text);
+  };
+  if (form === "tilde") {
+    return (p, broad) => {
+      if (p.tilde !== undefined) return matcher(p.tilde) || (broad === true && flat(p.tilde));
+      return broad === true && !p.homeKnown && homeGuesses(p).some((g) => matcher(g) || flat(g));
+    };
+  }
+  if (form === "absolute") {
+    return (p, broad) =>
+      (p.absolute !== undefined && matcher(p.absolute)) || (broad === true && flat(p.lexical));
+  }
   if (form === "anywhere") {
-    return (p) =>
+    return (p, broad) =>
       (p.relative !== undefined && matcher(p.relative)) ||
       (p.absolute !== undefined && matcher(p.absolute.slice(1))) ||
-      matcher(p.lexical);
+      matcher(p.lexical) ||
+      (broad === true && flat(p.lexical));
   }
-  return (p) => p.relative !== undefined && matcher(p.relative);
+  return (p, broad) =>
+    (p.relative !== undefined && matcher(p.relative)) || (broad === true && flat(p.lexical));
 }
 
 /** Escapes a value so that a glob matches exactly it (the `=` operator). */
@@ -148,8 +175,11 @@ function quantify(
   return quantifier === "some" ? values.some(test) : values.every(test);
 }
 
-/** A compiled test over one value, aware of whether the value is a path. */
-type ValueTest = (call: PreparedCall, value: unknown, isPath: boolean) => boolean;
+/**
+ * A compiled test over one value, aware of whether the value is a path. `broad`: matching more is
+ * the safe side (a deny or ask rule's positive test, an allow rule's negated one).
+ */
+type ValueTest = (call: PreparedCall, value: unknown, isPath: boolean, broad: boolean) => boolean;
 
 function compileValueTest(op: FieldOperator, value: string): ValueTest {
   const negate = op.startsWith("!");
@@ -163,15 +193,15 @@ function compileValueTest(op: FieldOperator, value: string): ValueTest {
     const glob = base === "=" ? escapeGlob(value) : value;
     const text = base === "=" ? (v: string) => v === value : compileGlob(glob, "text");
     let path: PathMatcher | undefined;
-    test = (call, v, isPath) => {
+    test = (call, v, isPath, broad) => {
       if (isPath && typeof v === "string") {
         path ??= compilePathGlob(glob);
-        return path(normalized(call, v));
+        return path(normalized(call, v), broad);
       }
       return text(valueText(v));
     };
   }
-  return negate ? (call, v, isPath) => !test(call, v, isPath) : test;
+  return negate ? (call, v, isPath, broad) => !test(call, v, isPath, !broad) : test;
 }
 
 /** The arguments part of a rule, compiled. `primary` replaces the primary value (shell sub-commands). */
@@ -205,10 +235,12 @@ export function compileArguments(args: ArgumentSelector): ArgumentTest {
       }
       if (single) {
         const raw = Object.hasOwn(call.input, single.field) ? call.input[single.field] : undefined;
-        if (raw !== undefined && !Array.isArray(raw)) return test(call, raw, single.isPath);
+        if (raw !== undefined && !Array.isArray(raw))
+          return test(call, raw, single.isPath, quantifier === "some");
       }
       const { values, isPath } = primaryValues(call, quantifier);
-      return quantify(values, quantifier, (v) => test(call, v, isPath));
+      const broad = quantifier === "some";
+      return quantify(values, quantifier, (v) => test(call, v, isPath, broad));
     };
   }
   const conditions = args.conditions.map((condition) => compileCondition(condition));
@@ -219,16 +251,55 @@ export function compileArguments(args: ArgumentSelector): ArgumentTest {
   };
 }
 
-/** A shell command glob: `rm *` means rm with any arguments, none included. */
-function commandGlob(glob: string): Matcher {
+/**
+ * A shell command glob: `rm *` means rm with any arguments, none included. Commands are matched
+ * by their words with quotes removed, so quotes in the glob are removed the same way and what they
+ * held is literal: `git commit -m "a = b"` matches that command, `echo "*"` only a literal star.
+ */
+function commandGlob(written: string): Matcher {
+  const glob = unquoteShellGlob(written);
   const full = compileGlob(glob, "text");
   if (!glob.endsWith(" *") || glob.endsWith("\\ *")) return full;
   const bare = compileGlob(glob.slice(0, -2).trimEnd(), "text");
   return (value) => full(value) || bare(value);
 }
 
+/** Removes shell quotes from a command glob, escaping what they held (unchanged if unbalanced). */
+export function unquoteShellGlob(glob: string): string {
+  if (!/["']/.test(glob)) return glob;
+  let out = "";
+  for (let at = 0; at < glob.length; at++) {
+    const c = glob[at]!;
+    if (c === "\\") {
+      out += glob.slice(at, at + 2);
+      at++;
+    } else if (c === "'") {
+      const close = glob.indexOf("'", at + 1);
+      if (close < 0) return glob;
+      out += escapeGlob(glob.slice(at + 1, close));
+      at = close;
+    } else if (c === '"') {
+      let inner = "";
+      let end = at + 1;
+      for (; end < glob.length && glob[end] !== '"'; end++) {
+        if (glob[end] === "\\" && /["\\$`]/.test(glob[end + 1] ?? "")) end++;
+        inner += glob[end];
+      }
+      if (end >= glob.length) return glob;
+      out += escapeGlob(inner);
+      at = end;
+    } else out += c;
+  }
+  return out;
+}
+
 function compileCondition(condition: FieldCondition): ArgumentTest {
   const test = compileValueTest(condition.op, condition.value);
+  // Sub-commands are matched without their quotes, so a glob's quotes are removed too.
+  const glob = condition.op === "~" || condition.op === "!~";
+  const unquoted = glob ? unquoteShellGlob(condition.value) : condition.value;
+  const commandTest =
+    unquoted === condition.value ? test : compileValueTest(condition.op, unquoted);
   const printed = printFieldPath(condition.path);
   const last = condition.path.at(-1);
   const lastKey = last?.kind === "key" ? last.name : undefined;
@@ -245,16 +316,19 @@ function compileCondition(condition: FieldCondition): ArgumentTest {
   };
   return (call, quantifier, primary) => {
     if (primary && call.spec.shell && printed === call.spec.primary) {
-      return quantify(primary, quantifier, (v) => test(call, v, false));
+      const broad = quantifier === "some";
+      return quantify(primary, quantifier, (v) => commandTest(call, v, false, broad));
     }
+    const broad = quantifier === "some";
     if (single !== undefined) {
       return (
-        Object.hasOwn(call.input, single) && test(call, call.input[single], isPathFor(call.spec))
+        Object.hasOwn(call.input, single) &&
+        test(call, call.input[single], isPathFor(call.spec), broad)
       );
     }
     const isPath = isPathFor(call.spec);
     return quantify(resolveFieldPath(call.input, condition.path), quantifier, (v) =>
-      test(call, v, isPath),
+      test(call, v, isPath, broad),
     );
   };
 }

@@ -134,7 +134,7 @@ function parseArguments(cursor: Cursor): ArgumentSelector {
     if (cursor.peek() === ")") return { kind: "any" };
     cursor.pos = save;
   }
-  if (looksLikeConditions(cursor.rest())) return parseConditions(cursor);
+  if (readsAsCondition(cursor.text, cursor.pos)) return parseConditions(cursor);
   const unknown = UNKNOWN_OPERATOR.exec(cursor.rest());
   if (unknown) {
     const at = cursor.pos + unknown.index + unknown[0].indexOf(unknown[1]!);
@@ -150,10 +150,30 @@ function parseArguments(cursor: Cursor): ArgumentSelector {
 const UNKNOWN_OPERATOR =
   /^\s*(?:\*|[\p{L}\p{N}_-]+)(?:\[(?:\*|\d+)\]|\.(?:\*|[\p{L}\p{N}_-]+))*\s*([!=~<>?:%^&|]{1,4})\s*"/u;
 
-function looksLikeConditions(rest: string): boolean {
-  return /^\s*(?:\*|[\p{L}\p{N}_-]+)(?:\[(?:\*|\d+)\]|\.(?:\*|[\p{L}\p{N}_-]+))*\s*(?:!=~|!=|!~|=~|~|=)\s*"/u.test(
-    rest,
-  );
+/** Characters that end the first word of an argument list (see `readsAsCondition`). */
+const HEAD_END = /[\s"'(),=~<>\\]/u;
+
+/**
+ * Whether an argument list reads as a condition: its first word (possibly empty) is followed,
+ * after optional whitespace, by an operator. `~` is an operator unless it starts a home path
+ * (`~/…`) or is all that is left (`ls ~`). A backslash in the first word makes it a glob
+ * (`FOO\=bar`). Such a list is parsed as conditions, strictly: never read as a glob that matches
+ * its own text.
+ */
+export function readsAsCondition(text: string, from: number): boolean {
+  let at = from;
+  while (at < text.length && !HEAD_END.test(text[at]!)) {
+    if (text[at] === "!" && (text[at + 1] === "=" || text[at + 1] === "~")) break;
+    at++;
+  }
+  if (text[at] === "\\") return false;
+  while (at < text.length && /\s/u.test(text[at]!)) at++;
+  const c = text[at];
+  if (c === "=") return true;
+  if (c === "!") return text[at + 1] === "=" || text[at + 1] === "~";
+  if (c !== "~") return false;
+  if (text[at + 1] === "/") return false;
+  return !/^~\s*(?:\)|$)/u.test(text.slice(at));
 }
 
 function parsePrimary(cursor: Cursor): ArgumentSelector {
@@ -185,9 +205,24 @@ function parseConditions(cursor: Cursor): ArgumentSelector {
   for (;;) {
     cursor.skipSpace();
     const column = cursor.pos + 1;
+    if (OPERATOR_START.test(cursor.peek() ?? "")) {
+      cursor.fail(
+        `a condition needs a field before '${operatorToken(cursor)}': write field ${operatorToken(cursor)} "value" (for a shell tool, command ~ "…")`,
+      );
+    }
     const path = parseFieldPathAt(cursor);
+    const pathEnd = cursor.pos;
     cursor.skipSpace();
-    const token = /^[!=~<>?:%^&|]*/.exec(cursor.rest())![0];
+    const token = operatorToken(cursor);
+    if (token === "") {
+      const c = cursor.peek();
+      cursor.fail(
+        c === undefined || c === ")" || c === ","
+          ? `expected an operator after '${printFieldPath(path)}': one of ~ = =~ !~ != !=~`
+          : `'${c}' cannot appear in a field path: field names are letters, digits, '_' and '-', joined by '.', '[N]' or '[*]'`,
+        c === undefined || /\s/u.test(cursor.text[pathEnd] ?? "") ? cursor.pos : pathEnd,
+      );
+    }
     const op = OPERATORS.find((candidate) => candidate === token);
     if (!op) {
       cursor.fail(
@@ -198,7 +233,7 @@ function parseConditions(cursor: Cursor): ArgumentSelector {
     }
     cursor.pos += op.length;
     cursor.skipSpace();
-    const value = parseQuoted(cursor);
+    const value = parseValue(cursor, printFieldPath(path), op);
     conditions.push({ path, op, value, column });
     cursor.skipSpace();
     if (cursor.peek() !== ",") break;
@@ -206,6 +241,33 @@ function parseConditions(cursor: Cursor): ArgumentSelector {
   }
   return { kind: "fields", conditions };
 }
+
+const OPERATOR_START = /^[=~!]$/u;
+
+function operatorToken(cursor: Cursor): string {
+  return /^[!=~<>?:%^&|]*/u.exec(cursor.rest())![0];
+}
+
+/** A condition's value: double-quoted. A single-quoted or bare value is an error with the fix. */
+function parseValue(cursor: Cursor, field: string, op: FieldOperator): string {
+  const c = cursor.peek();
+  if (c === '"') return parseQuoted(cursor);
+  if (c === "'") {
+    const close = cursor.text.indexOf("'", cursor.pos + 1);
+    const inner = cursor.text.slice(cursor.pos + 1, close < 0 ? undefined : close);
+    cursor.fail(`values are in double quotes: write ${field} ${op} ${quoteValue(inner)}`);
+  }
+  const close = cursor.text.lastIndexOf(")");
+  const rest = cursor.text.slice(cursor.pos, close >= cursor.pos ? close : undefined);
+  const bare = (/^[^,]*/u.exec(rest)?.[0] ?? "").trim();
+  cursor.fail(
+    bare === ""
+      ? `expected a value in double quotes after '${op}'`
+      : `values are in double quotes: write ${field} ${op} ${quoteValue(bare)} (or, for a glob with a literal '${op[0]}', escape it: \\${op[0]})`,
+  );
+}
+
+const quoteValue = (value: string) => `"${value.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`;
 
 function parseFieldPathAt(cursor: Cursor): PathSegment[] {
   const segments: PathSegment[] = [];

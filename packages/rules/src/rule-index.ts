@@ -6,6 +6,7 @@ import {
   type PreparedCall,
   pathGlobForm,
   primaryIsPath,
+  unquoteShellGlob,
   valueText,
 } from "./match.ts";
 import { normalizeGlobPath } from "./path.ts";
@@ -197,7 +198,8 @@ function placeOf(requirements: readonly Requirement[], spec: ResolvedToolSpec): 
     }
     // A shell command field is matched as text against sub-commands: never file it as a path.
     if (command && isPath) continue;
-    const key = keyOf(glob, isPath);
+    // Command globs are matched with their quotes removed (match.ts), so they are filed so too.
+    const key = keyOf(command ? unquoteShellGlob(glob) : glob, isPath);
     if (key) return { name, spread, isPath, command, ...key };
   }
   return undefined;
