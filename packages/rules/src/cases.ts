@@ -830,12 +830,16 @@ export interface MalformedPatternCase {
 
 /** Patterns that read as conditions but are not valid ones: load errors, never dead globs. */
 export const MALFORMED_PATTERNS: readonly MalformedPatternCase[] = [
-  { pattern: "Bash(command ~ 'rm *')", column: 16, message: 'write command ~ "rm *"' },
-  { pattern: "Bash(command~'rm *')", column: 14, message: 'write command ~ "rm *"' },
-  { pattern: "Bash(command !~ 'rm *')", column: 17, message: 'write command !~ "rm *"' },
-  { pattern: "T(f = noquote)", column: 7, message: 'write f = "noquote"' },
-  { pattern: "T(f=noquote)", column: 5, message: 'write f = "noquote"' },
-  { pattern: "T(file-path ~ x)", column: 15, message: 'write file-path ~ "x"' },
+  { pattern: "Bash(command ~ 'rm *')", column: 16, message: 'use double quotes: command ~ "rm *"' },
+  { pattern: "Bash(command~'rm *')", column: 14, message: 'use double quotes: command ~ "rm *"' },
+  {
+    pattern: "Bash(command !~ 'rm *')",
+    column: 17,
+    message: 'use double quotes: command !~ "rm *"',
+  },
+  { pattern: "T(f = noquote)", column: 7, message: 'use double quotes: f = "noquote"' },
+  { pattern: "T(f=noquote)", column: 5, message: 'use double quotes: f = "noquote"' },
+  { pattern: "T(file-path ~ x)", column: 15, message: 'use double quotes: file-path ~ "x"' },
   { pattern: 'Bash(items[x] = "1")', column: 12, message: "expected an index or '*'" },
   { pattern: 'Bash(= "git status")', column: 6, message: "needs a field before '='" },
   { pattern: 'Bash(~ "rm *")', column: 6, message: "needs a field before '~'" },

@@ -255,7 +255,9 @@ function parseValue(cursor: Cursor, field: string, op: FieldOperator): string {
   if (c === "'") {
     const close = cursor.text.indexOf("'", cursor.pos + 1);
     const inner = cursor.text.slice(cursor.pos + 1, close < 0 ? undefined : close);
-    cursor.fail(`values are in double quotes: write ${field} ${op} ${quoteValue(inner)}`);
+    cursor.fail(
+      `single quotes do not quote a value; use double quotes: ${field} ${op} ${quoteValue(inner)}`,
+    );
   }
   const close = cursor.text.lastIndexOf(")");
   const rest = cursor.text.slice(cursor.pos, close >= cursor.pos ? close : undefined);
@@ -263,7 +265,7 @@ function parseValue(cursor: Cursor, field: string, op: FieldOperator): string {
   cursor.fail(
     bare === ""
       ? `expected a value in double quotes after '${op}'`
-      : `values are in double quotes: write ${field} ${op} ${quoteValue(bare)} (or, for a glob with a literal '${op[0]}', escape it: \\${op[0]})`,
+      : `the value is not quoted; use double quotes: ${field} ${op} ${quoteValue(bare)} (or, for a glob with a literal '${op[0]}', escape it: \\${op[0]})`,
   );
 }
 
