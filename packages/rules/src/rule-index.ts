@@ -116,6 +116,8 @@ function keyOf(glob: string, isPath: boolean): { form: Form; segment: string } |
     const clean = normalizeGlobPath(glob);
     const form = pathGlobForm(clean);
     if (form !== "relative" && form !== "absolute") return undefined;
+    // A deny's `../x` also matches a path written so (awaken's reading), which has no cwd form.
+    if (form === "relative" && (clean === ".." || clean.startsWith("../"))) return undefined;
     const { prefix, exact } = globLiteral(clean, "path");
     const segment = literalSegment(prefix, exact, form);
     return segment === undefined ? undefined : { form, segment };
