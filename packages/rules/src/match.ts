@@ -1,5 +1,5 @@
 import { PolicyError } from "./errors.ts";
-import { compileGlob, compileRegex, type Matcher } from "./glob.ts";
+import { compileGlob, compileRegex, globLiteral, type Matcher } from "./glob.ts";
 import {
   homeGuesses,
   type NormalizedPath,
@@ -187,8 +187,11 @@ function compileValueTest(op: FieldOperator, value: string): ValueTest {
   let test: ValueTest;
   if (base === "=~") {
     const regex = compileRegex(value);
-    test = (call, v, isPath) =>
-      regex(isPath && typeof v === "string" ? normalized(call, v).lexical : valueText(v));
+    // A path is matched normalised; where matching more is safe, as written too (as awaken does).
+    test = (call, v, isPath, broad) =>
+      isPath && typeof v === "string"
+        ? regex(normalized(call, v).lexical) || (broad && regex(v))
+        : regex(valueText(v));
   } else {
     const glob = base === "=" ? escapeGlob(value) : value;
     const text = base === "=" ? (v: string) => v === value : compileGlob(glob, "text");
@@ -217,6 +220,20 @@ export function compileArguments(args: ArgumentSelector): ArgumentTest {
   if (args.kind === "primary") {
     const test = compileValueTest("~", args.glob);
     const command = commandGlob(args.glob);
+    // awaken's primary value: the only key's value, else the whole input as JSON text.
+    const text = compileGlob(args.glob, "text");
+    const json = globLiteral(args.glob, "text").prefix === "";
+    const awaken = (call: PreparedCall, tested?: string): boolean => {
+      let only: string | undefined;
+      for (const key in call.input) {
+        if (only !== undefined) return json && text(JSON.stringify(call.input));
+        only = key;
+      }
+      if (only === undefined) return json && text("{}");
+      return (
+        only !== tested && Object.hasOwn(call.input, only) && text(valueText(call.input[only]))
+      );
+    };
     // The tool's one primary field and whether it is a path, per spec (specs are cached per tool).
     let lastSpec: ResolvedToolSpec | undefined;
     let single: { field: string; isPath: boolean } | undefined;
@@ -233,14 +250,18 @@ export function compileArguments(args: ArgumentSelector): ArgumentTest {
             : { field, isPath: primaryIsPath(call.spec, field, field) };
         lastSpec = call.spec;
       }
+      const broad = quantifier === "some";
       if (single) {
         const raw = Object.hasOwn(call.input, single.field) ? call.input[single.field] : undefined;
-        if (raw !== undefined && !Array.isArray(raw))
-          return test(call, raw, single.isPath, quantifier === "some");
+        if (raw !== undefined && !Array.isArray(raw)) {
+          const tested = single.isPath ? undefined : single.field;
+          return test(call, raw, single.isPath, broad) || (broad && awaken(call, tested));
+        }
       }
       const { values, isPath } = primaryValues(call, quantifier);
-      const broad = quantifier === "some";
-      return quantify(values, quantifier, (v) => test(call, v, isPath, broad));
+      return (
+        quantify(values, quantifier, (v) => test(call, v, isPath, broad)) || (broad && awaken(call))
+      );
     };
   }
   const conditions = args.conditions.map((condition) => compileCondition(condition));

@@ -224,6 +224,8 @@ export function candidatesOf<R extends IndexableRule>(
       continue;
     }
     const raw = Object.hasOwn(call.input, slot.name) ? call.input[slot.name] : undefined;
+    // Without its primary field, a deny's primary glob reads the input as awaken does (match.ts).
+    if (raw === undefined && slot.spread) return index.all;
     if (raw === undefined) continue;
     if (slot.spread && Array.isArray(raw)) {
       for (const value of raw) if (!hits.addValue(slot, value, call)) return index.all;
