@@ -8,6 +8,7 @@ describe("lintPattern", () => {
     ["Bash(npm --loglevel=silent test)", 20],
     ["Bash(ls x~y)", 10],
     ["Bash(echo a=b)", 12],
+    ["Bash(npm test, command ~ 'rm *')", 24],
   ])("%s warns at column %i", (pattern, column) => {
     const [warning] = lintPattern(pattern);
     expect(warning).toMatchObject({ code: "operator_in_glob", patternColumn: column });

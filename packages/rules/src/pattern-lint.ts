@@ -56,11 +56,9 @@ function operatorOutsideQuotes(glob: string): number | undefined {
   return undefined;
 }
 
+/** `~/…` at the start of a word, or a lone `~` ending the glob (`ls ~`); `cd ~ && x` is warned. */
 function startsHomePath(glob: string, at: number): boolean {
   const before = glob[at - 1];
   const after = glob[at + 1];
-  return (
-    (before === undefined || /[\s:]/.test(before)) &&
-    (after === undefined || after === "/" || /\s/.test(after))
-  );
+  return (before === undefined || /[\s:=]/.test(before)) && (after === undefined || after === "/");
 }
