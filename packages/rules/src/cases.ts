@@ -845,4 +845,7 @@ export const MALFORMED_PATTERNS: readonly MalformedPatternCase[] = [
   { pattern: 'Bash(~ "rm *")', column: 6, message: "needs a field before '~'" },
   { pattern: 'Bash(a/b ~ "x")', column: 7, message: "'/' cannot appear in a field path" },
   { pattern: 'Bash(command == "rm")', column: 14, message: "unknown operator '=='" },
+  { pattern: "Bash(command ~ “rm *”)", column: 16, message: 'use double quotes: command ~ "rm *"' },
+  { pattern: "Bash(command ~ `rm *`)", column: 16, message: 'use double quotes: command ~ "rm *"' },
+  { pattern: "Bash(cd ~ && ls)", column: 11, message: "the value is not quoted" },
 ];

@@ -40,7 +40,9 @@ export function explain(
   const decision = evaluate(policy, call, context);
   const spec = internals.spec(call.toolName);
   const command = spec.primary !== undefined ? call.input[spec.primary] : undefined;
-  const naming = internals.rules.filter((rule) => rule.tool(call.toolName));
+  // A shell command's redirections are checked as Write calls, so Write rules count too.
+  const names = spec.shell ? [call.toolName, "Write"] : [call.toolName];
+  const naming = internals.rules.filter((rule) => names.some((name) => rule.tool(name)));
   const notes = !context.home && naming.some((rule) => rule.usesHome) ? [UNKNOWN_HOME_NOTE] : [];
   const rules = internals.rules
     .map((rule) => {

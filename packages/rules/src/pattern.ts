@@ -262,12 +262,21 @@ function parseValue(cursor: Cursor, field: string, op: FieldOperator): string {
   const close = cursor.text.lastIndexOf(")");
   const rest = cursor.text.slice(cursor.pos, close >= cursor.pos ? close : undefined);
   const bare = (/^[^,]*/u.exec(rest)?.[0] ?? "").trim();
+  if (QUOTE_LIKE.test(bare)) {
+    const inner = bare.replace(/^[\p{Pi}\p{Pf}"'`´„‚]+|[\p{Pi}\p{Pf}"'`´„‚]+$/gu, "");
+    cursor.fail(
+      `'${bare[0]}' does not quote a value; use double quotes: ${field} ${op} ${quoteValue(inner)}`,
+    );
+  }
   cursor.fail(
     bare === ""
       ? `expected a value in double quotes after '${op}'`
       : `the value is not quoted; use double quotes: ${field} ${op} ${quoteValue(bare)} (or, for a glob with a literal '${op[0]}', escape it: \\${op[0]})`,
   );
 }
+
+/** Typographic quotes and backticks, which are easy to paste and never quote a value. */
+const QUOTE_LIKE = /^[\p{Pi}\p{Pf}`´„‚]/u;
 
 const quoteValue = (value: string) => `"${value.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`;
 
