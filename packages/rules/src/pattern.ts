@@ -153,12 +153,16 @@ const UNKNOWN_OPERATOR =
 /** Characters that end the first word of an argument list (see `readsAsCondition`). */
 const HEAD_END = /[\s"'(),=~<>\\]/u;
 
+/** What a field path is made of; a first word with anything else (`https://x?q=1`) is a glob. */
+const FIELDISH = /^[\p{L}\p{N}_\-.*[\]]*$/u;
+
 /**
  * Whether an argument list reads as a condition: its first word (possibly empty) is followed,
  * after optional whitespace, by an operator. `~` is an operator unless it starts a home path
- * (`~/…`) or is all that is left (`ls ~`). A backslash in the first word makes it a glob
- * (`FOO\=bar`). Such a list is parsed as conditions, strictly: never read as a glob that matches
- * its own text.
+ * (`~/…`) or is all that is left (`ls ~`). A first word that cannot be a field path (`a/b`,
+ * `https://x?q`) reads as a condition only when the operator is followed by a quote. A backslash
+ * in the first word makes it a glob (`FOO\=bar`). Such a list is parsed as conditions, strictly:
+ * never read as a glob that matches its own text.
  */
 export function readsAsCondition(text: string, from: number): boolean {
   let at = from;
@@ -167,13 +171,17 @@ export function readsAsCondition(text: string, from: number): boolean {
     at++;
   }
   if (text[at] === "\\") return false;
+  const fieldish = FIELDISH.test(text.slice(from, at));
   while (at < text.length && /\s/u.test(text[at]!)) at++;
   const c = text[at];
-  if (c === "=") return true;
-  if (c === "!") return text[at + 1] === "=" || text[at + 1] === "~";
-  if (c !== "~") return false;
-  if (text[at + 1] === "/") return false;
-  return !/^~\s*(?:\)|$)/u.test(text.slice(at));
+  let operator: boolean;
+  if (c === "=") operator = true;
+  else if (c === "!") operator = text[at + 1] === "=" || text[at + 1] === "~";
+  else if (c !== "~" || text[at + 1] === "/") operator = false;
+  else operator = !/^~\s*(?:\)|$)/u.test(text.slice(at));
+  if (!operator || fieldish) return operator;
+  const after = /^[!=~]+\s*(.)/u.exec(text.slice(at))?.[1];
+  return after !== undefined && (after === '"' || after === "'" || QUOTE_LIKE.test(after));
 }
 
 function parsePrimary(cursor: Cursor): ArgumentSelector {
