@@ -201,11 +201,22 @@ function parsePrimary(cursor: Cursor): ArgumentSelector {
     }
     cursor.pos++;
   }
-  const glob = cursor.text.slice(start, cursor.pos).trim();
+  // Trailing whitespace is not part of the glob, unless escaped (`a\ `).
+  let end = cursor.pos;
+  while (end > start && /\s/u.test(cursor.text[end - 1]!) && !escapedAt(cursor.text, end - 1))
+    end--;
+  const glob = cursor.text.slice(start, end);
   if (glob === "")
     cursor.fail("empty argument pattern: write `Tool` or `Tool(*)` to match any input");
   if (cursor.done) cursor.fail("expected ')' to close the argument pattern");
   return { kind: "primary", glob, column: start + 1 };
+}
+
+/** Whether the character at `at` is escaped by an odd run of backslashes before it. */
+function escapedAt(text: string, at: number): boolean {
+  let count = 0;
+  while (at - count - 1 >= 0 && text[at - count - 1] === "\\") count++;
+  return count % 2 === 1;
 }
 
 function parseConditions(cursor: Cursor): ArgumentSelector {

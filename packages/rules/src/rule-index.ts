@@ -280,6 +280,11 @@ class Hits<R> {
     if (absolute.size > 0 && path.absolute !== undefined) {
       this.add(absolute.get(pathSegmentOf(path.absolute, 1)));
     }
+    // Deny and ask rules also read the path as written (awaken's reading, match.ts).
+    if (value !== path.relative && value !== path.absolute) {
+      if (value.startsWith("/")) this.add(absolute.get(pathSegmentOf(value, 1)));
+      else this.add(relative.get(pathSegmentOf(value, 0)));
+    }
     return true;
   }
 }

@@ -1,5 +1,7 @@
+import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { compilePolicy } from "./compile.ts";
+import { evaluate } from "./evaluate.ts";
 import { suggestRules } from "./suggest.ts";
 
 describe("suggestRules", () => {
@@ -53,4 +55,52 @@ describe("suggestRules", () => {
     const call = { toolName: "Edit", input: { file_path: "/repo/.git/config" } };
     expect(suggestRules(call, { cwd: "/repo" }, policy)).toEqual([]);
   });
+});
+
+describe("an always suggestion allows the call it was made for", () => {
+  const word = fc.oneof(
+    fc.stringMatching(/^[a-z0-9=~!.:/?&@%+*-]{1,6}$/),
+    fc.stringMatching(/^[a-z0-9 =~'*]{1,6}$/).map((w) => `"${w}"`),
+    fc.stringMatching(/^[a-z0-9 ="*]{1,6}$/).map((w) => `'${w}'`),
+  );
+  test("for any simple command, the exact suggestion compiles and allows it", () => {
+    fc.assert(
+      fc.property(
+        fc.stringMatching(/^[a-z][a-z0-9-]{0,5}$/),
+        fc.array(word, { maxLength: 4 }),
+        (program, args) => {
+          const command = [program, ...args].join(" ");
+          const call = { toolName: "Bash", input: { command } };
+          const [exact] = suggestRules(call, { cwd: "/repo" });
+          if (!exact) return; // the analysis was uncertain: nothing is suggested
+          const policy = compilePolicy({
+            project: {
+              rules: exact.patterns.map((tool) => ({ tool, behavior: "allow" as const })),
+            },
+          });
+          expect(
+            evaluate(policy, call, { cwd: "/repo" }).decision,
+            exact.patterns.join(" ; "),
+          ).toBe("allow");
+        },
+      ),
+      { numRuns: 1500 },
+    );
+  });
+
+  test.each(['WebFetch:https://x.example/search?q="a"', "WebFetch:https://x.example/?a=b"])(
+    "%s",
+    (spec) => {
+      const [toolName, url] = [spec.slice(0, spec.indexOf(":")), spec.slice(spec.indexOf(":") + 1)];
+      const call = { toolName, input: { url } };
+      for (const suggestion of suggestRules(call)) {
+        const policy = compilePolicy({
+          project: {
+            rules: suggestion.patterns.map((tool) => ({ tool, behavior: "allow" as const })),
+          },
+        });
+        expect(evaluate(policy, call).decision).toBe("allow");
+      }
+    },
+  );
 });

@@ -3,6 +3,7 @@ import type { CompiledPolicy } from "./compile.ts";
 import { policyInternals } from "./compile.ts";
 import { evaluate } from "./evaluate.ts";
 import { normalizePath } from "./path.ts";
+import { readsAsCondition } from "./pattern.ts";
 import type { EvaluationContext, ToolCall } from "./schema.ts";
 import { analyzeShell } from "./shell/index.ts";
 import { type ResolvedToolSpec, resolveTool } from "./tools.ts";
@@ -19,6 +20,18 @@ export interface RuleSuggestion {
 
 const GLOB_SPECIAL = /[*?[\]{}()\\]/g;
 const escapeGlob = (text: string) => text.replace(GLOB_SPECIAL, "\\$&");
+
+/**
+ * A primary glob matching exactly `text`: glob characters and quotes escaped (command globs lose
+ * their quotes), and the first operator escaped when the text would read as a condition.
+ */
+function literalGlob(text: string): string {
+  // Leading and trailing spaces (a blank first or last word) would be trimmed from the pattern.
+  const glob = text
+    .replace(/[*?[\]{}()\\"']/g, "\\$&")
+    .replace(/^\s+|\s+$/g, (edge) => edge.replace(/\s/g, "\\$&"));
+  return readsAsCondition(glob, 0) ? glob.replace(/[=~!]/, "\\$&") : glob;
+}
 const quote = (text: string) => `"${text.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`;
 
 function suggestion(
@@ -80,7 +93,7 @@ function suggestShell(tool: string, command: string, context: EvaluationContext)
   const analysis = analyzeShell(command);
   if (analysis.uncertain.length > 0 || analysis.commands.length === 0) return [];
   const writes = analysis.writes.map((write) => writePattern(write.path, context));
-  const exact = analysis.commands.map((c) => `${tool}(${escapeGlob(c.text)})`);
+  const exact = analysis.commands.map((c) => `${tool}(${literalGlob(c.text)})`);
   const result = [
     suggestion(
       [...exact, ...writes],
@@ -90,8 +103,8 @@ function suggestShell(tool: string, command: string, context: EvaluationContext)
   ];
   const heads = [...new Set(analysis.commands.map((c) => commandHead(c.argv)))];
   const prefixes = heads.flatMap((head) => [
-    `${tool}(${escapeGlob(head)})`,
-    `${tool}(${escapeGlob(head)} *)`,
+    `${tool}(${literalGlob(head)})`,
+    `${tool}(${literalGlob(head)} *)`,
   ]);
   result.push(
     suggestion([...prefixes, ...writes], `${heads.join(", ")} with any arguments`, context),
@@ -143,10 +156,12 @@ function suggestPath(
 }
 
 function suggestUrl(tool: string, url: string, context: EvaluationContext): RuleSuggestion[] {
-  const result = [suggestion([`${tool}(${escapeGlob(url)})`], "this URL only", context)];
+  const result = [suggestion([`${tool}(${literalGlob(url)})`], "this URL only", context)];
   const origin = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]+/i.exec(url)?.[0];
   if (origin && origin !== url)
-    result.push(suggestion([`${tool}(${escapeGlob(origin)}/*)`], `anything on ${origin}`, context));
+    result.push(
+      suggestion([`${tool}(${literalGlob(origin)}/*)`], `anything on ${origin}`, context),
+    );
   return result;
 }
 
