@@ -45,7 +45,7 @@ const pathValue = fc
 const globValue = fc
   .tuple(
     fc.constantFrom("", "/", "~/", "**/", "*", "./"),
-    fc.array(fc.constantFrom("src", "secrets", "*", "**", ".ssh", "*.pem", "a"), {
+    fc.array(fc.constantFrom("src", "secrets", "*", "**", ".ssh", "*.pem", "a", "rm *", "*rm*"), {
       minLength: 1,
       maxLength: 3,
     }),
@@ -59,7 +59,15 @@ const rule = fc.oneof(
     .tuple(tool, field, fc.constantFrom("~", "=", "=~"), globValue)
     .map(([t, f, op, g]) => `${t}(${f} ${op} "${op === "=~" ? g.replaceAll("*", ".*") : g}")`),
 );
-const input = fc.dictionary(field, pathValue, { minKeys: 1, maxKeys: 3 });
+const commandValue = fc.constantFrom(
+  "rm -rf /",
+  "ls; rm -rf src",
+  "echo 'rm -rf /'",
+  "git push --force",
+  "cat ~/.ssh/id_rsa",
+  "FOO=1 rm x",
+);
+const input = fc.dictionary(field, fc.oneof(pathValue, commandValue), { minKeys: 1, maxKeys: 3 });
 
 test("a deny rule matches every call awaken's reading of it matches (toward safety)", () => {
   fc.assert(
@@ -84,6 +92,6 @@ test("a deny rule matches every call awaken's reading of it matches (toward safe
         expect(decision.decision, `${pattern} on ${JSON.stringify(callInput)}`).toBe("deny");
       },
     ),
-    { numRuns: 4000 },
+    { numRuns: 6000 },
   );
 });
