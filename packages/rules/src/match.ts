@@ -106,7 +106,10 @@ export function compilePathGlob(glob: string): PathMatcher {
   const form = pathGlobForm(clean);
   // awaken's reading of the same glob, `*` crossing `/`: deny and ask rules match it too.
   let flatMatcher: Matcher | undefined;
+  // Every match ends with the glob's literal tail: a cheap test before the glob's own.
+  const tail = /[^*?[\]{}\\]*$/.exec(clean)![0];
   const flat = (text: string) => {
+    if (!text.endsWith(tail)) return false;
     flatMatcher ??= compileGlob(clean, "text");
     return flatMatcher(text);
   };
