@@ -52,6 +52,7 @@ export function decisionJson(explanation: Explanation, sources: TierSources) {
         decided: trace.decided,
       })),
     ...(explanation.shell ? { shell: explanation.shell } : {}),
+    ...(explanation.notes.length > 0 ? { notes: explanation.notes } : {}),
   };
 }
 

@@ -1,6 +1,7 @@
 import {
   assessBreadth,
   compilePolicy,
+  lintPattern,
   type PolicyDocument,
   PolicyError,
   type PolicySource,
@@ -71,6 +72,19 @@ export function lintPolicyText(text: string, file: string): Diagnostic[] {
 
   for (const index of sound) {
     const entry = rules[index]!;
+    for (const warning of lintPattern(entry.tool)) {
+      const at =
+        source.locatePath?.(["rules", index, "tool"], warning.patternColumn - 1) ??
+        source.locate?.(index);
+      diagnostics.push({
+        severity: "warning",
+        code: warning.code,
+        message: `${entry.tool} — ${warning.message}`,
+        file,
+        ...(at ? { line: at.line, column: at.column } : {}),
+        rule: index,
+      });
+    }
     if (entry.behavior !== "allow") continue;
     const position = source.locate?.(index);
     for (const warning of assessBreadth(entry.tool)) {

@@ -50,6 +50,9 @@ const CHECKED = [
   "compound: a denied part denies",
   "absolute path inside cwd matches relative glob",
   "tilde expands to home",
+  "home unknown: a deny rule with ~ still catches /Users/bob/.ssh/id_rsa",
+  "home unknown: an allow rule with ~ matches nothing",
+  "grammar: a quoted command glob matches the command without its quotes",
 ];
 
 describe("a few shared policy cases through `warden check --json`", () => {

@@ -1,5 +1,7 @@
+import { assessPathGlob, type PathBreadthCode } from "./breadth-paths.ts";
+import type { PathContext } from "./path.ts";
 import { type Pattern, parsePattern } from "./pattern.ts";
-import { BUILTIN_TOOLS } from "./tools.ts";
+import { BUILTIN_TOOLS, resolveTool } from "./tools.ts";
 
 /** Why an allow rule may grant more than it looks like it does. */
 export type BreadthCode =
@@ -11,7 +13,11 @@ export type BreadthCode =
   | "any_subcommand"
   | "all_files"
   | "all_mcp_tools"
-  | "mcp_server_wide";
+  | "mcp_server_wide"
+  | "dangerous_flags"
+  | "reads_any_file"
+  | "any_arguments"
+  | PathBreadthCode;
 
 /** One breadth warning, with how serious it is. */
 export interface BreadthWarning {
@@ -43,6 +49,10 @@ const INTERPRETERS = new Set([
   "osascript",
   "tclsh",
   "irb",
+  "awk",
+  "gawk",
+  "mawk",
+  "nawk",
 ]);
 const RUNNERS = [
   "npm run",
@@ -74,6 +84,164 @@ const RUNNERS = [
   "kubectl exec",
 ];
 const PRIVILEGE = new Set(["sudo", "doas", "su", "pkexec", "runuser"]);
+
+/**
+ * What `*` lets through after a command, from real destructive flags and subcommands: a rule
+ * ending in `*` after one of these is never narrow. Keys are a program or `program subcommand`.
+ */
+const DANGEROUS: Readonly<Record<string, string>> = {
+  "git push": "--force, --delete, --mirror and +refspecs (overwrite or delete remote history)",
+  "git reset": "--hard (discards uncommitted work)",
+  "git clean": "-f -d -x (deletes untracked and ignored files)",
+  "git checkout": "-f and paths (discards uncommitted changes)",
+  "git restore": "paths (discards uncommitted changes)",
+  "git branch": "-D (deletes unmerged branches)",
+  "git rebase": "rewriting history, and --exec (runs commands)",
+  "git commit": "--amend and --no-verify (rewrites history, skips hooks)",
+  "git config": "alias.x=!cmd, core.hooksPath and core.sshCommand (run commands)",
+  "git stash": "drop and clear (discards stashed work)",
+  "git tag": "-d and -f (deletes or moves tags)",
+  "git remote": "set-url and remove",
+  "git submodule": "foreach (runs commands)",
+  "git filter-branch": "rewriting all history",
+  "git worktree": "remove --force",
+  "git update-ref": "-d (deletes refs)",
+  "git diff": "--output (writes any file)",
+  "git log": "--output (writes any file)",
+  "git show": "--output (writes any file)",
+  "npm install": "packages whose install scripts run code",
+  "npm i": "packages whose install scripts run code",
+  "npm publish": "publishing to the registry",
+  "npm unpublish": "removing published packages",
+  "pnpm add": "packages whose install scripts run code",
+  "pnpm install": "packages whose install scripts run code",
+  "yarn add": "packages whose install scripts run code",
+  "pip install": "packages whose setup runs code",
+  "cargo install": "crates whose build scripts run code",
+  "docker run": "--privileged and -v /:/host (root on the machine)",
+  "docker rm": "-f (removes running containers)",
+  "docker system": "prune -a (deletes every image and volume)",
+  "kubectl delete": "any resource in any namespace",
+  "kubectl apply": "any manifest",
+  gh: "repo delete, release delete, api -X DELETE",
+  rm: "-rf on any path (deletes files and directories)",
+  rmdir: "any directory",
+  shred: "any file",
+  truncate: "-s 0 on any file",
+  dd: "of= (overwrites files and devices)",
+  chmod: "-R and 777 on any path",
+  chown: "-R on any path",
+  mv: "overwriting any file (e.g. ~/.bashrc)",
+  cp: "overwriting any file (e.g. ~/.bashrc)",
+  ln: "-sf (replaces any file with a link)",
+  find: "-delete and -exec (deletes files, runs commands)",
+  sed: "-i (edits any file in place) and the e command (runs commands)",
+  tar: "--to-command and --checkpoint-action=exec (run commands), -x over any path",
+  rsync: "-e (runs commands) and --delete (deletes files)",
+  curl: "-o (writes any file) and -d @file / -T (uploads any file)",
+  wget: "-O (writes any file) and --post-file (uploads any file)",
+  scp: "copying any file to or from another machine",
+  git: "push --force, reset --hard, clean -fdx and config alias.x=!cmd",
+  npm: "install and publish",
+  docker: "run --privileged and system prune",
+  kubectl: "delete and apply",
+  kill: "any process",
+  pkill: "any process",
+  killall: "any process",
+  crontab: "-r and installing jobs that run later",
+  systemctl: "stop, disable and enable (runs services)",
+  zip: "-T -TT cmd (runs commands)",
+  unzip: "-o (overwrites files)",
+  tee: "writing any file",
+  sqlite3: ".shell (runs commands)",
+  psql: "\\! (runs commands) and DROP",
+  mysql: "system (runs commands) and DROP",
+};
+
+/** Programs with subcommands: `program *` allows every one of them. */
+const SUBCOMMANDS = new Set([
+  "git",
+  "npm",
+  "pnpm",
+  "yarn",
+  "bun",
+  "deno",
+  "cargo",
+  "go",
+  "pip",
+  "pip3",
+  "uv",
+  "poetry",
+  "docker",
+  "podman",
+  "kubectl",
+  "helm",
+  "gh",
+  "aws",
+  "gcloud",
+  "az",
+  "terraform",
+  "systemctl",
+  "brew",
+  "apt",
+  "apt-get",
+  "conda",
+]);
+
+/** Programs that only read or print: any arguments are harmless to run. */
+const HARMLESS = new Set([
+  "ls",
+  "pwd",
+  "echo",
+  "printf",
+  "wc",
+  "du",
+  "df",
+  "which",
+  "whoami",
+  "date",
+  "uname",
+  "stat",
+  "file",
+  "tree",
+  "true",
+  "false",
+  "basename",
+  "dirname",
+  "realpath",
+  "readlink",
+  "id",
+  "hostname",
+  "uptime",
+  "test",
+]);
+
+/** Programs that print any file they are given, keys and tokens included. */
+const READERS = new Set([
+  "cat",
+  "head",
+  "tail",
+  "less",
+  "more",
+  "grep",
+  "egrep",
+  "fgrep",
+  "rg",
+  "ag",
+  "diff",
+  "cmp",
+  "jq",
+  "yq",
+  "bat",
+  "nl",
+  "od",
+  "xxd",
+  "hexdump",
+  "strings",
+  "base64",
+  "md5sum",
+  "sha256sum",
+]);
 const FILE_TOOLS = new Set(
   Object.entries(BUILTIN_TOOLS)
     .filter(([, spec]) => (spec.paths?.length ?? 0) > 0)
@@ -95,8 +263,13 @@ const warn = (
   message,
 });
 
-/** Flags an allow pattern that grants dangerous breadth: `Bash(*)`, interpreters, `sudo`, `Read(*)`… */
-export function assessBreadth(patternText: string): BreadthWarning[] {
+/**
+ * Flags an allow pattern that grants more than it seems: `Bash(*)`, interpreters, `sudo`, a `*`
+ * after a command with destructive flags (`git push *` covers `--force`), file rules covering a
+ * home directory, credentials, system directories or the whole filesystem. `context` (the
+ * session's cwd and home) makes path findings exact; without it they assume a typical layout.
+ */
+export function assessBreadth(patternText: string, context: PathContext = {}): BreadthWarning[] {
   let pattern: Pattern;
   try {
     pattern = parsePattern(patternText);
@@ -141,18 +314,38 @@ export function assessBreadth(patternText: string): BreadthWarning[] {
     }
   }
   if (isFile) {
+    const spec = resolveTool(names.find((name) => FILE_TOOLS.has(name))!, {});
+    const primaryIsPath =
+      spec.primary !== undefined &&
+      (spec.paths.includes(spec.primary) || spec.paths.includes(`${spec.primary}[*]`));
     const globs =
       glob !== undefined
-        ? [glob]
+        ? primaryIsPath
+          ? [glob]
+          : []
         : args.kind === "fields"
-          ? args.conditions.filter((c) => c.op === "~").map((c) => c.value)
+          ? args.conditions
+              .filter((c) => (c.op === "~" || c.op === "=") && spec.paths.includes(printPath(c)))
+              .map((c) => (c.op === "=" ? escapeGlob(c.value) : c.value))
           : [];
-    if (args.kind === "any" || globs.some((g) => /^(?:\/|~\/)?\*+\/?(?:\*+)?$/.test(g))) {
+    if (args.kind === "any" || globs.some((g) => /^\*+\/?(?:\*+)?$/.test(g))) {
       warnings.push(warn("all_files", "danger", "covers every file"));
+    }
+    const seen = new Set<string>(warnings.map((w) => w.code));
+    for (const g of globs) {
+      for (const finding of assessPathGlob(g, spec.kind, context)) {
+        if (seen.has(finding.code) || seen.has("all_files")) continue;
+        seen.add(finding.code);
+        warnings.push(finding);
+      }
     }
   }
   return warnings;
 }
+
+const printPath = (condition: { path: readonly { kind: string; name?: string }[] }) =>
+  condition.path.length === 1 && condition.path[0]!.kind === "key" ? condition.path[0]!.name! : "";
+const escapeGlob = (text: string) => text.replace(/[*?[\]{}\\]/g, "\\$&");
 
 function assessCommandGlob(glob: string): BreadthWarning[] {
   const warnings: BreadthWarning[] = [];
@@ -182,12 +375,51 @@ function assessCommandGlob(glob: string): BreadthWarning[] {
     warnings.push(
       warn("script_runner", "danger", `${runner} with any arguments runs any script or package`),
     );
-  } else if (wildcard && words.length <= 2 && words[1] === "*" && !INTERPRETERS.has(program)) {
+    return warnings;
+  }
+  if (!wildcard || INTERPRETERS.has(program) || PRIVILEGE.has(program)) return warnings;
+  // The words before the first wildcard say how far the rule is pinned down.
+  const fixed = words.slice(
+    0,
+    words.findIndex((word) => /[*?[{]/.test(word)),
+  );
+  const sub = fixed[1];
+  const pair = sub !== undefined ? DANGEROUS[`${program} ${sub}`] : undefined;
+  if (pair !== undefined) {
+    warnings.push(
+      warn("dangerous_flags", "danger", `${program} ${sub} with any arguments allows ${pair}`),
+    );
+  } else if (SUBCOMMANDS.has(program) && sub === undefined) {
+    const examples = DANGEROUS[program];
     warnings.push(
       warn(
         "any_subcommand",
+        examples ? "danger" : "broad",
+        `allows every ${program} subcommand${examples ? `, including ${examples}` : ""}`,
+      ),
+    );
+  } else if (DANGEROUS[program] !== undefined && !SUBCOMMANDS.has(program)) {
+    warnings.push(
+      warn(
+        "dangerous_flags",
+        "danger",
+        `${program} with any arguments allows ${DANGEROUS[program]}`,
+      ),
+    );
+  } else if (READERS.has(program)) {
+    warnings.push(
+      warn(
+        "reads_any_file",
         "broad",
-        `allows every ${program} subcommand, including destructive ones`,
+        `${program} with any arguments prints any file, ~/.ssh keys and .env included`,
+      ),
+    );
+  } else if (!HARMLESS.has(program) && !SUBCOMMANDS.has(program)) {
+    warnings.push(
+      warn(
+        "any_arguments",
+        "broad",
+        `allows ${program} with any arguments; check that none of its options writes, deletes or runs commands`,
       ),
     );
   }

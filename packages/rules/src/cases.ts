@@ -727,6 +727,134 @@ export const POLICY_CASES: readonly PolicyCase[] = [
     input: {},
     expect: { decision: "deny", reason: "default" },
   },
+  // --- grammar: never a silently dead rule, `~` with an unknown home, awaken's globs on denies ---
+  {
+    name: "grammar: a quoted command glob matches the command without its quotes",
+    policy: { rules: [{ tool: 'Bash(git commit -m "a = b")', behavior: "allow" }] },
+    tool: "Bash",
+    input: bash('git commit -m "a = b"'),
+    expect: { decision: "allow", rule: 'Bash(git commit -m "a = b")' },
+  },
+  {
+    name: "grammar: quotes in a command condition are removed like the command's",
+    policy: {
+      default_behavior: "allow",
+      rules: [{ tool: "Bash(command ~ \"echo 'x y' *\")", behavior: "deny" }],
+    },
+    tool: "Bash",
+    input: bash("ls && echo 'x y' z"),
+    expect: { decision: "deny" },
+  },
+  ...[
+    "/home/bob/.ssh/id_rsa",
+    "/Users/bob/.ssh/id_rsa",
+    "/root/.ssh/id_rsa",
+    "/var/home/bob/.ssh/id_rsa",
+    "~/.ssh/id_rsa",
+    "~bob/.ssh/id_rsa",
+    "$HOME/.ssh/id_rsa",
+    `$${"{HOME}"}/.ssh/id_rsa`,
+  ].map(
+    (file_path): PolicyCase => ({
+      name: `home unknown: a deny rule with ~ still catches ${file_path}`,
+      policy: {
+        default_behavior: "allow",
+        rules: [{ tool: 'Read(file_path ~ "~/.ssh/**")', behavior: "deny" }],
+      },
+      tool: "Read",
+      input: { file_path },
+      context: { cwd: "/repo" },
+      expect: { decision: "deny", rule: 'Read(file_path ~ "~/.ssh/**")' },
+    }),
+  ),
+  {
+    name: "home unknown: an ask rule with ~ still asks",
+    policy: { default_behavior: "allow", rules: [{ tool: "Edit(~/.bashrc)", behavior: "ask" }] },
+    tool: "Edit",
+    input: { file_path: "/home/bob/.bashrc" },
+    expect: { decision: "ask", rule: "Edit(~/.bashrc)" },
+  },
+  {
+    name: "home unknown: a primary-glob deny with ~ on a shell redirect still denies",
+    policy: { default_behavior: "allow", rules: [{ tool: "Write(~/.ssh/**)", behavior: "deny" }] },
+    tool: "Bash",
+    input: bash("echo key >> /home/bob/.ssh/authorized_keys"),
+    expect: { decision: "deny", rule: "Write(~/.ssh/**)" },
+  },
+  {
+    name: "home unknown: an allow rule with ~ matches nothing",
+    policy: { rules: [{ tool: 'Edit(file_path ~ "~/notes/**")', behavior: "allow" }] },
+    tool: "Edit",
+    input: { file_path: "/home/bob/notes/a.md" },
+    context: { cwd: "/repo" },
+    expect: { decision: "ask", rule: null, reason: "default" },
+  },
+  {
+    name: "home known: an allow rule with ~ matches inside it",
+    policy: { rules: [{ tool: 'Edit(file_path ~ "~/notes/**")', behavior: "allow" }] },
+    tool: "Edit",
+    input: { file_path: "/home/bob/notes/a.md" },
+    context: { cwd: "/repo", home: "/home/bob" },
+    expect: { decision: "allow" },
+  },
+  {
+    name: "awaken's reading: a deny path glob's * also crosses directories",
+    policy: {
+      default_behavior: "allow",
+      rules: [{ tool: 'Read(file_path ~ "secrets/*")', behavior: "deny" }],
+    },
+    tool: "Read",
+    input: { file_path: "secrets/prod/key.pem" },
+    context: cwd,
+    expect: { decision: "deny" },
+  },
+  {
+    name: "awaken's reading: a relative deny glob also catches a path outside cwd",
+    policy: { default_behavior: "allow", rules: [{ tool: "Read(*.pem)", behavior: "deny" }] },
+    tool: "Read",
+    input: { file_path: "/etc/ssl/private/server.pem" },
+    context: cwd,
+    expect: { decision: "deny" },
+  },
+  {
+    name: "path-aware: an allow path glob's * stays in one directory",
+    policy: { rules: [{ tool: 'Read(file_path ~ "docs/*")', behavior: "allow" }] },
+    tool: "Read",
+    input: { file_path: "docs/private/notes.md" },
+    context: cwd,
+    expect: { decision: "ask", rule: null },
+  },
+];
+
+/** A pattern that must be rejected at load, at a column of the pattern, with a hint. */
+export interface MalformedPatternCase {
+  readonly pattern: string;
+  /** 1-based column in the pattern where the error points. */
+  readonly column: number;
+  /** Text the error message must contain. */
+  readonly message: string;
+}
+
+/** Patterns that read as conditions but are not valid ones: load errors, never dead globs. */
+export const MALFORMED_PATTERNS: readonly MalformedPatternCase[] = [
+  { pattern: "Bash(command ~ 'rm *')", column: 16, message: 'use double quotes: command ~ "rm *"' },
+  { pattern: "Bash(command~'rm *')", column: 14, message: 'use double quotes: command ~ "rm *"' },
+  {
+    pattern: "Bash(command !~ 'rm *')",
+    column: 17,
+    message: 'use double quotes: command !~ "rm *"',
+  },
+  { pattern: "T(f = noquote)", column: 7, message: 'use double quotes: f = "noquote"' },
+  { pattern: "T(f=noquote)", column: 5, message: 'use double quotes: f = "noquote"' },
+  { pattern: "T(file-path ~ x)", column: 15, message: 'use double quotes: file-path ~ "x"' },
+  { pattern: 'Bash(items[x] = "1")', column: 12, message: "expected an index or '*'" },
+  { pattern: 'Bash(= "git status")', column: 6, message: "needs a field before '='" },
+  { pattern: 'Bash(~ "rm *")', column: 6, message: "needs a field before '~'" },
+  { pattern: 'Bash(a/b ~ "x")', column: 7, message: "'/' cannot appear in a field path" },
+  { pattern: 'Bash(command == "rm")', column: 14, message: "unknown operator '=='" },
+  { pattern: "Bash(command ~ “rm *”)", column: 16, message: 'use double quotes: command ~ "rm *"' },
+  { pattern: "Bash(command ~ `rm *`)", column: 16, message: 'use double quotes: command ~ "rm *"' },
+  { pattern: "Bash(cd ~ && ls)", column: 11, message: "the value is not quoted" },
 ];
 
 // ── Issue 9 (shell) helpers: hoisted so the block above can use them ──────────────────────────

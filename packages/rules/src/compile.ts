@@ -3,9 +3,9 @@ import { capabilityRules } from "./capabilities.ts";
 import { PolicyError, type PolicyErrorLocation } from "./errors.ts";
 import { checkRuleExamples } from "./examples.ts";
 import type { Matcher } from "./glob.ts";
-import { type ArgumentTest, compilePathGlob, compilePattern } from "./match.ts";
-import type { NormalizedPath } from "./path.ts";
-import { parsePattern } from "./pattern.ts";
+import { type ArgumentTest, compilePathGlob, compilePattern, pathGlobForm } from "./match.ts";
+import { type NormalizedPath, normalizeGlobPath } from "./path.ts";
+import { type Pattern, parsePattern } from "./pattern.ts";
 import { buildToolIndex, type Requirement, requirementsOf, type ToolIndex } from "./rule-index.ts";
 import {
   type Behavior,
@@ -70,7 +70,7 @@ export interface CompiledPolicy {
 export interface PolicyInternals {
   readonly rules: readonly InternalRule[];
   readonly tools: Readonly<Record<string, ToolSpec>>;
-  readonly protectedMatchers: readonly ((path: NormalizedPath) => boolean)[];
+  readonly protectedMatchers: readonly ((path: NormalizedPath, broad?: boolean) => boolean)[];
   spec(toolName: string): ResolvedToolSpec;
   /** The rules naming a tool, in rank order, indexed by the fields they require (rule-index.ts). */
   index(toolName: string): ToolIndex<InternalRule>;
@@ -86,6 +86,8 @@ export interface InternalRule {
   readonly requirements: readonly Requirement[];
   /** The decision message when this rule decides. */
   readonly message: string;
+  /** The rule has a `~` path glob: it depends on the session's home (see `explain`). */
+  readonly usesHome: boolean;
 }
 
 const TIERS: readonly Tier[] = ["global", "project", "session"];
@@ -262,6 +264,7 @@ function compileRule(
       rank,
       requirements: requirementsOf(pattern.args),
       message: entry.message ?? `${verb} by rule ${entry.tool} (${tier} tier).`,
+      usesHome: usesHome(pattern),
     };
   } catch (error) {
     if (!(error instanceof PolicyError)) throw error;
@@ -276,6 +279,17 @@ function compileRule(
       ...(position ? { line: position.line, column: position.column } : {}),
     });
   }
+}
+
+function usesHome(pattern: Pattern): boolean {
+  const { args } = pattern;
+  const globs =
+    args.kind === "primary"
+      ? [args.glob]
+      : args.kind === "fields"
+        ? args.conditions.filter((c) => !c.op.endsWith("=~")).map((c) => c.value)
+        : [];
+  return globs.some((glob) => pathGlobForm(normalizeGlobPath(glob)) === "tilde");
 }
 
 /** Where a character of a rule's pattern is in the file (`patternColumn` is 1-based). */

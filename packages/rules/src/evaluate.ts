@@ -170,7 +170,7 @@ function touchedPaths(call: PreparedCall): NormalizedPath[] {
 }
 
 function isProtected(internals: PolicyInternals, path: NormalizedPath): boolean {
-  return internals.protectedMatchers.some((matcher) => matcher(path));
+  return internals.protectedMatchers.some((matcher) => matcher(path, true));
 }
 
 /**

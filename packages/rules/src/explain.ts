@@ -22,7 +22,13 @@ export interface Explanation {
   readonly settings: CompiledPolicy["settings"];
   readonly rules: readonly RuleTrace[];
   readonly shell?: ShellAnalysis;
+  /** Facts about the context that change how rules read, e.g. an unknown home for `~` rules. */
+  readonly notes: readonly string[];
 }
+
+/** What `~` means when the session's home is unknown (also in docs/policy.md). */
+export const UNKNOWN_HOME_NOTE =
+  "the session's home is unknown: deny and ask rules with ~ match under any home-like directory (/home/*, /Users/*, /root) and paths written with ~ or $HOME; allow rules with ~ match nothing";
 
 /** Explains a decision: which rules name the tool, which match, which decided, and the settings. */
 export function explain(
@@ -34,6 +40,10 @@ export function explain(
   const decision = evaluate(policy, call, context);
   const spec = internals.spec(call.toolName);
   const command = spec.primary !== undefined ? call.input[spec.primary] : undefined;
+  // A shell command's redirections are checked as Write calls, so Write rules count too.
+  const names = spec.shell ? [call.toolName, "Write"] : [call.toolName];
+  const naming = internals.rules.filter((rule) => names.some((name) => rule.tool(name)));
+  const notes = !context.home && naming.some((rule) => rule.usesHome) ? [UNKNOWN_HOME_NOTE] : [];
   const rules = internals.rules
     .map((rule) => {
       const toolMatches = rule.tool(call.toolName);
@@ -50,6 +60,7 @@ export function explain(
     decision,
     settings: policy.settings,
     rules,
+    notes,
     ...(spec.shell && typeof command === "string" ? { shell: analyzeShell(command) } : {}),
   };
 }
@@ -71,6 +82,7 @@ export function formatExplanation(explanation: Explanation): string {
   lines.push(
     `settings: mode ${settings.mode}, default ${settings.defaultBehavior}, precedence ${settings.precedence}`,
   );
+  for (const note of explanation.notes) lines.push(`note:     ${note}`);
   if (explanation.shell) {
     lines.push("commands:");
     for (const command of explanation.shell.commands) lines.push(`  - ${command.text}`);

@@ -25,6 +25,7 @@ export { type Explanation, explain, formatExplanation, type RuleTrace } from "./
 export { type LoadOptions, parsePolicyText } from "./load.ts";
 export { type NormalizedPath, normalizePath, normalizeSegments, type PathContext } from "./path.ts";
 export { type Pattern, parsePattern, printPattern } from "./pattern.ts";
+export { lintPattern, type PatternWarning } from "./pattern-lint.ts";
 export {
   type Behavior,
   BehaviorSchema,

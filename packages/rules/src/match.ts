@@ -1,6 +1,12 @@
 import { PolicyError } from "./errors.ts";
-import { compileGlob, compileRegex, type Matcher } from "./glob.ts";
-import { type NormalizedPath, normalizeGlobPath, normalizePath, type PathContext } from "./path.ts";
+import { compileGlob, compileRegex, globLiteral, type Matcher } from "./glob.ts";
+import {
+  homeGuesses,
+  type NormalizedPath,
+  normalizeGlobPath,
+  normalizePath,
+  type PathContext,
+} from "./path.ts";
 import type {
   ArgumentSelector,
   FieldCondition,
@@ -75,7 +81,12 @@ export function compileToolSelector(selector: ToolSelector): Matcher {
   return compileRegex(selector.source);
 }
 
-type PathMatcher = (path: NormalizedPath) => boolean;
+/**
+ * A test over a normalised path. `broad` is set where matching more is the safe side (deny and
+ * ask rules, protected paths): there a `~` glob also matches under any home-like directory when
+ * the session's home is unknown, and `*` also crosses `/` as in awaken's globs.
+ */
+export type PathMatcher = (path: NormalizedPath, broad?: boolean) => boolean;
 
 /** Which form of a normalised path a tidied path glob is matched against (`anywhere`: all of them). */
 export type PathGlobForm = "tilde" | "absolute" | "anywhere" | "relative";
@@ -93,15 +104,34 @@ export function compilePathGlob(glob: string): PathMatcher {
   const clean = normalizeGlobPath(glob);
   const matcher = compileGlob(clean, "path");
   const form = pathGlobForm(clean);
-  if (form === "tilde") return (p) => p.tilde !== undefined && matcher(p.tilde);
-  if (form === "absolute") return (p) => p.absolute !== undefined && matcher(p.absolute);
+  // awaken's reading of the same glob, `*` crossing `/`: deny and ask rules match it too.
+  let flatMatcher: Matcher | undefined;
+  // Every match ends with the glob's literal tail: a cheap test before the glob's own.
+  const tail = /[^*?[\]{}\\]*$/.exec(clean)![0];
+  const flat = (text: string) => {
+    if (!text.endsWith(tail)) return false;
+    flatMatcher ??= compileGlob(clean, "text");
+    return flatMatcher(text);
+  };
+  if (form === "tilde") {
+    return (p, broad) => {
+      if (p.tilde !== undefined) return matcher(p.tilde) || (broad === true && flat(p.tilde));
+      return broad === true && !p.homeKnown && homeGuesses(p).some((g) => matcher(g) || flat(g));
+    };
+  }
+  if (form === "absolute") {
+    return (p, broad) =>
+      (p.absolute !== undefined && matcher(p.absolute)) || (broad === true && flat(p.lexical));
+  }
   if (form === "anywhere") {
-    return (p) =>
+    return (p, broad) =>
       (p.relative !== undefined && matcher(p.relative)) ||
       (p.absolute !== undefined && matcher(p.absolute.slice(1))) ||
-      matcher(p.lexical);
+      matcher(p.lexical) ||
+      (broad === true && flat(p.lexical));
   }
-  return (p) => p.relative !== undefined && matcher(p.relative);
+  return (p, broad) =>
+    (p.relative !== undefined && matcher(p.relative)) || (broad === true && flat(p.lexical));
 }
 
 /** Escapes a value so that a glob matches exactly it (the `=` operator). */
@@ -148,8 +178,11 @@ function quantify(
   return quantifier === "some" ? values.some(test) : values.every(test);
 }
 
-/** A compiled test over one value, aware of whether the value is a path. */
-type ValueTest = (call: PreparedCall, value: unknown, isPath: boolean) => boolean;
+/**
+ * A compiled test over one value, aware of whether the value is a path. `broad`: matching more is
+ * the safe side (a deny or ask rule's positive test, an allow rule's negated one).
+ */
+type ValueTest = (call: PreparedCall, value: unknown, isPath: boolean, broad: boolean) => boolean;
 
 function compileValueTest(op: FieldOperator, value: string): ValueTest {
   const negate = op.startsWith("!");
@@ -157,21 +190,24 @@ function compileValueTest(op: FieldOperator, value: string): ValueTest {
   let test: ValueTest;
   if (base === "=~") {
     const regex = compileRegex(value);
-    test = (call, v, isPath) =>
-      regex(isPath && typeof v === "string" ? normalized(call, v).lexical : valueText(v));
+    // A path is matched normalised; where matching more is safe, as written too (as awaken does).
+    test = (call, v, isPath, broad) =>
+      isPath && typeof v === "string"
+        ? regex(normalized(call, v).lexical) || (broad && regex(v))
+        : regex(valueText(v));
   } else {
     const glob = base === "=" ? escapeGlob(value) : value;
     const text = base === "=" ? (v: string) => v === value : compileGlob(glob, "text");
     let path: PathMatcher | undefined;
-    test = (call, v, isPath) => {
+    test = (call, v, isPath, broad) => {
       if (isPath && typeof v === "string") {
         path ??= compilePathGlob(glob);
-        return path(normalized(call, v));
+        return path(normalized(call, v), broad);
       }
       return text(valueText(v));
     };
   }
-  return negate ? (call, v, isPath) => !test(call, v, isPath) : test;
+  return negate ? (call, v, isPath, broad) => !test(call, v, isPath, !broad) : test;
 }
 
 /** The arguments part of a rule, compiled. `primary` replaces the primary value (shell sub-commands). */
@@ -187,6 +223,20 @@ export function compileArguments(args: ArgumentSelector): ArgumentTest {
   if (args.kind === "primary") {
     const test = compileValueTest("~", args.glob);
     const command = commandGlob(args.glob);
+    // awaken's primary value: the only key's value, else the whole input as JSON text.
+    const text = compileGlob(args.glob, "text");
+    const json = globLiteral(args.glob, "text").prefix === "";
+    const awaken = (call: PreparedCall, tested?: string): boolean => {
+      let only: string | undefined;
+      for (const key in call.input) {
+        if (only !== undefined) return json && text(JSON.stringify(call.input));
+        only = key;
+      }
+      if (only === undefined) return json && text("{}");
+      return (
+        only !== tested && Object.hasOwn(call.input, only) && text(valueText(call.input[only]))
+      );
+    };
     // The tool's one primary field and whether it is a path, per spec (specs are cached per tool).
     let lastSpec: ResolvedToolSpec | undefined;
     let single: { field: string; isPath: boolean } | undefined;
@@ -203,12 +253,18 @@ export function compileArguments(args: ArgumentSelector): ArgumentTest {
             : { field, isPath: primaryIsPath(call.spec, field, field) };
         lastSpec = call.spec;
       }
+      const broad = quantifier === "some";
       if (single) {
         const raw = Object.hasOwn(call.input, single.field) ? call.input[single.field] : undefined;
-        if (raw !== undefined && !Array.isArray(raw)) return test(call, raw, single.isPath);
+        if (raw !== undefined && !Array.isArray(raw)) {
+          const tested = single.isPath ? undefined : single.field;
+          return test(call, raw, single.isPath, broad) || (broad && awaken(call, tested));
+        }
       }
       const { values, isPath } = primaryValues(call, quantifier);
-      return quantify(values, quantifier, (v) => test(call, v, isPath));
+      return (
+        quantify(values, quantifier, (v) => test(call, v, isPath, broad)) || (broad && awaken(call))
+      );
     };
   }
   const conditions = args.conditions.map((condition) => compileCondition(condition));
@@ -219,16 +275,55 @@ export function compileArguments(args: ArgumentSelector): ArgumentTest {
   };
 }
 
-/** A shell command glob: `rm *` means rm with any arguments, none included. */
-function commandGlob(glob: string): Matcher {
+/**
+ * A shell command glob: `rm *` means rm with any arguments, none included. Commands are matched
+ * by their words with quotes removed, so quotes in the glob are removed the same way and what they
+ * held is literal: `git commit -m "a = b"` matches that command, `echo "*"` only a literal star.
+ */
+function commandGlob(written: string): Matcher {
+  const glob = unquoteShellGlob(written);
   const full = compileGlob(glob, "text");
   if (!glob.endsWith(" *") || glob.endsWith("\\ *")) return full;
   const bare = compileGlob(glob.slice(0, -2).trimEnd(), "text");
   return (value) => full(value) || bare(value);
 }
 
+/** Removes shell quotes from a command glob, escaping what they held (unchanged if unbalanced). */
+export function unquoteShellGlob(glob: string): string {
+  if (!/["']/.test(glob)) return glob;
+  let out = "";
+  for (let at = 0; at < glob.length; at++) {
+    const c = glob[at]!;
+    if (c === "\\") {
+      out += glob.slice(at, at + 2);
+      at++;
+    } else if (c === "'") {
+      const close = glob.indexOf("'", at + 1);
+      if (close < 0) return glob;
+      out += escapeGlob(glob.slice(at + 1, close));
+      at = close;
+    } else if (c === '"') {
+      let inner = "";
+      let end = at + 1;
+      for (; end < glob.length && glob[end] !== '"'; end++) {
+        if (glob[end] === "\\" && /["\\$`]/.test(glob[end + 1] ?? "")) end++;
+        inner += glob[end];
+      }
+      if (end >= glob.length) return glob;
+      out += escapeGlob(inner);
+      at = end;
+    } else out += c;
+  }
+  return out;
+}
+
 function compileCondition(condition: FieldCondition): ArgumentTest {
   const test = compileValueTest(condition.op, condition.value);
+  // Sub-commands are matched without their quotes, so a glob's quotes are removed too.
+  const glob = condition.op === "~" || condition.op === "!~";
+  const unquoted = glob ? unquoteShellGlob(condition.value) : condition.value;
+  const commandTest =
+    unquoted === condition.value ? test : compileValueTest(condition.op, unquoted);
   const printed = printFieldPath(condition.path);
   const last = condition.path.at(-1);
   const lastKey = last?.kind === "key" ? last.name : undefined;
@@ -245,16 +340,19 @@ function compileCondition(condition: FieldCondition): ArgumentTest {
   };
   return (call, quantifier, primary) => {
     if (primary && call.spec.shell && printed === call.spec.primary) {
-      return quantify(primary, quantifier, (v) => test(call, v, false));
+      const broad = quantifier === "some";
+      return quantify(primary, quantifier, (v) => commandTest(call, v, false, broad));
     }
+    const broad = quantifier === "some";
     if (single !== undefined) {
       return (
-        Object.hasOwn(call.input, single) && test(call, call.input[single], isPathFor(call.spec))
+        Object.hasOwn(call.input, single) &&
+        test(call, call.input[single], isPathFor(call.spec), broad)
       );
     }
     const isPath = isPathFor(call.spec);
     return quantify(resolveFieldPath(call.input, condition.path), quantifier, (v) =>
-      test(call, v, isPath),
+      test(call, v, isPath, broad),
     );
   };
 }

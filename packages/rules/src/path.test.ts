@@ -67,7 +67,7 @@ function normalizeSlowly(value: string, context: PathContext): NormalizedPath {
   }
   const rest = absolute !== undefined && home !== undefined ? inside(absolute, home) : undefined;
   const tilde = rest === undefined ? undefined : rest === "." ? "~" : `~/${rest}`;
-  return { lexical, absolute, relative, tilde };
+  return { lexical, absolute, relative, tilde, homeKnown: home !== undefined };
 }
 
 test("the fast path for clean paths gives what the general algorithm gives", () => {

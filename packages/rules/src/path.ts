@@ -16,6 +16,8 @@ export interface NormalizedPath {
   readonly relative: string | undefined;
   /** `~/…` form, when the value lies inside home. */
   readonly tilde: string | undefined;
+  /** Whether the session's home was known when the value was normalised. */
+  readonly homeKnown: boolean;
 }
 
 /** Collapses `.`, `..` and repeated slashes without touching the file system; idempotent. */
@@ -131,7 +133,29 @@ export function normalizePath(value: string, context: PathContext = {}): Normali
   const tildeRest =
     absolute !== undefined && home !== undefined ? inside(absolute, home) : undefined;
   const tilde = tildeRest === undefined ? undefined : tildeRest === "." ? "~" : `~/${tildeRest}`;
-  return { lexical, absolute, relative, tilde };
+  return { lexical, absolute, relative, tilde, homeKnown: home !== undefined };
+}
+
+/** Directories that are someone's home on common systems: `/home/NAME`, `/Users/NAME`, `/root`. */
+const HOME_LIKE = /^(?:\/(?:var\/)?home\/[^/]+|\/Users\/[^/]+|\/root)(?=\/|$)/u;
+/** A home written as such: `~`, `~NAME`, `$HOME`, `${HOME}`. */
+const HOME_WRITTEN = /^(?:~[^/]*|\$HOME|\$\{HOME\})(?=\/|$)/u;
+
+/**
+ * The `~/…` forms a path may have when the session's home is unknown: under any home-like
+ * directory, or written with `~` or `$HOME`. Deny and ask rules with `~` match these (safe side).
+ */
+export function homeGuesses(path: NormalizedPath): string[] {
+  const guesses: string[] = [];
+  for (const [text, pattern] of [
+    [path.lexical, HOME_WRITTEN],
+    [path.lexical, HOME_LIKE],
+    [path.absolute, HOME_LIKE],
+  ] as const) {
+    const home = text === undefined ? undefined : pattern.exec(text)?.[0];
+    if (home !== undefined) guesses.push(`~${text!.slice(home.length)}`);
+  }
+  return guesses;
 }
 
 /** Tidies a path glob written in a rule: `./src//**` becomes `src/**`. */

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { PolicyError } from "./errors.ts";
-import { type Pattern, parsePattern, printPattern } from "./pattern.ts";
+import { type Pattern, parsePattern, printFieldPath, printPattern } from "./pattern.ts";
 
 const strip = (pattern: Pattern): unknown =>
   JSON.parse(JSON.stringify(pattern, (key, value) => (key === "column" ? undefined : value)));
@@ -109,4 +109,107 @@ test("parse(print(pattern)) == pattern", () => {
     }),
     { numRuns: 500 },
   );
+});
+
+describe("an argument list that reads as a condition is a condition or an error, never a glob", () => {
+  const errorOf = (text: string): PolicyError => {
+    try {
+      parsePattern(text);
+    } catch (error) {
+      if (error instanceof PolicyError) return error;
+      throw error;
+    }
+    throw new Error(`${text} parsed`);
+  };
+
+  test.each([
+    [`Bash(command ~ 'rm *')`, 16, 'use double quotes: command ~ "rm *"'],
+    [`Bash(command~'rm *')`, 14, 'command ~ "rm *"'],
+    [`T(f = noquote)`, 7, 'f = "noquote"'],
+    [`T(f=noquote)`, 5, 'f = "noquote"'],
+    [`T(f ~noquote)`, 6, 'f ~ "noquote"'],
+    [`Bash(command =~ (?i)rm)`, 17, 'command =~ "(?i)rm"'],
+    [`Bash(command !~ rm)`, 17, 'command !~ "rm"'],
+    [`Bash(items[x] = "1")`, 12, "inside '[ ]'"],
+    [`Bash(items[] = "1")`, 12, "inside '[ ]'"],
+    [`Bash(= "git status")`, 6, "needs a field before '='"],
+    [`Bash(~ "x")`, 6, "needs a field before '~'"],
+    [`Bash(!=~ "x")`, 6, "needs a field before '!=~'"],
+    [`Bash(a/b = "x")`, 7, "'/' cannot appear in a field path"],
+    [`Bash(a..b = "x")`, 8, "expected a field name"],
+    [
+      `Bash(FOO=bar npm test)`,
+      10,
+      "FOO = \"bar npm test\" (or, for a glob with a literal '=', escape it: \\=)",
+    ],
+    [`T(a ~ "x", b = 'y')`, 16, 'b = "y"'],
+    [`T(a = )`, 7, "expected a value in double quotes after '='"],
+  ])("%s is an error at column %i", (text, column, message) => {
+    const error = errorOf(text);
+    expect(error.location.patternColumn).toBe(column);
+    expect(error.message).toContain(message);
+  });
+
+  test.each([
+    [`Bash(command ?? "x")`, "unknown_operator"],
+    [`Bash(command == "x")`, "unknown_operator"],
+  ])("%s is an unknown operator", (text, code) => {
+    expect(errorOf(text).code).toBe(code);
+  });
+
+  test.each([
+    [`T(file-path ~ "x")`, "file-path"],
+    [`T(* ~ "x")`, "*"],
+    [`T(a.b[0].c~"x")`, "a.b[0].c"],
+    [`T( command   !=~   "x" )`, "command"],
+  ])("%s is a condition on %s", (text, field) => {
+    const { args } = parsePattern(text);
+    expect(args.kind).toBe("fields");
+    if (args.kind === "fields") expect(printFieldPath(args.conditions[0]!.path)).toBe(field);
+  });
+
+  test.each([
+    'Bash(git commit -m "a = b")',
+    "Bash(npm --registry=https://x install)",
+    "Read(~/.ssh/**)",
+    "Read(~)",
+    "Bash(ls ~)",
+    "Bash(cat ~/notes.txt)",
+    "Bash(FOO\\=bar npm test)",
+    "Bash(echo hi!)",
+    "Bash(git log --format=%H)",
+    "WebFetch(https://api.github.com/search?q=*)",
+    "Read(src/a=b.txt)",
+  ])("%s stays a primary glob", (text) => {
+    expect(parsePattern(text).args.kind).toBe("primary");
+  });
+
+  const fieldish = fc.stringMatching(/^[a-z_*][a-z0-9_.[\]*/-]{0,8}$/);
+  const op = fc.constantFrom("~", "=", "=~", "!~", "!=", "!=~");
+  const space = fc.constantFrom("", " ", "  ", "\t");
+  const value = fc.oneof(
+    fc.stringMatching(/^[a-z *./]{1,8}$/).map((v) => `'${v}'`),
+    fc.stringMatching(/^[a-z*./]{1,8}$/),
+    fc.stringMatching(/^[a-z *./]{0,8}$/).map((v) => `"${v}"`),
+  );
+  test("any `field OP value` list, however quoted or spaced, parses as conditions or fails", () => {
+    fc.assert(
+      fc.property(fieldish, space, op, space, value, (field, s1, o, s2, v) => {
+        const text = `T(${field}${s1}${o}${s2}${v})`;
+        let kind: string;
+        try {
+          kind = parsePattern(text).args.kind;
+        } catch (error) {
+          expect(error).toBeInstanceOf(PolicyError);
+          return;
+        }
+        // `~` glued to a value that starts with `/` is a home path: `ls ~/x`.
+        if (o === "~" && s2 === "" && v.startsWith("/")) return;
+        // A first word that cannot be a field path (`a/b`) needs a quoted value to read as one.
+        if (field.includes("/") && !/^["']/.test(v)) return;
+        expect(kind).toBe("fields");
+      }),
+      { numRuns: 3000 },
+    );
+  });
 });

@@ -134,7 +134,7 @@ function parseArguments(cursor: Cursor): ArgumentSelector {
     if (cursor.peek() === ")") return { kind: "any" };
     cursor.pos = save;
   }
-  if (looksLikeConditions(cursor.rest())) return parseConditions(cursor);
+  if (readsAsCondition(cursor.text, cursor.pos)) return parseConditions(cursor);
   const unknown = UNKNOWN_OPERATOR.exec(cursor.rest());
   if (unknown) {
     const at = cursor.pos + unknown.index + unknown[0].indexOf(unknown[1]!);
@@ -150,10 +150,38 @@ function parseArguments(cursor: Cursor): ArgumentSelector {
 const UNKNOWN_OPERATOR =
   /^\s*(?:\*|[\p{L}\p{N}_-]+)(?:\[(?:\*|\d+)\]|\.(?:\*|[\p{L}\p{N}_-]+))*\s*([!=~<>?:%^&|]{1,4})\s*"/u;
 
-function looksLikeConditions(rest: string): boolean {
-  return /^\s*(?:\*|[\p{L}\p{N}_-]+)(?:\[(?:\*|\d+)\]|\.(?:\*|[\p{L}\p{N}_-]+))*\s*(?:!=~|!=|!~|=~|~|=)\s*"/u.test(
-    rest,
-  );
+/** Characters that end the first word of an argument list (see `readsAsCondition`). */
+const HEAD_END = /[\s"'(),=~<>\\]/u;
+
+/** What a field path is made of; a first word with anything else (`https://x?q=1`) is a glob. */
+const FIELDISH = /^[\p{L}\p{N}_\-.*[\]]*$/u;
+
+/**
+ * Whether an argument list reads as a condition: its first word (possibly empty) is followed,
+ * after optional whitespace, by an operator. `~` is an operator unless it starts a home path
+ * (`~/…`) or is all that is left (`ls ~`). A first word that cannot be a field path (`a/b`,
+ * `https://x?q`) reads as a condition only when the operator is followed by a quote. A backslash
+ * in the first word makes it a glob (`FOO\=bar`). Such a list is parsed as conditions, strictly:
+ * never read as a glob that matches its own text.
+ */
+export function readsAsCondition(text: string, from: number): boolean {
+  let at = from;
+  while (at < text.length && !HEAD_END.test(text[at]!)) {
+    if (text[at] === "!" && (text[at + 1] === "=" || text[at + 1] === "~")) break;
+    at++;
+  }
+  if (text[at] === "\\") return false;
+  const fieldish = FIELDISH.test(text.slice(from, at));
+  while (at < text.length && /\s/u.test(text[at]!)) at++;
+  const c = text[at];
+  let operator: boolean;
+  if (c === "=") operator = true;
+  else if (c === "!") operator = text[at + 1] === "=" || text[at + 1] === "~";
+  else if (c !== "~" || text[at + 1] === "/") operator = false;
+  else operator = !/^~\s*(?:\)|$)/u.test(text.slice(at));
+  if (!operator || fieldish) return operator;
+  const after = /^[!=~]+\s*(.)/u.exec(text.slice(at))?.[1];
+  return after !== undefined && (after === '"' || after === "'" || QUOTE_LIKE.test(after));
 }
 
 function parsePrimary(cursor: Cursor): ArgumentSelector {
@@ -173,11 +201,22 @@ function parsePrimary(cursor: Cursor): ArgumentSelector {
     }
     cursor.pos++;
   }
-  const glob = cursor.text.slice(start, cursor.pos).trim();
+  // Trailing whitespace is not part of the glob, unless escaped (`a\ `).
+  let end = cursor.pos;
+  while (end > start && /\s/u.test(cursor.text[end - 1]!) && !escapedAt(cursor.text, end - 1))
+    end--;
+  const glob = cursor.text.slice(start, end);
   if (glob === "")
     cursor.fail("empty argument pattern: write `Tool` or `Tool(*)` to match any input");
   if (cursor.done) cursor.fail("expected ')' to close the argument pattern");
   return { kind: "primary", glob, column: start + 1 };
+}
+
+/** Whether the character at `at` is escaped by an odd run of backslashes before it. */
+function escapedAt(text: string, at: number): boolean {
+  let count = 0;
+  while (at - count - 1 >= 0 && text[at - count - 1] === "\\") count++;
+  return count % 2 === 1;
 }
 
 function parseConditions(cursor: Cursor): ArgumentSelector {
@@ -185,9 +224,24 @@ function parseConditions(cursor: Cursor): ArgumentSelector {
   for (;;) {
     cursor.skipSpace();
     const column = cursor.pos + 1;
+    if (OPERATOR_START.test(cursor.peek() ?? "")) {
+      cursor.fail(
+        `a condition needs a field before '${operatorToken(cursor)}': write field ${operatorToken(cursor)} "value" (for a shell tool, command ~ "…")`,
+      );
+    }
     const path = parseFieldPathAt(cursor);
+    const pathEnd = cursor.pos;
     cursor.skipSpace();
-    const token = /^[!=~<>?:%^&|]*/.exec(cursor.rest())![0];
+    const token = operatorToken(cursor);
+    if (token === "") {
+      const c = cursor.peek();
+      cursor.fail(
+        c === undefined || c === ")" || c === ","
+          ? `expected an operator after '${printFieldPath(path)}': one of ~ = =~ !~ != !=~`
+          : `'${c}' cannot appear in a field path: field names are letters, digits, '_' and '-', joined by '.', '[N]' or '[*]'`,
+        c === undefined || /\s/u.test(cursor.text[pathEnd] ?? "") ? cursor.pos : pathEnd,
+      );
+    }
     const op = OPERATORS.find((candidate) => candidate === token);
     if (!op) {
       cursor.fail(
@@ -198,7 +252,7 @@ function parseConditions(cursor: Cursor): ArgumentSelector {
     }
     cursor.pos += op.length;
     cursor.skipSpace();
-    const value = parseQuoted(cursor);
+    const value = parseValue(cursor, printFieldPath(path), op);
     conditions.push({ path, op, value, column });
     cursor.skipSpace();
     if (cursor.peek() !== ",") break;
@@ -206,6 +260,44 @@ function parseConditions(cursor: Cursor): ArgumentSelector {
   }
   return { kind: "fields", conditions };
 }
+
+const OPERATOR_START = /^[=~!]$/u;
+
+function operatorToken(cursor: Cursor): string {
+  return /^[!=~<>?:%^&|]*/u.exec(cursor.rest())![0];
+}
+
+/** A condition's value: double-quoted. A single-quoted or bare value is an error with the fix. */
+function parseValue(cursor: Cursor, field: string, op: FieldOperator): string {
+  const c = cursor.peek();
+  if (c === '"') return parseQuoted(cursor);
+  if (c === "'") {
+    const close = cursor.text.indexOf("'", cursor.pos + 1);
+    const inner = cursor.text.slice(cursor.pos + 1, close < 0 ? undefined : close);
+    cursor.fail(
+      `single quotes do not quote a value; use double quotes: ${field} ${op} ${quoteValue(inner)}`,
+    );
+  }
+  const close = cursor.text.lastIndexOf(")");
+  const rest = cursor.text.slice(cursor.pos, close >= cursor.pos ? close : undefined);
+  const bare = (/^[^,]*/u.exec(rest)?.[0] ?? "").trim();
+  if (QUOTE_LIKE.test(bare)) {
+    const inner = bare.replace(/^[\p{Pi}\p{Pf}"'`´„‚]+|[\p{Pi}\p{Pf}"'`´„‚]+$/gu, "");
+    cursor.fail(
+      `'${bare[0]}' does not quote a value; use double quotes: ${field} ${op} ${quoteValue(inner)}`,
+    );
+  }
+  cursor.fail(
+    bare === ""
+      ? `expected a value in double quotes after '${op}'`
+      : `the value is not quoted; use double quotes: ${field} ${op} ${quoteValue(bare)} (or, for a glob with a literal '${op[0]}', escape it: \\${op[0]})`,
+  );
+}
+
+/** Typographic quotes and backticks, which are easy to paste and never quote a value. */
+const QUOTE_LIKE = /^[\p{Pi}\p{Pf}`´„‚]/u;
+
+const quoteValue = (value: string) => `"${value.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`;
 
 function parseFieldPathAt(cursor: Cursor): PathSegment[] {
   const segments: PathSegment[] = [];

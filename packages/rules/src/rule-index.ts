@@ -6,6 +6,7 @@ import {
   type PreparedCall,
   pathGlobForm,
   primaryIsPath,
+  unquoteShellGlob,
   valueText,
 } from "./match.ts";
 import { normalizeGlobPath } from "./path.ts";
@@ -115,6 +116,8 @@ function keyOf(glob: string, isPath: boolean): { form: Form; segment: string } |
     const clean = normalizeGlobPath(glob);
     const form = pathGlobForm(clean);
     if (form !== "relative" && form !== "absolute") return undefined;
+    // A deny's `../x` also matches a path written so (awaken's reading), which has no cwd form.
+    if (form === "relative" && (clean === ".." || clean.startsWith("../"))) return undefined;
     const { prefix, exact } = globLiteral(clean, "path");
     const segment = literalSegment(prefix, exact, form);
     return segment === undefined ? undefined : { form, segment };
@@ -197,7 +200,8 @@ function placeOf(requirements: readonly Requirement[], spec: ResolvedToolSpec): 
     }
     // A shell command field is matched as text against sub-commands: never file it as a path.
     if (command && isPath) continue;
-    const key = keyOf(glob, isPath);
+    // Command globs are matched with their quotes removed (match.ts), so they are filed so too.
+    const key = keyOf(command ? unquoteShellGlob(glob) : glob, isPath);
     if (key) return { name, spread, isPath, command, ...key };
   }
   return undefined;
@@ -220,6 +224,8 @@ export function candidatesOf<R extends IndexableRule>(
       continue;
     }
     const raw = Object.hasOwn(call.input, slot.name) ? call.input[slot.name] : undefined;
+    // Without its primary field, a deny's primary glob reads the input as awaken does (match.ts).
+    if (raw === undefined && slot.spread) return index.all;
     if (raw === undefined) continue;
     if (slot.spread && Array.isArray(raw)) {
       for (const value of raw) if (!hits.addValue(slot, value, call)) return index.all;
@@ -273,6 +279,11 @@ class Hits<R> {
     }
     if (absolute.size > 0 && path.absolute !== undefined) {
       this.add(absolute.get(pathSegmentOf(path.absolute, 1)));
+    }
+    // Deny and ask rules also read the path as written (awaken's reading, match.ts).
+    if (value !== path.relative && value !== path.absolute) {
+      if (value.startsWith("/")) this.add(absolute.get(pathSegmentOf(value, 1)));
+      else this.add(relative.get(pathSegmentOf(value, 0)));
     }
     return true;
   }

@@ -12,6 +12,8 @@ Loads and compiles each policy file (YAML or JSON) and reports, with file:line:c
   error[code]            a document, pattern, regex or glob that does not compile, a forbidden
                          mode, or an inline example (examples.match / not_match) that fails
   warning[breadth:code]  an allow rule that grants dangerous breadth (Bash(*), python *, sudo…)
+  warning[operator_in_glob]  a primary glob with '=' or '~' outside quotes (it matches that
+                         text literally; a condition is written field ~ "value")
 
 Options:
   --json      print {files: [{file, diagnostics}], errors, warnings} instead of text

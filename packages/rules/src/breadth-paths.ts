@@ -1,0 +1,133 @@
+import { compilePathGlob } from "./match.ts";
+import { normalizePath, type PathContext } from "./path.ts";
+import type { ToolKind } from "./schema.ts";
+
+/** What a path glob may cover that an approver should know about. */
+export type PathBreadthCode = "filesystem_root" | "home_directory" | "secrets" | "system_directory";
+
+/** One finding of `assessPathGlob`. */
+export interface PathBreadth {
+  readonly code: PathBreadthCode;
+  readonly severity: "danger" | "broad";
+  readonly message: string;
+}
+
+type Probe = readonly [path: string, kind: "secret" | "startup" | "home" | "system" | "other"];
+
+/**
+ * Real files that matter, as probes: a glob that matches one of them covers it. `~` is the
+ * session's home (or the home the glob names, or `/home/user`); relative ones are in the project.
+ */
+const PROBES: readonly Probe[] = [
+  ["~/.ssh/id_ed25519", "secret"],
+  ["~/.ssh/authorized_keys", "secret"],
+  ["~/.aws/credentials", "secret"],
+  ["~/.gnupg/private-keys-v1.d/key.key", "secret"],
+  ["~/.netrc", "secret"],
+  ["~/.npmrc", "secret"],
+  ["~/.docker/config.json", "secret"],
+  ["~/.kube/config", "secret"],
+  ["~/.config/gh/hosts.yml", "secret"],
+  ["~/.git-credentials", "secret"],
+  [".env", "secret"],
+  [".env.production", "secret"],
+  ["/etc/shadow", "secret"],
+  ["/root/.ssh/id_ed25519", "secret"],
+  ["~/.bashrc", "startup"],
+  ["~/.zshrc", "startup"],
+  ["~/.profile", "startup"],
+  ["~/.bash_profile", "startup"],
+  ["~/.gitconfig", "startup"],
+  ["~/.config/fish/config.fish", "startup"],
+  ["~/.local/bin/git", "startup"],
+  [".git/hooks/pre-commit", "startup"],
+  [".git/config", "startup"],
+  ["~/Documents/notes.txt", "home"],
+  ["~/notes.txt", "home"],
+  ["/etc/hosts", "system"],
+  ["/etc/sudoers", "system"],
+  ["/usr/bin/env", "system"],
+  ["/usr/local/bin/node", "system"],
+  ["/bin/sh", "system"],
+  ["/lib/x86_64-linux-gnu/libc.so.6", "system"],
+  ["/var/lib/dpkg/status", "system"],
+  ["/boot/vmlinuz", "system"],
+  ["/Library/LaunchDaemons/x.plist", "system"],
+  ["/System/Library/x", "system"],
+  ["/tmp/x", "other"],
+  ["/srv/data/x", "other"],
+];
+
+const HOME_IN_GLOB = /^(?:\/(?:var\/)?home\/[^/*?[{]+|\/Users\/[^/*?[{]+|\/root)(?=\/|$)/u;
+const DEFAULT_CWD = "/work/project";
+
+/** The home the probes use: the session's, else one the glob names, else `/home/user`. */
+function probeHome(glob: string, context: PathContext): string {
+  return context.home ?? HOME_IN_GLOB.exec(glob)?.[0] ?? "/home/user";
+}
+
+/**
+ * What an allow path glob covers among real sensitive places: the whole filesystem, a home
+ * directory's dotfiles, credentials anywhere, or system directories. Tested, not guessed: each
+ * probe path is matched with the rule's own matcher.
+ */
+export function assessPathGlob(
+  glob: string,
+  kind: ToolKind,
+  context: PathContext = {},
+): PathBreadth[] {
+  let matcher: ReturnType<typeof compilePathGlob>;
+  try {
+    matcher = compilePathGlob(glob);
+  } catch {
+    return [];
+  }
+  const home = probeHome(glob, context);
+  const session = { cwd: context.cwd ?? DEFAULT_CWD, home };
+  const hits = PROBES.filter(([probe]) =>
+    matcher(normalizePath(probe.startsWith("~/") ? home + probe.slice(1) : probe, session)),
+  );
+  const writes = kind !== "read";
+  const list = (probes: readonly Probe[]) =>
+    `${probes
+      .slice(0, 3)
+      .map(([p]) => p)
+      .join(", ")}${probes.length > 3 ? ", …" : ""}`;
+  const of = (...kinds: Probe[1][]) => hits.filter(([, k]) => kinds.includes(k));
+  if (of("system").length > 0 && of("home").length > 0 && of("other").length > 0) {
+    return [
+      {
+        code: "filesystem_root",
+        severity: "danger",
+        message: `covers the whole filesystem from / (${list(of("secret", "system"))})`,
+      },
+    ];
+  }
+  const findings: PathBreadth[] = [];
+  // Reading a key leaks it; writing a key, a token file or a startup file runs or grants later.
+  const sensitive = writes ? of("secret", "startup") : of("secret");
+  const inHome = sensitive.filter(([p]) => p.startsWith("~/"));
+  if (of("home").length > 0 && inHome.length > 0) {
+    findings.push({
+      code: "home_directory",
+      severity: "danger",
+      message: `covers the home directory ${home}/ with its dotfiles (${list(inHome)})`,
+    });
+  }
+  const named = of("home").length > 0 ? sensitive.filter(([p]) => !p.startsWith("~/")) : sensitive;
+  if (named.length > 0) {
+    findings.push({
+      code: "secrets",
+      severity: "danger",
+      message: `covers ${list(named)}: ${writes ? "keys, tokens and files that run commands later (shell startup files, git hooks)" : "keys and tokens"}`,
+    });
+  }
+  if (of("system").length > 0) {
+    findings.push({
+      code: "system_directory",
+      severity: writes ? "danger" : "broad",
+      message: `covers system files (${list(of("system"))})`,
+    });
+  }
+  return findings;
+}
