@@ -4,8 +4,9 @@
 // request waiting for a human, first alone (the engine survives), then together with its engine
 // (the restarted server spawns a new engine on the same storage). Each configuration also starts
 // a request while the server is down. After the restart an approver answers every request; each
-// agent must get exactly the answer given. Also: a client disposed while its connections are
-// reconnecting settles, and its waiting request ends as `aborted`.
+// agent must get exactly the answer given. Also the agent's side: an agent that goes away while
+// waiting and asks again by requestId gets the one decision; and a client disposed while its
+// connections are reconnecting settles, its waiting request ending as `aborted`.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import {
   type AgentDecision,
@@ -176,6 +177,49 @@ describe("a request waiting for a human survives a crash of the server, in every
 
   test("the server and its engine SIGKILLed together and restarted on the same storage", async () => {
     await crashRound("engine", () => server.killWithEngine());
+  });
+
+  test("an agent that restarts mid-wait asks again with the same requestId and gets the one decision", async () => {
+    for (const fastPath of ["on", "deny-only", "off"] as const) {
+      const requestId = `restart-${fastPath}`;
+      const call = { toolName: "Bash", input: { command: `make ${requestId}` }, requestId };
+      const before = createWardenClient({
+        endpoint: server.endpoint,
+        token: "agent-token",
+        project: "demo",
+        fastPath,
+      });
+      const first = before.session("restarts").requestPermission(call);
+      first.catch(() => undefined);
+      await expect
+        .poll(async () => (await approver.session("restarts").listPending()).length, POLL)
+        .toBe(1);
+      await before.dispose(); // the agent goes away; its request stays pending on the server
+      await expect(first).rejects.toMatchObject({ code: "aborted" });
+
+      const after = createWardenClient({
+        endpoint: server.endpoint,
+        token: "agent-token",
+        project: "demo",
+        fastPath,
+      });
+      try {
+        const again = after.session("restarts").requestPermission(call);
+        const [pending] = await approver.session("restarts").listPending();
+        expect(pending).toMatchObject({ requestId });
+        await approver.session("restarts").respond(pending!.permissionId, "once", {
+          updatedInput: { command: `make ${requestId} --edited` },
+        });
+        await expect(again).resolves.toMatchObject({
+          behavior: "allow",
+          input: { command: `make ${requestId} --edited` },
+        });
+      } finally {
+        await after.dispose();
+      }
+      const history = await approver.session("restarts").getHistory({ limit: 50 });
+      expect(history.entries.filter((e) => e.requestId === requestId)).toHaveLength(1);
+    }
   });
 
   test("dispose() settles while connections are reconnecting, and ends the waiting request as aborted", async () => {
