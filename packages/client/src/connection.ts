@@ -3,48 +3,71 @@ import { WardenError } from "./errors.ts";
 /** The status of a live connection, as approver UIs show it. */
 export type ConnectionStatus = "connecting" | "open" | "reconnecting" | "closed";
 
+type RivetStatus = "idle" | "connecting" | "connected" | "disconnected";
+
 /** What this module needs of a RivetKit actor connection. */
 interface RivetConn {
-  onStatusChange(
-    callback: (status: "idle" | "connecting" | "connected" | "disconnected") => void,
-  ): () => void;
+  onStatusChange(callback: (status: RivetStatus) => void): () => void;
   dispose(): Promise<void>;
 }
 
 const MIN_REOPEN_MS = 250;
 const MAX_REOPEN_MS = 30_000;
 /**
- * How long a connection that was open may stay disconnected before it is replaced. RivetKit's own
- * reconnect did not recover within 90 s after the endpoint refused connections for a while.
+ * How long a connection may stay unopened while something waits on it before it is replaced;
+ * doubled after each replacement that did not open, up to MAX_STALLED_MS, and reset on open.
  */
 const STALLED_MS = 8_000;
+const MAX_STALLED_MS = 30_000;
+/** How long `dispose()` waits for the socket's closing handshake. */
+const DISPOSE_MS = 2_000;
 
 /** Wires listeners onto one connection; returns what undoes them. */
 export type Attach<C> = (conn: C) => (() => void)[];
 
+/** One RivetKit connection and what settles the calls made on it when it is dropped. */
+interface Link<C> {
+  readonly conn: C;
+  status: RivetStatus;
+  /** Rejects once the connection is dropped (replaced, given up, disposed). */
+  readonly dropped: Promise<never>;
+  readonly drop: (error: WardenError) => void;
+}
+
 /**
- * Keeps one RivetKit connection to an actor alive.
+ * Keeps one RivetKit connection to an actor alive, for calls and for listeners.
  *
- * Two things in rivetkit 2.3.19 make a plain `handle.connect()` stall, both seen under load:
+ * What makes a plain `handle.connect()` stall in rivetkit 2.3.19, all seen with a real engine:
+ * - a connection whose (re)open is refused never settles. RivetKit opens its socket with the
+ *   runtime's `WebSocket`; Node 22's (undici 6) fires `error` but never `close` when the TCP
+ *   connection is refused, and stays CONNECTING. RivetKit waits for `close` to retry, so after a
+ *   crash of the engine its reconnect loop hangs on that first attempt for good, and every action
+ *   queued on the connection waits forever (measured: an agent never heard back after the server
+ *   and engine were SIGKILLed and restarted). Its `dispose()` waits for that `close` too. Here a
+ *   connection that does not open while calls or listeners wait on it is replaced after
+ *   STALLED_MS, the calls made on it fail as transient (the caller retries them on the new one),
+ *   and `dispose()` is bounded;
  * - a connection addressed by key asks the engine's gateway to resolve the key on every (re)open,
  *   and that query sometimes times out after 15 s (`pegboard/route_resolve_query_timeout`). Here
  *   the key is resolved once to the actor's id (a separate API call, retried) and connections
  *   address the actor by id;
- * - a connection whose first open fails with an error RivetKit does not classify as retryable goes
- *   `idle` for good: it never reconnects, and every later action waits in its queue forever. Here
- *   such a connection is dropped: the next call opens a fresh one (the failed calls are retried by
- *   the caller), and listeners get a fresh one after a backoff (250 ms doubling to 30 s).
+ * - a connection whose open fails with an error RivetKit does not classify as retryable goes
+ *   `idle` for good. Here it is dropped: the next call opens a fresh one, and listeners get a
+ *   fresh one after a backoff (250 ms doubling to 30 s).
  * Listeners are attached again to every new connection.
  */
 export class LiveConnection<C extends RivetConn> {
-  #conn: C | undefined;
+  #link: Link<C> | undefined;
   #actorId: Promise<string> | undefined;
   #disposed = false;
   #everOpen = false;
   #status: ConnectionStatus = "connecting";
   #reopenDelay = MIN_REOPEN_MS;
+  #stalledMs = STALLED_MS;
   #reopenTimer: ReturnType<typeof setTimeout> | undefined;
   #stallTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Calls in flight: like listeners, they need a connection that opens. */
+  #calls = 0;
   readonly #attached = new Set<{ attach: Attach<C>; undo: (() => void)[] }>();
   readonly #statusListeners = new Set<(status: ConnectionStatus) => void>();
 
@@ -53,17 +76,24 @@ export class LiveConnection<C extends RivetConn> {
     readonly open: (actorId: string) => C,
   ) {}
 
-  /** The live connection, opened on first use. */
+  /** The live connection, opened on first use. Prefer `call`, which survives a stalled connection. */
   async get(): Promise<C> {
-    if (this.#disposed) throw new WardenError("aborted", "the client was disposed");
-    if (this.#conn) return this.#conn;
-    this.#actorId ??= this.resolveId().catch((error) => {
-      this.#actorId = undefined;
-      throw error;
-    });
-    const actorId = await this.#actorId;
-    if (this.#disposed) throw new WardenError("aborted", "the client was disposed");
-    return this.#conn ?? this.#replace(actorId);
+    return (await this.#current()).conn;
+  }
+
+  /**
+   * Runs one action on the live connection. Fails with a transient `unavailable` when that
+   * connection is dropped before the action answers (retry it), `aborted` once disposed.
+   */
+  async call<T>(action: (conn: C) => Promise<T>): Promise<T> {
+    const link = await this.#current();
+    this.#calls += 1;
+    this.#watch(link);
+    try {
+      return await Promise.race([action(link.conn), link.dropped]);
+    } finally {
+      this.#calls -= 1;
+    }
   }
 
   get status(): ConnectionStatus {
@@ -72,9 +102,10 @@ export class LiveConnection<C extends RivetConn> {
 
   /** Attaches listeners to the connection and to every one that replaces it. */
   async attach(attach: Attach<C>): Promise<() => void> {
-    const conn = await this.get();
-    const entry = { attach, undo: attach(conn) };
+    const link = await this.#current();
+    const entry = { attach, undo: attach(link.conn) };
     this.#attached.add(entry);
+    this.#watch(link);
     return () => {
       for (const undo of entry.undo) undo();
       this.#attached.delete(entry);
@@ -87,72 +118,128 @@ export class LiveConnection<C extends RivetConn> {
     return () => this.#statusListeners.delete(listener);
   }
 
+  async #current(): Promise<Link<C>> {
+    if (this.#disposed) throw disposedError();
+    if (this.#link) return this.#link;
+    this.#actorId ??= this.resolveId().catch((error) => {
+      this.#actorId = undefined;
+      throw error;
+    });
+    const actorId = await this.#actorId;
+    if (this.#disposed) throw disposedError();
+    return this.#link ?? this.#replace(actorId);
+  }
+
   #setStatus(status: ConnectionStatus) {
     if (this.#status === status) return;
     this.#status = status;
     for (const listener of [...this.#statusListeners]) listener(status);
   }
 
-  #replace(actorId: string): C {
+  get #demand(): boolean {
+    return this.#calls > 0 || this.#attached.size > 0;
+  }
+
+  #replace(actorId: string): Link<C> {
     clearTimeout(this.#reopenTimer);
     this.#reopenTimer = undefined;
-    const old = this.#conn;
+    const old = this.#link;
     const conn = this.open(actorId);
-    this.#conn = conn;
+    let drop: (error: WardenError) => void = () => undefined;
+    const dropped = new Promise<never>((_resolve, reject) => {
+      drop = reject;
+    });
+    dropped.catch(() => undefined);
+    const link: Link<C> = { conn, status: "connecting", dropped, drop };
+    this.#link = link;
     this.#setStatus(this.#everOpen ? "reconnecting" : "connecting");
     conn.onStatusChange((status) => {
-      if (this.#conn !== conn || this.#disposed) return;
+      link.status = status;
+      if (this.#link !== link || this.#disposed) return;
       if (status === "connected") {
         clearTimeout(this.#stallTimer);
         this.#stallTimer = undefined;
         this.#everOpen = true;
         this.#reopenDelay = MIN_REOPEN_MS;
+        this.#stalledMs = STALLED_MS;
         this.#setStatus("open");
       } else if (status === "idle") {
-        // Dropped: the next call opens a new one; listeners get one after a backoff (the open
-        // may keep failing, e.g. a token the server refuses).
-        this.#conn = undefined;
-        void conn.dispose().catch(() => undefined);
+        // RivetKit gave up: the next call opens a new one; listeners get one after a backoff (the
+        // open may keep failing, e.g. a token the server refuses). RivetKit has rejected the calls
+        // on it already, with the reason (e.g. `forbidden`), which must reach the caller as it is.
+        this.#drop(link);
         this.#setStatus(this.#everOpen ? "reconnecting" : "connecting");
         if (this.#attached.size > 0) {
           this.#reopenTimer = setTimeout(() => {
-            if (!this.#conn && !this.#disposed) this.#replace(actorId);
+            if (!this.#link && !this.#disposed) this.#replace(actorId);
           }, this.#reopenDelay);
           this.#reopenDelay = Math.min(this.#reopenDelay * 2, MAX_REOPEN_MS);
         }
-      } else if (this.#everOpen) {
-        this.#setStatus("reconnecting");
-        this.#watchStall(conn, actorId);
+      } else {
+        if (this.#everOpen) this.#setStatus("reconnecting");
+        this.#watch(link);
       }
     });
     for (const entry of this.#attached) entry.undo = entry.attach(conn);
-    if (old) void old.dispose().catch(() => undefined);
-    return conn;
+    if (old) this.#drop(old, new WardenError("unavailable", "the connection was replaced"));
+    this.#watch(link);
+    return link;
   }
 
-  /** Replaces a once-open connection that stays disconnected (listeners need a live one). */
-  #watchStall(conn: C, actorId: string) {
-    if (this.#stallTimer || this.#attached.size === 0) return;
+  /** Replaces the connection if it does not open within the stall bound while something waits. */
+  #watch(link: Link<C>) {
+    if (this.#stallTimer || link.status === "connected" || !this.#demand) return;
+    const actorId = this.#actorId;
     this.#stallTimer = setTimeout(() => {
       this.#stallTimer = undefined;
-      if (this.#conn !== conn || this.#disposed || this.#status === "open") return;
-      this.#conn = undefined;
-      void conn.dispose().catch(() => undefined);
-      this.#replace(actorId);
-    }, STALLED_MS);
+      if (this.#link !== link || this.#disposed || link.status === "connected") return;
+      if (!this.#demand) return;
+      const stalledMs = this.#stalledMs;
+      this.#stalledMs = Math.min(stalledMs * 2, MAX_STALLED_MS);
+      this.#drop(link, new WardenError("unavailable", `no connection within ${stalledMs} ms`));
+      // Calls retry on a new connection by themselves; listeners need one now.
+      if (this.#attached.size > 0)
+        void actorId?.then((id) => {
+          if (!this.#link && !this.#disposed) this.#replace(id);
+        });
+    }, this.#stalledMs);
   }
 
-  /** Closes the connection for good. */
+  /** Forgets a connection: its pending calls fail with `error` if given; its socket is closed in the background. */
+  #drop(link: Link<C>, error?: WardenError) {
+    if (this.#link === link) {
+      this.#link = undefined;
+      clearTimeout(this.#stallTimer);
+      this.#stallTimer = undefined;
+    }
+    if (error) link.drop(error);
+    void link.conn.dispose().catch(() => undefined);
+  }
+
+  /** Closes the connection for good; settles within DISPOSE_MS even if the socket never closes. */
   async dispose(): Promise<void> {
     if (this.#disposed) return;
     this.#disposed = true;
     clearTimeout(this.#reopenTimer);
     clearTimeout(this.#stallTimer);
-    const conn = this.#conn;
-    this.#conn = undefined;
+    const link = this.#link;
+    this.#link = undefined;
     for (const entry of this.#attached) for (const undo of entry.undo) undo();
     this.#attached.clear();
     this.#setStatus("closed");
-    await conn?.dispose();
+    if (!link) return;
+    link.drop(disposedError());
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      link.conn.dispose().catch(() => undefined),
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, DISPOSE_MS);
+      }),
+    ]);
+    clearTimeout(timer);
   }
+}
+
+function disposedError(): WardenError {
+  return new WardenError("aborted", "the client was disposed");
 }

@@ -119,7 +119,7 @@ export class WardenInbox {
       }
     };
     const catchUp = async () => {
-      const current = await this.#call(async () => (await this.#live.get()).listInbox());
+      const current = await this.#call(() => this.#live.call((conn) => conn.listInbox()));
       const ids = new Set(current.map((r) => key(r.sessionId, r.permissionId)));
       for (const request of current) deliverRequest(request);
       for (const [k, request] of [...pending]) if (!ids.has(k)) await resolveFromSession(request);
@@ -154,7 +154,7 @@ export class WardenInbox {
 
   /** The project's pending requests now. */
   list(): Promise<InboxRequest[]> {
-    return this.#call(async () => (await this.#live.get()).listInbox());
+    return this.#call(() => this.#live.call((conn) => conn.listInbox()));
   }
 
   /**
@@ -195,7 +195,7 @@ export class WardenInbox {
         }),
       );
     }
-    const sessions = await this.#call(async () => (await this.#live.get()).listSessions());
+    const sessions = await this.#call(() => this.#live.call((conn) => conn.listSessions()));
     const pages = await Promise.all(
       sessions.map(({ sessionId: id }) =>
         this.#olderThan(id, before ?? Number.MAX_SAFE_INTEGER, limit),

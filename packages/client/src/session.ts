@@ -134,7 +134,7 @@ export class WardenSession {
     try {
       let outcome: RequestOutcome = await withRetry(
         () =>
-          this.connection().then((conn) =>
+          this.#live.call((conn) =>
             conn.requestPermission({
               requestId,
               toolName: ask.toolName,
@@ -150,7 +150,7 @@ export class WardenSession {
       );
       while (outcome.status === "pending") {
         outcome = await withRetry(
-          () => this.connection().then((conn) => conn.waitForDecision(requestId, WAIT_MS)),
+          () => this.#live.call((conn) => conn.waitForDecision(requestId, WAIT_MS)),
           this.retry,
           {
             signal,
@@ -171,7 +171,7 @@ export class WardenSession {
     for (;;) {
       try {
         const outcome = await withRetry(
-          () => this.connection().then((conn) => conn.cancelRequest(requestId)),
+          () => this.#live.call((conn) => conn.cancelRequest(requestId)),
           { deadlineMs: 10_000 },
           READ,
         );
@@ -180,7 +180,7 @@ export class WardenSession {
         const e = toWardenError(error);
         if (e.code === "already_resolved") {
           const outcome = await this.#call(() =>
-            this.connection().then((conn) => conn.waitForDecision(requestId, 0)),
+            this.#live.call((conn) => conn.waitForDecision(requestId, 0)),
           );
           if (outcome.status === "decided") return toAgentDecision(outcome.decision);
         }
@@ -213,13 +213,13 @@ export class WardenSession {
       handlers.onResolved?.(event);
     };
     const catchUp = async () => {
-      const current = await this.#call(() => this.connection().then((conn) => conn.listPending()));
+      const current = await this.#call(() => this.#live.call((conn) => conn.listPending()));
       const ids = new Set(current.map((r) => r.permissionId));
       for (const request of current) deliverRequest(request);
       for (const [permissionId, request] of pending) {
         if (ids.has(permissionId)) continue;
         const record = await this.#call(() =>
-          this.connection().then((conn) => conn.getRequest(permissionId)),
+          this.#live.call((conn) => conn.getRequest(permissionId)),
         ).catch(() => undefined);
         if (record?.resolution) {
           deliverResolved({
@@ -252,7 +252,7 @@ export class WardenSession {
     try {
       return await withRetry(
         () =>
-          this.connection().then((conn) =>
+          this.#live.call((conn) =>
             conn.respondPermission(this.sessionId, permissionId, reply, options),
           ),
         this.retry,
@@ -291,9 +291,7 @@ export class WardenSession {
       try {
         for (;;) {
           const epoch = this.#policy.epoch;
-          const snapshot = await this.#call(() =>
-            this.connection().then((conn) => conn.getPolicy()),
-          );
+          const snapshot = await this.#call(() => this.#live.call((conn) => conn.getPolicy()));
           this.#policy.install(snapshot, epoch);
           // Invalidated while fetching: fetch again, or the policy would stay stale until the next change.
           if (this.#policy.fresh || this.#live.status !== "open") return;
@@ -310,7 +308,7 @@ export class WardenSession {
     this.#reports.push(async () => {
       const outcome = await withRetry(
         () =>
-          this.connection().then((conn) =>
+          this.#live.call((conn) =>
             conn.requestPermission({
               requestId,
               toolName: ask.toolName,
@@ -328,7 +326,7 @@ export class WardenSession {
       if (outcome.status === "pending") {
         server = "ask";
         await withRetry(
-          () => this.connection().then((conn) => conn.cancelRequest(requestId)),
+          () => this.#live.call((conn) => conn.cancelRequest(requestId)),
           this.retry,
           READ,
         ).catch(() => undefined);
@@ -375,17 +373,17 @@ export class WardenSession {
 
   /** The session's pending requests. */
   listPending(): Promise<PermissionRequest[]> {
-    return this.#call(() => this.connection().then((conn) => conn.listPending()));
+    return this.#call(() => this.#live.call((conn) => conn.listPending()));
   }
 
   /** One page of the audit log, newest first. */
   getHistory(query?: { before?: number; limit?: number }) {
-    return this.#call(() => this.connection().then((conn) => conn.getHistory(query)));
+    return this.#call(() => this.#live.call((conn) => conn.getHistory(query)));
   }
 
   /** The session's rules, the project's learned rules and the mode. */
   listRules() {
-    return this.#call(() => this.connection().then((conn) => conn.listRules()));
+    return this.#call(() => this.#live.call((conn) => conn.listRules()));
   }
 
   async #call<T>(call: () => Promise<T>): Promise<T> {

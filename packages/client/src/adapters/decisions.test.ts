@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { parseArguments, toInput, toRequestId } from "./decisions.ts";
+import { isEdited, parseArguments, sameJson, toInput, toRequestId } from "./decisions.ts";
 
 describe("request ids from tool-call ids", () => {
   test("an id Warden accepts is kept", async () => {
@@ -26,5 +26,27 @@ describe("tool inputs", () => {
     expect(parseArguments(undefined)).toEqual({});
     expect(toInput("x")).toEqual({ value: "x" });
     expect(toInput({ a: 1 })).toEqual({ a: 1 });
+  });
+});
+
+describe("edited inputs", () => {
+  const allow = (input: Record<string, unknown>) =>
+    ({ behavior: "allow", input, reason: "approved", message: "ok" }) as const;
+
+  test("an allow with another input is an edit, whatever the key order", () => {
+    expect(isEdited(allow({ a: 1, b: [1, { c: 2 }] }), { b: [1, { c: 2 }], a: 1 })).toBe(false);
+    expect(isEdited(allow({ command: "ls -la" }), { command: "ls" })).toBe(true);
+    expect(isEdited(allow({ command: "ls", extra: null }), { command: "ls" })).toBe(true);
+    expect(isEdited(allow({ a: [1, 2] }), { a: [2, 1] })).toBe(true);
+    expect(isEdited(allow({ a: "1" }), { a: 1 })).toBe(true);
+    expect(
+      isEdited({ behavior: "deny", reason: "rejected", message: "no" }, { command: "ls" }),
+    ).toBe(false);
+  });
+
+  test("sameJson compares JSON values deeply", () => {
+    expect(sameJson({ a: { b: [null] } }, { a: { b: [null] } })).toBe(true);
+    expect(sameJson({ a: undefined }, { b: undefined })).toBe(false);
+    expect(sameJson([], {})).toBe(false);
   });
 });

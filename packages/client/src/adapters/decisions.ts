@@ -120,3 +120,29 @@ export function toInput(value: unknown): Record<string, unknown> {
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
+
+/** Whether Warden allowed the call with an input other than the one asked for (an approver's or the hook's edit). */
+export function isEdited(decision: Decision, asked: Record<string, unknown>): boolean {
+  return decision.behavior === "allow" && !sameJson(decision.input, asked);
+}
+
+/**
+ * What the model is told when an edited input cannot be applied: approving would run the
+ * original call, which nobody approved.
+ */
+export function editNotApplied(toolName: string, how: string): string {
+  return `Warden refused ${toolName}: the approver edited its input, and the edit cannot be applied here (${how}); the original call was not run.`;
+}
+
+/** Deep equality of JSON values (tool inputs come from JSON on both sides). */
+export function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    return a.every((item, i) => sameJson(item, b[i]));
+  }
+  if (!isRecord(a) || !isRecord(b)) return false;
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  return keys.every((key) => Object.hasOwn(b, key) && sameJson(a[key], b[key]));
+}

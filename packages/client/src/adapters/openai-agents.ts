@@ -9,6 +9,8 @@ import type { WardenSession } from "../session.ts";
 import {
   type Decision,
   DecisionTracker,
+  editNotApplied,
+  isEdited,
   parseArguments,
   toInput,
   toRequestId,
@@ -24,8 +26,10 @@ export interface InterruptedRun {
 export interface WardenAgents {
   /**
    * A `needsApproval` for the tool `toolName`: false when Warden allows the call (by rule or
-   * hook), true when it denies it or waits for a human, so the run stops with an interruption that
-   * {@link WardenAgents.resolve} settles. Without a call id (never the case in a run), true.
+   * hook) as asked, true when it denies it, waits for a human or allows it with an edited input
+   * (which this tool, not wrapped by {@link WardenAgents.tool}, cannot run), so the run stops with
+   * an interruption that {@link WardenAgents.resolve} settles. Without a call id (never the case
+   * in a run), true.
    */
   needsApproval(
     toolName: string,
@@ -40,7 +44,11 @@ export interface WardenAgents {
   ): FunctionTool<Context, TParameters, Result>;
   /**
    * Settles a run's interruptions by Warden's decisions, waiting for Warden's approvers: allowed
-   * calls are approved, denied ones rejected with Warden's message. Resume with `run(agent, result.state)`.
+   * calls are approved, denied ones rejected with Warden's message. The SDK cannot change a
+   * call's arguments on approval, so an allow with an edited input is approved only for a tool
+   * made by {@link WardenAgents.tool} (whose `invoke` runs the edited input), and rejected
+   * otherwise with a message saying the edit could not be applied. Resume with
+   * `run(agent, result.state)`.
    */
   resolve(result: InterruptedRun, options?: { signal?: AbortSignal }): Promise<Decision[]>;
   /** Stops listening to the session. */
@@ -61,6 +69,9 @@ export interface WardenAgents {
  */
 export function wardenAgents(session: WardenSession): WardenAgents {
   const tracker = new DecisionTracker(session);
+  // The invokes that tool() made: they run the decided input.
+  const wrappedInvokes = new WeakSet<object>();
+  const HOW = "the tool is not made by wardenAgents().tool(), so it would run the original input";
   const ask = async (
     callId: string,
     toolName: string,
@@ -72,38 +83,38 @@ export function wardenAgents(session: WardenSession): WardenAgents {
     input,
     ...(signal ? { signal } : {}),
   });
-  const needsApproval =
-    (toolName: string) => async (_runContext: RunContext, input: unknown, callId?: string) => {
+  /** `appliesEdits`: the tool's invoke runs Warden's decided input (it was made by `tool()`). */
+  const approvalCheck =
+    (toolName: string, appliesEdits: boolean) =>
+    async (_runContext: RunContext, input: unknown, callId?: string) => {
       if (callId === undefined) return true;
-      const outcome = await tracker.start(
-        await ask(
-          callId,
-          toolName,
-          typeof input === "string" ? parseArguments(input) : toInput(input),
-        ),
+      const request = await ask(
+        callId,
+        toolName,
+        typeof input === "string" ? parseArguments(input) : toInput(input),
       );
-      return outcome === "pending" || outcome.behavior === "deny";
+      const outcome = await tracker.start(request);
+      if (outcome === "pending" || outcome.behavior === "deny") return true;
+      return !appliesEdits && isEdited(outcome, request.input);
     };
 
   return {
-    needsApproval,
+    needsApproval: (toolName) => approvalCheck(toolName, false),
 
     tool(tool) {
       const invoke = tool.invoke;
-      return {
-        ...tool,
-        needsApproval: needsApproval(tool.name),
-        invoke: async (runContext, input, details) => {
-          const callId = details?.toolCall?.callId;
-          if (callId === undefined) throw new Error(`Warden needs the call id of ${tool.name}`);
-          const decision = await tracker.decide(
-            await ask(callId, tool.name, parseArguments(input), details?.signal),
-          );
-          if (decision.behavior === "deny")
-            throw new Error(`Warden denied ${tool.name}: ${decision.message}`);
-          return invoke(runContext, JSON.stringify(decision.input), details);
-        },
+      const decidedInvoke: typeof invoke = async (runContext, input, details) => {
+        const callId = details?.toolCall?.callId;
+        if (callId === undefined) throw new Error(`Warden needs the call id of ${tool.name}`);
+        const decision = await tracker.decide(
+          await ask(callId, tool.name, parseArguments(input), details?.signal),
+        );
+        if (decision.behavior === "deny")
+          throw new Error(`Warden denied ${tool.name}: ${decision.message}`);
+        return invoke(runContext, JSON.stringify(decision.input), details);
       };
+      wrappedInvokes.add(decidedInvoke);
+      return { ...tool, needsApproval: approvalCheck(tool.name, true), invoke: decidedInvoke };
     },
 
     async resolve(result, options = {}) {
@@ -120,14 +131,26 @@ export function wardenAgents(session: WardenSession): WardenAgents {
             result.state.reject(item, { message: decision.message });
             return decision;
           }
-          const decision = await tracker.decide(
-            await ask(
-              callId,
-              item.name ?? raw.type,
-              parseArguments(item.arguments),
-              options.signal,
-            ),
+          const toolName = item.name ?? raw.type;
+          const request = await ask(
+            callId,
+            toolName,
+            parseArguments(item.arguments),
+            options.signal,
           );
+          const decision = await tracker.decide(request);
+          if (decision.behavior === "allow" && isEdited(decision, request.input)) {
+            const tool = item.agent?.tools?.find((t) => "name" in t && t.name === toolName);
+            if (!(tool && "invoke" in tool && wrappedInvokes.has(tool.invoke))) {
+              const refused: Decision = {
+                behavior: "deny",
+                reason: "rejected",
+                message: editNotApplied(toolName, HOW),
+              };
+              result.state.reject(item, { message: refused.message });
+              return refused;
+            }
+          }
           if (decision.behavior === "allow") result.state.approve(item);
           else result.state.reject(item, { message: decision.message });
           return decision;

@@ -10,7 +10,7 @@ import {
 import { convertArrayToReadableStream, MockLanguageModelV4 } from "ai/test";
 import { afterAll, beforeAll, describe, expect, expectTypeOf, test } from "vitest";
 import { z } from "zod";
-import { answerAs, type Harness, startHarness } from "./harness.ts";
+import { answerAs, type Harness, HOOK_EDIT, startHarness } from "./harness.ts";
 
 // One agent session per file, as one agent run: the engine keeps every connected session actor
 // awake, and under load it stops creating new actors after a handful are awake.
@@ -253,6 +253,70 @@ describe("Vercel AI SDK tool approval", () => {
     });
     expect(ran).toEqual([{ tool: "shell", input: { command: "npm test -- --run" } }]);
     approver.stop();
+    await approval.dispose();
+  });
+
+  /**
+   * A call that waits for a human, answered with an edit, then the call that carries the
+   * responses, both given the plain (unwrapped) tools: neither input may run.
+   */
+  async function editWithPlainTools(command: string, wrapTools: boolean) {
+    const approval = wardenApproval(h.agent.session(SESSION));
+    const { ran, tools } = makeTools();
+    if (wrapTools) approval.tools(tools); // wrapped, but the calls below are given the originals
+    const model = scriptedModel("shell", { command });
+    const call = (messages: ModelMessage[]) =>
+      generateText({ model, tools, toolApproval: approval.toolApproval, messages });
+    const first = await call(prompt);
+    const approver = await answerAs(h.approver, SESSION, () => ({
+      reply: "once",
+      options: { updatedInput: { command: `${command} --dry-run` } },
+    }));
+    const answers = await approval.respond(first.content);
+    const second = await call([...prompt, ...first.response.messages, answers!]);
+    expect(ran).toEqual([]);
+    expect(second.text).toContain("edit cannot be applied");
+    approver.stop();
+    await approval.dispose();
+    return answers;
+  }
+
+  test("tools not wrapped: an edited input is refused with a clear reason, and neither input runs", async () => {
+    const answers = await editWithPlainTools("npm publish", false);
+    expect(answers?.content).toMatchObject([
+      { approved: false, reason: expect.stringContaining("edit cannot be applied") },
+    ]);
+  });
+
+  test("an approval of an edit for wrapped tools is checked again when the next call runs unwrapped ones", async () => {
+    const answers = await editWithPlainTools("terraform apply", true);
+    expect(answers?.content).toMatchObject([{ approved: true }]);
+  });
+
+  test("the hook's edit, decided at once: wrapped tools run the edited input, unwrapped ones are refused", async () => {
+    const approval = wardenApproval(h.agent.session(SESSION));
+    const wrappedRun = makeTools();
+    await generateText({
+      model: scriptedModel("shell", { command: "hook-edit a" }),
+      tools: approval.tools(wrappedRun.tools),
+      toolApproval: approval.toolApproval,
+      messages: prompt,
+      stopWhen: stepCountIs(5),
+    });
+    expect(wrappedRun.ran).toEqual([
+      { tool: "shell", input: { command: `hook-edit a${HOOK_EDIT}` } },
+    ]);
+
+    const plainRun = makeTools();
+    const result = await generateText({
+      model: scriptedModel("shell", { command: "hook-edit b" }),
+      tools: plainRun.tools,
+      toolApproval: approval.toolApproval,
+      messages: prompt,
+      stopWhen: stepCountIs(5),
+    });
+    expect(plainRun.ran).toEqual([]);
+    expect(result.text).toContain("edit cannot be applied");
     await approval.dispose();
   });
 

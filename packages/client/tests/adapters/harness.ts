@@ -17,12 +17,27 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
-/** The policy every adapter test runs under: reads allowed, `rm` denied, everything else asks. */
+/** What the harness's hook appends to a `shell` command that starts with `hook-edit`. */
+export const HOOK_EDIT = " --safe";
+
+/**
+ * The policy every adapter test runs under: reads allowed, `rm` denied, everything else asks; the
+ * server's hook allows a `shell` command starting with `hook-edit` at once, with HOOK_EDIT appended
+ * (an edit made without a human).
+ */
 export async function startHarness(): Promise<Harness> {
   const server = await startTestWarden({
     tokens: {
       "agent-token": { id: "agent-1", role: "agent", projects: ["demo"] },
       "approver-token": { id: "alice", role: "approver", projects: ["demo"] },
+    },
+    onPermissionRequest: async (c, sessionId, request) => {
+      const command = request.input.command;
+      if (request.toolName !== "shell" || typeof command !== "string") return;
+      if (!command.startsWith("hook-edit")) return;
+      await c.respondPermission(sessionId, request.permissionId, "once", {
+        updatedInput: { command: `${command}${HOOK_EDIT}` },
+      });
     },
     policy: {
       defaultProject: policySource({

@@ -13,7 +13,7 @@ import {
 import { wardenAgents } from "@warden/client/openai-agents";
 import { afterAll, beforeAll, describe, expect, expectTypeOf, test } from "vitest";
 import { z } from "zod";
-import { answerAs, type Harness, startHarness } from "./harness.ts";
+import { answerAs, type Harness, HOOK_EDIT, startHarness } from "./harness.ts";
 
 // One agent session per file, as one agent run: the engine keeps every connected session actor
 // awake, and under load it stops creating new actors after a handful are awake.
@@ -76,12 +76,17 @@ class ScriptedModel implements Model {
   }
 }
 
-function makeAgent(warden: ReturnType<typeof wardenAgents>, model: Model) {
+/**
+ * An agent with `read_file` and `shell` tools that record what they ran: made by `warden.tool()`,
+ * or with `wrap: false` plain tools given Warden's `needsApproval` alone.
+ */
+function makeAgent(warden: ReturnType<typeof wardenAgents>, model: Model, { wrap = true } = {}) {
   const ran: { tool: string; input: unknown }[] = [];
   const readFile = tool({
     name: "read_file",
     description: "Read a file",
     parameters: z.object({ path: z.string() }),
+    ...(wrap ? {} : { needsApproval: warden.needsApproval("read_file") }),
     execute: async (input) => {
       ran.push({ tool: "read_file", input });
       return `contents of ${input.path}`;
@@ -91,6 +96,7 @@ function makeAgent(warden: ReturnType<typeof wardenAgents>, model: Model) {
     name: "shell",
     description: "Run a shell command",
     parameters: z.object({ command: z.string() }),
+    ...(wrap ? {} : { needsApproval: warden.needsApproval("shell") }),
     execute: async (input) => {
       ran.push({ tool: "shell", input });
       return `ran ${input.command}`;
@@ -100,9 +106,25 @@ function makeAgent(warden: ReturnType<typeof wardenAgents>, model: Model) {
     name: "ops",
     instructions: "Use the tools.",
     model,
-    tools: [warden.tool(readFile), warden.tool(shell)],
+    tools: wrap ? [warden.tool(readFile), warden.tool(shell)] : [readFile, shell],
   });
   return { agent, ran };
+}
+
+/** The run stops at `shell`; resolve refuses the edit it cannot apply, and nothing runs. */
+async function expectEditRefused(
+  warden: ReturnType<typeof wardenAgents>,
+  { agent, ran }: ReturnType<typeof makeAgent>,
+  input: string,
+) {
+  const interrupted = await run(agent, input);
+  expect(interrupted.interruptions.map((item) => item.name)).toEqual(["shell"]);
+  await expect(warden.resolve(interrupted)).resolves.toMatchObject([
+    { behavior: "deny", message: expect.stringContaining("edit cannot be applied") },
+  ]);
+  const result = await run(agent, interrupted.state);
+  expect(ran).toEqual([]);
+  expect(result.finalOutput).toContain("edit cannot be applied");
 }
 
 describe("OpenAI Agents SDK approvals", () => {
@@ -185,6 +207,41 @@ describe("OpenAI Agents SDK approvals", () => {
     expect(ran).toEqual([{ tool: "shell", input: { command: "npm test -- --run" } }]);
     expect(result.finalOutput).toContain("ran npm test -- --run");
     approver.stop();
+    await warden.dispose();
+  });
+
+  test("a tool not made by warden.tool(): an edited input is rejected with a clear message, and neither input runs", async () => {
+    const warden = wardenAgents(h.agent.session(SESSION));
+    const approver = await answerAs(h.approver, SESSION, () => ({
+      reply: "once",
+      options: { updatedInput: { command: "npm publish --dry-run" } },
+    }));
+    const tools = makeAgent(warden, new ScriptedModel("shell", { command: "npm publish" }), {
+      wrap: false,
+    });
+    await expectEditRefused(warden, tools, "publish");
+    approver.stop();
+    await warden.dispose();
+  });
+
+  test("the hook's edit, decided at once: a tool from warden.tool() runs the edited input without an interruption", async () => {
+    const warden = wardenAgents(h.agent.session(SESSION));
+    const { agent, ran } = makeAgent(
+      warden,
+      new ScriptedModel("shell", { command: "hook-edit a" }),
+    );
+    const result = await run(agent, "format");
+    expect(result.interruptions).toEqual([]);
+    expect(ran).toEqual([{ tool: "shell", input: { command: `hook-edit a${HOOK_EDIT}` } }]);
+    await warden.dispose();
+  });
+
+  test("the hook's edit for a tool not made by warden.tool(): the run stops, and resolve refuses it", async () => {
+    const warden = wardenAgents(h.agent.session(SESSION));
+    const tools = makeAgent(warden, new ScriptedModel("shell", { command: "hook-edit b" }), {
+      wrap: false,
+    });
+    await expectEditRefused(warden, tools, "format");
     await warden.dispose();
   });
 
