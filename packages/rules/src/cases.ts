@@ -743,6 +743,7 @@ export const POLICY_CASES: readonly PolicyCase[] = [
     "/Users/bob/.ssh/id_rsa",
     "/root/.ssh/id_rsa",
     "/var/home/bob/.ssh/id_rsa",
+    "/usr/home/bob/.ssh/id_rsa",
     "~/.ssh/id_rsa",
     "~bob/.ssh/id_rsa",
     "$HOME/.ssh/id_rsa",
