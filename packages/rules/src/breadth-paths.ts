@@ -58,7 +58,7 @@ const PROBES: readonly Probe[] = [
   ["/srv/data/x", "other"],
 ];
 
-const HOME_IN_GLOB = /^(?:\/(?:var\/)?home\/[^/*?[{]+|\/Users\/[^/*?[{]+|\/root)(?=\/|$)/u;
+const HOME_IN_GLOB = /^(?:\/(?:var\/|usr\/)?home\/[^/*?[{]+|\/Users\/[^/*?[{]+|\/root)(?=\/|$)/u;
 const DEFAULT_CWD = "/work/project";
 
 /** The home the probes use: the session's, else one the glob names, else `/home/user`. */

@@ -750,6 +750,7 @@ export const POLICY_CASES: readonly PolicyCase[] = [
     "/Users/bob/.ssh/id_rsa",
     "/root/.ssh/id_rsa",
     "/var/home/bob/.ssh/id_rsa",
+    "/usr/home/bob/.ssh/id_rsa",
     "~/.ssh/id_rsa",
     "~bob/.ssh/id_rsa",
     "$HOME/.ssh/id_rsa",
@@ -816,6 +817,23 @@ export const POLICY_CASES: readonly PolicyCase[] = [
     context: cwd,
     expect: { decision: "deny" },
   },
+  // Counterexamples found by the awaken and rule-index property tests, kept as fixed cases.
+  ...(
+    [
+      ['Edit(path ~ "*/*")', { path: "./" }],
+      ["Edit(src/**)", { file_path: "src/../.env" }],
+      ["*(../**)", { file_path: "../src/a.ts" }],
+      ["Edit(**)", { path: "" }],
+    ] as const
+  ).map(
+    ([tool, input]): PolicyCase => ({
+      name: `awaken's reading: deny ${tool} matches ${JSON.stringify(input)} as written`,
+      policy: { default_behavior: "allow", rules: [{ tool, behavior: "deny" }] },
+      tool: "Edit",
+      input,
+      expect: { decision: "deny", rule: tool },
+    }),
+  ),
   {
     name: "path-aware: an allow path glob's * stays in one directory",
     policy: { rules: [{ tool: 'Read(file_path ~ "docs/*")', behavior: "allow" }] },

@@ -202,7 +202,9 @@ function compileValueTest(op: FieldOperator, value: string): ValueTest {
     test = (call, v, isPath, broad) => {
       if (isPath && typeof v === "string") {
         path ??= compilePathGlob(glob);
-        return path(normalized(call, v), broad);
+        const p = normalized(call, v);
+        // Where matching more is safe, also the path as written (awaken's reading).
+        return path(p, broad) || (broad && p.lexical !== v && text(v));
       }
       return text(valueText(v));
     };
@@ -284,7 +286,8 @@ function commandGlob(written: string): Matcher {
   const glob = unquoteShellGlob(written);
   const full = compileGlob(glob, "text");
   if (!glob.endsWith(" *") || glob.endsWith("\\ *")) return full;
-  const bare = compileGlob(glob.slice(0, -2).trimEnd(), "text");
+  // Unescaped trailing spaces only: `a\  *` keeps its escaped space.
+  const bare = compileGlob(glob.slice(0, -2).replace(/(?<=(?:^|[^\\])(?:\\\\)*)\s+$/, ""), "text");
   return (value) => full(value) || bare(value);
 }
 

@@ -137,7 +137,7 @@ export function normalizePath(value: string, context: PathContext = {}): Normali
 }
 
 /** Directories that are someone's home on common systems: `/home/NAME`, `/Users/NAME`, `/root`. */
-const HOME_LIKE = /^(?:\/(?:var\/)?home\/[^/]+|\/Users\/[^/]+|\/root)(?=\/|$)/u;
+const HOME_LIKE = /^(?:\/(?:var\/|usr\/)?home\/[^/]+|\/Users\/[^/]+|\/root)(?=\/|$)/u;
 /** A home written as such: `~`, `~NAME`, `$HOME`, `${HOME}`. */
 const HOME_WRITTEN = /^(?:~[^/]*|\$HOME|\$\{HOME\})(?=\/|$)/u;
 
