@@ -1,0 +1,43 @@
+import { type CompiledPolicy, type EvaluationContext, evaluate, parsePattern } from "@warden/rules";
+
+/**
+ * What the policy says about a tool whatever its arguments: `allow`, `ask` or `deny` when that
+ * holds for every call of it, `depends` when the arguments (or anything else) may change it.
+ */
+export type ToolVerdict = "allow" | "ask" | "deny" | "depends";
+
+function parsed(pattern: string) {
+  try {
+    return parsePattern(pattern);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether a rule may match some call of the tool (globs and regexes are assumed to). */
+function mayName(pattern: string, toolName: string): boolean {
+  const tool = parsed(pattern)?.tool;
+  return tool === undefined || tool.kind !== "exact" || tool.name === toolName;
+}
+
+/**
+ * The verdict for one tool. The call with no arguments is evaluated; a deny by a rule without
+ * conditions (or by the mode) holds for every call, since deny always wins. An allow or ask holds
+ * for every call only when it came from a rule without conditions and no rule with conditions
+ * may name the tool. Anything else is `depends`: the gateway still asks Warden on every call.
+ */
+export function toolVerdict(
+  policy: CompiledPolicy,
+  toolName: string,
+  context: EvaluationContext = {},
+): ToolVerdict {
+  const decision = evaluate(policy, { toolName, input: {} }, context);
+  if (decision.reason === "mode") return decision.decision === "deny" ? "deny" : "depends";
+  if (decision.reason !== "rule" || !decision.rule) return "depends";
+  if (parsed(decision.rule.pattern)?.args.kind !== "any") return "depends";
+  if (decision.decision === "deny") return "deny";
+  const conditional = policy.rules.some(
+    (rule) => parsed(rule.pattern)?.args.kind !== "any" && mayName(rule.pattern, toolName),
+  );
+  return conditional ? "depends" : decision.decision;
+}
