@@ -2,7 +2,12 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
-import { ErrorCode, isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
+import {
+  ErrorCode,
+  isInitializeRequest,
+  isJSONRPCRequest,
+  type RequestId,
+} from "@modelcontextprotocol/sdk/types.js";
 import type { HttpOptions } from "./options.ts";
 import { Relay } from "./relay.ts";
 import { linkWarden } from "./session.ts";
@@ -53,6 +58,54 @@ function jsonRpcError(res: ServerResponse, status: number, code: number, message
   res.end(JSON.stringify({ jsonrpc: "2.0", error: { code, message }, id: null }));
 }
 
+/** The ids of the JSON-RPC requests in a POST body. */
+function requestIds(body: unknown): RequestId[] {
+  if (typeof body !== "string") return [];
+  try {
+    const parsed: unknown = JSON.parse(body);
+    return (Array.isArray(parsed) ? parsed : [parsed]).filter(isJSONRPCRequest).map((m) => m.id);
+  } catch {
+    return [];
+  }
+}
+
+/** How long a broken stream's last events get to reach the relay before its requests are failed. */
+const BROKEN_STREAM_GRACE_MS = 100;
+
+/**
+ * The response with its body watched: when the stream breaks (the server died mid-answer), the
+ * requests it was to answer are reported, so that the relay answers them instead of hanging.
+ */
+function watchBody(
+  response: Response,
+  ids: readonly RequestId[],
+  broken: (ids: readonly RequestId[], why: string) => void,
+): Response {
+  if (!response.body || ids.length === 0) return response;
+  const reader = response.body.getReader();
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const { value, done } = await reader.read();
+        if (done) controller.close();
+        else controller.enqueue(value);
+      } catch (error) {
+        setTimeout(
+          () => broken(ids, `its stream broke (${(error as Error).message})`),
+          BROKEN_STREAM_GRACE_MS,
+        );
+        controller.error(error);
+      }
+    },
+    cancel: (reason) => reader.cancel(reason),
+  });
+  return new Response(body, {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+  });
+}
+
 /** One client's MCP session: its transport to the client and the credentials to pass upstream. */
 interface ClientSession {
   readonly transport: StreamableHTTPServerTransport;
@@ -81,10 +134,11 @@ export async function startHttpGateway(
     const { sessionId: wardenSession, gate } = warden.gate();
     const upstream = new StreamableHTTPClientTransport(new URL(options.upstream), {
       // Credentials as of the client's latest request, read at each upstream request.
-      fetch: (url, init) => {
+      fetch: async (url, init) => {
         const merged = new Headers(init?.headers);
         for (const [name, value] of client.headers) merged.set(name, value);
-        return fetch(url, { ...init, headers: merged });
+        const response = await fetch(url, { ...init, headers: merged });
+        return watchBody(response, requestIds(init?.body), (ids, why) => relay.abandon(ids, why));
       },
     });
     const downstream = new StreamableHTTPServerTransport({

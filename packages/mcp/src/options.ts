@@ -21,7 +21,8 @@ Options:
   --cwd DIR             the session's working directory, for relative globs (default: the current one)
   --hide-denied         leave the tools the policy denies outright out of tools/list
   --fast-path MODE      on | deny-only | off (default on: rule-settled calls are decided locally)
-  --listen HOST:PORT    serve Streamable HTTP at http://HOST:PORT/mcp (loopback unless you mean it)
+  --listen HOST:PORT    serve Streamable HTTP at http://HOST:PORT/mcp (loopback unless you mean it;
+                        port 0 picks a free one, printed on stderr)
   --upstream URL        the upstream Streamable HTTP MCP server
   --pass-header NAME    a request header passed to the upstream (repeatable; Authorization always is)
   --progress-ms MS      while a human decides, a progress notification this often (default 5000;
@@ -43,16 +44,19 @@ const ListenSchema = z
     const at = text.lastIndexOf(":");
     return { host: text.slice(0, at).replace(/^\[|\]$/g, ""), port: Number(text.slice(at + 1)) };
   })
-  .refine((l) => l.port > 0 && l.port < 65_536, "port out of range");
+  .refine((l) => l.port < 65_536, "port out of range (0 picks a free one)");
 
 const HttpUrlSchema = z.url({ protocol: /^https?$/, error: "expected an http(s) URL" });
 
 const CommonSchema = z.object({
-  project: IdSchema,
+  project: z.string({ error: "is required (set --project or WARDEN_PROJECT)" }).pipe(IdSchema),
   session: IdSchema.optional(),
   server: z.string().min(1).max(100).optional(),
   endpoint: HttpUrlSchema,
-  token: z.string().min(1, "is empty (set --token or WARDEN_TOKEN)").max(4096),
+  token: z
+    .string({ error: "is required (set --token or WARDEN_TOKEN)" })
+    .min(1, "is empty (set --token or WARDEN_TOKEN)")
+    .max(4096),
   cwd: z.string().min(1),
   hideDenied: z.boolean(),
   fastPath: z.enum(["on", "deny-only", "off"]),

@@ -357,6 +357,23 @@ export class Relay {
       });
   }
 
+  /**
+   * The server's answer to these requests can no longer come (its HTTP stream broke): answer
+   * each one still unanswered with a clear error instead of leaving the client waiting.
+   */
+  abandon(ids: readonly RequestId[], why: string): void {
+    if (this.#closed) return;
+    for (const id of ids) {
+      const method = this.#forwarded.get(keyOf(id));
+      if (method === undefined) continue;
+      this.#forwarded.delete(keyOf(id));
+      this.#options.log(`the MCP server's answer to a ${method} request was lost: ${why}`);
+      const call = this.#calls.get(keyOf(id));
+      if (call) this.#refuse(call, "upstream_closed", why);
+      else this.#toClient(closedError(id), id);
+    }
+  }
+
   #serverClosed(): void {
     if (this.#upstreamClosed) return;
     this.#upstreamClosed = true;

@@ -1,4 +1,11 @@
-import { type CompiledPolicy, type EvaluationContext, evaluate, parsePattern } from "@warden/rules";
+import {
+  type CompiledPolicy,
+  compilePolicy,
+  type EvaluationContext,
+  evaluate,
+  parsePattern,
+  policySource,
+} from "@warden/rules";
 
 /**
  * What the policy says about a tool whatever its arguments: `allow`, `ask` or `deny` when that
@@ -14,10 +21,23 @@ function parsed(pattern: string) {
   }
 }
 
-/** Whether a rule may match some call of the tool (globs and regexes are assumed to). */
+/** Whether a rule's tool part names the tool, decided by the engine itself (a one-rule policy). */
 function mayName(pattern: string, toolName: string): boolean {
   const tool = parsed(pattern)?.tool;
-  return tool === undefined || tool.kind !== "exact" || tool.name === toolName;
+  if (tool === undefined) return true;
+  if (tool.kind === "exact") return tool.name === toolName;
+  const selector = tool.kind === "glob" ? tool.glob : `/${tool.source}/`;
+  try {
+    const probe = compilePolicy({
+      project: policySource({
+        default_behavior: "allow",
+        rules: [{ tool: selector, behavior: "deny" }],
+      }),
+    });
+    return evaluate(probe, { toolName, input: {} }).decision === "deny";
+  } catch {
+    return true;
+  }
 }
 
 /**

@@ -1,7 +1,8 @@
 // A real MCP client (the SDK's) ↔ the gateway (the warden-mcp bin, a real process) ↔ the
 // recording MCP server (a real process), against a real Warden server; an approver answers
 // through the inbox API.
-import { mkdtempSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
@@ -14,7 +15,9 @@ import { startTestWarden, type TestWarden } from "@warden/server/testing";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import {
   APPROVER_TOKEN,
+  BIN,
   connectStdio,
+  FILESYSTEM_SERVER,
   gatewayEnv,
   POLICY,
   RECORDING_SERVER,
@@ -74,7 +77,7 @@ beforeAll(async () => {
     token: APPROVER_TOKEN,
     project: "mcp",
   });
-  for (const project of ["mcp", "mcp-fast"]) {
+  for (const project of ["mcp", "mcp-fast", "fs"]) {
     await approver.inbox(project).subscribe({
       onRequest: (r) => requests.push(r),
       onResolved: (e) => resolutions.push(e),
@@ -292,4 +295,130 @@ describe("stdio gateway, project with a 3 s ask timeout", () => {
     await until(() => closed, 30_000, "the gateway to close");
     expect(record().map((r) => r.tool)).toContain("crash");
   });
+});
+
+describe("stdio gateway in front of @modelcontextprotocol/server-filesystem with examples/policies/mcp.yaml", () => {
+  const root = mkdtempSync(join(tmpdir(), "warden-mcp-root-"));
+  let client: Client;
+
+  beforeAll(async () => {
+    writeFileSync(join(root, "README.md"), "# the project\n");
+    writeFileSync(join(root, ".env"), "TOKEN=secret\n");
+    ({ client } = await connectStdio(
+      [
+        "--project",
+        "fs",
+        "--session",
+        "fs-1",
+        "--server",
+        "filesystem",
+        "--cwd",
+        root,
+        "--",
+        process.execPath,
+        FILESYSTEM_SERVER,
+        root,
+      ],
+      gatewayEnv(warden.endpoint),
+    ));
+    stops.push(() => client.close());
+  });
+
+  test("a read inside the root is allowed by the rules", async () => {
+    const result = await client.callTool({
+      name: "read_text_file",
+      arguments: { path: join(root, "README.md") },
+    });
+    expect(result.isError).toBeFalsy();
+    expect(text(result)).toContain("# the project");
+  });
+
+  test("reading .env is denied by the policy, inside the root too", async () => {
+    const result = await client.callTool({
+      name: "read_text_file",
+      arguments: { path: join(root, ".env") },
+    });
+    expect(result.isError).toBe(true);
+    expect(text(result)).toContain("Secrets stay out of the model's context.");
+    expect(text(result)).not.toContain("TOKEN=secret");
+  });
+
+  test("a write asks: approved, the file is written; rejected, nothing is", async () => {
+    const approved = client.callTool({
+      name: "write_file",
+      arguments: { path: join(root, "ok.txt"), content: "yes" },
+    });
+    const ask = await nextRequest((r) => r.input.path === join(root, "ok.txt"));
+    expect(ask.toolName).toBe("mcp__filesystem__write_file");
+    await approver.inbox("fs").respond(ask.sessionId, ask.permissionId, "once");
+    expect((await approved).isError).toBeFalsy();
+    expect(readFileSync(join(root, "ok.txt"), "utf8")).toBe("yes");
+
+    const rejected = client.callTool({
+      name: "write_file",
+      arguments: { path: join(root, "no.txt"), content: "no" },
+    });
+    const second = await nextRequest((r) => r.input.path === join(root, "no.txt"));
+    await approver
+      .inbox("fs")
+      .respond(second.sessionId, second.permissionId, "reject", { message: "not now" });
+    expect((await rejected).isError).toBe(true);
+    expect(existsSync(join(root, "no.txt"))).toBe(false);
+  });
+
+  test("a read outside the root asks instead of being allowed", async () => {
+    const call = client.callTool({ name: "read_text_file", arguments: { path: "/etc/hostname" } });
+    const ask = await nextRequest((r) => r.input.path === "/etc/hostname");
+    await approver.inbox("fs").respond(ask.sessionId, ask.permissionId, "reject");
+    expect((await call).isError).toBe(true);
+  });
+});
+
+test("malformed JSON-RPC from the client is answered with a parse error; the gateway keeps serving", async () => {
+  const child = spawn(
+    process.execPath,
+    [
+      BIN,
+      "--project",
+      "mcp",
+      "--server",
+      "rec",
+      "--",
+      process.execPath,
+      "--import",
+      "tsx",
+      RECORDING_SERVER,
+    ],
+    {
+      env: gatewayEnv(warden.endpoint),
+      stdio: ["pipe", "pipe", "pipe"],
+    },
+  );
+  let out = "";
+  let err = "";
+  child.stdout.on("data", (d: Buffer) => {
+    out += d.toString();
+  });
+  child.stderr.on("data", (d: Buffer) => {
+    err += d.toString();
+  });
+  child.stdin.write("this is not json\n");
+  child.stdin.write(
+    `${JSON.stringify({ jsonrpc: "2.0", id: 5, result: "not a request", extra: [], method: 3 })}\n`,
+  );
+  child.stdin.write(
+    `${JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "raw", version: "1" } } })}\n`,
+  );
+  await until(() => out.includes('"id":1'), 30_000, "the initialize answer");
+  const lines = out
+    .trim()
+    .split("\n")
+    .map((line) => JSON.parse(line));
+  expect(lines[0]).toMatchObject({ jsonrpc: "2.0", error: { code: -32700 } });
+  expect(lines[1]).toMatchObject({ jsonrpc: "2.0", error: { code: -32600 } });
+  expect(lines[2]).toMatchObject({ id: 1, result: { serverInfo: { name: "Recording Server" } } });
+  expect(err).toContain("the client sent something that is not MCP");
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  child.stdin.end();
+  await exited;
 });
