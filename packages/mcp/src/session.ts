@@ -3,6 +3,8 @@ import { createWardenClient, type WardenClient } from "@warden/client";
 import { type Gate, wardenGate } from "./gate.ts";
 import type { GatewayOptions } from "./options.ts";
 
+const DISPOSE_MS = 5_000;
+
 /** The Warden side of a gateway: one client, one session (gate) per MCP client connection. */
 export interface WardenLink {
   /** A gate on the session given by `--session`, or on a new session for this connection. */
@@ -24,7 +26,12 @@ export function linkWarden(options: GatewayOptions): WardenLink {
       const session = warden.session(sessionId, { cwd: options.cwd, home: homedir() });
       return { sessionId, gate: wardenGate(session) };
     },
-    dispose: () => warden.dispose({ flushMs: 2_000 }),
+    // Bounded: with Warden unreachable, RivetKit's client would wait for it before closing.
+    dispose: () =>
+      Promise.race([
+        warden.dispose({ flushMs: 2_000 }),
+        new Promise<void>((resolve) => setTimeout(resolve, DISPOSE_MS).unref()),
+      ]),
   };
 }
 
