@@ -1,12 +1,7 @@
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import {
-  CallToolRequestSchema,
   ErrorCode,
   InitializeResultSchema,
-  isJSONRPCErrorResponse,
-  isJSONRPCNotification,
-  isJSONRPCRequest,
-  isJSONRPCResultResponse,
   type JSONRPCMessage,
   type JSONRPCRequest,
   ListToolsResultSchema,
@@ -15,6 +10,7 @@ import {
   type Tool,
 } from "@modelcontextprotocol/sdk/types.js";
 import type { Gate } from "./gate.ts";
+import { isError, isNotification, isRequest, isResult, readToolCall } from "./messages.ts";
 import { normalizeServerName, wardenToolName } from "./names.ts";
 import { type RefusalReason, refusalResult } from "./results.ts";
 import { annotateTools } from "./tool-list.ts";
@@ -101,7 +97,7 @@ export class Relay {
     this.#options.upstream.send(message).catch((error: unknown) => {
       if (this.#closed) return;
       this.#options.log(`could not reach the MCP server: ${describe(error)}`);
-      if (!isJSONRPCRequest(message)) return;
+      if (!isRequest(message)) return;
       this.#forwarded.delete(keyOf(message.id));
       const call = this.#calls.get(keyOf(message.id));
       if (call) this.#refuse(call, "upstream_unreachable", describe(error));
@@ -145,7 +141,7 @@ export class Relay {
 
   #fromClient(message: JSONRPCMessage): void {
     if (this.#closed) return;
-    if (isJSONRPCRequest(message)) {
+    if (isRequest(message)) {
       if (message.method === "tools/call") {
         void this.#onToolCall(message);
         return;
@@ -155,7 +151,7 @@ export class Relay {
         return;
       }
       this.#forwarded.set(keyOf(message.id), message.method);
-    } else if (isJSONRPCNotification(message) && message.method === "notifications/cancelled") {
+    } else if (isNotification(message) && message.method === "notifications/cancelled") {
       const requestId = (message.params as { requestId?: RequestId } | undefined)?.requestId;
       const call = requestId !== undefined ? this.#calls.get(keyOf(requestId)) : undefined;
       if (call && !call.forwarded) {
@@ -169,8 +165,8 @@ export class Relay {
   }
 
   async #onToolCall(request: JSONRPCRequest): Promise<void> {
-    const parsed = CallToolRequestSchema.safeParse(request);
-    if (!parsed.success) {
+    const parsed = readToolCall(request);
+    if (!parsed) {
       this.#toClient(
         errorResponse(
           request.id,
@@ -181,11 +177,11 @@ export class Relay {
       );
       return;
     }
-    const { name, arguments: input = {} } = parsed.data.params;
+    const { name, input } = parsed;
     const call: Call = {
       id: request.id,
       controller: new AbortController(),
-      progressToken: parsed.data.params._meta?.progressToken,
+      progressToken: parsed.progressToken,
       progressSent: 0,
       forwarded: false,
     };
@@ -266,7 +262,7 @@ export class Relay {
 
   #fromServer(message: JSONRPCMessage): void {
     if (this.#closed) return;
-    if (isJSONRPCResultResponse(message) || isJSONRPCErrorResponse(message)) {
+    if (isResult(message) || isError(message)) {
       const id = message.id;
       if (id === undefined) {
         this.#toClient(message);
@@ -276,16 +272,16 @@ export class Relay {
       this.#forwarded.delete(keyOf(id));
       const call = this.#calls.get(keyOf(id));
       if (call) this.#forget(call);
-      if (method === "initialize" && isJSONRPCResultResponse(message)) {
+      if (method === "initialize" && isResult(message)) {
         this.#initialized(message);
-      } else if (method === "tools/list" && isJSONRPCResultResponse(message)) {
+      } else if (method === "tools/list" && isResult(message)) {
         void this.#annotated(message.result).then((result) => this.#reply(id, result));
       } else {
         this.#toClient(message, id);
       }
       return;
     }
-    if (isJSONRPCNotification(message) && message.method === "notifications/progress") {
+    if (isNotification(message) && message.method === "notifications/progress") {
       const params = message.params as {
         progressToken: ProgressToken;
         progress: number;
