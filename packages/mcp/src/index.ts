@@ -1,3 +1,4 @@
+export { GATEWAY_BIN } from "./bin-path.ts";
 export { type GatewayIo, runGateway } from "./cli.ts";
 export { type Gate, type GateAsk, type GateDecision, wardenGate } from "./gate.ts";
 export { type HttpGateway, startHttpGateway } from "./http.ts";
