@@ -16,6 +16,7 @@ import {
   startHttpGatewayProcess,
   startRecordingHttpServer,
   TOKENS,
+  resultText as text,
   until,
 } from "./fixtures/setup.ts";
 
@@ -29,9 +30,6 @@ let client: Client;
 const requests: InboxRequest[] = [];
 const recordFile = join(mkdtempSync(join(tmpdir(), "warden-mcp-http-")), "record.jsonl");
 const record = () => readRecord(recordFile);
-
-const text = (result: unknown) =>
-  ((result as { content: { text?: string }[] }).content ?? []).map((c) => c.text ?? "").join("\n");
 
 beforeAll(async () => {
   warden = await startTestWarden({ tokens: TOKENS, policy: POLICY, internalToken: "mcp-internal" });

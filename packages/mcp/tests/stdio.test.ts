@@ -23,6 +23,7 @@ import {
   RECORDING_SERVER,
   readRecord,
   TOKENS,
+  resultText as text,
   until,
 } from "./fixtures/setup.ts";
 
@@ -32,11 +33,6 @@ const requests: InboxRequest[] = [];
 const resolutions: InboxResolved[] = [];
 const stops: (() => unknown)[] = [];
 const dir = mkdtempSync(join(tmpdir(), "warden-mcp-"));
-
-const text = (result: unknown) =>
-  ((result as { content: { type: string; text?: string }[] }).content ?? [])
-    .map((c) => c.text ?? "")
-    .join("\n");
 
 async function nextRequest(match: (r: InboxRequest) => boolean): Promise<InboxRequest> {
   await until(() => requests.some(match), 60_000, "an inbox request");
