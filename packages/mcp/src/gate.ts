@@ -38,17 +38,50 @@ function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
+const STATUS_POLL_MS = 250;
+
+/**
+ * Resolves with a refusal once the session's connection has not been open for `ms` in a row,
+ * so that a call never waits on an unreachable Warden longer than that (RivetKit's client keeps
+ * retrying inside one attempt); `stop()` ends the watch.
+ */
+function unreachableAfter(session: WardenSession, ms: number) {
+  let timer: NodeJS.Timeout | undefined;
+  const refusal = new Promise<GateDecision>((resolve) => {
+    let down = 0;
+    timer = setInterval(() => {
+      down = session.status === "open" ? 0 : down + STATUS_POLL_MS;
+      if (down >= ms)
+        resolve({
+          behavior: "deny",
+          reason: "warden_unavailable",
+          message: `unavailable: no connection to Warden for ${Math.round(ms / 1000)} s`,
+        });
+    }, STATUS_POLL_MS);
+  });
+  return { refusal, stop: () => clearInterval(timer) };
+}
+
 /** A gate backed by one Warden session (fast path included: rule-settled calls stay local). */
-export function wardenGate(session: WardenSession): Gate {
+export function wardenGate(session: WardenSession, options: { unreachableMs: number }): Gate {
   return {
     async decide(ask) {
+      const watch = unreachableAfter(session, options.unreachableMs);
+      const controller = new AbortController();
+      const abort = () => controller.abort();
+      ask.signal.addEventListener("abort", abort, { once: true });
       try {
-        const decision = await session.requestPermission({
-          toolName: ask.toolName,
-          input: ask.input,
-          action: ask.action,
-          signal: ask.signal,
-        });
+        const decision = await Promise.race([
+          session.requestPermission({
+            toolName: ask.toolName,
+            input: ask.input,
+            action: ask.action,
+            signal: controller.signal,
+          }),
+          // Unreachable: refuse now and cancel the request in Warden should it still arrive.
+          watch.refusal.finally(abort),
+        ]);
+        if ("reason" in decision && decision.reason === "warden_unavailable") return decision;
         if (decision.behavior === "allow") return { behavior: "allow", input: decision.input };
         return { behavior: "deny", reason: decision.reason, message: decision.message };
       } catch (error) {
@@ -59,6 +92,9 @@ export function wardenGate(session: WardenSession): Gate {
           reason: "warden_unavailable",
           message: `${code ?? "error"}: ${message ?? String(error)}`,
         };
+      } finally {
+        watch.stop();
+        ask.signal.removeEventListener("abort", abort);
       }
     },
     async verdicts() {

@@ -25,6 +25,7 @@ Options:
                         port 0 picks a free one, printed on stderr)
   --upstream URL        the upstream Streamable HTTP MCP server
   --pass-header NAME    a request header passed to the upstream (repeatable; Authorization always is)
+  --unreachable-ms MS   refuse a call when Warden cannot be reached for this long (default 120000)
   --progress-ms MS      while a human decides, a progress notification this often (default 5000;
                         only when the client asked for progress)
   -h, --help
@@ -61,6 +62,7 @@ const CommonSchema = z.object({
   hideDenied: z.boolean(),
   fastPath: z.enum(["on", "deny-only", "off"]),
   progressMs: z.coerce.number().int().min(100).max(600_000),
+  unreachableMs: z.coerce.number().int().min(100).max(3_600_000),
 });
 
 /** Options of a stdio gateway: the command it starts. */
@@ -100,6 +102,7 @@ const FLAGS = {
   upstream: { type: "string" },
   "pass-header": { type: "string", multiple: true },
   "progress-ms": { type: "string" },
+  "unreachable-ms": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -134,6 +137,7 @@ export function readOptions(
     hideDenied: values["hide-denied"] ?? false,
     fastPath: values["fast-path"] ?? "on",
     progressMs: values["progress-ms"] ?? 5_000,
+    unreachableMs: values["unreachable-ms"] ?? 120_000,
   };
   const http = values.listen !== undefined || values.upstream !== undefined;
   if (http && command.length > 0)

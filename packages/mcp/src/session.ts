@@ -19,12 +19,13 @@ export function linkWarden(options: GatewayOptions): WardenLink {
     token: options.token,
     project: options.project,
     fastPath: options.fastPath,
+    retry: { deadlineMs: options.unreachableMs },
   });
   return {
     gate() {
       const sessionId = options.session ?? `mcp-${crypto.randomUUID().slice(0, 8)}`;
       const session = warden.session(sessionId, { cwd: options.cwd, home: homedir() });
-      return { sessionId, gate: wardenGate(session) };
+      return { sessionId, gate: wardenGate(session, { unreachableMs: options.unreachableMs }) };
     },
     // Bounded: with Warden unreachable, RivetKit's client would wait for it before closing.
     dispose: () =>

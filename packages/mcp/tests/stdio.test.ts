@@ -418,3 +418,28 @@ test("malformed JSON-RPC from the client is answered with a parse error; the gat
   child.stdin.end();
   await exited;
 });
+
+test("with Warden unreachable every call is refused (fail closed) and the server never sees it", async () => {
+  const record = join(dir, "unreachable.jsonl");
+  const { client } = await connectStdio(
+    [
+      "--project",
+      "mcp",
+      "--server",
+      "rec",
+      "--unreachable-ms",
+      "1500",
+      "--",
+      process.execPath,
+      "--import",
+      "tsx",
+      RECORDING_SERVER,
+    ],
+    { ...gatewayEnv("http://127.0.0.1:9"), RECORD_FILE: record },
+  );
+  stops.push(() => client.close());
+  const result = await client.callTool({ name: "echo", arguments: { text: "hello?" } });
+  expect(result.isError).toBe(true);
+  expect(text(result)).toContain("Warden could not decide, so the call was not made");
+  expect(readRecord(record)).toEqual([]);
+});
