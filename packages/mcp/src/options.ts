@@ -4,9 +4,9 @@ import { z } from "zod";
 export const DEFAULT_ENDPOINT = "http://127.0.0.1:6420";
 
 /** The usage text of `warden mcp` / `warden-mcp`. */
-export const USAGE = `Usage:
-  warden mcp --project ID [options] -- <command> [args…]      a stdio MCP server, started as a child
-  warden mcp --project ID [options] --listen HOST:PORT --upstream URL   a Streamable HTTP MCP server
+export const USAGE = `Usage: warden mcp --project ID [options] -- <command> [args…]
+       warden mcp --project ID [options] --listen HOST:PORT --upstream URL
+(also \`warden-mcp\`, packages/mcp/bin/warden-mcp.mjs, for MCP clients' configs)
 
 Puts Warden in front of an MCP server: every tools/call is decided by Warden's rules, hook and
 humans first (as the tool mcp__<server>__<tool>); everything else passes through unchanged.
