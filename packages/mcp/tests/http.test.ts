@@ -157,6 +157,10 @@ test("each client connection gets its own Warden session", async () => {
   expect(request.sessionId).not.toBe(first.sessionId);
   await approver.inbox().respond(request.sessionId, request.permissionId, "once");
   expect(text(await call)).toBe("wrote j.txt");
+  // This client sent no credentials: none reach the server (not the first client's, not Warden's).
+  const received = record().find((r) => r.args.path === "j.txt")!;
+  expect(received.authorization).toBeUndefined();
+  expect(received.apiKey).toBeUndefined();
   await other.close();
 });
 

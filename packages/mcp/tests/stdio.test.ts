@@ -255,6 +255,11 @@ describe("stdio gateway in front of the recording server", () => {
     expect(tools.find((t) => t.name === "late_tool")?._meta?.["warden/policy"]).toBe("depends");
   });
 
+  test("the server does not get Warden's token or settings in its environment", async () => {
+    const result = await client.callTool({ name: "env", arguments: {} });
+    expect(text(result)).toBe("WARDEN_* variables: none");
+  });
+
   test("garbage from the server is reported on stderr and the gateway keeps going", async () => {
     const result = await client.callTool({ name: "garbage", arguments: {} });
     expect(text(result)).toBe("sent garbage first");
