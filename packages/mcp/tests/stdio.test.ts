@@ -253,6 +253,21 @@ describe("stdio gateway in front of the recording server", () => {
     await until(() => changed > 0, 30_000, "tools/list_changed");
     const { tools } = await client.listTools();
     expect(tools.find((t) => t.name === "late_tool")?._meta?.["warden/policy"]).toBe("depends");
+
+    // A rule added in Warden changes the annotations: the gateway tells the client to list again.
+    const before = changed;
+    const call = client.callTool({ name: "late_tool", arguments: {} });
+    const request = await nextRequest((r) => r.toolName === "mcp__rec__late_tool");
+    await approver.inbox("mcp").respond(request.sessionId, request.permissionId, "always", {
+      rule: "mcp__rec__late_tool",
+      scope: "session",
+    });
+    expect(text(await call)).toBe("late_tool ran");
+    await until(() => changed > before, 30_000, "tools/list_changed after a rule change");
+    const relisted = await client.listTools();
+    expect(relisted.tools.find((t) => t.name === "late_tool")?._meta?.["warden/policy"]).toBe(
+      "allow",
+    );
   });
 
   test("the server does not get Warden's token or settings in its environment", async () => {
