@@ -38,12 +38,26 @@ export async function runGateway(argv: readonly string[], io: GatewayIo): Promis
       `the session's working directory is ${options.cwd}: relative globs in rules cover all of it (set --cwd)`,
     );
   if (options.mode === "stdio") {
-    const gateway = await startStdioGateway(options, { ...io, log });
+    let gateway: Awaited<ReturnType<typeof startStdioGateway>>;
+    try {
+      gateway = await startStdioGateway(options, { ...io, log });
+    } catch (error) {
+      log(`could not start ${options.command}: ${(error as Error).message}`);
+      return 1;
+    }
     log(`session ${gateway.sessionId} of project ${options.project}: ${options.command} started`);
     const side = await gateway.closed;
     return side === "client" ? 0 : 1;
   }
-  const gateway = await startHttpGateway(options, { log });
+  let gateway: Awaited<ReturnType<typeof startHttpGateway>>;
+  try {
+    gateway = await startHttpGateway(options, { log });
+  } catch (error) {
+    log(
+      `could not listen on ${options.listen.host}:${options.listen.port}: ${(error as Error).message}`,
+    );
+    return 1;
+  }
   log(`listening on ${gateway.url}, relaying to the upstream server (project ${options.project})`);
   await new Promise<void>((resolve) => {
     for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => resolve());

@@ -85,7 +85,11 @@ export class Relay {
     upstream.onmessage = (message) => this.#fromServer(message);
     downstream.onerror = (error) => this.#clientError(error);
     upstream.onerror = (error) =>
-      log(`the MCP server sent something that is not MCP: ${describe(error)}`);
+      log(
+        malformed(error)
+          ? `the MCP server sent something that is not MCP: ${describe(error)}`
+          : `the connection to the MCP server failed: ${describe(error)}`,
+      );
     downstream.onclose = () => void this.close("client");
     upstream.onclose = () => this.#serverClosed();
     await upstream.start();
@@ -127,6 +131,10 @@ export class Relay {
 
   #clientError(error: Error): void {
     const { log, answerMalformed } = this.#options;
+    if (!malformed(error)) {
+      log(`the connection to the client failed: ${describe(error)}`);
+      return;
+    }
     log(`the client sent something that is not MCP: ${describe(error)}`);
     if (!answerMalformed) return;
     const syntax = error instanceof SyntaxError;
@@ -418,6 +426,9 @@ function closedError(id: RequestId): JSONRPCMessage {
     "The MCP server closed the connection (it exited or crashed) before answering",
   );
 }
+
+/** A message that could not be read: not JSON, or not JSON-RPC (the transports' two errors). */
+const malformed = (error: Error) => error instanceof SyntaxError || error.name === "ZodError";
 
 function describe(error: unknown): string {
   if (error instanceof Error) {
