@@ -6,6 +6,7 @@
  */
 import { parseArgs } from "node:util";
 import { clientSection } from "../packages/client/bench/client-bench.ts";
+import { mcpSection } from "../packages/mcp/bench/mcp-bench.ts";
 import { formatNs, runRulesBench } from "../packages/rules/bench/rules-bench.ts";
 import { runSessionBench } from "../packages/server/bench/session-bench.ts";
 import { sessionTable, type Table } from "../packages/server/bench/session-table.ts";
@@ -106,7 +107,19 @@ const clientBenchSection: Section = {
   table: (result) => goalTable(clientSection.name, clientSection.rows(result)),
 };
 
-const SECTIONS: readonly Section[] = [rulesSection, sessionSection, clientBenchSection];
+/** The MCP gateway: a rule-allowed tools/call through it vs straight to the same server. */
+const mcpBenchSection: Section = {
+  name: mcpSection.name,
+  run: mcpSection.run,
+  table: (result) => goalTable(mcpSection.name, mcpSection.rows(result)),
+};
+
+const SECTIONS: readonly Section[] = [
+  rulesSection,
+  sessionSection,
+  clientBenchSection,
+  mcpBenchSection,
+];
 
 function printTable({ header, rows, right, notes }: Table): void {
   const widths = header.map((_, i) =>

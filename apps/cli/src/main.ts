@@ -3,10 +3,17 @@ import { approveCommand } from "./commands/approve.ts";
 import { checkCommand } from "./commands/check.ts";
 import { evalCommand } from "./commands/eval.ts";
 import { lintCommand } from "./commands/lint.ts";
+import { mcpCommand } from "./commands/mcp.ts";
 import { CliError, EXIT } from "./errors.ts";
 import type { Io } from "./io.ts";
 
-const COMMANDS: readonly Command[] = [checkCommand, lintCommand, evalCommand, approveCommand];
+const COMMANDS: readonly Command[] = [
+  checkCommand,
+  lintCommand,
+  evalCommand,
+  approveCommand,
+  mcpCommand,
+];
 
 const usage = `Usage: warden <command> [options]
 

@@ -1,6 +1,7 @@
 // The demo agent: scripted coding agents whose every tool call goes through Warden. No model and
 // no API key: the calls are in ./script.ts. Run by `npm start` next to the server and the inbox.
 import { type AgentDecision, createWardenClient, type WardenClient } from "@warden/client";
+import { runMcpAgent } from "./mcp-agent.ts";
 import { AGENTS, type Agent, PROJECT_DIR, type Step } from "./script.ts";
 
 const endpoint = process.env.WARDEN_ENDPOINT ?? "http://127.0.0.1:6420";
@@ -105,7 +106,10 @@ async function main() {
   console.log(`Rules decide most calls, the server hook rejects downloads piped into a shell,`);
   console.log(`and the rest wait for you. Open the inbox:\n\n  ${bold(inboxUrl)}\n`);
   for (let round = 1; round <= rounds; round++) {
-    await Promise.all(AGENTS.map((agent, i) => sleep(i * 700).then(() => runAgent(agent, round))));
+    await Promise.all([
+      ...AGENTS.map((agent, i) => sleep(i * 700).then(() => runAgent(agent, round))),
+      runMcpAgent({ endpoint, token, project, round, runId, pauseMs }),
+    ]);
     console.log(bold(`\ndemo: round ${round} done; the next starts new sessions in 10 s.\n`));
     await sleep(10_000);
   }

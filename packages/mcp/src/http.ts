@@ -1,0 +1,237 @@
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
+import {
+  ErrorCode,
+  isInitializeRequest,
+  isJSONRPCRequest,
+  type RequestId,
+} from "@modelcontextprotocol/sdk/types.js";
+import type { HttpOptions } from "./options.ts";
+import { Relay } from "./relay.ts";
+import { linkWarden } from "./session.ts";
+
+/** A running Streamable HTTP gateway. */
+export interface HttpGateway {
+  /** Where clients connect: `http://HOST:PORT/mcp`. */
+  readonly url: string;
+  /** The Warden session of each open MCP session, by MCP session id. */
+  readonly sessions: ReadonlyMap<string, string>;
+  close(): Promise<void>;
+}
+
+const MAX_BODY_BYTES = 4 * 1024 * 1024;
+
+/** Headers a client sends that the upstream gets too: credentials, never transport headers. */
+function passedHeaders(req: IncomingMessage, names: readonly string[]): Headers {
+  const headers = new Headers();
+  for (const name of ["authorization", ...names.map((n) => n.toLowerCase())]) {
+    const value = req.headers[name];
+    if (typeof value === "string") headers.set(name, value);
+    else if (Array.isArray(value)) headers.set(name, value.join(", "));
+  }
+  return headers;
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        reject(new Error(`the request body is larger than ${MAX_BODY_BYTES} bytes`));
+        req.destroy();
+      } else chunks.push(chunk);
+    });
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
+}
+
+const hostHeader = (host: string, port: number) =>
+  `${host.includes(":") ? `[${host}]` : host}:${port}`;
+
+function jsonRpcError(res: ServerResponse, status: number, code: number, message: string): void {
+  res.writeHead(status, { "content-type": "application/json" });
+  res.end(JSON.stringify({ jsonrpc: "2.0", error: { code, message }, id: null }));
+}
+
+/** The ids of the JSON-RPC requests in a POST body. */
+function requestIds(body: unknown): RequestId[] {
+  if (typeof body !== "string") return [];
+  try {
+    const parsed: unknown = JSON.parse(body);
+    return (Array.isArray(parsed) ? parsed : [parsed]).filter(isJSONRPCRequest).map((m) => m.id);
+  } catch {
+    return [];
+  }
+}
+
+/** How long a broken stream's last events get to reach the relay before its requests are failed. */
+const BROKEN_STREAM_GRACE_MS = 100;
+
+/**
+ * The response with its body watched: when the stream breaks (the server died mid-answer), the
+ * requests it was to answer are reported, so that the relay answers them instead of hanging.
+ */
+function watchBody(
+  response: Response,
+  ids: readonly RequestId[],
+  broken: (ids: readonly RequestId[], why: string) => void,
+): Response {
+  if (!response.body || ids.length === 0) return response;
+  const reader = response.body.getReader();
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const { value, done } = await reader.read();
+        if (done) controller.close();
+        else controller.enqueue(value);
+      } catch (error) {
+        setTimeout(
+          () => broken(ids, `its stream broke (${(error as Error).message})`),
+          BROKEN_STREAM_GRACE_MS,
+        );
+        controller.error(error);
+      }
+    },
+    cancel: (reason) => reader.cancel(reason),
+  });
+  return new Response(body, {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+  });
+}
+
+/** One client's MCP session: its transport to the client and the credentials to pass upstream. */
+interface ClientSession {
+  readonly transport: StreamableHTTPServerTransport;
+  headers: Headers;
+}
+
+/**
+ * Serves Streamable HTTP at `http://HOST:PORT/mcp` and relays each client session to its own
+ * session with the upstream server, asking Warden before every tools/call. The client's
+ * `Authorization` header (and the `--pass-header` ones) go to the upstream on every request and
+ * are never logged; Warden's token never leaves for the upstream.
+ * @example const gateway = await startHttpGateway(options, { log: (l) => console.error(l) });
+ */
+export async function startHttpGateway(
+  options: HttpOptions,
+  io: { readonly log: (line: string) => void },
+): Promise<HttpGateway> {
+  const warden = linkWarden(options);
+  const clients = new Map<string, ClientSession>();
+  const wardenSessions = new Map<string, string>();
+  const relays = new Set<Relay>();
+  const { host, port } = options.listen;
+
+  async function open(req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
+    const headers = passedHeaders(req, options.passHeaders);
+    const { sessionId: wardenSession, gate } = warden.gate();
+    const upstream = new StreamableHTTPClientTransport(new URL(options.upstream), {
+      // Credentials as of the client's latest request, read at each upstream request.
+      fetch: async (url, init) => {
+        const merged = new Headers(init?.headers);
+        for (const [name, value] of client.headers) merged.set(name, value);
+        const response = await fetch(url, { ...init, headers: merged });
+        return watchBody(response, requestIds(init?.body), (ids, why) => relay.abandon(ids, why));
+      },
+    });
+    const downstream = new StreamableHTTPServerTransport({
+      sessionIdGenerator: () => crypto.randomUUID(),
+      onsessioninitialized: (id) => {
+        clients.set(id, client);
+        wardenSessions.set(id, wardenSession);
+      },
+      onsessionclosed: async () => {
+        await upstream.terminateSession().catch(() => undefined);
+      },
+      enableDnsRebindingProtection: true,
+      allowedHosts: [hostHeader(host, address().port), `localhost:${address().port}`],
+    });
+    const client: ClientSession = { transport: downstream, headers };
+    const relay = new Relay({
+      downstream,
+      upstream,
+      gate,
+      serverName: options.server,
+      hideDenied: options.hideDenied,
+      log: (line) => io.log(`[${wardenSession}] ${line}`),
+      progressIntervalMs: options.progressMs,
+      onClose: () => {
+        relays.delete(relay);
+        const id = downstream.sessionId;
+        if (id !== undefined) {
+          clients.delete(id);
+          wardenSessions.delete(id);
+        }
+      },
+    });
+    relays.add(relay);
+    await relay.start();
+    await downstream.handleRequest(req, res, body);
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = new URL(req.url ?? "/", "http://gateway").pathname;
+    if (path !== "/mcp") {
+      res.writeHead(404).end();
+      return;
+    }
+    const sessionHeader = req.headers["mcp-session-id"];
+    if (typeof sessionHeader === "string") {
+      const client = clients.get(sessionHeader);
+      if (!client) return jsonRpcError(res, 404, -32001, "Session not found");
+      client.headers = passedHeaders(req, options.passHeaders);
+      await client.transport.handleRequest(req, res);
+      return;
+    }
+    if (req.method !== "POST")
+      return jsonRpcError(res, 400, ErrorCode.InvalidRequest, "Bad Request: no Mcp-Session-Id");
+    let body: unknown;
+    try {
+      body = JSON.parse(await readBody(req));
+    } catch (error) {
+      io.log(`a client sent something that is not JSON: ${(error as Error).message}`);
+      return jsonRpcError(
+        res,
+        400,
+        ErrorCode.ParseError,
+        `Parse error: ${(error as Error).message}`,
+      );
+    }
+    if (!isInitializeRequest(body)) {
+      io.log("a client sent a request without a session that is not initialize");
+      return jsonRpcError(res, 400, ErrorCode.InvalidRequest, "Bad Request: initialize first");
+    }
+    await open(req, res, body);
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      io.log(`could not handle a request: ${(error as Error).message}`);
+      if (!res.headersSent) jsonRpcError(res, 500, ErrorCode.InternalError, "Internal error");
+      else res.end();
+    });
+  });
+  const address = () => server.address() as AddressInfo;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => resolve());
+  });
+  const url = `http://${hostHeader(host, address().port)}/mcp`;
+  return {
+    url,
+    sessions: wardenSessions,
+    async close() {
+      await Promise.allSettled([...relays].map((relay) => relay.close("client")));
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await warden.dispose();
+    },
+  };
+}

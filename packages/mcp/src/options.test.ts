@@ -1,0 +1,68 @@
+import { expect, test } from "vitest";
+import { readOptions, UsageError } from "./options.ts";
+
+const env = { WARDEN_TOKEN: "t", WARDEN_PROJECT: "demo" };
+
+test("everything after -- is the server's command line, flags included", () => {
+  const options = readOptions(
+    ["--session", "s1", "--", "npx", "-y", "server", "--root", "/r"],
+    env,
+    "/repo",
+  );
+  expect(options).toMatchObject({
+    mode: "stdio",
+    project: "demo",
+    session: "s1",
+    command: "npx",
+    args: ["-y", "server", "--root", "/r"],
+    cwd: "/repo",
+    token: "t",
+    hideDenied: false,
+    fastPath: "on",
+    progressMs: 5_000,
+  });
+});
+
+test("--listen and --upstream make an HTTP gateway", () => {
+  const options = readOptions(
+    [
+      "-p",
+      "x",
+      "--listen",
+      "127.0.0.1:0",
+      "--upstream",
+      "https://mcp.example.com/mcp",
+      "--pass-header",
+      "X-Api-Key",
+    ],
+    env,
+    "/",
+  );
+  expect(options).toMatchObject({
+    mode: "http",
+    project: "x",
+    listen: { host: "127.0.0.1", port: 0 },
+    passHeaders: ["X-Api-Key"],
+  });
+});
+
+test.each([
+  [[], /expected -- <command>/],
+  [["--listen", "127.0.0.1:1", "--upstream", "http://u/mcp", "--", "x"], /not both/],
+  [["--listen", "nope", "--upstream", "http://u/mcp"], /--listen: expected HOST:PORT/],
+  [["--listen", "127.0.0.1:1", "--upstream", "ftp://u"], /--upstream/],
+  [["--project", "bad project", "--", "x"], /--project/],
+  [["--fast-path", "sometimes", "--", "x"], /--fast-path/],
+  [["--bogus", "--", "x"], /bogus/],
+  [
+    ["--pass-header", "bad header", "--listen", "127.0.0.1:1", "--upstream", "http://u/mcp"],
+    /--pass-headers/,
+  ],
+] as const)("usage error for %j", (argv, message) => {
+  expect(() => readOptions(argv, env, "/")).toThrow(UsageError);
+  expect(() => readOptions(argv, env, "/")).toThrow(message);
+});
+
+test("a missing token is a usage error naming where to set it", () => {
+  expect(() => readOptions(["-p", "x", "--", "srv"], {}, "/")).toThrow(/WARDEN_TOKEN/);
+});

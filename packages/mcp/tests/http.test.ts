@@ -1,0 +1,175 @@
+// Streamable HTTP: a real MCP client (the SDK's) ↔ the gateway process (--listen/--upstream) ↔ the
+// recording server over HTTP, against a real Warden server.
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { createWardenClient, type InboxRequest } from "@warden/client";
+import { startTestWarden, type TestWarden } from "@warden/server/testing";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import {
+  APPROVER_TOKEN,
+  gatewayEnv,
+  POLICY,
+  readRecord,
+  startHttpGatewayProcess,
+  startRecordingHttpServer,
+  TOKENS,
+  resultText as text,
+  until,
+} from "./fixtures/setup.ts";
+
+const SECRET = "Bearer upstream-secret-7f3a";
+const API_KEY = "api-key-secret-91c2";
+let warden: TestWarden;
+let approver: ReturnType<typeof createWardenClient>;
+let upstream: Awaited<ReturnType<typeof startRecordingHttpServer>>;
+let gateway: Awaited<ReturnType<typeof startHttpGatewayProcess>>;
+let client: Client;
+const requests: InboxRequest[] = [];
+const recordFile = join(mkdtempSync(join(tmpdir(), "warden-mcp-http-")), "record.jsonl");
+const record = () => readRecord(recordFile);
+
+beforeAll(async () => {
+  warden = await startTestWarden({ tokens: TOKENS, policy: POLICY, internalToken: "mcp-internal" });
+  approver = createWardenClient({
+    endpoint: warden.endpoint,
+    token: APPROVER_TOKEN,
+    project: "mcp",
+  });
+  await approver.inbox().subscribe({ onRequest: (r) => requests.push(r), onResolved: () => {} });
+  upstream = await startRecordingHttpServer(recordFile);
+  gateway = await startHttpGatewayProcess(
+    [
+      "--project",
+      "mcp",
+      "--server",
+      "rec",
+      "--listen",
+      "127.0.0.1:0",
+      "--upstream",
+      upstream.url,
+      "--pass-header",
+      "x-api-key",
+    ],
+    gatewayEnv(warden.endpoint),
+  );
+  client = new Client({ name: "http-test-client", version: "1.0.0" });
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL(gateway.url), {
+      requestInit: { headers: { Authorization: SECRET, "X-Api-Key": API_KEY } },
+    }),
+  );
+});
+
+afterAll(async () => {
+  await client?.close();
+  await gateway?.stop();
+  upstream?.stop();
+  await approver?.dispose();
+  await warden?.stop();
+});
+
+test("a call a rule allows reaches the server with the client's credentials, which are never logged", async () => {
+  const result = await client.callTool({ name: "echo", arguments: { text: "over http" } });
+  expect(text(result)).toBe("echo: over http");
+  expect(record()).toContainEqual({
+    tool: "echo",
+    args: { text: "over http" },
+    authorization: SECRET,
+    apiKey: API_KEY,
+  });
+  expect(gateway.stderr()).not.toContain("upstream-secret");
+  expect(gateway.stderr()).not.toContain(API_KEY);
+});
+
+test("a denied call gets an isError result and never reaches the server", async () => {
+  const result = await client.callTool({ name: "delete_all", arguments: {} });
+  expect(result.isError).toBe(true);
+  expect(text(result)).toContain("Nothing gets deleted wholesale.");
+  expect(record().some((r) => r.tool === "delete_all")).toBe(false);
+});
+
+test("an ask approved with edited arguments runs the edit; a rejected one never runs", async () => {
+  const call = client.callTool({ name: "write_note", arguments: { path: "h.txt", content: "x" } });
+  await until(() => requests.some((r) => r.input.path === "h.txt"), 60_000, "the ask");
+  const request = requests.find((r) => r.input.path === "h.txt")!;
+  expect(request.sessionId).toMatch(/^mcp-/);
+  await approver.inbox().respond(request.sessionId, request.permissionId, "once", {
+    updatedInput: { path: "h-edited.txt", content: "x" },
+  });
+  expect(text(await call)).toBe("wrote h-edited.txt");
+
+  const rejected = client.callTool({
+    name: "write_note",
+    arguments: { path: "i.txt", content: "x" },
+  });
+  await until(() => requests.some((r) => r.input.path === "i.txt"), 60_000, "the ask");
+  const second = requests.find((r) => r.input.path === "i.txt")!;
+  await approver.inbox().respond(second.sessionId, second.permissionId, "reject", {
+    message: "no",
+  });
+  expect((await rejected).isError).toBe(true);
+  expect(
+    record()
+      .filter((r) => r.tool === "write_note")
+      .map((r) => r.args.path),
+  ).toEqual(["h-edited.txt"]);
+});
+
+test("resources, prompts and ping pass through", async () => {
+  expect((await client.readResource({ uri: "memo://readme" })).contents[0]).toMatchObject({
+    text: "the readme",
+  });
+  const prompt = await client.getPrompt({ name: "greet", arguments: { who: "Grace" } });
+  expect(prompt.messages[0]?.content).toMatchObject({ text: "Hello, Grace" });
+  await client.ping();
+});
+
+test("malformed JSON-RPC from a client is answered with a parse error and the gateway keeps serving", async () => {
+  const garbage = await fetch(gateway.url, {
+    method: "POST",
+    headers: { "content-type": "application/json", accept: "application/json, text/event-stream" },
+    body: "{not json",
+  });
+  expect(garbage.status).toBe(400);
+  expect(((await garbage.json()) as { error: { code: number } }).error.code).toBe(-32700);
+  const notRpc = await fetch(gateway.url, {
+    method: "POST",
+    headers: { "content-type": "application/json", accept: "application/json, text/event-stream" },
+    body: JSON.stringify({ hello: "world" }),
+  });
+  expect(notRpc.status).toBe(400);
+  expect(gateway.stderr()).toContain("not JSON");
+  expect(text(await client.callTool({ name: "echo", arguments: { text: "alive" } }))).toBe(
+    "echo: alive",
+  );
+});
+
+test("each client connection gets its own Warden session", async () => {
+  const other = new Client({ name: "second", version: "1.0.0" });
+  await other.connect(new StreamableHTTPClientTransport(new URL(gateway.url)));
+  const call = other.callTool({ name: "write_note", arguments: { path: "j.txt", content: "x" } });
+  await until(() => requests.some((r) => r.input.path === "j.txt"), 60_000, "the ask");
+  const request = requests.find((r) => r.input.path === "j.txt")!;
+  const first = requests.find((r) => r.input.path === "h.txt")!;
+  expect(request.sessionId).not.toBe(first.sessionId);
+  await approver.inbox().respond(request.sessionId, request.permissionId, "once");
+  expect(text(await call)).toBe("wrote j.txt");
+  // This client sent no credentials: none reach the server (not the first client's, not Warden's).
+  const received = record().find((r) => r.args.path === "j.txt")!;
+  expect(received.authorization).toBeUndefined();
+  expect(received.apiKey).toBeUndefined();
+  await other.close();
+});
+
+test("the upstream crashing mid-call gives the client a clear error, not a hang", async () => {
+  const result = await client.callTool({ name: "crash", arguments: {} });
+  expect(result.isError).toBe(true);
+  expect(text(result)).toMatch(/MCP server/);
+  // The server is gone: the next call fails clearly too.
+  const next = await client.callTool({ name: "echo", arguments: { text: "anyone?" } });
+  expect(next.isError).toBe(true);
+  expect(text(next)).toContain("could not reach the MCP server");
+});

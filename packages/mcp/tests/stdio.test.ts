@@ -1,0 +1,465 @@
+// A real MCP client (the SDK's) ↔ the gateway (the warden-mcp bin, a real process) ↔ the
+// recording MCP server (a real process), against a real Warden server; an approver answers
+// through the inbox API.
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import {
+  CreateMessageRequestSchema,
+  ToolListChangedNotificationSchema,
+} from "@modelcontextprotocol/sdk/types.js";
+import { createWardenClient, type InboxRequest, type InboxResolved } from "@warden/client";
+import { startTestWarden, type TestWarden } from "@warden/server/testing";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import {
+  APPROVER_TOKEN,
+  BIN,
+  connectStdio,
+  FILESYSTEM_SERVER,
+  gatewayEnv,
+  POLICY,
+  RECORDING_SERVER,
+  readRecord,
+  TOKENS,
+  resultText as text,
+  until,
+} from "./fixtures/setup.ts";
+
+let warden: TestWarden;
+let approver: ReturnType<typeof createWardenClient>;
+const requests: InboxRequest[] = [];
+const resolutions: InboxResolved[] = [];
+const stops: (() => unknown)[] = [];
+const dir = mkdtempSync(join(tmpdir(), "warden-mcp-"));
+
+async function nextRequest(match: (r: InboxRequest) => boolean): Promise<InboxRequest> {
+  await until(() => requests.some(match), 60_000, "an inbox request");
+  const index = requests.findIndex(match);
+  return requests.splice(index, 1)[0]!;
+}
+
+async function gateway(project: string, session: string, extra: string[] = []) {
+  const record = join(dir, `${session}.jsonl`);
+  const connected = await connectStdio(
+    [
+      "--project",
+      project,
+      "--session",
+      session,
+      "--server",
+      "rec",
+      "--progress-ms",
+      "200",
+      ...extra,
+      "--",
+      process.execPath,
+      "--import",
+      "tsx",
+      RECORDING_SERVER,
+    ],
+    gatewayEnv(warden.endpoint, { RECORD_FILE: record }),
+    { capabilities: { sampling: {} } },
+  );
+  stops.push(() => connected.client.close());
+  return { ...connected, record: () => readRecord(record) };
+}
+
+beforeAll(async () => {
+  warden = await startTestWarden({ tokens: TOKENS, policy: POLICY, internalToken: "mcp-internal" });
+  approver = createWardenClient({
+    endpoint: warden.endpoint,
+    token: APPROVER_TOKEN,
+    project: "mcp",
+  });
+  for (const project of ["mcp", "mcp-fast", "fs"]) {
+    await approver.inbox(project).subscribe({
+      onRequest: (r) => requests.push(r),
+      onResolved: (e) => resolutions.push(e),
+    });
+  }
+});
+
+afterAll(async () => {
+  for (const stop of stops) await stop();
+  await approver?.dispose();
+  await warden?.stop();
+});
+
+describe("stdio gateway in front of the recording server", () => {
+  let client: Client;
+  let record: () => ReturnType<typeof readRecord>;
+  let stderr: () => string;
+
+  beforeAll(async () => {
+    ({ client, record, stderr } = await gateway("mcp", "stdio-1", ["--hide-denied"]));
+    client.setRequestHandler(CreateMessageRequestSchema, async () => ({
+      role: "assistant",
+      model: "test-model",
+      content: { type: "text", text: "forty-two" },
+    }));
+  });
+
+  test("tools/list hides what the policy denies outright and annotates the rest", async () => {
+    const { tools } = await client.listTools();
+    const byName = new Map(tools.map((t) => [t.name, t]));
+    expect(byName.has("delete_all")).toBe(false);
+    expect(byName.get("echo")?._meta?.["warden/policy"]).toBe("allow");
+    expect(byName.get("write_note")?._meta?.["warden/policy"]).toBe("ask");
+    expect(byName.get("write_note")?.description).toMatch(/approve/);
+    expect(client.getServerCapabilities()?.tools?.listChanged).toBe(true);
+  });
+
+  test("a call a rule allows is forwarded as it is", async () => {
+    const result = await client.callTool({ name: "echo", arguments: { text: "hi" } });
+    expect(result.isError).toBeFalsy();
+    expect(text(result)).toBe("echo: hi");
+    expect(record()).toContainEqual({ tool: "echo", args: { text: "hi" } });
+  });
+
+  test("a call a rule denies gets an isError result with the rule's message and never reaches the server", async () => {
+    const result = await client.callTool({ name: "delete_all", arguments: {} });
+    expect(result.isError).toBe(true);
+    expect(text(result)).toContain("Nothing gets deleted wholesale.");
+    expect(record().some((r) => r.tool === "delete_all")).toBe(false);
+  });
+
+  test("an ask approved once is forwarded; approved with edited arguments, the edit runs", async () => {
+    const first = client.callTool({
+      name: "write_note",
+      arguments: { path: "a.txt", content: "one" },
+    });
+    const request = await nextRequest((r) => r.input.path === "a.txt");
+    expect(request.toolName).toBe("mcp__rec__write_note");
+    expect(request.sessionId).toBe("stdio-1");
+    await approver.inbox("mcp").respond(request.sessionId, request.permissionId, "once");
+    expect(text(await first)).toBe("wrote a.txt");
+
+    const second = client.callTool({
+      name: "write_note",
+      arguments: { path: "b.txt", content: "two" },
+    });
+    const asked = await nextRequest((r) => r.input.path === "b.txt");
+    await approver.inbox("mcp").respond(asked.sessionId, asked.permissionId, "once", {
+      updatedInput: { path: "b-reviewed.txt", content: "two, reviewed" },
+    });
+    expect(text(await second)).toBe("wrote b-reviewed.txt");
+    const notes = record()
+      .filter((r) => r.tool === "write_note")
+      .map((r) => r.args);
+    expect(notes).toEqual([
+      { path: "a.txt", content: "one" },
+      { path: "b-reviewed.txt", content: "two, reviewed" },
+    ]);
+  });
+
+  test("a rejection reaches the client as an isError result with the approver's message", async () => {
+    const call = client.callTool({
+      name: "write_note",
+      arguments: { path: "c.txt", content: "x" },
+    });
+    const request = await nextRequest((r) => r.input.path === "c.txt");
+    await approver.inbox("mcp").respond(request.sessionId, request.permissionId, "reject", {
+      message: "not in this repo",
+    });
+    const result = await call;
+    expect(result.isError).toBe(true);
+    expect(text(result)).toContain("A human rejected this call");
+    expect(text(result)).toContain("not in this repo");
+    expect(record().some((r) => r.args.path === "c.txt")).toBe(false);
+  });
+
+  test("an 'always' answer adds a rule: the same call is then allowed without asking", async () => {
+    const call = client.callTool({
+      name: "write_note",
+      arguments: { path: "d.txt", content: "x" },
+    });
+    const request = await nextRequest((r) => r.input.path === "d.txt");
+    await approver.inbox("mcp").respond(request.sessionId, request.permissionId, "always", {
+      rule: 'mcp__rec__write_note(path = "d.txt")',
+      scope: "session",
+    });
+    expect(text(await call)).toBe("wrote d.txt");
+    const asked = requests.length;
+    const again = await client.callTool({
+      name: "write_note",
+      arguments: { path: "d.txt", content: "y" },
+    });
+    expect(text(again)).toBe("wrote d.txt");
+    expect(requests.length).toBe(asked);
+    expect(record().filter((r) => r.args.path === "d.txt")).toHaveLength(2);
+  });
+
+  test("while a human decides, the client gets progress notifications on its token", async () => {
+    const progress: { progress: number; message?: string }[] = [];
+    const call = client.callTool(
+      { name: "write_note", arguments: { path: "e.txt", content: "x" } },
+      undefined,
+      {
+        onprogress: (p) => progress.push(p),
+        resetTimeoutOnProgress: true,
+      },
+    );
+    const request = await nextRequest((r) => r.input.path === "e.txt");
+    await until(() => progress.length >= 2, 30_000, "progress notifications");
+    await approver.inbox("mcp").respond(request.sessionId, request.permissionId, "once");
+    expect(text(await call)).toBe("wrote e.txt");
+    expect(progress[0]?.message).toContain("Waiting for Warden");
+    const values = progress.map((p) => p.progress);
+    expect(values).toEqual([...values].sort((a, b) => a - b));
+  });
+
+  test("the client's cancellation cancels the request in Warden; the server never sees the call", async () => {
+    const controller = new AbortController();
+    const call = client.callTool(
+      { name: "write_note", arguments: { path: "f.txt", content: "x" } },
+      undefined,
+      {
+        signal: controller.signal,
+      },
+    );
+    const request = await nextRequest((r) => r.input.path === "f.txt");
+    controller.abort("changed my mind");
+    await expect(call).rejects.toThrow();
+    await until(
+      () => resolutions.some((e) => e.permissionId === request.permissionId),
+      30_000,
+      "the cancellation in Warden",
+    );
+    const resolution = resolutions.find((e) => e.permissionId === request.permissionId)!.resolution;
+    expect(resolution.outcome).toBe("deny");
+    expect(resolution.reason).toBe("cancelled");
+    expect(record().some((r) => r.args.path === "f.txt")).toBe(false);
+  });
+
+  test("resources, prompts, ping and sampling pass through in both directions", async () => {
+    const resource = await client.readResource({ uri: "memo://readme" });
+    expect(resource.contents[0]).toMatchObject({ text: "the readme" });
+    const prompt = await client.getPrompt({ name: "greet", arguments: { who: "Ada" } });
+    expect(prompt.messages[0]?.content).toMatchObject({ text: "Hello, Ada" });
+    await client.ping();
+    await client.setLoggingLevel("debug");
+    const sampled = await client.callTool({ name: "sample", arguments: { prompt: "meaning?" } });
+    expect(text(sampled)).toBe("the client's model said: forty-two");
+  });
+
+  test("tools/list_changed reaches the client, and the new tool is decided by the policy", async () => {
+    let changed = 0;
+    client.setNotificationHandler(ToolListChangedNotificationSchema, () => {
+      changed += 1;
+    });
+    await client.callTool({ name: "add_tool", arguments: { name: "late_tool" } });
+    await until(() => changed > 0, 30_000, "tools/list_changed");
+    const { tools } = await client.listTools();
+    expect(tools.find((t) => t.name === "late_tool")?._meta?.["warden/policy"]).toBe("depends");
+
+    // A rule added in Warden changes the annotations: the gateway tells the client to list again.
+    const before = changed;
+    const call = client.callTool({ name: "late_tool", arguments: {} });
+    const request = await nextRequest((r) => r.toolName === "mcp__rec__late_tool");
+    await approver.inbox("mcp").respond(request.sessionId, request.permissionId, "always", {
+      rule: "mcp__rec__late_tool",
+      scope: "session",
+    });
+    expect(text(await call)).toBe("late_tool ran");
+    await until(() => changed > before, 30_000, "tools/list_changed after a rule change");
+    const relisted = await client.listTools();
+    expect(relisted.tools.find((t) => t.name === "late_tool")?._meta?.["warden/policy"]).toBe(
+      "allow",
+    );
+  });
+
+  test("the server does not get Warden's token or settings in its environment", async () => {
+    const result = await client.callTool({ name: "env", arguments: {} });
+    expect(text(result)).toBe("WARDEN_* variables: none");
+  });
+
+  test("garbage from the server is reported on stderr and the gateway keeps going", async () => {
+    const result = await client.callTool({ name: "garbage", arguments: {} });
+    expect(text(result)).toBe("sent garbage first");
+    await until(
+      () => stderr().includes("the MCP server sent something that is not MCP"),
+      10_000,
+      "the gateway to report the garbage",
+    );
+    expect(text(await client.callTool({ name: "echo", arguments: { text: "still" } }))).toBe(
+      "echo: still",
+    );
+  });
+});
+
+describe("stdio gateway, project with a 3 s ask timeout", () => {
+  test("an unanswered ask times out into an isError result; the server never sees it", async () => {
+    const { client, record } = await gateway("mcp-fast", "stdio-fast");
+    const result = await client.callTool({
+      name: "write_note",
+      arguments: { path: "t.txt", content: "x" },
+    });
+    expect(result.isError).toBe(true);
+    expect(text(result)).toContain("Nobody approved this call in Warden in time");
+    expect(record().some((r) => r.tool === "write_note")).toBe(false);
+
+    // The server crashing mid-call: a clear isError result, then the gateway exits; no hang.
+    let closed = false;
+    client.onclose = () => {
+      closed = true;
+    };
+    const crashed = await client.callTool({ name: "crash", arguments: {} });
+    expect(crashed.isError).toBe(true);
+    expect(text(crashed)).toContain("closed the connection before answering");
+    await until(() => closed, 30_000, "the gateway to close");
+    expect(record().map((r) => r.tool)).toContain("crash");
+  });
+});
+
+describe("stdio gateway in front of @modelcontextprotocol/server-filesystem with examples/policies/mcp.yaml", () => {
+  const root = mkdtempSync(join(tmpdir(), "warden-mcp-root-"));
+  let client: Client;
+
+  beforeAll(async () => {
+    writeFileSync(join(root, "README.md"), "# the project\n");
+    writeFileSync(join(root, ".env"), "TOKEN=secret\n");
+    ({ client } = await connectStdio(
+      [
+        "--project",
+        "fs",
+        "--session",
+        "fs-1",
+        "--server",
+        "filesystem",
+        "--cwd",
+        root,
+        "--",
+        process.execPath,
+        FILESYSTEM_SERVER,
+        root,
+      ],
+      gatewayEnv(warden.endpoint),
+    ));
+    stops.push(() => client.close());
+  });
+
+  test("a read inside the root is allowed by the rules", async () => {
+    const result = await client.callTool({
+      name: "read_text_file",
+      arguments: { path: join(root, "README.md") },
+    });
+    expect(result.isError).toBeFalsy();
+    expect(text(result)).toContain("# the project");
+  });
+
+  test("reading .env is denied by the policy, inside the root too", async () => {
+    const result = await client.callTool({
+      name: "read_text_file",
+      arguments: { path: join(root, ".env") },
+    });
+    expect(result.isError).toBe(true);
+    expect(text(result)).toContain("Secrets stay out of the model's context.");
+    expect(text(result)).not.toContain("TOKEN=secret");
+  });
+
+  test("a write asks: approved, the file is written; rejected, nothing is", async () => {
+    const approved = client.callTool({
+      name: "write_file",
+      arguments: { path: join(root, "ok.txt"), content: "yes" },
+    });
+    const ask = await nextRequest((r) => r.input.path === join(root, "ok.txt"));
+    expect(ask.toolName).toBe("mcp__filesystem__write_file");
+    await approver.inbox("fs").respond(ask.sessionId, ask.permissionId, "once");
+    expect((await approved).isError).toBeFalsy();
+    expect(readFileSync(join(root, "ok.txt"), "utf8")).toBe("yes");
+
+    const rejected = client.callTool({
+      name: "write_file",
+      arguments: { path: join(root, "no.txt"), content: "no" },
+    });
+    const second = await nextRequest((r) => r.input.path === join(root, "no.txt"));
+    await approver
+      .inbox("fs")
+      .respond(second.sessionId, second.permissionId, "reject", { message: "not now" });
+    expect((await rejected).isError).toBe(true);
+    expect(existsSync(join(root, "no.txt"))).toBe(false);
+  });
+
+  test("a read outside the root asks instead of being allowed", async () => {
+    const call = client.callTool({ name: "read_text_file", arguments: { path: "/etc/hostname" } });
+    const ask = await nextRequest((r) => r.input.path === "/etc/hostname");
+    await approver.inbox("fs").respond(ask.sessionId, ask.permissionId, "reject");
+    expect((await call).isError).toBe(true);
+  });
+});
+
+test("malformed JSON-RPC from the client is answered with a parse error; the gateway keeps serving", async () => {
+  const child = spawn(
+    process.execPath,
+    [
+      BIN,
+      "--project",
+      "mcp",
+      "--server",
+      "rec",
+      "--",
+      process.execPath,
+      "--import",
+      "tsx",
+      RECORDING_SERVER,
+    ],
+    {
+      env: gatewayEnv(warden.endpoint),
+      stdio: ["pipe", "pipe", "pipe"],
+    },
+  );
+  let out = "";
+  let err = "";
+  child.stdout.on("data", (d: Buffer) => {
+    out += d.toString();
+  });
+  child.stderr.on("data", (d: Buffer) => {
+    err += d.toString();
+  });
+  child.stdin.write("this is not json\n");
+  child.stdin.write(
+    `${JSON.stringify({ jsonrpc: "2.0", id: 5, result: "not a request", extra: [], method: 3 })}\n`,
+  );
+  child.stdin.write(
+    `${JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "raw", version: "1" } } })}\n`,
+  );
+  await until(() => out.includes('"id":1'), 30_000, "the initialize answer");
+  const lines = out
+    .trim()
+    .split("\n")
+    .map((line) => JSON.parse(line));
+  expect(lines[0]).toMatchObject({ jsonrpc: "2.0", error: { code: -32700 } });
+  expect(lines[1]).toMatchObject({ jsonrpc: "2.0", error: { code: -32600 } });
+  expect(lines[2]).toMatchObject({ id: 1, result: { serverInfo: { name: "Recording Server" } } });
+  expect(err).toContain("the client sent something that is not MCP");
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  child.stdin.end();
+  await exited;
+});
+
+test("with Warden unreachable every call is refused (fail closed) and the server never sees it", async () => {
+  const record = join(dir, "unreachable.jsonl");
+  const { client } = await connectStdio(
+    [
+      "--project",
+      "mcp",
+      "--server",
+      "rec",
+      "--unreachable-ms",
+      "1500",
+      "--",
+      process.execPath,
+      "--import",
+      "tsx",
+      RECORDING_SERVER,
+    ],
+    { ...gatewayEnv("http://127.0.0.1:9"), RECORD_FILE: record },
+  );
+  stops.push(() => client.close());
+  const result = await client.callTool({ name: "echo", arguments: { text: "hello?" } });
+  expect(result.isError).toBe(true);
+  expect(text(result)).toContain("Warden could not decide, so the call was not made");
+  expect(readRecord(record)).toEqual([]);
+});
