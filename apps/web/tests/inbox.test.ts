@@ -346,7 +346,7 @@ describe("the browser inbox", () => {
     const row = page.locator(`table.history tr[data-permission-id="${id}"]`);
     await row.waitFor(SEE);
     expect(await row.textContent()).toMatch(
-      /Always allowed.*approver alice.*Bash\(cargo build \*\) \(project\)/,
+      /always allowed.*approver alice.*Bash\(cargo build \*\) \(project\)/,
     );
     await shot(page, "history");
     await page.close();
