@@ -90,6 +90,9 @@ describe("revealText", () => {
       // Escaped JSON is the same value and shows nothing hidden.
       expect(JSON.parse(escapedJson({ text }))).toEqual({ text });
       expect(escapedJson({ text })).not.toMatch(ANY_HIDDEN);
+      const pretty = escapedJson({ text, nested: { text } }, 2);
+      expect(JSON.parse(pretty)).toEqual({ text, nested: { text } });
+      expect(pretty.replaceAll("\n", "")).not.toMatch(ANY_HIDDEN);
     }
   });
 

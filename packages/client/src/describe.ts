@@ -77,10 +77,13 @@ export function unrevealText(shown: string, options: RevealOptions = {}): string
  */
 export function escapedJson(value: unknown, space?: number): string {
   const text = JSON.stringify(value, null, space) ?? "null";
+  // JSON.stringify escapes C0 controls inside strings itself: a raw line feed is layout.
   return text.replace(HIDDEN, (char) =>
-    [...Array(char.length).keys()]
-      .map((i) => `\\u${char.charCodeAt(i).toString(16).padStart(4, "0")}`)
-      .join(""),
+    char === "\n"
+      ? char
+      : [...Array(char.length).keys()]
+          .map((i) => `\\u${char.charCodeAt(i).toString(16).padStart(4, "0")}`)
+          .join(""),
   );
 }
 

@@ -2,6 +2,7 @@
 // agent-controlled string revealed (a terminal obeys escape sequences), who decided named.
 import {
   describeResolution,
+  describeRulesAdded,
   escapedJson,
   type PermissionRequest,
   revealText,
@@ -10,7 +11,8 @@ import type { Resolution } from "./inbox.ts";
 
 /**
  * The note shown when a request leaves the list: `alpha Bash: Rejected by bob (answered
- * elsewhere) — "no".`, `alpha Bash: Timed out: nobody answered in time (rejected).`
+ * elsewhere) — "no".`, `alpha Bash: Always allowed by you — rule Bash(make *) (project).`,
+ * `alpha Bash: Timed out: nobody answered in time (rejected).`
  */
 export function resolutionNote(
   request: PermissionRequest,
@@ -21,11 +23,15 @@ export function resolutionNote(
   const story = describeResolution(resolution, byMe ? { me: resolution.decidedBy.id ?? "" } : {});
   const elsewhere =
     !byMe && resolution.decidedBy.kind === "approver" ? " (answered elsewhere)" : "";
-  const message =
-    resolution.message && resolution.reason !== "timed_out"
-      ? ` — "${revealText(resolution.message)}"`
-      : "";
-  return `${what}: ${story.replace(/\.$/, "")}${elsewhere}${message}.`;
+  // A person's or the hook's message to the agent; the server's own words for other outcomes are not repeated.
+  const said =
+    resolution.outcome === "deny" &&
+    resolution.message &&
+    (resolution.decidedBy.kind === "approver" || resolution.decidedBy.kind === "hook");
+  const message = said ? ` — "${revealText(resolution.message)}"` : "";
+  const rules = describeRulesAdded(resolution);
+  const added = rules ? ` — rule ${rules}` : "";
+  return `${what}: ${story.replace(/\.$/, "")}${elsewhere}${message}${added}.`;
 }
 
 /** JSON for people and editors: two-space indented, every hidden character as a \uXXXX escape. */
