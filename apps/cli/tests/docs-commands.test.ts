@@ -1,5 +1,5 @@
 // Every shell command the README and docs/*.md show in a ```sh block runs as written, from the
-// directory the docs imply, against a real server (the docs' own `WARDEN_DEV=1 pnpm server`, on a
+// directory the docs imply, against a real server (the docs' own `WARDEN_DEV=1 pnpm run server`, on a
 // free port): docs/commands.json says how each is checked, or why it is not run, and must list
 // exactly the commands the docs hold.
 import { type ChildProcess, spawn } from "node:child_process";
@@ -17,7 +17,7 @@ const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
 type Entry = { doc: string; command: string; cwd?: string } & (
   | { kind: "run"; stdout?: string; code?: number }
   | { kind: "terminal"; screen: string }
-  | { kind: "server"; output: string }
+  | { kind: "server"; output: string; stopped?: string }
   | { kind: "covered"; by: string }
   | { kind: "skip"; why: string }
 );
@@ -29,6 +29,16 @@ interface DocCommand {
   readonly prelude: readonly string[];
 }
 
+/** A line without its trailing `# comment` (a `#` after a blank, outside single quotes). */
+function withoutComment(line: string): string {
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    if (line[i] === "'") quoted = !quoted;
+    if (!quoted && line[i] === "#" && (i === 0 || /\s/.test(line[i - 1]!))) return line.slice(0, i);
+  }
+  return line;
+}
+
 /** The commands of every ```sh block: comments dropped, `\` continuations joined. */
 export function extractCommands(doc: string, text: string): DocCommand[] {
   const found: DocCommand[] = [];
@@ -36,7 +46,7 @@ export function extractCommands(doc: string, text: string): DocCommand[] {
     const exports: string[] = [];
     const lines = block[1]!.replace(/\\\n\s*/g, "").split("\n");
     for (const raw of lines) {
-      const command = raw.replace(/\s+#(?![^']*'[^']*$).*$/, "").trim();
+      const command = withoutComment(raw).trim();
       if (command === "" || command.startsWith("#")) continue;
       found.push({ doc, command, prelude: [...exports] });
       if (command.startsWith("export ")) exports.push(command);
@@ -115,7 +125,9 @@ async function startServerCommand(command: string, cwd: string, output: RegExp) 
   });
   started.push(child);
   let out = "";
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  const exited = new Promise<string>((resolve) =>
+    child.on("exit", (code, signal) => resolve(signal ?? `exit ${code}`)),
+  );
   await new Promise<void>((resolve, reject) => {
     const check = (d: Buffer) => {
       out += d;
@@ -154,14 +166,28 @@ beforeAll(async () => {
   });
 });
 
-afterAll(() => {
-  for (const child of started) {
-    try {
-      process.kill(-child.pid!, "SIGKILL");
-    } catch {}
+/** Whether any process is left in a process group. */
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+afterAll(async () => {
+  // What a failed test left running is stopped as a user would (Ctrl-C), so that the server
+  // stops its engine; only then killed, and only then its storage removed.
+  for (const child of started.filter((c) => groupAlive(c.pid!))) {
+    process.kill(-child.pid!, "SIGINT");
+    const deadline = Date.now() + 30_000;
+    while (groupAlive(child.pid!) && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    if (groupAlive(child.pid!)) process.kill(-child.pid!, "SIGKILL");
   }
   rmSync(storage, { recursive: true, force: true });
-});
+}, 90_000);
 
 describe("the commands in the docs", () => {
   test("docs/commands.json lists exactly the commands of the docs' sh blocks", () => {
@@ -185,7 +211,7 @@ describe("the commands in the docs", () => {
       fromDocs.filter((c) => entryOf.get(key(c))?.kind === kind);
     // The docs' own server first: every other command talks to it.
     const servers = byKind("server").sort((a, b) =>
-      a.command.includes("pnpm server") ? -1 : b.command.includes("pnpm server") ? 1 : 0,
+      a.command.includes("pnpm run server") ? -1 : b.command.includes("pnpm run server") ? 1 : 0,
     );
     const running = [];
     for (const command of servers) {
@@ -252,10 +278,20 @@ describe("the commands in the docs", () => {
       expect(out).not.toMatch(/error\[|ReferenceError/);
     }
 
-    // Stopped as a terminal would (Ctrl-C): each ends cleanly and quietly.
+    // Stopped as a terminal would (Ctrl-C): each ends cleanly (exit 0, or ended by the SIGINT
+    // itself, as a shell reports a Ctrl-C'd program) and quietly.
     for (const { command, handle } of running.reverse()) {
-      const code = await handle.stop();
-      expect({ command: key(command), code }).toEqual({ command: key(command), code: 0 });
+      const entry = entryOf.get(key(command)) as Extract<Entry, { kind: "server" }>;
+      const how = await handle.stop();
+      if (entry.stopped) {
+        expect(handle.output(), key(command)).toMatch(new RegExp(entry.stopped));
+        expect(handle.output(), key(command)).not.toMatch(/unhandled|without draining/i);
+        continue;
+      }
+      expect({ command: key(command), how }).toEqual({
+        command: key(command),
+        how: expect.stringMatching(/^(exit 0|SIGINT)$/),
+      });
       expect(handle.output()).not.toMatch(/ELIFECYCLE|unhandled/i);
     }
   });
