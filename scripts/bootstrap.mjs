@@ -75,7 +75,17 @@ if (target === "ci" && !existsSync(CHROMIUM)) {
 }
 
 const frozen = env.CI ? ["--frozen-lockfile"] : [];
-const installStatus = run("pnpm", ["install", "--prefer-offline", ...frozen]);
+const install = ["install", "--prefer-offline", ...frozen];
+// `npm start` installs quietly (pnpm's progress and its ignored-build-scripts box are not the
+// user's business); only a failing install is shown, by running it again out loud.
+let installStatus = run("pnpm", target === "dev" ? [...install, "--reporter=silent"] : install);
+if (installStatus !== 0 && target === "dev") installStatus = run("pnpm", install);
 if (installStatus !== 0) process.exit(installStatus);
 
+if (target === "dev") {
+  // Run in this process, so that a signal to `npm start` (which npm passes to this process)
+  // stops everything: see scripts/dev.mjs.
+  const { runDev } = await import("./dev.mjs");
+  process.exit(await runDev({ cwd: root, env }));
+}
 process.exit(run("pnpm", ["run", target, ...process.argv.slice(3)]));

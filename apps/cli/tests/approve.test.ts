@@ -86,7 +86,7 @@ describe("warden approve, against a real server in a pseudo-terminal", { timeout
       reason: "approved",
       input: { command: "npm test" },
     });
-    await approver.waitFor("alpha Bash: allowed once.");
+    await approver.waitFor("alpha Bash: Allowed once by you.");
     expect(await approver.quit()).toBe(0);
   });
 
@@ -97,7 +97,7 @@ describe("warden approve, against a real server in a pseudo-terminal", { timeout
     await approver.press("r");
     await approver.waitFor("Reject with message:");
     await approver.press("not on a Friday", KEY.enter);
-    await approver.waitFor("alpha Bash: rejected: not on a Friday.");
+    await approver.waitFor('alpha Bash: Rejected by you — "not on a Friday".');
     await expect(decision).resolves.toEqual({
       behavior: "deny",
       reason: "rejected",
@@ -114,7 +114,9 @@ describe("warden approve, against a real server in a pseudo-terminal", { timeout
     expect(panel).toMatch(/› 1\. Bash\(npm run lint\) \[narrow\]/);
     await approver.press(KEY.enter);
     await expect(decision).resolves.toMatchObject({ behavior: "allow", reason: "approved" });
-    await approver.waitFor("alpha Bash: always allowed (Bash(npm run lint), session).");
+    await approver.waitFor(
+      "alpha Bash: Always allowed by you — rule Bash(npm run lint) (session).",
+    );
     await expect(ask("alpha", "npm run lint")).resolves.toMatchObject({
       behavior: "allow",
       reason: "rule",
@@ -133,7 +135,7 @@ describe("warden approve, against a real server in a pseudo-terminal", { timeout
     await approver.waitFor("enter allow always · esc back");
     await approver.press(BACKSPACE.repeat(40), "Bash(make *)", KEY.enter);
     await expect(decision).resolves.toMatchObject({ behavior: "allow", reason: "approved" });
-    await approver.waitFor("always allowed (Bash(make *), project)");
+    await approver.waitFor("rule Bash(make *) (project)");
     await expect(ask("gamma", "make test")).resolves.toMatchObject({
       behavior: "allow",
       reason: "rule",
@@ -186,14 +188,16 @@ describe("warden approve, against a real server in a pseudo-terminal", { timeout
       message: "no",
     });
     await expect(second).resolves.toMatchObject({ behavior: "deny", message: "no" });
-    const screen = await approver.waitFor("alpha Bash: rejected: no by bob (answered elsewhere).");
+    const screen = await approver.waitFor(
+      'alpha Bash: Rejected by bob (answered elsewhere) — "no".',
+    );
     expect(screen).not.toContain("Run command: echo second ·");
     // The selected request answered elsewhere stays on screen, marked, and no key answers it again.
     const firstId = await pendingId("beta", "echo first");
     await bob.session("beta").respond(firstId, "once");
-    await approver.waitFor("Answered elsewhere: allowed once by bob. Press ↑/↓ to move on.");
+    await approver.waitFor("Answered elsewhere: Allowed once by bob. Press ↑/↓ to move on.");
     await approver.press("o");
-    await approver.waitFor("Already answered: allowed once by bob.");
+    await approver.waitFor("Already answered: Allowed once by bob.");
     await expect(first).resolves.toMatchObject({ behavior: "allow" });
     const history = await bob.session("beta").getHistory();
     expect(history.entries.filter((entry) => entry.permissionId === firstId)).toHaveLength(1);
@@ -216,14 +220,14 @@ describe("warden approve, against a real server in a pseudo-terminal", { timeout
     const winnerName = entries[0]?.resolution?.decidedBy.id;
     expect(["alice", "bob"]).toContain(winnerName);
     const [winner, loser] = winnerName === "alice" ? [alice, bobTerm] : [bobTerm, alice];
-    await winner.waitFor("beta Bash: allowed once.");
+    await winner.waitFor("beta Bash: Allowed once by you.");
     // The loser's key either reached the server second or found the request already answered.
     const loserScreen = await loser.waitFor(
       new RegExp(
-        `Not sent: beta Bash was already answered — allowed once by ${winnerName}|Already answered: allowed once by ${winnerName}`,
+        `Not sent: beta Bash was already answered — Allowed once by ${winnerName}|Already answered: Allowed once by ${winnerName}`,
       ),
     );
-    expect(loserScreen).not.toContain("beta Bash: allowed once.");
+    expect(loserScreen).not.toContain("beta Bash: Allowed once by you.");
   });
 
   test("the selection never moves to another request when the list changes", async () => {

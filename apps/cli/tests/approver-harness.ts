@@ -59,12 +59,22 @@ export class Approver {
   #output = "";
   readonly exited: Promise<number>;
 
-  constructor(args: readonly string[], env: Record<string, string>) {
-    this.#pty = spawn(process.execPath, ["--import", "tsx", "src/bin.ts", "approve", ...args], {
+  /**
+   * `command` runs the approver another way than `node --import tsx src/bin.ts` in apps/cli,
+   * e.g. `pnpm -s warden approve` from the repository root, as the README says.
+   */
+  constructor(
+    args: readonly string[],
+    env: Record<string, string>,
+    command?: { readonly file: string; readonly args: readonly string[]; readonly cwd: string },
+  ) {
+    const file = command?.file ?? process.execPath;
+    const fullArgs = [...(command?.args ?? ["--import", "tsx", "src/bin.ts"]), "approve", ...args];
+    this.#pty = spawn(file, fullArgs, {
       name: "xterm-256color",
       cols: COLS,
       rows: ROWS,
-      cwd: CLI_DIR,
+      cwd: command?.cwd ?? CLI_DIR,
       env: childEnv(env),
     });
     this.#pty.onData((data) => {
@@ -157,11 +167,15 @@ export class Approver {
 export function startApprover(
   endpoint: string,
   token: string,
-  extra: { args?: readonly string[]; env?: Record<string, string> } = {},
+  extra: {
+    args?: readonly string[];
+    env?: Record<string, string>;
+    command?: ConstructorParameters<typeof Approver>[2];
+  } = {},
 ): Approver {
-  return new Approver(["--project", "demo", ...(extra.args ?? [])], {
-    WARDEN_ENDPOINT: endpoint,
-    WARDEN_TOKEN: token,
-    ...extra.env,
-  });
+  return new Approver(
+    ["--project", "demo", ...(extra.args ?? [])],
+    { WARDEN_ENDPOINT: endpoint, WARDEN_TOKEN: token, ...extra.env },
+    extra.command,
+  );
 }

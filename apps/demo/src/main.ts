@@ -1,6 +1,11 @@
 // The demo agent: scripted coding agents whose every tool call goes through Warden. No model and
 // no API key: the calls are in ./script.ts. Run by `npm start` next to the server and the inbox.
-import { type AgentDecision, createWardenClient, type WardenClient } from "@warden/client";
+import {
+  type AgentDecision,
+  createWardenClient,
+  describeDecider,
+  type WardenClient,
+} from "@warden/client";
 import { runMcpAgent } from "./mcp-agent.ts";
 import { AGENTS, type Agent, PROJECT_DIR, type Step } from "./script.ts";
 
@@ -22,21 +27,42 @@ const bold = (t: string) => paint(1, t);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Who or what decided, when the decision itself says so. */
 const BY: Record<AgentDecision["reason"], string> = {
-  rule: "the rules",
+  rule: "a rule",
   hook: "the server hook",
-  approved: "a human in the inbox",
-  rejected: "a human in the inbox",
-  timed_out: "nobody in time",
-  budget_exceeded: "the budget",
+  approved: "an approver",
+  rejected: "an approver",
+  timed_out: "the timeout (nobody answered in time)",
+  budget_exceeded: "the session's budget",
   cancelled: "the agent",
 };
 
-function describe(decision: AgentDecision): string {
-  const by = BY[decision.reason];
-  if (decision.behavior === "allow") {
-    return green(`allowed by ${by}`);
+/** The approver's view of the project, to name the person who answered (the agent is not told). */
+let approverClient: WardenClient | undefined;
+
+/** "alice", "demo-approver": the approver who settled a request, from the project's history. */
+async function approverOf(sessionId: string, requestId: string): Promise<string | undefined> {
+  approverClient ??= createWardenClient({ endpoint, token: approverToken, project });
+  for (let attempt = 0; attempt < 5; attempt++) {
+    try {
+      const page = await approverClient.inbox().history({ sessionId, limit: 20 });
+      const entry = page.entries.find((e) => e.requestId === requestId);
+      if (entry?.resolution) return describeDecider(entry.resolution);
+    } catch {
+      return undefined;
+    }
+    await sleep(300);
   }
+  return undefined;
+}
+
+function describe(decision: AgentDecision, approver: string | undefined): string {
+  const by =
+    (decision.reason === "approved" || decision.reason === "rejected") && approver
+      ? approver
+      : BY[decision.reason];
+  if (decision.behavior === "allow") return green(`allowed by ${by}`);
   return red(`denied by ${by}: ${decision.message}`);
 }
 
@@ -57,6 +83,7 @@ async function waitForServer(): Promise<void> {
 let warden: WardenClient | undefined;
 /** Session ids are unique per run, so that a new run starts from fresh sessions. */
 const runId = Date.now().toString(36).slice(-4);
+let requests = 0;
 
 async function runStep(sessionId: string, step: Step): Promise<void> {
   const tag = `[${sessionId}]`;
@@ -68,16 +95,22 @@ async function runStep(sessionId: string, step: Step): Promise<void> {
   );
   try {
     warden ??= createWardenClient({ endpoint, token, project });
+    const requestId = `${sessionId}-${++requests}`;
     const decision = await warden
       .session(sessionId, { cwd: PROJECT_DIR, home: "/home/dev" })
       .requestPermission({
+        requestId,
         toolName: step.toolName,
         input: step.input,
         action: step.action,
         ...(step.details ? { details: step.details } : {}),
       });
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
-    console.log(`${tag}   ${describe(decision)} ${paint(2, `(${seconds} s)`)}`);
+    const person =
+      decision.reason === "approved" || decision.reason === "rejected"
+        ? await approverOf(sessionId, requestId)
+        : undefined;
+    console.log(`${tag}   ${describe(decision, person)} ${paint(2, `(${seconds} s)`)}`);
     if (
       decision.behavior === "allow" &&
       JSON.stringify(decision.input) !== JSON.stringify(step.input)
@@ -114,11 +147,14 @@ async function main() {
     await sleep(10_000);
   }
   await warden?.dispose();
+  await approverClient?.dispose();
 }
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, () => {
-    void (warden?.dispose() ?? Promise.resolve()).finally(() => process.exit(0));
+    void Promise.allSettled([warden?.dispose(), approverClient?.dispose()]).finally(() =>
+      process.exit(0),
+    );
   });
 }
 

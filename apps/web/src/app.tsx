@@ -10,6 +10,9 @@ import {
 } from "./connection-settings.ts";
 import { createInboxApi, type InboxConfig } from "./inbox-api.ts";
 
+const sameConfig = (a: InboxConfig, b: InboxConfig) =>
+  a.endpoint === b.endpoint && a.project === b.project && a.token === b.token;
+
 export function App() {
   const [config, setConfig] = useState<InboxConfig | null>(() =>
     loadSettings(window.location, sessionStorage),
@@ -17,6 +20,18 @@ export function App() {
   const [error, setError] = useState<string | null>(null);
   const api = useMemo(() => (config ? createInboxApi(config) : null), [config]);
   useEffect(() => () => void api?.dispose(), [api]);
+  // An inbox link opened in a tab already on the inbox only changes the fragment: apply it (and
+  // take the token out of the address bar) as a fresh load would.
+  useEffect(() => {
+    const onHash = () => {
+      const next = loadSettings(window.location, sessionStorage, { fragmentOnly: true });
+      if (!next) return;
+      setError(null);
+      setConfig((current) => (current && sameConfig(current, next) ? current : next));
+    };
+    window.addEventListener("hashchange", onHash);
+    return () => window.removeEventListener("hashchange", onHash);
+  }, []);
 
   const signOut = useCallback((reason?: string) => {
     clearSettings(sessionStorage);

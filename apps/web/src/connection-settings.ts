@@ -23,7 +23,11 @@ function parse(value: unknown): InboxConfig | null {
  * Reads `#token=…&project=…&endpoint=…`; a token found there replaces the stored settings, and the
  * fragment is removed from the address bar and the history so that it is not shared or bookmarked.
  */
-export function loadSettings(location: Location, storage: Storage): InboxConfig | null {
+export function loadSettings(
+  location: Location,
+  storage: Storage,
+  options: { fragmentOnly?: boolean } = {},
+): InboxConfig | null {
   const fragment = new URLSearchParams(location.hash.replace(/^#/, ""));
   const fromUrl = parse(Object.fromEntries(fragment));
   if (fromUrl) {
@@ -31,6 +35,7 @@ export function loadSettings(location: Location, storage: Storage): InboxConfig 
     history.replaceState(null, "", location.pathname + location.search);
     return fromUrl;
   }
+  if (options.fragmentOnly) return null;
   try {
     return parse(JSON.parse(storage.getItem(STORAGE_KEY) ?? "null"));
   } catch {

@@ -1,7 +1,9 @@
 // One desktop notification per request, however many tabs are open: the tabs elect one leader
 // with a Web Lock, only the leader notifies, and the ids it notified are remembered in
 // localStorage so that a new leader (after the old tab closed) does not notify them again.
+import { describeActionLines, revealText } from "@warden/client";
 import type { PermissionRequest } from "./inbox-api.ts";
+import { chime, soundEnabled } from "./sound.ts";
 
 const NOTIFIED_KEY = "warden.notified";
 const REMEMBERED = 500;
@@ -41,18 +43,22 @@ export function createNotifier(project: string): Notifier {
 
   return {
     notify(request) {
-      if (!leader || typeof Notification === "undefined") return;
-      if (Notification.permission !== "granted") return;
+      if (!leader) return;
       const notified = readNotified();
       if (notified.includes(request.permissionId)) return;
       localStorage.setItem(
         NOTIFIED_KEY,
         JSON.stringify([...notified, request.permissionId].slice(-REMEMBERED)),
       );
-      const notification = new Notification(`Warden: ${request.toolName} needs a decision`, {
-        body: `${request.sessionId}: ${request.action}`,
-        tag: request.permissionId,
-      });
+      if (soundEnabled()) chime();
+      if (typeof Notification === "undefined" || Notification.permission !== "granted") return;
+      const notification = new Notification(
+        `Warden: ${revealText(request.toolName)} needs a decision`,
+        {
+          body: `${revealText(request.sessionId)}: ${describeActionLines(request).call}`,
+          tag: request.permissionId,
+        },
+      );
       notification.onclick = () => {
         window.focus();
         notification.close();

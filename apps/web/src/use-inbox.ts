@@ -1,7 +1,9 @@
 import { useCallback, useEffect, useReducer, useRef, useState } from "preact/hooks";
+import type { Viewer } from "./components/RequestCard.tsx";
 import {
   describeFailure,
   type InboxApi,
+  type InboxConfig,
   type PermissionReply,
   type PermissionRequest,
   type RespondOptions,
@@ -21,7 +23,8 @@ function lingerOf(card: Card): number {
 }
 
 /** The live inbox: subscription, replies, a clock for countdowns, and removal of settled cards. */
-export function useInbox(api: InboxApi, project: string) {
+export function useInbox(api: InboxApi, config: InboxConfig) {
+  const { project } = config;
   const [state, dispatch] = useReducer(reduceInbox, initialInbox);
   const [fatal, setFatal] = useState<string | null>(null);
   const [now, setNow] = useState(() => Date.now());
@@ -34,6 +37,7 @@ export function useInbox(api: InboxApi, project: string) {
   });
   // When each card last moved up; a click on it right after may have been aimed at another card.
   const movedAt = useRef(new Map<string, number>());
+  const viewer = useViewer(config);
 
   useEffect(() => {
     const notifier = createNotifier(project);
@@ -118,6 +122,7 @@ export function useInbox(api: InboxApi, project: string) {
       try {
         const result = await api.respond(sessionId, permissionId, kind, options);
         dispatch({ type: "replied", permissionId, resolution: result.resolution, now: Date.now() });
+        viewer.sent(permissionId, result.resolution.decidedBy.id);
       } catch (error) {
         dispatch({
           type: "failed",
@@ -129,12 +134,57 @@ export function useInbox(api: InboxApi, project: string) {
         inFlight.current.delete(permissionId);
       }
     },
-    [api],
+    [api, viewer.sent],
   );
 
   const trackPointer = useCallback((inside: boolean, overId: string | null) => {
     pointer.current = { inside, overId };
   }, []);
 
-  return { state, now, fatal, reply, trackPointer };
+  return { state, now, fatal, reply, trackPointer, viewer: viewer.state };
+}
+
+/** A short fingerprint of the token, so tabs can tell they share one without passing it around. */
+function fingerprint(text: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  return (hash >>> 0).toString(16);
+}
+
+/**
+ * Who this tab's approver is (learned from its own replies) and which requests other tabs of
+ * this browser, signed in with the same token, answered: their cards then read "answered by you
+ * in another tab", not by a stranger's name.
+ */
+function useViewer(config: InboxConfig) {
+  const [state, setState] = useState<Viewer>(() => ({ answeredInOtherTab: new Set() }));
+  const channel = useRef<BroadcastChannel | null>(null);
+  const key = fingerprint(`${config.endpoint}\n${config.project}\n${config.token}`);
+  useEffect(() => {
+    if (typeof BroadcastChannel === "undefined") return;
+    const bc = new BroadcastChannel(`warden.inbox.answers.${config.project}`);
+    channel.current = bc;
+    bc.onmessage = (event: MessageEvent) => {
+      const data = event.data as { key?: unknown; permissionId?: unknown; me?: unknown };
+      if (data.key !== key || typeof data.permissionId !== "string") return;
+      const permissionId = data.permissionId;
+      setState((current) => ({
+        me: typeof data.me === "string" ? data.me : current.me,
+        answeredInOtherTab: new Set([...current.answeredInOtherTab, permissionId]),
+      }));
+    };
+    return () => {
+      bc.close();
+      channel.current = null;
+    };
+  }, [config.project, key]);
+  const sent = useCallback(
+    (permissionId: string, me: string | undefined) => {
+      if (me !== undefined)
+        setState((current) => (current.me === me ? current : { ...current, me }));
+      channel.current?.postMessage({ key, permissionId, me });
+    },
+    [key],
+  );
+  return { state, sent };
 }

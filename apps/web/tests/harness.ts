@@ -5,6 +5,7 @@ import { type AddressInfo, connect, createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { createWardenClient, type WardenClient } from "@warden/client";
 import { policySource } from "@warden/rules";
 import { startTestWarden, type TestWarden } from "@warden/server/testing";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
@@ -150,6 +151,51 @@ export async function startRelay(target: string) {
     async close() {
       for (const socket of sockets) socket.destroy();
       if (relay.listening) await new Promise<void>((resolve) => relay.close(() => resolve()));
+    },
+  };
+}
+
+/** A server, the built inbox, Chromium, and an agent per project (`main`, `short`). */
+export interface InboxFixture {
+  readonly server: TestWarden;
+  readonly inbox: Awaited<ReturnType<typeof serveInbox>>;
+  readonly context: BrowserContext;
+  readonly agent: WardenClient;
+  readonly shortAgent: WardenClient;
+  close(): Promise<void>;
+}
+
+/** Starts everything a browser test needs and wakes the agents' sessions (a Read is allowed at once). */
+export async function startInboxFixture(sessions: {
+  readonly main: string;
+  readonly short: string;
+}): Promise<InboxFixture> {
+  const server = await startServer();
+  const inbox = await serveInbox();
+  const browser = await launchBrowser();
+  const agentOf = (project: string) =>
+    createWardenClient({ endpoint: server.endpoint, token: TOKENS.agent, project });
+  const agent = agentOf("main");
+  const shortAgent = agentOf("short");
+  for (const [client, session] of [
+    [agent, sessions.main],
+    [shortAgent, sessions.short],
+  ] as const)
+    await client
+      .session(session)
+      .requestPermission({ toolName: "Read", input: { file_path: "README.md" } });
+  return {
+    server,
+    inbox,
+    context: browser.context,
+    agent,
+    shortAgent,
+    async close() {
+      await agent.dispose();
+      await shortAgent.dispose();
+      await browser.close();
+      await inbox.close();
+      await server.stop();
     },
   };
 }

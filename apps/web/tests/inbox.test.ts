@@ -6,13 +6,12 @@ import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import {
   card,
-  launchBrowser,
+  type InboxFixture,
   openInbox,
   SHORT_TIMEOUT_S,
   screenshot,
-  serveInbox,
+  startInboxFixture,
   startRelay,
-  startServer,
   TOKENS,
 } from "./harness.ts";
 
@@ -22,42 +21,22 @@ const SEE = { timeout: 90_000 };
 const MAIN = "s-main";
 const SHORT = "s-short";
 
+let fixture: InboxFixture | undefined;
 let server: TestWarden;
-let inbox: Awaited<ReturnType<typeof serveInbox>>;
-let browser: Awaited<ReturnType<typeof launchBrowser>>;
+let inbox: InboxFixture["inbox"];
 let context: BrowserContext;
 let agent: WardenClient;
 let shortAgent: WardenClient;
 const shots: string[] = [];
 
 beforeAll(async () => {
-  server = await startServer();
-  inbox = await serveInbox();
-  browser = await launchBrowser();
-  context = browser.context;
-  agent = createWardenClient({ endpoint: server.endpoint, token: TOKENS.agent, project: "main" });
-  shortAgent = createWardenClient({
-    endpoint: server.endpoint,
-    token: TOKENS.agent,
-    project: "short",
-  });
-  // Wake the actors the tests use (a Read is allowed by the rules at once).
-  for (const [client, session] of [
-    [agent, MAIN],
-    [shortAgent, SHORT],
-  ] as const)
-    await client
-      .session(session)
-      .requestPermission({ toolName: "Read", input: { file_path: "README.md" } });
+  fixture = await startInboxFixture({ main: MAIN, short: SHORT });
+  ({ server, inbox, context, agent, shortAgent } = fixture);
 });
 
 afterAll(async () => {
   if (shots.length > 0) console.log(`screenshots:\n  ${shots.join("\n  ")}`);
-  await agent?.dispose();
-  await shortAgent?.dispose();
-  await browser?.close();
-  await inbox?.close();
-  await server?.stop();
+  await fixture?.close();
 });
 
 afterEach(async () => {
@@ -346,7 +325,7 @@ describe("the browser inbox", () => {
     const row = page.locator(`table.history tr[data-permission-id="${id}"]`);
     await row.waitFor(SEE);
     expect(await row.textContent()).toMatch(
-      /Always allowed.*approver alice.*Bash\(cargo build \*\) \(project\)/,
+      /always allowed.*approver alice.*Bash\(cargo build \*\) \(project\)/,
     );
     await shot(page, "history");
     await page.close();

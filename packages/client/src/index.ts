@@ -13,6 +13,26 @@ export {
 } from "./client.ts";
 export type { ConnectionStatus } from "./connection.ts";
 export type { AgentDecision, AllowReason, DenyReason } from "./decision.ts";
+export {
+  type ActionLines,
+  alwaysWithoutEffect,
+  codePointMarker,
+  type DeciderOptions,
+  describeActionLines,
+  describeCall,
+  describeDecider,
+  describeOutcome,
+  describeResolution,
+  describeRule,
+  describeRulesAdded,
+  escapedJson,
+  formatRemaining,
+  hasHiddenText,
+  type RevealOptions,
+  revealJson,
+  revealText,
+  unrevealText,
+} from "./describe.ts";
 export { type WardenClientErrorCode, WardenError } from "./errors.ts";
 export type { FastPathMode } from "./fast-path.ts";
 export {

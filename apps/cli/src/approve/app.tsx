@@ -1,8 +1,11 @@
+/** @jsxRuntime automatic @jsxImportSource react */
+// (The pragma keeps the JSX runtime when tsx runs this file from a directory without this package's tsconfig, e.g. `pnpm warden` at the repository root.)
 import type { PermissionReply, PermissionResolvedEvent, RespondOptions } from "@warden/client";
+import { describeResolution, escapedJson, revealText, unrevealText } from "@warden/client";
 import { Box, Text, useApp, useInput } from "ink";
 import TextInput from "ink-text-input";
 import { useCallback, useEffect, useRef, useState } from "react";
-import { describeDecider, describeOutcome, resolutionNote } from "./describe.ts";
+import { resolutionNote } from "./describe.ts";
 import {
   diffInputs,
   type EditedInput,
@@ -176,8 +179,8 @@ export function Approver(props: ApproverProps) {
         setMode(BROWSE);
         setState((s) => {
           const text = resolution
-            ? `Not sent: ${request.sessionId} ${request.toolName} was already answered — ${describeOutcome(resolution)} by ${describeDecider(resolution)}.`
-            : `Not sent: ${request.sessionId} ${request.toolName} was already answered.`;
+            ? `Not sent: ${revealText(request.sessionId)} ${revealText(request.toolName)} was already answered — ${describeResolution(resolution)}`
+            : `Not sent: ${revealText(request.sessionId)} ${revealText(request.toolName)} was already answered.`;
           const noted = addNote(s, "error", text);
           return resolution
             ? resolveRequest(
@@ -192,7 +195,7 @@ export function Approver(props: ApproverProps) {
         return;
       }
       setMode(back);
-      note("error", `Not sent (${code}): ${(error as Error).message}`);
+      note("error", `Not sent (${code}): ${revealText((error as Error).message)}`);
       if (seen) onResolved(seen);
     }
   }
@@ -202,10 +205,7 @@ export function Approver(props: ApproverProps) {
     const entry = selectedEntry(state);
     if (!entry) return undefined;
     if (entry.answered) {
-      note(
-        "error",
-        `Already answered: ${describeOutcome(entry.answered.resolution)} by ${describeDecider(entry.answered.resolution)}.`,
-      );
+      note("error", `Already answered: ${describeResolution(entry.answered.resolution)}`);
       return undefined;
     }
     if (!state.armed) {
@@ -226,7 +226,7 @@ export function Approver(props: ApproverProps) {
     if (parsed.ok) setMode({ kind: "confirm-edit", key, input: parsed.input });
     else {
       setMode(BROWSE);
-      note("error", `Edit discarded: ${parsed.error}`);
+      note("error", `Edit discarded: ${revealText(parsed.error)}`);
     }
   }
 
@@ -261,11 +261,11 @@ export function Approver(props: ApproverProps) {
               choice: 0,
               scope: "session",
               editing: !first,
-              draft: first ? first.patterns.join(PATTERN_SEPARATOR) : "",
+              draft: first ? revealText(first.patterns.join(PATTERN_SEPARATOR)) : "",
             });
           } else if (input === "r") setMode({ kind: "reject", key: chosen, draft: "" });
           else if (input === "e" && editor) void editExternally(chosen, request.input, editor);
-          else setMode({ kind: "edit", key: chosen, draft: JSON.stringify(request.input) });
+          else setMode({ kind: "edit", key: chosen, draft: escapedJson(request.input) });
         }
         return;
       }
@@ -286,7 +286,7 @@ export function Approver(props: ApproverProps) {
             ...mode,
             choice,
             editing: !suggestion,
-            draft: suggestion ? suggestion.patterns.join(PATTERN_SEPARATOR) : "",
+            draft: suggestion ? revealText(suggestion.patterns.join(PATTERN_SEPARATOR)) : "",
           });
         };
         if (key.upArrow || input === "k") choose(Math.max(0, mode.choice - 1));
@@ -306,7 +306,7 @@ export function Approver(props: ApproverProps) {
         if (key.escape) setMode(BROWSE);
         else if (key.return) void send(mode.key, "once", { updatedInput: mode.input }, mode);
         else if (input === "e")
-          setMode({ kind: "edit", key: mode.key, draft: JSON.stringify(mode.input) });
+          setMode({ kind: "edit", key: mode.key, draft: escapedJson(mode.input) });
         return;
       }
     }
@@ -314,7 +314,8 @@ export function Approver(props: ApproverProps) {
 
   function submitAlways(draft: string) {
     if (mode.kind !== "always") return;
-    const patterns = draft
+    // The draft shows hidden characters as markers; the rule sent holds the characters themselves.
+    const patterns = unrevealText(draft)
       .split(PATTERN_SEPARATOR)
       .map((pattern) => pattern.trim())
       .filter((pattern) => pattern !== "");
@@ -398,7 +399,7 @@ export function Approver(props: ApproverProps) {
                 const parsed = parseEditedInput(text);
                 if (parsed.ok)
                   setMode({ kind: "confirm-edit", key: mode.key, input: parsed.input });
-                else note("error", `Edit: ${parsed.error}`);
+                else note("error", `Edit: ${revealText(parsed.error)}`);
               }}
             />
           </Text>

@@ -1,3 +1,5 @@
+/** @jsxRuntime automatic @jsxImportSource react */
+// (The pragma keeps the JSX runtime when tsx runs this file from a directory without this package's tsconfig, e.g. `pnpm warden` at the repository root.)
 import { createWardenClient } from "@warden/client";
 import { render } from "ink";
 import type { ApproveOptions } from "../commands/approve.ts";

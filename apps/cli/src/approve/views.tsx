@@ -1,6 +1,17 @@
-import type { PermissionRequest } from "@warden/client";
+/** @jsxRuntime automatic @jsxImportSource react */
+// (The pragma keeps the JSX runtime when tsx runs this file from a directory without this package's tsconfig, e.g. `pnpm warden` at the repository root.)
+import {
+  alwaysWithoutEffect,
+  describeActionLines,
+  describeResolution,
+  describeRule,
+  formatRemaining,
+  hasHiddenText,
+  type PermissionRequest,
+  revealJson,
+  revealText,
+} from "@warden/client";
 import { Box, Text } from "ink";
-import { describeDecider, describeOutcome, formatCountdown, prettyJson } from "./describe.ts";
 import type { DiffLine } from "./edit-input.ts";
 import type { ConnectionStatus, InboxEntry, Note } from "./inbox-state.ts";
 
@@ -49,7 +60,7 @@ export function RequestList(props: {
         const isSelected = entry.key === selected;
         const left = entry.answered
           ? "answered"
-          : `${formatCountdown(request.expiresAt - now)} left`;
+          : `${formatRemaining(request.expiresAt - now)} left`;
         return (
           <Text
             key={entry.key}
@@ -58,7 +69,8 @@ export function RequestList(props: {
             wrap="truncate"
           >
             {isSelected ? "› " : "  "}
-            {request.sessionId} · {request.toolName} · {request.action} · {left}
+            {revealText(request.sessionId)} · {revealText(request.toolName)} ·{" "}
+            {describeActionLines(request).call.replaceAll("⏎\n", "⏎ ")} · {left}
           </Text>
         );
       })}
@@ -67,7 +79,7 @@ export function RequestList(props: {
 }
 
 function InputView(props: { readonly input: Record<string, unknown> }) {
-  const lines = prettyJson(props.input).split("\n");
+  const lines = revealJson(props.input).split("\n");
   const shown = lines.slice(0, MAX_INPUT_LINES);
   return (
     <Box flexDirection="column" paddingLeft={2}>
@@ -84,26 +96,47 @@ function InputView(props: { readonly input: Record<string, unknown> }) {
 /** Everything about the selected request. */
 export function RequestDetail(props: { readonly entry: InboxEntry; readonly now: number }) {
   const { request, answered } = props.entry;
+  const lines = describeActionLines(request);
+  const hidden =
+    hasHiddenText(JSON.stringify(request.input)) ||
+    hasHiddenText(request.action) ||
+    (request.details !== undefined && hasHiddenText(request.details));
+  const noEffect = alwaysWithoutEffect(request);
   return (
     <Box flexDirection="column" borderStyle="single" paddingX={1}>
-      <Text>
-        <Text bold>{request.action}</Text>
+      <Text bold wrap="wrap">
+        {lines.call}
       </Text>
-      <Text dimColor>
-        session {request.sessionId} · tool {request.toolName} · by {request.requestedBy} ·{" "}
-        {answered ? "answered" : `times out in ${formatCountdown(request.expiresAt - props.now)}`}
+      {lines.agentSays !== null ? (
+        <Text color="yellow" wrap="wrap">
+          The agent describes it as "{lines.agentSays}" — not what the input says.
+        </Text>
+      ) : null}
+      {hidden ? (
+        <Text color="yellow" wrap="wrap">
+          Holds invisible or control characters or long runs of spaces, shown as ⟨U+…⟩ / ⟨N spaces⟩.
+        </Text>
+      ) : null}
+      <Text dimColor wrap="wrap">
+        session {revealText(request.sessionId)} · tool {revealText(request.toolName)} · by{" "}
+        {revealText(request.requestedBy)} ·{" "}
+        {answered ? "answered" : `times out in ${formatRemaining(request.expiresAt - props.now)}`}
       </Text>
-      {request.details ? <Text>{request.details}</Text> : null}
+      {request.details ? <Text wrap="wrap">{revealText(request.details)}</Text> : null}
       <Text>input:</Text>
       <InputView input={request.input} />
-      <Text dimColor>
+      <Text dimColor wrap="wrap">
         policy: {request.evaluation.decision} ({request.evaluation.reason})
-        {request.evaluation.rule ? ` by ${request.evaluation.rule}` : ""}
+        {request.evaluation.rule ? ` by ${describeRule(request.evaluation.rule)}` : ""}
       </Text>
+      {noEffect ? (
+        <Text color="yellow" wrap="wrap">
+          {noEffect}
+        </Text>
+      ) : null}
       {answered ? (
         <Text color="yellow">
-          Answered elsewhere: {describeOutcome(answered.resolution)} by{" "}
-          {describeDecider(answered.resolution)}. Press ↑/↓ to move on.
+          Answered elsewhere: {describeResolution(answered.resolution)} Press ↑/↓ to move on.
         </Text>
       ) : null}
     </Box>
@@ -124,13 +157,13 @@ export function SuggestionPicker(props: {
         <Box key={suggestion.patterns.join(" ; ")} flexDirection="column">
           <Text inverse={index === choice}>
             {index === choice ? "› " : "  "}
-            {index + 1}. {suggestion.patterns.join(" ; ")}{" "}
+            {index + 1}. {revealText(suggestion.patterns.join(" ; "))}{" "}
             <Text color={BREADTH_COLOR[suggestion.breadth]}>[{suggestion.breadth}]</Text>{" "}
-            <Text dimColor>{suggestion.description}</Text>
+            <Text dimColor>{revealText(suggestion.description)}</Text>
           </Text>
           {suggestion.warnings.map((warning) => (
             <Text key={warning.message} color={warning.severity === "danger" ? "red" : "yellow"}>
-              {"      "}⚠ {warning.message}
+              {"      "}⚠ {revealText(warning.message)}
             </Text>
           ))}
         </Box>
@@ -153,7 +186,7 @@ export function InputDiff(props: { readonly lines: readonly DiffLine[] }) {
           color={line.kind === "added" ? "green" : line.kind === "removed" ? "red" : undefined}
         >
           {line.kind === "added" ? "+ " : line.kind === "removed" ? "- " : "  "}
-          {line.text}
+          {revealText(line.text, { multiline: true })}
         </Text>
       ))}
     </Box>
@@ -162,12 +195,12 @@ export function InputDiff(props: { readonly lines: readonly DiffLine[] }) {
 
 const NOTE_COLOR = { info: "cyan", success: "green", error: "red" } as const;
 
-/** The newest notes: answers, errors, requests answered elsewhere. */
+/** The newest notes: answers, errors, requests answered elsewhere (each revealed where it is made). */
 export function Notes(props: { readonly notes: readonly Note[] }) {
   return (
     <Box flexDirection="column">
       {props.notes.map((note) => (
-        <Text key={note.id} color={NOTE_COLOR[note.tone]} wrap="truncate">
+        <Text key={note.id} color={NOTE_COLOR[note.tone]} wrap="wrap">
           {note.text}
         </Text>
       ))}

@@ -7,6 +7,8 @@ import { SuggestionText } from "./Suggestions.tsx";
 export function AlwaysPanel(props: {
   suggestions: readonly RuleSuggestion[];
   disabled: boolean;
+  /** Why an always rule would change nothing for this call, if it would not. */
+  noEffect?: string | null;
   onConfirm: (rule: string[], scope: RuleScope) => void;
 }) {
   const first = props.suggestions[0]?.patterns.join("\n") ?? "";
@@ -79,6 +81,11 @@ export function AlwaysPanel(props: {
           every future session of the project
         </label>
       </fieldset>
+      {props.noEffect && (
+        <p class="no-effect" role="note">
+          {props.noEffect}
+        </p>
+      )}
       <button type="submit" class="allow" disabled={props.disabled || patterns.length === 0}>
         Always allow
       </button>

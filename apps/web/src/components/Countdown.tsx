@@ -1,4 +1,5 @@
-import { formatRemaining, formatTime } from "../describe.ts";
+import { formatRemaining } from "@warden/client";
+import { formatDateTime } from "../describe.ts";
 
 /** Time left until the request times out to a rejection. */
 export function Countdown(props: { expiresAt: number; now: number }) {
@@ -7,7 +8,7 @@ export function Countdown(props: { expiresAt: number; now: number }) {
   return (
     <span
       class={`countdown${urgent ? " urgent" : ""}`}
-      title={`Times out at ${formatTime(props.expiresAt)}`}
+      title={`Times out at ${formatDateTime(props.expiresAt)}`}
       data-testid="countdown"
     >
       {left > 0 ? `${formatRemaining(left)} left` : "time is up"}

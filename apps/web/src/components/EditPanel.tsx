@@ -1,6 +1,5 @@
 import { useState } from "preact/hooks";
-import { prettyJson } from "../describe.ts";
-import { JsonDiff } from "./JsonDiff.tsx";
+import { JsonDiff } from "./CallView.tsx";
 
 type Parsed = { ok: true; value: Record<string, unknown> } | { ok: false; error: string };
 
@@ -21,7 +20,7 @@ export function EditPanel(props: {
   disabled: boolean;
   onConfirm: (updatedInput: Record<string, unknown>) => void;
 }) {
-  const [text, setText] = useState(() => prettyJson(props.input));
+  const [text, setText] = useState(() => JSON.stringify(props.input, null, 2));
   const parsed = parseObject(text);
   const changed = parsed.ok && JSON.stringify(parsed.value) !== JSON.stringify(props.input);
 

@@ -14,6 +14,12 @@ export function Login(props: {
     <main class="login">
       <h1>Warden inbox</h1>
       <p>Sign in with an approver token to answer the permission requests of a project.</p>
+      <p class="hint" data-testid="token-help">
+        Tokens are set by whoever runs the Warden server, in its config file (<code>tokens:</code>{" "}
+        in <code>warden.config.yaml</code>; see docs/server.md). With <code>npm start</code> the
+        demo's approver token is <code>dev-approver-token</code>, and the link the demo prints signs
+        you in directly.
+      </p>
       {props.error && (
         <p class="error" role="alert">
           {props.error}

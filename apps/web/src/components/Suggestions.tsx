@@ -1,3 +1,4 @@
+import { revealText } from "@warden/client";
 import type { RuleSuggestion } from "@warden/rules";
 
 /** A suggestion's patterns, verbatim, with its breadth and warnings. */
@@ -7,11 +8,11 @@ export function SuggestionText(props: { suggestion: RuleSuggestion }) {
     <>
       <span class="patterns">
         {suggestion.patterns.map((pattern) => (
-          <code key={pattern}>{pattern}</code>
+          <code key={pattern}>{revealText(pattern)}</code>
         ))}
       </span>
       <span class={`breadth ${suggestion.breadth}`}>{suggestion.breadth}</span>
-      <span class="description">{suggestion.description}</span>
+      <span class="description">{revealText(suggestion.description)}</span>
       {suggestion.warnings.length > 0 && (
         <ul class="warnings">
           {suggestion.warnings.map((warning) => (
