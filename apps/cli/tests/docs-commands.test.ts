@@ -274,7 +274,7 @@ describe("the commands in the docs", () => {
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
       pty.write("q");
-      expect(await exited, key(command)).toBe(0);
+      expect(await exited, key(command) + JSON.stringify(out.slice(-1500))).toBe(0);
       expect(out).not.toMatch(/error\[|ReferenceError/);
     }
 
