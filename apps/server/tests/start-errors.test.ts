@@ -24,7 +24,7 @@ describe("the server refuses to start", () => {
     );
     const config = await workspace.writeConfig({
       policy: { projects: { demo: "./bad-policy.yaml" } },
-      tokens: { "some-agent-token-123": agent },
+      tokens: { "some-agent-token-0123456789": agent },
     });
     const { code, stdout, stderr } = await runServer(["--config", config]);
     expect(code).toBe(1);
@@ -54,7 +54,9 @@ describe("the server refuses to start", () => {
     const squatter = createServer();
     await new Promise<void>((done) => squatter.listen(workspace.port + 1, "127.0.0.1", done));
     try {
-      const config = await workspace.writeConfig({ tokens: { "some-agent-token-123": agent } });
+      const config = await workspace.writeConfig({
+        tokens: { "some-agent-token-0123456789": agent },
+      });
       const { code, stderr } = await runServer(["--config", config]);
       expect(code).toBe(1);
       expect(stderr).toContain(`port ${workspace.port + 1} on 127.0.0.1 is in use`);
@@ -66,7 +68,7 @@ describe("the server refuses to start", () => {
   test("when the hook module exports no function", async () => {
     const hook = await workspace.writeFile("no-hook.ts", "export const answer = 42;\n");
     const config = await workspace.writeConfig({
-      tokens: { "some-agent-token-123": agent },
+      tokens: { "some-agent-token-0123456789": agent },
       hooks: hook,
     });
     const { code, stderr } = await runServer(["--config", config]);
