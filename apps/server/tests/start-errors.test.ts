@@ -33,6 +33,15 @@ describe("the server refuses to start", () => {
     expect(stdout).not.toContain("listening");
   });
 
+  test("with a weak token outside WARDEN_DEV, naming its principal but not its value", async () => {
+    const config = await workspace.writeConfig({ tokens: { "agent-123": agent } });
+    const { code, stdout, stderr } = await runServer(["--config", config]);
+    expect(code).toBe(1);
+    expect(stderr).toContain('the token of "agent-1" (from config file) is too weak');
+    expect(stderr).not.toContain("agent-123");
+    expect(stdout).not.toContain("listening");
+  });
+
   test("without any token", async () => {
     const config = await workspace.writeConfig({ policy: {} });
     const { code, stderr } = await runServer(["--config", config]);
@@ -86,10 +95,10 @@ describe("--print-config", () => {
       },
     });
     const { code, stdout } = await runServer(["--config", config, "--print-config"], {
-      DEMO_AGENT_TOKEN: "secret-from-env-456",
+      DEMO_AGENT_TOKEN: "secret-from-env-0123456789",
     });
     expect(code).toBe(0);
-    expect(stdout).not.toContain("secret-from-env-456");
+    expect(stdout).not.toContain("secret-from-env-0123456789");
     expect(stdout).not.toContain("literal-approver-token-123");
     const printed = JSON.parse(stdout);
     expect(printed).toMatchObject({
