@@ -1,5 +1,13 @@
 import { describe, expect, test } from "vitest";
-import { ACCESS, MAX_ARG_DEPTH, mayCall, mayEnter, requirePlainArgs } from "./access.ts";
+import {
+  ACCESS,
+  MAX_ARG_DEPTH,
+  mayCall,
+  mayEnter,
+  mayReceive,
+  requirePlainArgs,
+} from "./access.ts";
+import type { Principal } from "./auth.ts";
 
 const codeOf = (run: () => void) => {
   try {
@@ -50,5 +58,44 @@ describe("the access table", () => {
     expect(mayEnter("wardenProject", "agent")).toBe(false);
     expect(mayEnter("wardenProject", "approver")).toBe(true);
     expect(Object.keys(ACCESS)).toEqual(["permissionSession", "wardenProject"]);
+  });
+});
+
+describe("who receives an event's payload", () => {
+  const agent: Principal = { id: "agent-1", role: "agent", projects: ["p1"], sessions: "*" };
+  const approver: Principal = { id: "alice", role: "approver", projects: ["p1"], sessions: "*" };
+  const narrow: Principal = { ...approver, sessions: ["s1"] };
+  const state = { requests: { perm_1: { requestedBy: "agent-1" } } };
+
+  test("agents receive their own requests and resolutions only; approvers all", () => {
+    const request = (requestedBy: string) => ({ sessionId: "s1", request: { requestedBy } });
+    expect(
+      mayReceive("permissionSession", "permissionRequest", agent, request("agent-1"), {}),
+    ).toBe(true);
+    expect(
+      mayReceive("permissionSession", "permissionRequest", agent, request("agent-2"), {}),
+    ).toBe(false);
+    expect(
+      mayReceive("permissionSession", "permissionRequest", approver, request("agent-2"), {}),
+    ).toBe(true);
+    const resolved = (permissionId: string) => ({ sessionId: "s1", permissionId, requestId: "r" });
+    expect(
+      mayReceive("permissionSession", "permissionResolved", agent, resolved("perm_1"), state),
+    ).toBe(true);
+    // Unknown owner: fail closed for agents.
+    expect(
+      mayReceive("permissionSession", "permissionResolved", agent, resolved("perm_2"), state),
+    ).toBe(false);
+    expect(
+      mayReceive("permissionSession", "permissionResolved", approver, resolved("perm_2"), state),
+    ).toBe(true);
+  });
+
+  test("inbox changes reach approvers for their sessions only, never agents", () => {
+    const change = (sessionId: string) => ({ kind: "pending", sessionId, permissionId: "perm_1" });
+    expect(mayReceive("wardenProject", "inboxChanged", narrow, change("s1"), {})).toBe(true);
+    expect(mayReceive("wardenProject", "inboxChanged", narrow, change("s2"), {})).toBe(false);
+    expect(mayReceive("wardenProject", "inboxChanged", agent, change("s1"), {})).toBe(false);
+    expect(mayReceive("wardenProject", "unknownEvent", approver, change("s1"), {})).toBe(false);
   });
 });

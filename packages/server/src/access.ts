@@ -65,9 +65,13 @@ export const ACCESS = {
       },
       permissionResolved: {
         roles: ALL,
-        // The record is still in state when its resolution is announced.
-        visible: (p: Principal, e: PermissionResolvedEvent, state: RequestOwners) =>
-          ownRequest(p, state.requests?.[e.permissionId]?.requestedBy),
+        // Whose request it is: the payload's `requestedBy` if it has one, else the record, which
+        // is still in state when its resolution is announced. Unknown owner: agents get nothing.
+        visible: (
+          p: Principal,
+          e: PermissionResolvedEvent & { requestedBy?: string },
+          state: RequestOwners,
+        ) => ownRequest(p, e.requestedBy ?? state.requests?.[e.permissionId]?.requestedBy),
       },
       rulesChanged: { roles: ALL },
     },
