@@ -24,7 +24,7 @@ async function load(text: string, env: NodeJS.ProcessEnv = {}) {
 describe("paths", () => {
   test("are relative to the config file, with defaults for storage, host and port", async () => {
     const config = await load(
-      "policy:\n  global: policies/g.yaml\n  projects:\n    demo: /etc/p.yaml\ntokens:\n  t-123: { id: a, role: agent, projects: '*' }\n",
+      "policy:\n  global: policies/g.yaml\n  projects:\n    demo: /etc/p.yaml\ntokens:\n  token-a-0123456789abcdefXYZ: { id: a, role: agent, projects: '*' }\n",
     );
     expect(config).toMatchObject({
       host: "127.0.0.1",
@@ -39,7 +39,7 @@ describe("paths", () => {
 
   test("WARDEN_PORT, WARDEN_HOST and WARDEN_STORAGE override the file", async () => {
     const config = await load(
-      "port: 7000\ntokens: { t-123: { id: a, role: agent, projects: '*' } }\n",
+      "port: 7000\ntokens: { token-a-0123456789abcdefXYZ: { id: a, role: agent, projects: '*' } }\n",
       {
         WARDEN_PORT: "7100",
         WARDEN_HOST: "0.0.0.0",
@@ -55,12 +55,12 @@ describe("tokens", () => {
     const config = await load(
       "tokens:\n  ${AGENT_TOKEN}: { id: a, role: agent, projects: [demo] }\n",
       {
-        AGENT_TOKEN: "from-env",
+        AGENT_TOKEN: "from-env-0123456789abcdefXYZ",
       },
     );
     expect(config.tokens).toEqual([
       {
-        value: "from-env",
+        value: "from-env-0123456789abcdefXYZ",
         source: "$AGENT_TOKEN",
         dev: false,
         principal: { id: "a", role: "agent", projects: ["demo"], sessions: "*" },
@@ -85,7 +85,7 @@ describe("tokens", () => {
 
   test("WARDEN_DEV=1 is refused under NODE_ENV=production", async () => {
     await expect(
-      load("tokens: { t-123: { id: a, role: agent, projects: '*' } }\n", {
+      load("tokens: { token-a-0123456789abcdefXYZ: { id: a, role: agent, projects: '*' } }\n", {
         WARDEN_DEV: "1",
         NODE_ENV: "production",
       }),
@@ -93,9 +93,11 @@ describe("tokens", () => {
   });
 
   test("WARDEN_TOKENS adds tokens; the same token twice is refused", async () => {
-    const text = "tokens: { t-123: { id: a, role: agent, projects: '*' } }\n";
+    const text = "tokens: { token-a-0123456789abcdefXYZ: { id: a, role: agent, projects: '*' } }\n";
     const config = await load(text, {
-      WARDEN_TOKENS: JSON.stringify({ "t-456": { id: "b", role: "admin", projects: "*" } }),
+      WARDEN_TOKENS: JSON.stringify({
+        "token-b-0123456789abcdefXYZ": { id: "b", role: "admin", projects: "*" },
+      }),
     });
     expect(config.tokens.map((t) => [t.principal.id, t.source])).toEqual([
       ["a", "config file"],
@@ -103,7 +105,9 @@ describe("tokens", () => {
     ]);
     await expect(
       load(text, {
-        WARDEN_TOKENS: JSON.stringify({ "t-123": { id: "b", role: "admin", projects: "*" } }),
+        WARDEN_TOKENS: JSON.stringify({
+          "token-a-0123456789abcdefXYZ": { id: "b", role: "admin", projects: "*" },
+        }),
       }),
     ).rejects.toMatchObject({ code: "duplicate_token" });
   });
@@ -136,5 +140,45 @@ describe("faults in the file are located", () => {
     expect(error).toMatchObject({ code: "invalid_config" });
     expect((error as Error).message).toMatch(/^warden\.yaml:2:\d+: tokens\.<token>\.role: /);
     expect((error as Error).message).not.toContain("secret-token-1");
+  });
+});
+
+describe("token strength", () => {
+  test.each([
+    ["short", "tok-123"],
+    ["repetitive", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"],
+    ["repeated word", "passwordpasswordpassword"],
+    ["digits only", "123456789012345678901234"],
+  ])("a %s token is refused outside WARDEN_DEV, without echoing it", async (_name, token) => {
+    const text = `tokens: { ${token}: { id: a, role: agent, projects: '*' } }\n`;
+    const error = await load(text).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "weak_token" });
+    expect((error as Error).message).toContain('the token of "a"');
+    expect((error as Error).message).not.toContain(token);
+    await expect(load(text, { WARDEN_DEV: "1" })).resolves.toMatchObject({ dev: true });
+  });
+
+  test("weak tokens from the environment and WARDEN_TOKENS are refused too", async () => {
+    await expect(
+      load("tokens:\n  ${AGENT_TOKEN}: { id: a, role: agent, projects: '*' }\n", {
+        AGENT_TOKEN: "secret",
+      }),
+    ).rejects.toMatchObject({ code: "weak_token" });
+    await expect(
+      load("", {
+        WARDEN_TOKENS: JSON.stringify({ secret: { id: "b", role: "admin", projects: "*" } }),
+      }),
+    ).rejects.toMatchObject({ code: "weak_token" });
+  });
+
+  test("a weak internal token is refused outside WARDEN_DEV", async () => {
+    const text = "tokens: { token-a-0123456789abcdefXYZ: { id: a, role: agent, projects: '*' } }\n";
+    await expect(load(text, { WARDEN_INTERNAL_TOKEN: "internal" })).rejects.toMatchObject({
+      code: "weak_token",
+      message: expect.stringContaining("the internal token (from $WARDEN_INTERNAL_TOKEN)"),
+    });
+    await expect(
+      load(text, { WARDEN_INTERNAL_TOKEN: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822c" }),
+    ).resolves.toMatchObject({ internalToken: { source: "$WARDEN_INTERNAL_TOKEN" } });
   });
 });

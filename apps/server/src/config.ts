@@ -3,6 +3,7 @@ import { dirname, isAbsolute, relative, resolve } from "node:path";
 import { LineCounter, type Node, parseDocument } from "yaml";
 import { z } from "zod";
 import { StartError } from "./errors.ts";
+import { requireStrongSecret } from "./token-strength.ts";
 import {
   type ResolvedSecret,
   type ResolvedToken,
@@ -117,6 +118,15 @@ export async function loadConfig(options: LoadConfigOptions): Promise<ServerConf
         : undefined;
   if (internalToken && tokens.some((t) => t.value === internalToken.value)) {
     throw new StartError("duplicate_token", "the internal token must differ from every user token");
+  }
+  if (!dev) {
+    for (const token of tokens)
+      requireStrongSecret(
+        token.value,
+        `the token of "${token.principal.id}" (from ${token.source})`,
+      );
+    if (internalToken)
+      requireStrongSecret(internalToken.value, `the internal token (from ${internalToken.source})`);
   }
 
   const projects = Object.fromEntries(

@@ -7,6 +7,7 @@ export type StartErrorCode =
   | "unset_env"
   | "no_tokens"
   | "duplicate_token"
+  | "weak_token"
   | "invalid_hook"
   | "port_in_use";
 

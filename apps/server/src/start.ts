@@ -1,6 +1,7 @@
 import { createWarden, type PermissionHook } from "@warden/server";
 import { endpointOf, type ServerConfig } from "./config.ts";
 import { checkPorts, findEngine, stopEngine } from "./engine.ts";
+import { engineAdminToken } from "./engine-token.ts";
 import { loadHook } from "./load-hook.ts";
 import { loadPolicies } from "./policies.ts";
 
@@ -38,6 +39,9 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   // (docs/rivetkit-findings.md); the embedded engine serves this one server, so it is turned off
   // unless the operator sets it.
   process.env.RIVET__RUNTIME__WORKER_CPU_MAX ??= "64000";
+  // The engine's API answers only its admin token; this runner holds it (engine-token.ts).
+  const adminToken = await engineAdminToken(config.storage, process.env);
+  process.env.RIVET__AUTH__ADMIN_TOKEN = adminToken;
 
   const { registry } = createWarden({
     policy,
@@ -51,6 +55,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     ...(config.internalToken ? { internalToken: config.internalToken.value } : {}),
   });
   registry.config.noWelcome = true;
+  registry.config.token = adminToken;
   // Spawn the engine even under NODE_ENV=production, where RivetKit would not by default.
   registry.config.startEngine = true;
   // This process owns SIGINT/SIGTERM: RivetKit's handlers would re-raise before the engine stops.

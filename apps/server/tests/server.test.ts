@@ -1,5 +1,5 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${VAR} is the config syntax under test
-import { access } from "node:fs/promises";
+import { access, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { WardenRegistry } from "@warden/server";
@@ -148,6 +148,24 @@ describe("a server started from a config file", () => {
     await expect(
       session("not-a-token", "s-roles").requestPermission(bash("r5", "ls")),
     ).rejects.toMatchObject({ code: "unauthorized" });
+  });
+
+  test("the engine's API answers nothing without its admin token; the token stays in the storage dir", async () => {
+    const base = `http://127.0.0.1:${workspace.port}`;
+    for (const path of [
+      "/actors?namespace=default&name=permissionSession",
+      "/actors/names?namespace=default",
+      "/namespaces",
+    ]) {
+      const response = await fetch(`${base}${path}`);
+      expect([401, 403], path).toContain(response.status);
+    }
+    const token = (await readFile(join(workspace.storage, "engine-admin-token"), "utf8")).trim();
+    expect((await stat(join(workspace.storage, "engine-admin-token"))).mode & 0o077).toBe(0);
+    const listed = await fetch(`${base}/namespaces`, {
+      headers: { Authorization: `Bearer ${token}` },
+    });
+    expect(listed.status).toBe(200);
   });
 
   test("the admin token from WARDEN_TOKENS works", async () => {

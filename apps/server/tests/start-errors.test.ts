@@ -24,12 +24,21 @@ describe("the server refuses to start", () => {
     );
     const config = await workspace.writeConfig({
       policy: { projects: { demo: "./bad-policy.yaml" } },
-      tokens: { "some-agent-token-123": agent },
+      tokens: { "some-agent-token-0123456789": agent },
     });
     const { code, stdout, stderr } = await runServer(["--config", config]);
     expect(code).toBe(1);
     expect(stderr).toContain(`${relative(APP_DIR, policy)}:4:29`);
     expect(stderr).toContain("invalid regex");
+    expect(stdout).not.toContain("listening");
+  });
+
+  test("with a weak token outside WARDEN_DEV, naming its principal but not its value", async () => {
+    const config = await workspace.writeConfig({ tokens: { "agent-123": agent } });
+    const { code, stdout, stderr } = await runServer(["--config", config]);
+    expect(code).toBe(1);
+    expect(stderr).toContain('the token of "agent-1" (from config file) is too weak');
+    expect(stderr).not.toContain("agent-123");
     expect(stdout).not.toContain("listening");
   });
 
@@ -54,7 +63,9 @@ describe("the server refuses to start", () => {
     const squatter = createServer();
     await new Promise<void>((done) => squatter.listen(workspace.port + 1, "127.0.0.1", done));
     try {
-      const config = await workspace.writeConfig({ tokens: { "some-agent-token-123": agent } });
+      const config = await workspace.writeConfig({
+        tokens: { "some-agent-token-0123456789": agent },
+      });
       const { code, stderr } = await runServer(["--config", config]);
       expect(code).toBe(1);
       expect(stderr).toContain(`port ${workspace.port + 1} on 127.0.0.1 is in use`);
@@ -66,7 +77,7 @@ describe("the server refuses to start", () => {
   test("when the hook module exports no function", async () => {
     const hook = await workspace.writeFile("no-hook.ts", "export const answer = 42;\n");
     const config = await workspace.writeConfig({
-      tokens: { "some-agent-token-123": agent },
+      tokens: { "some-agent-token-0123456789": agent },
       hooks: hook,
     });
     const { code, stderr } = await runServer(["--config", config]);
@@ -84,10 +95,10 @@ describe("--print-config", () => {
       },
     });
     const { code, stdout } = await runServer(["--config", config, "--print-config"], {
-      DEMO_AGENT_TOKEN: "secret-from-env-456",
+      DEMO_AGENT_TOKEN: "secret-from-env-0123456789",
     });
     expect(code).toBe(0);
-    expect(stdout).not.toContain("secret-from-env-456");
+    expect(stdout).not.toContain("secret-from-env-0123456789");
     expect(stdout).not.toContain("literal-approver-token-123");
     const printed = JSON.parse(stdout);
     expect(printed).toMatchObject({

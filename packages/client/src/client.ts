@@ -47,17 +47,18 @@ export function createWardenClient(options: WardenClientOptions) {
       const key = `${project}\u0000${sessionId}`;
       let session = sessions.get(key);
       if (!session) {
-        const { project: _project, ...input } = sessionOptions;
+        // The server takes cwd and home from an agent's connection, never from creation input.
+        const sessionParams = { ...params, ...placeOf(sessionOptions) };
         const handle = rivet.permissionSession.getOrCreate([project, sessionId], {
-          params,
-          createWithInput: input,
+          params: sessionParams,
         });
         session = new WardenSession(
           project,
           sessionId,
           {
             resolveId: () => handle.resolve(),
-            open: (actorId) => rivet.permissionSession.getForId(actorId, { params }).connect(),
+            open: (actorId) =>
+              rivet.permissionSession.getForId(actorId, { params: sessionParams }).connect(),
           },
           {
             retry: options.retry ?? {},
@@ -98,6 +99,25 @@ export function createWardenClient(options: WardenClientOptions) {
       inboxes.clear();
       await rivet.dispose();
     },
+  };
+}
+
+/**
+ * Where this agent runs, for path rules: the options' cwd and home, else the process's own
+ * (`process.cwd()`, `os.homedir()`) under Node. Browsers send neither. Only absolute paths count.
+ */
+function placeOf(options: SessionCreateInput): SessionCreateInput {
+  const node = (
+    globalThis as {
+      process?: { cwd?(): string; getBuiltinModule?(id: string): unknown };
+    }
+  ).process;
+  const os = node?.getBuiltinModule?.("node:os") as { homedir?(): string } | undefined;
+  const cwd = options.cwd ?? node?.cwd?.();
+  const home = options.home ?? os?.homedir?.();
+  return {
+    ...(cwd?.startsWith("/") ? { cwd } : {}),
+    ...(home?.startsWith("/") ? { home } : {}),
   };
 }
 

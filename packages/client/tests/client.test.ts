@@ -1,5 +1,8 @@
+import { homedir } from "node:os";
 import { policySource } from "@warden/rules";
+import type { WardenRegistry } from "@warden/server";
 import { startTestWarden, type TestWarden } from "@warden/server/testing";
+import { createClient } from "rivetkit/client";
 import { afterAll, beforeAll, describe, expect, expectTypeOf, test } from "vitest";
 import {
   type AgentDecision,
@@ -23,6 +26,7 @@ beforeAll(async () => {
       "agent-token": { id: "agent-1", role: "agent", projects: ["demo"] },
       "approver-token": { id: "alice", role: "approver", projects: ["demo"] },
       "approver2-token": { id: "bob", role: "approver", projects: ["demo"] },
+      "admin-token": { id: "root", role: "admin", projects: "*" },
     },
     policy: {
       defaultProject: policySource({
@@ -73,6 +77,21 @@ describe("agent side", () => {
       message: "No deleting.",
       reason: "rule",
     });
+  });
+
+  test("a session tells the server this process's cwd and home", async () => {
+    await agent
+      .session("c-place")
+      .requestPermission({ toolName: "Read", input: { file_path: "a" } });
+    const raw = createClient<WardenRegistry>(server.endpoint);
+    try {
+      const { context } = await raw.permissionSession
+        .getOrCreate(["demo", "c-place"], { params: { token: "admin-token" } })
+        .getPolicy();
+      expect(context).toMatchObject({ cwd: process.cwd(), home: homedir() });
+    } finally {
+      await raw.dispose();
+    }
   });
 
   test("an ask waits for a human, who can edit the input", async () => {

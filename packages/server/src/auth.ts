@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { z } from "zod";
+import { type ActionName, mayCall } from "./access.ts";
 import { fail } from "./errors.ts";
-import type { Role } from "./types.ts";
 
 /** Who a token stands for and what it may reach. */
 export const PrincipalSchema = z.strictObject({
@@ -13,44 +13,41 @@ export const PrincipalSchema = z.strictObject({
   /** Session ids this token may reach within those projects, or "*" (default). */
   sessions: z.union([z.literal("*"), z.array(z.string().min(1)).min(1)]).default("*"),
 });
-export type Principal = z.output<typeof PrincipalSchema>;
 export type PrincipalInput = z.input<typeof PrincipalSchema>;
 
-/** The internal principal for actor-to-actor calls and scheduled work. */
-export const SYSTEM_PRINCIPAL: Principal = Object.freeze({
+/**
+ * Warden itself: actor-to-actor calls and scheduled work. Recognised by its role, which no
+ * configured token can have (the schema above admits three roles only).
+ */
+export interface SystemPrincipal {
+  readonly id: string;
+  readonly role: "system";
+  readonly projects: "*";
+  readonly sessions: "*";
+}
+
+/** Who is calling: a configured token's principal, or the system. */
+export type Principal = z.output<typeof PrincipalSchema> | SystemPrincipal;
+
+/** The principal of the internal token. */
+export const SYSTEM_PRINCIPAL: SystemPrincipal = Object.freeze({
   id: "warden:system",
-  role: "admin",
+  role: "system",
   projects: "*",
   sessions: "*",
-}) as Principal;
-
-/** Every action and the roles that may call it: the single source of truth for authorisation. */
-export const ACTION_ROLES = {
-  requestPermission: ["agent", "admin"],
-  cancelRequest: ["agent", "admin"],
-  getDecision: ["agent", "approver", "admin"],
-  getRequest: ["agent", "approver", "admin"],
-  listPending: ["agent", "approver", "admin"],
-  getHistory: ["approver", "admin"],
-  respondPermission: ["approver", "admin"],
-  listRules: ["agent", "approver", "admin"],
-  getPolicy: ["agent", "approver", "admin"],
-  addRule: ["admin"],
-  removeRule: ["admin"],
-  setMode: ["admin"],
-  getUsage: ["agent", "approver", "admin"],
-} as const satisfies Record<string, readonly Role[]>;
-export type SessionAction = keyof typeof ACTION_ROLES;
+});
 
 /** Looks tokens up in constant time per comparison; tokens are held only as hashes. */
 export class TokenTable {
   readonly #entries: { hash: Buffer; principal: Principal }[];
 
-  constructor(tokens: Readonly<Record<string, PrincipalInput>>) {
+  constructor(tokens: Readonly<Record<string, PrincipalInput>>, internalToken?: string) {
     this.#entries = Object.entries(tokens).map(([token, principal]) => ({
       hash: hashToken(token),
       principal: Object.freeze(PrincipalSchema.parse(principal)),
     }));
+    if (internalToken !== undefined)
+      this.#entries.push({ hash: hashToken(internalToken), principal: SYSTEM_PRINCIPAL });
   }
 
   /** The principal of a token, or undefined. */
@@ -76,11 +73,13 @@ export function canReach(principal: Principal, projectId: string, sessionId?: st
   return principal.sessions === "*" || principal.sessions.includes(sessionId);
 }
 
-/** Fails with `forbidden` unless the principal's role may call the action. */
-export function authorize(principal: Principal | undefined, action: SessionAction): Principal {
+/** Fails with `forbidden` unless the principal's role may call the session action (access.ts). */
+export function authorize(
+  principal: Principal | undefined,
+  action: ActionName<"permissionSession">,
+): Principal {
   if (!principal) return fail("unauthorized", "a token is required");
-  const roles: readonly Role[] = ACTION_ROLES[action];
-  if (!roles.includes(principal.role)) {
+  if (!mayCall("permissionSession", action, principal.role)) {
     fail("forbidden", `the ${principal.role} role may not call ${action}`, {
       role: principal.role,
       action,

@@ -1,4 +1,5 @@
-export { ACTION_ROLES, type Principal, type PrincipalInput, PrincipalSchema } from "./auth.ts";
+export { ACCESS, type CallerRole } from "./access.ts";
+export { type Principal, type PrincipalInput, PrincipalSchema } from "./auth.ts";
 export type { WardenErrorCode } from "./errors.ts";
 export type { PermissionHook, PermissionHookContext, ReplyOptions } from "./hook.ts";
 export type { ServerPolicy } from "./policy.ts";

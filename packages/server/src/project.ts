@@ -1,5 +1,6 @@
 import { actor, event } from "rivetkit";
-import { authorize, canReach, type Principal, SYSTEM_PRINCIPAL, type TokenTable } from "./auth.ts";
+import { callerOfContext, guardActor, mayEnter } from "./access.ts";
+import { canReach, type Principal, type TokenTable } from "./auth.ts";
 import { fail } from "./errors.ts";
 import {
   applyInboxChange,
@@ -9,34 +10,46 @@ import {
   nextReconcileAt,
   pruneTombstones,
 } from "./inbox.ts";
+import type { ServerPolicy } from "./policy.ts";
+import {
+  addProjectRules,
+  type ProjectRuleLogEntry,
+  type ProjectRulesState,
+  removeProjectRule,
+} from "./project-rules.ts";
 import { ConnParamsSchema, IdSchema, parseInput } from "./schema.ts";
+import { parseProjectKey, requireProjectKey } from "./session-key.ts";
 import type { PermissionRequest, SessionRule } from "./types.ts";
 
 export type { InboxChange } from "./inbox.ts";
 
 /** The durable state of a project: learned rules and the index of pending requests (the inbox). */
-export interface ProjectState extends InboxState {
-  projectId: string;
-  rules: SessionRule[];
+export interface ProjectState extends InboxState, ProjectRulesState {
   /** The id of the scheduled reconciliation, if any. */
   reconcileAt: number | null;
+  /** Sessions that loaded the project's rules (id → when), told again when the rules change. */
+  ruleSessions: Record<string, number>;
 }
+
+/** Sessions a project remembers as having loaded its rules. */
+const MAX_RULE_SESSIONS = 5_000;
 
 interface ConnState {
   principal: Principal;
 }
 
-/** How the project reaches its sessions (to reconcile the inbox with them). */
+/** How the project reaches its sessions (to reconcile the inbox, to hand on rule changes). */
 export interface SessionReader {
   listPending(client: unknown, projectId: string, sessionId: string): Promise<PermissionRequest[]>;
+  /** Tells a session to load the project's rules again. */
+  reloadRules(client: unknown, projectId: string, sessionId: string): Promise<void>;
 }
-
-const isSystem = (principal: Principal | undefined) => principal?.id === SYSTEM_PRINCIPAL.id;
 
 /** Creates the `wardenProject` actor, keyed `[projectId]`. */
 export function createProjectActor(deps: {
   readonly tokens: TokenTable;
   readonly sessions: SessionReader;
+  readonly policy: ServerPolicy;
 }) {
   type Ctx = {
     state: ProjectState;
@@ -47,6 +60,26 @@ export function createProjectActor(deps: {
     waitUntil(promise: Promise<unknown>): void;
     log: { warn(message: unknown): void };
   };
+
+  /** Hands a rule change on to every session that loaded the rules (they read them again). */
+  function announceRules(c: Ctx) {
+    const client = c.client();
+    const projectId = c.state.projectId;
+    const sessionIds = Object.keys(c.state.ruleSessions);
+    c.waitUntil(
+      Promise.all(
+        sessionIds.map((sessionId) =>
+          deps.sessions.reloadRules(client, projectId, sessionId).catch((error) =>
+            c.log.warn({
+              msg: "project rule change not delivered",
+              sessionId,
+              error: String(error),
+            }),
+          ),
+        ),
+      ),
+    );
+  }
 
   /** Schedules the next check of entries that should have expired by then. */
   async function scheduleReconcile(c: Ctx) {
@@ -82,10 +115,13 @@ export function createProjectActor(deps: {
     await c.saveState({ immediate: true });
   }
 
-  return actor({
+  const definition = actor({
+    // Creation input is ignored: the engine creates an actor before any Warden check runs.
     createState: (c: { key: string[] }): ProjectState => ({
-      projectId: c.key[0] ?? "",
+      projectId: parseProjectKey(c.key) ?? "",
       rules: [],
+      rulesLog: [],
+      ruleSessions: {},
       pending: {},
       sessions: {},
       resolved: {},
@@ -100,6 +136,9 @@ export function createProjectActor(deps: {
       ctx.state.sessions ??= {};
       ctx.state.resolved ??= {};
       ctx.state.reconcileAt ??= null;
+      ctx.state.rulesLog ??= [];
+      ctx.state.ruleSessions ??= {};
+      if (parseProjectKey((c as unknown as { key: unknown }).key) === null) return;
       if (Object.keys(ctx.state.pending).length > 0) {
         ctx.waitUntil(
           reconcile(ctx)
@@ -111,43 +150,53 @@ export function createProjectActor(deps: {
       }
     },
     onBeforeConnect: (c: { key: string[] }, params: unknown) => {
+      const projectId = requireProjectKey(c.key);
       const parsed = ConnParamsSchema.safeParse(params);
       if (!parsed.success) fail("unauthorized", "connect with { token }");
       const principal = deps.tokens.lookup(parsed.data.token);
       if (!principal) fail("unauthorized", "unknown token");
-      if (!canReach(principal, c.key[0] ?? ""))
-        fail("forbidden", `this token may not reach project ${c.key[0]}`);
+      if (!canReach(principal, projectId))
+        fail("forbidden", `this token may not reach project ${projectId}`);
+      if (!mayEnter("wardenProject", principal.role))
+        fail("forbidden", `the ${principal.role} role has nothing to do in a project`);
     },
     createConnState: (_c: unknown, params: unknown): ConnState => ({
       principal: deps.tokens.lookup(ConnParamsSchema.parse(params).token)!,
     }),
     actions: {
-      listProjectRules: (c) => {
-        authorize(c.conn?.state.principal, "listRules");
+      /** The project's rules; a session (the system) names itself to hear of later changes. */
+      listProjectRules: (c, sessionId?: string) => {
+        if (callerOfContext(c)?.role === "system" && sessionId !== undefined) {
+          const id = parseInput(IdSchema, sessionId, "sessionId");
+          c.state.ruleSessions[id] = Date.now();
+          const ids = Object.entries(c.state.ruleSessions).sort((a, b) => b[1] - a[1]);
+          for (const [old] of ids.slice(MAX_RULE_SESSIONS)) delete c.state.ruleSessions[old];
+        }
         return c.state.rules;
       },
-      addProjectRules: async (c, rules: SessionRule[]) => {
-        authorize(c.conn?.state.principal, "respondPermission");
-        const known = new Set(c.state.rules.map((r) => r.tool));
-        for (const rule of rules)
-          if (!known.has(rule.tool)) c.state.rules.push({ ...rule, source: "project" });
+      /** Adds rules (admins, or a session relaying a validated "always" reply of scope project). */
+      addProjectRules: async (c, rules: unknown) => {
+        const principal = callerOfContext(c) as Principal;
+        const added = addProjectRules(c.state, rules, principal, deps.policy, Date.now());
+        if (added.length === 0) return c.state.rules;
         await c.saveState({ immediate: true });
+        announceRules(c as unknown as Ctx);
         return c.state.rules;
       },
       removeProjectRule: async (c, ruleId: string) => {
-        authorize(c.conn?.state.principal, "removeRule");
-        const before = c.state.rules.length;
-        c.state.rules = c.state.rules.filter((r) => r.id !== ruleId);
-        if (c.state.rules.length === before) fail("not_found", `no project rule ${ruleId}`);
+        const principal = callerOfContext(c) as Principal;
+        removeProjectRule(c.state, ruleId, principal, Date.now());
         await c.saveState({ immediate: true });
+        announceRules(c as unknown as Ctx);
         return true;
       },
+      /** Who added and removed which project rule, newest first. */
+      getProjectRulesLog: (c): ProjectRuleLogEntry[] => [...c.state.rulesLog].reverse(),
       /**
        * A session reports requests pending or settled (sessions only): one change or a batch, applied
        * in order with one save, one event per change that altered the index.
        */
       noteInbox: async (c, changes: InboxChange | InboxChange[]) => {
-        if (!isSystem(c.conn?.state.principal)) fail("forbidden", "only sessions update the inbox");
         const now = Date.now();
         const applied = (Array.isArray(changes) ? changes : [changes])
           .map((change) => applyInboxChange(c.state, change, now))
@@ -159,7 +208,6 @@ export function createProjectActor(deps: {
       },
       /** A session reports all its pending requests (on wake): the index follows (sessions only). */
       syncInbox: async (c, sessionId: string, pending: PermissionRequest[]) => {
-        if (!isSystem(c.conn?.state.principal)) fail("forbidden", "only sessions update the inbox");
         const id = parseInput(IdSchema, sessionId, "sessionId");
         const changes = applyInboxSync(c.state, id, pending, Date.now());
         await c.saveState({ immediate: true });
@@ -169,9 +217,6 @@ export function createProjectActor(deps: {
       },
       /** Checks the index against the sessions (scheduled; also callable by admins). */
       reconcileInbox: async (c) => {
-        const principal = c.conn?.state.principal;
-        if (principal && principal.role !== "admin")
-          fail("forbidden", "only admins reconcile the inbox");
         const ctx = c as unknown as Ctx;
         ctx.state.reconcileAt = null;
         await reconcile(ctx);
@@ -179,15 +224,14 @@ export function createProjectActor(deps: {
         return Object.keys(c.state.pending).length;
       },
       listInbox: (c) => {
-        const principal = authorize(c.conn?.state.principal, "listPending");
-        if (principal.role === "agent") fail("forbidden", "agents do not read the project inbox");
+        const principal = callerOfContext(c) as Principal;
         return Object.values(c.state.pending)
           .filter((r) => canReach(principal, c.state.projectId, r.sessionId))
           .sort((a, b) => a.createdAt - b.createdAt);
       },
       /** Every session that ever had a request in the inbox, most recent first. */
       listSessions: (c) => {
-        const principal = authorize(c.conn?.state.principal, "getHistory");
+        const principal = callerOfContext(c) as Principal;
         return Object.entries(c.state.sessions)
           .filter(([sessionId]) => canReach(principal, c.state.projectId, sessionId))
           .sort((a, b) => b[1] - a[1])
@@ -195,4 +239,5 @@ export function createProjectActor(deps: {
       },
     },
   });
+  return guardActor("wardenProject", definition);
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { PolicySource } from "@warden/rules";
 import { setup } from "rivetkit";
-import { type PrincipalInput, SYSTEM_PRINCIPAL, TokenTable } from "./auth.ts";
+import { type PrincipalInput, TokenTable } from "./auth.ts";
 import type { PermissionHook } from "./hook.ts";
 import type { InboxChange } from "./inbox.ts";
 import type { ServerPolicy } from "./policy.ts";
@@ -34,7 +34,7 @@ export interface WardenOptions {
 }
 
 interface ProjectHandle {
-  listProjectRules(): Promise<SessionRule[]>;
+  listProjectRules(sessionId: string): Promise<SessionRule[]>;
   addProjectRules(rules: SessionRule[]): Promise<SessionRule[]>;
   noteInbox(changes: InboxChange[]): Promise<boolean>;
   syncInbox(sessionId: string, pending: PermissionRequest[]): Promise<number>;
@@ -62,9 +62,9 @@ async function retried<T>(call: () => Promise<T>, deadlineMs = 120_000): Promise
 export function createWarden(options: WardenOptions) {
   const internalToken =
     options.internalToken ?? process.env.WARDEN_INTERNAL_TOKEN ?? randomBytes(32).toString("hex");
-  if (internalToken in options.tokens)
+  if (Object.hasOwn(options.tokens, internalToken))
     throw new Error("the internal token must differ from every user token");
-  const tokens = new TokenTable({ ...options.tokens, [internalToken]: SYSTEM_PRINCIPAL });
+  const tokens = new TokenTable(options.tokens, internalToken);
   const policy: ServerPolicy = {
     ...(options.policy?.global ? { global: options.policy.global } : {}),
     project: (projectId) => options.policy?.projects?.[projectId] ?? options.policy?.defaultProject,
@@ -74,7 +74,8 @@ export function createWarden(options: WardenOptions) {
       client as { wardenProject: { getOrCreate(key: string[], opts: unknown): ProjectHandle } }
     ).wardenProject.getOrCreate([projectId], { params: { token: internalToken } });
   const project: ProjectLink = {
-    loadRules: (client, projectId) => projectOf(client, projectId).listProjectRules(),
+    loadRules: (client, projectId, sessionId) =>
+      projectOf(client, projectId).listProjectRules(sessionId),
     addRules: async (client, projectId, rules) => {
       await projectOf(client, projectId).addProjectRules(rules);
     },
@@ -96,22 +97,25 @@ export function createWarden(options: WardenOptions) {
     defaultWaitMs: options.defaultWaitMs ?? 25_000,
     recentResolved: 0,
   });
+  const sessionOf = (client: unknown, projectId: string, sessionId: string) =>
+    (
+      client as {
+        permissionSession: {
+          getOrCreate(
+            key: string[],
+            opts: unknown,
+          ): { listPending(): Promise<PermissionRequest[]>; reloadProjectRules(): Promise<void> };
+        };
+      }
+    ).permissionSession.getOrCreate([projectId, sessionId], { params: { token: internalToken } });
   const wardenProject = createProjectActor({
     tokens,
+    policy,
     sessions: {
       listPending: (client, projectId, sessionId) =>
-        (
-          client as {
-            permissionSession: {
-              getOrCreate(
-                key: string[],
-                opts: unknown,
-              ): { listPending(): Promise<PermissionRequest[]> };
-            };
-          }
-        ).permissionSession
-          .getOrCreate([projectId, sessionId], { params: { token: internalToken } })
-          .listPending(),
+        sessionOf(client, projectId, sessionId).listPending(),
+      reloadRules: (client, projectId, sessionId) =>
+        retried(() => sessionOf(client, projectId, sessionId).reloadProjectRules()),
     },
   });
   const registry = setup({

@@ -7,7 +7,9 @@ export const IdSchema = z
   .string()
   .min(1)
   .max(200)
-  .regex(/^[\w.:@/-]+$/, "may contain letters, digits and _ . : @ / - only");
+  .regex(/^[\w.:@/-]+$/, "may contain letters, digits and _ . : @ / - only")
+  // Ids index plain objects in state: `__proto__`, `constructor`, … would read or set the prototype.
+  .refine((id) => !(id in Object.prototype), "is a reserved name");
 
 /** Connection parameters: the caller's token. */
 export const ConnParamsSchema = z.object({ token: z.string().min(1).max(4096) });

@@ -18,6 +18,7 @@ import { fail } from "./errors.ts";
 import type { ReplyOptions } from "./hook.ts";
 import { compileOrFail, type ServerPolicy } from "./policy.ts";
 import type { InboxChange } from "./project.ts";
+import { requireCoverage } from "./project-rules.ts";
 import type {
   AgentDecision,
   Decider,
@@ -483,6 +484,8 @@ export function resolutionForReply(
           mode: c.state.mode,
         })
       : sessionPolicy(c, settings);
+  if (scope === "project")
+    requireCoverage(rules, { toolName: record.toolName, input }, evaluationContext(c));
   if (options.updatedInput) {
     const again = evaluate(policy, { toolName: record.toolName, input }, evaluationContext(c));
     if (again.decision === "deny") {

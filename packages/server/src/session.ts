@@ -1,6 +1,7 @@
 import { evaluate } from "@warden/rules";
 import { actor, event } from "rivetkit";
 import { db } from "rivetkit/db";
+import { guardActor } from "./access.ts";
 import {
   findLoggedPermission,
   findLoggedRequest,
@@ -51,6 +52,12 @@ import {
   storeRecord,
   waitForResolution,
 } from "./session-core.ts";
+import {
+  parseSessionKey,
+  placeFromConnection,
+  requireSessionKey,
+  SessionParamsSchema,
+} from "./session-key.ts";
 import type {
   PermissionReply,
   PermissionRequest,
@@ -78,8 +85,8 @@ export interface SessionDependencies extends SessionSettings {
 
 /** How a session reaches its project's actor. */
 export interface ProjectLink {
-  /** The project's learned rules, read when a session first decides. */
-  loadRules(client: unknown, projectId: string): Promise<SessionRule[]>;
+  /** The project's learned rules, read when a session first decides (and when they change). */
+  loadRules(client: unknown, projectId: string, sessionId: string): Promise<SessionRule[]>;
   /** Keeps "always" rules of scope project for the project's future sessions. */
   addRules(client: unknown, projectId: string, rules: SessionRule[]): Promise<void>;
   /** Tells the project's inbox about pending or settled requests, in order. */
@@ -93,7 +100,10 @@ export interface ProjectLink {
   ): Promise<void>;
 }
 
-/** Input when a session is created: its working directory and home, for path rules. */
+/**
+ * Where an agent's session runs, for path rules: sent by an agent in its connection parameters
+ * (creation input is ignored, see session-key.ts).
+ */
 export interface SessionCreateInput {
   readonly cwd?: string;
   readonly home?: string;
@@ -110,7 +120,7 @@ export function createSessionActor(deps: SessionDependencies) {
   /** Reads the project's learned rules once, when the session first needs its policy. */
   async function ensureProjectRules(c: SessionContext) {
     if (c.state.projectRulesLoaded) return;
-    const rules = await deps.project.loadRules(c.client(), c.state.projectId);
+    const rules = await deps.project.loadRules(c.client(), c.state.projectId, c.state.sessionId);
     c.state.projectRules = rules.map((rule) => ({ ...rule, source: "project" as const }));
     c.state.projectRulesLoaded = true;
     c.state.revision += 1;
@@ -335,15 +345,16 @@ export function createSessionActor(deps: SessionDependencies) {
     }
   }
 
-  return actor({
-    createState: (c: { key: string[] }, input: SessionCreateInput | undefined): SessionState => {
-      const [projectId = "", sessionId = ""] = c.key;
+  const definition = actor({
+    // Creation input is ignored: the engine runs this before any Warden check (session-key.ts).
+    createState: (c: { key: string[] }): SessionState => {
+      const { projectId, sessionId } = parseSessionKey(c.key) ?? { projectId: "", sessionId: "" };
       return {
         projectId,
         sessionId,
         createdAt: Date.now(),
-        cwd: typeof input?.cwd === "string" && input.cwd.startsWith("/") ? input.cwd : null,
-        home: typeof input?.home === "string" && input.home.startsWith("/") ? input.home : null,
+        cwd: null,
+        home: null,
         mode: null,
         rules: [],
         projectRules: [],
@@ -378,28 +389,33 @@ export function createSessionActor(deps: SessionDependencies) {
     // overdue ask. The actor starts, then this settles what fell due while it was down.
     onWake: (c) => {
       const session = ctx(c);
+      // A malformed key is refused at every door; such an actor must not touch the inbox either.
+      if (parseSessionKey(c.key) === null) return;
       session.waitUntil(
         settleOverdue(session)
           .catch((error) =>
             session.log.warn({ msg: "settling overdue requests failed", error: String(error) }),
           )
-          // The inbox may have missed reports while this session was down: re-announce.
-          .then(() => syncInbox(session)),
+          // The inbox may have missed reports while this session was down: re-announce. A
+          // session that never held a request has nothing to tell (and leaves no trace there).
+          .then(() => (session.state.seq > 0 ? syncInbox(session) : undefined)),
       );
     },
     onBeforeConnect: (c: { key: string[] }, params: unknown) => {
+      const { projectId, sessionId } = requireSessionKey(c.key);
       const parsed = ConnParamsSchema.safeParse(params);
       if (!parsed.success) fail("unauthorized", "connect with { token }");
       const principal = deps.tokens.lookup(parsed.data.token);
       if (!principal) fail("unauthorized", "unknown token");
-      const [projectId = "", sessionId = ""] = c.key;
+      parseInput(SessionParamsSchema, params, "params");
       if (!canReach(principal, projectId, sessionId)) {
         fail("forbidden", `this token may not reach session ${sessionId} of project ${projectId}`);
       }
     },
-    createConnState: (_c: unknown, params: unknown): ConnState => {
-      const token = ConnParamsSchema.parse(params).token;
-      return { principal: deps.tokens.lookup(token)! };
+    createConnState: (c: { state: SessionState }, params: unknown): ConnState => {
+      const principal = deps.tokens.lookup(ConnParamsSchema.parse(params).token)!;
+      placeFromConnection(c.state, principal, params);
+      return { principal };
     },
     actions: {
       requestPermission: async (c, request: RequestPermissionInput) => {
@@ -408,7 +424,7 @@ export function createSessionActor(deps: SessionDependencies) {
       },
 
       waitForDecision: async (c, requestId: string, waitMs?: number) => {
-        const principal = authorize(callerOf(c.conn), "getDecision");
+        const principal = authorize(callerOf(c.conn), "waitForDecision");
         const session = ctx(c);
         const id = parseInput(IdSchema, requestId, "requestId");
         const permissionId = session.state.requestIds[id];
@@ -566,6 +582,15 @@ export function createSessionActor(deps: SessionDependencies) {
         return true;
       },
 
+      /** The project's rules changed: read them again and tell subscribers (the project calls it). */
+      reloadProjectRules: async (c) => {
+        const session = ctx(c);
+        session.state.projectRulesLoaded = false;
+        await ensureProjectRules(session);
+        await flush(session);
+        announceRules(session);
+      },
+
       listRules: (c) => {
         authorize(callerOf(c.conn), "listRules");
         const session = ctx(c);
@@ -661,6 +686,7 @@ export function createSessionActor(deps: SessionDependencies) {
     },
     options: { actionTimeout: 60_000 },
   });
+  return guardActor("permissionSession", definition);
 
   function timeoutMessage(c: SessionContext): string {
     try {

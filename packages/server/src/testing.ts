@@ -1,5 +1,6 @@
 // Test support: a Warden registry on its own Rivet Engine (storage dir and ports), stopped after.
 // RivetKit leaves the engine it spawns running on purpose; its pid is in the runtime stamp.
+import { randomBytes } from "node:crypto";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -11,6 +12,8 @@ export interface EngineSlot {
   readonly storagePath: string;
   readonly port: number;
   readonly endpoint: string;
+  /** The engine's admin token: its API (`/actors`, `/namespaces`, …) answers nothing without it. */
+  readonly adminToken: string;
 }
 
 function canBind(port: number): Promise<boolean> {
@@ -42,7 +45,12 @@ export async function allocateEngine(prefix = "warden-rivet-"): Promise<EngineSl
   // As apps/server does: no CPU admission control on the embedded engine. With it, a loaded
   // 2-core machine stops admitting new actors for 15–30 s (docs/rivetkit-findings.md).
   process.env.RIVET__RUNTIME__WORKER_CPU_MAX ??= "64000";
-  return { storagePath, port, endpoint: `http://127.0.0.1:${port}` };
+  // As apps/server does: the engine's API needs a token; runners (RIVET_TOKEN) have it, clients
+  // reach actors through the gateway without one.
+  const adminToken = randomBytes(24).toString("hex");
+  process.env.RIVET__AUTH__ADMIN_TOKEN = adminToken;
+  process.env.RIVET_TOKEN = adminToken;
+  return { storagePath, port, endpoint: `http://127.0.0.1:${port}`, adminToken };
 }
 
 /** The pid RivetKit recorded for the engine it spawned in this storage dir. */
@@ -68,7 +76,10 @@ export async function isRunning(pid: number): Promise<boolean> {
 }
 
 /** Stops the slot's engine (SIGTERM, then SIGKILL after the grace period) and deletes its storage. */
-export async function stopSlotEngine(slot: EngineSlot, graceMs = 5_000): Promise<void> {
+export async function stopSlotEngine(
+  slot: Omit<EngineSlot, "adminToken">,
+  graceMs = 5_000,
+): Promise<void> {
   const pid = await readEnginePid(slot.storagePath);
   if (pid !== undefined && (await isRunning(pid))) {
     process.kill(pid, "SIGTERM");

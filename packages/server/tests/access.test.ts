@@ -1,12 +1,6 @@
 import { policySource } from "@warden/rules";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { ACTION_ROLES, type Role } from "../src/index.ts";
-import {
-  type RunningWarden,
-  type SessionHandle,
-  startWarden,
-  type TokenName,
-} from "./warden-harness.ts";
+import { type RunningWarden, startWarden } from "./warden-harness.ts";
 
 let warden: RunningWarden;
 
@@ -24,70 +18,8 @@ afterAll(async () => {
   await warden?.stop();
 });
 
-const ROLE_TOKENS: Record<Role, TokenName> = {
-  agent: "agent",
-  approver: "approver",
-  admin: "admin",
-};
-
-/** Calls an action with arguments that pass validation; only the role decides whether it is allowed. */
-function call(
-  handle: SessionHandle,
-  action: keyof typeof ACTION_ROLES,
-  sessionId: string,
-): Promise<unknown> {
-  switch (action) {
-    case "requestPermission":
-      return handle.requestPermission({
-        requestId: `roles-${Math.random()}`,
-        toolName: "Read",
-        input: { file_path: "a" },
-        waitMs: 0,
-      });
-    case "cancelRequest":
-      return handle.cancelRequest("no-such-request");
-    case "getDecision":
-      return handle.waitForDecision("no-such-request", 0);
-    case "getRequest":
-      return handle.getRequest("perm_none");
-    case "listPending":
-      return handle.listPending();
-    case "getHistory":
-      return handle.getHistory();
-    case "respondPermission":
-      return handle.respondPermission(sessionId, "perm_none", "once");
-    case "listRules":
-      return handle.listRules();
-    case "getPolicy":
-      return handle.getPolicy();
-    case "addRule":
-      return handle.addRule({ tool: "Bash(make)", behavior: "allow" });
-    case "removeRule":
-      return handle.removeRule("rule_none");
-    case "setMode":
-      return handle.setMode(null);
-    case "getUsage":
-      return handle.getUsage();
-  }
-}
-
-describe("every role × action pair", () => {
-  const pairs = (Object.keys(ACTION_ROLES) as (keyof typeof ACTION_ROLES)[]).flatMap((action) =>
-    (Object.keys(ROLE_TOKENS) as Role[]).map((role) => [action, role] as const),
-  );
-  test.each(pairs)("%s as %s", async (action, role) => {
-    const allowed = (ACTION_ROLES[action] as readonly Role[]).includes(role);
-    const sessionId = `roles-${action}-${role}`;
-    const result = await call(warden.session(ROLE_TOKENS[role], sessionId), action, sessionId).then(
-      () => "ok",
-      (error: { code?: string }) => error.code,
-    );
-    // Allowed: the call runs (its arguments name nothing that exists, so not_found is a run too);
-    // a timeout or transport error fails the test instead of passing as "not forbidden".
-    if (allowed) expect(["ok", "not_found"]).toContain(result);
-    else expect(result).toBe("forbidden");
-  });
-
+// The role × action table, every event and every way in: tests/attacks.test.ts.
+describe("roles", () => {
   test("an agent can never answer a request, even its own", async () => {
     const agent = warden.session("agent", "roles-own");
     const pending = await agent.requestPermission({

@@ -51,7 +51,10 @@ export async function stopRecordedRunners(storagePath: string): Promise<void> {
  * Stops the slot's recorded server processes, then the engine recorded in its runtime stamp
  * (SIGTERM, then SIGKILL), and deletes its storage.
  */
-export async function stopEngine(slot: EngineSlot, { graceMs = 5_000 } = {}): Promise<void> {
+export async function stopEngine(
+  slot: Omit<EngineSlot, "adminToken">,
+  { graceMs = 5_000 } = {},
+): Promise<void> {
   await stopRecordedRunners(slot.storagePath);
   await stopSlotEngine(slot, graceMs);
 }

@@ -11,11 +11,14 @@ export const TOKENS = {
   approver2: { id: "bob", role: "approver", projects: ["p1"] },
   admin: { id: "root", role: "admin", projects: "*" },
   otherProject: { id: "mallory", role: "approver", projects: ["p2"] },
+  /** An approver limited to one session of p1. */
+  narrowApprover: { id: "carol", role: "approver", projects: ["p1"], sessions: ["narrow"] },
 } as const satisfies WardenOptions["tokens"];
 export type TokenName = keyof typeof TOKENS;
 
 export interface RunningWarden {
   slot: EngineSlot;
+  registry: WardenRegistry;
   client: ReturnType<typeof createClient<WardenRegistry>>;
   session(
     token: TokenName,
@@ -43,6 +46,7 @@ export async function startWarden(options: Omit<WardenOptions, "tokens">): Promi
   const client = createClient<WardenRegistry>(slot.endpoint);
   return {
     slot,
+    registry,
     client,
     session: (token, sessionId, project = "p1", input) =>
       resendUndelivered(

@@ -1,0 +1,672 @@
+// The attack suite: every way into a running Warden (actions and events of every actor, keys,
+// creation input, inputs, replies, project rules, the engine's HTTP API), each attack asserting
+// the typed error and that the session, the project's rules and the inbox did not change.
+import { request as httpRequest } from "node:http";
+import { policySource } from "@warden/rules";
+import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
+import { ACCESS, type CallerRole } from "../src/index.ts";
+import { type RunningWarden, startWarden, type TokenName } from "./warden-harness.ts";
+
+let warden: RunningWarden;
+
+beforeAll(async () => {
+  warden = await startWarden({
+    maxPendingPerSession: 20,
+    policy: {
+      defaultProject: policySource({
+        default_behavior: "ask",
+        ask: { timeout_seconds: 600 },
+        rules: [{ tool: "Read", behavior: "allow" }],
+      }),
+    },
+  });
+});
+
+afterAll(async () => {
+  await warden?.stop();
+});
+
+type Call = (...args: unknown[]) => Promise<unknown>;
+type ActionKey =
+  | keyof typeof ACCESS.permissionSession.actions
+  | keyof typeof ACCESS.wardenProject.actions;
+type Handle = Record<ActionKey, Call>;
+type ActorName = keyof typeof ACCESS;
+
+const session = (token: TokenName | undefined, key: string[], extra: object = {}): Handle =>
+  warden.client.permissionSession.getOrCreate(key, {
+    ...(token !== undefined ? { params: { token } } : {}),
+    ...extra,
+  }) as unknown as Handle;
+const project = (token: TokenName | undefined, key: string[]): Handle =>
+  warden.client.wardenProject.getOrCreate(key, {
+    ...(token !== undefined ? { params: { token } } : {}),
+  }) as unknown as Handle;
+const raw = (token: string, key: string[], actor: ActorName): Handle =>
+  (warden.client[actor].getOrCreate as (k: string[], o: object) => unknown)(key, {
+    params: { token },
+  }) as Handle;
+
+const codeOf = (promise: Promise<unknown>) =>
+  promise.then(
+    () => "ok",
+    (error: { code?: string }) => error.code ?? String(error),
+  );
+
+/** What an attack must not change: the session, the project's rules and the inbox. */
+async function snapshot(sessionId: string) {
+  const admin = session("admin", ["p1", sessionId]);
+  const proj = project("admin", ["p1"]);
+  const [pending, rules, usage, history, policy, projectRules, inbox] = await Promise.all([
+    admin.listPending(),
+    admin.listRules(),
+    admin.getUsage(),
+    admin.getHistory(),
+    admin.getPolicy(),
+    proj.listProjectRules(),
+    proj.listInbox(),
+  ]);
+  return { pending, rules, usage, history, policy, projectRules, inbox };
+}
+
+async function expectRefusedUnchanged(
+  sessionId: string,
+  attack: () => Promise<unknown>,
+  code: string,
+) {
+  const before = await snapshot(sessionId);
+  await expect(codeOf(attack())).resolves.toBe(code);
+  expect(await snapshot(sessionId)).toEqual(before);
+}
+
+/** Asks, and waits until the inbox shows the request (it is told in the background). */
+async function askPending(sessionId: string, requestId: string, command: string) {
+  const pending = (await session("agent", ["p1", sessionId]).requestPermission(
+    ask(requestId, command),
+  )) as { permissionId: string };
+  await vi.waitFor(
+    async () => {
+      const inbox = (await project("admin", ["p1"]).listInbox()) as { permissionId: string }[];
+      expect(inbox.map((r) => r.permissionId)).toContain(pending.permissionId);
+    },
+    { timeout: 30_000, interval: 100 },
+  );
+  return pending;
+}
+
+const ask = (requestId: string, command: string) => ({
+  requestId,
+  toolName: "Bash",
+  input: { command },
+  waitMs: 0,
+});
+
+/** Arguments that pass validation, so that only the caller decides the outcome. */
+const ARGS: Record<ActorName, Record<string, (sessionId: string) => unknown[]>> = {
+  permissionSession: {
+    requestPermission: () => [
+      { requestId: `r-${Math.random()}`, toolName: "Read", input: { file_path: "a" }, waitMs: 0 },
+    ],
+    waitForDecision: () => ["no-such-request", 0],
+    cancelRequest: () => ["no-such-request"],
+    getRequest: () => ["perm_none"],
+    listPending: () => [],
+    getHistory: () => [],
+    respondPermission: (sessionId) => [sessionId, "perm_none", "once"],
+    listRules: () => [],
+    getPolicy: () => [],
+    getUsage: () => [],
+    addRule: () => [{ tool: "Bash(make)", behavior: "allow" }],
+    removeRule: () => ["rule_none"],
+    setMode: () => [null],
+    expirePermission: () => ["perm_none"],
+    reloadProjectRules: () => [],
+  },
+  wardenProject: {
+    listProjectRules: () => [],
+    addProjectRules: () => [[{ tool: "Bash(make lint)", behavior: "allow" }]],
+    removeProjectRule: () => ["prule_none"],
+    getProjectRulesLog: () => [],
+    noteInbox: () => [[]],
+    syncInbox: (sessionId) => [sessionId, []],
+    reconcileInbox: () => [],
+    listInbox: () => [],
+    listSessions: () => [],
+  },
+};
+
+/** The real actions of an actor, read from the running registry (not from the access table). */
+function registeredActions(actor: ActorName): string[] {
+  const use = warden.registry.config.use as Record<string, { config: { actions: object } }>;
+  return Object.keys(use[actor]!.config.actions).sort();
+}
+function registeredEvents(actor: ActorName): string[] {
+  const use = warden.registry.config.use as Record<string, { config: { events?: object } }>;
+  return Object.keys(use[actor]!.config.events ?? {}).sort();
+}
+
+const ROLES: readonly (CallerRole & TokenName)[] = ["agent", "approver", "admin"];
+
+describe("every action of every actor, with every caller", () => {
+  test("every registered action and event has a row and call arguments", () => {
+    for (const actor of Object.keys(ACCESS) as ActorName[]) {
+      expect(registeredActions(actor)).toEqual(Object.keys(ARGS[actor]).sort());
+      expect(registeredActions(actor)).toEqual(Object.keys(ACCESS[actor].actions).sort());
+      expect(registeredEvents(actor)).toEqual(Object.keys(ACCESS[actor].events).sort());
+    }
+    expect(Object.keys(warden.registry.config.use).sort()).toEqual(Object.keys(ACCESS).sort());
+  });
+
+  const rows = (Object.keys(ARGS) as ActorName[]).flatMap((actor) =>
+    Object.keys(ARGS[actor]).map((action) => [actor, action] as const),
+  );
+  test.each(rows)("%s.%s", async (actor, action) => {
+    const sessionId = `t-${action}`;
+    const key = actor === "permissionSession" ? ["p1", sessionId] : ["p1"];
+    const args = ARGS[actor][action]!(sessionId);
+    const handle = (token: TokenName | undefined) =>
+      actor === "permissionSession" ? session(token, key) : project(token, key);
+    // Outsiders first: no token, a wrong token, another project's token. Each changes nothing.
+    const outsiders: [string, () => Handle, string][] = [
+      ["no token", () => handle(undefined), "unauthorized"],
+      ["wrong token", () => raw("not-a-token", key, actor), "unauthorized"],
+      ["other project", () => handle("otherProject"), "forbidden"],
+    ];
+    const roles = ROLES.map((role) => {
+      const allowed = (ACCESS[actor].actions as Record<string, readonly CallerRole[]>)[
+        action
+      ]!.includes(role);
+      return [role, () => handle(role), allowed ? "run" : "forbidden"] as [
+        string,
+        () => Handle,
+        string,
+      ];
+    });
+    const refused = [...outsiders, ...roles.filter(([, , outcome]) => outcome === "forbidden")];
+    for (const [who, caller, code] of refused) {
+      const before = await snapshot(sessionId);
+      const result = await codeOf((caller() as Record<string, Call>)[action]!(...args));
+      expect(result, `${actor}.${action} as ${who}`).toBe(code);
+      expect(await snapshot(sessionId), `${actor}.${action} as ${who} changed state`).toEqual(
+        before,
+      );
+    }
+    for (const [who, caller] of roles.filter(([, , outcome]) => outcome === "run")) {
+      const result = await codeOf((caller() as Record<string, Call>)[action]!(...args));
+      // Allowed: the call runs (its arguments name nothing that exists, so not_found is a run).
+      expect(["ok", "not_found"], `${actor}.${action} as ${who}`).toContain(result);
+    }
+  });
+});
+
+describe("events carry what their reader may read", () => {
+  test("an agent cannot connect to a project, nor receive its inbox", async () => {
+    const conn = warden.client.wardenProject
+      .getOrCreate(["p1"], { params: { token: "agent" } })
+      .connect();
+    const seen: unknown[] = [];
+    conn.on("inboxChanged", (change) => seen.push(change));
+    await expect(codeOf(conn.listInbox())).resolves.toBe("forbidden");
+    const admin = warden.client.wardenProject
+      .getOrCreate(["p1"], { params: { token: "admin" } })
+      .connect();
+    const adminSaw = new Promise((resolve) =>
+      admin.on("inboxChanged", (change) => {
+        if (change.sessionId === "ev-agent") resolve(change);
+      }),
+    );
+    await admin.listInbox();
+    await session("agent", ["p1", "ev-agent"]).requestPermission(ask("ev-a1", "make ev"));
+    await adminSaw;
+    expect(seen).toEqual([]);
+    await Promise.all([conn.dispose(), admin.dispose()]);
+  });
+
+  test("an approver limited to some sessions receives only their inbox entries", async () => {
+    const narrow = warden.client.wardenProject
+      .getOrCreate(["p1"], { params: { token: "narrowApprover" } })
+      .connect();
+    const seen: string[] = [];
+    const gotOwn = new Promise<void>((resolve) =>
+      narrow.on("inboxChanged", (change) => {
+        seen.push(change.sessionId);
+        if (change.sessionId === "narrow") resolve();
+      }),
+    );
+    await narrow.listInbox();
+    await session("agent", ["p1", "ev-wide"]).requestPermission(ask("ev-w1", "make wide"));
+    await session("agent", ["p1", "narrow"]).requestPermission(ask("ev-n1", "make narrow"));
+    await gotOwn;
+    expect(seen).toEqual(["narrow"]);
+    await expect(codeOf(session("narrowApprover", ["p1", "ev-wide"]).listPending())).resolves.toBe(
+      "forbidden",
+    );
+    await narrow.dispose();
+  });
+
+  test("an agent receives only its own requests and resolutions on a shared session", async () => {
+    const other = session("agent2", ["p1", "ev-shared"]) as unknown as {
+      connect(): ReturnType<ReturnType<typeof warden.session>["connect"]>;
+    };
+    const conn = other.connect();
+    const requests: string[] = [];
+    const resolutions: string[] = [];
+    const ownRequest = new Promise<void>((resolve) =>
+      conn.on("permissionRequest", (event) => {
+        requests.push(event.request.requestedBy);
+        if (event.request.requestedBy === "agent-2") resolve();
+      }),
+    );
+    const ownResolution = new Promise<void>((resolve) =>
+      conn.on("permissionResolved", (event) => {
+        resolutions.push(event.requestId);
+        if (event.requestId === "sh-2") resolve();
+      }),
+    );
+    await conn.listPending();
+    const first = (await session("agent", ["p1", "ev-shared"]).requestPermission(
+      ask("sh-1", "make one"),
+    )) as { permissionId: string };
+    const second = (await session("agent2", ["p1", "ev-shared"]).requestPermission(
+      ask("sh-2", "make two"),
+    )) as { permissionId: string };
+    await ownRequest;
+    expect(requests).toEqual(["agent-2"]);
+    const approver = session("approver", ["p1", "ev-shared"]);
+    await approver.respondPermission("ev-shared", first.permissionId, "once");
+    await approver.respondPermission("ev-shared", second.permissionId, "once");
+    await ownResolution;
+    expect(resolutions).toEqual(["sh-2"]);
+    await conn.dispose();
+  });
+
+  test("connections without a valid token for the session are refused", async () => {
+    for (const [token, code] of [
+      [undefined, "unauthorized"],
+      ["otherProject", "forbidden"],
+      ["narrowApprover", "forbidden"],
+    ] as const) {
+      const conn = warden.client.permissionSession
+        .getOrCreate(["p1", "ev-closed"], token ? { params: { token } } : {})
+        .connect();
+      const seen: unknown[] = [];
+      conn.on("permissionRequest", (event) => seen.push(event));
+      await expect(codeOf(conn.listPending())).resolves.toBe(code);
+      expect(seen).toEqual([]);
+      await conn.dispose();
+    }
+  });
+});
+
+describe("keys and creation input", () => {
+  test.each([
+    ["a third key element", ["p1", "keyed", "x"]],
+    ["one element", ["p1"]],
+    ["no elements", []],
+    ["an empty session id", ["p1", ""]],
+    ["a session id with spaces", ["p1", "a b"]],
+  ])("a session key with %s is refused and changes nothing", async (_name, key) => {
+    await askPending("keyed", `key-${Math.random().toString(36).slice(2)}`, "make keyed");
+    await expectRefusedUnchanged(
+      "keyed",
+      () => session("admin", key).listPending(),
+      "invalid_input",
+    );
+  });
+
+  test("a project key with a second element is refused", async () => {
+    await expectRefusedUnchanged(
+      "keyed",
+      () => project("admin", ["p1", "x"]).listInbox(),
+      "invalid_input",
+    );
+  });
+
+  test("creation input cannot set a session's cwd or home", async () => {
+    const attacker = session(undefined, ["p1", "shaped"], {
+      createWithInput: { cwd: "/", home: "/" },
+    });
+    await expect(codeOf(attacker.listPending())).resolves.toBe("unauthorized");
+    const policy = (await session("admin", ["p1", "shaped"]).getPolicy()) as {
+      context: { cwd?: string; home?: string };
+    };
+    expect(policy.context.cwd).toBeUndefined();
+    expect(policy.context.home).toBeUndefined();
+  });
+
+  test("an agent's connection parameters set cwd and home once; other roles cannot", async () => {
+    const approver = warden.client.permissionSession.getOrCreate(["p1", "placed"], {
+      params: { token: "approver", cwd: "/", home: "/" },
+    });
+    await approver.listPending();
+    const agent = warden.client.permissionSession.getOrCreate(["p1", "placed"], {
+      params: { token: "agent", cwd: "/repo", home: "/home/agent" },
+    });
+    await agent.listPending();
+    const later = warden.client.permissionSession.getOrCreate(["p1", "placed"], {
+      params: { token: "agent2", cwd: "/elsewhere", home: "/" },
+    });
+    await later.listPending();
+    const { context } = (await session("admin", ["p1", "placed"]).getPolicy()) as {
+      context: { cwd?: string; home?: string };
+    };
+    expect(context).toMatchObject({ cwd: "/repo", home: "/home/agent" });
+    const relative = warden.client.permissionSession.getOrCreate(["p1", "placed"], {
+      params: { token: "agent", cwd: "repo" },
+    });
+    await expect(codeOf(relative.listPending())).resolves.toBe("invalid_input");
+  });
+
+  test("a call refused for another project leaves nothing it can be told apart by", async () => {
+    const attacker = session("agent", ["other-project", "s"], {
+      createWithInput: { cwd: "/", home: "/" },
+    });
+    await expect(codeOf(attacker.listPending())).resolves.toBe("forbidden");
+    const admin = session("admin", ["other-project", "s"]);
+    const { context } = (await admin.getPolicy()) as { context: { cwd?: string } };
+    expect(context.cwd).toBeUndefined();
+    await expect(admin.listPending()).resolves.toEqual([]);
+    await expect(admin.getUsage()).resolves.toEqual({ turns: 0, costUsd: 0 });
+    await expect(project("admin", ["other-project"]).listSessions()).resolves.toEqual([]);
+  });
+});
+
+describe("hostile inputs", () => {
+  const nested = (depth: number) => {
+    let value: Record<string, unknown> = { leaf: true };
+    for (let i = 0; i < depth; i++) value = { a: value };
+    return value;
+  };
+  test.each([
+    ["an oversized input", { ...ask("h-big", "x"), input: { command: "x".repeat(100 * 1024) } }],
+    ["a deeply nested input", { ...ask("h-deep", "x"), input: nested(200) }],
+    ["an unknown field", { ...ask("h-extra", "x"), extra: 1 }],
+    ["a non-string tool", { ...ask("h-tool", "x"), toolName: { toString: "Bash" } }],
+  ])("%s is invalid_input and changes nothing", async (_name, request) => {
+    await expectRefusedUnchanged(
+      "hostile",
+      () => session("agent", ["p1", "hostile"]).requestPermission(request),
+      "invalid_input",
+    );
+  });
+
+  test("an input's __proto__ key reaches nobody: what the approver sees is what runs", async () => {
+    // The transport drops own `__proto__` keys before Warden sees them (plain-data checks in
+    // access.ts refuse any that arrive); the request is then the same request without it.
+    const input = JSON.parse(
+      '{"command":"make proto","__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}}}',
+    );
+    const agent = session("agent", ["p1", "proto"]);
+    const pending = (await agent.requestPermission({ ...ask("p-1", "x"), input })) as {
+      permissionId: string;
+    };
+    const seen = (await session("approver", ["p1", "proto"]).getRequest(pending.permissionId)) as {
+      input: Record<string, unknown>;
+    };
+    expect(Object.getPrototypeOf(seen.input)).toBe(Object.prototype);
+    await session("approver", ["p1", "proto"]).respondPermission(
+      "proto",
+      pending.permissionId,
+      "once",
+    );
+    const decided = (await agent.waitForDecision("p-1", 0)) as { decision: { input: unknown } };
+    expect(decided.decision.input).toEqual(seen.input);
+    expect(({} as { polluted?: boolean }).polluted).toBeUndefined();
+  });
+
+  test.each(["__proto__", "constructor", "toString"])(
+    "a request id of %s is invalid_input and changes nothing",
+    async (requestId) => {
+      await expectRefusedUnchanged(
+        "hostile",
+        () => session("agent", ["p1", "hostile"]).requestPermission(ask(requestId, "make")),
+        "invalid_input",
+      );
+    },
+  );
+
+  test("a project rule whose behaviour hides in __proto__ is invalid_input", async () => {
+    const rule = JSON.parse('{"tool":"Bash(make proto)","__proto__":{"behavior":"allow"}}');
+    await expectRefusedUnchanged(
+      "hostile",
+      () => project("admin", ["p1"]).addProjectRules([rule]),
+      "invalid_input",
+    );
+  });
+});
+
+describe("replies replayed and reordered", () => {
+  test("a second, different reply is already_resolved and changes nothing", async () => {
+    const pending = await askPending("replay", "rp-1", "make replay");
+    const approver = session("approver", ["p1", "replay"]);
+    await approver.respondPermission("replay", pending.permissionId, "once");
+    await vi.waitFor(
+      async () => {
+        const inbox = (await project("admin", ["p1"]).listInbox()) as { permissionId: string }[];
+        expect(inbox.map((r) => r.permissionId)).not.toContain(pending.permissionId);
+      },
+      { timeout: 30_000, interval: 100 },
+    );
+    await expectRefusedUnchanged(
+      "replay",
+      () =>
+        session("approver2", ["p1", "replay"]).respondPermission(
+          "replay",
+          pending.permissionId,
+          "reject",
+        ),
+      "already_resolved",
+    );
+  });
+
+  test.each([
+    ["to another session", "reorder-b", "reorder-b", "known", "not_found"],
+    ["naming another session", "reorder-a", "reorder-b", "known", "wrong_session"],
+    ["before its request exists", "reorder-a", "reorder-a", "perm_zz_next", "not_found"],
+  ])("a reply sent %s changes nothing", async (_name, actorSession, named, permission, code) => {
+    const pending = await askPending("reorder-a", `ro-${named}-${permission}`, "make reorder");
+    const permissionId = permission === "known" ? pending.permissionId : permission;
+    const approver = session("approver", ["p1", actorSession]);
+    await expectRefusedUnchanged(
+      actorSession,
+      () => approver.respondPermission(named, permissionId, "once"),
+      code,
+    );
+  });
+});
+
+describe("project rules", () => {
+  test("an approver cannot write project rules", async () => {
+    await expectRefusedUnchanged(
+      "prules",
+      () => project("approver", ["p1"]).addProjectRules([{ tool: "Bash", behavior: "allow" }]),
+      "forbidden",
+    );
+  });
+
+  test.each([
+    ["a rule that does not compile", [{ tool: "Bash(", behavior: "allow" }], "invalid_rule"],
+    [
+      "too many rules at once",
+      Array.from({ length: 21 }, (_, i) => ({ tool: `Bash(x${i})`, behavior: "allow" })),
+      "invalid_input",
+    ],
+    ["an unknown behaviour", [{ tool: "Bash(x)", behavior: "always" }], "invalid_input"],
+    [
+      "a tool pattern over the size limit",
+      [{ tool: `Bash(${"x".repeat(2000)})`, behavior: "allow" }],
+      "invalid_input",
+    ],
+    ["no rules", [], "invalid_input"],
+  ])("an admin's %s is refused and changes nothing", async (_name, rules, code) => {
+    await expectRefusedUnchanged(
+      "prules",
+      () => project("admin", ["p1"]).addProjectRules(rules),
+      code,
+    );
+  });
+
+  test("an always reply of scope project whose rule does not cover the request is refused", async () => {
+    const pending = await askPending("cover", "cv-1", "make cover");
+    await expectRefusedUnchanged(
+      "cover",
+      () =>
+        session("approver", ["p1", "cover"]).respondPermission(
+          "cover",
+          pending.permissionId,
+          "always",
+          {
+            rule: "Bash(rm *)",
+            scope: "project",
+          },
+        ),
+      "invalid_rule",
+    );
+  });
+
+  test("admin changes reach live sessions (rulesChanged, fast path) and the log, removal too", async () => {
+    const live = session("agent", ["p1", "live"]);
+    await live.requestPermission(ask("lv-1", "make live")); // loads the project's rules
+    const conn = (
+      live as unknown as { connect(): ReturnType<ReturnType<typeof warden.session>["connect"]> }
+    ).connect();
+    let changes = 0;
+    conn.on("rulesChanged", () => {
+      changes += 1;
+    });
+    await conn.listRules();
+    const rules = (await project("admin", ["p1"]).addProjectRules([
+      { tool: "Bash(make deploy)", behavior: "deny" },
+    ])) as { id: string; tool: string }[];
+    const added = rules.find((r) => r.tool === "Bash(make deploy)")!;
+    await vi.waitFor(
+      async () => {
+        const { projectRules } = (await live.listRules()) as { projectRules: { id: string }[] };
+        expect(projectRules.map((r) => r.id)).toContain(added.id);
+      },
+      { timeout: 30_000, interval: 200 },
+    );
+    await vi.waitFor(() => expect(changes).toBeGreaterThanOrEqual(1), { timeout: 30_000 });
+    await expect(
+      live.requestPermission({ ...ask("lv-2", "make deploy"), waitMs: 0 }),
+    ).resolves.toMatchObject({ status: "decided", decision: { behavior: "deny" } });
+    await project("admin", ["p1"]).removeProjectRule(added.id);
+    await vi.waitFor(
+      async () => {
+        const { projectRules } = (await live.listRules()) as { projectRules: { id: string }[] };
+        expect(projectRules.map((r) => r.id)).not.toContain(added.id);
+      },
+      { timeout: 30_000, interval: 200 },
+    );
+    await vi.waitFor(() => expect(changes).toBeGreaterThanOrEqual(2), { timeout: 30_000 });
+    const log = (await project("admin", ["p1"]).getProjectRulesLog()) as {
+      change: string;
+      by: string;
+      rule: { id: string };
+    }[];
+    expect(log.filter((e) => e.rule.id === added.id).map((e) => [e.change, e.by])).toEqual([
+      ["removed", "root"],
+      ["added", "root"],
+    ]);
+    await conn.dispose();
+  });
+
+  test("an always reply of scope project is stored with its approver and logged", async () => {
+    const pending = (await session("agent", ["p1", "learn"]).requestPermission(
+      ask("ln-1", "make learn"),
+    )) as { permissionId: string };
+    await session("approver", ["p1", "learn"]).respondPermission(
+      "learn",
+      pending.permissionId,
+      "always",
+      {
+        rule: "Bash(make learn)",
+        scope: "project",
+      },
+    );
+    const rules = (await project("admin", ["p1"]).listProjectRules()) as {
+      tool: string;
+      addedBy: string;
+    }[];
+    expect(rules.find((r) => r.tool === "Bash(make learn)")).toMatchObject({ addedBy: "alice" });
+    const log = (await project("admin", ["p1"]).getProjectRulesLog()) as {
+      rule: { tool: string };
+    }[];
+    expect(log.some((e) => e.rule.tool === "Bash(make learn)")).toBe(true);
+  });
+});
+
+describe("the engine's HTTP API", () => {
+  const statusOnFreshSocket = (path: string, method: string, body: unknown) =>
+    new Promise<number>((resolve, reject) => {
+      const request = httpRequest(
+        `${warden.slot.endpoint}${path}`,
+        { method, agent: false, headers: { "Content-Type": "application/json" } },
+        (response) => {
+          response.resume();
+          resolve(response.statusCode ?? 0);
+        },
+      );
+      request.on("error", reject);
+      request.end(JSON.stringify(body));
+    });
+  const engineSessionId = () =>
+    warden.client.permissionSession
+      .getOrCreate(["p1", "engine"], { params: { token: "agent" } })
+      .resolve();
+  const api = (path: string, init: RequestInit = {}) =>
+    fetch(`${warden.slot.endpoint}${path}`, init);
+
+  test.each([
+    ["GET", "/actors?namespace=default&name=permissionSession"],
+    ["GET", "/actors/names?namespace=default"],
+    ["GET", "/namespaces"],
+    ["GET", "/envoys?namespace=default"],
+    ["GET", "/runner-configs?namespace=default"],
+  ])("%s %s without the admin token is refused", async (method, path) => {
+    const response = await api(path, { method });
+    expect([401, 403]).toContain(response.status);
+    expect(await response.text()).not.toContain("p1");
+  });
+
+  test("DELETE /actors/<id> without the admin token is refused and the session survives", async () => {
+    const agent = session("agent", ["p1", "engine"]);
+    await agent.requestPermission(ask("en-1", "make engine"));
+    const actorId = await engineSessionId();
+    const before = await snapshot("engine");
+    const response = await api(`/actors/${actorId}?namespace=default`, { method: "DELETE" });
+    expect([401, 403]).toContain(response.status);
+    expect(await snapshot("engine")).toEqual(before);
+    // The admin token is what gates it: with it, the same API answers.
+    const listed = await api("/actors?namespace=default&name=permissionSession&key=p1/engine", {
+      headers: { Authorization: `Bearer ${warden.slot.adminToken}` },
+    });
+    expect(listed.status).toBe(200);
+  });
+
+  test("an actor's inspector answers nothing without a token", async () => {
+    const actorId = await engineSessionId();
+    for (const path of ["state", "connections", "rpcs", "database/rows?table=audit_log"]) {
+      const response = await api(`/gateway/${actorId}/inspector/${path}`);
+      expect(response.status, path).toBe(401);
+    }
+    // On a socket of its own: the engine closes a kept-alive socket after a refused body.
+    const patched = await statusOnFreshSocket(`/gateway/${actorId}/inspector/state`, "PATCH", {
+      state: {},
+    });
+    expect(patched).toBe(401);
+  });
+
+  test("a CORS preflight from a foreign origin grants nothing the API would answer", async () => {
+    const preflight = await api("/actors?namespace=default", {
+      method: "OPTIONS",
+      headers: { Origin: "https://evil.example", "Access-Control-Request-Method": "DELETE" },
+    });
+    // The engine answers preflights itself (not configurable in 2.3.19); what follows is refused.
+    expect(preflight.status).toBeLessThan(500);
+    const after = await api("/actors?namespace=default&name=permissionSession", {
+      headers: { Origin: "https://evil.example" },
+    });
+    expect([401, 403]).toContain(after.status);
+  });
+});
