@@ -1,17 +1,14 @@
 import { UserError } from "rivetkit";
+import type { WardenErrorCode } from "./protocol.ts";
 
-/** Every error code a Warden action can return; clients check `error.code`. */
-export type WardenErrorCode =
-  | "unauthorized"
-  | "forbidden"
-  | "invalid_input"
-  | "not_found"
-  | "wrong_session"
-  | "already_resolved"
-  | "too_many_pending"
-  | "invalid_rule"
-  | "mode_forbidden"
-  | "policy_unavailable";
+export type { WardenErrorCode } from "./protocol.ts";
+
+/** A typed failure as data: what a pure module returns instead of throwing. */
+export interface Failure {
+  readonly code: WardenErrorCode;
+  readonly message: string;
+  readonly metadata?: Record<string, unknown>;
+}
 
 /** Throws a typed error that reaches the client as `{ group: "user", code, message, metadata }`. */
 export function fail(
@@ -20,4 +17,9 @@ export function fail(
   metadata?: Record<string, unknown>,
 ): never {
   throw new UserError(message, { code, ...(metadata ? { metadata } : {}) });
+}
+
+/** Throws a failure returned by a pure module. */
+export function raise(failure: Failure): never {
+  return fail(failure.code, failure.message, failure.metadata);
 }
