@@ -1,6 +1,6 @@
 // Creates bare actors one after another and times each first call (see docs/rivetkit-findings.md).
 import { createClient } from "rivetkit/client";
-import { type ProbeRegistry, registry } from "../src/probe-actor.ts";
+import { type ProbeRegistry, registry } from "./probe-actor.ts";
 import { allocateEngine, stopEngine } from "../tests/engine-harness.ts";
 
 const slot = await allocateEngine();

@@ -20,6 +20,7 @@ import {
   sweep,
   TIMER_SLACK_MS,
   timerArmed,
+  upgradeState,
 } from "./lifecycle.ts";
 import { compileSessionPolicy, type ServerPolicy } from "./policy.ts";
 import type { PolicyEnv, Reply } from "./reply-resolution.ts";
@@ -429,5 +430,26 @@ describe("the audit log", () => {
     const after = logged(t.state, new Set(["perm_r1"]));
     expect(after.requests).toEqual([]);
     expect(after.evicted).toBe(1);
+  });
+});
+
+describe("state saved by an earlier version", () => {
+  test("requests and timers kept in objects by id become the array, with timer ids on records", () => {
+    const current = opened();
+    const record = { ...current.requests[0]!, logged: false };
+    delete (record as { timerId?: string }).timerId;
+    const saved = {
+      ...current,
+      requests: { [record.permissionId]: record },
+      requestIds: { [record.requestId]: record.permissionId },
+      timers: { [record.permissionId]: "timer-9" },
+      projectRuleOutbox: undefined,
+    } as unknown as SessionState;
+    const upgraded = upgradeState(saved);
+    expect(upgraded.requests).toEqual([{ ...current.requests[0], timerId: "timer-9" }]);
+    expect(upgraded).not.toHaveProperty("timers");
+    expect(upgraded).not.toHaveProperty("requestIds");
+    expect(upgraded.projectRuleOutbox).toEqual([]);
+    expect(upgradeState(upgraded)).toBe(upgraded);
   });
 });

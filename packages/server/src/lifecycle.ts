@@ -397,6 +397,30 @@ export function logged(state: SessionState, permissionIds: ReadonlySet<string>):
   return { ...state, requests: kept, evicted: state.evicted + state.requests.length - kept.length };
 }
 
+/**
+ * The state as this version keeps it, from a state saved by an earlier one (requests and timers
+ * kept in objects keyed by id, no project-rule outbox). Returns the same object when current.
+ */
+export function upgradeState(saved: SessionState): SessionState {
+  const old = saved as unknown as {
+    requests: RequestRecord[] | Record<string, RequestRecord>;
+    timers?: Record<string, string>;
+    requestIds?: unknown;
+    projectRuleOutbox?: SessionRule[];
+  };
+  if (Array.isArray(old.requests) && old.projectRuleOutbox) return saved;
+  const timers = old.timers ?? {};
+  const requests = (Array.isArray(old.requests) ? old.requests : Object.values(old.requests))
+    .map((r) => {
+      const { logged: _logged, ...record } = r as RequestRecord & { logged?: boolean };
+      const timerId = Object.hasOwn(timers, r.permissionId) ? timers[r.permissionId] : undefined;
+      return timerId !== undefined ? { ...record, timerId } : record;
+    })
+    .sort((a, b) => a.seq - b.seq);
+  const { timers: _t, requestIds: _r, ...rest } = old as unknown as SessionState & typeof old;
+  return { ...rest, requests, projectRuleOutbox: old.projectRuleOutbox ?? [] };
+}
+
 /** The project actor confirmed these rules. */
 export function projectRulesDelivered(state: SessionState, ids: ReadonlySet<string>): SessionState {
   return { ...state, projectRuleOutbox: state.projectRuleOutbox.filter((r) => !ids.has(r.id)) };

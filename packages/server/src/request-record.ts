@@ -10,10 +10,9 @@ import type {
   StoredRequest,
 } from "./types.ts";
 
-/** A stored request with its sequence number, its expiry timer, and whether the audit log has it. */
+/** A stored request with its sequence number and its expiry timer. */
 export type RequestRecord = StoredRequest & {
   readonly seq: number;
-  readonly logged?: boolean;
   /** The id of the scheduled `expirePermission`, once armed. */
   readonly timerId?: string;
 };
@@ -100,7 +99,6 @@ export function publicRequest(record: RequestRecord): PermissionRequest {
     status: _status,
     resolution: _resolution,
     seq: _seq,
-    logged: _logged,
     timerId: _timerId,
     ...request
   } = record;
@@ -109,7 +107,7 @@ export function publicRequest(record: RequestRecord): PermissionRequest {
 
 /** A record as `getRequest` shows it: its data and resolution, without bookkeeping. */
 export function storedRequest(record: RequestRecord): StoredRequest {
-  const { seq: _seq, logged: _logged, timerId: _timerId, ...rest } = record;
+  const { seq: _seq, timerId: _timerId, ...rest } = record;
   return rest;
 }
 

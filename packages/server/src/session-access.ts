@@ -78,9 +78,10 @@ export async function ensureProjectRules(c: SessionContext, project: ProjectLink
   if (c.state.projectRulesLoaded) return;
   const rules = await project.loadRules(c.client(), c.state.projectId);
   if (c.state.projectRulesLoaded) return;
-  Object.assign(c.state, {
+  c.state = {
+    ...c.state,
     projectRules: rules.map((rule) => ({ ...rule, source: "project" as const })),
     projectRulesLoaded: true,
     revision: c.state.revision + 1,
-  });
+  };
 }

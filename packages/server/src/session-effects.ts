@@ -108,9 +108,14 @@ export function sessionPolicy(c: SessionContext, server: ServerPolicy): Compiled
   return c.vars.policy.compiled;
 }
 
-/** Writes a transition's state; nothing may be awaited between computing it and this call. */
+/**
+ * Writes a transition's state; nothing may be awaited between computing it and this call. The
+ * whole state is assigned: RivetKit unwraps the proxies of values read from `c.state` on a whole
+ * assignment (a nested write would store proxies inside the state, and every later save would
+ * clone them recursively, slower at each step until the actor stalls).
+ */
 export function commit(c: SessionContext, transition: Pick<Transition, "state">): void {
-  Object.assign(c.state, transition.state);
+  c.state = transition.state;
 }
 
 /** Commits a transition and applies its effects. */

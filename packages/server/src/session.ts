@@ -20,6 +20,7 @@ import {
   pendingRequests,
   type SessionState,
   sweep,
+  upgradeState,
 } from "./lifecycle.ts";
 import { compileOrFail } from "./policy.ts";
 import type { PolicyEnv, Reply } from "./reply-resolution.ts";
@@ -196,7 +197,7 @@ export function createSessionActor(deps: SessionDependencies) {
   }
 
   async function changeRules(c: SessionContext, change: Partial<SessionState>) {
-    Object.assign(c.state, { ...change, revision: c.state.revision + 1 });
+    commit(c, { state: { ...c.state, ...change, revision: c.state.revision + 1 } });
     await c.saveState({ immediate: true });
     announceRules(c, deps);
   }
@@ -219,6 +220,8 @@ export function createSessionActor(deps: SessionDependencies) {
     // overdue ask. The actor starts, then this settles what fell due while it was down.
     onWake: (c) => {
       const session = c as unknown as SessionContext;
+      const current = upgradeState(session.state);
+      if (current !== session.state) commit(session, { state: current });
       session.waitUntil(
         run(session, deps, sweep(session.state, timeoutMessage(session), Date.now()))
           .then(() => logResolved(session))
