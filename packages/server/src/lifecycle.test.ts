@@ -5,25 +5,27 @@ import {
   answer,
   answerDraft,
   cancel,
-  checkRetry,
   decide,
   type Effect,
-  evaluationContext,
   expire,
-  findByPermissionId,
   lateReply,
   logged,
   open,
   projectRulesDelivered,
   type RecordTransition,
-  type SessionState,
   sweep,
   TIMER_SLACK_MS,
   timerArmed,
-  upgradeState,
 } from "./lifecycle.ts";
 import { compileSessionPolicy, type ServerPolicy } from "./policy.ts";
 import type { PolicyEnv, Reply } from "./reply-resolution.ts";
+import {
+  checkRetry,
+  evaluationContext,
+  findByPermissionId,
+  type SessionState,
+  upgradeState,
+} from "./session-state.ts";
 
 const server: ServerPolicy = {
   project: () =>
@@ -421,6 +423,7 @@ describe("cost and retries", () => {
     );
     expect(t.state.requests).toHaveLength(1);
     expect(t.record.resolution).toMatchObject({ outcome: "allow", reason: "hook" });
+    expect(types(t.effects)).toEqual(["save", "wake", "broadcast", "log"]);
   });
 });
 

@@ -3,9 +3,9 @@
 import { event } from "rivetkit";
 import { canReach, type TokenTable } from "./auth.ts";
 import { fail } from "./errors.ts";
-import type { SessionState } from "./lifecycle.ts";
 import { ConnParamsSchema } from "./schema.ts";
 import type { ConnState, ProjectLink, SessionContext } from "./session-effects.ts";
+import type { SessionState } from "./session-state.ts";
 import type {
   PermissionRequestEvent,
   PermissionResolvedEvent,

@@ -13,15 +13,14 @@ import type { Principal } from "./auth.ts";
 import type { InboxChange } from "./inbox.ts";
 import {
   type Effect,
-  findByPermissionId,
   logged,
   projectRulesDelivered,
-  type SessionState,
   type Transition,
   timerArmed,
 } from "./lifecycle.ts";
 import { compileOrFail, type ServerPolicy } from "./policy.ts";
 import { type CallInput, outcomeOf, publicRequest, type RequestRecord } from "./request-record.ts";
+import { findByPermissionId, type SessionState } from "./session-state.ts";
 import type { PermissionRequest, RequestOutcome, RulesChangedEvent, SessionRule } from "./types.ts";
 
 /** How inbox changes wait to be sent to the project actor together. */

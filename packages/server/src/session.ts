@@ -9,18 +9,11 @@ import {
   answer,
   answerDraft,
   cancel,
-  checkRetry,
   decide,
-  evaluationContext,
   expire,
-  findByPermissionId,
-  findByRequestId,
   lateReply,
   open,
-  pendingRequests,
-  type SessionState,
   sweep,
-  upgradeState,
 } from "./lifecycle.ts";
 import { compileOrFail } from "./policy.ts";
 import type { PolicyEnv, Reply } from "./reply-resolution.ts";
@@ -63,6 +56,15 @@ import {
   syncInbox,
   waitForResolution,
 } from "./session-effects.ts";
+import {
+  checkRetry,
+  evaluationContext,
+  findByPermissionId,
+  findByRequestId,
+  pendingRequests,
+  type SessionState,
+  upgradeState,
+} from "./session-state.ts";
 import type { PermissionReply, RequestOutcome, SessionRule } from "./types.ts";
 
 export type { SessionCreateInput } from "./session-access.ts";
@@ -333,6 +335,13 @@ export function createSessionActor(deps: SessionDependencies) {
       cancelRequest: async (c, requestId: string) => {
         const principal = authorize(callerOf(c), "cancelRequest");
         const id = parseInput(IdSchema, requestId, "requestId");
+        const logged = findByRequestId(c.state, id) ? undefined : await findLoggedRequest(c.db, id);
+        // Only in the log: settled long ago (a resent cancel is told how it ended).
+        if (logged && !findByRequestId(c.state, id) && canSee(principal, logged)) {
+          fail("already_resolved", `request ${id} was already resolved`, {
+            resolution: logged.resolution ?? null,
+          });
+        }
         const cancelled = cancel(c.state, principal, id, Date.now());
         await run(c, deps, cancelled);
         return outcomeOf(cancelled.record);
