@@ -140,11 +140,8 @@ export function createSessionActor(deps: SessionDependencies) {
       permissionId: newPermissionId(c.state.seq + 1),
       now: Date.now(),
     });
-    if (decided.kind === "settled") {
-      await run(c, deps, decided);
-      return outcomeOf(decided.record);
-    }
     await run(c, deps, decided);
+    if (decided.kind === "settled") return outcomeOf(decided.record);
     const draft = decided.record;
     if (deps.hook) {
       const hooked = await runHook(deps.hook, publicRequest(draft), deps.hookBudgetMs);
