@@ -114,7 +114,7 @@ export function sessionPolicy(c: SessionContext, server: ServerPolicy): Compiled
  * clone them recursively, slower at each step until the actor stalls).
  */
 export function commit(c: SessionContext, transition: Pick<Transition, "state">): void {
-  c.state = transition.state;
+  if (transition.state !== c.state) c.state = transition.state;
 }
 
 /** Commits a transition and applies its effects. */

@@ -218,7 +218,7 @@ export function createSessionActor(deps: SessionDependencies) {
     // the actor to start, the start waits for onWake), so settling there wedged every wake with an
     // overdue ask. The actor starts, then this settles what fell due while it was down.
     onWake: (c) => {
-      const session = c as unknown as SessionContext;
+      const session: SessionContext = c;
       const current = upgradeState(session.state);
       if (current !== session.state) commit(session, { state: current });
       session.waitUntil(
