@@ -29,13 +29,6 @@ export function isWardenErrorCode(code: string): code is WardenErrorCode {
 export const ID_PATTERN = /^[\w.:@/-]+$/;
 export const MAX_ID_LENGTH = 200;
 
-/** Whether a value is a well-formed identifier. */
-export function isValidId(id: unknown): id is string {
-  return (
-    typeof id === "string" && id.length >= 1 && id.length <= MAX_ID_LENGTH && ID_PATTERN.test(id)
-  );
-}
-
 /** A fresh reply id: the SDK sends one per click, so a resend is told apart from a second click. */
 export function newReplyId(): string {
   return `reply_${globalThis.crypto.randomUUID()}`;

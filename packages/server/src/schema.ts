@@ -74,7 +74,6 @@ export const RespondOptionsSchema = z
     replyId: IdSchema.optional(),
   })
   .default({});
-export type ReplyOptionsInput = z.output<typeof RespondOptionsSchema>;
 
 /** A reply from an approver or the hook, validated the same way for both. */
 export const ReplyInputSchema = z.strictObject({
