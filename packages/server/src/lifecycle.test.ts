@@ -240,10 +240,10 @@ describe("settle: one compare-and-set, every pair of endings", () => {
     const t = settlers.once!(opened());
     expect(types(t.effects)).toEqual([
       "save",
-      "cancelTimer",
       "wake",
       "broadcast",
       "notifyInbox",
+      "cancelTimer",
       "log",
     ]);
     expect(findByPermissionId(t.state, "perm_r1")).not.toHaveProperty("timerId");

@@ -360,7 +360,6 @@ export function settle(
   }
   const effects: Effect[] = [
     { type: "save" },
-    ...(timerId !== undefined ? [{ type: "cancelTimer" as const, timerId }] : []),
     { type: "wake", record: resolved },
     {
       type: "broadcast",
@@ -382,6 +381,8 @@ export function settle(
         resolution,
       },
     },
+    // The answers go out first; the engine call that cancels the timer follows.
+    ...(timerId !== undefined ? [{ type: "cancelTimer" as const, timerId }] : []),
     { type: "log" },
     ...(rules.length > 0 ? [{ type: "announceRules" as const }] : []),
     ...(toProject && rules.length > 0 ? [{ type: "addProjectRules" as const }] : []),

@@ -140,8 +140,13 @@ export function createSessionActor(deps: SessionDependencies) {
       permissionId: newPermissionId(c.state.seq + 1),
       now: Date.now(),
     });
-    await run(c, deps, decided);
-    if (decided.kind === "settled") return outcomeOf(decided.record);
+    if (decided.kind === "settled") {
+      await run(c, deps, decided);
+      return outcomeOf(decided.record);
+    }
+    // Nothing to apply (the draft is not stored yet), and nothing awaited before the save below:
+    // a write followed by a pause lets RivetKit start a save that the next one then waits for.
+    commit(c, decided);
     const draft = decided.record;
     if (deps.hook) {
       const hooked = await runHook(deps.hook, publicRequest(draft), deps.hookBudgetMs);
