@@ -90,10 +90,14 @@ describe("two endings race: exactly one wins and everyone agrees", () => {
             input: { command },
             waitMs: 20_000,
           });
-          const request = (await until(
-            async () => requested.find((r) => r.requestId === requestId),
+          // Announced to the tab, or (if its event is late on a loaded engine) listed as pending.
+          const request = await until(
+            async () =>
+              requested.find((r) => r.requestId === requestId) ??
+              (await approvers[0]!.listPending()).find((r) => r.requestId === requestId),
             (found) => found !== undefined,
-          ))!;
+          );
+          if (!request) throw new Error(`request ${requestId} never became visible to approvers`);
           const hasTimeout = first === "timeout" || second === "timeout";
           // Against the timer, the other ending lands around the deadline, on either side of it.
           const at = hasTimeout ? request.expiresAt + (round % 2 === 0 ? -120 : 40) : Date.now();
