@@ -1,17 +1,7 @@
-/** Every code a Warden call can fail with; check `error.code`, never `instanceof`. */
-export type WardenClientErrorCode =
-  | "unauthorized"
-  | "forbidden"
-  | "invalid_input"
-  | "not_found"
-  | "wrong_session"
-  | "already_resolved"
-  | "too_many_pending"
-  | "invalid_rule"
-  | "mode_forbidden"
-  | "policy_unavailable"
-  | "aborted"
-  | "unavailable";
+import { isWardenErrorCode, type WardenErrorCode } from "@warden/server/protocol";
+
+/** Every code a Warden call can fail with (the server's, and the SDK's own); check `error.code`, never `instanceof`. */
+export type WardenClientErrorCode = WardenErrorCode | "aborted" | "unavailable";
 
 /** An error from Warden, typed by code; `metadata` carries details (e.g. the outcome of `already_resolved`). */
 export class WardenError extends Error {
@@ -24,19 +14,6 @@ export class WardenError extends Error {
     super(message);
   }
 }
-
-const USER_CODES = new Set<string>([
-  "unauthorized",
-  "forbidden",
-  "invalid_input",
-  "not_found",
-  "wrong_session",
-  "already_resolved",
-  "too_many_pending",
-  "invalid_rule",
-  "mode_forbidden",
-  "policy_unavailable",
-]);
 
 /** Whether a failure is worth retrying: the server restarting, the connection dropping. */
 export function isTransient(error: unknown): boolean {
@@ -54,8 +31,8 @@ export function toWardenError(error: unknown): WardenError {
   const e = error as
     | { group?: string; code?: string; message?: string; metadata?: unknown }
     | undefined;
-  if (e?.group === "user" && e.code && USER_CODES.has(e.code)) {
-    return new WardenError(e.code as WardenClientErrorCode, e.message ?? e.code, e.metadata);
+  if (e?.group === "user" && e.code && isWardenErrorCode(e.code)) {
+    return new WardenError(e.code, e.message ?? e.code, e.metadata);
   }
   if (e?.group === "message" || (e?.group === "actor" && e.code === "validation_error")) {
     return new WardenError("invalid_input", e.message ?? "invalid input", e.metadata);

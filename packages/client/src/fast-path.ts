@@ -7,6 +7,7 @@ import {
   type ParsedPolicyDocument,
   type Tier,
 } from "@warden/rules";
+import { policyDecision } from "@warden/server/protocol";
 import type { AgentDecision } from "./decision.ts";
 
 /**
@@ -86,14 +87,11 @@ export class LocalPolicy {
     if (compiled.settings.maxTurns !== undefined || compiled.settings.maxCostUsd !== undefined)
       return undefined;
     const decision: Decision = evaluate(compiled, { toolName, input }, this.#context);
-    if (decision.decision === "deny") {
-      return { version, decision: { behavior: "deny", message: decision.message, reason: "rule" } };
-    }
-    if (decision.decision === "allow" && this.mode === "on" && this.#fresh) {
-      return {
-        version,
-        decision: { behavior: "allow", input, reason: "rule", message: decision.message },
-      };
+    if (
+      decision.decision === "deny" ||
+      (decision.decision === "allow" && this.mode === "on" && this.#fresh)
+    ) {
+      return { version, decision: policyDecision(decision, input) };
     }
     return undefined;
   }

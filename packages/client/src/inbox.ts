@@ -7,6 +7,7 @@ import type {
   StoredRequest,
   WardenRegistry,
 } from "@warden/server";
+import { newReplyId } from "@warden/server/protocol";
 import type { createClient } from "rivetkit/client";
 import { type ConnectionStatus, LiveConnection } from "./connection.ts";
 import { toWardenError } from "./errors.ts";
@@ -169,10 +170,12 @@ export class WardenInbox {
     reply: PermissionReply,
     options?: RespondOptions,
   ) {
+    // One reply id per call, kept across retries: a resend gets the original answer, a second
+    // click (another call, another tab) gets `already_resolved`.
+    const sent = { ...options, replyId: options?.replyId ?? newReplyId() };
     try {
       return await withRetry(
-        () =>
-          this.link.session(sessionId).respondPermission(sessionId, permissionId, reply, options),
+        () => this.link.session(sessionId).respondPermission(sessionId, permissionId, reply, sent),
         this.link.retry,
       );
     } catch (error) {

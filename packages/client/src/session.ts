@@ -7,9 +7,10 @@ import type {
   RulesChangedEvent,
   WardenRegistry,
 } from "@warden/server";
+import { newReplyId } from "@warden/server/protocol";
 import type { createClient } from "rivetkit/client";
 import { type ConnectionStatus, LiveConnection } from "./connection.ts";
-import { type AgentDecision, toAgentDecision } from "./decision.ts";
+import type { AgentDecision } from "./decision.ts";
 import { toWardenError, WardenError } from "./errors.ts";
 import { type FastPathMode, LocalPolicy } from "./fast-path.ts";
 import { type RetryPolicy, withRetry } from "./retry.ts";
@@ -158,7 +159,7 @@ export class WardenSession {
           },
         );
       }
-      return toAgentDecision(outcome.decision);
+      return outcome.decision;
     } catch (error) {
       if (signal?.aborted) return this.#cancel(requestId);
       throw toWardenError(error);
@@ -175,14 +176,14 @@ export class WardenSession {
           { deadlineMs: 10_000 },
           READ,
         );
-        if (outcome.status === "decided") return toAgentDecision(outcome.decision);
+        if (outcome.status === "decided") return outcome.decision;
       } catch (error) {
         const e = toWardenError(error);
         if (e.code === "already_resolved") {
           const outcome = await this.#call(() =>
             this.#live.call((conn) => conn.waitForDecision(requestId, 0)),
           );
-          if (outcome.status === "decided") return toAgentDecision(outcome.decision);
+          if (outcome.status === "decided") return outcome.decision;
         }
         if (e.code !== "not_found") throw e;
         if (Date.now() < deadline) {
@@ -249,11 +250,14 @@ export class WardenSession {
 
   /** Answers a request: `once`, `always` (adds a rule) or `reject`. Errors are typed by code. */
   async respond(permissionId: string, reply: PermissionReply, options?: RespondOptions) {
+    // One reply id per call, kept across retries: a resend gets the original answer, a second
+    // click (another call) gets `already_resolved`.
+    const sent = { ...options, replyId: options?.replyId ?? newReplyId() };
     try {
       return await withRetry(
         () =>
           this.#live.call((conn) =>
-            conn.respondPermission(this.sessionId, permissionId, reply, options),
+            conn.respondPermission(this.sessionId, permissionId, reply, sent),
           ),
         this.retry,
       );
@@ -331,7 +335,7 @@ export class WardenSession {
           READ,
         ).catch(() => undefined);
       } else {
-        server = toAgentDecision(outcome.decision);
+        server = outcome.decision;
         if (server.behavior === local.behavior) return;
       }
       this.#policy.invalidate();

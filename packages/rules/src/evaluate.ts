@@ -21,8 +21,7 @@ export type DecisionReason =
   | "mode"
   | "protected_path"
   | "shell_uncertain"
-  | "budget_exceeded"
-  | "callback";
+  | "budget_exceeded";
 
 /** The answer for one call: what to do, which rule and tier decided, and why. */
 export interface Decision {
@@ -189,7 +188,7 @@ export function evaluate(
 }
 
 /** Turns a remaining ask into a deny under `dontAsk` (run after any callback). */
-export function applyDontAsk(policy: CompiledPolicy, decision: Decision): Decision {
+function applyDontAsk(policy: CompiledPolicy, decision: Decision): Decision {
   if (policy.settings.mode !== "dontAsk" || decision.decision !== "ask") return decision;
   return {
     ...decision,
@@ -200,7 +199,7 @@ export function applyDontAsk(policy: CompiledPolicy, decision: Decision): Decisi
 }
 
 /** `evaluate` without the final dontAsk conversion. */
-export function evaluateBeforeDontAsk(
+function evaluateBeforeDontAsk(
   policy: CompiledPolicy,
   call: ToolCall,
   context: EvaluationContext = {},

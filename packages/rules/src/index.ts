@@ -1,12 +1,5 @@
 export { assessBreadth, type BreadthCode, type BreadthWarning } from "./breadth.ts";
 export {
-  type CallbackResult,
-  type CanUseTool,
-  type CheckResult,
-  createPermissions,
-  type Permissions,
-} from "./check.ts";
-export {
   type CompiledPolicy,
   type CompiledRule,
   compilePolicy,

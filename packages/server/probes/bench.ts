@@ -1,7 +1,7 @@
 // Round-trip latency of the probe actor. Run from packages/server: node --import tsx probes/bench.ts
 import { createClient } from "rivetkit/client";
-import { registry } from "../src/probe-actor.ts";
 import { allocateEngine, stopEngine } from "../tests/engine-harness.ts";
+import { registry } from "./probe-actor.ts";
 
 const N = Number(process.env.N ?? 300);
 const slot = await allocateEngine();

@@ -2,8 +2,8 @@
 // Run from packages/server: node --import tsx probes/crash.ts
 import { type ChildProcess, spawn } from "node:child_process";
 import { createClient } from "rivetkit/client";
-import type { ProbeRegistry } from "../src/probe-actor.ts";
 import { allocateEngine, stopEngine } from "../tests/engine-harness.ts";
+import type { ProbeRegistry } from "./probe-actor.ts";
 
 const slot = await allocateEngine();
 process.env.RIVET_LOG_LEVEL = "error";

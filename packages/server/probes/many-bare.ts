@@ -1,7 +1,7 @@
 // Creates bare actors one after another and times each first call (see docs/rivetkit-findings.md).
 import { createClient } from "rivetkit/client";
-import { type ProbeRegistry, registry } from "../src/probe-actor.ts";
 import { allocateEngine, stopEngine } from "../tests/engine-harness.ts";
+import { type ProbeRegistry, registry } from "./probe-actor.ts";
 
 const slot = await allocateEngine();
 registry.config.noWelcome = true;

@@ -1,5 +1,5 @@
 // Hosts the probe registry in its own process (spawned by crash.ts and schedule-restart.ts).
-import { registry } from "../src/probe-actor.ts";
+import { registry } from "./probe-actor.ts";
 
 registry.config.noWelcome = true;
 await registry.startAndWait();

@@ -65,7 +65,7 @@ describe("who receives an event's payload", () => {
   const agent: Principal = { id: "agent-1", role: "agent", projects: ["p1"], sessions: "*" };
   const approver: Principal = { id: "alice", role: "approver", projects: ["p1"], sessions: "*" };
   const narrow: Principal = { ...approver, sessions: ["s1"] };
-  const state = { requests: { perm_1: { requestedBy: "agent-1" } } };
+  const state = { requests: [{ permissionId: "perm_1", requestedBy: "agent-1" }] };
 
   test("agents receive their own requests and resolutions only; approvers all", () => {
     const request = (requestedBy: string) => ({ sessionId: "s1", request: { requestedBy } });
@@ -79,6 +79,25 @@ describe("who receives an event's payload", () => {
       mayReceive("permissionSession", "permissionRequest", approver, request("agent-2"), {}),
     ).toBe(true);
     const resolved = (permissionId: string) => ({ sessionId: "s1", permissionId, requestId: "r" });
+    // The payload names its agent; the state is read only for payloads that do not.
+    expect(
+      mayReceive(
+        "permissionSession",
+        "permissionResolved",
+        agent,
+        { ...resolved("perm_9"), requestedBy: "agent-1" },
+        state,
+      ),
+    ).toBe(true);
+    expect(
+      mayReceive(
+        "permissionSession",
+        "permissionResolved",
+        agent,
+        { ...resolved("perm_1"), requestedBy: "agent-2" },
+        state,
+      ),
+    ).toBe(false);
     expect(
       mayReceive("permissionSession", "permissionResolved", agent, resolved("perm_1"), state),
     ).toBe(true);

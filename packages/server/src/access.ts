@@ -26,7 +26,7 @@ const ownRequest = (principal: Principal, requestedBy: string | undefined) =>
 
 /** The part of a session's state that tells whose a request is. */
 interface RequestOwners {
-  readonly requests?: Readonly<Record<string, { readonly requestedBy?: string } | undefined>>;
+  readonly requests?: readonly { readonly permissionId: string; readonly requestedBy?: string }[];
 }
 
 /** Approvers limited to some sessions see those sessions' entries only, as in `listInbox`. */
@@ -67,11 +67,12 @@ export const ACCESS = {
         roles: ALL,
         // Whose request it is: the payload's `requestedBy` if it has one, else the record, which
         // is still in state when its resolution is announced. Unknown owner: agents get nothing.
-        visible: (
-          p: Principal,
-          e: PermissionResolvedEvent & { requestedBy?: string },
-          state: RequestOwners,
-        ) => ownRequest(p, e.requestedBy ?? state.requests?.[e.permissionId]?.requestedBy),
+        visible: (p: Principal, e: PermissionResolvedEvent, state: RequestOwners) =>
+          ownRequest(
+            p,
+            e.requestedBy ??
+              state.requests?.find((r) => r.permissionId === e.permissionId)?.requestedBy,
+          ),
       },
       rulesChanged: { roles: ALL },
     },

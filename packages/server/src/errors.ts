@@ -1,17 +1,7 @@
 import { UserError } from "rivetkit";
+import type { WardenErrorCode } from "./protocol.ts";
 
-/** Every error code a Warden action can return; clients check `error.code`. */
-export type WardenErrorCode =
-  | "unauthorized"
-  | "forbidden"
-  | "invalid_input"
-  | "not_found"
-  | "wrong_session"
-  | "already_resolved"
-  | "too_many_pending"
-  | "invalid_rule"
-  | "mode_forbidden"
-  | "policy_unavailable";
+export type { WardenErrorCode } from "./protocol.ts";
 
 /** Throws a typed error that reaches the client as `{ group: "user", code, message, metadata }`. */
 export function fail(

@@ -1,3 +1,5 @@
+import type { ReplyOptions as ValidReplyOptions } from "./reply-resolution.ts";
+import { ReplyInputSchema } from "./schema.ts";
 import type { PermissionReply, PermissionRequest, RuleScope } from "./types.ts";
 
 /** Options a hook or an approver may give with a reply. */
@@ -35,16 +37,18 @@ export type PermissionHook = (
   request: PermissionRequest,
 ) => void | Promise<void>;
 
-/** A hook's answer. */
+/** A hook's answer, validated with the schema of approvers' replies. */
 export interface HookAnswer {
   readonly reply: PermissionReply;
-  readonly options: ReplyOptions;
+  readonly options: ValidReplyOptions;
 }
 
 /** Why a hook gave no answer, for the log. */
 export type HookOutcome =
   | { readonly kind: "answered"; readonly answer: HookAnswer }
   | { readonly kind: "left_open" }
+  /** The hook answered with something an approver could not send (`"deny"`, `undefined`, …). */
+  | { readonly kind: "invalid"; readonly error: string }
   | { readonly kind: "failed"; readonly error: string }
   | { readonly kind: "timed_out" };
 
@@ -55,12 +59,12 @@ export async function runHook(
   budgetMs: number,
 ): Promise<HookOutcome> {
   const controller = new AbortController();
-  let answer: HookAnswer | undefined;
+  let answer: { reply: unknown; options: unknown } | undefined;
   const context: PermissionHookContext = {
     projectId: request.projectId,
     sessionId: request.sessionId,
     signal: controller.signal,
-    async respondPermission(sessionId, permissionId, reply, options = {}) {
+    async respondPermission(sessionId, permissionId, reply, options) {
       if (controller.signal.aborted || answer) return;
       if (sessionId !== request.sessionId || permissionId !== request.permissionId) {
         throw new Error(
@@ -87,5 +91,11 @@ export async function runHook(
     clearTimeout(timer);
     controller.abort();
   }
-  return answer ? { kind: "answered", answer } : { kind: "left_open" };
+  if (!answer) return { kind: "left_open" };
+  const parsed = ReplyInputSchema.safeParse(answer);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return { kind: "invalid", error: `${issue?.path.join(".") || "reply"}: ${issue?.message}` };
+  }
+  return { kind: "answered", answer: parsed.data };
 }

@@ -95,7 +95,6 @@ export function createWarden(options: WardenOptions) {
     hookBudgetMs: options.hookBudgetMs ?? 5_000,
     maxPending: options.maxPendingPerSession ?? 100,
     defaultWaitMs: options.defaultWaitMs ?? 25_000,
-    recentResolved: 0,
   });
   const sessionOf = (client: unknown, projectId: string, sessionId: string) =>
     (

@@ -1,14 +1,15 @@
 import { BehaviorSchema, ModeSchema } from "@warden/rules";
 import { z } from "zod";
 import { fail } from "./errors.ts";
+import { ID_PATTERN, MAX_ID_LENGTH } from "./protocol.ts";
 
 /** Identifiers: keys of actors, ids of requests. */
 export const IdSchema = z
   .string()
   .min(1)
-  .max(200)
-  .regex(/^[\w.:@/-]+$/, "may contain letters, digits and _ . : @ / - only")
-  // Ids index plain objects in state: `__proto__`, `constructor`, … would read or set the prototype.
+  .max(MAX_ID_LENGTH)
+  .regex(ID_PATTERN, "may contain letters, digits and _ . : @ / - only")
+  // Ids index plain objects in places: `__proto__`, `constructor`, … would read or set the prototype.
   .refine((id) => !(id in Object.prototype), "is a reserved name");
 
 /** Connection parameters: the caller's token. */
@@ -21,8 +22,27 @@ export const MAX_INPUT_BYTES = 64 * 1024;
 /** The transport limit for one message: above the input limit, so inputs get the typed error. */
 export const MAX_MESSAGE_BYTES = 256 * 1024;
 
+/** Levels of nesting an input may have; deeper ones are refused before anything walks them. */
+export const MAX_INPUT_DEPTH = 32;
+
+/** Whether a value nests deeper than `limit` arrays or objects; iterative, and stops at the limit. */
+export function nestsDeeperThan(value: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  for (let item = stack.pop(); item; item = stack.pop()) {
+    const [node, depth] = item;
+    if (node === null || typeof node !== "object") continue;
+    if (depth >= limit) return true;
+    for (const child of Object.values(node)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
 const InputSchema = z
   .record(z.string(), z.unknown())
+  .refine((value) => !nestsDeeperThan(value, MAX_INPUT_DEPTH), {
+    message: `input nests deeper than ${MAX_INPUT_DEPTH} levels`,
+    abort: true,
+  })
   .refine((value) => JSON.stringify(value).length <= MAX_INPUT_BYTES, {
     message: `input is larger than ${MAX_INPUT_BYTES} bytes of JSON`,
   });
@@ -52,8 +72,16 @@ export const RespondOptionsSchema = z
       .union([z.string().min(1).max(1000), z.array(z.string().min(1).max(1000)).min(1).max(20)])
       .optional(),
     scope: z.enum(["session", "project"]).optional(),
+    /** The client-made id of this reply: its resend gets the same answer, another id does not. */
+    replyId: IdSchema.optional(),
   })
   .default({});
+
+/** A reply from an approver or the hook, validated the same way for both. */
+export const ReplyInputSchema = z.strictObject({
+  reply: ReplySchema,
+  options: RespondOptionsSchema,
+});
 export type RespondOptions = z.input<typeof RespondOptionsSchema>;
 
 /** A rule an admin adds to the session tier. */

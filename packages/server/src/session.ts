@@ -1,19 +1,31 @@
-import { evaluate } from "@warden/rules";
-import { actor, event } from "rivetkit";
+import { randomUUID } from "node:crypto";
+import { actor } from "rivetkit";
 import { db } from "rivetkit/db";
 import { guardActor } from "./access.ts";
-import {
-  findLoggedPermission,
-  findLoggedRequest,
-  migrateAuditLog,
-  readAuditLog,
-} from "./audit-log.ts";
-import { authorize, canReach, type Principal, type TokenTable } from "./auth.ts";
+import { findLoggedRequest, migrateAuditLog, readAuditLog } from "./audit-log.ts";
+import { authorize, type Principal, type TokenTable } from "./auth.ts";
 import { fail } from "./errors.ts";
 import { type PermissionHook, runHook } from "./hook.ts";
-import type { InboxChange } from "./inbox.ts";
 import {
-  ConnParamsSchema,
+  answer,
+  answerDraft,
+  cancel,
+  decide,
+  expire,
+  lateReply,
+  open,
+  sweep,
+} from "./lifecycle.ts";
+import { compileOrFail } from "./policy.ts";
+import type { PolicyEnv, Reply } from "./reply-resolution.ts";
+import {
+  canSee,
+  outcomeOf,
+  publicRequest,
+  type RequestRecord,
+  storedRequest,
+} from "./request-record.ts";
+import {
   type HistoryQuery,
   HistoryQuerySchema,
   IdSchema,
@@ -27,313 +39,148 @@ import {
   type RuleInput,
   RuleInputSchema,
 } from "./schema.ts";
+import { ensureProjectRules, sessionAccess } from "./session-access.ts";
 import {
-  afterResolution,
-  callerOf,
-  canSee,
-  evaluationContext,
-  flush,
+  announceRules,
+  applyEffects,
+  type ConnState,
+  commit,
+  type EffectDependencies,
+  findRecord,
   isLogged,
-  isSameReply,
-  logInBackground,
   logResolved,
-  newRecord,
-  outcomeOf,
-  policyResolution,
-  publicRequest,
-  type RequestRecord,
-  resolutionForReply,
-  resolveRecord,
+  type ProjectLink,
+  run,
   type SessionContext,
-  type SessionSettings,
-  type SessionState,
   type SessionVars,
   sessionPolicy,
-  storeRecord,
+  syncInbox,
   waitForResolution,
-} from "./session-core.ts";
+} from "./session-effects.ts";
+import { parseSessionKey } from "./session-key.ts";
 import {
-  parseSessionKey,
-  placeFromConnection,
-  requireSessionKey,
-  SessionParamsSchema,
-} from "./session-key.ts";
-import type {
-  PermissionReply,
-  PermissionRequest,
-  PermissionRequestEvent,
-  PermissionResolvedEvent,
-  RequestOutcome,
-  RulesChangedEvent,
-  SessionRule,
-} from "./types.ts";
+  checkRetry,
+  evaluationContext,
+  findByPermissionId,
+  findByRequestId,
+  pendingRequests,
+  type SessionState,
+  upgradeState,
+} from "./session-state.ts";
+import type { PermissionReply, RequestOutcome, SessionRule } from "./types.ts";
+
+export type { SessionCreateInput } from "./session-access.ts";
+export type { ProjectLink } from "./session-effects.ts";
 
 /** How many removed session-rule ids a session remembers, so that resent removals succeed. */
 const MAX_REMEMBERED_REMOVALS = 200;
 
-/** How long inbox changes wait to be sent to the project actor together. */
-const INBOX_BATCH_MS = 100;
-
 /** What the session needs from the rest of the server. */
-export interface SessionDependencies extends SessionSettings {
+export interface SessionDependencies extends EffectDependencies {
   readonly tokens: TokenTable;
   readonly hook?: PermissionHook;
   readonly hookBudgetMs: number;
+  readonly maxPending: number;
+  readonly defaultWaitMs: number;
   /** The project actor, reached through the actor's own client. */
   readonly project: ProjectLink;
 }
 
-/** How a session reaches its project's actor. */
-export interface ProjectLink {
-  /** The project's learned rules, read when a session first decides (and when they change). */
-  loadRules(client: unknown, projectId: string, sessionId: string): Promise<SessionRule[]>;
-  /** Keeps "always" rules of scope project for the project's future sessions. */
-  addRules(client: unknown, projectId: string, rules: SessionRule[]): Promise<void>;
-  /** Tells the project's inbox about pending or settled requests, in order. */
-  notifyInbox(client: unknown, projectId: string, changes: InboxChange[]): Promise<void>;
-  /** Tells the project's inbox every request this session holds pending (on wake). */
-  syncInbox(
-    client: unknown,
-    projectId: string,
-    sessionId: string,
-    pending: PermissionRequest[],
-  ): Promise<void>;
-}
-
-/**
- * Where an agent's session runs, for path rules: sent by an agent in its connection parameters
- * (creation input is ignored, see session-key.ts).
- */
-export interface SessionCreateInput {
-  readonly cwd?: string;
-  readonly home?: string;
-}
-
-interface ConnState {
-  principal: Principal;
-}
+const newRuleId = () => `rule_${randomUUID().slice(0, 12)}`;
+const newPermissionId = (seq: number) => `perm_${seq.toString(36)}_${randomUUID().slice(0, 8)}`;
+/** The caller of an action. No connection means no principal: scheduled work needs none. */
+const callerOf = (c: { conn?: { state?: ConnState } }): Principal | undefined =>
+  c.conn?.state?.principal;
 
 /** Creates the `permissionSession` actor: one per agent session, keyed `[projectId, sessionId]`. */
 export function createSessionActor(deps: SessionDependencies) {
-  const ctx = (c: unknown) => c as SessionContext;
+  const policyEnv = (c: SessionContext): PolicyEnv => ({
+    server: deps.policy,
+    compiled: sessionPolicy(c, deps.policy),
+    context: evaluationContext(c.state),
+  });
+  const timeoutMessage = (c: SessionContext) => {
+    try {
+      return sessionPolicy(c, deps.policy).settings.askTimeoutMessage;
+    } catch {
+      return "Nobody answered the permission request in time.";
+    }
+  };
 
-  /** Reads the project's learned rules once, when the session first needs its policy. */
-  async function ensureProjectRules(c: SessionContext) {
-    if (c.state.projectRulesLoaded) return;
-    const rules = await deps.project.loadRules(c.client(), c.state.projectId, c.state.sessionId);
-    c.state.projectRules = rules.map((rule) => ({ ...rule, source: "project" as const }));
-    c.state.projectRulesLoaded = true;
-    c.state.revision += 1;
-  }
-
-  async function handleRequest(
+  /** A retry finds its request in state, in flight, or in the log; a new id finds nothing. */
+  async function knownRequest(
     c: SessionContext,
     principal: Principal,
-    raw: RequestPermissionInput,
-  ): Promise<RequestOutcome> {
-    const input = parseInput(RequestPermissionSchema, raw, "requestPermission");
-    await ensureProjectRules(c);
-    const known = c.state.requestIds[input.requestId];
-    const existing = known ? c.state.requests[known] : undefined;
-    if (existing) {
-      if (!canSee(principal, existing))
-        fail("forbidden", "that request id belongs to another caller");
-      return waitForResolution(c, existing.permissionId, input.waitMs ?? deps.defaultWaitMs);
-    }
-    const inflight = c.vars.inflight.get(input.requestId);
-    if (inflight) return inflight;
-    const logged = (await isLogged(c, input.requestId))
-      ? await findLoggedRequest(c.db, input.requestId)
+    call: Pick<RequestRecord, "requestId" | "toolName" | "input">,
+    waitMs: number,
+  ): Promise<RequestOutcome | undefined> {
+    const logged = (await isLogged(c, call.requestId))
+      ? await findLoggedRequest(c.db, call.requestId)
       : undefined;
-    if (logged) {
-      if (!canSee(principal, logged))
-        fail("forbidden", "that request id belongs to another caller");
-      return outcomeOf(logged);
-    }
-
-    const pending = Object.values(c.state.requests).filter((r) => r.status === "pending").length;
-    if (pending >= deps.maxPending) {
-      fail("too_many_pending", `this session already has ${pending} pending requests`, {
-        limit: deps.maxPending,
-      });
-    }
-
-    const work = decideNew(c, principal, input);
-    c.vars.inflight.set(input.requestId, work);
-    try {
-      return await work;
-    } finally {
-      c.vars.inflight.delete(input.requestId);
-    }
+    // Read after the await: the state may have moved on meanwhile.
+    const stored = findByRequestId(c.state, call.requestId);
+    const inflight = c.vars.inflight.get(call.requestId);
+    const known = stored ?? inflight ?? logged;
+    if (!known) return undefined;
+    checkRetry(principal, known, call);
+    if (stored) return waitForResolution(c, stored, waitMs);
+    if (inflight) return inflight.outcome;
+    return outcomeOf(known as RequestRecord);
   }
 
   async function decideNew(
     c: SessionContext,
     principal: Principal,
-    input: ReturnType<typeof RequestPermissionSchema.parse>,
+    call: ReturnType<typeof RequestPermissionSchema.parse>,
+    waitMs: number,
   ): Promise<RequestOutcome> {
-    const policy = sessionPolicy(c, deps);
-    const call = {
-      toolName: input.toolName,
-      input: input.input,
-      ...(input.cost !== undefined ? { cost: input.cost } : {}),
-    };
-    const decision = evaluate(policy, call, evaluationContext(c));
-    c.state.usage.turns += 1;
-    c.state.usage.costUsd += input.cost ?? 0;
-    let record = newRecord(c, principal, input, decision, policy);
-
-    if (decision.decision !== "ask") {
-      record = await resolveRecord(c, record, policyResolution(decision, input.input));
-      logInBackground(c, deps);
-      return outcomeOf(record);
+    const policy = sessionPolicy(c, deps.policy);
+    const decided = decide(c.state, {
+      principal,
+      call,
+      policy,
+      permissionId: newPermissionId(c.state.seq + 1),
+      now: Date.now(),
+    });
+    if (decided.kind === "settled") {
+      await run(c, deps, decided);
+      return outcomeOf(decided.record);
     }
-
+    // Nothing to apply (the draft is not stored yet), and nothing awaited before the save below:
+    // a write followed by a pause lets RivetKit start a save that the next one then waits for.
+    commit(c, decided);
+    const draft = decided.record;
     if (deps.hook) {
-      const hooked = await runHook(deps.hook, publicRequest(record), deps.hookBudgetMs);
+      const hooked = await runHook(deps.hook, publicRequest(draft), deps.hookBudgetMs);
       if (hooked.kind === "answered") {
+        const reply: Reply = {
+          ...hooked.answer,
+          decider: { kind: "hook", id: "onPermissionRequest" },
+        };
         try {
-          const { resolution, rules, scope } = resolutionForReply(
-            c,
-            deps,
-            record,
-            hooked.answer.reply,
-            hooked.answer.options,
-            {
-              kind: "hook",
-              id: "onPermissionRequest",
-            },
-          );
-          await addRules(c, rules, scope);
-          record = await resolveRecord(c, record, resolution);
-          await afterResolution(c, record, deps);
-          if (rules.length > 0) announceRules(c);
-          return outcomeOf(record);
+          const answered = answerDraft(c.state, draft, reply, policyEnv(c), newRuleId, Date.now());
+          await run(c, deps, answered);
+          return outcomeOf(answered.record);
         } catch (error) {
           c.log.warn({
-            msg: "the permission hook's answer was invalid; leaving the request to humans",
+            msg: "the permission hook's answer cannot apply; leaving the request to humans",
             error: String(error),
           });
         }
       } else if (hooked.kind !== "left_open") {
         c.log.warn({
-          msg: `the permission hook ${hooked.kind === "failed" ? "threw" : "ran out of time"}; leaving the request to humans`,
-          ...(hooked.kind === "failed" ? { error: hooked.error } : {}),
+          msg: `the permission hook ${hooked.kind === "invalid" ? "answered with an invalid reply" : hooked.kind === "failed" ? "threw" : "ran out of time"}; leaving the request to humans`,
+          ...("error" in hooked ? { error: hooked.error } : {}),
         });
       }
     }
-
-    // The record is durable before anyone is told, and its expiry timer before the agent is
-    // answered. The timer is written after the broadcast, so that the approvers' fan-out does not
-    // wait behind it. After a crash before the timer's id reaches the state, onWake arms the timer
-    // again; a timer whose request is settled fires and finds nothing to expire.
-    storeRecord(c, record);
-    await flush(c);
-    const request = publicRequest(record);
-    c.broadcast("permissionRequest", { sessionId: record.sessionId, request });
-    notifyInbox(c, {
-      kind: "pending",
-      sessionId: record.sessionId,
-      permissionId: record.permissionId,
-      request,
-    });
-    const timer = await c.schedule.at(record.expiresAt, "expirePermission", record.permissionId);
-    if (c.state.requests[record.permissionId]?.status === "pending")
-      c.state.timers[record.permissionId] = timer;
-    return waitForResolution(c, record.permissionId, input.waitMs ?? deps.defaultWaitMs);
-  }
-
-  /**
-   * Queues a change for the project's inbox. Changes go to the project actor together,
-   * `INBOX_BATCH_MS` after the first, so that the call and the project's save do not compete with
-   * the fan-out to the session's own subscribers. The inbox is a view: a lost update is logged.
-   */
-  function notifyInbox(c: SessionContext, change: InboxChange) {
-    const queue = c.vars.inbox;
-    queue.push(change);
-    if (queue.length > 1) return;
-    const client = c.client();
-    const projectId = c.state.projectId;
-    c.waitUntil(
-      new Promise((resolve) => setTimeout(resolve, INBOX_BATCH_MS)).then(() =>
-        deps.project
-          .notifyInbox(client, projectId, queue.splice(0))
-          .catch((error) => c.log.warn({ msg: "inbox update failed", error: String(error) })),
-      ),
-    );
-  }
-
-  async function addRules(c: SessionContext, rules: SessionRule[], scope: "session" | "project") {
-    if (rules.length === 0) return;
-    if (scope === "project") await deps.project.addRules(c.client(), c.state.projectId, rules);
-    c.state.rules.push(...rules);
-    c.state.revision += 1;
-  }
-
-  function announceRules(c: SessionContext) {
-    const policy = sessionPolicy(c, deps);
-    const payload: RulesChangedEvent = {
-      sessionId: c.state.sessionId,
-      rules: c.state.rules,
-      mode: c.state.mode,
-      version: policy.version,
-    };
-    c.broadcast("rulesChanged", payload);
-  }
-
-  async function settle(
-    c: SessionContext,
-    record: RequestRecord,
-    resolution: RequestRecord["resolution"],
-  ) {
-    const resolved = await resolveRecord(c, record, resolution!);
-    await afterResolution(c, resolved, deps);
-    if (resolved.evaluation.decision === "ask") {
-      notifyInbox(c, {
-        kind: "resolved",
-        sessionId: resolved.sessionId,
-        permissionId: resolved.permissionId,
-        requestId: resolved.requestId,
-        ...(resolved.resolution ? { resolution: resolved.resolution } : {}),
-      });
-    }
-    return resolved;
-  }
-
-  /**
-   * Times out the requests that fell due while the actor was down, arms the timer of any pending
-   * request whose timer id was not saved, and logs what the log misses.
-   */
-  async function settleOverdue(c: SessionContext) {
-    for (const permissionId of Object.keys(c.state.requests)) {
-      // Read again at each step: an action may have settled it meanwhile.
-      const record = c.state.requests[permissionId];
-      if (record?.status !== "pending") continue;
-      if (record.expiresAt <= Date.now()) {
-        await settle(c, record, timeoutResolution(record, timeoutMessage(c)));
-      } else if (!c.state.timers[permissionId]) {
-        c.state.timers[permissionId] = await c.schedule.at(
-          record.expiresAt,
-          "expirePermission",
-          permissionId,
-        );
-      }
-    }
-    await logResolved(c, deps);
-  }
-
-  async function syncInbox(c: SessionContext) {
-    const pending = Object.values(c.state.requests)
-      .filter((r) => r.status === "pending")
-      .map(publicRequest);
-    await deps.project
-      .syncInbox(c.client(), c.state.projectId, c.state.sessionId, pending)
-      .catch((error) => c.log.warn({ msg: "inbox sync failed", error: String(error) }));
-  }
-
-  async function findRecord(c: SessionContext, permissionId: string) {
-    const id = parseInput(IdSchema, permissionId, "permissionId");
-    return c.state.requests[id] ?? (await findLoggedPermission(c.db, id));
+    const opened = open(c.state, draft);
+    commit(c, opened);
+    // Waiting starts before the effects run: a reply that lands while the timer is being armed
+    // wakes this wait, and a record that then leaves the state is read from the log.
+    const waiting = waitForResolution(c, draft, waitMs);
+    await applyEffects(c, deps, opened.effects);
+    return waiting;
   }
 
   function checkSession(c: SessionContext, sessionId: unknown) {
@@ -345,30 +192,24 @@ export function createSessionActor(deps: SessionDependencies) {
     }
   }
 
+  /** Validates a change by compiling with it; fails with a typed error and changes nothing. */
+  function checkCompiles(c: SessionContext, change: Partial<Pick<SessionState, "rules" | "mode">>) {
+    compileOrFail(deps.policy, {
+      projectId: c.state.projectId,
+      projectRules: c.state.projectRules,
+      sessionRules: change.rules ?? c.state.rules,
+      mode: "mode" in change ? (change.mode ?? null) : c.state.mode,
+    });
+  }
+
+  async function changeRules(c: SessionContext, change: Partial<SessionState>) {
+    commit(c, { state: { ...c.state, ...change, revision: c.state.revision + 1 } });
+    await c.saveState({ immediate: true });
+    announceRules(c, deps);
+  }
+
   const definition = actor({
-    // Creation input is ignored: the engine runs this before any Warden check (session-key.ts).
-    createState: (c: { key: string[] }): SessionState => {
-      const { projectId, sessionId } = parseSessionKey(c.key) ?? { projectId: "", sessionId: "" };
-      return {
-        projectId,
-        sessionId,
-        createdAt: Date.now(),
-        cwd: null,
-        home: null,
-        mode: null,
-        rules: [],
-        projectRules: [],
-        projectRulesLoaded: false,
-        revision: 0,
-        evicted: 0,
-        usage: { turns: 0, costUsd: 0 },
-        seq: 0,
-        requests: {},
-        requestIds: {},
-        timers: {},
-        removedRuleIds: [],
-      };
-    },
+    ...sessionAccess(deps),
     createVars: (): SessionVars => ({
       policy: undefined,
       waiters: new Map(),
@@ -377,92 +218,92 @@ export function createSessionActor(deps: SessionDependencies) {
       logged: { ids: new Set(), loaded: false },
       logDue: false,
       inbox: [],
+      delivering: false,
     }),
     db: db({ onMigrate: migrateAuditLog }),
-    events: {
-      permissionRequest: event<PermissionRequestEvent>(),
-      permissionResolved: event<PermissionResolvedEvent>(),
-      rulesChanged: event<RulesChangedEvent>(),
-    },
     // Not awaited: in rivetkit 2.3.19 `saveState` never returns inside onWake (the save waits for
     // the actor to start, the start waits for onWake), so settling there wedged every wake with an
     // overdue ask. The actor starts, then this settles what fell due while it was down.
     onWake: (c) => {
-      const session = ctx(c);
+      const session: SessionContext = c;
       // A malformed key is refused at every door; such an actor must not touch the inbox either.
       if (parseSessionKey(c.key) === null) return;
+      const current = upgradeState(session.state);
+      if (current !== session.state) commit(session, { state: current });
       session.waitUntil(
-        settleOverdue(session)
+        run(session, deps, sweep(session.state, timeoutMessage(session), Date.now()))
+          .then(() => logResolved(session))
           .catch((error) =>
             session.log.warn({ msg: "settling overdue requests failed", error: String(error) }),
           )
           // The inbox may have missed reports while this session was down: re-announce. A
           // session that never held a request has nothing to tell (and leaves no trace there).
-          .then(() => (session.state.seq > 0 ? syncInbox(session) : undefined)),
+          .then(() => (session.state.seq > 0 ? syncInbox(session, deps) : undefined)),
       );
-    },
-    onBeforeConnect: (c: { key: string[] }, params: unknown) => {
-      const { projectId, sessionId } = requireSessionKey(c.key);
-      const parsed = ConnParamsSchema.safeParse(params);
-      if (!parsed.success) fail("unauthorized", "connect with { token }");
-      const principal = deps.tokens.lookup(parsed.data.token);
-      if (!principal) fail("unauthorized", "unknown token");
-      parseInput(SessionParamsSchema, params, "params");
-      if (!canReach(principal, projectId, sessionId)) {
-        fail("forbidden", `this token may not reach session ${sessionId} of project ${projectId}`);
-      }
-    },
-    createConnState: (c: { state: SessionState }, params: unknown): ConnState => {
-      const principal = deps.tokens.lookup(ConnParamsSchema.parse(params).token)!;
-      placeFromConnection(c.state, principal, params);
-      return { principal };
     },
     actions: {
       requestPermission: async (c, request: RequestPermissionInput) => {
-        const principal = authorize(callerOf(c.conn), "requestPermission");
-        return handleRequest(ctx(c), principal, request);
+        const principal = authorize(callerOf(c), "requestPermission");
+        const call = parseInput(RequestPermissionSchema, request, "requestPermission");
+        const waitMs = call.waitMs ?? deps.defaultWaitMs;
+        await ensureProjectRules(c, deps.project);
+        const known = await knownRequest(c, principal, call, waitMs);
+        if (known) return known;
+        const pending = pendingRequests(c.state).length;
+        if (pending >= deps.maxPending) {
+          fail("too_many_pending", `this session already has ${pending} pending requests`, {
+            limit: deps.maxPending,
+          });
+        }
+        const outcome = decideNew(c, principal, call, waitMs);
+        c.vars.inflight.set(call.requestId, {
+          requestedBy: principal.id,
+          toolName: call.toolName,
+          input: call.input,
+          outcome,
+        });
+        try {
+          return await outcome;
+        } finally {
+          c.vars.inflight.delete(call.requestId);
+        }
       },
 
       waitForDecision: async (c, requestId: string, waitMs?: number) => {
-        const principal = authorize(callerOf(c.conn), "waitForDecision");
-        const session = ctx(c);
+        const principal = authorize(callerOf(c), "waitForDecision");
         const id = parseInput(IdSchema, requestId, "requestId");
-        const permissionId = session.state.requestIds[id];
-        const record = permissionId
-          ? session.state.requests[permissionId]
-          : await findLoggedRequest(session.db, id);
-        if (!record) return fail("not_found", `no request with requestId ${id}`);
-        if (!canSee(principal, record)) fail("forbidden", "that request belongs to another caller");
         const wait =
           parseInput(RequestPermissionSchema.shape.waitMs, waitMs, "waitMs") ?? deps.defaultWaitMs;
-        return session.state.requests[record.permissionId]
-          ? waitForResolution(session, record.permissionId, wait)
-          : outcomeOf(record);
+        const logged = findByRequestId(c.state, id) ? undefined : await findLoggedRequest(c.db, id);
+        const stored = findByRequestId(c.state, id);
+        const record = stored ?? logged ?? c.vars.inflight.get(id);
+        if (!record) return fail("not_found", `no request with requestId ${id}`);
+        if (!canSee(principal, record)) fail("forbidden", "that request belongs to another caller");
+        if (stored) return waitForResolution(c, stored, wait);
+        if (logged) return outcomeOf(logged);
+        return c.vars.inflight.get(id)!.outcome;
       },
 
       getRequest: async (c, permissionId: string) => {
-        const principal = authorize(callerOf(c.conn), "getRequest");
-        const record = await findRecord(ctx(c), permissionId);
-        if (!record || !canSee(principal, record))
-          return fail("not_found", `no request ${permissionId}`);
-        const { seq: _seq, logged: _logged, ...rest } = record as RequestRecord;
-        return rest;
+        const principal = authorize(callerOf(c), "getRequest");
+        const id = parseInput(IdSchema, permissionId, "permissionId");
+        const record = await findRecord(c, id);
+        if (!record || !canSee(principal, record)) return fail("not_found", `no request ${id}`);
+        return storedRequest(record);
       },
 
       listPending: (c) => {
-        const principal = authorize(callerOf(c.conn), "listPending");
-        return Object.values(ctx(c).state.requests)
-          .filter((r) => r.status === "pending" && canSee(principal, r))
-          .sort((a, b) => a.seq - b.seq)
+        const principal = authorize(callerOf(c), "listPending");
+        return pendingRequests(c.state)
+          .filter((r) => canSee(principal, r))
           .map(publicRequest);
       },
 
       getHistory: async (c, query?: HistoryQuery) => {
-        authorize(callerOf(c.conn), "getHistory");
-        const session = ctx(c);
+        authorize(callerOf(c), "getHistory");
         const { before, limit = 50 } = parseInput(HistoryQuerySchema, query, "getHistory");
-        await logResolved(session, deps);
-        const entries = await readAuditLog(session.db, {
+        await logResolved(c);
+        const entries = await readAuditLog(c.db, {
           ...(before !== undefined ? { before } : {}),
           limit,
         });
@@ -477,156 +318,90 @@ export function createSessionActor(deps: SessionDependencies) {
         reply: PermissionReply,
         options?: RespondOptions,
       ) => {
-        const principal = authorize(callerOf(c.conn), "respondPermission");
-        const session = ctx(c);
-        checkSession(session, sessionId);
-        const parsedReply = parseInput(ReplySchema, reply, "reply");
-        const parsedOptions = parseInput(RespondOptionsSchema, options, "options");
-        const record = await findRecord(session, permissionId);
-        if (!record)
-          return fail(
-            "not_found",
-            `no request ${permissionId} in session ${session.state.sessionId}`,
-          );
-        // Fail closed: an ask that fell due in the moments between a wake and the overdue sweep
-        // times out here rather than being approved late.
-        if (
-          record.status === "pending" &&
-          session.state.requests[record.permissionId] &&
-          record.expiresAt <= Date.now()
-        ) {
-          delete session.state.timers[record.permissionId];
-          await settle(
-            session,
-            record as RequestRecord,
-            timeoutResolution(record as RequestRecord, timeoutMessage(session)),
-          );
+        const principal = authorize(callerOf(c), "respondPermission");
+        checkSession(c, sessionId);
+        const id = parseInput(IdSchema, permissionId, "permissionId");
+        const parsed: Reply = {
+          reply: parseInput(ReplySchema, reply, "reply"),
+          options: parseInput(RespondOptionsSchema, options, "options"),
+          decider: { kind: "approver", id: principal.id },
+        };
+        const logged = findByPermissionId(c.state, id) ? undefined : await findRecord(c, id);
+        // Read after the await: the request may have settled meanwhile (then it is a late reply).
+        if (!findByPermissionId(c.state, id)) {
+          if (!logged) return fail("not_found", `no request ${id} in session ${c.state.sessionId}`);
+          const original = lateReply(logged, parsed);
+          return { permissionId: id, resolution: original.resolution! };
         }
-        const stored = session.state.requests[record.permissionId] ?? record;
-        if (stored.status !== "pending" || !session.state.requests[record.permissionId]) {
-          // The same approver sending the same reply again (a resend across a reconnect or a
-          // restart) gets the decision it already made, not an error.
-          if (
-            stored.resolution &&
-            isSameReply(stored.resolution, principal.id, parsedReply, parsedOptions)
-          ) {
-            return { permissionId: stored.permissionId, resolution: stored.resolution };
-          }
-          return fail("already_resolved", `request ${record.permissionId} was already resolved`, {
-            resolution: stored.resolution ?? null,
-          });
-        }
-        const { resolution, rules, scope } = resolutionForReply(
-          session,
-          deps,
-          record as RequestRecord,
-          parsedReply,
-          parsedOptions,
-          {
-            kind: "approver",
-            id: principal.id,
-          },
-        );
-        // Compare-and-set: an await above may have let another reply in first.
-        const current = session.state.requests[record.permissionId];
-        if (current?.status !== "pending") {
-          // Settled meanwhile; it may already have moved from state to the audit log.
-          const settled = current ?? (await findRecord(session, record.permissionId));
-          if (
-            settled?.resolution &&
-            isSameReply(settled.resolution, principal.id, parsedReply, parsedOptions)
-          ) {
-            return { permissionId: settled.permissionId, resolution: settled.resolution };
-          }
-          return fail("already_resolved", `request ${record.permissionId} was already resolved`, {
-            resolution: settled?.resolution ?? null,
-          });
-        }
-        await addRules(session, rules, scope);
-        const resolved = await settle(session, current, resolution);
-        if (rules.length > 0) announceRules(session);
-        return { permissionId: resolved.permissionId, resolution };
+        const answered = answer(c.state, id, parsed, policyEnv(c), newRuleId, Date.now());
+        await run(c, deps, answered);
+        const settled = answered.accepted ? answered.record : lateReply(answered.record, parsed);
+        return { permissionId: id, resolution: settled.resolution! };
       },
 
       cancelRequest: async (c, requestId: string) => {
-        const principal = authorize(callerOf(c.conn), "cancelRequest");
-        const session = ctx(c);
+        const principal = authorize(callerOf(c), "cancelRequest");
         const id = parseInput(IdSchema, requestId, "requestId");
-        const permissionId = session.state.requestIds[id];
-        const record = permissionId ? session.state.requests[permissionId] : undefined;
-        if (!record || !canSee(principal, record))
-          return fail("not_found", `no request with requestId ${id}`);
-        if (record.status !== "pending") {
-          return fail("already_resolved", `request ${id} was already resolved`, {
-            resolution: record.resolution ?? null,
+        const logged = findByRequestId(c.state, id) ? undefined : await findLoggedRequest(c.db, id);
+        // Only in the log: settled long ago (a resent cancel is told how it ended).
+        if (logged && !findByRequestId(c.state, id) && canSee(principal, logged)) {
+          fail("already_resolved", `request ${id} was already resolved`, {
+            resolution: logged.resolution ?? null,
           });
         }
-        const resolved = await settle(session, record, {
-          outcome: "deny",
-          reason: "cancelled",
-          message: "The agent cancelled the request.",
-          input: record.input,
-          decidedBy: { kind: "agent", id: principal.id },
-          resolvedAt: Date.now(),
-        });
-        return outcomeOf(resolved);
+        const cancelled = cancel(c.state, principal, id, Date.now());
+        await run(c, deps, cancelled);
+        return outcomeOf(cancelled.record);
       },
 
       expirePermission: async (c, permissionId: string) => {
-        const session = ctx(c);
-        const record = session.state.requests[permissionId];
-        if (!record || record.status !== "pending" || record.expiresAt > Date.now() + 1000)
-          return false;
-        delete session.state.timers[permissionId];
-        await settle(session, record, timeoutResolution(record, timeoutMessage(session)));
-        return true;
+        const before = findByPermissionId(c.state, String(permissionId))?.status;
+        const expired = expire(c.state, String(permissionId), timeoutMessage(c), Date.now());
+        await run(c, deps, expired);
+        return before === "pending" && expired.effects.length > 0;
       },
 
       /** The project's rules changed: read them again and tell subscribers (the project calls it). */
       reloadProjectRules: async (c) => {
-        const session = ctx(c);
-        session.state.projectRulesLoaded = false;
-        await ensureProjectRules(session);
-        await flush(session);
-        announceRules(session);
+        commit(c, { state: { ...c.state, projectRulesLoaded: false } });
+        await ensureProjectRules(c, deps.project);
+        await c.saveState({ immediate: true });
+        announceRules(c, deps);
       },
 
       listRules: (c) => {
-        authorize(callerOf(c.conn), "listRules");
-        const session = ctx(c);
+        authorize(callerOf(c), "listRules");
         return {
-          rules: session.state.rules,
-          projectRules: session.state.projectRules,
-          mode: session.state.mode,
-          version: sessionPolicy(session, deps).version,
+          rules: c.state.rules,
+          projectRules: c.state.projectRules,
+          mode: c.state.mode,
+          version: sessionPolicy(c, deps.policy).version,
         };
       },
 
       getPolicy: (c) => {
-        authorize(callerOf(c.conn), "getPolicy");
-        const session = ctx(c);
-        const policy = sessionPolicy(session, deps);
+        authorize(callerOf(c), "getPolicy");
+        const policy = sessionPolicy(c, deps.policy);
         return {
           version: policy.version,
           documents: policy.documents,
           settings: policy.settings,
-          context: evaluationContext(session),
+          context: evaluationContext(c.state),
         };
       },
 
       getUsage: (c) => {
-        authorize(callerOf(c.conn), "getUsage");
-        return ctx(c).state.usage;
+        authorize(callerOf(c), "getUsage");
+        return c.state.usage;
       },
 
       addRule: async (c, rule: RuleInput) => {
-        const principal = authorize(callerOf(c.conn), "addRule");
-        const session = ctx(c);
+        const principal = authorize(callerOf(c), "addRule");
         const { id, ...parsed } = parseInput(RuleInputSchema, rule, "rule");
         if (id !== undefined) {
           // A caller-chosen id makes the call safe to send again (the client resends actions
           // across reconnects): the same rule under the same id is returned, not added twice.
-          const existing = session.state.rules.find((r) => r.id === id);
+          const existing = c.state.rules.find((r) => r.id === id);
           if (existing) {
             if (
               existing.tool === parsed.tool &&
@@ -636,91 +411,47 @@ export function createSessionActor(deps: SessionDependencies) {
               return existing;
             return fail("invalid_rule", `rule id ${id} is already used by another rule`);
           }
-          if ((session.state.removedRuleIds ?? []).includes(id))
+          if ((c.state.removedRuleIds ?? []).includes(id))
             return fail("invalid_rule", `rule id ${id} was used by a rule that has been removed`);
         }
         const added: SessionRule = {
-          id: id ?? `rule_${crypto.randomUUID().slice(0, 12)}`,
+          id: id ?? newRuleId(),
           ...parsed,
           addedBy: principal.id,
           addedAt: Date.now(),
           source: "admin",
         };
-        sessionPolicyWith(session, { rules: [...session.state.rules, added] });
-        session.state.rules.push(added);
-        session.state.revision += 1;
-        await flush(session);
-        announceRules(session);
+        const rules = [...c.state.rules, added];
+        checkCompiles(c, { rules });
+        await changeRules(c, { rules });
         return added;
       },
 
       removeRule: async (c, ruleId: string) => {
-        authorize(callerOf(c.conn), "removeRule");
-        const session = ctx(c);
+        authorize(callerOf(c), "removeRule");
         const id = parseInput(IdSchema, ruleId, "ruleId");
-        const index = session.state.rules.findIndex((r) => r.id === id);
+        const removed = c.state.removedRuleIds ?? [];
         // Removing a rule twice (a resend) is not an error; an id never seen is.
-        if (index < 0 && (session.state.removedRuleIds ?? []).includes(id)) return true;
-        if (index < 0) return fail("not_found", `no session rule ${id}`);
-        session.state.rules.splice(index, 1);
-        session.state.removedRuleIds = [...(session.state.removedRuleIds ?? []), id].slice(
-          -MAX_REMEMBERED_REMOVALS,
-        );
-        session.state.revision += 1;
-        await flush(session);
-        announceRules(session);
+        if (!c.state.rules.some((r) => r.id === id)) {
+          if (removed.includes(id)) return true;
+          return fail("not_found", `no session rule ${id}`);
+        }
+        await changeRules(c, {
+          rules: c.state.rules.filter((r) => r.id !== id),
+          removedRuleIds: [...removed, id].slice(-MAX_REMEMBERED_REMOVALS),
+        });
         return true;
       },
 
       setMode: async (c, mode: string | null) => {
-        authorize(callerOf(c.conn), "setMode");
-        const session = ctx(c);
+        authorize(callerOf(c), "setMode");
         const parsed = parseInput(ModeInputSchema, mode, "mode");
-        sessionPolicyWith(session, { mode: parsed });
-        session.state.mode = parsed;
-        session.state.revision += 1;
-        await flush(session);
-        announceRules(session);
+        checkCompiles(c, { mode: parsed });
+        await changeRules(c, { mode: parsed });
         return parsed;
       },
     },
     options: { actionTimeout: 60_000 },
   });
   return guardActor("permissionSession", definition);
-
-  function timeoutMessage(c: SessionContext): string {
-    try {
-      return sessionPolicy(c, deps).settings.askTimeoutMessage;
-    } catch {
-      return "Nobody answered the permission request in time.";
-    }
-  }
-
-  /** Validates a change by compiling with it; fails with a typed error and changes nothing. */
-  function sessionPolicyWith(
-    c: SessionContext,
-    change: { rules?: SessionRule[]; mode?: SessionState["mode"] },
-  ) {
-    const probe = {
-      ...c,
-      state: {
-        ...c.state,
-        ...(change.rules ? { rules: change.rules } : {}),
-        ...("mode" in change ? { mode: change.mode ?? null } : {}),
-      },
-      vars: { ...c.vars, policy: undefined },
-    } as SessionContext;
-    sessionPolicy(probe, deps);
-  }
-}
-
-function timeoutResolution(record: RequestRecord, message: string) {
-  return {
-    outcome: "deny" as const,
-    reason: "timed_out" as const,
-    message,
-    input: record.input,
-    decidedBy: { kind: "timeout" as const },
-    resolvedAt: Date.now(),
-  };
 }

@@ -1,4 +1,5 @@
 import type { Behavior, Mode, RuleSuggestion, Tier } from "@warden/rules";
+import type { AgentDecision } from "./protocol.ts";
 
 /** agentOS's reply names: allow this call, allow it and its kind from now on, or refuse it. */
 export type PermissionReply = "once" | "always" | "reject";
@@ -35,6 +36,8 @@ export interface Resolution {
   /** The input to run: the original, or the approver's or hook's edited one. */
   readonly input: Record<string, unknown>;
   readonly reply?: PermissionReply;
+  /** The client-made id of the reply that decided, so that its resend gets the same answer. */
+  readonly replyId?: string;
   readonly decidedBy: Decider;
   readonly rulesAdded?: { readonly patterns: readonly string[]; readonly scope: RuleScope };
   readonly resolvedAt: number;
@@ -95,15 +98,7 @@ export type RequestOutcome =
       readonly expiresAt: number;
     };
 
-/** The decision in the shape agent SDKs want. */
-export type AgentDecision =
-  | {
-      readonly behavior: "allow";
-      readonly input: Record<string, unknown>;
-      readonly reason: ResolutionReason;
-      readonly message: string;
-    }
-  | { readonly behavior: "deny"; readonly message: string; readonly reason: ResolutionReason };
+export type { AgentDecision } from "./protocol.ts";
 
 /** A session-tier rule with its provenance. */
 export interface SessionRule {
@@ -127,6 +122,8 @@ export interface PermissionResolvedEvent {
   readonly sessionId: string;
   readonly permissionId: string;
   readonly requestId: string;
+  /** The agent that asked: only that agent's connections receive the event (access.ts). */
+  readonly requestedBy?: string;
   readonly resolution: Resolution;
 }
 

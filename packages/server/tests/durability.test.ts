@@ -24,6 +24,7 @@ import type {
   SessionRule,
   WardenRegistry,
 } from "../src/index.ts";
+import { agentDecision } from "../src/protocol.ts";
 import {
   allocateEngine,
   type EngineSlot,
@@ -124,15 +125,7 @@ function decided(call: Call, permissionId: string, resolution: Resolution): Requ
     status: "decided",
     permissionId,
     requestId: call.requestId,
-    decision:
-      resolution.outcome === "allow"
-        ? {
-            behavior: "allow",
-            input: resolution.input,
-            reason: resolution.reason,
-            message: resolution.message,
-          }
-        : { behavior: "deny", message: resolution.message, reason: resolution.reason },
+    decision: agentDecision(resolution),
   };
 }
 

@@ -89,8 +89,12 @@ describe("rules decide at once", () => {
     // Reading the history appends every resolved request to the audit log, which trims them from state.
     const history = await warden.session("approver", "s-retry-late").getHistory();
     expect(history.entries.map((entry) => entry.requestId)).toEqual(["late-2", "late-1"]);
-    const again = await agent.requestPermission(bash("late-1", "rm -rf /"));
+    const again = await agent.requestPermission(bash("late-1", "git status"));
     expect(again).toEqual(first);
+    // The same id for another call is a conflict, not the stored decision of the first call.
+    await expect(agent.requestPermission(bash("late-1", "rm -rf /"))).rejects.toMatchObject({
+      code: "conflict",
+    });
     expect((await agent.getUsage()).turns).toBe(2);
   });
 });
@@ -163,35 +167,53 @@ describe("asks go to every subscriber, and the first reply wins", () => {
     ).toEqual(["already_resolved"]);
   });
 
-  test("the same approver resending the same reply gets the same decision; anyone else is refused", async () => {
+  test("a resent reply (same reply id) gets the original answer; a second click, even by the same approver, is refused", async () => {
     const agent = warden.session("agent", "s-resend");
     const pending = await agent.requestPermission(bash("resend-1", "make"));
     expect(pending.status).toBe("pending");
     const alice = warden.session("approver", "s-resend");
     const first = await alice.respondPermission("s-resend", pending.permissionId, "reject", {
       message: "not today",
+      replyId: "tab-1-click-1",
     });
-    // A resend after a reconnect or a restart: same approver, same reply, same message.
+    // A resend after a reconnect or a restart carries the same reply id.
+    await expect(
+      alice.respondPermission("s-resend", pending.permissionId, "reject", {
+        message: "not today",
+        replyId: "tab-1-click-1",
+      }),
+    ).resolves.toEqual(first);
+    // A second click in another tab: same approver, same reply, another id.
+    await expect(
+      alice.respondPermission("s-resend", pending.permissionId, "reject", {
+        message: "not today",
+        replyId: "tab-2-click-1",
+      }),
+    ).rejects.toMatchObject({ code: "already_resolved", metadata: { byYou: true } });
     await expect(
       alice.respondPermission("s-resend", pending.permissionId, "reject", { message: "not today" }),
-    ).resolves.toEqual(first);
-    await expect(
-      alice.respondPermission("s-resend", pending.permissionId, "reject"),
-    ).resolves.toEqual(first);
-    // A different reply, or another approver, is a second decision: refused.
-    await expect(
-      alice.respondPermission("s-resend", pending.permissionId, "once"),
     ).rejects.toMatchObject({ code: "already_resolved" });
-    await expect(
-      alice.respondPermission("s-resend", pending.permissionId, "reject", { message: "other" }),
-    ).rejects.toMatchObject({ code: "already_resolved" });
+    // Another approver replaying the winning reply id is not its sender.
     await expect(
       warden
         .session("approver2", "s-resend")
-        .respondPermission("s-resend", pending.permissionId, "reject", { message: "not today" }),
-    ).rejects.toMatchObject({ code: "already_resolved" });
+        .respondPermission("s-resend", pending.permissionId, "reject", {
+          message: "not today",
+          replyId: "tab-1-click-1",
+        }),
+    ).rejects.toMatchObject({ code: "already_resolved", metadata: { byYou: false } });
+    // Once the decision has left the state for the audit log, the same rules hold.
     const history = await alice.getHistory();
     expect(history.entries.filter((e) => e.permissionId === pending.permissionId)).toHaveLength(1);
+    await expect(
+      alice.respondPermission("s-resend", pending.permissionId, "reject", {
+        message: "not today",
+        replyId: "tab-1-click-1",
+      }),
+    ).resolves.toEqual(first);
+    await expect(
+      alice.respondPermission("s-resend", pending.permissionId, "reject", { replyId: "tab-3" }),
+    ).rejects.toMatchObject({ code: "already_resolved" });
   });
 
   test("the agent gets a late decision by asking again with its requestId", async () => {

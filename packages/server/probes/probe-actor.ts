@@ -1,4 +1,4 @@
-// Throwaway actor used by tests/probe.test.ts to exercise RivetKit 2.3.19; delete once real actors exist.
+// Throwaway actor the probes in this folder use to measure RivetKit 2.3.19 itself (not Warden).
 import { actor, event, setup, UserError } from "rivetkit";
 
 export interface ProbeConnParams {

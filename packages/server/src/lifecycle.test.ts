@@ -1,0 +1,458 @@
+import { policySource } from "@warden/rules";
+import { describe, expect, test } from "vitest";
+import type { Principal } from "./auth.ts";
+import {
+  answer,
+  answerDraft,
+  cancel,
+  decide,
+  type Effect,
+  expire,
+  lateReply,
+  logged,
+  open,
+  projectRulesDelivered,
+  type RecordTransition,
+  sweep,
+  TIMER_SLACK_MS,
+  timerArmed,
+} from "./lifecycle.ts";
+import { compileSessionPolicy, type ServerPolicy } from "./policy.ts";
+import type { PolicyEnv, Reply } from "./reply-resolution.ts";
+import {
+  checkRetry,
+  evaluationContext,
+  findByPermissionId,
+  type SessionState,
+  upgradeState,
+} from "./session-state.ts";
+
+const server: ServerPolicy = {
+  project: () =>
+    policySource({
+      default_behavior: "ask",
+      ask: { timeout_seconds: 10, timeout_message: "Too late." },
+      rules: [
+        { tool: "Read", behavior: "allow" },
+        { tool: "Bash(rm *)", behavior: "deny", message: "No deleting." },
+      ],
+    }),
+};
+const agent: Principal = { id: "agent-1", role: "agent", projects: ["p"], sessions: "*" };
+const agent2: Principal = { id: "agent-2", role: "agent", projects: ["p"], sessions: "*" };
+const T0 = 1_000_000;
+
+const empty = (): SessionState => ({
+  projectId: "p",
+  sessionId: "s",
+  createdAt: 0,
+  cwd: "/repo",
+  home: null,
+  mode: null,
+  rules: [],
+  projectRules: [],
+  projectRulesLoaded: true,
+  revision: 0,
+  evicted: 0,
+  usage: { turns: 0, costUsd: 0 },
+  seq: 0,
+  requests: [],
+  projectRuleOutbox: [],
+});
+
+const compiled = (state: SessionState) =>
+  compileSessionPolicy(server, {
+    projectId: state.projectId,
+    projectRules: state.projectRules,
+    sessionRules: state.rules,
+    mode: state.mode,
+  });
+const env = (state: SessionState): PolicyEnv => ({
+  server,
+  compiled: compiled(state),
+  context: evaluationContext(state),
+});
+let ids = 0;
+const newRuleId = () => `rule_${++ids}`;
+
+function ask(state: SessionState, requestId: string, command: string, cost?: number) {
+  return decide(state, {
+    principal: agent,
+    call: {
+      requestId,
+      toolName: "Bash",
+      input: { command },
+      ...(cost !== undefined ? { cost } : {}),
+    },
+    policy: compiled(state),
+    permissionId: `perm_${requestId}`,
+    now: T0,
+  });
+}
+
+/** A session with one open ask, its timer armed. */
+function opened(command = "make deploy", cost?: number) {
+  const asked = ask(empty(), "r1", command, cost);
+  const { state } = open(asked.state, asked.record);
+  return timerArmed(state, "perm_r1", "timer-1").state;
+}
+
+const types = (effects: readonly Effect[]) => effects.map((e) => e.type);
+const approver = (id: string, replyId?: string, extra: Partial<Reply["options"]> = {}) => ({
+  decider: { kind: "approver" as const, id },
+  options: { ...(replyId ? { replyId } : {}), ...extra },
+});
+
+describe("decide", () => {
+  test("a rule-settled allow is stored resolved, saved and logged, and counts its cost", () => {
+    const t = decide(empty(), {
+      principal: agent,
+      call: { requestId: "r", toolName: "Read", input: { file_path: "a" }, cost: 2 },
+      policy: compiled(empty()),
+      permissionId: "perm_r",
+      now: T0,
+    });
+    expect(t.kind).toBe("settled");
+    expect(t.record).toMatchObject({
+      status: "resolved",
+      resolution: { outcome: "allow", reason: "rule" },
+    });
+    expect(t.state.requests).toEqual([t.record]);
+    expect(t.state.usage).toEqual({ turns: 1, costUsd: 2 });
+    expect(types(t.effects)).toEqual(["save", "log"]);
+  });
+
+  test("a denied call counts as a turn but never its cost", () => {
+    const t = ask(empty(), "r", "rm -rf /", 5);
+    expect(t.record.resolution).toMatchObject({ outcome: "deny", message: "No deleting." });
+    expect(t.state.usage).toEqual({ turns: 1, costUsd: 0 });
+  });
+
+  test("an ask is a draft: not stored, no effects, a turn and a sequence number taken", () => {
+    const t = ask(empty(), "r", "make");
+    expect(t.kind).toBe("ask");
+    expect(t.state.requests).toEqual([]);
+    expect(t.effects).toEqual([]);
+    expect(t.state).toMatchObject({ seq: 1, usage: { turns: 1, costUsd: 0 } });
+    expect(t.record).toMatchObject({ status: "pending", seq: 1, expiresAt: T0 + 10_000 });
+  });
+
+  test("request ids that name Object.prototype members are ordinary ids", () => {
+    let state = empty();
+    for (const id of ["__proto__", "constructor", "toString", "hasOwnProperty", "valueOf"]) {
+      const t = decide(state, {
+        principal: agent,
+        call: { requestId: id, toolName: "Read", input: {} },
+        policy: compiled(state),
+        permissionId: `perm_${id}`,
+        now: T0,
+      });
+      state = t.state;
+    }
+    expect(state.requests.map((r) => r.requestId)).toEqual([
+      "__proto__",
+      "constructor",
+      "toString",
+      "hasOwnProperty",
+      "valueOf",
+    ]);
+    expect(Object.getPrototypeOf(state)).toBe(Object.prototype);
+  });
+});
+
+describe("open", () => {
+  test("stores the ask, saves before announcing, tells the inbox and arms the timer", () => {
+    const asked = ask(empty(), "r1", "make");
+    const t = open(asked.state, asked.record);
+    expect(t.state.requests).toHaveLength(1);
+    expect(types(t.effects)).toEqual(["save", "broadcast", "notifyInbox", "schedule"]);
+    expect(t.effects.at(-1)).toEqual({
+      type: "schedule",
+      permissionId: "perm_r1",
+      at: T0 + 10_000,
+    });
+  });
+});
+
+/** Every way an open request can end, applied at `at`. */
+const settlers: Record<string, (state: SessionState, at?: number) => RecordTransition> = {
+  once: (s, at = T0 + 1) =>
+    answer(s, "perm_r1", { reply: "once", ...approver("alice", "a1") }, env(s), newRuleId, at),
+  "always/session": (s, at = T0 + 1) =>
+    answer(s, "perm_r1", { reply: "always", ...approver("alice", "a2") }, env(s), newRuleId, at),
+  "always/project": (s, at = T0 + 1) =>
+    answer(
+      s,
+      "perm_r1",
+      { reply: "always", ...approver("alice", "a3", { scope: "project" }) },
+      env(s),
+      newRuleId,
+      at,
+    ),
+  reject: (s, at = T0 + 1) =>
+    answer(s, "perm_r1", { reply: "reject", ...approver("bob", "b1") }, env(s), newRuleId, at),
+  edited: (s, at = T0 + 1) =>
+    answer(
+      s,
+      "perm_r1",
+      { reply: "once", ...approver("bob", "b2", { updatedInput: { command: "make test" } }) },
+      env(s),
+      newRuleId,
+      at,
+    ),
+  timeout: (s, at = T0 + 10_000) => {
+    const t = expire(s, "perm_r1", "Too late.", at);
+    return { ...t, record: findByPermissionId(t.state, "perm_r1")! };
+  },
+  cancel: (s, at = T0 + 1) => cancel(s, agent, "r1", at),
+};
+
+/** Applies a settler; a refusal (a thrown typed error or an unaccepted reply) leaves `state`. */
+function attempt(state: SessionState, name: string) {
+  try {
+    const t = settlers[name]!(state);
+    if ("accepted" in t && t.accepted === false) return { state: t.state, won: false };
+    return { state: t.state, won: t.state !== state, effects: t.effects };
+  } catch (error) {
+    expect((error as { code?: string }).code).toBe("already_resolved");
+    return { state, won: false };
+  }
+}
+
+describe("settle: one compare-and-set, every pair of endings", () => {
+  const names = Object.keys(settlers);
+  for (const first of names) {
+    for (const second of names) {
+      test(`${first} then ${second}: only ${first} settles`, () => {
+        const start = opened();
+        const a = attempt(start, first);
+        expect(a.won).toBe(true);
+        const resolution = findByPermissionId(a.state, "perm_r1")!.resolution;
+        const b = attempt(a.state, second);
+        expect(b.won).toBe(false);
+        expect(b.state).toBe(a.state);
+        expect(findByPermissionId(b.state, "perm_r1")!.resolution).toBe(resolution);
+      });
+    }
+  }
+
+  test("a settlement cancels the armed timer, wakes waiters, announces, tells the inbox and logs", () => {
+    const t = settlers.once!(opened());
+    expect(types(t.effects)).toEqual([
+      "save",
+      "wake",
+      "broadcast",
+      "notifyInbox",
+      "cancelTimer",
+      "log",
+    ]);
+    expect(findByPermissionId(t.state, "perm_r1")).not.toHaveProperty("timerId");
+  });
+
+  test("always/project adds the rule to the session and the outbox together, delivered after the save", () => {
+    const t = settlers["always/project"]!(opened());
+    expect(t.state.rules.map((r) => r.tool)).toEqual(["Bash(make deploy)"]);
+    expect(t.state.projectRuleOutbox).toEqual(t.state.rules);
+    expect(t.state.revision).toBe(1);
+    expect(types(t.effects).slice(-2)).toEqual(["announceRules", "addProjectRules"]);
+    expect(types(t.effects)[0]).toBe("save");
+    const delivered = projectRulesDelivered(t.state, new Set(t.state.rules.map((r) => r.id)));
+    expect(delivered.projectRuleOutbox).toEqual([]);
+    expect(delivered.rules).toEqual(t.state.rules);
+  });
+
+  test("always/session keeps the rule out of the project outbox", () => {
+    const t = settlers["always/session"]!(opened());
+    expect(t.state.rules).toHaveLength(1);
+    expect(t.state.projectRuleOutbox).toEqual([]);
+    expect(types(t.effects)).not.toContain("addProjectRules");
+  });
+
+  test("an edited input that a deny rule covers is denied", () => {
+    const s = opened();
+    const t = answer(
+      s,
+      "perm_r1",
+      { reply: "once", ...approver("bob", "x", { updatedInput: { command: "rm -rf /" } }) },
+      env(s),
+      newRuleId,
+      T0 + 1,
+    );
+    expect(t.record.resolution).toMatchObject({ outcome: "deny", reason: "rule" });
+  });
+
+  test("an invalid always rule changes nothing", () => {
+    const s = opened();
+    expect(() =>
+      answer(
+        s,
+        "perm_r1",
+        { reply: "always", ...approver("a", "x", { rule: "Bash(" }) },
+        env(s),
+        newRuleId,
+        T0 + 1,
+      ),
+    ).toThrow(expect.objectContaining({ code: "invalid_rule" }));
+  });
+});
+
+describe("timeouts, in one place", () => {
+  test("a reply at or past the deadline loses to the timeout, and is told so", () => {
+    const s = opened();
+    const t = settlers.once!(s, T0 + 10_000) as ReturnType<typeof answer>;
+    expect(t.accepted).toBe(false);
+    expect(t.record.resolution).toMatchObject({ reason: "timed_out", message: "Too late." });
+    expect(() => lateReply(t.record, approver("alice", "a1"))).toThrow(
+      expect.objectContaining({ code: "already_resolved" }),
+    );
+  });
+
+  test("a reply just before the deadline wins, and the timer then finds nothing", () => {
+    const t = settlers.once!(opened(), T0 + 9_999);
+    expect(t.record.resolution?.outcome).toBe("allow");
+    expect(expire(t.state, "perm_r1", "Too late.", T0 + 10_000).effects).toEqual([]);
+  });
+
+  test("a timer firing early within the slack expires; earlier does nothing", () => {
+    const s = opened();
+    expect(expire(s, "perm_r1", "m", T0 + 10_000 - TIMER_SLACK_MS - 1).effects).toEqual([]);
+    expect(types(expire(s, "perm_r1", "m", T0 + 10_000 - TIMER_SLACK_MS).effects)).toContain(
+      "wake",
+    );
+  });
+
+  test("a timer armed after the request settled is cancelled at once", () => {
+    const asked = ask(empty(), "r1", "make");
+    const o = open(asked.state, asked.record).state;
+    const settled = settlers.reject!(o).state;
+    expect(timerArmed(settled, "perm_r1", "late-timer").effects).toEqual([
+      { type: "cancelTimer", timerId: "late-timer" },
+    ]);
+  });
+
+  test("sweep times out what fell due, arms missing timers and redelivers project rules", () => {
+    let s = opened();
+    const second = ask(s, "r2", "make other");
+    s = open(second.state, { ...second.record, expiresAt: T0 + 60_000 }).state;
+    s = {
+      ...s,
+      projectRuleOutbox: [
+        { id: "x", tool: "Read", behavior: "allow", addedBy: "a", addedAt: 0, source: "always" },
+      ],
+    };
+    const t = sweep(s, "Too late.", T0 + 20_000);
+    expect(findByPermissionId(t.state, "perm_r1")?.resolution?.reason).toBe("timed_out");
+    expect(findByPermissionId(t.state, "perm_r2")?.status).toBe("pending");
+    expect(t.effects).toContainEqual({
+      type: "schedule",
+      permissionId: "perm_r2",
+      at: T0 + 60_000,
+    });
+    expect(types(t.effects).filter((e) => e === "save")).toHaveLength(1);
+    expect(types(t.effects)).toContain("addProjectRules");
+  });
+});
+
+describe("replies: a resend is told apart from a second click", () => {
+  test("the same reply id from the same approver gets the original answer", () => {
+    const t = settlers.once!(opened());
+    expect(lateReply(t.record, approver("alice", "a1"))).toBe(t.record);
+  });
+
+  test("another reply id, even from the same approver, is already_resolved and says it was theirs", () => {
+    const t = settlers.once!(opened());
+    expect(() => lateReply(t.record, approver("alice", "a-other"))).toThrow(
+      expect.objectContaining({
+        code: "already_resolved",
+        metadata: expect.objectContaining({ byYou: true }),
+      }),
+    );
+    expect(() => lateReply(t.record, approver("alice"))).toThrow(
+      expect.objectContaining({ code: "already_resolved" }),
+    );
+  });
+
+  test("another approver with the winning reply id is refused", () => {
+    const t = settlers.once!(opened());
+    expect(() => lateReply(t.record, approver("bob", "a1"))).toThrow(
+      expect.objectContaining({
+        code: "already_resolved",
+        metadata: expect.objectContaining({ byYou: false }),
+      }),
+    );
+  });
+});
+
+describe("cost and retries", () => {
+  test("an ask's cost counts once it is allowed, never when rejected or timed out", () => {
+    expect(settlers.once!(opened("make", 3)).state.usage.costUsd).toBe(3);
+    expect(settlers.reject!(opened("make", 3)).state.usage.costUsd).toBe(0);
+    expect(settlers.timeout!(opened("make", 3)).state.usage.costUsd).toBe(0);
+    expect(settlers.cancel!(opened("make", 3)).state.usage.costUsd).toBe(0);
+  });
+
+  test("a known request id with another tool or input is a conflict; another agent's is forbidden", () => {
+    const known = { requestedBy: "agent-1", toolName: "Bash", input: { command: "ls", n: [1, 2] } };
+    expect(() =>
+      checkRetry(agent, known, {
+        requestId: "r",
+        toolName: "Bash",
+        input: { n: [1, 2], command: "ls" },
+      }),
+    ).not.toThrow();
+    expect(() =>
+      checkRetry(agent, known, { requestId: "r", toolName: "Bash", input: { command: "rm" } }),
+    ).toThrow(expect.objectContaining({ code: "conflict" }));
+    expect(() =>
+      checkRetry(agent, known, { requestId: "r", toolName: "Read", input: known.input }),
+    ).toThrow(expect.objectContaining({ code: "conflict" }));
+    expect(() => checkRetry(agent2, known, { requestId: "r", ...known })).toThrow(
+      expect.objectContaining({ code: "forbidden" }),
+    );
+  });
+
+  test("the hook's answer stores and settles the draft in one step", () => {
+    const asked = ask(empty(), "r1", "make");
+    const t = answerDraft(
+      asked.state,
+      asked.record,
+      { reply: "once", options: {}, decider: { kind: "hook", id: "h" } },
+      env(asked.state),
+      newRuleId,
+      T0,
+    );
+    expect(t.state.requests).toHaveLength(1);
+    expect(t.record.resolution).toMatchObject({ outcome: "allow", reason: "hook" });
+    expect(types(t.effects)).toEqual(["save", "wake", "broadcast", "log"]);
+  });
+});
+
+describe("the audit log", () => {
+  test("logged records leave the state and are counted", () => {
+    const t = settlers.once!(opened());
+    const after = logged(t.state, new Set(["perm_r1"]));
+    expect(after.requests).toEqual([]);
+    expect(after.evicted).toBe(1);
+  });
+});
+
+describe("state saved by an earlier version", () => {
+  test("requests and timers kept in objects by id become the array, with timer ids on records", () => {
+    const current = opened();
+    const record = { ...current.requests[0]!, logged: false };
+    delete (record as { timerId?: string }).timerId;
+    const saved = {
+      ...current,
+      requests: { [record.permissionId]: record },
+      requestIds: { [record.requestId]: record.permissionId },
+      timers: { [record.permissionId]: "timer-9" },
+      projectRuleOutbox: undefined,
+    } as unknown as SessionState;
+    const upgraded = upgradeState(saved);
+    expect(upgraded.requests).toEqual([{ ...current.requests[0], timerId: "timer-9" }]);
+    expect(upgraded).not.toHaveProperty("timers");
+    expect(upgraded).not.toHaveProperty("requestIds");
+    expect(upgraded.projectRuleOutbox).toEqual([]);
+    expect(upgradeState(upgraded)).toBe(upgraded);
+  });
+});

@@ -1,0 +1,350 @@
+// The session actor's side of the lifecycle: commits a transition to `c.state` and applies its
+// effects (save, broadcast, timers, waiters, audit log, inbox, project rules).
+import type { CompiledPolicy } from "@warden/rules";
+import type { ActorContext } from "rivetkit";
+import type { db } from "rivetkit/db";
+import {
+  appendToAuditLog,
+  findLoggedPermission,
+  type LoggedRequest,
+  listLoggedRequestIds,
+} from "./audit-log.ts";
+import type { Principal } from "./auth.ts";
+import type { InboxChange } from "./inbox.ts";
+import {
+  type Effect,
+  logged,
+  projectRulesDelivered,
+  type Transition,
+  timerArmed,
+} from "./lifecycle.ts";
+import { compileOrFail, type ServerPolicy } from "./policy.ts";
+import { type CallInput, outcomeOf, publicRequest, type RequestRecord } from "./request-record.ts";
+import { findByPermissionId, type SessionState } from "./session-state.ts";
+import type { PermissionRequest, RequestOutcome, RulesChangedEvent, SessionRule } from "./types.ts";
+
+/** How inbox changes wait to be sent to the project actor together. */
+const INBOX_BATCH_MS = 100;
+/** How long resolved records wait to be appended to the audit log together. */
+const LOG_BATCH_MS = 50;
+
+/** How a session reaches its project's actor. */
+export interface ProjectLink {
+  /** The project's learned rules, read when a session first decides. */
+  loadRules(client: unknown, projectId: string, sessionId: string): Promise<SessionRule[]>;
+  /** Keeps "always" rules of scope project for the project's future sessions. */
+  addRules(client: unknown, projectId: string, rules: SessionRule[]): Promise<void>;
+  /** Tells the project's inbox about pending or settled requests, in order. */
+  notifyInbox(client: unknown, projectId: string, changes: InboxChange[]): Promise<void>;
+  /** Tells the project's inbox every request this session holds pending (on wake). */
+  syncInbox(
+    client: unknown,
+    projectId: string,
+    sessionId: string,
+    pending: PermissionRequest[],
+  ): Promise<void>;
+}
+
+/** What the effects need from the rest of the server. */
+export interface EffectDependencies {
+  readonly policy: ServerPolicy;
+  readonly project: ProjectLink;
+}
+
+/** A call being decided (the hook may be running): a retry of the same id joins it. */
+export interface InflightCall {
+  readonly requestedBy: string;
+  readonly toolName: string;
+  readonly input: CallInput["input"];
+  readonly outcome: Promise<RequestOutcome>;
+}
+
+/** In-memory companions of the state (lost on restart, rebuilt on demand). */
+export interface SessionVars {
+  policy: { key: string; compiled: CompiledPolicy } | undefined;
+  /** Agents waiting for a request's decision, woken with the resolved record. */
+  waiters: Map<string, Set<(resolved?: RequestRecord) => void>>;
+  /** Requests resolved in state whose save has not completed: not for the audit log yet. */
+  settling: Set<string>;
+  inflight: Map<string, InflightCall>;
+  /** Request ids known to be in the audit log (all of them once `loaded`). */
+  logged: { ids: Set<string>; loaded: boolean };
+  logDue: boolean;
+  /** Inbox changes waiting to be sent to the project actor together. */
+  inbox: InboxChange[];
+  /** Whether the project-rule outbox is being delivered. */
+  delivering: boolean;
+}
+
+export interface ConnState {
+  principal: Principal;
+}
+
+/** The session actor's context, as RivetKit types it. */
+export type SessionContext = ActorContext<
+  SessionState,
+  unknown,
+  ConnState,
+  SessionVars,
+  unknown,
+  ReturnType<typeof db>
+>;
+
+/** The compiled policy of this session, rebuilt when its inputs change. */
+export function sessionPolicy(c: SessionContext, server: ServerPolicy): CompiledPolicy {
+  const key = `${c.state.revision}`;
+  if (c.vars.policy?.key !== key) {
+    c.vars.policy = {
+      key,
+      compiled: compileOrFail(server, {
+        projectId: c.state.projectId,
+        projectRules: c.state.projectRules,
+        sessionRules: c.state.rules,
+        mode: c.state.mode,
+      }),
+    };
+  }
+  return c.vars.policy.compiled;
+}
+
+/**
+ * Writes a transition's state; nothing may be awaited between computing it and this call. The
+ * whole state is assigned: RivetKit unwraps the proxies of values read from `c.state` on a whole
+ * assignment (a nested write would store proxies inside the state, and every later save would
+ * clone them recursively, slower at each step until the actor stalls).
+ */
+export function commit(c: SessionContext, transition: Pick<Transition, "state">): void {
+  if (transition.state !== c.state) c.state = transition.state;
+}
+
+/** Commits a transition and applies its effects. */
+export async function run(
+  c: SessionContext,
+  deps: EffectDependencies,
+  transition: Transition,
+): Promise<void> {
+  commit(c, transition);
+  await applyEffects(c, deps, transition.effects);
+}
+
+/** Applies a committed transition's effects: the save first, timers last. */
+export async function applyEffects(
+  c: SessionContext,
+  deps: EffectDependencies,
+  effects: Transition["effects"],
+): Promise<void> {
+  if (effects.some((e) => e.type === "save")) {
+    const settling = effects.flatMap((e) => (e.type === "wake" ? [e.record.permissionId] : []));
+    for (const id of settling) c.vars.settling.add(id);
+    try {
+      await c.saveState({ immediate: true });
+    } finally {
+      for (const id of settling) c.vars.settling.delete(id);
+    }
+  }
+  for (const effect of effects) applyNow(c, deps, effect);
+  for (const effect of effects) {
+    if (effect.type === "schedule") await armTimer(c, deps, effect.permissionId, effect.at);
+  }
+}
+
+function applyNow(c: SessionContext, deps: EffectDependencies, effect: Effect): void {
+  switch (effect.type) {
+    case "broadcast":
+      c.broadcast(effect.event, effect.payload);
+      return;
+    case "announceRules":
+      announceRules(c, deps);
+      return;
+    case "cancelTimer":
+      c.schedule.cancel(effect.timerId).catch(() => undefined);
+      return;
+    case "wake":
+      wake(c, effect.record);
+      return;
+    case "log":
+      logInBackground(c);
+      return;
+    case "notifyInbox":
+      notifyInbox(c, deps, effect.change);
+      return;
+    case "addProjectRules":
+      deliverProjectRules(c, deps);
+      return;
+    case "save":
+    case "schedule":
+      return;
+  }
+}
+
+async function armTimer(
+  c: SessionContext,
+  deps: EffectDependencies,
+  permissionId: string,
+  at: number,
+) {
+  if (findByPermissionId(c.state, permissionId)?.status !== "pending") return;
+  const timerId = await c.schedule.at(at, "expirePermission", permissionId);
+  await run(c, deps, timerArmed(c.state, permissionId, timerId));
+}
+
+/** Tells subscribers the session's rules or mode changed. */
+export function announceRules(c: SessionContext, deps: EffectDependencies): void {
+  const payload: RulesChangedEvent = {
+    sessionId: c.state.sessionId,
+    rules: c.state.rules,
+    mode: c.state.mode,
+    version: sessionPolicy(c, deps.policy).version,
+  };
+  c.broadcast("rulesChanged", payload);
+}
+
+function wake(c: SessionContext, record: RequestRecord) {
+  const waiters = c.vars.waiters.get(record.permissionId);
+  if (!waiters) return;
+  c.vars.waiters.delete(record.permissionId);
+  for (const done of waiters) done(record);
+}
+
+/** A request in state or, once it left the state, in the audit log. */
+export async function findRecord(
+  c: SessionContext,
+  permissionId: string,
+): Promise<RequestRecord | LoggedRequest | undefined> {
+  return (
+    findByPermissionId(c.state, permissionId) ?? (await findLoggedPermission(c.db, permissionId))
+  );
+}
+
+/**
+ * Waits up to `waitMs` for a request to settle. Registers at once (before any await), and reads
+ * the log when the record has left the state: a decided request is never `not_found`.
+ */
+export async function waitForResolution(
+  c: SessionContext,
+  record: RequestRecord,
+  waitMs: number,
+): Promise<RequestOutcome> {
+  const current = findByPermissionId(c.state, record.permissionId);
+  if (current?.status === "pending" && waitMs > 0) {
+    const resolved = await new Promise<RequestRecord | undefined>((resolve) => {
+      const set = c.vars.waiters.get(record.permissionId) ?? new Set();
+      c.vars.waiters.set(record.permissionId, set);
+      const timer = setTimeout(done, waitMs);
+      set.add(done);
+      function done(settled?: RequestRecord) {
+        clearTimeout(timer);
+        set.delete(done);
+        resolve(settled);
+      }
+    });
+    if (resolved) return outcomeOf(resolved);
+  }
+  return outcomeOf((await findRecord(c, record.permissionId)) ?? record);
+}
+
+/**
+ * Queues a change for the project's inbox. Changes go to the project actor together,
+ * `INBOX_BATCH_MS` after the first, so that the call does not compete with the fan-out to the
+ * session's own subscribers. The inbox is a view: a lost update is logged (and reconciled).
+ */
+function notifyInbox(c: SessionContext, deps: EffectDependencies, change: InboxChange) {
+  const queue = c.vars.inbox;
+  queue.push(change);
+  if (queue.length > 1) return;
+  const client = c.client();
+  const projectId = c.state.projectId;
+  c.waitUntil(
+    new Promise((resolve) => setTimeout(resolve, INBOX_BATCH_MS)).then(() =>
+      deps.project
+        .notifyInbox(client, projectId, queue.splice(0))
+        .catch((error) => c.log.warn({ msg: "inbox update failed", error: String(error) })),
+    ),
+  );
+}
+
+/** Tells the inbox every request this session holds pending (after a wake). */
+export async function syncInbox(c: SessionContext, deps: EffectDependencies): Promise<void> {
+  const pending = c.state.requests.filter((r) => r.status === "pending").map(publicRequest);
+  await deps.project
+    .syncInbox(c.client(), c.state.projectId, c.state.sessionId, pending)
+    .catch((error) => c.log.warn({ msg: "inbox sync failed", error: String(error) }));
+}
+
+/**
+ * Sends the project-rule outbox to the project actor after the resolution is durable, retrying
+ * through restarts; a refusal by the project is logged and the rules stay in this session only.
+ */
+function deliverProjectRules(c: SessionContext, deps: EffectDependencies): void {
+  if (c.vars.delivering) return;
+  c.vars.delivering = true;
+  const client = c.client();
+  c.waitUntil(
+    (async () => {
+      for (
+        let delay = 200;
+        c.state.projectRuleOutbox.length > 0;
+        delay = Math.min(delay * 2, 5_000)
+      ) {
+        const rules = [...c.state.projectRuleOutbox];
+        const ids = new Set(rules.map((rule) => rule.id));
+        try {
+          await deps.project.addRules(client, c.state.projectId, rules);
+        } catch (error) {
+          if ((error as { group?: string }).group !== "user") {
+            await new Promise((resolve) => setTimeout(resolve, delay));
+            continue;
+          }
+          c.log.warn({ msg: "the project refused learned rules", error: String(error) });
+        }
+        commit(c, { state: projectRulesDelivered(c.state, ids) });
+        await c.saveState({ immediate: true });
+      }
+    })().finally(() => {
+      c.vars.delivering = false;
+    }),
+  );
+}
+
+/**
+ * Appends to the audit log after the answer went out, batching the decisions of the next
+ * `LOG_BATCH_MS` into one insert. The decision is already durable in state; a record that misses
+ * the log in a crash is appended on the next wake (inserts are idempotent).
+ */
+function logInBackground(c: SessionContext): void {
+  if (c.vars.logDue) return;
+  c.vars.logDue = true;
+  c.waitUntil(
+    new Promise((resolve) => setTimeout(resolve, LOG_BATCH_MS)).then(() => {
+      c.vars.logDue = false;
+      return logResolved(c);
+    }),
+  );
+}
+
+/** Moves resolved records into the audit log; they then leave the state. */
+export async function logResolved(c: SessionContext): Promise<void> {
+  // A resolution whose save is still running may yet be lost in a crash: it waits for the next batch.
+  const unlogged = c.state.requests.filter(
+    (r) => r.status === "resolved" && !c.vars.settling.has(r.permissionId),
+  );
+  if (unlogged.length === 0) return;
+  try {
+    await appendToAuditLog(c.db, unlogged as LoggedRequest[]);
+  } catch (error) {
+    c.log.warn({ msg: "audit log append failed; will retry", error: String(error) });
+    return;
+  }
+  for (const record of unlogged) c.vars.logged.ids.add(record.requestId);
+  commit(c, { state: logged(c.state, new Set(unlogged.map((r) => r.permissionId))) });
+}
+
+/** Whether the audit log holds this request id; reads the log's ids at most once per wake. */
+export async function isLogged(c: SessionContext, requestId: string): Promise<boolean> {
+  const { logged: known } = c.vars;
+  if (known.ids.has(requestId)) return true;
+  if (c.state.evicted === 0 || known.loaded) return false;
+  for (const id of await listLoggedRequestIds(c.db)) known.ids.add(id);
+  known.loaded = true;
+  return known.ids.has(requestId);
+}

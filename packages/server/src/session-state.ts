@@ -1,0 +1,109 @@
+// The session's durable state and the reads on it. Pure.
+import type { EvaluationContext, Mode } from "@warden/rules";
+import type { Principal } from "./auth.ts";
+import { fail } from "./errors.ts";
+import { type CallInput, canSee, type RequestRecord } from "./request-record.ts";
+import type { SessionRule, StoredRequest } from "./types.ts";
+
+/** The durable state of one permission session. */
+export interface SessionState {
+  readonly projectId: string;
+  readonly sessionId: string;
+  readonly createdAt: number;
+  readonly cwd: string | null;
+  readonly home: string | null;
+  readonly mode: Mode | null;
+  readonly rules: SessionRule[];
+  readonly projectRules: SessionRule[];
+  readonly projectRulesLoaded: boolean;
+  /** Bumped whenever rules, project rules or the mode change: keys the compiled-policy cache. */
+  readonly revision: number;
+  /** How many resolved requests left the state (they live in the audit log only). */
+  readonly evicted: number;
+  /** Tool calls asked for, and the cost of the calls that were allowed. */
+  readonly usage: { readonly turns: number; readonly costUsd: number };
+  readonly seq: number;
+  /**
+   * Pending requests, and resolved ones until the audit log has them, in `seq` order. An array,
+   * not an object keyed by id: agent-chosen ids such as `__proto__` must never become keys.
+   */
+  readonly requests: RequestRecord[];
+  /** Ids of the latest removed session rules, so that a resent removeRule is not an error. */
+  readonly removedRuleIds?: string[];
+  /** Project rules learned by an "always" reply that the project actor has not confirmed yet. */
+  readonly projectRuleOutbox: SessionRule[];
+}
+
+export const findByPermissionId = (state: SessionState, permissionId: string) =>
+  state.requests.find((r) => r.permissionId === permissionId);
+
+export const findByRequestId = (state: SessionState, requestId: string) =>
+  state.requests.find((r) => r.requestId === requestId);
+
+export const pendingRequests = (state: SessionState) =>
+  state.requests.filter((r) => r.status === "pending");
+
+/** The evaluation context of a session: its paths and usage. */
+export function evaluationContext(state: SessionState): EvaluationContext {
+  return {
+    ...(state.cwd ? { cwd: state.cwd } : {}),
+    ...(state.home ? { home: state.home } : {}),
+    usage: { turns: state.usage.turns, costUsd: state.usage.costUsd },
+  };
+}
+
+/**
+ * Checks a call against a known request with the same `requestId` (in state, in flight, or in
+ * the log): another caller's request is `forbidden`, another call under the same id `conflict`.
+ */
+export function checkRetry(
+  principal: Principal,
+  known: Pick<StoredRequest, "requestedBy" | "toolName" | "input">,
+  call: Pick<CallInput, "requestId" | "toolName" | "input">,
+): void {
+  if (!canSee(principal, known)) fail("forbidden", "that request id belongs to another caller");
+  if (known.toolName !== call.toolName || !sameJson(known.input, call.input)) {
+    fail("conflict", `request id ${call.requestId} was already used for another call`, {
+      requestId: call.requestId,
+    });
+  }
+}
+
+/** Structural equality of JSON values (inputs arrive as JSON; key order does not matter). */
+export function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const keysA = Object.keys(a);
+  const keysB = Object.keys(b);
+  if (keysA.length !== keysB.length) return false;
+  return keysA.every(
+    (key) =>
+      Object.hasOwn(b, key) &&
+      sameJson((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]),
+  );
+}
+
+/**
+ * The state as this version keeps it, from a state saved by an earlier one (requests and timers
+ * kept in objects keyed by id, no project-rule outbox). Returns the same object when current.
+ */
+export function upgradeState(saved: SessionState): SessionState {
+  const old = saved as unknown as {
+    requests: RequestRecord[] | Record<string, RequestRecord>;
+    timers?: Record<string, string>;
+    requestIds?: unknown;
+    projectRuleOutbox?: SessionRule[];
+  };
+  if (Array.isArray(old.requests) && old.projectRuleOutbox) return saved;
+  const timers = old.timers ?? {};
+  const requests = (Array.isArray(old.requests) ? old.requests : Object.values(old.requests))
+    .map((r) => {
+      const { logged: _logged, ...record } = r as RequestRecord & { logged?: boolean };
+      const timerId = Object.hasOwn(timers, r.permissionId) ? timers[r.permissionId] : undefined;
+      return timerId !== undefined ? { ...record, timerId } : record;
+    })
+    .sort((a, b) => a.seq - b.seq);
+  const { timers: _t, requestIds: _r, ...rest } = old as unknown as SessionState & typeof old;
+  return { ...rest, requests, projectRuleOutbox: old.projectRuleOutbox ?? [] };
+}
