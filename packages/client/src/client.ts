@@ -3,6 +3,7 @@ import { createClient } from "rivetkit/client";
 import { bufferStreamedFetchBodies } from "./buffer-fetch.ts";
 import type { FastPathMode } from "./fast-path.ts";
 import { WardenInbox } from "./inbox.ts";
+import { resolveActorId } from "./resolve-actor.ts";
 import type { RetryPolicy } from "./retry.ts";
 import { type FastPathMismatch, WardenSession } from "./session.ts";
 
@@ -56,7 +57,7 @@ export function createWardenClient(options: WardenClientOptions) {
           project,
           sessionId,
           {
-            resolveId: () => handle.resolve(),
+            resolveId: () => resolveActorId(handle),
             open: (actorId) => rivet.permissionSession.getForId(actorId, { params }).connect(),
           },
           {

@@ -10,6 +10,7 @@ import type {
 import type { createClient } from "rivetkit/client";
 import { type ConnectionStatus, LiveConnection } from "./connection.ts";
 import { toWardenError } from "./errors.ts";
+import { resolveActorId } from "./resolve-actor.ts";
 import { type RetryPolicy, withRetry } from "./retry.ts";
 
 type RivetClient = ReturnType<typeof createClient<WardenRegistry>>;
@@ -68,7 +69,7 @@ export class WardenInbox {
 
   constructor(readonly link: InboxLink) {
     const handle = link.project();
-    this.#live = new LiveConnection(() => handle.resolve(), link.openProject);
+    this.#live = new LiveConnection(() => resolveActorId(handle), link.openProject);
   }
 
   get projectId(): string {
