@@ -66,6 +66,10 @@ const MAX_REMEMBERED_REMOVALS = 200;
 
 /** How long inbox changes wait to be sent to the project actor together. */
 const INBOX_BATCH_MS = 100;
+/** Tries of one inbox batch (about 80 s with the backoff: longer than an engine failover). */
+const INBOX_ATTEMPTS = 20;
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** What the session needs from the rest of the server. */
 export interface SessionDependencies extends SessionSettings {
@@ -236,21 +240,39 @@ export function createSessionActor(deps: SessionDependencies) {
   /**
    * Queues a change for the project's inbox. Changes go to the project actor together,
    * `INBOX_BATCH_MS` after the first, so that the call and the project's save do not compete with
-   * the fan-out to the session's own subscribers. The inbox is a view: a lost update is logged.
+   * the fan-out to the session's own subscribers. One delivery loop per session sends them in
+   * order and retries a failed batch (the project actor may be restarting on another runner),
+   * so approvers' inbox lists every pending request; the project applies a resent batch
+   * idempotently. After `INBOX_ATTEMPTS` the batch is dropped and logged; the session's next
+   * wake re-announces its pending requests.
    */
   function notifyInbox(c: SessionContext, change: InboxChange) {
     const queue = c.vars.inbox;
     queue.push(change);
+    // A loop is running while the queue holds anything: it takes this change too.
     if (queue.length > 1) return;
-    const client = c.client();
-    const projectId = c.state.projectId;
-    c.waitUntil(
-      new Promise((resolve) => setTimeout(resolve, INBOX_BATCH_MS)).then(() =>
-        deps.project
-          .notifyInbox(client, projectId, queue.splice(0))
-          .catch((error) => c.log.warn({ msg: "inbox update failed", error: String(error) })),
-      ),
-    );
+    c.waitUntil(deliverInbox(c, c.client(), c.state.projectId));
+  }
+
+  async function deliverInbox(c: SessionContext, client: unknown, projectId: string) {
+    const queue = c.vars.inbox;
+    await sleep(INBOX_BATCH_MS);
+    let attempt = 0;
+    while (queue.length > 0) {
+      const batch = queue.slice();
+      try {
+        await deps.project.notifyInbox(client, projectId, batch);
+        queue.splice(0, batch.length);
+        attempt = 0;
+      } catch (error) {
+        c.log.warn({ msg: "inbox update failed", attempt, error: String(error) });
+        if (++attempt >= INBOX_ATTEMPTS) {
+          queue.splice(0, batch.length);
+          continue;
+        }
+        await sleep(Math.min(250 * 2 ** attempt, 5_000));
+      }
+    }
   }
 
   async function addRules(c: SessionContext, rules: SessionRule[], scope: "session" | "project") {
