@@ -130,9 +130,13 @@ export class LiveConnection<C extends RivetConn> {
     return conn;
   }
 
-  /** Replaces a once-open connection that stays disconnected (listeners need a live one). */
+  /**
+   * Replaces a once-open connection that stays disconnected: listeners need a live one, and so do
+   * calls (an agent's long-poll, an approver's read), whose retries would otherwise queue on the
+   * same dead connection until their deadline (seen after an engine node of a cluster died).
+   */
   #watchStall(conn: C, actorId: string) {
-    if (this.#stallTimer || this.#attached.size === 0) return;
+    if (this.#stallTimer) return;
     this.#stallTimer = setTimeout(() => {
       this.#stallTimer = undefined;
       if (this.#conn !== conn || this.#disposed || this.#status === "open") return;
