@@ -8,7 +8,12 @@ export interface Backend {
   /** The port whose `/health` tells whether this backend is up (the node's guard port). */
   readonly healthPort: number;
   up: boolean;
+  /** Failed health checks in a row. */
+  failures: number;
 }
+
+/** Failed checks in a row before a backend is taken out (haproxy's `fall 2`); one success brings it back. */
+const FALL = 2;
 
 export interface Balancer {
   readonly port: number;
@@ -21,12 +26,12 @@ export interface Balancer {
 export interface BalancerOptions {
   readonly port: number;
   readonly backends: readonly { port: number; healthPort: number }[];
-  /** Health check period; a backend is marked down on the first failed check or connect. */
+  /** Health check period; a refused connect takes a backend out at once. */
   readonly intervalMs?: number;
 }
 
 export async function startBalancer(options: BalancerOptions): Promise<Balancer> {
-  const backends: Backend[] = options.backends.map((b) => ({ ...b, up: true }));
+  const backends: Backend[] = options.backends.map((b) => ({ ...b, up: true, failures: 0 }));
   const open = new Set<Socket>();
   let next = 0;
   let closed = false;
@@ -34,7 +39,9 @@ export async function startBalancer(options: BalancerOptions): Promise<Balancer>
   const check = async () => {
     await Promise.all(
       backends.map(async (backend) => {
-        backend.up = await isHealthy(backend.healthPort);
+        // A node busy taking over the lease may miss one check: only a second miss takes it out.
+        backend.failures = (await isHealthy(backend.healthPort)) ? 0 : backend.failures + 1;
+        backend.up = backend.failures < FALL;
       }),
     );
   };
@@ -46,14 +53,17 @@ export async function startBalancer(options: BalancerOptions): Promise<Balancer>
   await check();
   schedule();
 
-  // Round robin over backends that are up; a refused connect marks the backend down and tries
-  // the next one, so a client only fails when no backend answers.
+  // Round robin over backends that are up, then over the others (a check may lag behind a node
+  // that is back); a refused connect takes the backend out and tries the next one, so a client
+  // only fails when no backend accepts.
   const pick = (tried: Set<Backend>): Backend | undefined => {
-    for (let i = 0; i < backends.length; i++) {
-      const backend = backends[(next + i) % backends.length]!;
-      if (backend.up && !tried.has(backend)) {
-        next = (next + i + 1) % backends.length;
-        return backend;
+    for (const wanted of [true, false]) {
+      for (let i = 0; i < backends.length; i++) {
+        const backend = backends[(next + i) % backends.length]!;
+        if (backend.up === wanted && !tried.has(backend)) {
+          next = (next + i + 1) % backends.length;
+          return backend;
+        }
       }
     }
     return undefined;
@@ -86,6 +96,7 @@ export async function startBalancer(options: BalancerOptions): Promise<Balancer>
       upstream.once("error", () => {
         if (upstream.connecting || !upstream.remoteAddress) {
           backend.up = false;
+          backend.failures = FALL;
           attempt();
         }
       });

@@ -79,8 +79,10 @@ export async function startEngineNode(options: EngineNodeOptions): Promise<Engin
     const child = startChild(options.name, binary, ["--config", configFile, "start"], {
       logFile: join(options.dir, `${options.name}.log`),
       env: {
-        ...process.env, // Warnings, plus the lease messages that say which node leads.
-        RUST_LOG: process.env.RUST_LOG ?? "warn,universaldb=info",
+        ...process.env,
+        // Warnings, plus the lease messages that say which node leads (see `leader()`); test
+        // runners silence RUST_LOG, so the cluster has its own variable.
+        RUST_LOG: process.env.WARDEN_CLUSTER_RUST_LOG ?? "warn,universaldb=info",
         RIVET__TELEMETRY__ENABLED: "false",
       },
     });

@@ -1,7 +1,7 @@
 // A private PostgreSQL 15 cluster on a loopback port, for the engines' shared storage. initdb
 // refuses to run as root, so as root the server runs as the `postgres` user.
 import { execFileSync, spawnSync } from "node:child_process";
-import { chownSync, existsSync, mkdirSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, mkdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { type Child, startChild, stopChild, waitUntil } from "./process.ts";
 
@@ -33,9 +33,14 @@ export async function startPostgres(options: PostgresOptions): Promise<Postgres>
     );
   }
   const user = process.getuid?.() === 0 ? lookupUser("postgres") : undefined;
-  const data = join(options.dir, "pgdata");
-  const socketDir = join(options.dir, "pgsock");
-  for (const dir of [options.dir, socketDir]) {
+  const own = join(options.dir, "postgres");
+  const data = join(own, "data");
+  const socketDir = join(own, "sock");
+  if (user) {
+    // The postgres user must reach its directory inside ours (mkdtemp makes it 0700).
+    chmodSync(options.dir, statSync(options.dir).mode | 0o011);
+  }
+  for (const dir of [own, socketDir]) {
     mkdirSync(dir, { recursive: true });
     if (user) chownSync(dir, user.uid, user.gid);
   }

@@ -18,6 +18,13 @@ export interface Child {
   alive(): boolean;
 }
 
+const running = new Set<Child>();
+// Last resort when this process exits without stopping the cluster (an uncaught error,
+// process.exit): no engine, database or runner outlives it. A signal's default action skips it.
+process.once("exit", () => {
+  for (const child of running) if (child.alive()) child.process.kill("SIGKILL");
+});
+
 export function startChild(
   name: string,
   command: string,
@@ -43,7 +50,7 @@ export function startChild(
       resolve(exitedWith);
     });
   });
-  return {
+  const handle: Child = {
     name,
     process: child,
     pid: child.pid,
@@ -52,6 +59,9 @@ export function startChild(
     exited,
     alive: () => exitedWith === undefined,
   };
+  running.add(handle);
+  void exited.then(() => running.delete(handle));
+  return handle;
 }
 
 /** Signals a child and waits for its exit; SIGKILL after `graceMs`. */
