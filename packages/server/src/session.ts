@@ -338,9 +338,18 @@ export function createSessionActor(deps: SessionDependencies) {
     const pending = Object.values(c.state.requests)
       .filter((r) => r.status === "pending")
       .map(publicRequest);
-    await deps.project
-      .syncInbox(c.client(), c.state.projectId, c.state.sessionId, pending)
-      .catch((error) => c.log.warn({ msg: "inbox sync failed", error: String(error) }));
+    // Retried like inbox updates: after a crash the project actor may be restarting too, and
+    // until this lands the inbox shows requests this session has since resolved.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await deps.project.syncInbox(c.client(), c.state.projectId, c.state.sessionId, pending);
+        return;
+      } catch (error) {
+        c.log.warn({ msg: "inbox sync failed", attempt, error: String(error) });
+        if (attempt >= INBOX_ATTEMPTS) return;
+        await sleep(Math.min(250 * 2 ** attempt, 5_000));
+      }
+    }
   }
 
   async function findRecord(c: SessionContext, permissionId: string) {
