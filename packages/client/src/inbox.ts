@@ -10,7 +10,7 @@ import type {
 import type { createClient } from "rivetkit/client";
 import { type ConnectionStatus, LiveConnection } from "./connection.ts";
 import { toWardenError } from "./errors.ts";
-import { resolveActorId } from "./resolve-actor.ts";
+import type { ActorResolver } from "./resolve-actor.ts";
 import { type RetryPolicy, withRetry } from "./retry.ts";
 
 type RivetClient = ReturnType<typeof createClient<WardenRegistry>>;
@@ -50,6 +50,8 @@ export interface InboxLink {
   openProject(actorId: string): ProjectConn;
   /** A stateless handle on a session (no connection kept open). */
   session(sessionId: string): SessionHandle;
+  /** The client's way to turn the project's key into its actor id. */
+  readonly resolveId: ActorResolver;
 }
 
 const READ = { attemptTimeoutMs: 30_000 };
@@ -69,7 +71,7 @@ export class WardenInbox {
 
   constructor(readonly link: InboxLink) {
     const handle = link.project();
-    this.#live = new LiveConnection(() => resolveActorId(handle), link.openProject);
+    this.#live = new LiveConnection(() => link.resolveId(handle), link.openProject);
   }
 
   get projectId(): string {

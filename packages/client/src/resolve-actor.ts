@@ -11,18 +11,32 @@ interface KeyedHandle {
 /** How long the gateway may take to create or wake the actor before the attempt is retried. */
 const GATEWAY_RESOLVE_MS = 30_000;
 
+/** Resolves a keyed handle to its actor's id; see `createActorResolver`. */
+export type ActorResolver = (handle: KeyedHandle) => Promise<string>;
+
 /**
- * The actor's id for a key. The engine's actor API (`handle.resolve()`) answers only callers with
- * the engine's admin token once the engine has one (a cluster's engines, docs/deploy.md); agents
- * and approvers never hold it, so then the id is read from a connection opened by key through the
- * gateway, which needs no engine token.
+ * Resolves actor ids for one client. The engine's actor API (`handle.resolve()`) answers only
+ * callers with the engine's admin token once the engine has one (a cluster's engines,
+ * docs/deploy.md); agents and approvers never hold it, so then the id is read from a connection
+ * opened by key through the gateway, which needs no engine token. Once the API has refused, the
+ * client goes straight to the gateway (each refusal is a warning in RivetKit's log).
  */
-export async function resolveActorId(handle: KeyedHandle): Promise<string> {
-  try {
-    return await handle.resolve();
-  } catch (error) {
-    if (!needsEngineToken(error)) throw error;
-  }
+export function createActorResolver(): ActorResolver {
+  let gatewayOnly = false;
+  return async (handle) => {
+    if (!gatewayOnly) {
+      try {
+        return await handle.resolve();
+      } catch (error) {
+        if (!needsEngineToken(error)) throw error;
+        gatewayOnly = true;
+      }
+    }
+    return resolveThroughGateway(handle);
+  };
+}
+
+async function resolveThroughGateway(handle: KeyedHandle): Promise<string> {
   const conn = handle.connect();
   try {
     return await new Promise<string>((resolve, reject) => {
