@@ -186,7 +186,7 @@ async function checkInvariants() {
  * The fleet inbox lists exactly these asks. It is a view the sessions update a moment after they
  * change (batched): wait until it holds them, and past `boundMs` show the difference.
  */
-async function inboxHolds(expected: readonly Ask[], boundMs = 60_000): Promise<void> {
+async function inboxHolds(expected: readonly Ask[], boundMs = 90_000): Promise<void> {
   const want = expected.map((a) => a.permissionId!).sort();
   const deadline = Date.now() + boundMs;
   for (;;) {
@@ -234,7 +234,13 @@ beforeAll(async () => {
     durable: false,
     log: (line) => console.log(`[cluster] ${line}`),
   });
-  const common = { endpoint: cluster.endpoint, fastPath: "off" as const };
+  // Agents and approvers here wait through back-to-back failures: a call may span two of them,
+  // longer than the SDK's default 120 s retry deadline.
+  const common = {
+    endpoint: cluster.endpoint,
+    fastPath: "off" as const,
+    retry: { deadlineMs: 600_000 },
+  };
   agents = createWardenClient({ ...common, token: setup.agentToken, project: "fleet" });
   approvers = createWardenClient({ ...common, token: setup.approverToken, project: "fleet" });
 }, 180_000);
