@@ -18,8 +18,6 @@ const FALL = 2;
 export interface Balancer {
   readonly port: number;
   readonly backends: readonly Backend[];
-  /** Connections currently open through the balancer. */
-  connections(): number;
   close(): Promise<void>;
 }
 
@@ -111,7 +109,6 @@ export async function startBalancer(options: BalancerOptions): Promise<Balancer>
   return {
     port: options.port,
     backends,
-    connections: () => open.size,
     async close() {
       closed = true;
       clearTimeout(timer);

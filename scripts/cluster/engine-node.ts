@@ -75,6 +75,7 @@ export async function startEngineNode(options: EngineNodeOptions): Promise<Engin
   const binary = findEngineBinary();
   const configFile = join(options.dir, `${options.name}.json`);
   writeFileSync(configFile, JSON.stringify(engineConfig(options), null, 2));
+  checkParsedConfig(configFile, options.natsPort);
   const launch = async () => {
     const child = startChild(options.name, binary, ["--config", configFile, "start"], {
       logFile: join(options.dir, `${options.name}.log`),
@@ -121,10 +122,18 @@ export async function isHealthy(guardPort: number): Promise<boolean> {
   }
 }
 
-/** What the engine parsed from a config file (`rivet-engine config show`), as JSON text. */
-export function showConfig(configFile: string): string {
-  return execFileSync(findEngineBinary(), ["--config", configFile, "config", "show"], {
+/**
+ * Refuses a config the engine would read as something else (`rivet-engine config show`): a
+ * mistyped key can leave a node on file storage, single-node, healthy-looking.
+ */
+export function checkParsedConfig(configFile: string, natsPort: number): void {
+  const shown = execFileSync(findEngineBinary(), ["--config", configFile, "config", "show"], {
     encoding: "utf8",
     env: { ...process.env, RUST_LOG: "off" },
   });
+  if (!shown.includes("Postgres(") || !shown.includes(`"127.0.0.1:${natsPort}"`)) {
+    throw new Error(
+      `${configFile}: the engine did not parse PostgreSQL and NATS from it:\n${shown}`,
+    );
+  }
 }
