@@ -173,10 +173,14 @@ export class WardenInbox {
     options?: RespondOptions,
   ) {
     try {
+      // Bounded attempts: a reply sent to a runner that died mid-call would otherwise wait for an
+      // answer that never comes. A retry of a reply that had landed gets `already_resolved`,
+      // carrying the resolution it made.
       return await withRetry(
         () =>
           this.link.session(sessionId).respondPermission(sessionId, permissionId, reply, options),
         this.link.retry,
+        READ,
       );
     } catch (error) {
       throw toWardenError(error);
