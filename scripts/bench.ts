@@ -5,6 +5,7 @@
  * section is one more entry in `SECTIONS`.
  */
 import { parseArgs } from "node:util";
+import { runClusterBench } from "../apps/server/bench/cluster-bench.ts";
 import { clientSection } from "../packages/client/bench/client-bench.ts";
 import { mcpSection } from "../packages/mcp/bench/mcp-bench.ts";
 import { formatNs, runRulesBench } from "../packages/rules/bench/rules-bench.ts";
@@ -114,11 +115,58 @@ const mcpBenchSection: Section = {
   table: (result) => goalTable(mcpSection.name, mcpSection.rows(result)),
 };
 
+/** Warden on pnpm cluster's topology: one runner vs two, the LB round trip, failover stalls. */
+const clusterSection: Section = {
+  name: "cluster",
+  run: runClusterBench,
+  table(r) {
+    const rate = (n: number | undefined) => `${(n ?? Number.NaN).toFixed(1)}/s`;
+    const ms = (n: number | undefined) =>
+      `${(n ?? Number.NaN).toFixed(n !== undefined && n < 100 ? 1 : 0)} ms`;
+    const ratio = (n: number | undefined, of: string) => `${times(n ?? Number.NaN)} ${of}`;
+    return {
+      header: ["cluster", "1 runner", "2 runners", "ratio"],
+      rows: [
+        [
+          "decisions through the actor (fast path off)",
+          rate(r.decisions_per_s_1_runner),
+          rate(r.decisions_per_s_2_runners),
+          ratio(r.decisions_ratio_2_vs_1, "2 vs 1"),
+        ],
+        [
+          "asks answered by an approver, end to end",
+          rate(r.asks_per_s_1_runner),
+          rate(r.asks_per_s_2_runners),
+          ratio(r.asks_ratio_2_vs_1, "2 vs 1"),
+        ],
+        [
+          "round trip through the LB, p50 (default / quickack)",
+          ms(r.round_trip_p50_ms),
+          ms(r.round_trip_quickack_p50_ms),
+          ratio(r.round_trip_ratio_default_vs_quickack, "default vs quickack"),
+        ],
+        [
+          "stall after SIGKILL (runner / leader engine)",
+          ms(r.runner_failover_ms),
+          ms(r.leader_failover_ms),
+          ratio(r.leader_vs_runner_failover_ratio, "leader vs runner"),
+        ],
+      ],
+      right: [1, 2],
+      notes: [
+        "One 2-core box runs PostgreSQL, NATS, both engines, the runners and the clients: the ratios",
+        "say how the topology behaves, not what separate hosts would do (docs/deploy.md).",
+      ],
+    };
+  },
+};
+
 const SECTIONS: readonly Section[] = [
   rulesSection,
   sessionSection,
   clientBenchSection,
   mcpBenchSection,
+  clusterSection,
 ];
 
 function printTable({ header, rows, right, notes }: Table): void {

@@ -60,16 +60,31 @@ if (needed.length > 0) {
 }
 if (missing.length > 0) env.PATH = `${toolsBin}${delimiter}${env.PATH ?? ""}`;
 
-// The browser tests (apps/web) drive Debian's Chromium; CI starts on a fresh machine.
+// CI starts on a fresh machine: the browser tests (apps/web) drive Debian's Chromium, and the
+// cluster test (pnpm cluster) runs Debian's nats-server and PostgreSQL 15.
 const CHROMIUM = env.WARDEN_CHROMIUM ?? "/usr/bin/chromium";
-if (target === "ci" && !existsSync(CHROMIUM)) {
-  console.error(`[bootstrap] ${CHROMIUM} is missing; installing Debian's chromium with apt-get`);
+const hasNats = () =>
+  ["nats-server", "/usr/sbin/nats-server"].some(
+    (bin) => spawnSync(bin, ["--version"], { env }).status === 0,
+  );
+const debianPackages =
+  target === "ci"
+    ? [
+        ...(existsSync(CHROMIUM) ? [] : ["chromium"]),
+        ...(hasNats() ? [] : ["nats-server"]),
+        ...(existsSync("/usr/lib/postgresql/15/bin/initdb") ? [] : ["postgresql-15"]),
+      ]
+    : [];
+if (debianPackages.length > 0) {
+  console.error(`[bootstrap] installing Debian's ${debianPackages.join(" ")} with apt-get`);
   const apt = (...args) =>
     process.getuid?.() === 0 ? run("apt-get", args) : run("sudo", ["apt-get", ...args]);
   env.DEBIAN_FRONTEND = "noninteractive";
-  const installed = () => apt("install", "-y", "--no-install-recommends", "chromium") === 0;
+  const installed = () => apt("install", "-y", "--no-install-recommends", ...debianPackages) === 0;
   if (!installed() && (apt("update") !== 0 || !installed())) {
-    console.error("[bootstrap] could not install chromium; the browser tests need it");
+    console.error(
+      `[bootstrap] could not install ${debianPackages.join(" ")}; the browser and cluster tests need them`,
+    );
     process.exit(1);
   }
 }

@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { dirname, isAbsolute, relative, resolve } from "node:path";
 import { LineCounter, type Node, parseDocument } from "yaml";
 import { z } from "zod";
+import { type EngineConfig, EngineFileSchema, resolveEngine } from "./engine-config.ts";
 import { StartError } from "./errors.ts";
 import { requireStrongSecret } from "./token-strength.ts";
 import {
@@ -16,6 +17,8 @@ const PathSchema = z.string().min(1);
 
 /** The config file (YAML or JSON). Paths in it are relative to the file. */
 export const ConfigFileSchema = z.strictObject({
+  /** Embedded (default: this server spawns its engine) or an external engine cluster to join. */
+  engine: EngineFileSchema.optional(),
   /** The engine's guard port, where clients connect; it also binds port + 1 and port + 10. */
   port: z.number().int().min(1).max(65_525).optional(),
   host: z.string().min(1).optional(),
@@ -51,6 +54,8 @@ export interface ConfigPath {
 /** The effective configuration: file, environment and defaults merged, secrets resolved. */
 export interface ServerConfig {
   readonly file?: string;
+  /** Embedded: `host`, `port` and `storage` are the spawned engine's. External: they are unused. */
+  readonly engine: EngineConfig;
   readonly host: string;
   readonly port: number;
   readonly storage: string;
@@ -80,14 +85,16 @@ export interface LoadConfigOptions {
 export const DEFAULT_PORT = 6420;
 
 /** The URL clients connect to. */
-export function endpointOf(config: Pick<ServerConfig, "host" | "port">): string {
+export function endpointOf(config: Pick<ServerConfig, "host" | "port" | "engine">): string {
+  if (config.engine.mode === "external") return config.engine.endpoint;
   const host = config.host.includes(":") ? `[${config.host}]` : config.host;
   return `http://${host}:${config.port}`;
 }
 
 /**
  * Reads the config file and the environment (`WARDEN_TOKENS`, `WARDEN_PORT`, `WARDEN_HOST`,
- * `WARDEN_STORAGE`, `WARDEN_INTERNAL_TOKEN`, `WARDEN_DEV`) into the effective configuration.
+ * `WARDEN_STORAGE`, `WARDEN_INTERNAL_TOKEN`, `WARDEN_DEV`, `WARDEN_ENGINE_*`) into the effective
+ * configuration.
  * @example const config = await loadConfig({ file: "warden.config.yaml", env: process.env, cwd: process.cwd() });
  */
 export async function loadConfig(options: LoadConfigOptions): Promise<ServerConfig> {
@@ -128,12 +135,33 @@ export async function loadConfig(options: LoadConfigOptions): Promise<ServerConf
     if (internalToken)
       requireStrongSecret(internalToken.value, `the internal token (from ${internalToken.source})`);
   }
+  const engine = resolveEngine(parsed.engine, env, shown);
+  if (engine.mode === "external") {
+    // Each runner would otherwise draw its own random one, and actor-to-actor calls between
+    // actors on different runners would be refused.
+    if (!internalToken) {
+      throw new StartError(
+        "invalid_config",
+        "an external engine needs internalToken (or WARDEN_INTERNAL_TOKEN), the same on every Warden server",
+      );
+    }
+    const clash = [internalToken.value, ...tokens.map((t) => t.value)].includes(engine.token.value);
+    if (clash) {
+      throw new StartError(
+        "duplicate_token",
+        "the engine token must differ from the internal token and every user token",
+      );
+    }
+    if (!dev)
+      requireStrongSecret(engine.token.value, `the engine token (from ${engine.token.source})`);
+  }
 
   const projects = Object.fromEntries(
     Object.entries(parsed.policy?.projects ?? {}).map(([id, path]) => [id, at(path)]),
   );
   return {
     ...(file ? { file } : {}),
+    engine,
     host: env.WARDEN_HOST || parsed.host || "127.0.0.1",
     port: env.WARDEN_PORT ? parsePort(env.WARDEN_PORT) : (parsed.port ?? DEFAULT_PORT),
     storage: env.WARDEN_STORAGE

@@ -11,8 +11,13 @@ export function describeStart(config: ServerConfig, endpoint: string): string {
         : "none (global policy only)"
       : `${projects.join(", ")}${config.policy.default ? " (others: default tier)" : ""}`;
   const parts = [
-    `warden: listening on ${endpoint}`,
-    `storage ${config.storage}`,
+    ...(config.engine.mode === "external"
+      ? [
+          `warden: runner joined ${endpoint}`,
+          `namespace ${config.engine.namespace}`,
+          ...(config.engine.version !== undefined ? [`version ${config.engine.version}`] : []),
+        ]
+      : [`warden: listening on ${endpoint}`, `storage ${config.storage}`]),
     `projects: ${projectText}`,
     `tokens: ${describeRoles(config.tokens)}`,
     ...(config.hooks ? [`hook: ${config.hooks.name}`] : []),
@@ -29,6 +34,14 @@ export function redactConfig(config: ServerConfig): Record<string, unknown> {
   const path = (p?: ConfigPath) => p?.path;
   return {
     file: config.file ?? null,
+    engine:
+      config.engine.mode === "external"
+        ? {
+            ...config.engine,
+            token: `<redacted: ${config.engine.token.source}>`,
+            version: config.engine.version ?? null,
+          }
+        : config.engine,
     host: config.host,
     port: config.port,
     endpoint: endpointOf(config),

@@ -13,8 +13,9 @@ const USAGE = `usage: warden-server [--config FILE] [--print-config]
   -h, --help       show this help
 
 Environment: WARDEN_CONFIG, WARDEN_TOKENS (JSON: token -> principal), WARDEN_PORT, WARDEN_HOST,
-WARDEN_STORAGE, WARDEN_INTERNAL_TOKEN, WARDEN_DEV=1 (dev default tokens; never in production).
-See docs/server.md.`;
+WARDEN_STORAGE, WARDEN_INTERNAL_TOKEN, WARDEN_DEV=1 (dev default tokens; never in production);
+WARDEN_ENGINE_ENDPOINT, WARDEN_ENGINE_NAMESPACE, WARDEN_ENGINE_TOKEN join an external engine
+cluster instead of spawning one. See docs/server.md and docs/deploy.md.`;
 
 function parseCommandLine(argv: string[]) {
   try {

@@ -5,10 +5,10 @@ import { engineAdminToken } from "./engine-token.ts";
 import { loadHook } from "./load-hook.ts";
 import { loadPolicies } from "./policies.ts";
 
-/** A started server: the engine's client endpoint and the way to stop both. */
+/** A started server: the engine's client endpoint and the way to stop it (and its embedded engine). */
 export interface RunningServer {
   readonly endpoint: string;
-  /** The engine process serving the storage dir, which `stop()` ends too. */
+  /** The embedded engine's process, which `stop()` ends too; undefined with an external engine. */
   readonly enginePid: number | undefined;
   stop(): Promise<void>;
 }
@@ -21,27 +21,34 @@ export async function prepare(config: ServerConfig) {
 }
 
 /**
- * Loads the policy files and the hook, starts the registry and its engine, and resolves once the
- * runner has registered with the engine.
+ * Loads the policy files and the hook, starts the registry (and, when embedded, its engine), and
+ * resolves once the runner has registered with the engine.
  * @example const server = await startServer(await loadConfig({ env: process.env, cwd })); await server.stop();
  */
 export async function startServer(config: ServerConfig): Promise<RunningServer> {
   const { policy, hook } = await prepare(config);
-  await checkPorts(config.host, config.port, config.storage);
+  const { engine } = config;
+  if (engine.mode === "embedded") await checkPorts(config.host, config.port, config.storage);
 
-  // RivetKit and the engine it spawns read these from the environment.
-  process.env.RIVETKIT_STORAGE_PATH = config.storage;
-  process.env.RIVET_RUN_ENGINE_HOST = config.host;
-  process.env.RIVET_RUN_ENGINE_PORT = String(config.port);
+  // RivetKit reads these from the environment (and the embedded engine inherits them).
   process.env.RIVET_RUN_SERVICES = "0";
-  // The engine stops admitting new workflows (new actors) when the host's CPU nears 90 %. On a
-  // small host shared with the runner that stalls every new session for 15–30 s under load
-  // (docs/rivetkit-findings.md); the embedded engine serves this one server, so it is turned off
-  // unless the operator sets it.
-  process.env.RIVET__RUNTIME__WORKER_CPU_MAX ??= "64000";
-  // The engine's API answers only its admin token; this runner holds it (engine-token.ts).
-  const adminToken = await engineAdminToken(config.storage, process.env);
-  process.env.RIVET__AUTH__ADMIN_TOKEN = adminToken;
+  if (engine.mode === "embedded") {
+    process.env.RIVETKIT_STORAGE_PATH = config.storage;
+    process.env.RIVET_RUN_ENGINE_HOST = config.host;
+    process.env.RIVET_RUN_ENGINE_PORT = String(config.port);
+    // The engine stops admitting new workflows (new actors) when the host's CPU nears 90 %. On a
+    // small host shared with the runner that stalls every new session for 15–30 s under load
+    // (docs/rivetkit-findings.md); the embedded engine serves this one server, so it is turned off
+    // unless the operator sets it.
+    process.env.RIVET__RUNTIME__WORKER_CPU_MAX ??= "64000";
+  }
+  // The engine's API answers only its admin token: the embedded engine's is kept with its storage
+  // (engine-token.ts); an external engine's comes from the config.
+  const adminToken =
+    engine.mode === "embedded"
+      ? await engineAdminToken(config.storage, process.env)
+      : engine.token.value;
+  if (engine.mode === "embedded") process.env.RIVET__AUTH__ADMIN_TOKEN = adminToken;
 
   const { registry } = createWarden({
     policy,
@@ -56,8 +63,19 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   });
   registry.config.noWelcome = true;
   registry.config.token = adminToken;
-  // Spawn the engine even under NODE_ENV=production, where RivetKit would not by default.
-  registry.config.startEngine = true;
+  if (engine.mode === "embedded") {
+    // Spawn the engine even under NODE_ENV=production, where RivetKit would not by default.
+    registry.config.startEngine = true;
+  } else {
+    // RivetKit refuses an endpoint together with startEngine, and would otherwise take one from
+    // RIVET_ENDPOINT / RIVET_ENGINE: the config is the only source.
+    registry.config.startEngine = false;
+    registry.config.endpoint = engine.endpoint;
+    registry.config.namespace = engine.namespace;
+    if (engine.version !== undefined) {
+      registry.config.envoy = { ...registry.config.envoy, version: engine.version };
+    }
+  }
   // This process owns SIGINT/SIGTERM: RivetKit's handlers would re-raise before the engine stops.
   registry.config.shutdown = {
     disableSignalHandlers: true,
@@ -68,6 +86,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const stop = () => {
     stopping ??= (async () => {
       await registry.shutdown();
+      if (engine.mode === "external") return;
       const pid = await findEngine(config.storage);
       if (pid !== undefined) await stopEngine(pid);
     })();
@@ -81,7 +100,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   }
   return {
     endpoint: endpointOf(config),
-    enginePid: await findEngine(config.storage),
+    enginePid: engine.mode === "embedded" ? await findEngine(config.storage) : undefined,
     stop,
   };
 }

@@ -3,6 +3,7 @@ import { createClient } from "rivetkit/client";
 import { bufferStreamedFetchBodies } from "./buffer-fetch.ts";
 import type { FastPathMode } from "./fast-path.ts";
 import { WardenInbox } from "./inbox.ts";
+import { createActorResolver } from "./resolve-actor.ts";
 import type { RetryPolicy } from "./retry.ts";
 import { type FastPathMismatch, WardenSession } from "./session.ts";
 
@@ -40,6 +41,7 @@ export function createWardenClient(options: WardenClientOptions) {
   const sessions = new Map<string, WardenSession>();
   const inboxes = new Map<string, WardenInbox>();
   const params = { token: options.token };
+  const resolveId = createActorResolver();
   return {
     /** A session handle; the same id gives the same handle. */
     session(sessionId: string, sessionOptions: SessionOptions = {}): WardenSession {
@@ -56,7 +58,7 @@ export function createWardenClient(options: WardenClientOptions) {
           project,
           sessionId,
           {
-            resolveId: () => handle.resolve(),
+            resolveId: () => resolveId(handle),
             open: (actorId) =>
               rivet.permissionSession.getForId(actorId, { params: sessionParams }).connect(),
           },
@@ -84,6 +86,7 @@ export function createWardenClient(options: WardenClientOptions) {
           openProject: (actorId) => rivet.wardenProject.getForId(actorId, { params }).connect(),
           session: (sessionId) =>
             rivet.permissionSession.getOrCreate([projectId, sessionId], { params }),
+          resolveId,
         });
         inboxes.set(projectId, inbox);
       }

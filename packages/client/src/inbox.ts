@@ -11,6 +11,7 @@ import { newReplyId } from "@warden/server/protocol";
 import type { createClient } from "rivetkit/client";
 import { type ConnectionStatus, LiveConnection } from "./connection.ts";
 import { toWardenError } from "./errors.ts";
+import type { ActorResolver } from "./resolve-actor.ts";
 import { type RetryPolicy, withRetry } from "./retry.ts";
 
 type RivetClient = ReturnType<typeof createClient<WardenRegistry>>;
@@ -50,6 +51,8 @@ export interface InboxLink {
   openProject(actorId: string): ProjectConn;
   /** A stateless handle on a session (no connection kept open). */
   session(sessionId: string): SessionHandle;
+  /** The client's way to turn the project's key into its actor id. */
+  readonly resolveId: ActorResolver;
 }
 
 const READ = { attemptTimeoutMs: 30_000 };
@@ -69,7 +72,7 @@ export class WardenInbox {
 
   constructor(readonly link: InboxLink) {
     const handle = link.project();
-    this.#live = new LiveConnection(() => handle.resolve(), link.openProject);
+    this.#live = new LiveConnection(() => link.resolveId(handle), link.openProject);
   }
 
   get projectId(): string {
@@ -174,9 +177,13 @@ export class WardenInbox {
     // click (another call, another tab) gets `already_resolved`.
     const sent = { ...options, replyId: options?.replyId ?? newReplyId() };
     try {
+      // Bounded attempts: a reply sent to a runner that died mid-call would otherwise wait for an
+      // answer that never comes. A retry of a reply that had landed gets `already_resolved`,
+      // carrying the resolution it made.
       return await withRetry(
         () => this.link.session(sessionId).respondPermission(sessionId, permissionId, reply, sent),
         this.link.retry,
+        READ,
       );
     } catch (error) {
       throw toWardenError(error);

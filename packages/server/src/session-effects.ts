@@ -243,32 +243,59 @@ export async function waitForResolution(
   return outcomeOf((await findRecord(c, record.permissionId)) ?? record);
 }
 
+/** Tries of one inbox batch or sync (about 80 s with the backoff: longer than an engine failover). */
+const INBOX_ATTEMPTS = 20;
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+const inboxBackoff = (attempt: number) => Math.min(250 * 2 ** attempt, 5_000);
+
 /**
  * Queues a change for the project's inbox. Changes go to the project actor together,
  * `INBOX_BATCH_MS` after the first, so that the call does not compete with the fan-out to the
- * session's own subscribers. The inbox is a view: a lost update is logged (and reconciled).
+ * session's own subscribers. One delivery loop per session sends them in order and retries a
+ * failed batch (the project actor may be restarting on another runner); the project applies a
+ * resent batch idempotently. After `INBOX_ATTEMPTS` the batch is dropped and logged; the next wake
+ * re-announces the session's pending requests, and the project reconciles.
  */
 function notifyInbox(c: SessionContext, deps: EffectDependencies, change: InboxChange) {
   const queue = c.vars.inbox;
   queue.push(change);
+  // A loop is running while the queue holds anything: it takes this change too.
   if (queue.length > 1) return;
   const client = c.client();
   const projectId = c.state.projectId;
   c.waitUntil(
-    new Promise((resolve) => setTimeout(resolve, INBOX_BATCH_MS)).then(() =>
-      deps.project
-        .notifyInbox(client, projectId, queue.splice(0))
-        .catch((error) => c.log.warn({ msg: "inbox update failed", error: String(error) })),
-    ),
+    (async () => {
+      await sleep(INBOX_BATCH_MS);
+      let attempt = 0;
+      while (queue.length > 0) {
+        const batch = queue.slice();
+        try {
+          await deps.project.notifyInbox(client, projectId, batch);
+          queue.splice(0, batch.length);
+          attempt = 0;
+        } catch (error) {
+          c.log.warn({ msg: "inbox update failed", attempt, error: String(error) });
+          if (++attempt >= INBOX_ATTEMPTS) queue.splice(0, batch.length);
+          else await sleep(inboxBackoff(attempt));
+        }
+      }
+    })(),
   );
 }
 
-/** Tells the inbox every request this session holds pending (after a wake). */
+/** Tells the inbox every request this session holds pending (after a wake), retried like updates. */
 export async function syncInbox(c: SessionContext, deps: EffectDependencies): Promise<void> {
   const pending = c.state.requests.filter((r) => r.status === "pending").map(publicRequest);
-  await deps.project
-    .syncInbox(c.client(), c.state.projectId, c.state.sessionId, pending)
-    .catch((error) => c.log.warn({ msg: "inbox sync failed", error: String(error) }));
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await deps.project.syncInbox(c.client(), c.state.projectId, c.state.sessionId, pending);
+      return;
+    } catch (error) {
+      c.log.warn({ msg: "inbox sync failed", attempt, error: String(error) });
+      if (attempt >= INBOX_ATTEMPTS) return;
+      await sleep(inboxBackoff(attempt));
+    }
+  }
 }
 
 /**

@@ -1,0 +1,139 @@
+// Child processes of the cluster: spawned with their output in a log file, awaited by condition,
+// stopped by pid (only what we started).
+import { type ChildProcess, type SpawnOptions, spawn } from "node:child_process";
+import { createWriteStream } from "node:fs";
+import { connect, createServer } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
+
+/** A process this cluster started. */
+export interface Child {
+  readonly name: string;
+  readonly process: ChildProcess;
+  readonly pid: number;
+  /** Everything written to stdout and stderr so far (also in `logFile`). */
+  output(): string;
+  readonly logFile: string;
+  /** Resolves with the exit code or signal name once the process has exited. */
+  readonly exited: Promise<number | string>;
+  alive(): boolean;
+}
+
+const running = new Set<Child>();
+// Last resort when this process exits without stopping the cluster (an uncaught error,
+// process.exit): no engine, database or runner outlives it. A signal's default action skips it.
+process.once("exit", () => {
+  for (const child of running) if (child.alive()) child.process.kill("SIGKILL");
+});
+
+export function startChild(
+  name: string,
+  command: string,
+  args: readonly string[],
+  options: SpawnOptions & { logFile: string },
+): Child {
+  const child = spawn(command, args, { ...options, stdio: ["ignore", "pipe", "pipe"] });
+  if (child.pid === undefined) throw new Error(`${name}: could not spawn ${command}`);
+  const log = createWriteStream(options.logFile, { flags: "a" });
+  let text = "";
+  let exitedWith: number | string | undefined;
+  const keep = (chunk: Buffer) => {
+    log.write(chunk);
+    // Enough to find start lines and show the tail of a failure; the file has everything.
+    text = (text + chunk.toString()).slice(-200_000);
+  };
+  child.stdout!.on("data", keep);
+  child.stderr!.on("data", keep);
+  const exited = new Promise<number | string>((resolve) => {
+    child.once("exit", (code, signal) => {
+      exitedWith = code ?? signal ?? "unknown";
+      log.end();
+      resolve(exitedWith);
+    });
+  });
+  const handle: Child = {
+    name,
+    process: child,
+    pid: child.pid,
+    output: () => text,
+    logFile: options.logFile,
+    exited,
+    alive: () => exitedWith === undefined,
+  };
+  running.add(handle);
+  void exited.then(() => running.delete(handle));
+  return handle;
+}
+
+/** Signals a child and waits for its exit; SIGKILL after `graceMs`. */
+export async function stopChild(
+  child: Child,
+  signal: NodeJS.Signals = "SIGTERM",
+  graceMs = 10_000,
+): Promise<void> {
+  if (!child.alive()) return;
+  child.process.kill(signal);
+  const timer = setTimeout(() => child.alive() && child.process.kill("SIGKILL"), graceMs);
+  await child.exited;
+  clearTimeout(timer);
+}
+
+/** Polls `check` until it returns a value (not undefined), the child dies, or the time runs out. */
+export async function waitUntil<T>(
+  what: string,
+  check: () => Promise<T | undefined> | T | undefined,
+  options: { timeoutMs: number; child?: Child; intervalMs?: number },
+): Promise<T> {
+  const deadline = Date.now() + options.timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (options.child && !options.child.alive()) {
+      throw new Error(
+        `${options.child.name} exited (${await options.child.exited}) before ${what}; log ${options.child.logFile}:\n${options.child.output().slice(-3_000)}`,
+      );
+    }
+    if (Date.now() > deadline) {
+      const tail = options.child ? `; log ${options.child.logFile}` : "";
+      throw new Error(`timed out after ${options.timeoutMs} ms waiting for ${what}${tail}`);
+    }
+    await sleep(options.intervalMs ?? 100);
+  }
+}
+
+/** True when something accepts TCP connections on host:port. */
+export function canConnect(port: number, host = "127.0.0.1"): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ port, host });
+    socket.setTimeout(1_000);
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.once("connect", () => done(true));
+    socket.once("error", () => done(false));
+    socket.once("timeout", () => done(false));
+  });
+}
+
+function canBind(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
+  });
+}
+
+const taken = new Set<number>();
+
+/** `count` free loopback ports below the ephemeral range, none handed out before by this process. */
+export async function freePorts(count: number): Promise<number[]> {
+  const ports: number[] = [];
+  for (let attempt = 0; ports.length < count; attempt++) {
+    if (attempt > 500) throw new Error("no free loopback ports");
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (taken.has(port) || !(await canBind(port))) continue;
+    taken.add(port);
+    ports.push(port);
+  }
+  return ports;
+}
