@@ -16,7 +16,8 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const TOKENS = "tokens: { t-agent: { id: a, role: agent, projects: '*' } }\n";
+const TOKENS =
+  "tokens: { agent-Zq7Vt3Lp9Xw2Rk5Nb8Hc4Jd6Mf: { id: a, role: agent, projects: '*' } }\n";
 
 async function load(text: string, env: NodeJS.ProcessEnv = {}) {
   const file = join(dir, "warden.yaml");
@@ -31,7 +32,9 @@ describe("embedded engine", () => {
   });
 
   test("an engine token or namespace without an endpoint is refused, not ignored", async () => {
-    await expect(load("", { WARDEN_ENGINE_TOKEN: "x" })).rejects.toMatchObject({
+    await expect(
+      load("", { WARDEN_ENGINE_TOKEN: "engine-Tg4Wm8Qs2Yv6Bn3Kx9Lr5Pd7Hc" }),
+    ).rejects.toMatchObject({
       code: "invalid_config",
     });
     await expect(load("engine: { token: x }\n")).rejects.toThrow(/Unrecognized key: "token"/);
@@ -42,13 +45,16 @@ describe("external engine", () => {
   test("takes endpoint, namespace and token (from ${VAR}) from the file", async () => {
     const config = await load(
       "internalToken: ${INTERNAL}\nengine:\n  endpoint: http://lb:6420/\n  namespace: team-a\n  token: ${RIVET_TOKEN}\n  version: 3\n",
-      { RIVET_TOKEN: "engine-secret", INTERNAL: "internal-secret" },
+      {
+        RIVET_TOKEN: "engine-Tg4Wm8Qs2Yv6Bn3Kx9Lr5Pd7Hc",
+        INTERNAL: "internal-Fj3Nc8Vq5Rz2Mw7Tb4Xk9Gs6Ld",
+      },
     );
     expect(config.engine).toEqual({
       mode: "external",
       endpoint: "http://lb:6420",
       namespace: "team-a",
-      token: { value: "engine-secret", source: "$RIVET_TOKEN", dev: false },
+      token: { value: "engine-Tg4Wm8Qs2Yv6Bn3Kx9Lr5Pd7Hc", source: "$RIVET_TOKEN", dev: false },
       version: 3,
     });
   });
@@ -56,8 +62,8 @@ describe("external engine", () => {
   test("WARDEN_ENGINE_* select it without a file section; the namespace defaults to default", async () => {
     const config = await load("", {
       WARDEN_ENGINE_ENDPOINT: "https://engine.example:443",
-      WARDEN_ENGINE_TOKEN: "engine-secret",
-      WARDEN_INTERNAL_TOKEN: "internal-secret",
+      WARDEN_ENGINE_TOKEN: "engine-Tg4Wm8Qs2Yv6Bn3Kx9Lr5Pd7Hc",
+      WARDEN_INTERNAL_TOKEN: "internal-Fj3Nc8Vq5Rz2Mw7Tb4Xk9Gs6Ld",
     });
     expect(config.engine).toMatchObject({
       mode: "external",
@@ -68,7 +74,10 @@ describe("external engine", () => {
 
   test("needs the shared internal token, or runners would refuse each other's calls", async () => {
     await expect(
-      load("", { WARDEN_ENGINE_ENDPOINT: "http://lb:6420", WARDEN_ENGINE_TOKEN: "e" }),
+      load("", {
+        WARDEN_ENGINE_ENDPOINT: "http://lb:6420",
+        WARDEN_ENGINE_TOKEN: "engine-Tg4Wm8Qs2Yv6Bn3Kx9Lr5Pd7Hc",
+      }),
     ).rejects.toThrow(/needs internalToken/);
   });
 
@@ -77,14 +86,17 @@ describe("external engine", () => {
       /^warden\.yaml:2:\d+: engine\.token: /,
     );
     await expect(
-      load("", { WARDEN_ENGINE_ENDPOINT: "http://lb:6420", WARDEN_INTERNAL_TOKEN: "i" }),
+      load("", {
+        WARDEN_ENGINE_ENDPOINT: "http://lb:6420",
+        WARDEN_INTERNAL_TOKEN: "internal-Fj3Nc8Vq5Rz2Mw7Tb4Xk9Gs6Ld",
+      }),
     ).rejects.toThrow(/WARDEN_ENGINE_TOKEN/);
   });
 
   test("an unset token variable stops the start", async () => {
     await expect(
       load("engine:\n  endpoint: http://lb:6420\n  token: ${NOPE}\n", {
-        WARDEN_INTERNAL_TOKEN: "i",
+        WARDEN_INTERNAL_TOKEN: "internal-Fj3Nc8Vq5Rz2Mw7Tb4Xk9Gs6Ld",
       }),
     ).rejects.toMatchObject({ code: "unset_env" });
   });
@@ -97,8 +109,8 @@ describe("external engine", () => {
   ])("an endpoint with %s is refused", async (_, endpoint, message) => {
     const error = await load("", {
       WARDEN_ENGINE_ENDPOINT: endpoint,
-      WARDEN_ENGINE_TOKEN: "e",
-      WARDEN_INTERNAL_TOKEN: "i",
+      WARDEN_ENGINE_TOKEN: "engine-Tg4Wm8Qs2Yv6Bn3Kx9Lr5Pd7Hc",
+      WARDEN_INTERNAL_TOKEN: "internal-Fj3Nc8Vq5Rz2Mw7Tb4Xk9Gs6Ld",
     }).catch((e: Error) => e);
     expect(error).toMatchObject({ code: "invalid_config" });
     expect((error as Error).message).toMatch(message);
@@ -109,9 +121,9 @@ describe("external engine", () => {
     await expect(
       load("", {
         WARDEN_ENGINE_ENDPOINT: "http://lb:6420",
-        WARDEN_ENGINE_TOKEN: "e",
+        WARDEN_ENGINE_TOKEN: "engine-Tg4Wm8Qs2Yv6Bn3Kx9Lr5Pd7Hc",
         WARDEN_ENGINE_NAMESPACE: "Team A",
-        WARDEN_INTERNAL_TOKEN: "i",
+        WARDEN_INTERNAL_TOKEN: "internal-Fj3Nc8Vq5Rz2Mw7Tb4Xk9Gs6Ld",
       }),
     ).rejects.toMatchObject({ code: "invalid_config" });
   });
@@ -120,20 +132,30 @@ describe("external engine", () => {
     await expect(
       load("", {
         WARDEN_ENGINE_ENDPOINT: "http://lb:6420",
-        WARDEN_ENGINE_TOKEN: "t-agent",
-        WARDEN_INTERNAL_TOKEN: "i",
+        WARDEN_ENGINE_TOKEN: "agent-Zq7Vt3Lp9Xw2Rk5Nb8Hc4Jd6Mf",
+        WARDEN_INTERNAL_TOKEN: "internal-Fj3Nc8Vq5Rz2Mw7Tb4Xk9Gs6Ld",
       }),
     ).rejects.toMatchObject({ code: "duplicate_token" });
+  });
+
+  test("a weak engine token is refused outside WARDEN_DEV", async () => {
+    await expect(
+      load("", {
+        WARDEN_ENGINE_ENDPOINT: "http://lb:6420",
+        WARDEN_ENGINE_TOKEN: "engine",
+        WARDEN_INTERNAL_TOKEN: "internal-Fj3Nc8Vq5Rz2Mw7Tb4Xk9Gs6Ld",
+      }),
+    ).rejects.toMatchObject({ code: "weak_token" });
   });
 
   test("--print-config redacts the engine token", async () => {
     const config = await load("", {
       WARDEN_ENGINE_ENDPOINT: "http://lb:6420",
-      WARDEN_ENGINE_TOKEN: "engine-secret",
-      WARDEN_INTERNAL_TOKEN: "internal-secret",
+      WARDEN_ENGINE_TOKEN: "engine-Tg4Wm8Qs2Yv6Bn3Kx9Lr5Pd7Hc",
+      WARDEN_INTERNAL_TOKEN: "internal-Fj3Nc8Vq5Rz2Mw7Tb4Xk9Gs6Ld",
     });
     const shown = JSON.stringify(redactConfig(config));
-    expect(shown).not.toContain("engine-secret");
+    expect(shown).not.toContain("engine-Tg4Wm8Qs2Yv6Bn3Kx9Lr5Pd7Hc");
     expect(shown).toContain("<redacted: $WARDEN_ENGINE_TOKEN>");
     expect(redactConfig(config)).toMatchObject({ endpoint: "http://lb:6420" });
   });
