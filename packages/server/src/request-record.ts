@@ -89,8 +89,10 @@ export function describeCall(toolName: string, input: Record<string, unknown>): 
   return `Use tool ${toolName}`;
 }
 
+/** Shortens a long value for the one-line description, saying how much is left out (never silently). */
 function truncate(text: string, max = 200): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+  if (text.length <= max) return text;
+  return `${text.slice(0, max)}… (${text.length - max} more characters; the input holds all of it)`;
 }
 
 /** Strips the bookkeeping fields of a record. */
