@@ -72,6 +72,10 @@ export interface SessionVars {
   logDue: boolean;
   /** Inbox changes waiting to be sent to the project actor together. */
   inbox: InboxChange[];
+  /** Whether the inbox should be told the whole pending list (after a wake). */
+  inboxSyncDue: boolean;
+  /** Whether the inbox delivery loop runs. */
+  inboxDelivering: boolean;
   /** Whether the project-rule outbox is being delivered. */
   delivering: boolean;
 }
@@ -251,51 +255,70 @@ const inboxBackoff = (attempt: number) => Math.min(250 * 2 ** attempt, 5_000);
 /**
  * Queues a change for the project's inbox. Changes go to the project actor together,
  * `INBOX_BATCH_MS` after the first, so that the call does not compete with the fan-out to the
- * session's own subscribers. One delivery loop per session sends them in order and retries a
- * failed batch (the project actor may be restarting on another runner); the project applies a
- * resent batch idempotently. After `INBOX_ATTEMPTS` the batch is dropped and logged; the next wake
- * re-announces the session's pending requests, and the project reconciles.
+ * session's own subscribers.
  */
 function notifyInbox(c: SessionContext, deps: EffectDependencies, change: InboxChange) {
-  const queue = c.vars.inbox;
-  queue.push(change);
-  // A loop is running while the queue holds anything: it takes this change too.
-  if (queue.length > 1) return;
+  c.vars.inbox.push(change);
+  deliverInbox(c, deps);
+}
+
+/**
+ * Tells the inbox every request this session holds pending (after a wake). It goes through the
+ * same ordered delivery as changes, and the list is read when it is sent: a list read earlier and
+ * sent after a newer change would remove that change's request from the inbox.
+ */
+export function syncInbox(c: SessionContext, deps: EffectDependencies): void {
+  c.vars.inboxSyncDue = true;
+  deliverInbox(c, deps);
+}
+
+/**
+ * One delivery loop per session sends the sync (when due) and the queued changes, in order, and
+ * retries a failed call (the project actor may be restarting on another runner); the project
+ * applies a resent batch idempotently. After `INBOX_ATTEMPTS` a batch is dropped and logged; the
+ * next wake syncs again and the project reconciles.
+ */
+function deliverInbox(c: SessionContext, deps: EffectDependencies) {
+  if (c.vars.inboxDelivering) return;
+  c.vars.inboxDelivering = true;
   const client = c.client();
-  const projectId = c.state.projectId;
+  const { projectId, sessionId } = c.state;
+  const queue = c.vars.inbox;
   c.waitUntil(
     (async () => {
       await sleep(INBOX_BATCH_MS);
       let attempt = 0;
-      while (queue.length > 0) {
-        const batch = queue.slice();
+      while (c.vars.inboxSyncDue || queue.length > 0) {
+        const syncing = c.vars.inboxSyncDue;
+        const batch = syncing ? [] : queue.slice();
         try {
-          await deps.project.notifyInbox(client, projectId, batch);
-          queue.splice(0, batch.length);
+          if (syncing) {
+            // Covers every change queued so far: the state already holds them.
+            queue.splice(0);
+            c.vars.inboxSyncDue = false;
+            const pending = c.state.requests.filter((r) => r.status === "pending");
+            await deps.project.syncInbox(client, projectId, sessionId, pending.map(publicRequest));
+          } else {
+            await deps.project.notifyInbox(client, projectId, batch);
+            queue.splice(0, batch.length);
+          }
           attempt = 0;
         } catch (error) {
           c.log.warn({ msg: "inbox update failed", attempt, error: String(error) });
-          if (++attempt >= INBOX_ATTEMPTS) queue.splice(0, batch.length);
-          else await sleep(inboxBackoff(attempt));
+          if (++attempt >= INBOX_ATTEMPTS) {
+            if (!syncing) queue.splice(0, batch.length);
+            attempt = 0;
+          } else {
+            // A failed sync is read again when it is resent.
+            if (syncing) c.vars.inboxSyncDue = true;
+            await sleep(inboxBackoff(attempt));
+          }
         }
       }
-    })(),
+    })().finally(() => {
+      c.vars.inboxDelivering = false;
+    }),
   );
-}
-
-/** Tells the inbox every request this session holds pending (after a wake), retried like updates. */
-export async function syncInbox(c: SessionContext, deps: EffectDependencies): Promise<void> {
-  const pending = c.state.requests.filter((r) => r.status === "pending").map(publicRequest);
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await deps.project.syncInbox(c.client(), c.state.projectId, c.state.sessionId, pending);
-      return;
-    } catch (error) {
-      c.log.warn({ msg: "inbox sync failed", attempt, error: String(error) });
-      if (attempt >= INBOX_ATTEMPTS) return;
-      await sleep(inboxBackoff(attempt));
-    }
-  }
 }
 
 /**

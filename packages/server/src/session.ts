@@ -218,6 +218,8 @@ export function createSessionActor(deps: SessionDependencies) {
       logged: { ids: new Set(), loaded: false },
       logDue: false,
       inbox: [],
+      inboxSyncDue: false,
+      inboxDelivering: false,
       delivering: false,
     }),
     db: db({ onMigrate: migrateAuditLog }),
@@ -238,7 +240,9 @@ export function createSessionActor(deps: SessionDependencies) {
           )
           // The inbox may have missed reports while this session was down: re-announce. A
           // session that never held a request has nothing to tell (and leaves no trace there).
-          .then(() => (session.state.seq > 0 ? syncInbox(session, deps) : undefined)),
+          .then(() => {
+            if (session.state.seq > 0) syncInbox(session, deps);
+          }),
       );
     },
     actions: {

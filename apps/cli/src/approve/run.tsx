@@ -27,12 +27,15 @@ export async function runApprover(options: ApproveOptions, io: Io): Promise<numb
     project: options.project,
   });
   let fatal: unknown;
+  // Once the approver has exited, the client's disposal fails its last calls: not an error.
+  let exited = false;
   const app = render(
     <Approver
       project={options.project}
       inbox={warden.inbox(options.project)}
       {...(options.editor ? { editor: options.editor } : {})}
       onFatal={(error) => {
+        if (exited) return;
         fatal = error;
         app.unmount();
       }}
@@ -49,6 +52,7 @@ export async function runApprover(options: ApproveOptions, io: Io): Promise<numb
   try {
     await app.waitUntilExit();
   } finally {
+    exited = true;
     await warden.dispose().catch(() => undefined);
   }
   if (fatal !== undefined) throw toCliError(fatal);
