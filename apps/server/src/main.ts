@@ -66,8 +66,14 @@ async function main(argv: string[]): Promise<number> {
     })();
     return stopping;
   };
+  // Package runners (pnpm, npm) forward the terminal's SIGINT to a child that already got it from
+  // the process group, so one Ctrl-C can arrive twice within milliseconds. Only a signal that comes
+  // after the first has been acknowledged for a moment means "stop now, without draining".
+  let firstSignalAt = 0;
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     process.on(signal, () => {
+      if (stopping && Date.now() - firstSignalAt < 500) return;
+      firstSignalAt ||= Date.now();
       if (stopping) {
         console.error(`warden: second ${signal}, exiting without draining`);
         try {
