@@ -3,10 +3,11 @@
 // connection). A real server in a child process is SIGKILLed while each configuration has a
 // request waiting for a human, first alone (the engine survives), then together with its engine
 // (the restarted server spawns a new engine on the same storage). Each configuration also starts
-// a request while the server is down. After the restart an approver answers every request; each
-// agent must get exactly the answer given. Also the agent's side: an agent that goes away while
-// waiting and asks again by requestId gets the one decision; and a client disposed while its
-// connections are reconnecting settles, its waiting request ending as `aborted`.
+// a request while the server is down, and another once it is back. An approver answers every
+// request through the project inbox; each agent must get exactly the answer given. Also the
+// agent's side: an agent that goes away while waiting and asks again by requestId gets the one
+// decision; and a client disposed while its connections are reconnecting settles, its waiting
+// request ending as `aborted`.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import {
   type AgentDecision,
@@ -164,6 +165,8 @@ async function crashRound(round: string, crash: () => Promise<void>) {
   // Requests made while the server is down wait for it like the others.
   waiting.push(...CONFIGS.map((config) => ask(config, round, "during")));
   await server.start();
+  // And so do those made while it recovers (its actors come back seconds after it is up).
+  waiting.push(...CONFIGS.map((config) => ask(config, round, "after")));
 
   await answerAll(waiting);
   await expectAnswers(waiting);

@@ -16,7 +16,7 @@ const request = (sessionId: string, permissionId: string, expiresAt = 10_000) =>
     expiresAt,
     createdAt: 0,
   }) as PermissionRequest;
-const empty = (): InboxState => ({ pending: {}, sessions: {}, resolved: {} });
+const empty = (): InboxState => ({ pending: {}, sessions: {}, resolved: {}, revisions: {} });
 
 describe("the inbox index", () => {
   test("a settled request leaves, and a late pending report cannot revive it", () => {

@@ -20,6 +20,8 @@ export interface InboxState {
   sessions: Record<string, number>;
   /** Recently settled requests (key → when), so that a late `pending` report cannot revive them. */
   resolved: Record<string, number>;
+  /** Bumped at every write of a session's entries (reports, checks); see `applyReconciliation`. */
+  revisions: Record<string, number>;
 }
 
 /** How long a settled request is remembered, and how many at most. */
@@ -40,6 +42,7 @@ export function applyInboxChange(
 ): InboxChange | null {
   const key = inboxKey(change.sessionId, change.permissionId);
   state.sessions[change.sessionId] = now;
+  bumpRevision(state, change.sessionId);
   if (change.kind === "pending") {
     if (!change.request || key in state.resolved || key in state.pending) return null;
     state.pending[key] = change.request;
@@ -52,9 +55,14 @@ export function applyInboxChange(
 }
 
 /**
- * Makes the index hold exactly `pending` for one session: what the session no longer has is
- * reported resolved (without its resolution; subscribers read it from the session), what it has
- * and the index lacks is added. Returns the changes to broadcast.
+ * Applies a session's own sync: the index holds exactly `pending` for that session. What the
+ * session no longer has is reported resolved (without its resolution; subscribers read it from the
+ * session), what it has and the index lacks is added. Returns the changes to broadcast.
+ *
+ * A session's reports arrive in the order it read them, but a reconciliation's read does not: an
+ * entry it added may be newer than this sync (opened after the sync was read). So what the sync
+ * removes gets no tombstone: the session's own report of that request, which follows the sync,
+ * must still count.
  */
 export function applyInboxSync(
   state: InboxState,
@@ -62,13 +70,53 @@ export function applyInboxSync(
   pending: readonly PermissionRequest[],
   now: number,
 ): InboxChange[] {
+  state.sessions[sessionId] = now;
+  return replaceSession(state, sessionId, pending, now, false);
+}
+
+/** The revision of a session's entries, noted by a reconciliation before it reads the session. */
+export function sessionRevision(state: InboxState, sessionId: string): number {
+  return state.revisions[sessionId] ?? 0;
+}
+
+/**
+ * Applies a reconciliation's read of one session's pending requests, begun at `revision`, or
+ * discards it (null) when the session's entries were written meanwhile (by a report of the
+ * session or by another reconciliation): that write may be newer than the read, and applying the
+ * read would undo it (a request opened after the read would leave the inbox, one settled after it
+ * would come back). The next reconciliation reads again. Otherwise the read is the newest word on
+ * the session: what it lacks is settled, with a tombstone against a late `pending` report, and
+ * what it holds is pending. Returns the changes to broadcast.
+ */
+export function applyReconciliation(
+  state: InboxState,
+  sessionId: string,
+  pending: readonly PermissionRequest[],
+  revision: number,
+  now: number,
+): InboxChange[] | null {
+  if (sessionRevision(state, sessionId) !== revision) return null;
+  return replaceSession(state, sessionId, pending, now, true);
+}
+
+function bumpRevision(state: InboxState, sessionId: string) {
+  state.revisions[sessionId] = sessionRevision(state, sessionId) + 1;
+}
+
+function replaceSession(
+  state: InboxState,
+  sessionId: string,
+  pending: readonly PermissionRequest[],
+  now: number,
+  tombstones: boolean,
+): InboxChange[] {
+  bumpRevision(state, sessionId);
   const changes: InboxChange[] = [];
   const current = new Set(pending.map((r) => inboxKey(sessionId, r.permissionId)));
-  state.sessions[sessionId] = now;
   for (const [key, request] of Object.entries(state.pending)) {
     if (request.sessionId !== sessionId || current.has(key)) continue;
     delete state.pending[key];
-    state.resolved[key] = now;
+    if (tombstones) state.resolved[key] = now;
     changes.push({
       kind: "resolved",
       sessionId,

@@ -5,10 +5,12 @@ import { fail } from "./errors.ts";
 import {
   applyInboxChange,
   applyInboxSync,
+  applyReconciliation,
   type InboxChange,
   type InboxState,
   nextReconcileAt,
   pruneTombstones,
+  sessionRevision,
 } from "./inbox.ts";
 import type { ServerPolicy } from "./policy.ts";
 import {
@@ -100,9 +102,11 @@ export function createProjectActor(deps: {
     const sessionIds = [...new Set(Object.values(c.state.pending).map((r) => r.sessionId))];
     for (const sessionId of sessionIds) {
       try {
+        const revision = sessionRevision(c.state, sessionId);
         const pending = await deps.sessions.listPending(c.client(), c.state.projectId, sessionId);
-        for (const change of applyInboxSync(c.state, sessionId, pending, Date.now()))
-          c.broadcast("inboxChanged", change);
+        // Null when the session reported while it was read: its reports keep the index meanwhile.
+        const changes = applyReconciliation(c.state, sessionId, pending, revision, Date.now());
+        for (const change of changes ?? []) c.broadcast("inboxChanged", change);
       } catch (error) {
         c.log.warn({
           msg: "inbox reconciliation failed for a session",
@@ -125,6 +129,7 @@ export function createProjectActor(deps: {
       pending: {},
       sessions: {},
       resolved: {},
+      revisions: {},
       reconcileAt: null,
     }),
     events: { inboxChanged: event<InboxChange>() },
@@ -135,6 +140,7 @@ export function createProjectActor(deps: {
       ctx.state.pending ??= {};
       ctx.state.sessions ??= {};
       ctx.state.resolved ??= {};
+      ctx.state.revisions ??= {};
       ctx.state.reconcileAt ??= null;
       ctx.state.rulesLog ??= [];
       ctx.state.ruleSessions ??= {};
