@@ -83,7 +83,7 @@ async function decided(list: readonly Ask[], what: string, boundMs = 120_000): P
  * Resolves once every ask given is listed in its project's inbox; records its permission id. Past
  * `boundMs` it fails naming the asks not listed and their sessions' connection status.
  */
-async function awaitListed(list: readonly Ask[], boundMs = 120_000): Promise<void> {
+async function awaitListed(list: readonly Ask[], boundMs = 90_000): Promise<void> {
   const deadline = Date.now() + boundMs;
   for (;;) {
     const listed = new Map<string, string>();
