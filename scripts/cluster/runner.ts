@@ -1,5 +1,6 @@
 // A Warden server (apps/server) in external-engine mode: one runner of the cluster.
 import { join, resolve } from "node:path";
+import { ENGINE_LOST_EXIT_CODE } from "../../apps/server/src/engine-link.ts";
 import { type Child, startChild, stopChild, waitUntil } from "./process.ts";
 
 const MAIN = resolve(import.meta.dirname, "../../apps/server/src/main.ts");
@@ -21,6 +22,8 @@ export interface Runner {
   readonly name: string;
   readonly options: RunnerOptions;
   child: Child;
+  /** Times the runner exited because it lost its engine connection and was started again. */
+  restarts: number;
   restart(): Promise<void>;
   /** SIGTERM: the runner drains its actors to the others, then exits. */
   stop(): Promise<void>;
@@ -55,16 +58,46 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
     );
     return child;
   };
+  // Like a container's restart policy: a runner that lost its engine connection exits with
+  // ENGINE_LOST_EXIT_CODE to be started again with fresh actors (apps/server/src/engine-link.ts).
+  let stopped = false;
+  let relaunching: Promise<void> | undefined;
+  const supervise = (child: Child) => {
+    void child.exited.then((code) => {
+      if (code !== ENGINE_LOST_EXIT_CODE || stopped || runner.child !== child) return;
+      runner.restarts += 1;
+      console.error(`${options.name}: lost its engine connection, starting it again`);
+      relaunching = launch().then(
+        (next) => {
+          runner.child = next;
+          supervise(next);
+        },
+        (error: unknown) => console.error(`${options.name}: restart failed:`, error),
+      );
+    });
+    return child;
+  };
   const runner: Runner = {
     name: options.name,
     options,
-    child: await launch(),
+    child: supervise(await launch()),
+    restarts: 0,
     async restart() {
+      await relaunching;
       if (runner.child.alive()) throw new Error(`${options.name} is still running`);
-      runner.child = await launch();
+      stopped = false;
+      runner.child = supervise(await launch());
     },
-    stop: () => stopChild(runner.child, "SIGTERM", 30_000),
-    kill: () => stopChild(runner.child, "SIGKILL"),
+    async stop() {
+      stopped = true;
+      await relaunching;
+      await stopChild(runner.child, "SIGTERM", 30_000);
+    },
+    async kill() {
+      stopped = true;
+      await relaunching;
+      await stopChild(runner.child, "SIGKILL");
+    },
   };
   return runner;
 }

@@ -2,6 +2,7 @@
 import { parseArgs } from "node:util";
 import { loadConfig } from "./config.ts";
 import { describeStart, redactConfig } from "./describe.ts";
+import { ENGINE_LOST_EXIT_CODE } from "./engine-link.ts";
 import { StartError } from "./errors.ts";
 import { prepare, type RunningServer, startServer } from "./start.ts";
 
@@ -94,6 +95,13 @@ async function main(argv: string[]): Promise<number> {
     );
   }
   console.log(describeStart(config, server.endpoint));
+  void server.engineLost?.then(() => {
+    if (stopping) return;
+    console.error(
+      `warden: the engine ended this runner's connection; exiting (${ENGINE_LOST_EXIT_CODE}) so that a supervisor restarts it with fresh actors (docs/deploy.md)`,
+    );
+    process.exit(ENGINE_LOST_EXIT_CODE);
+  });
   // The registry keeps the process alive; the signal handlers end it.
   return new Promise<number>(() => {});
 }

@@ -1,6 +1,7 @@
 import { createWarden, type PermissionHook } from "@warden/server";
 import { endpointOf, type ServerConfig } from "./config.ts";
 import { checkPorts, findEngine, stopEngine } from "./engine.ts";
+import { type EngineLink, openEngineLink } from "./engine-link.ts";
 import { engineAdminToken } from "./engine-token.ts";
 import { loadHook } from "./load-hook.ts";
 import { loadPolicies } from "./policies.ts";
@@ -10,6 +11,8 @@ export interface RunningServer {
   readonly endpoint: string;
   /** The embedded engine's process, which `stop()` ends too; undefined with an external engine. */
   readonly enginePid: number | undefined;
+  /** With an external engine: resolves when the engine ends this runner's connection (engine-link.ts). */
+  readonly engineLost?: Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -50,6 +53,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       : engine.token.value;
   if (engine.mode === "embedded") process.env.RIVET__AUTH__ADMIN_TOKEN = adminToken;
 
+  let link: EngineLink | undefined;
   const { registry } = createWarden({
     policy,
     tokens: Object.fromEntries(config.tokens.map((t) => [t.value, t.principal])),
@@ -70,7 +74,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     // RivetKit refuses an endpoint together with startEngine, and would otherwise take one from
     // RIVET_ENDPOINT / RIVET_ENGINE: the config is the only source.
     registry.config.startEngine = false;
-    registry.config.endpoint = engine.endpoint;
+    link = await openEngineLink(engine.endpoint);
+    registry.config.endpoint = link.endpoint;
     registry.config.namespace = engine.namespace;
     if (engine.version !== undefined) {
       registry.config.envoy = { ...registry.config.envoy, version: engine.version };
@@ -85,7 +90,9 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
+      link?.expectClose();
       await registry.shutdown();
+      await link?.close();
       if (engine.mode === "external") return;
       const pid = await findEngine(config.storage);
       if (pid !== undefined) await stopEngine(pid);
@@ -101,6 +108,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   return {
     endpoint: endpointOf(config),
     enginePid: engine.mode === "embedded" ? await findEngine(config.storage) : undefined,
+    ...(link ? { engineLost: link.lost } : {}),
     stop,
   };
 }

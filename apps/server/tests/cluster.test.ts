@@ -3,7 +3,7 @@
 import { spawnSync } from "node:child_process";
 import { rmSync } from "node:fs";
 import { type AgentDecision, createWardenClient, type WardenClient } from "@warden/client";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { type Cluster, startCluster } from "../../../scripts/cluster/index.ts";
 import { type WardenSetup, writeWardenConfig } from "../../../scripts/cluster/warden-config.ts";
 
@@ -79,8 +79,12 @@ async function decided(list: readonly Ask[], what: string, boundMs = 120_000): P
   }
 }
 
-/** Resolves once every ask given is listed in its project's inbox; records its permission id. */
-async function awaitListed(list: readonly Ask[]): Promise<void> {
+/**
+ * Resolves once every ask given is listed in its project's inbox; records its permission id. Past
+ * `boundMs` it fails naming the asks not listed and their sessions' connection status.
+ */
+async function awaitListed(list: readonly Ask[], boundMs = 90_000): Promise<void> {
+  const deadline = Date.now() + boundMs;
   for (;;) {
     const listed = new Map<string, string>();
     for (const project of ["fleet", "timers"] as const) {
@@ -91,24 +95,53 @@ async function awaitListed(list: readonly Ask[]): Promise<void> {
     if (list.every((a) => a.permissionId)) return;
     const failed = list.find((a) => a.failed);
     if (failed) throw failed.failed;
+    if (Date.now() > deadline) {
+      const missing = list
+        .filter((a) => !a.permissionId)
+        .map(
+          (a) =>
+            `${a.requestId} (agent ${agents.session(a.sessionId, { project: a.project }).status})`,
+        );
+      throw new Error(`not in the inbox after ${boundMs} ms: ${missing.join(", ")}`);
+    }
     await new Promise((r) => setTimeout(r, 200));
   }
 }
 
 const pendingFleet = () => asks.filter((a) => a.project === "fleet" && !a.reply && !a.settled);
 
-/** Every session answers again: the time from the kill until the slowest one did. */
-async function recoveryAfter(killedAt: number): Promise<number> {
-  const times = await Promise.all(
-    [
-      ...fleetIds.map((id) => ["fleet", id] as const),
-      ...timerIds.map((id) => ["timers", id] as const),
-    ].map(async ([project, id]) => {
-      await approvers.session(id, { project }).listPending();
-      return Date.now() - killedAt;
-    }),
-  );
-  return Math.max(...times);
+/**
+ * Every session answers again: the time from the kill until the slowest one did. Past `boundMs`
+ * it fails naming the sessions still silent (a bound for the report, as in `decided`).
+ */
+async function recoveryAfter(killedAt: number, boundMs = 150_000): Promise<number> {
+  const answered = new Set<string>();
+  const sessions = [
+    ...fleetIds.map((id) => ["fleet", id] as const),
+    ...timerIds.map((id) => ["timers", id] as const),
+  ];
+  let timer: NodeJS.Timeout | undefined;
+  const bound = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const silent = sessions.map(([, id]) => id).filter((id) => !answered.has(id));
+      reject(new Error(`no answer ${boundMs} ms after the kill from ${silent.join(", ")}`));
+    }, boundMs);
+  });
+  try {
+    const times = await Promise.race([
+      Promise.all(
+        sessions.map(async ([project, id]) => {
+          await approvers.session(id, { project }).listPending();
+          answered.add(id);
+          return Date.now() - killedAt;
+        }),
+      ),
+      bound,
+    ]);
+    return Math.max(...times);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /**
@@ -149,7 +182,7 @@ async function survive(name: string, kill: () => Promise<void>, restore: () => P
     await Promise.all(replies);
     await checkInvariants();
     console.log(
-      `[cluster] ${name}: recovered in ${recoveries[name]} ms, restored in ${checking - restoring} ms, checked in ${Date.now() - checking} ms`,
+      `[cluster] ${name}: recovered in ${recoveries[name]} ms, restored in ${checking - restoring} ms, checked in ${Date.now() - checking} ms; runner restarts so far ${cluster.runners.map((r) => r.restarts).join(", ")}`,
     );
   } finally {
     if (!restored) await restore().catch(() => undefined);
@@ -252,13 +285,20 @@ beforeAll(async () => {
   approvers = createWardenClient({ ...common, token: setup.approverToken, project: "fleet" });
 }, 180_000);
 
+/** The engines' and runners' logs stay for a post-mortem when a test failed. */
+let keepLogs = false;
+afterEach(({ task }) => {
+  if (task.result?.state === "fail") keepLogs = true;
+});
+
 afterAll(async () => {
   await agents?.dispose({ flushMs: 0 }).catch(() => undefined);
   await approvers?.dispose().catch(() => undefined);
   await cluster?.stop();
   console.log(`[cluster] recovery after each kill (ms): ${JSON.stringify(recoveries)}`);
   if (setup) rmSync(setup.dir, { recursive: true, force: true });
-  if (cluster) rmSync(cluster.dir, { recursive: true, force: true });
+  if (cluster && keepLogs) console.log(`[cluster] logs kept in ${cluster.dir}`);
+  else if (cluster) rmSync(cluster.dir, { recursive: true, force: true });
 }, 120_000);
 
 describe("a two-engine, two-runner cluster", () => {

@@ -16,9 +16,13 @@ const MAX_REOPEN_MS = 30_000;
 /**
  * How long a connection may stay unopened while something waits on it before it is replaced;
  * doubled after each replacement that did not open, up to MAX_STALLED_MS, and reset on open.
+ * An open that the engine's gateway routed to an actor's dead home never completes, even once the
+ * actor runs again elsewhere: the cap bounds how long a client stays away from a recovered actor
+ * (with 30 s, sessions answered a fresh client 7–15 s after an engine failover but their own
+ * clients only after ~60 s; docs/deploy.md), and still lets an open that is merely slow finish.
  */
 const STALLED_MS = 8_000;
-const MAX_STALLED_MS = 30_000;
+const MAX_STALLED_MS = 16_000;
 /** How long `dispose()` waits for the socket's closing handshake. */
 const DISPOSE_MS = 2_000;
 

@@ -1,0 +1,100 @@
+// A runner's connections to an external engine, relayed through this process so that it sees the
+// one RivetKit hides: the envoy's (GET /envoys/connect), which carries every actor it hosts.
+//
+// Why: when the engine node at the other end of that connection dies, rivetkit 2.3.19 reconnects
+// to another node within a second and keeps its actors, but their storage writes in flight were
+// cut ("remote sqlite commit result is indeterminate after envoy disconnect"), their stop fails,
+// and they stay up on a closed SQLite coordinator: each retries its state save at once, forever
+// (tens of thousands of errors a minute), starves the runner, and answers calls only with a 60 s
+// timeout while the engine already runs them elsewhere. Measured in docs/deploy.md. The only
+// sound way out is a fresh process: the runner exits and the engine restarts its actors elsewhere.
+import { connect as connectTcp, createServer, type Socket } from "node:net";
+import { connect as connectTls } from "node:tls";
+
+/** The local relay a runner gives RivetKit as its engine endpoint. */
+export interface EngineLink {
+  /** `http://127.0.0.1:<port>`: where RivetKit connects instead of the engine. */
+  readonly endpoint: string;
+  /** Resolves once the engine side ended the envoy's connection (not on `close()`). */
+  readonly lost: Promise<void>;
+  /** From now on a connection that ends is part of a shutdown, not a loss. */
+  expectClose(): void;
+  /** Stops relaying and closes every connection. */
+  close(): Promise<void>;
+}
+
+/** How a runner exits when it lost its engine connection: EX_TEMPFAIL, "restart me". */
+export const ENGINE_LOST_EXIT_CODE = 75;
+
+const ENVOY_PATH = "/envoys/connect?";
+
+/** Opens a relay on a free loopback port to `endpoint` (http or https; TLS is dialled here). */
+export async function openEngineLink(endpoint: string): Promise<EngineLink> {
+  const url = new URL(endpoint);
+  const tls = url.protocol === "https:";
+  const port = Number(url.port) || (tls ? 443 : 80);
+  const host = url.hostname.replace(/^\[|\]$/g, "");
+  const sockets = new Set<Socket>();
+  let closing = false;
+  let markLost: () => void = () => undefined;
+  const lost = new Promise<void>((resolve) => {
+    markLost = resolve;
+  });
+  let isLost = false;
+
+  const server = createServer((local) => {
+    // Once lost, RivetKit must not reconnect the same actors through a new connection.
+    if (isLost) return void local.destroy();
+    local.setNoDelay(true);
+    const upstream = tls
+      ? connectTls({ host, port, servername: host, ALPNProtocols: ["http/1.1"] })
+      : connectTcp({ host, port });
+    upstream.setNoDelay(true);
+    sockets.add(local);
+    sockets.add(upstream);
+    let envoy = false;
+    let localEnded = false;
+    local.once("data", (first: Buffer) => {
+      const requestLine = first.subarray(0, first.indexOf("\r\n")).toString("latin1");
+      envoy = requestLine.startsWith("GET ") && requestLine.includes(ENVOY_PATH);
+    });
+    local.once("end", () => {
+      localEnded = true;
+    });
+    local.on("error", () => upstream.destroy());
+    upstream.on("error", () => local.destroy());
+    local.once("close", () => {
+      sockets.delete(local);
+      localEnded = true;
+      upstream.destroy();
+    });
+    upstream.once("close", () => {
+      sockets.delete(upstream);
+      if (envoy && !localEnded && !closing && !isLost) {
+        isLost = true;
+        markLost();
+      }
+      local.destroy();
+    });
+    local.pipe(upstream);
+    upstream.pipe(local);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => resolve());
+  });
+  const address = server.address();
+  if (!address || typeof address === "string") throw new Error("engine relay has no port");
+  return {
+    endpoint: `http://127.0.0.1:${address.port}${url.pathname.replace(/\/$/, "")}`,
+    lost,
+    expectClose() {
+      closing = true;
+    },
+    async close() {
+      closing = true;
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
