@@ -21,7 +21,7 @@ import {
 } from "./project-rules.ts";
 import { ConnParamsSchema, IdSchema, parseInput } from "./schema.ts";
 import { parseProjectKey, requireProjectKey } from "./session-key.ts";
-import type { PermissionRequest, SessionRule } from "./types.ts";
+import type { PermissionRequest } from "./types.ts";
 
 export type { InboxChange } from "./inbox.ts";
 
