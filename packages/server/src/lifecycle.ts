@@ -392,7 +392,7 @@ export function settle(
 }
 
 /** Usage after a settled call: the cost an agent reported counts only when the call is allowed. */
-function withUsage(state: SessionState, record: RequestRecord): SessionState {
+export function withUsage(state: SessionState, record: RequestRecord): SessionState {
   if (record.resolution?.outcome !== "allow" || !record.cost) return state;
   return { ...state, usage: { ...state.usage, costUsd: state.usage.costUsd + record.cost } };
 }

@@ -34,6 +34,28 @@ export interface SessionState {
   readonly projectRuleOutbox: SessionRule[];
 }
 
+/** The state of a new session. */
+export function initialState(projectId: string, sessionId: string, now: number): SessionState {
+  return {
+    projectId,
+    sessionId,
+    createdAt: now,
+    cwd: null,
+    home: null,
+    mode: null,
+    rules: [],
+    projectRules: [],
+    projectRulesLoaded: false,
+    revision: 0,
+    evicted: 0,
+    usage: { turns: 0, costUsd: 0 },
+    seq: 0,
+    requests: [],
+    removedRuleIds: [],
+    projectRuleOutbox: [],
+  };
+}
+
 export const findByPermissionId = (state: SessionState, permissionId: string) =>
   state.requests.find((r) => r.permissionId === permissionId);
 
