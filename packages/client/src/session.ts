@@ -167,15 +167,8 @@ export class WardenSession {
     const { signal } = ask;
     if (signal?.aborted)
       return { behavior: "deny", reason: "cancelled", message: "The request was cancelled." };
-    if (this.settings.fastPath !== "off") {
-      if (!this.#policyWired) this.#wirePolicy();
-      // A full report queue (or a caller who may not record) sends every call to the actor.
-      const local =
-        this.#reports.accepting && !this.#localRefused
-          ? this.#policy.decide(ask.toolName, ask.input)
-          : undefined;
-      if (local && this.#queueReport(requestId, ask, local)) return local.decision;
-    }
+    const local = this.#decideLocally(requestId, ask);
+    if (local) return local;
     try {
       let outcome: RequestOutcome = await withRetry(
         () =>
@@ -200,6 +193,26 @@ export class WardenSession {
       if (signal?.aborted) return this.#cancel(requestId);
       throw toWardenError(error);
     }
+  }
+
+  /**
+   * The decision for a call when the SDK can make it locally (see the fast path in
+   * docs/client.md), at once and without a round trip, queued for the audit log; `undefined` when
+   * the actor must decide (then call `requestPermission`). Gateways use it to relay a
+   * rule-settled call in the same tick.
+   */
+  decideLocally(ask: Omit<PermissionAsk, "signal">): AgentDecision | undefined {
+    return this.#decideLocally(ask.requestId ?? crypto.randomUUID(), ask);
+  }
+
+  #decideLocally(requestId: string, ask: PermissionAsk): AgentDecision | undefined {
+    if (this.settings.fastPath === "off") return undefined;
+    if (!this.#policyWired) this.#wirePolicy();
+    // A full report queue (or a caller who may not record) sends every call to the actor.
+    if (!this.#reports.accepting || this.#localRefused) return undefined;
+    const local = this.#policy.decide(ask.toolName, ask.input);
+    if (local && this.#queueReport(requestId, ask, local)) return local.decision;
+    return undefined;
   }
 
   async #cancel(requestId: string): Promise<AgentDecision> {
