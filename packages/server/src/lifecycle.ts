@@ -17,7 +17,7 @@ import {
   timeoutResolution,
 } from "./request-record.ts";
 import {
-  evaluationContext,
+  decisionContext,
   findByPermissionId,
   findByRequestId,
   pendingRequests,
@@ -87,7 +87,7 @@ export function decide(
   const { call, policy, now } = input;
   if (findByRequestId(state, call.requestId))
     throw new Error(`request id ${call.requestId} is already in state`);
-  const context = evaluationContext(state);
+  const context = decisionContext(state);
   const decision = evaluate(
     policy,
     {

@@ -7,7 +7,7 @@ import { type Effect, type Transition, withUsage } from "./lifecycle.ts";
 import { type LocalDecisionsRecorded, type LocalMismatch, policyDecision } from "./protocol.ts";
 import { draftRecord, policyResolution, type RequestRecord } from "./request-record.ts";
 import type { LocalDecision } from "./schema.ts";
-import { evaluationContext, type SessionState, sameJson } from "./session-state.ts";
+import { decisionContext, type SessionState, sameJson } from "./session-state.ts";
 import type { Resolution, StoredRequest } from "./types.ts";
 
 /** A call already known under a request id (in state, in flight, or in the audit log). */
@@ -50,7 +50,7 @@ export function recordLocal(
       (same ? duplicates : conflicts).push(entry.requestId);
       continue;
     }
-    const context = evaluationContext(next);
+    const context = decisionContext(next);
     const decision = evaluate(
       policy,
       {

@@ -75,6 +75,21 @@ export function evaluationContext(state: SessionState): EvaluationContext {
 }
 
 /**
+ * The context a new call is decided in: the usage, plus the cost of the asks still pending, held
+ * against `max_cost_usd` until they settle (an allowed one then counts in the usage, a denied,
+ * timed-out or cancelled one is released).
+ */
+export function decisionContext(state: SessionState): EvaluationContext {
+  const context = evaluationContext(state);
+  const reserved = pendingRequests(state).reduce((sum, r) => sum + (r.cost ?? 0), 0);
+  if (reserved === 0) return context;
+  return {
+    ...context,
+    usage: { turns: state.usage.turns, costUsd: state.usage.costUsd + reserved },
+  };
+}
+
+/**
  * Checks a call against a known request with the same `requestId` (in state, in flight, or in
  * the log): another caller's request is `forbidden`, another call under the same id `conflict`.
  */
