@@ -96,7 +96,7 @@ interface Report {
 }
 
 /** Codes that say this caller may never record calls in this session: retrying cannot help. */
-const REFUSED = new Set(["unauthorized", "forbidden", "wrong_session"]);
+const REFUSED = new Set(["unauthorized", "forbidden"]);
 
 /** How long one long-poll waits on the server, and how long the client waits for its answer. */
 const WAIT_MS = 25_000;

@@ -191,6 +191,26 @@ describe("local decisions reach the audit log", () => {
     expect(log.every((e) => e.resolution?.outcome === "allow")).toBe(true);
   });
 
+  test("a reused request id (providers reuse call ids) is recorded under a fresh id, not lost", async () => {
+    const sessionId = "reused";
+    const agent = agentClient();
+    const session = agent.session(sessionId);
+    await session.requestPermission(read("warm-up"));
+    await freshPolicy(agent, sessionId);
+    await session.requestPermission({ ...read("x"), requestId: "call_0" });
+    await session.flush();
+    await session.requestPermission({ ...read("y"), requestId: "call_0" });
+    await session.flush();
+    const log = (await auditLog(sessionId)).filter((e) => e.requestId.startsWith("call_0"));
+    expect(
+      log
+        .map((e) => e.input)
+        .sort((a, b) => String(a.file_path).localeCompare(String(b.file_path))),
+    ).toEqual([{ file_path: "/repo/x" }, { file_path: "/repo/y" }]);
+    expect(log.find((e) => e.input.file_path === "/repo/x")?.requestId).toBe("call_0");
+    expect(log.find((e) => e.input.file_path === "/repo/y")?.requestId).toMatch(/^call_0:/);
+  });
+
   test("100,000 local checks, then dispose(): every one is in the audit log", async () => {
     const sessionId = "bulk";
     const agent = agentClient();
