@@ -3,6 +3,7 @@ import { createClient } from "rivetkit/client";
 import { bufferStreamedFetchBodies } from "./buffer-fetch.ts";
 import type { FastPathMode } from "./fast-path.ts";
 import { WardenInbox } from "./inbox.ts";
+import type { ReportQueueOptions } from "./report-queue.ts";
 import { createActorResolver } from "./resolve-actor.ts";
 import type { RetryPolicy } from "./retry.ts";
 import { type FastPathMismatch, WardenSession } from "./session.ts";
@@ -19,6 +20,8 @@ export interface WardenClientOptions {
   readonly fastPath?: FastPathMode;
   /** Called when the server did not confirm a local decision (the policy changed meanwhile). */
   readonly onFastPathMismatch?: (mismatch: FastPathMismatch) => void;
+  /** How local decisions are batched and bounded on their way to the audit log (docs/client.md). */
+  readonly reports?: Partial<ReportQueueOptions>;
 }
 
 /** Options of one session. */
@@ -66,6 +69,7 @@ export function createWardenClient(options: WardenClientOptions) {
             retry: options.retry ?? {},
             fastPath: options.fastPath ?? "on",
             onFastPathMismatch: options.onFastPathMismatch,
+            reports: options.reports,
           },
         );
         sessions.set(key, session);
@@ -92,7 +96,7 @@ export function createWardenClient(options: WardenClientOptions) {
       }
       return inbox;
     },
-    /** Closes every connection, after waiting up to `flushMs` (default 5 s) for local decisions to reach the server. */
+    /** Closes every connection, after waiting up to `flushMs` (default 10 s) for local decisions to reach the audit log. */
     async dispose(disposeOptions: { flushMs?: number } = {}): Promise<void> {
       await Promise.all([
         ...[...sessions.values()].map((s) => s.dispose(disposeOptions)),

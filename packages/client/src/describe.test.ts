@@ -5,6 +5,7 @@ import {
   codePointMarker,
   describeActionLines,
   describeDecider,
+  describeOutcome,
   describeResolution,
   describeRule,
   escapedJson,
@@ -187,6 +188,25 @@ describe("who decided", () => {
     expect(
       describeDecider(resolution({ decidedBy: { kind: "approver", id: "\u202Eecila" } })),
     ).toBe("⟨U+202E⟩ecila");
+  });
+
+  test("a local decision the server's policy does not make says what the agent did", () => {
+    const local = { policyVersion: "v1", decidedAt: 0 };
+    const forged = resolution({
+      outcome: "deny",
+      reason: "local_mismatch",
+      decidedBy: { kind: "agent", id: "run-1" },
+      local: { ...local, behavior: "allow", server: "ask" },
+    });
+    expect(describeResolution(forged)).toBe(
+      "Not confirmed: the agent's SDK ran this call on a local decision; the session's policy would ask.",
+    );
+    expect(describeOutcome(forged)).toBe("not confirmed by the server's policy");
+    expect(
+      describeResolution({ ...forged, local: { ...local, behavior: "deny", server: "allow" } }),
+    ).toBe(
+      "Not confirmed: the agent's SDK skipped this call on a local decision; the session's policy would allow.",
+    );
   });
 
   test("capability rules read as rules, not regexes", () => {

@@ -184,6 +184,7 @@ export function describeDecider(resolution: Resolution, options: DeciderOptions 
 
 /** "allowed once", "always allowed", "allowed with an edited input", "rejected", "denied", "timed out". */
 export function describeOutcome(resolution: Resolution): string {
+  if (resolution.reason === "local_mismatch") return "not confirmed by the server's policy";
   if (resolution.reason === "timed_out") return "timed out (rejected)";
   if (resolution.reason === "cancelled") return "cancelled by the agent";
   if (resolution.outcome === "deny")
@@ -195,6 +196,11 @@ export function describeOutcome(resolution: Resolution): string {
 
 /** The whole story in one sentence: "Allowed once by alice.", "Timed out: nobody answered in time." */
 export function describeResolution(resolution: Resolution, options: DeciderOptions = {}): string {
+  if (resolution.reason === "local_mismatch") {
+    const did = resolution.local?.behavior === "allow" ? "ran" : "skipped";
+    const server = resolution.local?.server ?? "decide otherwise";
+    return `Not confirmed: the agent's SDK ${did} this call on a local decision; the session's policy would ${server}.`;
+  }
   if (resolution.reason === "timed_out") return "Timed out: nobody answered in time (rejected).";
   if (resolution.reason === "cancelled") return "Cancelled by the agent.";
   const outcome = describeOutcome(resolution);

@@ -43,6 +43,7 @@ export {
   type InboxResolved,
   WardenInbox,
 } from "./inbox.ts";
+export type { ReportQueueOptions } from "./report-queue.ts";
 export type { RetryPolicy } from "./retry.ts";
 export {
   type FastPathMismatch,

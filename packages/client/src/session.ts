@@ -1,4 +1,5 @@
 import type {
+  LocalDecisionInput,
   PermissionReply,
   PermissionRequest,
   PermissionResolvedEvent,
@@ -7,12 +8,19 @@ import type {
   RulesChangedEvent,
   WardenRegistry,
 } from "@warden/server";
-import { newReplyId } from "@warden/server/protocol";
+import {
+  type CallFields,
+  fitsCallLimits,
+  MAX_LOCAL_BATCH,
+  MAX_LOCAL_BATCH_CHARS,
+  newReplyId,
+} from "@warden/server/protocol";
 import type { createClient } from "rivetkit/client";
 import { type ConnectionStatus, LiveConnection } from "./connection.ts";
 import type { AgentDecision } from "./decision.ts";
 import { toWardenError, WardenError } from "./errors.ts";
-import { type FastPathMode, LocalPolicy } from "./fast-path.ts";
+import { type FastPathMode, type LocalDecision, LocalPolicy } from "./fast-path.ts";
+import { type QueuedReport, ReportQueue, type ReportQueueOptions } from "./report-queue.ts";
 import { type RetryPolicy, withRetry } from "./retry.ts";
 
 type RivetClient = ReturnType<typeof createClient<WardenRegistry>>;
@@ -56,7 +64,7 @@ export interface FastPathMismatch {
   readonly requestId: string;
   readonly toolName: string;
   readonly local: AgentDecision;
-  /** The server's decision, or `"ask"` when it would have asked a human (the ask is cancelled). */
+  /** The server's decision now, or `"ask"` when it would ask a human (no request is opened). */
   readonly server: AgentDecision | "ask";
   readonly policyVersion: string;
 }
@@ -66,15 +74,46 @@ export interface SessionSettings {
   readonly retry: RetryPolicy;
   readonly fastPath: FastPathMode;
   readonly onFastPathMismatch?: ((mismatch: FastPathMismatch) => void) | undefined;
+  /** How local decisions are batched on their way to the audit log (defaults: `REPORTS`). */
+  readonly reports?: Partial<ReportQueueOptions> | undefined;
 }
 
-/** Background reports of local decisions in flight at most, per session. */
-const MAX_REPORTS_IN_FLIGHT = 8;
+/**
+ * Local decisions go to the actor in batches of up to 500 (or 128 KiB), 50 ms after the first;
+ * at 10,000 not yet recorded, the session stops deciding locally until half have been recorded.
+ */
+export const REPORTS: ReportQueueOptions = {
+  maxBatch: MAX_LOCAL_BATCH,
+  maxBatchChars: MAX_LOCAL_BATCH_CHARS,
+  delayMs: 50,
+  maxQueued: 10_000,
+};
+
+/** A local decision on its way to the audit log. */
+interface Report {
+  readonly entry: LocalDecisionInput;
+  readonly local: AgentDecision;
+}
+
+/** Codes that say this caller may never record calls in this session: retrying cannot help. */
+const REFUSED = new Set(["unauthorized", "forbidden"]);
 
 /** How long one long-poll waits on the server, and how long the client waits for its answer. */
 const WAIT_MS = 25_000;
 const LONG_POLL = { attemptTimeoutMs: WAIT_MS + 20_000 };
 const READ = { attemptTimeoutMs: 30_000 };
+
+/** The fields of a call as the server takes them (no `signal`, no undefined fields). */
+function callOf(requestId: string, ask: PermissionAsk): CallFields {
+  return {
+    requestId,
+    toolName: ask.toolName,
+    input: ask.input,
+    ...(ask.action !== undefined ? { action: ask.action } : {}),
+    ...(ask.details !== undefined ? { details: ask.details } : {}),
+    ...(ask.cost !== undefined ? { cost: ask.cost } : {}),
+  };
+}
 
 /** One agent session: ask as an agent, watch and answer as an approver. */
 export class WardenSession {
@@ -82,9 +121,9 @@ export class WardenSession {
   readonly #policy: LocalPolicy;
   #policyWired = false;
   #refreshing: Promise<void> | undefined;
-  readonly #reports: (() => Promise<void>)[] = [];
-  #reportsInFlight = 0;
-  readonly #idle = new Set<() => void>();
+  readonly #reports: ReportQueue<Report>;
+  /** Set when the server refused to record this caller's local decisions: none are made then. */
+  #localRefused = false;
   readonly retry: RetryPolicy;
 
   constructor(
@@ -96,6 +135,10 @@ export class WardenSession {
     this.retry = settings.retry;
     this.#live = new LiveConnection(link.resolveId, link.open);
     this.#policy = new LocalPolicy(settings.fastPath);
+    this.#reports = new ReportQueue((batch) => this.#sendReports(batch), {
+      ...REPORTS,
+      ...settings.reports,
+    });
   }
 
   /** The version of the policy the SDK holds for local decisions, and whether it is fresh. */
@@ -124,27 +167,13 @@ export class WardenSession {
     const { signal } = ask;
     if (signal?.aborted)
       return { behavior: "deny", reason: "cancelled", message: "The request was cancelled." };
-    if (this.settings.fastPath !== "off") {
-      if (!this.#policyWired) this.#wirePolicy();
-      const local = this.#policy.decide(ask.toolName, ask.input);
-      if (local) {
-        this.#report(requestId, ask, local.decision, local.version);
-        return local.decision;
-      }
-    }
+    const local = this.#decideLocally(requestId, ask);
+    if (local) return local;
     try {
       let outcome: RequestOutcome = await withRetry(
         () =>
           this.#live.call((conn) =>
-            conn.requestPermission({
-              requestId,
-              toolName: ask.toolName,
-              input: ask.input,
-              ...(ask.action !== undefined ? { action: ask.action } : {}),
-              ...(ask.details !== undefined ? { details: ask.details } : {}),
-              ...(ask.cost !== undefined ? { cost: ask.cost } : {}),
-              waitMs: WAIT_MS,
-            }),
+            conn.requestPermission({ ...callOf(requestId, ask), waitMs: WAIT_MS }),
           ),
         this.retry,
         { signal, ...LONG_POLL },
@@ -164,6 +193,26 @@ export class WardenSession {
       if (signal?.aborted) return this.#cancel(requestId);
       throw toWardenError(error);
     }
+  }
+
+  /**
+   * The decision for a call when the SDK can make it locally (see the fast path in
+   * docs/client.md), at once and without a round trip, queued for the audit log; `undefined` when
+   * the actor must decide (then call `requestPermission`). Gateways use it to relay a
+   * rule-settled call in the same tick.
+   */
+  decideLocally(ask: Omit<PermissionAsk, "signal">): AgentDecision | undefined {
+    return this.#decideLocally(ask.requestId ?? crypto.randomUUID(), ask);
+  }
+
+  #decideLocally(requestId: string, ask: PermissionAsk): AgentDecision | undefined {
+    if (this.settings.fastPath === "off") return undefined;
+    if (!this.#policyWired) this.#wirePolicy();
+    // A full report queue (or a caller who may not record) sends every call to the actor.
+    if (!this.#reports.accepting || this.#localRefused) return undefined;
+    const local = this.#policy.decide(ask.toolName, ask.input);
+    if (local && this.#queueReport(requestId, ask, local)) return local.decision;
+    return undefined;
   }
 
   async #cancel(requestId: string): Promise<AgentDecision> {
@@ -307,72 +356,78 @@ export class WardenSession {
     return this.#refreshing;
   }
 
-  /** Sends a local decision to the actor in the background, for the audit log and budgets. */
-  #report(requestId: string, ask: PermissionAsk, local: AgentDecision, version: string) {
-    this.#reports.push(async () => {
-      const outcome = await withRetry(
+  /**
+   * Queues a local decision for the audit log, unless the server would refuse its fields (then
+   * the actor decides the call, and refuses it with a typed error).
+   */
+  #queueReport(requestId: string, ask: PermissionAsk, local: LocalDecision): boolean {
+    const inputChars = JSON.stringify(ask.input).length;
+    if (!fitsCallLimits({ ...ask, requestId }, inputChars)) return false;
+    const entry: LocalDecisionInput = {
+      ...callOf(requestId, ask),
+      decision: local.decision.behavior,
+      policyVersion: local.version,
+      decidedAt: Date.now(),
+    };
+    const chars =
+      inputChars + ask.toolName.length + (ask.action?.length ?? 0) + (ask.details?.length ?? 0);
+    this.#reports.push({ entry, local: local.decision }, chars + 200);
+    return true;
+  }
+
+  /** Records one batch; throws (and the queue sends it again) until the actor has it. */
+  async #sendReports(batch: readonly QueuedReport<Report>[]): Promise<void> {
+    let answer: Awaited<ReturnType<SessionConn["recordLocalDecisions"]>>;
+    try {
+      answer = await withRetry(
         () =>
           this.#live.call((conn) =>
-            conn.requestPermission({
-              requestId,
-              toolName: ask.toolName,
-              input: ask.input,
-              ...(ask.action !== undefined ? { action: ask.action } : {}),
-              ...(ask.details !== undefined ? { details: ask.details } : {}),
-              ...(ask.cost !== undefined ? { cost: ask.cost } : {}),
-              waitMs: 0,
-            }),
+            conn.recordLocalDecisions(batch.map((item) => item.entry.entry)),
           ),
         this.retry,
         READ,
       );
-      let server: AgentDecision | "ask";
-      if (outcome.status === "pending") {
-        server = "ask";
-        await withRetry(
-          () => this.#live.call((conn) => conn.cancelRequest(requestId)),
-          this.retry,
-          READ,
-        ).catch(() => undefined);
-      } else {
-        server = outcome.decision;
-        if (server.behavior === local.behavior) return;
+    } catch (error) {
+      const e = toWardenError(error);
+      if (REFUSED.has(e.code)) this.#localRefused = true;
+      throw e;
+    }
+    if (answer.conflicts.length > 0) {
+      // The id was used for another call (some providers reuse call ids): the call still ran, so
+      // it is recorded under a fresh id that keeps the original as its prefix.
+      const conflicts = new Set(answer.conflicts);
+      for (const { entry, chars } of batch) {
+        if (!conflicts.has(entry.entry.requestId)) continue;
+        const requestId = `${entry.entry.requestId.slice(0, 150)}:${crypto.randomUUID()}`;
+        this.#reports.push({ ...entry, entry: { ...entry.entry, requestId } }, chars);
       }
-      this.#policy.invalidate();
-      void this.refreshPolicy().catch(() => undefined);
+    }
+    if (answer.mismatches.length === 0) return;
+    this.#policy.invalidate();
+    void this.refreshPolicy().catch(() => undefined);
+    const byId = new Map(batch.map(({ entry }) => [entry.entry.requestId, entry]));
+    for (const mismatch of answer.mismatches) {
+      const report = byId.get(mismatch.requestId);
+      if (!report) continue;
       this.settings.onFastPathMismatch?.({
         sessionId: this.sessionId,
-        requestId,
-        toolName: ask.toolName,
-        local,
-        server,
-        policyVersion: version,
+        requestId: mismatch.requestId,
+        toolName: report.entry.toolName,
+        local: report.local,
+        server: mismatch.server,
+        policyVersion: report.entry.policyVersion,
       });
-    });
-    this.#pump();
-  }
-
-  #pump() {
-    while (this.#reportsInFlight < MAX_REPORTS_IN_FLIGHT && this.#reports.length > 0) {
-      const report = this.#reports.shift()!;
-      this.#reportsInFlight += 1;
-      report()
-        .catch(() => undefined)
-        .finally(() => {
-          this.#reportsInFlight -= 1;
-          this.#pump();
-        });
-    }
-    if (this.#reportsInFlight === 0 && this.#reports.length === 0) {
-      for (const resolve of this.#idle) resolve();
-      this.#idle.clear();
     }
   }
 
-  /** Resolves when every local decision so far has reached the server. */
+  /** Resolves when every local decision so far is in the session's audit log. */
   flush(): Promise<void> {
-    if (this.#reportsInFlight === 0 && this.#reports.length === 0) return Promise.resolve();
-    return new Promise((resolve) => this.#idle.add(resolve));
+    return this.#reports.drained();
+  }
+
+  /** Local decisions not yet in the audit log (queued or in flight). */
+  get unreported(): number {
+    return this.#reports.size;
   }
 
   /** The session's pending requests. */
@@ -398,13 +453,26 @@ export class WardenSession {
     }
   }
 
-  /** Closes the connection, after waiting up to `flushMs` (default 5 s) for local decisions to reach the actor. */
-  async dispose(options: { flushMs?: number } = {}): Promise<void> {
-    const flushMs = options.flushMs ?? 5_000;
-    if (flushMs > 0)
-      await Promise.race([this.flush(), new Promise((resolve) => setTimeout(resolve, flushMs))]);
-    this.#reports.length = 0;
+  /**
+   * Closes the connection, after waiting up to `flushMs` (default 10 s) for local decisions to
+   * reach the audit log. Resolves with how many did not (they are lost with this handle).
+   */
+  async dispose(options: { flushMs?: number } = {}): Promise<{ unreported: number }> {
+    const flushMs = options.flushMs ?? 10_000;
+    if (flushMs > 0) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        this.flush(),
+        new Promise((resolve) => {
+          timer = setTimeout(resolve, flushMs);
+        }),
+      ]);
+      clearTimeout(timer);
+    }
+    const unreported = this.#reports.size;
+    this.#reports.close();
     await this.#live.dispose();
+    return { unreported };
   }
 }
 

@@ -1,4 +1,4 @@
-import type { WardenSession } from "@warden/client";
+import type { AgentDecision, WardenSession } from "@warden/client";
 import { compilePolicy } from "@warden/rules";
 import type { RefusalReason } from "./results.ts";
 import { type ToolVerdict, toolVerdict } from "./tool-verdicts.ts";
@@ -20,6 +20,8 @@ export type GateDecision =
 
 /** What the relay needs of Warden. */
 export interface Gate {
+  /** The decision when it can be made at once (rule-settled, by the SDK's fast path), else undefined. */
+  decideNow(ask: Omit<GateAsk, "signal">): GateDecision | undefined;
   /** Decides one call; never throws: any failure is a refusal (fail closed). */
   decide(ask: GateAsk): Promise<GateDecision>;
   /** The policy's verdict per tool name, or undefined when the policy cannot be read now. */
@@ -62,9 +64,19 @@ function unreachableAfter(session: WardenSession, ms: number) {
   return { refusal, stop: () => clearInterval(timer) };
 }
 
+/** What the relay does with the SDK's decision. */
+function gateDecision(decision: AgentDecision): GateDecision {
+  if (decision.behavior === "allow") return { behavior: "allow", input: decision.input };
+  return { behavior: "deny", reason: decision.reason, message: decision.message };
+}
+
 /** A gate backed by one Warden session (fast path included: rule-settled calls stay local). */
 export function wardenGate(session: WardenSession, options: { unreachableMs: number }): Gate {
   return {
+    decideNow(ask) {
+      const decision = session.decideLocally(ask);
+      return decision && gateDecision(decision);
+    },
     async decide(ask) {
       const watch = unreachableAfter(session, options.unreachableMs);
       const controller = new AbortController();
@@ -82,8 +94,7 @@ export function wardenGate(session: WardenSession, options: { unreachableMs: num
           watch.refusal.finally(abort),
         ]);
         if ("reason" in decision && decision.reason === "warden_unavailable") return decision;
-        if (decision.behavior === "allow") return { behavior: "allow", input: decision.input };
-        return { behavior: "deny", reason: decision.reason, message: decision.message };
+        return gateDecision(decision as AgentDecision);
       } catch (error) {
         if (ask.signal.aborted) return { behavior: "deny", reason: "cancelled", message: "" };
         const { code, message } = error as { code?: string; message?: string };

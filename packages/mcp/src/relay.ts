@@ -9,7 +9,7 @@ import {
   type RequestId,
   type Tool,
 } from "@modelcontextprotocol/sdk/types.js";
-import type { Gate } from "./gate.ts";
+import type { Gate, GateDecision } from "./gate.ts";
 import { isError, isNotification, isRequest, isResult, readToolCall } from "./messages.ts";
 import { normalizeServerName, wardenToolName } from "./names.ts";
 import { type RefusalReason, refusalResult } from "./results.ts";
@@ -202,19 +202,26 @@ export class Relay {
       return;
     }
     const toolName = wardenToolName(server, name);
+    const action = `Call ${name} on the ${server} MCP server`;
+    // Settled by the rules: relayed in this same tick, as a bare relay would.
+    const now = this.#options.gate.decideNow({ toolName, input, action });
+    if (now) {
+      this.#settleToolCall(call, request, now);
+      return;
+    }
     const waiting = this.#progressWhileWaiting(call, toolName);
     const decision = await this.#options.gate
-      .decide({
-        toolName,
-        input,
-        action: `Call ${name} on the ${server} MCP server`,
-        signal: call.controller.signal,
-      })
+      .decide({ toolName, input, action, signal: call.controller.signal })
       .finally(() => clearInterval(waiting));
     if (call.controller.signal.aborted || this.#closed) {
       this.#forget(call);
       return;
     }
+    this.#settleToolCall(call, request, decision);
+  }
+
+  /** Forwards an allowed call (with the input to run) or answers a refused one. */
+  #settleToolCall(call: Call, request: JSONRPCRequest, decision: GateDecision): void {
     if (decision.behavior === "deny") {
       this.#refuse(call, decision.reason, decision.message);
       return;
@@ -225,10 +232,11 @@ export class Relay {
     }
     call.forwarded = true;
     this.#forwarded.set(keyOf(call.id), "tools/call");
-    this.#toServer({
-      ...request,
-      params: { ...request.params, arguments: decision.input },
-    });
+    // Unedited (the usual case): the client's own message, not a copy.
+    const edited = decision.input !== (request.params as { arguments?: unknown }).arguments;
+    this.#toServer(
+      edited ? { ...request, params: { ...request.params, arguments: decision.input } } : request,
+    );
   }
 
   #progressWhileWaiting(call: Call, toolName: string): NodeJS.Timeout | undefined {

@@ -41,6 +41,8 @@ export const ACCESS = {
   permissionSession: {
     actions: {
       requestPermission: ["agent", "admin"],
+      /** The SDK's local decisions, recorded as the caller's own calls (like requestPermission). */
+      recordLocalDecisions: ["agent", "admin"],
       waitForDecision: ALL,
       cancelRequest: ["agent", "admin"],
       getRequest: ALL,

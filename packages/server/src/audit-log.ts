@@ -18,23 +18,31 @@ export async function migrateAuditLog(db: RawAccess): Promise<void> {
 /** Rows per INSERT: four parameters each, well under SQLite's limit of 999. */
 const ROWS_PER_INSERT = 100;
 
-/** Appends resolved requests, one statement per hundred; entries already present are left as they are. */
+/**
+ * Appends resolved requests in one transaction (one commit to the engine, however many
+ * statements), one statement per hundred; entries already present are left as they are.
+ */
 export async function appendToAuditLog(
   db: RawAccess,
   records: readonly LoggedRequest[],
 ): Promise<void> {
-  for (let start = 0; start < records.length; start += ROWS_PER_INSERT) {
-    const rows = records.slice(start, start + ROWS_PER_INSERT);
-    await db.execute(
-      `INSERT OR IGNORE INTO history (seq, permission_id, request_id, record) VALUES ${rows.map(() => "(?, ?, ?, ?)").join(", ")}`,
-      ...rows.flatMap((record) => [
-        record.seq,
-        record.permissionId,
-        record.requestId,
-        JSON.stringify(record),
-      ]),
-    );
-  }
+  await db.transaction(
+    async (tx) => {
+      for (let start = 0; start < records.length; start += ROWS_PER_INSERT) {
+        const rows = records.slice(start, start + ROWS_PER_INSERT);
+        await tx.execute(
+          `INSERT OR IGNORE INTO history (seq, permission_id, request_id, record) VALUES ${rows.map(() => "(?, ?, ?, ?)").join(", ")}`,
+          ...rows.flatMap((record) => [
+            record.seq,
+            record.permissionId,
+            record.requestId,
+            JSON.stringify(record),
+          ]),
+        );
+      }
+    },
+    { name: "audit_append" },
+  );
 }
 
 /** Every request id in the log. */

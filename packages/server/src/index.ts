@@ -5,11 +5,18 @@ export type { PermissionHook, PermissionHookContext, ReplyOptions } from "./hook
 export type { ServerPolicy } from "./policy.ts";
 export type { InboxChange } from "./project.ts";
 export { createWarden, type WardenOptions, type WardenRegistry } from "./registry.ts";
-export type { HistoryQuery, RequestPermissionInput, RespondOptions, RuleInput } from "./schema.ts";
+export type {
+  HistoryQuery,
+  LocalDecisionInput,
+  RequestPermissionInput,
+  RespondOptions,
+  RuleInput,
+} from "./schema.ts";
 export type { SessionCreateInput } from "./session.ts";
 export type {
   AgentDecision,
   Decider,
+  LocalOrigin,
   PermissionReply,
   PermissionRequest,
   PermissionRequestEvent,

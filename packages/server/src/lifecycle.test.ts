@@ -391,6 +391,45 @@ describe("cost and retries", () => {
     expect(settlers.cancel!(opened("make", 3)).state.usage.costUsd).toBe(0);
   });
 
+  test("a pending ask's cost is held against the budget until it settles", () => {
+    const budgeted = compileSessionPolicy(
+      {
+        project: () =>
+          policySource({
+            default_behavior: "ask",
+            rules: [{ tool: "Read", behavior: "allow" }],
+            budgets: { max_cost_usd: 5 },
+          }),
+      },
+      { projectId: "p", projectRules: [], sessionRules: [], mode: null },
+    );
+    const read = (state: SessionState, requestId: string) =>
+      decide(state, {
+        principal: agent,
+        call: { requestId, toolName: "Read", input: { file_path: "a" }, cost: 3 },
+        policy: budgeted,
+        permissionId: `perm_${requestId}`,
+        now: T0,
+      });
+    const pending = opened("make", 3);
+    // 3 held by the pending ask + 3 asked now > 5: over budget while it waits.
+    expect(read(pending, "x").record.resolution).toMatchObject({
+      outcome: "deny",
+      reason: "budget_exceeded",
+    });
+    // Released when it is rejected, timed out or cancelled; spent when it is allowed.
+    for (const released of ["reject", "timeout", "cancel"]) {
+      const settled = settlers[released]!(pending).state;
+      expect(read(settled, "x").record.resolution, released).toMatchObject({ outcome: "allow" });
+    }
+    expect(read(settlers.once!(pending).state, "x").record.resolution).toMatchObject({
+      outcome: "deny",
+      reason: "budget_exceeded",
+    });
+    // Without a pending ask the same call fits.
+    expect(read(empty(), "x").record.resolution).toMatchObject({ outcome: "allow" });
+  });
+
   test("a known request id with another tool or input is a conflict; another agent's is forbidden", () => {
     const known = { requestedBy: "agent-1", toolName: "Bash", input: { command: "ls", n: [1, 2] } };
     expect(() =>

@@ -17,7 +17,7 @@ import {
   timeoutResolution,
 } from "./request-record.ts";
 import {
-  evaluationContext,
+  decisionContext,
   findByPermissionId,
   findByRequestId,
   pendingRequests,
@@ -87,7 +87,7 @@ export function decide(
   const { call, policy, now } = input;
   if (findByRequestId(state, call.requestId))
     throw new Error(`request id ${call.requestId} is already in state`);
-  const context = evaluationContext(state);
+  const context = decisionContext(state);
   const decision = evaluate(
     policy,
     {
@@ -392,7 +392,7 @@ export function settle(
 }
 
 /** Usage after a settled call: the cost an agent reported counts only when the call is allowed. */
-function withUsage(state: SessionState, record: RequestRecord): SessionState {
+export function withUsage(state: SessionState, record: RequestRecord): SessionState {
   if (record.resolution?.outcome !== "allow" || !record.cost) return state;
   return { ...state, usage: { ...state.usage, costUsd: state.usage.costUsd + record.cost } };
 }

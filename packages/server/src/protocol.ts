@@ -29,6 +29,87 @@ export function isWardenErrorCode(code: string): code is WardenErrorCode {
 export const ID_PATTERN = /^[\w.:@/-]+$/;
 export const MAX_ID_LENGTH = 200;
 
+/** Characters of JSON an input may take (its `JSON.stringify` length). */
+export const MAX_INPUT_BYTES = 64 * 1024;
+
+/** The transport limit for one message: above the input limit, so inputs get the typed error. */
+export const MAX_MESSAGE_BYTES = 256 * 1024;
+
+/** Levels of nesting an input may have; deeper ones are refused before anything walks them. */
+export const MAX_INPUT_DEPTH = 32;
+
+/** Whether a value nests deeper than `limit` arrays or objects; iterative, and stops at the limit. */
+export function nestsDeeperThan(value: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  for (let item = stack.pop(); item; item = stack.pop()) {
+    const [node, depth] = item;
+    if (node === null || typeof node !== "object") continue;
+    if (depth >= limit) return true;
+    for (const child of Object.values(node)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
+/** Limits of a call's fields (characters; the cost in USD). */
+export const CALL_LIMITS = { toolName: 256, action: 2000, details: 10_000, cost: 1e6 } as const;
+
+/** A call's fields, as an agent sends them. */
+export interface CallFields {
+  readonly requestId: string;
+  readonly toolName: string;
+  readonly input: Record<string, unknown>;
+  readonly action?: string | undefined;
+  readonly details?: string | undefined;
+  readonly cost?: number | undefined;
+}
+
+/**
+ * Whether the server will accept a call's fields (the checks of its schema, without zod), given
+ * the input's `JSON.stringify` length. The SDK decides locally only calls that pass.
+ */
+export function fitsCallLimits(call: CallFields, inputChars: number): boolean {
+  const { requestId, toolName, action, details, cost } = call;
+  return (
+    requestId.length <= MAX_ID_LENGTH &&
+    ID_PATTERN.test(requestId) &&
+    !(requestId in Object.prototype) &&
+    toolName.length >= 1 &&
+    toolName.length <= CALL_LIMITS.toolName &&
+    (action === undefined || action.length <= CALL_LIMITS.action) &&
+    (details === undefined || details.length <= CALL_LIMITS.details) &&
+    (cost === undefined || (cost >= 0 && cost <= CALL_LIMITS.cost)) &&
+    inputChars <= MAX_INPUT_BYTES &&
+    !nestsDeeperThan(call.input, MAX_INPUT_DEPTH)
+  );
+}
+
+/** Local decisions one `recordLocalDecisions` call may carry. */
+export const MAX_LOCAL_BATCH = 500;
+
+/** Characters of JSON the SDK puts in one batch of local decisions: half the transport's limit. */
+export const MAX_LOCAL_BATCH_CHARS = MAX_MESSAGE_BYTES / 2;
+
+/** A local decision the session's current rules do not make; the SDK refetches its policy. */
+export interface LocalMismatch {
+  readonly requestId: string;
+  readonly local: "allow" | "deny";
+  /** What the server decides for the call now; `"ask"`: it would have asked a human. */
+  readonly server: AgentDecision | "ask";
+}
+
+/** The answer to `recordLocalDecisions`. */
+export interface LocalDecisionsRecorded {
+  /** Entries written to the audit log by this call. */
+  readonly recorded: number;
+  /** Request ids already known with the same call (a resent batch): not counted again. */
+  readonly duplicates: readonly string[];
+  /** Request ids already used for another call or by another caller: not recorded. */
+  readonly conflicts: readonly string[];
+  readonly mismatches: readonly LocalMismatch[];
+  /** The version of the policy the server decided with. */
+  readonly policyVersion: string;
+}
+
 /** A fresh reply id: the SDK sends one per click, so a resend is told apart from a second click. */
 export function newReplyId(): string {
   return `reply_${globalThis.crypto.randomUUID()}`;

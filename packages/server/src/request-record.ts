@@ -1,7 +1,7 @@
 // A permission request's record and the views of it (public request, agent outcome). Pure.
 import type { Decision, EvaluationContext, RuleSuggestion } from "@warden/rules";
 import type { Principal } from "./auth.ts";
-import { agentDecision } from "./protocol.ts";
+import { agentDecision, type CallFields } from "./protocol.ts";
 import type {
   PermissionRequest,
   RequestOutcome,
@@ -18,14 +18,7 @@ export type RequestRecord = StoredRequest & {
 };
 
 /** What an agent asks: the validated call. */
-export interface CallInput {
-  readonly requestId: string;
-  readonly toolName: string;
-  readonly input: Record<string, unknown>;
-  readonly action?: string | undefined;
-  readonly details?: string | undefined;
-  readonly cost?: number | undefined;
-}
+export type CallInput = CallFields;
 
 /** The session an evaluation happens in. */
 export interface RecordScope {

@@ -1,7 +1,17 @@
 import { BehaviorSchema, ModeSchema } from "@warden/rules";
 import { z } from "zod";
 import { fail } from "./errors.ts";
-import { ID_PATTERN, MAX_ID_LENGTH } from "./protocol.ts";
+import {
+  CALL_LIMITS,
+  ID_PATTERN,
+  MAX_ID_LENGTH,
+  MAX_INPUT_BYTES,
+  MAX_INPUT_DEPTH,
+  MAX_LOCAL_BATCH,
+  nestsDeeperThan,
+} from "./protocol.ts";
+
+export { MAX_MESSAGE_BYTES } from "./protocol.ts";
 
 /** Identifiers: keys of actors, ids of requests. */
 export const IdSchema = z
@@ -16,27 +26,6 @@ export const IdSchema = z
 export const ConnParamsSchema = z.object({ token: z.string().min(1).max(4096) });
 export type ConnParams = z.infer<typeof ConnParamsSchema>;
 
-/** Bytes of JSON an input may take. */
-export const MAX_INPUT_BYTES = 64 * 1024;
-
-/** The transport limit for one message: above the input limit, so inputs get the typed error. */
-export const MAX_MESSAGE_BYTES = 256 * 1024;
-
-/** Levels of nesting an input may have; deeper ones are refused before anything walks them. */
-export const MAX_INPUT_DEPTH = 32;
-
-/** Whether a value nests deeper than `limit` arrays or objects; iterative, and stops at the limit. */
-export function nestsDeeperThan(value: unknown, limit: number): boolean {
-  const stack: [unknown, number][] = [[value, 0]];
-  for (let item = stack.pop(); item; item = stack.pop()) {
-    const [node, depth] = item;
-    if (node === null || typeof node !== "object") continue;
-    if (depth >= limit) return true;
-    for (const child of Object.values(node)) stack.push([child, depth + 1]);
-  }
-  return false;
-}
-
 const InputSchema = z
   .record(z.string(), z.unknown())
   .refine((value) => !nestsDeeperThan(value, MAX_INPUT_DEPTH), {
@@ -50,15 +39,28 @@ const InputSchema = z
 /** What the agent sends: the Rust SDK's request plus an idempotency key and an optional cost. */
 export const RequestPermissionSchema = z.strictObject({
   requestId: IdSchema,
-  toolName: z.string().min(1).max(256),
+  toolName: z.string().min(1).max(CALL_LIMITS.toolName),
   input: InputSchema,
-  action: z.string().max(2000).optional(),
-  details: z.string().max(10_000).optional(),
-  cost: z.number().nonnegative().max(1e6).optional(),
+  action: z.string().max(CALL_LIMITS.action).optional(),
+  details: z.string().max(CALL_LIMITS.details).optional(),
+  cost: z.number().nonnegative().max(CALL_LIMITS.cost).optional(),
   /** How long to wait for a human before answering `pending` (ms). */
   waitMs: z.number().int().min(0).max(50_000).optional(),
 });
 export type RequestPermissionInput = z.input<typeof RequestPermissionSchema>;
+
+/** A decision the agent's SDK made locally, reported for the audit log (see `recordLocalDecisions`). */
+export const LocalDecisionSchema = RequestPermissionSchema.omit({ waitMs: true }).extend({
+  decision: z.enum(["allow", "deny"]),
+  /** The version of the policy the SDK decided with. */
+  policyVersion: z.string().min(1).max(MAX_ID_LENGTH),
+  /** When the SDK decided (ms since the epoch, the agent's clock). */
+  decidedAt: z.number().int().nonnegative(),
+});
+export type LocalDecisionInput = z.input<typeof LocalDecisionSchema>;
+export type LocalDecision = z.output<typeof LocalDecisionSchema>;
+
+export const LocalDecisionBatchSchema = z.array(LocalDecisionSchema).min(1).max(MAX_LOCAL_BATCH);
 
 export const ReplySchema = z.enum(["once", "always", "reject"]);
 

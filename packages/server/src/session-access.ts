@@ -11,7 +11,7 @@ import {
   requireSessionKey,
   SessionParamsSchema,
 } from "./session-key.ts";
-import type { SessionState } from "./session-state.ts";
+import { initialState, type SessionState } from "./session-state.ts";
 import type {
   PermissionRequestEvent,
   PermissionResolvedEvent,
@@ -46,24 +46,7 @@ export function sessionAccess(deps: AccessDependencies) {
     // Creation input is ignored: the engine runs this before any Warden check (session-key.ts).
     createState: (c: { key: string[] }): SessionState => {
       const { projectId, sessionId } = parseSessionKey(c.key) ?? { projectId: "", sessionId: "" };
-      return {
-        projectId,
-        sessionId,
-        createdAt: Date.now(),
-        cwd: null,
-        home: null,
-        mode: null,
-        rules: [],
-        projectRules: [],
-        projectRulesLoaded: false,
-        revision: 0,
-        evicted: 0,
-        usage: { turns: 0, costUsd: 0 },
-        seq: 0,
-        requests: [],
-        removedRuleIds: [],
-        projectRuleOutbox: [],
-      };
+      return initialState(projectId, sessionId, Date.now());
     },
     events: sessionEvents,
     onBeforeConnect: (c: { key: string[] }, params: unknown) => {

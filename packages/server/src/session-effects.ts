@@ -70,6 +70,8 @@ export interface SessionVars {
   /** Request ids known to be in the audit log (all of them once `loaded`). */
   logged: { ids: Set<string>; loaded: boolean };
   logDue: boolean;
+  /** The audit-log append running now, if any. */
+  logging: Promise<void> | undefined;
   /** Inbox changes waiting to be sent to the project actor together. */
   inbox: InboxChange[];
   /** Whether the inbox should be told the whole pending list (after a wake). */
@@ -372,8 +374,20 @@ function logInBackground(c: SessionContext): void {
   );
 }
 
-/** Moves resolved records into the audit log; they then leave the state. */
-export async function logResolved(c: SessionContext): Promise<void> {
+/**
+ * Moves resolved records into the audit log; they then leave the state. One append at a time: a
+ * call while one runs follows it (and finds only what that one left).
+ */
+export function logResolved(c: SessionContext): Promise<void> {
+  const next = (c.vars.logging ?? Promise.resolve()).then(() => appendResolved(c));
+  c.vars.logging = next;
+  void next.finally(() => {
+    if (c.vars.logging === next) c.vars.logging = undefined;
+  });
+  return next;
+}
+
+async function appendResolved(c: SessionContext): Promise<void> {
   // A resolution whose save is still running may yet be lost in a crash: it waits for the next batch.
   const unlogged = c.state.requests.filter(
     (r) => r.status === "resolved" && !c.vars.settling.has(r.permissionId),

@@ -34,6 +34,28 @@ export interface SessionState {
   readonly projectRuleOutbox: SessionRule[];
 }
 
+/** The state of a new session. */
+export function initialState(projectId: string, sessionId: string, now: number): SessionState {
+  return {
+    projectId,
+    sessionId,
+    createdAt: now,
+    cwd: null,
+    home: null,
+    mode: null,
+    rules: [],
+    projectRules: [],
+    projectRulesLoaded: false,
+    revision: 0,
+    evicted: 0,
+    usage: { turns: 0, costUsd: 0 },
+    seq: 0,
+    requests: [],
+    removedRuleIds: [],
+    projectRuleOutbox: [],
+  };
+}
+
 export const findByPermissionId = (state: SessionState, permissionId: string) =>
   state.requests.find((r) => r.permissionId === permissionId);
 
@@ -49,6 +71,21 @@ export function evaluationContext(state: SessionState): EvaluationContext {
     ...(state.cwd ? { cwd: state.cwd } : {}),
     ...(state.home ? { home: state.home } : {}),
     usage: { turns: state.usage.turns, costUsd: state.usage.costUsd },
+  };
+}
+
+/**
+ * The context a new call is decided in: the usage, plus the cost of the asks still pending, held
+ * against `max_cost_usd` until they settle (an allowed one then counts in the usage, a denied,
+ * timed-out or cancelled one is released).
+ */
+export function decisionContext(state: SessionState): EvaluationContext {
+  const context = evaluationContext(state);
+  const reserved = pendingRequests(state).reduce((sum, r) => sum + (r.cost ?? 0), 0);
+  if (reserved === 0) return context;
+  return {
+    ...context,
+    usage: { turns: state.usage.turns, costUsd: state.usage.costUsd + reserved },
   };
 }
 

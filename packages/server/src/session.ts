@@ -16,6 +16,7 @@ import {
   open,
   sweep,
 } from "./lifecycle.ts";
+import { type KnownCall, recordLocal } from "./local-decisions.ts";
 import { compileOrFail } from "./policy.ts";
 import type { PolicyEnv, Reply } from "./reply-resolution.ts";
 import {
@@ -29,6 +30,8 @@ import {
   type HistoryQuery,
   HistoryQuerySchema,
   IdSchema,
+  LocalDecisionBatchSchema,
+  type LocalDecisionInput,
   ModeInputSchema,
   parseInput,
   ReplySchema,
@@ -217,6 +220,7 @@ export function createSessionActor(deps: SessionDependencies) {
       inflight: new Map(),
       logged: { ids: new Set(), loaded: false },
       logDue: false,
+      logging: undefined,
       inbox: [],
       inboxSyncDue: false,
       inboxDelivering: false,
@@ -271,6 +275,34 @@ export function createSessionActor(deps: SessionDependencies) {
         } finally {
           c.vars.inflight.delete(call.requestId);
         }
+      },
+
+      /**
+       * The SDK's local decisions, in batches: decided again with the current rules and written
+       * to the audit log and usage in one state write. Never runs the hook, broadcasts, opens a
+       * request or arms a timer; says which entries the current rules decide otherwise.
+       */
+      recordLocalDecisions: async (c, entries: LocalDecisionInput[]) => {
+        const principal = authorize(callerOf(c), "recordLocalDecisions");
+        const batch = parseInput(LocalDecisionBatchSchema, entries, "recordLocalDecisions");
+        await ensureProjectRules(c, deps.project);
+        const logged = new Map<string, KnownCall>();
+        for (const { requestId } of batch) {
+          if (!(await isLogged(c, requestId))) continue;
+          const record = await findLoggedRequest(c.db, requestId);
+          if (record) logged.set(requestId, record);
+        }
+        // Nothing awaited from here to the commit in `run`.
+        const recorded = recordLocal(c.state, {
+          principal,
+          entries: batch,
+          policy: sessionPolicy(c, deps.policy),
+          known: (id) => c.vars.inflight.get(id) ?? logged.get(id),
+          newPermissionId,
+          now: Date.now(),
+        });
+        await run(c, deps, recorded);
+        return recorded.answer;
       },
 
       waitForDecision: async (c, requestId: string, waitMs?: number) => {

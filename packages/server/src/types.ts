@@ -26,7 +26,20 @@ export type ResolutionReason =
   | "rejected"
   | "timed_out"
   | "budget_exceeded"
-  | "cancelled";
+  | "cancelled"
+  /** The agent's SDK decided the call locally, and the server's rules do not make that decision. */
+  | "local_mismatch";
+
+/** A call the agent's SDK decided on its own, as it reported it (see `recordLocalDecisions`). */
+export interface LocalOrigin {
+  /** What the SDK decided, and so what the agent did. */
+  readonly behavior: "allow" | "deny";
+  readonly policyVersion: string;
+  /** When the SDK decided, by the agent's clock. */
+  readonly decidedAt: number;
+  /** What the server's rules decide for the call when the report arrives. */
+  readonly server: Behavior;
+}
 
 /** How a request ended. */
 export interface Resolution {
@@ -41,6 +54,8 @@ export interface Resolution {
   readonly decidedBy: Decider;
   readonly rulesAdded?: { readonly patterns: readonly string[]; readonly scope: RuleScope };
   readonly resolvedAt: number;
+  /** Set when the agent's SDK decided the call locally and reported it afterwards. */
+  readonly local?: LocalOrigin;
 }
 
 /** Where an "always" rule is kept: this session, or every future session of the project. */

@@ -118,12 +118,24 @@ const ask = (requestId: string, command: string) => ({
   waitMs: 0,
 });
 
+/** One local decision as the SDK reports it (a rule-allowed Read unless told otherwise). */
+const localEntry = (requestId: string, over: object = {}) => ({
+  requestId,
+  toolName: "Read",
+  input: { file_path: `/r/${requestId}` },
+  decision: "allow",
+  policyVersion: "v-test",
+  decidedAt: 1,
+  ...over,
+});
+
 /** Arguments that pass validation, so that only the caller decides the outcome. */
 const ARGS: Record<ActorName, Record<string, (sessionId: string) => unknown[]>> = {
   permissionSession: {
     requestPermission: () => [
       { requestId: `r-${Math.random()}`, toolName: "Read", input: { file_path: "a" }, waitMs: 0 },
     ],
+    recordLocalDecisions: () => [[localEntry(`l-${Math.random()}`)]],
     waitForDecision: () => ["no-such-request", 0],
     cancelRequest: () => ["no-such-request"],
     getRequest: () => ["perm_none"],
@@ -491,6 +503,120 @@ describe("replies replayed and reordered", () => {
       code,
     );
   });
+});
+
+describe("local decision reports", () => {
+  test.each([
+    ["an agent of another session", "narrowAgent", "forbidden"],
+    ["an approver", "approver", "forbidden"],
+    ["another project's token", "otherProject", "forbidden"],
+  ] as const)("from %s are refused and change nothing", async (_name, token, code) => {
+    await expectRefusedUnchanged(
+      "local",
+      () => session(token, ["p1", "local"]).recordLocalDecisions([localEntry("lo-1")]),
+      code,
+    );
+  });
+
+  test.each([
+    ["a batch over 500 entries", Array.from({ length: 501 }, (_, i) => localEntry(`lo-big-${i}`))],
+    ["an empty batch", []],
+    ["an entry with a decision of ask", [localEntry("lo-ask", { decision: "ask" })]],
+    ["an entry with a waitMs", [localEntry("lo-wait", { waitMs: 0 })]],
+    ["an entry with a reserved id", [localEntry("__proto__")]],
+    ["an oversized input", [localEntry("lo-huge", { input: { command: "x".repeat(100 * 1024) } })]],
+    ["not a list", localEntry("lo-one")],
+  ])("%s is invalid_input and changes nothing", async (_name, batch) => {
+    await expectRefusedUnchanged(
+      "local",
+      () => session("agent", ["p1", "local"]).recordLocalDecisions(batch),
+      "invalid_input",
+    );
+  });
+
+  test("a replayed batch is recorded once", async () => {
+    const agent = session("agent", ["p1", "local-replay"]);
+    const batch = [localEntry("lr-1", { cost: 1 }), localEntry("lr-2", { cost: 2 })];
+    await expect(agent.recordLocalDecisions(batch)).resolves.toMatchObject({
+      recorded: 2,
+      mismatches: [],
+    });
+    await expectRefusedUnchanged(
+      "local-replay",
+      () =>
+        agent.recordLocalDecisions(batch).then((answer) => {
+          expect(answer).toMatchObject({ recorded: 0, duplicates: ["lr-1", "lr-2"] });
+          throw Object.assign(new Error("replayed"), { code: "replayed" });
+        }),
+      "replayed",
+    );
+    const admin = session("admin", ["p1", "local-replay"]);
+    await expect(admin.getUsage()).resolves.toEqual({ turns: 2, costUsd: 3 });
+    // Another agent cannot claim the ids, nor change what they hold.
+    const other = session("agent2", ["p1", "local-replay"]);
+    await expect(
+      other.recordLocalDecisions([localEntry("lr-1", { cost: 1 })]),
+    ).resolves.toMatchObject({ recorded: 0, conflicts: ["lr-1"] });
+    await expect(admin.getUsage()).resolves.toEqual({ turns: 2, costUsd: 3 });
+  });
+
+  test.each([
+    ["the rules deny", "Bash(rm *)", "deny"],
+    ["the rules would ask about", null, "ask"],
+  ] as const)(
+    "a forged allow for a call %s is a mismatch, never an allow",
+    async (_n, rule, server) => {
+      const sessionId = `forged-${server}`;
+      if (rule) await session("admin", ["p1", sessionId]).addRule({ tool: rule, behavior: "deny" });
+      // An approver watching the session and the inbox sees no request, now or later.
+      const watcher = warden.client.permissionSession
+        .getOrCreate(["p1", sessionId], { params: { token: "approver" } })
+        .connect();
+      const seen: unknown[] = [];
+      watcher.on("permissionRequest", (event) => seen.push(event));
+      await watcher.listPending();
+      const agent = session("agent", ["p1", sessionId]);
+      const forged = localEntry("fg-1", {
+        toolName: "Bash",
+        input: { command: "rm -rf /" },
+        cost: 50,
+      });
+      const answer = (await agent.recordLocalDecisions([forged])) as {
+        mismatches: { requestId: string; local: string; server: unknown }[];
+      };
+      expect(answer.mismatches).toMatchObject([
+        { requestId: "fg-1", local: "allow", ...(server === "ask" ? { server: "ask" } : {}) },
+      ]);
+      if (server === "deny")
+        expect(answer.mismatches[0]!.server).toMatchObject({ behavior: "deny" });
+      const admin = session("admin", ["p1", sessionId]);
+      await expect(admin.getUsage()).resolves.toEqual({ turns: 1, costUsd: 0 });
+      await expect(admin.listPending()).resolves.toEqual([]);
+      // Asked again through requestPermission, the id is answered from its record: deny.
+      await expect(
+        agent.requestPermission({
+          requestId: "fg-1",
+          toolName: "Bash",
+          input: { command: "rm -rf /" },
+          cost: 50,
+          waitMs: 0,
+        }),
+      ).resolves.toMatchObject({ status: "decided", decision: { behavior: "deny" } });
+      const history = (await admin.getHistory()) as {
+        entries: { requestId: string; resolution: object }[];
+      };
+      expect(history.entries.find((e) => e.requestId === "fg-1")?.resolution).toMatchObject({
+        outcome: "deny",
+        reason: "local_mismatch",
+        local: { behavior: "allow", server },
+      });
+      await expect(project("admin", ["p1"]).listInbox()).resolves.not.toContainEqual(
+        expect.objectContaining({ sessionId }),
+      );
+      expect(seen).toEqual([]);
+      await watcher.dispose();
+    },
+  );
 });
 
 describe("project rules", () => {

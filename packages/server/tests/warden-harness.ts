@@ -11,6 +11,8 @@ export const TOKENS = {
   approver2: { id: "bob", role: "approver", projects: ["p1"] },
   admin: { id: "root", role: "admin", projects: "*" },
   otherProject: { id: "mallory", role: "approver", projects: ["p2"] },
+  /** An agent limited to one session of p1. */
+  narrowAgent: { id: "agent-n", role: "agent", projects: ["p1"], sessions: ["narrow"] },
   /** An approver limited to one session of p1. */
   narrowApprover: { id: "carol", role: "approver", projects: ["p1"], sessions: ["narrow"] },
 } as const satisfies WardenOptions["tokens"];

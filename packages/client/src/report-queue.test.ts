@@ -1,0 +1,93 @@
+import { describe, expect, test } from "vitest";
+import { type QueuedReport, ReportQueue, type ReportQueueOptions } from "./report-queue.ts";
+
+const OPTIONS: ReportQueueOptions = { maxBatch: 4, maxBatchChars: 100, delayMs: 5, maxQueued: 10 };
+
+/** A receiver that records batches and can be held closed or made to fail. */
+function receiver() {
+  const batches: number[][] = [];
+  let failures = 0;
+  let gate: Promise<void> = Promise.resolve();
+  let open = () => {};
+  return {
+    batches,
+    fail(times: number) {
+      failures = times;
+    },
+    hold() {
+      gate = new Promise((resolve) => {
+        open = resolve;
+      });
+    },
+    release: () => open(),
+    send: async (batch: readonly QueuedReport<number>[]) => {
+      await gate;
+      if (failures > 0) {
+        failures -= 1;
+        throw new Error("unavailable");
+      }
+      batches.push(batch.map((item) => item.entry));
+    },
+  };
+}
+
+describe("the report queue", () => {
+  test("batches by count and delivers every entry once, in order", async () => {
+    const r = receiver();
+    const queue = new ReportQueue(r.send, OPTIONS);
+    for (let i = 0; i < 9; i++) queue.push(i, 1);
+    await queue.drained();
+    expect(r.batches).toEqual([[0, 1, 2, 3], [4, 5, 6, 7], [8]]);
+    expect(queue.size).toBe(0);
+  });
+
+  test("batches by size: an entry larger than a batch goes alone", async () => {
+    const r = receiver();
+    const queue = new ReportQueue(r.send, OPTIONS);
+    queue.push(0, 60);
+    queue.push(1, 60);
+    queue.push(2, 500);
+    queue.push(3, 10);
+    await queue.drained();
+    expect(r.batches).toEqual([[0], [1], [2], [3]]);
+  });
+
+  test("a failed batch is sent again, never dropped", async () => {
+    const r = receiver();
+    r.fail(3);
+    const queue = new ReportQueue(r.send, OPTIONS);
+    for (let i = 0; i < 3; i++) queue.push(i, 1);
+    await queue.drained();
+    expect(r.batches.flat()).toEqual([0, 1, 2]);
+  });
+
+  test("stops accepting at the bound and accepts again once drained to half", async () => {
+    const r = receiver();
+    r.hold();
+    const queue = new ReportQueue(r.send, OPTIONS);
+    for (let i = 0; i < 9; i++) queue.push(i, 1);
+    expect(queue.accepting).toBe(true);
+    queue.push(9, 1);
+    expect(queue.accepting).toBe(false);
+    // Pushed anyway (a caller that checked before the bound): kept, not dropped.
+    queue.push(10, 1);
+    expect(queue.size).toBe(11);
+    r.release();
+    await expect.poll(() => queue.size <= 5).toBe(true);
+    expect(queue.accepting).toBe(true);
+    await queue.drained();
+    expect(r.batches.flat()).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  });
+
+  test("after close nothing more is sent", async () => {
+    const r = receiver();
+    r.hold();
+    const queue = new ReportQueue(r.send, { ...OPTIONS, delayMs: 1_000 });
+    queue.push(1, 1);
+    queue.close();
+    r.release();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(r.batches).toEqual([]);
+    expect(queue.accepting).toBe(false);
+  });
+});
