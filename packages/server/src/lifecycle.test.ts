@@ -119,7 +119,7 @@ describe("decide", () => {
     });
     expect(t.state.requests).toEqual([t.record]);
     expect(t.state.usage).toEqual({ turns: 1, costUsd: 2 });
-    expect(types(t.effects)).toEqual(["save", "log"]);
+    expect(types(t.effects)).toEqual(["audit"]);
   });
 
   test("a denied call counts as a turn but never its cost", () => {

@@ -50,6 +50,7 @@ import {
   isLogged,
   logResolved,
   type ProjectLink,
+  recoverCounters,
   run,
   type SessionContext,
   type SessionVars,
@@ -217,6 +218,7 @@ export function createSessionActor(deps: SessionDependencies) {
       inflight: new Map(),
       logged: { ids: new Set(), loaded: false },
       logDue: false,
+      recovered: undefined,
       inbox: [],
       inboxSyncDue: false,
       inboxDelivering: false,
@@ -250,7 +252,7 @@ export function createSessionActor(deps: SessionDependencies) {
         const principal = authorize(callerOf(c), "requestPermission");
         const call = parseInput(RequestPermissionSchema, request, "requestPermission");
         const waitMs = call.waitMs ?? deps.defaultWaitMs;
-        await ensureProjectRules(c, deps.project);
+        await Promise.all([ensureProjectRules(c, deps.project), recoverCounters(c)]);
         const known = await knownRequest(c, principal, call, waitMs);
         if (known) return known;
         const pending = pendingRequests(c.state).length;
@@ -383,8 +385,10 @@ export function createSessionActor(deps: SessionDependencies) {
         };
       },
 
-      getPolicy: (c) => {
+      getPolicy: async (c) => {
         authorize(callerOf(c), "getPolicy");
+        // The context carries the usage, which the audit log may be ahead of after a crash.
+        await recoverCounters(c);
         const policy = sessionPolicy(c, deps.policy);
         return {
           version: policy.version,
@@ -394,8 +398,9 @@ export function createSessionActor(deps: SessionDependencies) {
         };
       },
 
-      getUsage: (c) => {
+      getUsage: async (c) => {
         authorize(callerOf(c), "getUsage");
+        await recoverCounters(c);
         return c.state.usage;
       },
 
