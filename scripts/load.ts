@@ -17,7 +17,7 @@ const USAGE = `usage: pnpm load [options]
   --approvers N           approvers racing on the inbox (default 2; 0 makes no asks)
   --duration S            stop starting requests after S seconds of work (default: no limit)
   --fast-path on|off      let the SDK decide rule-settled calls locally (default off)
-  --create-concurrency N  sessions created at once (default 50)
+  --create-concurrency N  sessions created at once (default 10)
   --create-timeout S      stop creating sessions after S seconds; go on with those created
   --json                  print the result as JSON on stdout
 
@@ -90,7 +90,7 @@ function parse(argv: string[]) {
       fastPath: fastPath as "on" | "off",
       createConcurrency: Math.max(
         1,
-        Math.floor(number(values["create-concurrency"], "create-concurrency", 50)),
+        Math.floor(number(values["create-concurrency"], "create-concurrency", 10)),
       ),
     },
   };
