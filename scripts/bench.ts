@@ -199,10 +199,22 @@ const loadSection: Section = {
         ],
         ["reply → agent p50 / p99", ms(r.reply_to_agent_p50_ms, r.reply_to_agent_p99_ms), "", ""],
         [
-          "engine CPU per actor-decided call",
+          "engine CPU per actor call (asks included)",
           `${n(r.engine_cpu_ms_per_actor_call, 2)} ms`,
           "≤ 2.2 ms (8.8 / 4)",
           (r.engine_cpu_ms_per_actor_call ?? Number.NaN) <= 2.2 ? "pass" : "FAIL",
+        ],
+        [
+          "storage transactions per actor call, per created session",
+          `${n(r.engine_transactions_per_actor_call, 2)}, ${n(r.engine_transactions_per_session_created)}`,
+          "",
+          "",
+        ],
+        [
+          "engine per idle connected session",
+          `${n(r.engine_idle_cpu_ms_per_s_per_session, 2)} ms CPU/s, ${n(r.engine_idle_transactions_per_s_per_session, 2)} transactions/s`,
+          "",
+          "",
         ],
         [
           "RSS per session, engine / runner",
