@@ -11,6 +11,7 @@ import { mcpSection } from "../packages/mcp/bench/mcp-bench.ts";
 import { formatNs, runRulesBench } from "../packages/rules/bench/rules-bench.ts";
 import { runSessionBench } from "../packages/server/bench/session-bench.ts";
 import { sessionTable, type Table } from "../packages/server/bench/session-table.ts";
+import { runLoadBench } from "./load/load-bench.ts";
 
 /** One line of a table of medians with a goal each. */
 interface Row {
@@ -161,12 +162,84 @@ const clusterSection: Section = {
   },
 };
 
+/** A fleet on this box (`pnpm load`'s runner): exactly-once, p99s, engine CPU and memory per session. */
+const loadSection: Section = {
+  name: "load",
+  run: runLoadBench,
+  table(r) {
+    const n = (v: number | undefined, digits = 0) =>
+      v === undefined || !Number.isFinite(v) ? "n/a" : v.toFixed(digits);
+    const ms = (p50: number | undefined, p99: number | undefined) => `${n(p50)} / ${n(p99)} ms`;
+    return {
+      header: ["load", "measured", "goal", ""],
+      rows: [
+        [
+          `sessions created (of ${n(r.sessions)}), errors`,
+          `${n(r.sessions_created)}, ${n(r.errors)}`,
+          "all, 0",
+          r.sessions_created === r.sessions && r.errors === 0 ? "pass" : "FAIL",
+        ],
+        [
+          "requests lost / doubled / mismatched / left pending",
+          `${n(r.lost)} / ${n(r.doubled)} / ${n(r.mismatched)} / ${n(r.pending_left)}`,
+          "0 / 0 / 0 / 0",
+          r.lost === 0 && r.doubled === 0 && r.mismatched === 0 && r.pending_left === 0
+            ? "pass"
+            : "FAIL",
+        ],
+        ["sessions created per s", n(r.sessions_per_s, 1), "", ""],
+        ["session creation p50 / p99", ms(r.create_p50_ms, r.create_p99_ms), "", ""],
+        ["actor decisions per s", n(r.decisions_per_s, 1), "", ""],
+        ["actor decision p50 / p99", ms(r.decision_p50_ms, r.decision_p99_ms), "", ""],
+        [
+          "ask → first approver p50 / p99",
+          ms(r.ask_to_first_approver_p50_ms, r.ask_to_first_approver_p99_ms),
+          "p50 < 1,000 ms",
+          (r.ask_to_first_approver_p50_ms ?? Number.NaN) < 1_000 ? "pass" : "FAIL",
+        ],
+        ["reply → agent p50 / p99", ms(r.reply_to_agent_p50_ms, r.reply_to_agent_p99_ms), "", ""],
+        [
+          "engine CPU per actor call (asks included)",
+          `${n(r.engine_cpu_ms_per_actor_call, 2)} ms`,
+          "≤ 2.2 ms (8.8 / 4)",
+          (r.engine_cpu_ms_per_actor_call ?? Number.NaN) <= 2.2 ? "pass" : "FAIL",
+        ],
+        [
+          "storage transactions per actor call, per created session",
+          `${n(r.engine_transactions_per_actor_call, 2)}, ${n(r.engine_transactions_per_session_created)}`,
+          "",
+          "",
+        ],
+        [
+          "engine per idle connected session",
+          `${n(r.engine_idle_cpu_ms_per_s_per_session, 2)} ms CPU/s, ${n(r.engine_idle_transactions_per_s_per_session, 2)} transactions/s`,
+          "",
+          "",
+        ],
+        [
+          "RSS per session, engine / runner",
+          `${n(r.engine_rss_mb_per_session, 2)} / ${n(r.runner_rss_mb_per_session, 2)} MB`,
+          "",
+          "",
+        ],
+        ["sessions per box by memory (80 % of RAM)", n(r.sessions_per_box_by_memory), "", ""],
+      ],
+      right: [1],
+      notes: [
+        "Session creation against a bare actor is the session section's create_ratio.",
+        "One 2-core box runs the engine, the runner and every client: see docs/scale.md.",
+      ],
+    };
+  },
+};
+
 const SECTIONS: readonly Section[] = [
   rulesSection,
   sessionSection,
   clientBenchSection,
   mcpBenchSection,
   clusterSection,
+  loadSection,
 ];
 
 function printTable({ header, rows, right, notes }: Table): void {

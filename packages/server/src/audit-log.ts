@@ -4,39 +4,72 @@ import type { StoredRequest } from "./types.ts";
 /** A resolved request in the durable audit log, with its sequence number. */
 export type LoggedRequest = StoredRequest & { readonly seq: number };
 
-/** Creates the audit table (idempotent). */
+/** The session's counters when a row was appended; the log's maxima survive a lost state save. */
+export interface LogCounters {
+  readonly seq: number;
+  readonly turns: number;
+  readonly costUsd: number;
+  /** Rows in the log. */
+  readonly rows: number;
+}
+
+/** Creates the audit table (idempotent), adding the counter columns to a table made before them. */
 export async function migrateAuditLog(db: RawAccess): Promise<void> {
   await db.execute(`CREATE TABLE IF NOT EXISTS history (
     seq INTEGER PRIMARY KEY,
     permission_id TEXT NOT NULL UNIQUE,
     request_id TEXT NOT NULL,
-    record TEXT NOT NULL
+    record TEXT NOT NULL,
+    turns INTEGER NOT NULL DEFAULT 0,
+    cost_usd REAL NOT NULL DEFAULT 0
   )`);
   await db.execute("CREATE INDEX IF NOT EXISTS history_request_id ON history (request_id)");
+  const columns = await db.execute<{ name: string }>("PRAGMA table_info(history)");
+  if (!columns.some((column) => column.name === "turns")) {
+    await db.execute("ALTER TABLE history ADD COLUMN turns INTEGER NOT NULL DEFAULT 0");
+    await db.execute("ALTER TABLE history ADD COLUMN cost_usd REAL NOT NULL DEFAULT 0");
+  }
 }
 
-/** Rows per INSERT: four parameters each, well under SQLite's limit of 999. */
+/** The highest sequence number and usage any row recorded, and how many rows there are. */
+export async function readLogCounters(db: RawAccess): Promise<LogCounters> {
+  const [row] = await db.execute<{ seq: number; turns: number; cost: number; rows: number }>(
+    "SELECT COALESCE(MAX(seq), 0) AS seq, COALESCE(MAX(turns), 0) AS turns, COALESCE(MAX(cost_usd), 0) AS cost, COUNT(*) AS rows FROM history",
+  );
+  return {
+    seq: Number(row?.seq ?? 0),
+    turns: Number(row?.turns ?? 0),
+    costUsd: Number(row?.cost ?? 0),
+    rows: Number(row?.rows ?? 0),
+  };
+}
+
+/** Rows per INSERT: six parameters each, well under SQLite's limit of 999. */
 const ROWS_PER_INSERT = 100;
 
 /**
  * Appends resolved requests in one transaction (one commit to the engine, however many
- * statements), one statement per hundred; entries already present are left as they are.
+ * statements), one statement per hundred, each row with the session's usage at the time (at least
+ * the usage its request left); entries already present are left as they are.
  */
 export async function appendToAuditLog(
   db: RawAccess,
   records: readonly LoggedRequest[],
+  usage: { readonly turns: number; readonly costUsd: number },
 ): Promise<void> {
   await db.transaction(
     async (tx) => {
       for (let start = 0; start < records.length; start += ROWS_PER_INSERT) {
         const rows = records.slice(start, start + ROWS_PER_INSERT);
         await tx.execute(
-          `INSERT OR IGNORE INTO history (seq, permission_id, request_id, record) VALUES ${rows.map(() => "(?, ?, ?, ?)").join(", ")}`,
+          `INSERT OR IGNORE INTO history (seq, permission_id, request_id, record, turns, cost_usd) VALUES ${rows.map(() => "(?, ?, ?, ?, ?, ?)").join(", ")}`,
           ...rows.flatMap((record) => [
             record.seq,
             record.permissionId,
             record.requestId,
             JSON.stringify(record),
+            usage.turns,
+            usage.costUsd,
           ]),
         );
       }

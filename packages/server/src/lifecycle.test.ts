@@ -23,6 +23,7 @@ import {
   checkRetry,
   evaluationContext,
   findByPermissionId,
+  recoverFromLog,
   type SessionState,
   upgradeState,
 } from "./session-state.ts";
@@ -119,7 +120,7 @@ describe("decide", () => {
     });
     expect(t.state.requests).toEqual([t.record]);
     expect(t.state.usage).toEqual({ turns: 1, costUsd: 2 });
-    expect(types(t.effects)).toEqual(["save", "log"]);
+    expect(types(t.effects)).toEqual(["audit"]);
   });
 
   test("a denied call counts as a turn but never its cost", () => {
@@ -493,5 +494,37 @@ describe("state saved by an earlier version", () => {
     expect(upgraded).not.toHaveProperty("requestIds");
     expect(upgraded.projectRuleOutbox).toEqual([]);
     expect(upgradeState(upgraded)).toBe(upgraded);
+  });
+});
+
+describe("recoverFromLog: the counters a rule decision left only in the audit log", () => {
+  const saved = { ...empty(), seq: 4, evicted: 3, usage: { turns: 4, costUsd: 1 } };
+
+  test("a state as far as the log is kept as it is", () => {
+    expect(recoverFromLog(saved, { seq: 4, turns: 4, costUsd: 1, rows: 3 })).toBe(saved);
+  });
+
+  test("a state behind the log takes the log's sequence number and usage", () => {
+    const recovered = recoverFromLog(saved, { seq: 9, turns: 9, costUsd: 2.5, rows: 8 });
+    expect(recovered).toMatchObject({ seq: 9, usage: { turns: 9, costUsd: 2.5 }, evicted: 8 });
+    // The next decision takes a sequence number the log does not hold yet.
+    const next = decide(recovered, {
+      principal: agent,
+      call: { requestId: "r-next", toolName: "Read", input: { file_path: "a" } },
+      policy: compiled(recovered),
+      permissionId: "perm_next",
+      now: T0,
+    });
+    expect(next.record.seq).toBe(10);
+  });
+
+  test("counters never go back, and a log with rows marks the state as having evicted some", () => {
+    const fresh = empty();
+    expect(recoverFromLog(fresh, { seq: 2, turns: 1, costUsd: 0, rows: 2 })).toMatchObject({
+      seq: 2,
+      usage: { turns: 1, costUsd: 0 },
+      evicted: 2,
+    });
+    expect(recoverFromLog(saved, { seq: 1, turns: 1, costUsd: 0, rows: 1 })).toBe(saved);
   });
 });

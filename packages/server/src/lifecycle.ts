@@ -52,6 +52,12 @@ export type Effect =
   /** Answer the agents waiting for this request. */
   | { readonly type: "wake"; readonly record: RequestRecord }
   | { readonly type: "log" }
+  /**
+   * Append the resolved records to the audit log before answering. A rule-settled decision is
+   * durable through its log row alone: no state save per call (the counters it moved are saved
+   * on RivetKit's interval and recovered from the log after a crash, see `recoverFromLog`).
+   */
+  | { readonly type: "audit" }
   | { readonly type: "notifyInbox"; readonly change: InboxChange }
   /** Deliver `projectRuleOutbox` to the project actor (retried until it confirms). */
   | { readonly type: "addProjectRules" };
@@ -126,7 +132,7 @@ export function decide(
   return {
     kind: "settled",
     state: withUsage({ ...next, requests: [...next.requests, record] }, record),
-    effects: [{ type: "save" }, { type: "log" }],
+    effects: [{ type: "audit" }],
     record,
   };
 }

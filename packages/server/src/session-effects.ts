@@ -8,6 +8,7 @@ import {
   findLoggedPermission,
   type LoggedRequest,
   listLoggedRequestIds,
+  readLogCounters,
 } from "./audit-log.ts";
 import type { Principal } from "./auth.ts";
 import type { InboxChange } from "./inbox.ts";
@@ -20,7 +21,7 @@ import {
 } from "./lifecycle.ts";
 import { compileOrFail, type ServerPolicy } from "./policy.ts";
 import { type CallInput, outcomeOf, publicRequest, type RequestRecord } from "./request-record.ts";
-import { findByPermissionId, type SessionState } from "./session-state.ts";
+import { findByPermissionId, recoverFromLog, type SessionState } from "./session-state.ts";
 import type { PermissionRequest, RequestOutcome, RulesChangedEvent, SessionRule } from "./types.ts";
 
 /** How inbox changes wait to be sent to the project actor together. */
@@ -72,6 +73,8 @@ export interface SessionVars {
   logDue: boolean;
   /** The audit-log append running now, if any. */
   logging: Promise<void> | undefined;
+  /** The counters recovered from the audit log, once per wake (see `recoverCounters`). */
+  recovered: Promise<void> | undefined;
   /** Inbox changes waiting to be sent to the project actor together. */
   inbox: InboxChange[];
   /** Whether the inbox should be told the whole pending list (after a wake). */
@@ -133,12 +136,14 @@ export async function run(
   await applyEffects(c, deps, transition.effects);
 }
 
-/** Applies a committed transition's effects: the save first, timers last. */
+/** Applies a committed transition's effects: the save (or the audit row) first, timers last. */
 export async function applyEffects(
   c: SessionContext,
   deps: EffectDependencies,
   effects: Transition["effects"],
 ): Promise<void> {
+  // Fails the call when the row cannot be written: an answer that is not durable is not given.
+  if (effects.some((e) => e.type === "audit")) await appendSerialized(c);
   if (effects.some((e) => e.type === "save")) {
     const settling = effects.flatMap((e) => (e.type === "wake" ? [e.record.permissionId] : []));
     for (const id of settling) c.vars.settling.add(id);
@@ -178,6 +183,7 @@ function applyNow(c: SessionContext, deps: EffectDependencies, effect: Effect): 
       deliverProjectRules(c, deps);
       return;
     case "save":
+    case "audit":
     case "schedule":
       return;
   }
@@ -374,33 +380,61 @@ function logInBackground(c: SessionContext): void {
   );
 }
 
+/** Moves resolved records into the audit log; they then leave the state. A failure is retried later. */
+export async function logResolved(c: SessionContext): Promise<void> {
+  try {
+    await appendSerialized(c);
+  } catch (error) {
+    c.log.warn({ msg: "audit log append failed; will retry", error: String(error) });
+  }
+}
+
 /**
- * Moves resolved records into the audit log; they then leave the state. One append at a time: a
- * call while one runs follows it (and finds only what that one left).
+ * One append at a time: a call while one runs follows it (and finds only what that one left), so
+ * two appends never write the same records. Throws when the append fails.
  */
-export function logResolved(c: SessionContext): Promise<void> {
-  const next = (c.vars.logging ?? Promise.resolve()).then(() => appendResolved(c));
+function appendSerialized(c: SessionContext): Promise<void> {
+  const next = (c.vars.logging ?? Promise.resolve()).then(
+    () => appendResolved(c),
+    () => appendResolved(c),
+  );
   c.vars.logging = next;
-  void next.finally(() => {
-    if (c.vars.logging === next) c.vars.logging = undefined;
-  });
+  void next.then(
+    () => {
+      if (c.vars.logging === next) c.vars.logging = undefined;
+    },
+    () => {
+      if (c.vars.logging === next) c.vars.logging = undefined;
+    },
+  );
   return next;
 }
 
+/** Moves resolved records into the audit log, or throws (they then stay in the state). */
 async function appendResolved(c: SessionContext): Promise<void> {
   // A resolution whose save is still running may yet be lost in a crash: it waits for the next batch.
   const unlogged = c.state.requests.filter(
     (r) => r.status === "resolved" && !c.vars.settling.has(r.permissionId),
   );
   if (unlogged.length === 0) return;
-  try {
-    await appendToAuditLog(c.db, unlogged as LoggedRequest[]);
-  } catch (error) {
-    c.log.warn({ msg: "audit log append failed; will retry", error: String(error) });
-    return;
-  }
+  await appendToAuditLog(c.db, unlogged as LoggedRequest[], c.state.usage);
   for (const record of unlogged) c.vars.logged.ids.add(record.requestId);
   commit(c, { state: logged(c.state, new Set(unlogged.map((r) => r.permissionId))) });
+}
+
+/**
+ * Brings the sequence number and usage up to what the audit log proves, once per wake and before
+ * the first decision: the state save that followed a logged decision may have been lost.
+ */
+export function recoverCounters(c: SessionContext): Promise<void> {
+  c.vars.recovered ??= readLogCounters(c.db).then(
+    (log) => commit(c, { state: recoverFromLog(c.state, log) }),
+    (error: unknown) => {
+      c.vars.recovered = undefined;
+      throw error;
+    },
+  );
+  return c.vars.recovered;
 }
 
 /** Whether the audit log holds this request id; reads the log's ids at most once per wake. */

@@ -122,6 +122,38 @@ export function sameJson(a: unknown, b: unknown): boolean {
 }
 
 /**
+ * The state with the counters the audit log proves: a rule-settled decision is durable through its
+ * log row alone, so after a crash the saved state may lag the log. Taking the maxima keeps sequence
+ * numbers unique and never forgets a turn or a cost. Returns the same object when nothing lags.
+ */
+export function recoverFromLog(
+  state: SessionState,
+  log: {
+    readonly seq: number;
+    readonly turns: number;
+    readonly costUsd: number;
+    readonly rows: number;
+  },
+): SessionState {
+  if (
+    log.seq <= state.seq &&
+    log.turns <= state.usage.turns &&
+    log.costUsd <= state.usage.costUsd &&
+    (log.rows === 0 || state.evicted > 0)
+  )
+    return state;
+  return {
+    ...state,
+    seq: Math.max(state.seq, log.seq),
+    usage: {
+      turns: Math.max(state.usage.turns, log.turns),
+      costUsd: Math.max(state.usage.costUsd, log.costUsd),
+    },
+    evicted: Math.max(state.evicted, log.rows),
+  };
+}
+
+/**
  * The state as this version keeps it, from a state saved by an earlier one (requests and timers
  * kept in objects keyed by id, no project-rule outbox). Returns the same object when current.
  */

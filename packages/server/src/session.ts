@@ -53,6 +53,7 @@ import {
   isLogged,
   logResolved,
   type ProjectLink,
+  recoverCounters,
   run,
   type SessionContext,
   type SessionVars,
@@ -221,6 +222,7 @@ export function createSessionActor(deps: SessionDependencies) {
       logged: { ids: new Set(), loaded: false },
       logDue: false,
       logging: undefined,
+      recovered: undefined,
       inbox: [],
       inboxSyncDue: false,
       inboxDelivering: false,
@@ -254,7 +256,7 @@ export function createSessionActor(deps: SessionDependencies) {
         const principal = authorize(callerOf(c), "requestPermission");
         const call = parseInput(RequestPermissionSchema, request, "requestPermission");
         const waitMs = call.waitMs ?? deps.defaultWaitMs;
-        await ensureProjectRules(c, deps.project);
+        await Promise.all([ensureProjectRules(c, deps.project), recoverCounters(c)]);
         const known = await knownRequest(c, principal, call, waitMs);
         if (known) return known;
         const pending = pendingRequests(c.state).length;
@@ -285,7 +287,8 @@ export function createSessionActor(deps: SessionDependencies) {
       recordLocalDecisions: async (c, entries: LocalDecisionInput[]) => {
         const principal = authorize(callerOf(c), "recordLocalDecisions");
         const batch = parseInput(LocalDecisionBatchSchema, entries, "recordLocalDecisions");
-        await ensureProjectRules(c, deps.project);
+        // Counters first: the batch takes sequence numbers and adds to usage.
+        await Promise.all([ensureProjectRules(c, deps.project), recoverCounters(c)]);
         const logged = new Map<string, KnownCall>();
         for (const { requestId } of batch) {
           if (!(await isLogged(c, requestId))) continue;
@@ -415,8 +418,10 @@ export function createSessionActor(deps: SessionDependencies) {
         };
       },
 
-      getPolicy: (c) => {
+      getPolicy: async (c) => {
         authorize(callerOf(c), "getPolicy");
+        // The context carries the usage, which the audit log may be ahead of after a crash.
+        await recoverCounters(c);
         const policy = sessionPolicy(c, deps.policy);
         return {
           version: policy.version,
@@ -426,8 +431,9 @@ export function createSessionActor(deps: SessionDependencies) {
         };
       },
 
-      getUsage: (c) => {
+      getUsage: async (c) => {
         authorize(callerOf(c), "getUsage");
+        await recoverCounters(c);
         return c.state.usage;
       },
 

@@ -581,6 +581,13 @@ describe("a Warden server SIGKILLed mid-flight keeps everything it acknowledged"
     await expect(ask(bash("d1", "make short-timeout"))).resolves.toMatchObject({
       status: "pending",
     });
+    // (f) Rule decisions acknowledged well inside the state's save interval: durable through
+    // their audit-log rows alone, their sequence numbers and turns must survive too.
+    for (let i = 0; i < 5; i++) {
+      await expect(ask(bash(`burst-${i}`, "git status"))).resolves.toMatchObject(
+        byRule({ behavior: "allow" }),
+      );
+    }
     inFlight = [fireReply("p-build", "once")];
     await new Promise((r) => setTimeout(r, 40));
     inFlight.push(fireReply("p-pytest", "reject"));
@@ -605,6 +612,8 @@ describe("a Warden server SIGKILLed mid-flight keeps everything it acknowledged"
       `D1 was due ${((d1.expiresAt - killedAt) / 1000).toFixed(1)} s after the kill, timed out ${((d1.resolvedAt - killedAt) / 1000).toFixed(1)} s after it`,
     );
     await checkEverythingKnown(deadline, rules);
+    const { turns } = await retry(() => agent().getUsage(), { deadline });
+    expect(turns, "turns after the crash").toBeGreaterThanOrEqual(known.size);
     await checkRulesDecide(deadline, "after-1");
   }, 150_000);
 

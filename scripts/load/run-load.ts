@@ -1,0 +1,338 @@
+// One load run: agents (via @warden/client) create their sessions, then make rule-decided calls
+// and asks while approvers race each other on the inbox; then the audit log is checked against
+// what every agent was told. Measures throughput, latencies, errors, and the engine's and runner's
+// CPU and memory from /proc.
+import { createWardenClient, type WardenClient } from "@warden/client";
+import { type AuditCheck, checkAudit } from "./audit-check.ts";
+import type { LoadTarget } from "./embedded-server.ts";
+import { type EngineCounters, readEngineCounters } from "./engine-metrics.ts";
+import { cpuMs, rssBytes } from "./proc-stats.ts";
+import { percentiles, Tally } from "./stats.ts";
+
+/** What a load run does. */
+export interface LoadOptions {
+  readonly sessions: number;
+  readonly requestsPerSession: number;
+  /** Share of each session's requests that ask a human (0–1), spread evenly over its calls. */
+  readonly askFraction: number;
+  /** Approvers racing to answer every ask (0: nobody answers, and asks are not made). */
+  readonly approvers: number;
+  /** Stops starting new requests after this many seconds of work (the run then drains). */
+  readonly durationS?: number;
+  readonly fastPath: "on" | "off";
+  /** Sessions created at once. */
+  readonly createConcurrency: number;
+  /** Stops starting new sessions after this many seconds (the rest count as not created). */
+  readonly createTimeoutS?: number;
+  /** Seconds every created session sits connected and idle before the work, to measure its cost (default 5). */
+  readonly idleSampleS?: number;
+  readonly onProgress?: (line: string) => void;
+}
+
+/** Everything a run measured; times in ms, rates per second, memory in MB. */
+export interface LoadResult {
+  readonly sessions: number;
+  readonly sessions_created: number;
+  readonly create_s: number;
+  readonly sessions_per_s: number;
+  readonly create_p50_ms: number;
+  readonly create_p99_ms: number;
+  readonly engine_cpu_ms_per_session_created: number;
+  readonly work_s: number;
+  readonly requests: number;
+  readonly decisions_local: number;
+  readonly decisions_actor: number;
+  readonly decisions_local_per_s: number;
+  readonly decisions_actor_per_s: number;
+  readonly decision_p50_ms: number;
+  readonly decision_p99_ms: number;
+  readonly asks: number;
+  readonly asks_per_s: number;
+  readonly ask_to_first_approver_p50_ms: number;
+  readonly ask_to_first_approver_p99_ms: number;
+  readonly reply_to_agent_p50_ms: number;
+  readonly reply_to_agent_p99_ms: number;
+  readonly approver_races_lost: number;
+  /** Engine (and runner) CPU over the work phase, per call the actors decided (asks included). */
+  readonly engine_cpu_ms_per_actor_call: number;
+  readonly runner_cpu_ms_per_actor_call: number;
+  /** The engine's storage transactions and operations, per actor-decided call and per creation. */
+  readonly engine_transactions_per_actor_call: number;
+  readonly engine_operations_per_actor_call: number;
+  readonly engine_transactions_per_session_created: number;
+  /** The engine's CPU and storage transactions per second per connected idle session. */
+  readonly engine_idle_cpu_ms_per_s_per_session: number;
+  readonly engine_idle_transactions_per_s_per_session: number;
+  readonly engine_rss_mb_per_session: number;
+  readonly runner_rss_mb_per_session: number;
+  readonly engine_rss_mb: number;
+  readonly runner_rss_mb: number;
+  readonly errors: Record<string, number>;
+  readonly errors_total: number;
+  readonly audit: AuditCheck;
+}
+
+/** What one agent call ended with, for the audit check. */
+export interface AgentRecord {
+  readonly sessionId: string;
+  readonly requestId: string;
+  readonly outcome: "allow" | "deny" | "error";
+  readonly ask: boolean;
+}
+
+const MB = 1024 * 1024;
+const errorCode = (error: unknown) =>
+  (error as { code?: string }).code ?? (error as { name?: string }).name ?? "unknown";
+
+/** Whether call `i` of a session asks: exactly ⌊n·f⌋ of n calls do, evenly spread. */
+export const isAsk = (i: number, fraction: number) =>
+  Math.floor((i + 1) * fraction) > Math.floor(i * fraction);
+
+/** What the engine and the runner have used so far. */
+async function measure(target: LoadTarget) {
+  return {
+    engineCpu: cpuMs(target.enginePid),
+    runnerCpu: cpuMs(target.runnerPid),
+    counters: await readEngineCounters(target.metricsUrl),
+    engineRss: rssBytes(target.enginePid),
+    runnerRss: rssBytes(target.runnerPid),
+  };
+}
+
+/** Runs the load against a started target. */
+export async function runLoad(target: LoadTarget, options: LoadOptions): Promise<LoadResult> {
+  const tag = `load${Date.now().toString(36)}`;
+  const log = options.onProgress ?? (() => undefined);
+  const errors = new Tally();
+  const records: AgentRecord[] = [];
+  const asked = new Map<string, number>();
+  const firstSeen = new Map<string, number>();
+  const replySent = new Map<string, number>();
+  const wins = new Map<string, number>();
+  let racesLost = 0;
+  const askLatency: number[] = [];
+  const replyLatency: number[] = [];
+  const decisionLatency: number[] = [];
+  let local = 0;
+  let actor = 0;
+  let asksDone = 0;
+
+  const common = { endpoint: target.endpoint, project: target.project };
+  const agents = createWardenClient({
+    ...common,
+    token: target.agentToken,
+    fastPath: options.fastPath,
+  });
+  const approvers: WardenClient[] = [];
+  const unsubscribes: (() => void)[] = [];
+  const withAsks = options.approvers > 0 ? options.askFraction : 0;
+  for (let a = 0; a < options.approvers; a++) {
+    const token = target.approverTokens[a % target.approverTokens.length]!;
+    const client = createWardenClient({ ...common, token, fastPath: "off" });
+    approvers.push(client);
+    const inbox = client.inbox();
+    unsubscribes.push(
+      await inbox.subscribe({
+        onRequest: (request) => {
+          if (!request.requestId.startsWith(tag)) return;
+          const now = performance.now();
+          if (!firstSeen.has(request.requestId)) firstSeen.set(request.requestId, now);
+          if (!replySent.has(request.requestId)) replySent.set(request.requestId, now);
+          inbox.respond(request.sessionId, request.permissionId, "once").then(
+            () => wins.set(request.requestId, (wins.get(request.requestId) ?? 0) + 1),
+            (error: unknown) => {
+              if (errorCode(error) === "already_resolved") racesLost++;
+              else errors.add(`respond:${errorCode(error)}`);
+            },
+          );
+        },
+        onResolved: () => undefined,
+      }),
+    );
+  }
+
+  const at0 = await measure(target);
+  const ids = Array.from({ length: options.sessions }, (_, s) => `${tag}-s${s}`);
+  const created: string[] = [];
+  const createLatency: number[] = [];
+  let phase = "create";
+  const started = performance.now();
+  const progress = setInterval(() => {
+    const s = ((performance.now() - started) / 1000).toFixed(0);
+    log(
+      `[${s}s] ${phase}: sessions ${created.length}/${options.sessions} · decisions ${local + actor} · asks ${asksDone}/${asked.size} · errors ${errors.total === 0 ? 0 : JSON.stringify(errors.toJSON())}`,
+    );
+  }, 2_000);
+
+  const call = async (sessionId: string, i: number, ask: boolean, first = false) => {
+    const requestId = `${sessionId}-r${i}`;
+    const session = agents.session(sessionId);
+    const wasLocal = session.localPolicy.fresh;
+    const begun = performance.now();
+    if (ask) asked.set(requestId, begun);
+    try {
+      const decision = await session.requestPermission({
+        toolName: "Bash",
+        input: { command: ask ? `deploy ${requestId}` : `ls ${i}` },
+        requestId,
+      });
+      const done = performance.now();
+      records.push({ sessionId, requestId, outcome: decision.behavior, ask });
+      if (ask) {
+        asksDone++;
+        const seen = firstSeen.get(requestId);
+        if (seen !== undefined) askLatency.push(seen - begun);
+        const sent = replySent.get(requestId);
+        if (sent !== undefined) replyLatency.push(done - sent);
+        if (decision.behavior !== "allow" || decision.reason !== "approved")
+          errors.add(`unexpected_decision:${decision.reason}`);
+      } else {
+        if (decision.behavior !== "allow" || decision.reason !== "rule")
+          errors.add(`unexpected_decision:${decision.reason}`);
+        if (!first) decisionLatency.push(done - begun);
+        if (wasLocal && options.fastPath === "on") local++;
+        else actor++;
+      }
+      return true;
+    } catch (error) {
+      records.push({ sessionId, requestId, outcome: "error", ask });
+      const code = errorCode(error);
+      if (!errors.counts.has(code)) log(`first ${code}: ${(error as Error).message}`);
+      errors.add(code);
+      return false;
+    }
+  };
+
+  try {
+    // Create: each session's first call (rule-decided) creates its actor.
+    let next = 0;
+    const createDeadline = started + (options.createTimeoutS ?? Infinity) * 1000;
+    await Promise.all(
+      Array.from({ length: Math.min(options.createConcurrency, ids.length) }, async () => {
+        while (next < ids.length && performance.now() < createDeadline) {
+          const id = ids[next++]!;
+          const begun = performance.now();
+          if (await call(id, 0, false, true)) {
+            createLatency.push(performance.now() - begun);
+            created.push(id);
+          }
+        }
+      }),
+    );
+    const createS = (performance.now() - started) / 1000;
+    const at1 = await measure(target);
+
+    // Idle: what connected sessions cost the engine while nobody calls.
+    phase = "idle";
+    const idleS = options.idleSampleS ?? 5;
+    const idle0 = await measure(target);
+    await new Promise((resolve) => setTimeout(resolve, idleS * 1000));
+    const idle1 = await measure(target);
+    const idlePerSession = (a: number | undefined, b: number | undefined) =>
+      a === undefined || b === undefined || created.length === 0 || idleS === 0
+        ? Number.NaN
+        : (b - a) / idleS / created.length;
+
+    // Work: every created session at once, each making its calls one after another.
+    phase = "work";
+    const workStart = performance.now();
+    const deadline =
+      options.durationS !== undefined ? workStart + options.durationS * 1000 : Infinity;
+    await Promise.all(
+      created.map(async (id) => {
+        for (let i = 1; i < options.requestsPerSession && performance.now() < deadline; i++) {
+          await call(id, i, isAsk(i, withAsks));
+        }
+      }),
+    );
+    const workS = (performance.now() - workStart) / 1000;
+    const at2 = await measure(target);
+
+    // Check: local decisions reach the audit log when the agents' client flushes its reports.
+    phase = "audit check";
+    await agents.dispose({ flushMs: 120_000 });
+    const audit = await checkAudit(target, records, wins, tag);
+
+    const actorCalls = actor + asksDone;
+    const perCall = (a: number | undefined, b: number | undefined) =>
+      a === undefined || b === undefined || actorCalls === 0 ? Number.NaN : (b - a) / actorCalls;
+    const counted = (
+      a: EngineCounters | undefined,
+      b: EngineCounters | undefined,
+      key: keyof EngineCounters,
+      per: number,
+    ) => (a === undefined || b === undefined || per === 0 ? Number.NaN : (b[key] - a[key]) / per);
+    const perSession = (a: number | undefined, b: number | undefined) =>
+      a === undefined || b === undefined || created.length === 0
+        ? Number.NaN
+        : (b - a) / MB / created.length;
+    const create = percentiles(createLatency);
+    const decision = percentiles(decisionLatency);
+    const toApprover = percentiles(askLatency);
+    const toAgent = percentiles(replyLatency);
+    return {
+      sessions: options.sessions,
+      sessions_created: created.length,
+      create_s: createS,
+      sessions_per_s: created.length / createS,
+      create_p50_ms: create.p50,
+      create_p99_ms: create.p99,
+      engine_cpu_ms_per_session_created:
+        at0.engineCpu === undefined || at1.engineCpu === undefined
+          ? Number.NaN
+          : (at1.engineCpu - at0.engineCpu) / Math.max(1, created.length),
+      work_s: workS,
+      requests: records.length,
+      decisions_local: local,
+      decisions_actor: actor,
+      decisions_local_per_s: local / workS,
+      decisions_actor_per_s: actor / workS,
+      decision_p50_ms: decision.p50,
+      decision_p99_ms: decision.p99,
+      asks: asked.size,
+      asks_per_s: asksDone / workS,
+      ask_to_first_approver_p50_ms: toApprover.p50,
+      ask_to_first_approver_p99_ms: toApprover.p99,
+      reply_to_agent_p50_ms: toAgent.p50,
+      reply_to_agent_p99_ms: toAgent.p99,
+      approver_races_lost: racesLost,
+      engine_cpu_ms_per_actor_call: perCall(at1.engineCpu, at2.engineCpu),
+      runner_cpu_ms_per_actor_call: perCall(at1.runnerCpu, at2.runnerCpu),
+      engine_transactions_per_actor_call: counted(
+        at1.counters,
+        at2.counters,
+        "udbTransactions",
+        actorCalls,
+      ),
+      engine_operations_per_actor_call: counted(
+        at1.counters,
+        at2.counters,
+        "udbOperations",
+        actorCalls,
+      ),
+      engine_transactions_per_session_created: counted(
+        at0.counters,
+        at1.counters,
+        "udbTransactions",
+        created.length,
+      ),
+      engine_idle_cpu_ms_per_s_per_session: idlePerSession(idle0.engineCpu, idle1.engineCpu),
+      engine_idle_transactions_per_s_per_session: idlePerSession(
+        idle0.counters?.udbTransactions,
+        idle1.counters?.udbTransactions,
+      ),
+      engine_rss_mb_per_session: perSession(at0.engineRss, at1.engineRss),
+      runner_rss_mb_per_session: perSession(at0.runnerRss, at1.runnerRss),
+      engine_rss_mb: (at2.engineRss ?? Number.NaN) / MB,
+      runner_rss_mb: (at2.runnerRss ?? Number.NaN) / MB,
+      errors: errors.toJSON(),
+      errors_total: errors.total,
+      audit,
+    };
+  } finally {
+    clearInterval(progress);
+    for (const unsubscribe of unsubscribes) unsubscribe();
+    await agents.dispose({ flushMs: 0 }).catch(() => undefined);
+    await Promise.all(approvers.map((a) => a.dispose().catch(() => undefined)));
+  }
+}
