@@ -60,6 +60,9 @@ const HOP_BY_HOP = new Set([
   "x-forwarded-for",
 ]);
 
+/** How long a refused WebSocket may wait for the client to close its side. */
+const REFUSED_SOCKET_MS = 5_000;
+
 const STATUS: Record<string, number> = { unauthorized: 401, forbidden: 403, invalid_input: 400 };
 
 const FOREIGN_ORIGIN: Refusal = {
@@ -167,8 +170,9 @@ export async function startFront(options: FrontOptions): Promise<RunningFront> {
       },
     );
     upstream.on("error", () => {
+      // Once the engine has answered, its answer's own pipeline ends the response (the engine
+      // may close the socket on a body it refused without reading it).
       if (!response.headersSent) refuseHttp(response, ENGINE_UNAVAILABLE, cors as never);
-      else response.destroy();
     });
     response.on("close", () => {
       if (!response.writableFinished) upstream.destroy();
@@ -178,11 +182,15 @@ export async function startFront(options: FrontOptions): Promise<RunningFront> {
 
   server.on("upgrade", (request: IncomingMessage, socket: Socket, head: Buffer) => {
     socket.setNoDelay(true);
+    tunnels.add(socket);
+    socket.on("close", () => tunnels.delete(socket));
     socket.on("error", () => socket.destroy());
     const verdict = decide(request, true);
     if (verdict) {
       if (verdict.asActor) refuseWebSocket(request, socket, verdict.refusal);
       else refuseUpgradeHttp(socket, verdict.refusal);
+      // A client that never closes its side does not hold the socket open.
+      setTimeout(() => socket.destroy(), REFUSED_SOCKET_MS).unref();
       return;
     }
     // The handshake goes to the engine as received; from then on both ways are a byte pipe.
@@ -191,7 +199,6 @@ export async function startFront(options: FrontOptions): Promise<RunningFront> {
       port: options.engine.port,
       noDelay: true,
     });
-    tunnels.add(socket);
     const lines = [`${request.method} ${request.url} HTTP/1.1`];
     for (let i = 0; i < request.rawHeaders.length; i += 2) {
       const name = request.rawHeaders[i]!;
@@ -202,7 +209,6 @@ export async function startFront(options: FrontOptions): Promise<RunningFront> {
     upstream.write(`${lines.join("\r\n")}\r\n\r\n`);
     if (head.length > 0) upstream.write(head);
     const close = () => {
-      tunnels.delete(socket);
       socket.destroy();
       upstream.destroy();
     };
