@@ -78,6 +78,12 @@ const ENGINE_API: Refusal = {
   code: "forbidden",
   message: "Access denied: the engine's API needs its admin token",
 };
+const NOT_WEBSOCKET: Refusal = {
+  status: 400,
+  group: "user",
+  code: "invalid_input",
+  message: "only WebSocket upgrades are served",
+};
 const ENGINE_UNAVAILABLE: Refusal = {
   status: 502,
   group: "guard",
@@ -185,7 +191,10 @@ export async function startFront(options: FrontOptions): Promise<RunningFront> {
     tunnels.add(socket);
     socket.on("close", () => tunnels.delete(socket));
     socket.on("error", () => socket.destroy());
-    const verdict = decide(request, true);
+    const verdict: Verdict =
+      request.headers.upgrade?.toLowerCase() === "websocket"
+        ? decide(request, true)
+        : { refusal: NOT_WEBSOCKET, asActor: false };
     if (verdict) {
       if (verdict.asActor) refuseWebSocket(request, socket, verdict.refusal);
       else refuseUpgradeHttp(socket, verdict.refusal);
@@ -193,30 +202,7 @@ export async function startFront(options: FrontOptions): Promise<RunningFront> {
       setTimeout(() => socket.destroy(), REFUSED_SOCKET_MS).unref();
       return;
     }
-    // The handshake goes to the engine as received; from then on both ways are a byte pipe.
-    const upstream = connect({
-      host: options.engine.host,
-      port: options.engine.port,
-      noDelay: true,
-    });
-    const lines = [`${request.method} ${request.url} HTTP/1.1`];
-    for (let i = 0; i < request.rawHeaders.length; i += 2) {
-      const name = request.rawHeaders[i]!;
-      if (name.toLowerCase() !== "x-forwarded-for")
-        lines.push(`${name}: ${request.rawHeaders[i + 1]}`);
-    }
-    lines.push(`X-Forwarded-For: ${request.socket.remoteAddress ?? ""}`);
-    upstream.write(`${lines.join("\r\n")}\r\n\r\n`);
-    if (head.length > 0) upstream.write(head);
-    const close = () => {
-      socket.destroy();
-      upstream.destroy();
-    };
-    for (const end of [socket, upstream]) {
-      end.on("error", close);
-      end.on("close", close);
-    }
-    socket.pipe(upstream).pipe(socket);
+    tunnel(request, socket, head, options.engine);
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -237,6 +223,66 @@ export async function startFront(options: FrontOptions): Promise<RunningFront> {
       }),
   };
 }
+
+/**
+ * Passes a WebSocket handshake to the engine as received and, once the engine has switched
+ * protocols (101), pipes bytes both ways. Until then nothing more of the client's reaches the
+ * engine, and an engine that answers anything else gets no further byte on that socket: a request
+ * smuggled behind an upgrade the engine declines would otherwise reach it unchecked.
+ */
+function tunnel(
+  request: IncomingMessage,
+  socket: Socket,
+  head: Buffer,
+  engine: { readonly host: string; readonly port: number },
+): void {
+  const upstream = connect({ host: engine.host, port: engine.port, noDelay: true });
+  const close = () => {
+    socket.destroy();
+    upstream.destroy();
+  };
+  for (const end of [socket, upstream]) {
+    end.on("error", close);
+    end.on("close", close);
+  }
+  const lines = [`${request.method} ${request.url} HTTP/1.1`];
+  for (let i = 0; i < request.rawHeaders.length; i += 2) {
+    const name = request.rawHeaders[i]!;
+    if (name.toLowerCase() !== "x-forwarded-for") {
+      lines.push(`${name}: ${request.rawHeaders[i + 1]}`);
+    }
+  }
+  lines.push(`X-Forwarded-For: ${request.socket.remoteAddress ?? ""}`);
+  upstream.write(`${lines.join("\r\n")}\r\n\r\n`);
+
+  // The client's frames sent right after its handshake wait for the engine's answer.
+  socket.pause();
+  let answer = Buffer.alloc(0);
+  const onAnswer = (chunk: Buffer) => {
+    answer = Buffer.concat([answer, chunk]);
+    const end = answer.indexOf("\r\n\r\n");
+    if (end < 0) {
+      if (answer.length > MAX_HANDSHAKE_BYTES) close();
+      return;
+    }
+    upstream.off("data", onAnswer);
+    socket.write(answer);
+    if (!/^HTTP\/1\.1 101 /.test(answer.subarray(0, 16).toString("latin1"))) {
+      // Declined: the engine's answer goes back, and the socket ends with it.
+      upstream.pipe(socket);
+      setTimeout(close, REFUSED_SOCKET_MS).unref();
+      return;
+    }
+    if (head.length > 0) upstream.write(head);
+    socket.pipe(upstream);
+    upstream.pipe(socket);
+    socket.resume();
+  };
+  upstream.on("data", onAnswer);
+}
+
+/** An engine's handshake answer larger than this is not one. */
+const MAX_HANDSHAKE_BYTES = 64 * 1024;
 
 function forwardedHeaders(request: IncomingMessage): OutgoingHttpHeaders {
   const headers: OutgoingHttpHeaders = {};

@@ -346,6 +346,36 @@ describe("a refused call creates nothing", () => {
     }
   });
 
+  test("a request smuggled behind an upgrade the engine declines never reaches it", async () => {
+    const { connect } = await import("node:net");
+    const params = JSON.stringify({ token: AGENT });
+    const smuggled = `${byKey("permissionSession", "other-project,smuggled")}`;
+    const body = JSON.stringify({ args: [] });
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(workspace.port, "127.0.0.1");
+      let text = "";
+      socket.on("data", (chunk) => {
+        text += chunk.toString("latin1");
+        // A second answer means the engine served the smuggled request.
+        if ((text.match(/HTTP\/1\.1 \d{3}/g) ?? []).length > 1) socket.destroy();
+      });
+      socket.on("close", () => resolve(text));
+      socket.on("error", reject);
+      socket.write(
+        // An upgrade to an actor by id that the engine declines (no key), keeping the socket...
+        "GET /gateway/0000000000000000000000000000/connect HTTP/1.1\r\n" +
+          `Host: 127.0.0.1:${workspace.port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n` +
+          // ...then a call by key that the front would refuse.
+          `POST ${smuggled} HTTP/1.1\r\nHost: 127.0.0.1:${workspace.port}\r\n` +
+          `content-type: application/json\r\nx-rivet-encoding: json\r\nx-rivet-conn-params: ${params}\r\n` +
+          `content-length: ${body.length}\r\n\r\n${body}`,
+      );
+    });
+    expect(answer).not.toMatch(/^HTTP\/1\.1 101/);
+    expect(answer.match(/HTTP\/1\.1 \d{3}/g)).toHaveLength(1);
+    expect(await actorKeys("permissionSession")).not.toContain("other-project/smuggled");
+  });
+
   test("a raw WebSocket refused at the front closes as the actor would, in JSON", async () => {
     const params = encodeURIComponent(JSON.stringify({ token: AGENT }));
     const closed = await openSocket(
