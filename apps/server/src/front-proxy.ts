@@ -136,14 +136,15 @@ export async function startFront(options: FrontOptions): Promise<RunningFront> {
 
   const server = createServer({ noDelay: true }, (request, response) => {
     const origin = request.headers.origin;
-    const cors = origin !== undefined && allowed.has(origin) ? corsHeaders(origin) : {};
+    const allowedOrigin = origin !== undefined && allowed.has(origin) ? origin : undefined;
+    const cors = allowedOrigin ? corsHeaders(allowedOrigin) : {};
     if (isPreflight(request.method ?? "", request.headers)) {
       request.resume();
-      const headers =
-        origin !== undefined && allowed.has(origin)
-          ? preflightHeaders(origin, request.headers["access-control-request-headers"])
-          : {};
-      response.writeHead(origin !== undefined && allowed.has(origin) ? 204 : 403, headers).end();
+      if (!allowedOrigin) response.writeHead(403).end();
+      else {
+        const requested = request.headers["access-control-request-headers"];
+        response.writeHead(204, preflightHeaders(allowedOrigin, requested)).end();
+      }
       return;
     }
     const verdict = decide(request, false);
@@ -155,7 +156,11 @@ export async function startFront(options: FrontOptions): Promise<RunningFront> {
     forward(request, response, cors);
   });
 
-  const forward = (request: IncomingMessage, response: ServerResponse, cors: object) => {
+  const forward = (
+    request: IncomingMessage,
+    response: ServerResponse,
+    cors: Record<string, string>,
+  ) => {
     const upstream = httpRequest(
       {
         host: options.engine.host,
@@ -178,7 +183,7 @@ export async function startFront(options: FrontOptions): Promise<RunningFront> {
     upstream.on("error", () => {
       // Once the engine has answered, its answer's own pipeline ends the response (the engine
       // may close the socket on a body it refused without reading it).
-      if (!response.headersSent) refuseHttp(response, ENGINE_UNAVAILABLE, cors as never);
+      if (!response.headersSent) refuseHttp(response, ENGINE_UNAVAILABLE, cors);
     });
     response.on("close", () => {
       if (!response.writableFinished) upstream.destroy();

@@ -264,6 +264,16 @@ describe("a refused call creates nothing", () => {
     },
   );
 
+  test("a call to an actor id that does not exist creates nothing", async () => {
+    const before = await actorKeys("permissionSession");
+    const response = await callByKey(
+      "/gateway/0000000000000000000000000000/action/listPending",
+      AGENT,
+    );
+    expect(response.ok).toBe(false);
+    expect(await actorKeys("permissionSession")).toEqual(before);
+  });
+
   test("get by key with another project's token is refused the same way", async () => {
     const handle = client.permissionSession.get(["other-project", "get"], {
       params: { token: AGENT },
