@@ -407,7 +407,9 @@ describe("keys and creation input", () => {
     await expect(codeOf(relative.listPending())).resolves.toBe("invalid_input");
   });
 
-  // Through the public port: the front refuses before the engine may create the actor.
+  // Through the public port: the front refuses before the engine may create the actor. (The rows
+  // above call the engine directly, where a malformed key still creates an inert actor: keys here
+  // are their own.)
   test.each([
     ["another project's token", "permissionSession", ["other-project", "s"], "agent", "forbidden"],
     ["another project's token", "wardenProject", ["other-project"], "approver", "forbidden"],
@@ -420,10 +422,22 @@ describe("keys and creation input", () => {
     ],
     ["no token", "permissionSession", ["other-project", "none"], undefined, "unauthorized"],
     ["an unknown token", "permissionSession", ["p1", "unknown"], "no-such-token", "unauthorized"],
-    ["a third key element", "permissionSession", ["p1", "third", "x"], "agent", "invalid_input"],
-    ["one key element", "permissionSession", ["p1"], "agent", "invalid_input"],
-    ["a session id with spaces", "permissionSession", ["p1", "a b"], "agent", "invalid_input"],
-    ["a second key element", "wardenProject", ["p1", "x"], "admin", "invalid_input"],
+    [
+      "a third key element",
+      "permissionSession",
+      ["p1", "front-third", "x"],
+      "agent",
+      "invalid_input",
+    ],
+    ["one key element", "permissionSession", ["front-one"], "agent", "invalid_input"],
+    [
+      "a session id with spaces",
+      "permissionSession",
+      ["p1", "front a b"],
+      "agent",
+      "invalid_input",
+    ],
+    ["a second key element", "wardenProject", ["p1", "front-x"], "admin", "invalid_input"],
   ] as const)(
     "a call refused for %s (%s) creates nothing, over HTTP and WebSocket",
     async (_, name, key, token, code) => {
