@@ -14,7 +14,7 @@ import {
   type OutgoingHttpHeaders,
   type ServerResponse,
 } from "node:http";
-import { connect, type Socket } from "node:net";
+import type { Socket } from "node:net";
 import { pipeline } from "node:stream";
 import type { Admission } from "@warden/server";
 import { corsHeaders, isEngineCorsHeader, isPreflight, preflightHeaders } from "./front-cors.ts";
@@ -26,6 +26,7 @@ import {
   refuseWebSocket,
 } from "./front-refusal.ts";
 import { routeOf } from "./front-route.ts";
+import { REFUSED_SOCKET_MS, tunnel } from "./front-tunnel.ts";
 
 /** What the front needs: where to listen, where the engine is, and who may come in. */
 export interface FrontOptions {
@@ -59,9 +60,6 @@ const HOP_BY_HOP = new Set([
   "proxy-authorization",
   "x-forwarded-for",
 ]);
-
-/** How long a refused WebSocket may wait for the client to close its side. */
-const REFUSED_SOCKET_MS = 5_000;
 
 const STATUS: Record<string, number> = { unauthorized: 401, forbidden: 403, invalid_input: 400 };
 
@@ -228,66 +226,6 @@ export async function startFront(options: FrontOptions): Promise<RunningFront> {
       }),
   };
 }
-
-/**
- * Passes a WebSocket handshake to the engine as received and, once the engine has switched
- * protocols (101), pipes bytes both ways. Until then nothing more of the client's reaches the
- * engine, and an engine that answers anything else gets no further byte on that socket: a request
- * smuggled behind an upgrade the engine declines would otherwise reach it unchecked.
- */
-function tunnel(
-  request: IncomingMessage,
-  socket: Socket,
-  head: Buffer,
-  engine: { readonly host: string; readonly port: number },
-): void {
-  const upstream = connect({ host: engine.host, port: engine.port, noDelay: true });
-  const close = () => {
-    socket.destroy();
-    upstream.destroy();
-  };
-  for (const end of [socket, upstream]) {
-    end.on("error", close);
-    end.on("close", close);
-  }
-  const lines = [`${request.method} ${request.url} HTTP/1.1`];
-  for (let i = 0; i < request.rawHeaders.length; i += 2) {
-    const name = request.rawHeaders[i]!;
-    if (name.toLowerCase() !== "x-forwarded-for") {
-      lines.push(`${name}: ${request.rawHeaders[i + 1]}`);
-    }
-  }
-  lines.push(`X-Forwarded-For: ${request.socket.remoteAddress ?? ""}`);
-  upstream.write(`${lines.join("\r\n")}\r\n\r\n`);
-
-  // The client's frames sent right after its handshake wait for the engine's answer.
-  socket.pause();
-  let answer = Buffer.alloc(0);
-  const onAnswer = (chunk: Buffer) => {
-    answer = Buffer.concat([answer, chunk]);
-    const end = answer.indexOf("\r\n\r\n");
-    if (end < 0) {
-      if (answer.length > MAX_HANDSHAKE_BYTES) close();
-      return;
-    }
-    upstream.off("data", onAnswer);
-    socket.write(answer);
-    if (!/^HTTP\/1\.1 101 /.test(answer.subarray(0, 16).toString("latin1"))) {
-      // Declined: the engine's answer goes back, and the socket ends with it.
-      upstream.pipe(socket);
-      setTimeout(close, REFUSED_SOCKET_MS).unref();
-      return;
-    }
-    if (head.length > 0) upstream.write(head);
-    socket.pipe(upstream);
-    upstream.pipe(socket);
-    socket.resume();
-  };
-  upstream.on("data", onAnswer);
-}
-
-/** An engine's handshake answer larger than this is not one. */
-const MAX_HANDSHAKE_BYTES = 64 * 1024;
 
 function forwardedHeaders(request: IncomingMessage): OutgoingHttpHeaders {
   const headers: OutgoingHttpHeaders = {};
