@@ -186,7 +186,10 @@ export async function startFront(options: FrontOptions): Promise<RunningFront> {
     response.on("close", () => {
       if (!response.writableFinished) upstream.destroy();
     });
-    pipeline(request, upstream, () => undefined);
+    // Not `pipeline`: on an engine error it would destroy the client's request, and with it the
+    // socket that the engine's answer (or the 502) still has to reach.
+    request.on("error", () => upstream.destroy());
+    request.pipe(upstream);
   };
 
   server.on("upgrade", (request: IncomingMessage, socket: Socket, head: Buffer) => {

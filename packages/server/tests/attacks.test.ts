@@ -695,11 +695,19 @@ describe("project rules", () => {
         scope: "project",
       },
     );
-    const rules = (await project("admin", ["p1"]).listProjectRules()) as {
-      tool: string;
-      addedBy: string;
-    }[];
-    expect(rules.find((r) => r.tool === "Bash(make learn)")).toMatchObject({ addedBy: "alice" });
+    // The session relays the rule to the project in the background (its outbox).
+    await vi.waitFor(
+      async () => {
+        const rules = (await project("admin", ["p1"]).listProjectRules()) as {
+          tool: string;
+          addedBy: string;
+        }[];
+        expect(rules.find((r) => r.tool === "Bash(make learn)")).toMatchObject({
+          addedBy: "alice",
+        });
+      },
+      { timeout: 30_000, interval: 100 },
+    );
     const log = (await project("admin", ["p1"]).getProjectRulesLog()) as {
       rule: { tool: string };
     }[];
