@@ -22,10 +22,16 @@ const STOP_NOISE = [/ELIFECYCLE/, /Command failed/, /unhandled action promise re
 const STOP_GRACE_MS = { demo: 5_000, inbox: 5_000, server: 20_000 };
 
 const INBOX_PORT = process.env.WARDEN_INBOX_PORT ?? "5173";
+/** The server's front answers CORS for these origins only: the inbox's (docs/server.md). */
+const INBOX_ORIGINS = `http://127.0.0.1:${INBOX_PORT},http://localhost:${INBOX_PORT}`;
 
 /** The programs, in start order; they stop in reverse. */
 const PROGRAMS = [
-  { name: "server", args: ["--filter", "@warden/server-app", "run", "dev"] },
+  {
+    name: "server",
+    args: ["--filter", "@warden/server-app", "run", "dev"],
+    env: { WARDEN_ALLOWED_ORIGINS: process.env.WARDEN_ALLOWED_ORIGINS ?? INBOX_ORIGINS },
+  },
   {
     name: "inbox",
     args: [
@@ -123,7 +129,7 @@ export function runDev({ cwd, env }) {
     for (const program of PROGRAMS) {
       const child = spawn("pnpm", ["--silent", ...program.args], {
         cwd,
-        env: { ...env, FORCE_COLOR: process.stdout.isTTY ? "1" : "0" },
+        env: { ...env, ...program.env, FORCE_COLOR: process.stdout.isTTY ? "1" : "0" },
         stdio: ["ignore", "pipe", "pipe"],
         detached: true,
       });

@@ -1,7 +1,7 @@
 import { defineConfig, type Plugin } from "vite";
 
-// The inbox talks to the Warden server (the Rivet Engine's endpoint) directly: the engine answers
-// CORS preflights for any origin, so no proxy is needed. VITE_WARDEN_ENDPOINT sets the default.
+// The inbox talks to the Warden server's endpoint directly: the server's front answers CORS for its
+// `allowedOrigins`, by default this dev server's (docs/server.md). VITE_WARDEN_ENDPOINT sets the default.
 
 /** An approval UI must not be framed by another page (clickjacking an "Allow" click). */
 export const FRAME_HEADERS = {

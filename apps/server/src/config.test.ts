@@ -182,3 +182,39 @@ describe("token strength", () => {
     ).resolves.toMatchObject({ internalToken: { source: "$WARDEN_INTERNAL_TOKEN" } });
   });
 });
+
+describe("the front", () => {
+  const TOKENS = "tokens: { token-a-0123456789abcdefXYZ: { id: a, role: agent, projects: '*' } }\n";
+
+  test("allows the inbox dev server's origins by default; the engine sits on port + 1", async () => {
+    const config = await load(`port: 7000\n${TOKENS}`);
+    expect(config.allowedOrigins).toEqual(["http://127.0.0.1:5173", "http://localhost:5173"]);
+    expect(config.enginePort).toBe(7001);
+  });
+
+  test("WARDEN_ALLOWED_ORIGINS overrides allowedOrigins", async () => {
+    const config = await load(`allowedOrigins: [https://inbox.example]\n${TOKENS}`, {
+      WARDEN_ALLOWED_ORIGINS: "https://a.example, http://b.example:8080",
+    });
+    expect(config.allowedOrigins).toEqual(["https://a.example", "http://b.example:8080"]);
+  });
+
+  test.each([
+    ["a wildcard", "*"],
+    ["null", "null"],
+    ["a path", "https://inbox.example/app"],
+    ["a trailing slash", "https://inbox.example/"],
+    ["another scheme", "file:///inbox"],
+    ["upper case, which browsers never send", "https://Inbox.example"],
+  ])("refuses %s as an origin", async (_, origin) => {
+    await expect(load(`allowedOrigins: ["${origin}"]\n${TOKENS}`)).rejects.toMatchObject({
+      code: "invalid_config",
+    });
+  });
+
+  test("refuses an enginePort whose ports collide with the front's", async () => {
+    await expect(load(`port: 7010\nenginePort: 7000\n${TOKENS}`)).rejects.toMatchObject({
+      code: "invalid_config",
+    });
+  });
+});

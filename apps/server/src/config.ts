@@ -4,6 +4,7 @@ import { LineCounter, type Node, parseDocument } from "yaml";
 import { z } from "zod";
 import { type EngineConfig, EngineFileSchema, resolveEngine } from "./engine-config.ts";
 import { StartError } from "./errors.ts";
+import { DEFAULT_ALLOWED_ORIGINS, normalizeOrigin } from "./front-cors.ts";
 import { requireStrongSecret } from "./token-strength.ts";
 import {
   type ResolvedSecret,
@@ -19,9 +20,13 @@ const PathSchema = z.string().min(1);
 export const ConfigFileSchema = z.strictObject({
   /** Embedded (default: this server spawns its engine) or an external engine cluster to join. */
   engine: EngineFileSchema.optional(),
-  /** The engine's guard port, where clients connect; it also binds port + 1 and port + 10. */
-  port: z.number().int().min(1).max(65_525).optional(),
+  /** Where clients connect: Warden's front, in front of the embedded engine. */
+  port: z.number().int().min(1).max(65_535).optional(),
   host: z.string().min(1).optional(),
+  /** The embedded engine's own port, on 127.0.0.1 only (default port + 1); it also binds +1 and +10. */
+  enginePort: z.number().int().min(1).max(65_525).optional(),
+  /** Browser origins that may call the server (the inbox's); default: the inbox dev server's. */
+  allowedOrigins: z.array(z.string().min(1)).optional(),
   /** Where the engine keeps its state (default `./.warden-data`). */
   storage: PathSchema.optional(),
   policy: z
@@ -58,6 +63,10 @@ export interface ServerConfig {
   readonly engine: EngineConfig;
   readonly host: string;
   readonly port: number;
+  /** Embedded: the engine's guard port on 127.0.0.1, behind the front on `port`. */
+  readonly enginePort: number;
+  /** Origins whose pages may call the server; every other `Origin` is refused. */
+  readonly allowedOrigins: readonly string[];
   readonly storage: string;
   readonly policy: {
     readonly global?: ConfigPath;
@@ -93,7 +102,8 @@ export function endpointOf(config: Pick<ServerConfig, "host" | "port" | "engine"
 
 /**
  * Reads the config file and the environment (`WARDEN_TOKENS`, `WARDEN_PORT`, `WARDEN_HOST`,
- * `WARDEN_STORAGE`, `WARDEN_INTERNAL_TOKEN`, `WARDEN_DEV`, `WARDEN_ENGINE_*`) into the effective
+ * `WARDEN_STORAGE`, `WARDEN_INTERNAL_TOKEN`, `WARDEN_DEV`, `WARDEN_ALLOWED_ORIGINS`,
+ * `WARDEN_ENGINE_*`) into the effective
  * configuration.
  * @example const config = await loadConfig({ file: "warden.config.yaml", env: process.env, cwd: process.cwd() });
  */
@@ -159,11 +169,33 @@ export async function loadConfig(options: LoadConfigOptions): Promise<ServerConf
   const projects = Object.fromEntries(
     Object.entries(parsed.policy?.projects ?? {}).map(([id, path]) => [id, at(path)]),
   );
+  const port = env.WARDEN_PORT ? parsePort(env.WARDEN_PORT) : (parsed.port ?? DEFAULT_PORT);
+  const enginePort = parsed.enginePort ?? port + 1;
+  if (
+    engine.mode === "embedded" &&
+    ([enginePort, enginePort + 1, enginePort + 10].includes(port) || enginePort + 10 > 65_535)
+  ) {
+    throw new StartError(
+      "invalid_config",
+      `enginePort ${enginePort}: the engine binds enginePort, +1 and +10, which must be ports other than port ${port}`,
+    );
+  }
   return {
     ...(file ? { file } : {}),
     engine,
     host: env.WARDEN_HOST || parsed.host || "127.0.0.1",
-    port: env.WARDEN_PORT ? parsePort(env.WARDEN_PORT) : (parsed.port ?? DEFAULT_PORT),
+    port,
+    enginePort,
+    allowedOrigins: resolveOrigins(
+      env.WARDEN_ALLOWED_ORIGINS !== undefined
+        ? env.WARDEN_ALLOWED_ORIGINS.split(",")
+            .map((o) => o.trim())
+            .filter((o) => o !== "")
+        : (parsed.allowedOrigins ?? DEFAULT_ALLOWED_ORIGINS),
+      env.WARDEN_ALLOWED_ORIGINS !== undefined
+        ? "WARDEN_ALLOWED_ORIGINS"
+        : `${shown}: allowedOrigins`,
+    ),
     storage: env.WARDEN_STORAGE
       ? resolve(cwd, env.WARDEN_STORAGE)
       : resolve(base, parsed.storage ?? "./.warden-data"),
@@ -235,10 +267,24 @@ async function readConfigFile(file: string, shown: string): Promise<ConfigFile> 
 
 function parsePort(raw: string): number {
   const port = Number(raw);
-  if (!Number.isInteger(port) || port < 1 || port > 65_525) {
-    throw new StartError("invalid_config", `WARDEN_PORT: "${raw}" is not a port (1-65525)`);
+  if (!Number.isInteger(port) || port < 1 || port > 65_535) {
+    throw new StartError("invalid_config", `WARDEN_PORT: "${raw}" is not a port (1-65535)`);
   }
   return port;
+}
+
+/** Exact origins (`scheme://host[:port]`); a wildcard or anything else stops the start. */
+function resolveOrigins(values: readonly string[], where: string): string[] {
+  return values.map((value) => {
+    const origin = normalizeOrigin(value);
+    if (origin === undefined || origin !== value) {
+      throw new StartError(
+        "invalid_config",
+        `${where}: "${value}" is not an origin; write scheme://host[:port], e.g. https://inbox.example.com (no wildcard, path or trailing slash)`,
+      );
+    }
+    return origin;
+  });
 }
 
 /** A path as people read it and editors open it: relative to the working directory. */

@@ -44,6 +44,8 @@ export function redactConfig(config: ServerConfig): Record<string, unknown> {
         : config.engine,
     host: config.host,
     port: config.port,
+    enginePort: config.engine.mode === "embedded" ? config.enginePort : null,
+    allowedOrigins: config.engine.mode === "embedded" ? config.allowedOrigins : null,
     endpoint: endpointOf(config),
     storage: config.storage,
     policy: {

@@ -61,9 +61,19 @@ export async function checkPorts(host: string, port: number, storage: string): P
     if (!(await canBind(host, candidate))) {
       throw new StartError(
         "port_in_use",
-        `port ${candidate} on ${host} is in use (the engine needs ${port}, ${port + 1} and ${port + 10}); choose another \`port\` or stop what holds it`,
+        `port ${candidate} on ${host} is in use (the engine needs ${port}, ${port + 1} and ${port + 10}); choose another \`enginePort\` or stop what holds it`,
       );
     }
+  }
+}
+
+/** Refuses a front port held by another program (the engine's own old port included). */
+export async function checkFrontPort(host: string, port: number): Promise<void> {
+  if (!(await canBind(host, port))) {
+    throw new StartError(
+      "port_in_use",
+      `port ${port} on ${host} is in use; choose another \`port\` or stop what holds it (an engine left by an older Warden on that port: stop it)`,
+    );
   }
 }
 

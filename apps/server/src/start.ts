@@ -1,10 +1,14 @@
 import { createWarden, type PermissionHook } from "@warden/server";
 import { endpointOf, type ServerConfig } from "./config.ts";
-import { checkPorts, findEngine, stopEngine } from "./engine.ts";
+import { checkFrontPort, checkPorts, findEngine, stopEngine } from "./engine.ts";
 import { type EngineLink, openEngineLink } from "./engine-link.ts";
 import { engineAdminToken } from "./engine-token.ts";
+import { type RunningFront, startFront } from "./front-proxy.ts";
 import { loadHook } from "./load-hook.ts";
 import { loadPolicies } from "./policies.ts";
+
+/** The embedded engine listens here only; the front on the configured host and port is public. */
+const ENGINE_HOST = "127.0.0.1";
 
 /** A started server: the engine's client endpoint and the way to stop it (and its embedded engine). */
 export interface RunningServer {
@@ -31,14 +35,18 @@ export async function prepare(config: ServerConfig) {
 export async function startServer(config: ServerConfig): Promise<RunningServer> {
   const { policy, hook } = await prepare(config);
   const { engine } = config;
-  if (engine.mode === "embedded") await checkPorts(config.host, config.port, config.storage);
+  if (engine.mode === "embedded") {
+    await checkPorts(ENGINE_HOST, config.enginePort, config.storage);
+    await checkFrontPort(config.host, config.port);
+  }
 
   // RivetKit reads these from the environment (and the embedded engine inherits them).
   process.env.RIVET_RUN_SERVICES = "0";
   if (engine.mode === "embedded") {
     process.env.RIVETKIT_STORAGE_PATH = config.storage;
-    process.env.RIVET_RUN_ENGINE_HOST = config.host;
-    process.env.RIVET_RUN_ENGINE_PORT = String(config.port);
+    // The engine serves loopback only: clients reach it through the front (front-proxy.ts).
+    process.env.RIVET_RUN_ENGINE_HOST = ENGINE_HOST;
+    process.env.RIVET_RUN_ENGINE_PORT = String(config.enginePort);
     // The engine stops admitting new workflows (new actors) when the host's CPU nears 90 %. On a
     // small host shared with the runner that stalls every new session for 15–30 s under load
     // (docs/rivetkit-findings.md); the embedded engine serves this one server, so it is turned off
@@ -54,7 +62,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   if (engine.mode === "embedded") process.env.RIVET__AUTH__ADMIN_TOKEN = adminToken;
 
   let link: EngineLink | undefined;
-  const { registry } = createWarden({
+  const { registry, admit } = createWarden({
     policy,
     tokens: Object.fromEntries(config.tokens.map((t) => [t.value, t.principal])),
     ...(hook ? { onPermissionRequest: hook } : {}),
@@ -87,10 +95,12 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     gracePeriodMs: config.shutdownGraceMs,
   };
 
+  let front: RunningFront | undefined;
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
       link?.expectClose();
+      await front?.close();
       await registry.shutdown();
       await link?.close();
       if (engine.mode === "external") return;
@@ -101,6 +111,16 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   };
   try {
     await registry.startAndWait();
+    if (engine.mode === "embedded") {
+      front = await startFront({
+        host: config.host,
+        port: config.port,
+        engine: { host: ENGINE_HOST, port: config.enginePort },
+        allowedOrigins: config.allowedOrigins,
+        adminToken,
+        admit,
+      });
+    }
   } catch (error) {
     await stop();
     throw error;

@@ -15,7 +15,7 @@ const MAIN = join(APP_DIR, "src/main.ts");
 export interface Workspace {
   readonly dir: string;
   readonly storage: string;
-  /** Guard port; the engine also binds port + 1 and port + 10. */
+  /** The server's public port; its engine binds port + 1, port + 2 and port + 11 (enginePort = port + 1). */
   readonly port: number;
   /** Writes `config.yaml` (storage and port filled in unless given) and returns its path. */
   writeConfig(config: Record<string, unknown>): Promise<string>;
@@ -37,13 +37,14 @@ function canBind(port: number): Promise<boolean> {
   });
 }
 
-/** A guard port below the ephemeral range whose +1 and +10 neighbours are free too. */
+/** A public port below the ephemeral range whose engine ports (+1, +2 and +11) are free too. */
 export async function findPortTriple(): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const port = 30_000 + Math.floor(Math.random() * 10_000);
-    if ((await Promise.all([port, port + 1, port + 10].map(canBind))).every(Boolean)) return port;
+    const ports = [port, port + 1, port + 2, port + 11];
+    if ((await Promise.all(ports.map(canBind))).every(Boolean)) return port;
   }
-  throw new Error("no free port triple");
+  throw new Error("no free port set");
 }
 
 export async function createWorkspace(): Promise<Workspace> {

@@ -1,6 +1,6 @@
 import { policySource } from "@warden/rules";
 import { actor, event, setup } from "rivetkit";
-import { createWarden, type WardenOptions } from "../src/index.ts";
+import { type Admission, createWarden, type WardenOptions } from "../src/index.ts";
 
 /** The project every bench session belongs to. */
 export const BENCH_PROJECT = "bench";
@@ -66,12 +66,25 @@ const bare = actor({
 
 /** Warden's actors, configured as `createWarden` builds them, plus the bare baseline, on one registry. */
 export function createBenchRegistry() {
-  const { registry: warden } = createWarden({
+  return createBenchServer().registry;
+}
+
+/**
+ * The bench registry and the connection check a front (apps/server/src/front-proxy.ts) applies:
+ * Warden's for its actors; the bare baseline, which has no tokens, is let through.
+ */
+export function createBenchServer() {
+  const { registry: warden, admit } = createWarden({
     policy: benchPolicy,
     tokens: BENCH_TOKENS,
     maxPendingPerSession: 1_000,
   });
-  return setup({ ...warden.config, use: { ...warden.config.use, bare } });
+  const registry = setup({ ...warden.config, use: { ...warden.config.use, bare } });
+  const benchAdmit = (name: string, key: unknown, params: unknown): Admission =>
+    name === "bare"
+      ? { ok: true, principal: { id: "bench", role: "admin", projects: "*", sessions: "*" } }
+      : admit(name, key, params);
+  return { registry, admit: benchAdmit };
 }
 
 export type BenchRegistry = ReturnType<typeof createBenchRegistry>;

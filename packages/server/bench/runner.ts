@@ -1,11 +1,25 @@
 // The bench's server: the registry in its own process, so its memory can be read alone.
 // Spawned by session-run.ts with an IPC channel: "gc" collects garbage and answers the JS heap in
 // use (kB, V8 heap plus memory outside it such as buffers); "stop" shuts down.
-import { createBenchRegistry } from "./registry.ts";
+import { startFront } from "../../../apps/server/src/front-proxy.ts";
+import { createBenchServer } from "./registry.ts";
 
-const registry = createBenchRegistry();
+const { registry, admit } = createBenchServer();
 registry.config.noWelcome = true;
 await registry.startAndWait();
+// WARDEN_BENCH_FRONT_PORT: clients come through the server's front, as with apps/server.
+const frontPort = Number(process.env.WARDEN_BENCH_FRONT_PORT ?? 0);
+const front =
+  frontPort > 0
+    ? await startFront({
+        host: "127.0.0.1",
+        port: frontPort,
+        engine: { host: "127.0.0.1", port: Number(process.env.RIVET_RUN_ENGINE_PORT) },
+        allowedOrigins: [],
+        adminToken: process.env.RIVET__AUTH__ADMIN_TOKEN ?? "",
+        admit,
+      })
+    : undefined;
 
 process.on("message", async (message) => {
   if (message === "gc") {
@@ -17,6 +31,7 @@ process.on("message", async (message) => {
     const { heapUsed, external } = process.memoryUsage();
     process.send?.({ heapKb: Math.round((heapUsed + external) / 1024) });
   } else if (message === "stop") {
+    await front?.close();
     await registry.shutdown();
     process.exit(0);
   }

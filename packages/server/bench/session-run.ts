@@ -5,6 +5,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { ActorConnDisposed, createClient } from "rivetkit/client";
+import { findEnginePort } from "../src/testing.ts";
 import { allocateEngine, readEnginePid, stopEngine } from "../tests/engine-harness.ts";
 import type { Metrics } from "./bench-client.ts";
 import { measureFanOut, measureReply } from "./events.ts";
@@ -85,6 +86,9 @@ let cleanup: () => Promise<void> = async () => undefined;
 
 async function main(): Promise<Metrics> {
   const slot = await allocateEngine();
+  // WARDEN_BENCH_FRONT=1: the client goes through the server's front (one more loopback hop).
+  const frontPort = process.env.WARDEN_BENCH_FRONT === "1" ? await findEnginePort() : 0;
+  process.env.WARDEN_BENCH_FRONT_PORT = String(frontPort);
   let runner: ChildProcess | undefined;
   let client: ReturnType<typeof createClient<BenchRegistry>> | undefined;
   let cleaned: Promise<void> | undefined;
@@ -102,7 +106,10 @@ async function main(): Promise<Metrics> {
     log(
       `  engine ${enginePid} on port ${slot.port}, runner ${runner.pid}, ready in ${Math.round(performance.now() - started)} ms`,
     );
-    client = createClient<BenchRegistry>(slot.endpoint);
+    client = createClient<BenchRegistry>(
+      frontPort > 0 ? `http://127.0.0.1:${frontPort}` : slot.endpoint,
+    );
+    if (frontPort > 0) log(`  clients through the front on port ${frontPort}`);
     const metrics: Metrics = { failed_trials: 0 };
     const runnerPid = runner.pid!;
     const step = async (name: string, run: () => Promise<void>) => {

@@ -1,4 +1,5 @@
 export { ACCESS, type CallerRole } from "./access.ts";
+export { ACTOR_NAMES, type Admission, isActorName } from "./admission.ts";
 export { type Principal, type PrincipalInput, PrincipalSchema } from "./auth.ts";
 export type { WardenErrorCode } from "./errors.ts";
 export type { PermissionHook, PermissionHookContext, ReplyOptions } from "./hook.ts";

@@ -1,7 +1,7 @@
 import { actor, event } from "rivetkit";
-import { callerOfContext, guardActor, mayEnter } from "./access.ts";
+import { callerOfContext, guardActor } from "./access.ts";
+import { requireAdmission } from "./admission.ts";
 import { canReach, type Principal, type TokenTable } from "./auth.ts";
-import { fail } from "./errors.ts";
 import {
   applyInboxChange,
   applyInboxSync,
@@ -20,7 +20,7 @@ import {
   removeProjectRule,
 } from "./project-rules.ts";
 import { ConnParamsSchema, IdSchema, parseInput } from "./schema.ts";
-import { parseProjectKey, requireProjectKey } from "./session-key.ts";
+import { parseProjectKey } from "./session-key.ts";
 import type { PermissionRequest } from "./types.ts";
 
 export type { InboxChange } from "./inbox.ts";
@@ -156,15 +156,7 @@ export function createProjectActor(deps: {
       }
     },
     onBeforeConnect: (c: { key: string[] }, params: unknown) => {
-      const projectId = requireProjectKey(c.key);
-      const parsed = ConnParamsSchema.safeParse(params);
-      if (!parsed.success) fail("unauthorized", "connect with { token }");
-      const principal = deps.tokens.lookup(parsed.data.token);
-      if (!principal) fail("unauthorized", "unknown token");
-      if (!canReach(principal, projectId))
-        fail("forbidden", `this token may not reach project ${projectId}`);
-      if (!mayEnter("wardenProject", principal.role))
-        fail("forbidden", `the ${principal.role} role has nothing to do in a project`);
+      requireAdmission(deps.tokens, "wardenProject", c.key, params);
     },
     createConnState: (_c: unknown, params: unknown): ConnState => ({
       principal: deps.tokens.lookup(ConnParamsSchema.parse(params).token)!,

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { PolicySource } from "@warden/rules";
 import { setup } from "rivetkit";
+import { type Admission, admit } from "./admission.ts";
 import { type PrincipalInput, TokenTable } from "./auth.ts";
 import type { PermissionHook } from "./hook.ts";
 import type { InboxChange } from "./inbox.ts";
@@ -121,7 +122,10 @@ export function createWarden(options: WardenOptions) {
     use: { permissionSession, wardenProject },
     maxIncomingMessageSize: MAX_MESSAGE_BYTES,
   });
-  return { registry };
+  /** The actors' own connection check, for a front that refuses before the engine creates anything. */
+  const admitConnection = (name: string, key: unknown, params: unknown): Admission =>
+    admit(tokens, name, key, params);
+  return { registry, admit: admitConnection };
 }
 
 /** The registry's type, for `createClient<WardenRegistry>()`. */

@@ -1,16 +1,11 @@
 // Who reaches a session and what it starts from: connection checks, creation input, events and
 // the project's learned rules (the lifecycle lives elsewhere). Creation input is never trusted.
 import { event } from "rivetkit";
-import { canReach, type TokenTable } from "./auth.ts";
-import { fail } from "./errors.ts";
-import { ConnParamsSchema, parseInput } from "./schema.ts";
+import { requireAdmission } from "./admission.ts";
+import type { TokenTable } from "./auth.ts";
+import { ConnParamsSchema } from "./schema.ts";
 import type { ConnState, ProjectLink, SessionContext } from "./session-effects.ts";
-import {
-  parseSessionKey,
-  placeFromConnection,
-  requireSessionKey,
-  SessionParamsSchema,
-} from "./session-key.ts";
+import { parseSessionKey, placeFromConnection } from "./session-key.ts";
 import { initialState, type SessionState } from "./session-state.ts";
 import type {
   PermissionRequestEvent,
@@ -50,15 +45,7 @@ export function sessionAccess(deps: AccessDependencies) {
     },
     events: sessionEvents,
     onBeforeConnect: (c: { key: string[] }, params: unknown) => {
-      const { projectId, sessionId } = requireSessionKey(c.key);
-      const parsed = ConnParamsSchema.safeParse(params);
-      if (!parsed.success) fail("unauthorized", "connect with { token }");
-      const principal = deps.tokens.lookup(parsed.data.token);
-      if (!principal) fail("unauthorized", "unknown token");
-      parseInput(SessionParamsSchema, params, "params");
-      if (!canReach(principal, projectId, sessionId)) {
-        fail("forbidden", `this token may not reach session ${sessionId} of project ${projectId}`);
-      }
+      requireAdmission(deps.tokens, "permissionSession", c.key, params);
     },
     createConnState: (c: { state: SessionState }, params: unknown): ConnState => {
       const principal = deps.tokens.lookup(ConnParamsSchema.parse(params).token)!;

@@ -4,11 +4,21 @@
 import { request as httpRequest } from "node:http";
 import { isDeepStrictEqual } from "node:util";
 import { policySource } from "@warden/rules";
+import { createClient } from "rivetkit/client";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
-import { ACCESS, type CallerRole } from "../src/index.ts";
+// The server's front (the public port of apps/server): the engine listens behind it on loopback.
+import { type RunningFront, startFront } from "../../../apps/server/src/front-proxy.ts";
+import { ACCESS, type CallerRole, type WardenRegistry } from "../src/index.ts";
+import { findEnginePort } from "../src/testing.ts";
 import { type RunningWarden, startWarden, type TokenName } from "./warden-harness.ts";
 
 let warden: RunningWarden;
+let front: RunningFront;
+/** Where clients connect: the front, as apps/server serves it. */
+let publicEndpoint: string;
+let publicClient: ReturnType<typeof createClient<WardenRegistry>>;
+/** The one browser origin the front allows (the inbox's). */
+const INBOX_ORIGIN = "https://inbox.example";
 
 beforeAll(async () => {
   warden = await startWarden({
@@ -21,11 +31,33 @@ beforeAll(async () => {
       }),
     },
   });
+  const port = await findEnginePort();
+  front = await startFront({
+    host: "127.0.0.1",
+    port,
+    engine: { host: "127.0.0.1", port: warden.slot.port },
+    allowedOrigins: [INBOX_ORIGIN],
+    adminToken: warden.slot.adminToken,
+    admit: warden.admit,
+  });
+  publicEndpoint = `http://127.0.0.1:${port}`;
+  publicClient = createClient<WardenRegistry>(publicEndpoint);
 });
 
 afterAll(async () => {
+  await publicClient?.dispose();
+  await front?.close();
   await warden?.stop();
 });
+
+/** Keys of every actor of a name the engine holds, listed with its admin token. */
+async function engineKeys(name: ActorName): Promise<string[]> {
+  const response = await fetch(`${publicEndpoint}/actors?namespace=default&name=${name}`, {
+    headers: { Authorization: `Bearer ${warden.slot.adminToken}` },
+  });
+  expect(response.status).toBe(200);
+  return ((await response.json()) as { actors: { key: string }[] }).actors.map((a) => a.key);
+}
 
 type Call = (...args: unknown[]) => Promise<unknown>;
 type ActionKey =
@@ -387,17 +419,78 @@ describe("keys and creation input", () => {
     await expect(codeOf(relative.listPending())).resolves.toBe("invalid_input");
   });
 
-  test("a call refused for another project leaves nothing it can be told apart by", async () => {
-    const attacker = session("agent", ["other-project", "s"], {
-      createWithInput: { cwd: "/", home: "/" },
+  // Through the public port: the front refuses before the engine may create the actor. (The rows
+  // above call the engine directly, where a malformed key still creates an inert actor: keys here
+  // are their own.)
+  test.each([
+    ["another project's token", "permissionSession", ["other-project", "s"], "agent", "forbidden"],
+    ["another project's token", "wardenProject", ["other-project"], "approver", "forbidden"],
+    [
+      "a session out of its token's reach",
+      "permissionSession",
+      ["p1", "wide"],
+      "narrowApprover",
+      "forbidden",
+    ],
+    ["no token", "permissionSession", ["other-project", "none"], undefined, "unauthorized"],
+    ["an unknown token", "permissionSession", ["p1", "unknown"], "no-such-token", "unauthorized"],
+    [
+      "a third key element",
+      "permissionSession",
+      ["p1", "front-third", "x"],
+      "agent",
+      "invalid_input",
+    ],
+    ["one key element", "permissionSession", ["front-one"], "agent", "invalid_input"],
+    [
+      "a session id with spaces",
+      "permissionSession",
+      ["p1", "front a b"],
+      "agent",
+      "invalid_input",
+    ],
+    ["a second key element", "wardenProject", ["p1", "front-x"], "admin", "invalid_input"],
+  ] as const)(
+    "a call refused for %s (%s) creates nothing, over HTTP and WebSocket",
+    async (_, name, key, token, code) => {
+      const handle = (publicClient[name].getOrCreate as (k: string[], o: object) => unknown)(
+        [...key],
+        {
+          ...(token !== undefined ? { params: { token } } : {}),
+          createWithInput: { cwd: "/", home: "/" },
+        },
+      ) as Handle & {
+        connect(): { onError(cb: (e: unknown) => void): void; dispose(): Promise<void> };
+      };
+      const call = name === "wardenProject" ? handle.listInbox() : handle.listPending();
+      await expect(codeOf(call)).resolves.toBe(code);
+      const conn = handle.connect();
+      const error = await new Promise<unknown>((resolve) => conn.onError(resolve));
+      await conn.dispose();
+      expect(error).toMatchObject({ group: "user", code });
+      expect(await engineKeys(name)).not.toContain(key.join("/"));
+    },
+  );
+
+  test("get by key for another project is refused the same way, and create needs the engine's token", async () => {
+    const got = publicClient.permissionSession.get(["other-project", "got"], {
+      params: { token: "agent" },
     });
-    await expect(codeOf(attacker.listPending())).resolves.toBe("forbidden");
-    const admin = session("admin", ["other-project", "s"]);
-    const { context } = (await admin.getPolicy()) as { context: { cwd?: string } };
-    expect(context.cwd).toBeUndefined();
-    await expect(admin.listPending()).resolves.toEqual([]);
-    await expect(admin.getUsage()).resolves.toEqual({ turns: 0, costUsd: 0 });
-    await expect(project("admin", ["other-project"]).listSessions()).resolves.toEqual([]);
+    await expect(codeOf(got.listPending())).resolves.toBe("forbidden");
+    const response = await fetch(`${publicEndpoint}/actors?namespace=default`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        name: "permissionSession",
+        key: "other-project/created",
+        runner_name_selector: "default",
+        crash_policy: "sleep",
+      }),
+    });
+    expect(response.status).toBe(403);
+    expect(
+      (await engineKeys("permissionSession")).filter((k) => k.startsWith("other-project/")),
+    ).toEqual([]);
   });
 });
 
@@ -728,11 +821,19 @@ describe("project rules", () => {
         scope: "project",
       },
     );
-    const rules = (await project("admin", ["p1"]).listProjectRules()) as {
-      tool: string;
-      addedBy: string;
-    }[];
-    expect(rules.find((r) => r.tool === "Bash(make learn)")).toMatchObject({ addedBy: "alice" });
+    // The session relays the rule to the project in the background (its outbox).
+    await vi.waitFor(
+      async () => {
+        const rules = (await project("admin", ["p1"]).listProjectRules()) as {
+          tool: string;
+          addedBy: string;
+        }[];
+        expect(rules.find((r) => r.tool === "Bash(make learn)")).toMatchObject({
+          addedBy: "alice",
+        });
+      },
+      { timeout: 30_000, interval: 100 },
+    );
     const log = (await project("admin", ["p1"]).getProjectRulesLog()) as {
       rule: { tool: string };
     }[];
@@ -744,7 +845,7 @@ describe("the engine's HTTP API", () => {
   const statusOnFreshSocket = (path: string, method: string, body: unknown) =>
     new Promise<number>((resolve, reject) => {
       const request = httpRequest(
-        `${warden.slot.endpoint}${path}`,
+        `${publicEndpoint}${path}`,
         { method, agent: false, headers: { "Content-Type": "application/json" } },
         (response) => {
           response.resume();
@@ -758,8 +859,7 @@ describe("the engine's HTTP API", () => {
     warden.client.permissionSession
       .getOrCreate(["p1", "engine"], { params: { token: "agent" } })
       .resolve();
-  const api = (path: string, init: RequestInit = {}) =>
-    fetch(`${warden.slot.endpoint}${path}`, init);
+  const api = (path: string, init: RequestInit = {}) => fetch(`${publicEndpoint}${path}`, init);
 
   test.each([
     ["GET", "/actors?namespace=default&name=permissionSession"],
@@ -801,16 +901,62 @@ describe("the engine's HTTP API", () => {
     expect(patched).toBe(401);
   });
 
-  test("a CORS preflight from a foreign origin grants nothing the API would answer", async () => {
-    const preflight = await api("/actors?namespace=default", {
-      method: "OPTIONS",
-      headers: { Origin: "https://evil.example", "Access-Control-Request-Method": "DELETE" },
+  const sessionByKey = (sessionId: string) =>
+    `/gateway/permissionSession/action/listPending?rvt-namespace=default&rvt-method=getOrCreate&rvt-runner=default&rvt-crash-policy=sleep&rvt-key=p1,${sessionId}`;
+
+  test.each([
+    ["the engine's API", "/actors?namespace=default"],
+    ["an actor by key", sessionByKey("cors")],
+    ["an actor by id", "/gateway/0000/action/listPending"],
+    [
+      "the project actor the inbox reads",
+      "/gateway/wardenProject/action/listInbox?rvt-namespace=default&rvt-method=get&rvt-key=p1",
+    ],
+  ])(
+    "a CORS preflight from a foreign origin to %s gets no allowance; the inbox's origin gets one",
+    async (_, path) => {
+      const ask = (origin: string) =>
+        api(path, {
+          method: "OPTIONS",
+          headers: {
+            Origin: origin,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "x-rivet-conn-params",
+          },
+        });
+      const foreign = await ask("https://evil.example");
+      expect(foreign.status).toBe(403);
+      expect([...foreign.headers.keys()].filter((h) => h.startsWith("access-control-"))).toEqual(
+        [],
+      );
+      const inbox = await ask(INBOX_ORIGIN);
+      expect(inbox.status).toBe(204);
+      expect(inbox.headers.get("access-control-allow-origin")).toBe(INBOX_ORIGIN);
+    },
+  );
+
+  test("the request after a foreign preflight is refused and changes nothing", async () => {
+    const before = await settledSnapshot("cors");
+    const action = await api(sessionByKey("cors"), {
+      method: "POST",
+      headers: {
+        Origin: "https://evil.example",
+        "content-type": "application/json",
+        "x-rivet-encoding": "json",
+        "x-rivet-conn-params": JSON.stringify({ token: "admin" }),
+      },
+      body: JSON.stringify({ args: [] }),
     });
-    // The engine answers preflights itself (not configurable in 2.3.19); what follows is refused.
-    expect(preflight.status).toBeLessThan(500);
-    const after = await api("/actors?namespace=default&name=permissionSession", {
-      headers: { Origin: "https://evil.example" },
+    expect(action.status).toBe(403);
+    expect(await action.json()).toMatchObject({ group: "user", code: "forbidden" });
+    expect(action.headers.get("access-control-allow-origin")).toBeNull();
+    const listed = await api("/actors?namespace=default&name=permissionSession", {
+      headers: {
+        Origin: "https://evil.example",
+        Authorization: `Bearer ${warden.slot.adminToken}`,
+      },
     });
-    expect([401, 403]).toContain(after.status);
+    expect(listed.status).toBe(403);
+    expect(await settledSnapshot("cors")).toEqual(before);
   });
 });

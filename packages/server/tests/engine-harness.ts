@@ -1,6 +1,6 @@
 // Gives each test run its own Rivet Engine (storage dir + ports) and stops it afterwards.
 // RivetKit leaves the engine it spawns running on purpose; the pid is in its runtime stamp.
-import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {

@@ -21,6 +21,8 @@ export type TokenName = keyof typeof TOKENS;
 export interface RunningWarden {
   slot: EngineSlot;
   registry: WardenRegistry;
+  /** The actors' connection check, for a front in front of the engine (apps/server's). */
+  admit: ReturnType<typeof createWarden>["admit"];
   client: ReturnType<typeof createClient<WardenRegistry>>;
   session(
     token: TokenName,
@@ -37,7 +39,7 @@ export type SessionHandle = ReturnType<Client["permissionSession"]["getOrCreate"
 /** Boots a Warden registry on its own engine (storage and ports) in this process. */
 export async function startWarden(options: Omit<WardenOptions, "tokens">): Promise<RunningWarden> {
   const slot = await allocateEngine();
-  const { registry } = createWarden({
+  const { registry, admit } = createWarden({
     ...options,
     tokens: Object.fromEntries(
       Object.keys(TOKENS).map((name) => [name, TOKENS[name as TokenName]]),
@@ -49,6 +51,7 @@ export async function startWarden(options: Omit<WardenOptions, "tokens">): Promi
   return {
     slot,
     registry,
+    admit,
     client,
     session: (token, sessionId, project = "p1", input) =>
       resendUndelivered(

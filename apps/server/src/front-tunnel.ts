@@ -1,0 +1,67 @@
+// The WebSocket half of the front: an accepted handshake goes to the engine as received, and the
+// socket becomes a byte pipe once the engine has switched protocols.
+import type { IncomingMessage } from "node:http";
+import { connect, type Socket } from "node:net";
+
+/** How long a refused or declined WebSocket may wait for the client to close its side. */
+export const REFUSED_SOCKET_MS = 5_000;
+
+/**
+ * Passes a WebSocket handshake to the engine as received and, once the engine has switched
+ * protocols (101), pipes bytes both ways. Until then nothing more of the client's reaches the
+ * engine, and an engine that answers anything else gets no further byte on that socket: a request
+ * smuggled behind an upgrade the engine declines would otherwise reach it unchecked.
+ */
+export function tunnel(
+  request: IncomingMessage,
+  socket: Socket,
+  head: Buffer,
+  engine: { readonly host: string; readonly port: number },
+): void {
+  const upstream = connect({ host: engine.host, port: engine.port, noDelay: true });
+  const close = () => {
+    socket.destroy();
+    upstream.destroy();
+  };
+  for (const end of [socket, upstream]) {
+    end.on("error", close);
+    end.on("close", close);
+  }
+  const lines = [`${request.method} ${request.url} HTTP/1.1`];
+  for (let i = 0; i < request.rawHeaders.length; i += 2) {
+    const name = request.rawHeaders[i]!;
+    if (name.toLowerCase() !== "x-forwarded-for") {
+      lines.push(`${name}: ${request.rawHeaders[i + 1]}`);
+    }
+  }
+  lines.push(`X-Forwarded-For: ${request.socket.remoteAddress ?? ""}`);
+  upstream.write(`${lines.join("\r\n")}\r\n\r\n`);
+
+  // The client's frames sent right after its handshake wait for the engine's answer.
+  socket.pause();
+  let answer = Buffer.alloc(0);
+  const onAnswer = (chunk: Buffer) => {
+    answer = Buffer.concat([answer, chunk]);
+    const end = answer.indexOf("\r\n\r\n");
+    if (end < 0) {
+      if (answer.length > MAX_HANDSHAKE_BYTES) close();
+      return;
+    }
+    upstream.off("data", onAnswer);
+    socket.write(answer);
+    if (!/^HTTP\/1\.1 101 /.test(answer.subarray(0, 16).toString("latin1"))) {
+      // Declined: the engine's answer goes back, and the socket ends with it.
+      upstream.pipe(socket);
+      setTimeout(close, REFUSED_SOCKET_MS).unref();
+      return;
+    }
+    if (head.length > 0) upstream.write(head);
+    socket.pipe(upstream);
+    upstream.pipe(socket);
+    socket.resume();
+  };
+  upstream.on("data", onAnswer);
+}
+
+/** An engine's handshake answer larger than this is not one. */
+const MAX_HANDSHAKE_BYTES = 64 * 1024;
