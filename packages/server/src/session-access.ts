@@ -4,7 +4,7 @@ import { event } from "rivetkit";
 import { canReach, type TokenTable } from "./auth.ts";
 import { fail } from "./errors.ts";
 import { ConnParamsSchema, parseInput } from "./schema.ts";
-import type { ConnState, ProjectLink, SessionContext } from "./session-effects.ts";
+import type { ConnState, ProjectLink, ProjectRegistry, SessionContext } from "./session-effects.ts";
 import {
   parseSessionKey,
   placeFromConnection,
@@ -88,7 +88,11 @@ export function sessionAccess(deps: AccessDependencies) {
 /** Reads the project's learned rules once, when the session first needs its policy. */
 export async function ensureProjectRules(c: SessionContext, project: ProjectLink): Promise<void> {
   if (c.state.projectRulesLoaded) return;
-  const rules = await project.loadRules(c.client(), c.state.projectId, c.state.sessionId);
+  const rules = await project.loadRules(
+    c.client<ProjectRegistry>(),
+    c.state.projectId,
+    c.state.sessionId,
+  );
   if (c.state.projectRulesLoaded) return;
   c.state = {
     ...c.state,

@@ -219,6 +219,7 @@ export function createSessionActor(deps: SessionDependencies) {
       logDue: false,
       inbox: [],
       inboxSyncDue: false,
+      historyDue: false,
       inboxDelivering: false,
       delivering: false,
     }),
