@@ -93,29 +93,32 @@ export async function appendProjectHistory(
   keep = MAX_PROJECT_HISTORY,
 ): Promise<number> {
   if (entries.length === 0) return 0;
-  return db.transaction(async (tx) => {
-    let added = 0;
-    for (let start = 0; start < entries.length; start += ROWS_PER_INSERT) {
-      const rows = entries.slice(start, start + ROWS_PER_INSERT);
+  return db.transaction(
+    async (tx) => {
+      let added = 0;
+      for (let start = 0; start < entries.length; start += ROWS_PER_INSERT) {
+        const rows = entries.slice(start, start + ROWS_PER_INSERT);
+        await tx.execute(
+          `INSERT OR IGNORE INTO project_history (session_id, request_id, at, record) VALUES ${rows.map(() => "(?, ?, ?, ?)").join(", ")}`,
+          ...rows.flatMap((entry) => [
+            entry.sessionId,
+            entry.requestId,
+            entry.resolution?.resolvedAt ?? entry.createdAt,
+            JSON.stringify(entry),
+          ]),
+        );
+        const [changed] = await tx.execute<{ n: number }>("SELECT changes() AS n");
+        added += Number(changed?.n ?? 0);
+      }
+      // By arrival number: a range delete on the primary key, however large the index.
       await tx.execute(
-        `INSERT OR IGNORE INTO project_history (session_id, request_id, at, record) VALUES ${rows.map(() => "(?, ?, ?, ?)").join(", ")}`,
-        ...rows.flatMap((entry) => [
-          entry.sessionId,
-          entry.requestId,
-          entry.resolution?.resolvedAt ?? entry.createdAt,
-          JSON.stringify(entry),
-        ]),
+        "DELETE FROM project_history WHERE seq <= (SELECT MAX(seq) FROM project_history) - ?",
+        keep,
       );
-      const [changed] = await tx.execute<{ n: number }>("SELECT changes() AS n");
-      added += Number(changed?.n ?? 0);
-    }
-    // By arrival number: a range delete on the primary key, however large the index.
-    await tx.execute(
-      "DELETE FROM project_history WHERE seq <= (SELECT MAX(seq) FROM project_history) - ?",
-      keep,
-    );
-    return added;
-  });
+      return added;
+    },
+    { name: "appendProjectHistory" },
+  );
 }
 
 /**
