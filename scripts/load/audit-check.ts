@@ -53,11 +53,13 @@ export async function checkAudit(
       Array.from({ length: READ_CONCURRENCY }, async () => {
         while (next < sessions.length) {
           const sessionId = sessions[next++]!;
+          // The session's own audit log, the source of truth (the project's history index is
+          // filled from it in the background and may still lag).
+          const session = reader.session(sessionId);
           let before: number | undefined;
           try {
             do {
-              const page = await inbox.history({
-                sessionId,
+              const page = await session.getHistory({
                 limit: 500,
                 ...(before !== undefined ? { before } : {}),
               });
@@ -72,6 +74,8 @@ export async function checkAudit(
             } while (before !== undefined);
           } catch {
             unreadable++;
+          } finally {
+            await session.dispose().catch(() => {});
           }
         }
       }),

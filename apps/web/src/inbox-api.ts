@@ -4,6 +4,7 @@ import {
   type ConnectionStatus,
   createWardenClient,
   type HistoryPage,
+  type HistoryQuery,
   type InboxHandlers,
   type PermissionReply,
   type PermissionResolvedEvent,
@@ -14,6 +15,7 @@ import type { RuleScope } from "@warden/server";
 export type {
   HistoryEntry,
   HistoryPage,
+  HistoryQuery,
   InboxHandlers,
   PermissionReply,
   PermissionRequest,
@@ -27,12 +29,6 @@ export type Resolution = PermissionResolvedEvent["resolution"];
 
 /** The state of the inbox's live connection. */
 export type InboxStatus = ConnectionStatus;
-
-export interface HistoryQuery {
-  readonly sessionId?: string;
-  readonly before?: number;
-  readonly limit?: number;
-}
 
 /** A successful reply: how the request ended. */
 export interface RespondResult {

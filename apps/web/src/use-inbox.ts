@@ -38,6 +38,8 @@ export function useInbox(api: InboxApi, config: InboxConfig) {
   // When each card last moved up; a click on it right after may have been aimed at another card.
   const movedAt = useRef(new Map<string, number>());
   const viewer = useViewer(config);
+  // Bumped whenever the project's history gained entries: the history view reads it again.
+  const [historyVersion, historyAppended] = useReducer((n: number) => n + 1, 0);
 
   useEffect(() => {
     const notifier = createNotifier(project);
@@ -53,6 +55,7 @@ export function useInbox(api: InboxApi, config: InboxConfig) {
           },
           onResolved: (event) => dispatch({ type: "resolved", event, now: Date.now() }),
           onStatus: (status) => dispatch({ type: "status", status }),
+          onHistory: () => historyAppended(undefined),
         })
         .then(
           (off) => {
@@ -141,7 +144,7 @@ export function useInbox(api: InboxApi, config: InboxConfig) {
     pointer.current = { inside, overId };
   }, []);
 
-  return { state, now, fatal, reply, trackPointer, viewer: viewer.state };
+  return { state, now, fatal, reply, trackPointer, viewer: viewer.state, historyVersion };
 }
 
 /** A short fingerprint of the token, so tabs can tell they share one without passing it around. */

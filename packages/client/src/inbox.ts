@@ -1,10 +1,12 @@
 import type {
-  HistoryQuery,
+  HistoryAppendedEvent,
   PermissionReply,
   PermissionRequest,
   PermissionResolvedEvent,
+  ProjectHistoryEntry,
+  ProjectHistoryPage,
+  ProjectHistoryQuery,
   RespondOptions,
-  StoredRequest,
   WardenRegistry,
 } from "@warden/server";
 import { newReplyId } from "@warden/server/protocol";
@@ -32,16 +34,18 @@ export interface InboxHandlers {
   /** Every settlement of a request this subscription delivered, exactly once, wherever it was made. */
   readonly onResolved: (event: InboxResolved) => void;
   readonly onStatus?: (status: ConnectionStatus) => void;
+  /** The project's history gained entries (of a session this token may reach): read it again. */
+  readonly onHistory?: (event: HistoryAppendedEvent) => void;
 }
 
-/** A resolved request from the audit log. */
-export type HistoryEntry = StoredRequest & { readonly seq: number };
+/** A resolved request in the project's history: who asked, what, how it ended, who decided. */
+export type HistoryEntry = ProjectHistoryEntry;
 
 /** One page of history, newest first; pass `nextBefore` as `before` for the next page. */
-export interface HistoryPage {
-  readonly entries: HistoryEntry[];
-  readonly nextBefore: number | null;
-}
+export type HistoryPage = ProjectHistoryPage;
+
+/** Which history to read: `sessionId` for one session, `before` a `nextBefore`, `limit` ≤ 500. */
+export type HistoryQuery = ProjectHistoryQuery;
 
 /** What the inbox needs of the client that made it. */
 export interface InboxLink {
@@ -148,6 +152,7 @@ export class WardenInbox {
       conn.onOpen(() => {
         catchUp().catch(() => undefined);
       }),
+      ...(handlers.onHistory ? [conn.on("historyAppended", handlers.onHistory)] : []),
     ]);
     await catchUp();
     return () => {
@@ -191,52 +196,15 @@ export class WardenInbox {
   }
 
   /**
-   * Resolved requests, newest first. With `sessionId`: that session's audit log, `before` being a
-   * sequence number. Without: every session of the project merged by resolution time, `before`
-   * being a timestamp (ms).
+   * Resolved requests of the project's sessions (those this token may reach; one with
+   * `sessionId`), newest resolution first, from the project's history index: reading it wakes no
+   * session. Pages go by a cursor: pass `nextBefore` as `before`; entries that arrive meanwhile
+   * never shift or repeat a page. The index holds what sessions reported a moment after each
+   * decision, up to its retention (docs/inbox.md); a session's full audit log is
+   * `warden.session(id).getHistory()`.
    */
-  async history(query: HistoryQuery & { sessionId?: string } = {}): Promise<HistoryPage> {
-    const { sessionId, before, limit = 50 } = query;
-    if (sessionId !== undefined) {
-      return this.#call(() =>
-        this.link.session(sessionId).getHistory({
-          ...(before !== undefined ? { before } : {}),
-          limit,
-        }),
-      );
-    }
-    const sessions = await this.#call(() => this.#live.call((conn) => conn.listSessions()));
-    const pages = await Promise.all(
-      sessions.map(({ sessionId: id }) =>
-        this.#olderThan(id, before ?? Number.MAX_SAFE_INTEGER, limit),
-      ),
-    );
-    const entries = pages
-      .flat()
-      .sort((a, b) => (b.resolution?.resolvedAt ?? 0) - (a.resolution?.resolvedAt ?? 0))
-      .slice(0, limit);
-    const last = entries.at(-1);
-    return {
-      entries,
-      nextBefore: entries.length === limit && last ? (last.resolution?.resolvedAt ?? null) : null,
-    };
-  }
-
-  /** Up to `limit` entries of one session resolved before `before` (ms). */
-  async #olderThan(sessionId: string, before: number, limit: number): Promise<HistoryEntry[]> {
-    const found: HistoryEntry[] = [];
-    let cursor: number | undefined;
-    for (;;) {
-      const page: HistoryPage = await this.#call(() =>
-        this.link
-          .session(sessionId)
-          .getHistory({ ...(cursor !== undefined ? { before: cursor } : {}), limit }),
-      );
-      for (const entry of page.entries)
-        if ((entry.resolution?.resolvedAt ?? 0) < before) found.push(entry);
-      if (found.length >= limit || page.nextBefore === null) return found.slice(0, limit);
-      cursor = page.nextBefore;
-    }
+  history(query: HistoryQuery = {}): Promise<HistoryPage> {
+    return this.#call(() => this.#live.call((conn) => conn.getHistory(query)));
   }
 
   async #call<T>(call: () => Promise<T>): Promise<T> {

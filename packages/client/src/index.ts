@@ -38,6 +38,7 @@ export type { FastPathMode } from "./fast-path.ts";
 export {
   type HistoryEntry,
   type HistoryPage,
+  type HistoryQuery,
   type InboxHandlers,
   type InboxRequest,
   type InboxResolved,

@@ -127,12 +127,19 @@ describe("the project inbox", () => {
   });
 
   test("history lists resolved requests per session and across the project", async () => {
+    // The project's index receives each session's entries a moment after the decision.
+    await expect
+      .poll(async () => (await alice.inbox().history({ sessionId: "in-1" })).entries, POLL)
+      .toHaveLength(1);
     const own = await alice.inbox().history({ sessionId: "in-1" });
     expect(own.entries.map((e) => e.input.command)).toEqual(["make a"]);
+    await expect
+      .poll(
+        async () => (await alice.inbox().history({ limit: 10 })).entries.map((e) => e.sessionId),
+        POLL,
+      )
+      .toEqual(expect.arrayContaining(["in-1", "in-2", "in-err"]));
     const all = await alice.inbox().history({ limit: 10 });
-    expect(all.entries.map((e) => e.sessionId)).toEqual(
-      expect.arrayContaining(["in-1", "in-2", "in-err"]),
-    );
     const times = all.entries.map((e) => e.resolution!.resolvedAt);
     expect(times).toEqual([...times].sort((a, b) => b - a));
   });

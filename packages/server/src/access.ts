@@ -4,7 +4,12 @@
 import type { Principal } from "./auth.ts";
 import { fail } from "./errors.ts";
 import type { InboxChange } from "./inbox.ts";
-import type { PermissionRequestEvent, PermissionResolvedEvent, Role } from "./types.ts";
+import type {
+  HistoryAppendedEvent,
+  PermissionRequestEvent,
+  PermissionResolvedEvent,
+  Role,
+} from "./types.ts";
 
 /** Who may come in: a configured role, or `system` (actor-to-actor calls and scheduled work). */
 export type CallerRole = Role | "system";
@@ -86,15 +91,19 @@ export const ACCESS = {
       removeProjectRule: ["admin"],
       getProjectRulesLog: ["approver", "admin"],
       noteInbox: ["system"],
-      syncInbox: ["system"],
       reconcileInbox: ["admin", "system"],
       listInbox: ["approver", "admin"],
+      getHistory: ["approver", "admin"],
       listSessions: ["approver", "admin"],
     },
     events: {
       inboxChanged: {
         roles: ["approver", "admin"],
         visible: (p: Principal, change: InboxChange) => reachableSession(p, change.sessionId),
+      },
+      historyAppended: {
+        roles: ["approver", "admin"],
+        visible: (p: Principal, e: HistoryAppendedEvent) => reachableSession(p, e.sessionId),
       },
     },
   },

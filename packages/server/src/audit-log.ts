@@ -13,7 +13,12 @@ export interface LogCounters {
   readonly rows: number;
 }
 
-/** Creates the audit table (idempotent), adding the counter columns to a table made before them. */
+/**
+ * Creates the audit table (idempotent), adding later columns to a table made before them.
+ * `indexed` is 0 until the project's history index has the entry: the outbox of the project
+ * history, durable with the entry itself. Entries logged before the column existed count as
+ * indexed (they are not sent again).
+ */
 export async function migrateAuditLog(db: RawAccess): Promise<void> {
   await db.execute(`CREATE TABLE IF NOT EXISTS history (
     seq INTEGER PRIMARY KEY,
@@ -21,14 +26,20 @@ export async function migrateAuditLog(db: RawAccess): Promise<void> {
     request_id TEXT NOT NULL,
     record TEXT NOT NULL,
     turns INTEGER NOT NULL DEFAULT 0,
-    cost_usd REAL NOT NULL DEFAULT 0
+    cost_usd REAL NOT NULL DEFAULT 0,
+    indexed INTEGER NOT NULL DEFAULT 1
   )`);
-  await db.execute("CREATE INDEX IF NOT EXISTS history_request_id ON history (request_id)");
   const columns = await db.execute<{ name: string }>("PRAGMA table_info(history)");
   if (!columns.some((column) => column.name === "turns")) {
     await db.execute("ALTER TABLE history ADD COLUMN turns INTEGER NOT NULL DEFAULT 0");
     await db.execute("ALTER TABLE history ADD COLUMN cost_usd REAL NOT NULL DEFAULT 0");
   }
+  if (!columns.some((column) => column.name === "indexed"))
+    await db.execute("ALTER TABLE history ADD COLUMN indexed INTEGER NOT NULL DEFAULT 1");
+  await db.execute("CREATE INDEX IF NOT EXISTS history_request_id ON history (request_id)");
+  await db.execute(
+    "CREATE INDEX IF NOT EXISTS history_unindexed ON history (seq) WHERE indexed = 0",
+  );
 }
 
 /** The highest sequence number and usage any row recorded, and how many rows there are. */
@@ -62,7 +73,7 @@ export async function appendToAuditLog(
       for (let start = 0; start < records.length; start += ROWS_PER_INSERT) {
         const rows = records.slice(start, start + ROWS_PER_INSERT);
         await tx.execute(
-          `INSERT OR IGNORE INTO history (seq, permission_id, request_id, record, turns, cost_usd) VALUES ${rows.map(() => "(?, ?, ?, ?, ?, ?)").join(", ")}`,
+          `INSERT OR IGNORE INTO history (seq, permission_id, request_id, record, turns, cost_usd, indexed) VALUES ${rows.map(() => "(?, ?, ?, ?, ?, ?, 0)").join(", ")}`,
           ...rows.flatMap((record) => [
             record.seq,
             record.permissionId,
@@ -75,6 +86,24 @@ export async function appendToAuditLog(
       }
     },
     { name: "audit_append" },
+  );
+}
+
+/** Up to `limit` logged entries the project's history index does not have yet, oldest first. */
+export async function listUnindexed(db: RawAccess, limit: number): Promise<LoggedRequest[]> {
+  const rows = await db.execute<{ record: string }>(
+    "SELECT record FROM history WHERE indexed = 0 ORDER BY seq LIMIT ?",
+    limit,
+  );
+  return rows.map((row) => JSON.parse(row.record) as LoggedRequest);
+}
+
+/** Notes that the project's history index has these entries. */
+export async function markIndexed(db: RawAccess, permissionIds: readonly string[]): Promise<void> {
+  if (permissionIds.length === 0) return;
+  await db.execute(
+    "UPDATE history SET indexed = 1 WHERE permission_id IN (SELECT value FROM json_each(?))",
+    JSON.stringify(permissionIds),
   );
 }
 

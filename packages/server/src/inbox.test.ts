@@ -1,6 +1,7 @@
 import { describe, expect, test } from "vitest";
 import {
   applyInboxChange,
+  applyInboxReport,
   applyInboxSync,
   type InboxState,
   nextReconcileAt,
@@ -97,5 +98,53 @@ describe("the inbox index", () => {
     applyInboxChange(state, { kind: "resolved", sessionId: "s1", permissionId: "new" }, 3_600_000);
     pruneTombstones(state, 3_600_001);
     expect(Object.keys(state.resolved)).toEqual(["s1/new"]);
+  });
+
+  test("a report applies its sync, then its changes in order; resent, it changes nothing", () => {
+    const state = empty();
+    applyInboxChange(
+      state,
+      { kind: "pending", sessionId: "s1", permissionId: "gone", request: request("s1", "gone") },
+      0,
+    );
+    const report = {
+      sessionId: "s1",
+      sync: [request("s1", "kept")],
+      changes: [
+        {
+          kind: "pending" as const,
+          sessionId: "s1",
+          permissionId: "new",
+          request: request("s1", "new"),
+        },
+        { kind: "resolved" as const, sessionId: "s1", permissionId: "kept" },
+      ],
+      history: [],
+    };
+    expect(applyInboxReport(state, report, 1).map((c) => `${c.kind} ${c.permissionId}`)).toEqual([
+      "resolved gone",
+      "pending kept",
+      "pending new",
+      "resolved kept",
+    ]);
+    expect(Object.keys(state.pending)).toEqual(["s1/new"]);
+    expect(applyInboxReport(state, { ...report, sync: [request("s1", "new")] }, 2)).toEqual([]);
+    expect(Object.keys(state.pending)).toEqual(["s1/new"]);
+  });
+
+  test("a report may speak only of its own session", () => {
+    const state = empty();
+    const foreign = { kind: "resolved" as const, sessionId: "s2", permissionId: "p" };
+    expect(() =>
+      applyInboxReport(state, { sessionId: "s1", changes: [foreign], history: [] }, 0),
+    ).toThrow(expect.objectContaining({ code: "invalid_input" }));
+    expect(() =>
+      applyInboxReport(
+        state,
+        { sessionId: "s1", sync: [request("s2", "p")], changes: [], history: [] },
+        0,
+      ),
+    ).toThrow(expect.objectContaining({ code: "invalid_input" }));
+    expect(state).toEqual(empty());
   });
 });

@@ -1,3 +1,5 @@
+import { fail } from "./errors.ts";
+import type { ProjectHistoryEntry } from "./project-history.ts";
 import type { PermissionRequest, Resolution } from "./types.ts";
 
 /** A change of the project inbox: a request became pending, or it was settled. */
@@ -10,6 +12,17 @@ export interface InboxChange {
   readonly request?: PermissionRequest;
   /** With `resolved`: how it ended (absent when a reconciliation found it gone). */
   readonly resolution?: Resolution;
+}
+
+/**
+ * What one session sends its project in one call: when due, every request it holds pending (after
+ * a wake); then its inbox changes in order; then resolved requests for the project's history.
+ */
+export interface InboxReport {
+  readonly sessionId: string;
+  readonly sync?: readonly PermissionRequest[];
+  readonly changes: readonly InboxChange[];
+  readonly history: readonly ProjectHistoryEntry[];
 }
 
 /** The inbox part of the project's durable state. */
@@ -133,6 +146,29 @@ function replaceSession(
     changes.push({ kind: "pending", sessionId, permissionId: request.permissionId, request });
   }
   return changes;
+}
+
+/**
+ * Applies a session's report to the index: its sync first, then its changes in order. Returns the
+ * changes to broadcast. A report may speak only of its own session.
+ */
+export function applyInboxReport(
+  state: InboxState,
+  report: InboxReport,
+  now: number,
+): InboxChange[] {
+  const { sessionId } = report;
+  const foreign =
+    report.changes.some((change) => change.sessionId !== sessionId) ||
+    report.history.some((entry) => entry.sessionId !== sessionId) ||
+    (report.sync ?? []).some((request) => request.sessionId !== sessionId);
+  if (foreign) fail("invalid_input", `a report of session ${sessionId} names another session`);
+  const applied = report.sync ? applyInboxSync(state, sessionId, report.sync, now) : [];
+  for (const change of report.changes) {
+    const done = applyInboxChange(state, change, now);
+    if (done) applied.push(done);
+  }
+  return applied;
 }
 
 /** When the index should next be checked against the sessions, or null when it is empty. */

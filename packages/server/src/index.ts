@@ -5,6 +5,11 @@ export type { WardenErrorCode } from "./errors.ts";
 export type { PermissionHook, PermissionHookContext, ReplyOptions } from "./hook.ts";
 export type { ServerPolicy } from "./policy.ts";
 export type { InboxChange } from "./project.ts";
+export type {
+  ProjectHistoryEntry,
+  ProjectHistoryPage,
+  ProjectHistoryQuery,
+} from "./project-history.ts";
 export { createWarden, type WardenOptions, type WardenRegistry } from "./registry.ts";
 export type {
   HistoryQuery,
@@ -17,6 +22,7 @@ export type { SessionCreateInput } from "./session.ts";
 export type {
   AgentDecision,
   Decider,
+  HistoryAppendedEvent,
   LocalOrigin,
   PermissionReply,
   PermissionRequest,

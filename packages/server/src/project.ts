@@ -1,18 +1,28 @@
 import { actor, event } from "rivetkit";
+import { db } from "rivetkit/db";
 import { callerOfContext, guardActor } from "./access.ts";
 import { requireAdmission } from "./admission.ts";
 import { canReach, type Principal, type TokenTable } from "./auth.ts";
+import { groupCommit } from "./group-commit.ts";
 import {
-  applyInboxChange,
-  applyInboxSync,
+  applyInboxReport,
   applyReconciliation,
   type InboxChange,
+  type InboxReport,
   type InboxState,
   nextReconcileAt,
   pruneTombstones,
   sessionRevision,
 } from "./inbox.ts";
 import type { ServerPolicy } from "./policy.ts";
+import {
+  appendProjectHistory,
+  migrateProjectHistory,
+  type ProjectHistoryEntry,
+  type ProjectHistoryQuery,
+  ProjectHistoryQuerySchema,
+  readProjectHistory,
+} from "./project-history.ts";
 import {
   addProjectRules,
   type ProjectRuleLogEntry,
@@ -21,9 +31,9 @@ import {
 } from "./project-rules.ts";
 import { ConnParamsSchema, IdSchema, parseInput } from "./schema.ts";
 import { parseProjectKey } from "./session-key.ts";
-import type { PermissionRequest } from "./types.ts";
+import type { HistoryAppendedEvent, PermissionRequest } from "./types.ts";
 
-export type { InboxChange } from "./inbox.ts";
+export type { InboxChange, InboxReport } from "./inbox.ts";
 
 /** The durable state of a project: learned rules and the index of pending requests (the inbox). */
 export interface ProjectState extends InboxState, ProjectRulesState {
@@ -38,6 +48,14 @@ const MAX_RULE_SESSIONS = 5_000;
 
 interface ConnState {
   principal: Principal;
+}
+
+/** In-memory companions of the project's state. */
+interface ProjectVars {
+  /** History entries of reports applied but not yet written. */
+  history: ProjectHistoryEntry[];
+  /** Writes what reports applied (history rows, then the state) once for all concurrent ones. */
+  persist: (() => Promise<void>) | undefined;
 }
 
 /** How the project reaches its sessions (to reconcile the inbox, to hand on rule changes). */
@@ -132,7 +150,12 @@ export function createProjectActor(deps: {
       revisions: {},
       reconcileAt: null,
     }),
-    events: { inboxChanged: event<InboxChange>() },
+    createVars: (): ProjectVars => ({ history: [], persist: undefined }),
+    db: db({ onMigrate: migrateProjectHistory }),
+    events: {
+      inboxChanged: event<InboxChange>(),
+      historyAppended: event<HistoryAppendedEvent>(),
+    },
     // Not awaited (saveState never returns inside onWake in rivetkit 2.3.19): after a restart the
     // index is checked against the sessions, which also re-announce their requests when they wake.
     onWake: (c) => {
@@ -191,27 +214,34 @@ export function createProjectActor(deps: {
       /** Who added and removed which project rule, newest first. */
       getProjectRulesLog: (c): ProjectRuleLogEntry[] => [...c.state.rulesLog].reverse(),
       /**
-       * A session reports requests pending or settled (sessions only): one change or a batch, applied
-       * in order with one save, one event per change that altered the index.
+       * A session's report (sessions only): its pending list when due, its inbox changes in order,
+       * its resolved requests for the history. Concurrent reports of many sessions share one write
+       * of the history and one save; each is acknowledged once durable, then its changes are
+       * broadcast. A resent report changes nothing twice.
        */
-      noteInbox: async (c, changes: InboxChange | InboxChange[]) => {
-        const now = Date.now();
-        const applied = (Array.isArray(changes) ? changes : [changes])
-          .map((change) => applyInboxChange(c.state, change, now))
-          .filter((change) => change !== null);
-        await c.saveState({ immediate: true });
+      noteInbox: async (c, report: InboxReport) => {
+        const id = parseInput(IdSchema, report?.sessionId, "sessionId");
+        const applied = applyInboxReport(
+          c.state,
+          {
+            sessionId: id,
+            ...(report.sync ? { sync: report.sync } : {}),
+            changes: report.changes ?? [],
+            history: report.history ?? [],
+          },
+          Date.now(),
+        );
+        c.vars.history.push(...(report.history ?? []));
+        c.vars.persist ??= groupCommit(async () => {
+          await appendProjectHistory(c.db, c.vars.history.splice(0));
+          await c.saveState({ immediate: true });
+        });
+        await c.vars.persist();
         for (const change of applied) c.broadcast("inboxChanged", change);
+        if (report.history?.length)
+          c.broadcast("historyAppended", { sessionId: id, count: report.history.length });
         await scheduleReconcile(c as unknown as Ctx);
-        return applied.length > 0;
-      },
-      /** A session reports all its pending requests (on wake): the index follows (sessions only). */
-      syncInbox: async (c, sessionId: string, pending: PermissionRequest[]) => {
-        const id = parseInput(IdSchema, sessionId, "sessionId");
-        const changes = applyInboxSync(c.state, id, pending, Date.now());
-        await c.saveState({ immediate: true });
-        for (const change of changes) c.broadcast("inboxChanged", change);
-        await scheduleReconcile(c as unknown as Ctx);
-        return changes.length;
+        return applied.length;
       },
       /** Checks the index against the sessions (scheduled; also callable by admins). */
       reconcileInbox: async (c) => {
@@ -227,6 +257,16 @@ export function createProjectActor(deps: {
           .filter((r) => canReach(principal, c.state.projectId, r.sessionId))
           .sort((a, b) => a.createdAt - b.createdAt);
       },
+      /**
+       * Resolved requests of the project's sessions (those the caller may reach), newest first,
+       * from the project's own index: no session is read or woken.
+       */
+      getHistory: (c, query?: ProjectHistoryQuery) =>
+        readProjectHistory(
+          c.db,
+          callerOfContext(c) as Principal,
+          parseInput(ProjectHistoryQuerySchema, query, "getHistory"),
+        ),
       /** Every session that ever had a request in the inbox, most recent first. */
       listSessions: (c) => {
         const principal = callerOfContext(c) as Principal;

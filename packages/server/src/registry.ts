@@ -4,12 +4,12 @@ import { setup } from "rivetkit";
 import { type Admission, admit } from "./admission.ts";
 import { type PrincipalInput, TokenTable } from "./auth.ts";
 import type { PermissionHook } from "./hook.ts";
-import type { InboxChange } from "./inbox.ts";
 import type { ServerPolicy } from "./policy.ts";
 import { createProjectActor } from "./project.ts";
 import { MAX_MESSAGE_BYTES } from "./schema.ts";
 import { createSessionActor, type ProjectLink } from "./session.ts";
-import type { PermissionRequest, SessionRule } from "./types.ts";
+import type { ProjectClient } from "./session-effects.ts";
+import type { PermissionRequest } from "./types.ts";
 
 /** Everything a Warden server is made of. */
 export interface WardenOptions {
@@ -32,13 +32,6 @@ export interface WardenOptions {
   readonly defaultWaitMs?: number;
   /** Secret for actor-to-actor calls; must be the same on every runner (default: random, or WARDEN_INTERNAL_TOKEN). */
   readonly internalToken?: string;
-}
-
-interface ProjectHandle {
-  listProjectRules(sessionId: string): Promise<SessionRule[]>;
-  addProjectRules(rules: SessionRule[]): Promise<SessionRule[]>;
-  noteInbox(changes: InboxChange[]): Promise<boolean>;
-  syncInbox(sessionId: string, pending: PermissionRequest[]): Promise<number>;
 }
 
 /** Retries an actor-to-actor call through restarts (the inbox must not miss a report). */
@@ -70,21 +63,16 @@ export function createWarden(options: WardenOptions) {
     ...(options.policy?.global ? { global: options.policy.global } : {}),
     project: (projectId) => options.policy?.projects?.[projectId] ?? options.policy?.defaultProject,
   };
-  const projectOf = (client: unknown, projectId: string): ProjectHandle =>
-    (
-      client as { wardenProject: { getOrCreate(key: string[], opts: unknown): ProjectHandle } }
-    ).wardenProject.getOrCreate([projectId], { params: { token: internalToken } });
+  const projectOf = (client: ProjectClient, projectId: string) =>
+    client.wardenProject.getOrCreate([projectId], { params: { token: internalToken } });
   const project: ProjectLink = {
     loadRules: (client, projectId, sessionId) =>
       projectOf(client, projectId).listProjectRules(sessionId),
     addRules: async (client, projectId, rules) => {
       await projectOf(client, projectId).addProjectRules(rules);
     },
-    notifyInbox: async (client, projectId, changes) => {
-      await retried(() => projectOf(client, projectId).noteInbox(changes));
-    },
-    syncInbox: async (client, projectId, sessionId, pending) => {
-      await retried(() => projectOf(client, projectId).syncInbox(sessionId, pending));
+    noteInbox: async (client, projectId, report) => {
+      await retried(() => projectOf(client, projectId).noteInbox(report));
     },
   };
 

@@ -4,7 +4,7 @@ import { event } from "rivetkit";
 import { requireAdmission } from "./admission.ts";
 import type { TokenTable } from "./auth.ts";
 import { ConnParamsSchema } from "./schema.ts";
-import type { ConnState, ProjectLink, SessionContext } from "./session-effects.ts";
+import type { ConnState, ProjectLink, ProjectRegistry, SessionContext } from "./session-effects.ts";
 import { parseSessionKey, placeFromConnection } from "./session-key.ts";
 import { initialState, type SessionState } from "./session-state.ts";
 import type {
@@ -58,7 +58,11 @@ export function sessionAccess(deps: AccessDependencies) {
 /** Reads the project's learned rules once, when the session first needs its policy. */
 export async function ensureProjectRules(c: SessionContext, project: ProjectLink): Promise<void> {
   if (c.state.projectRulesLoaded) return;
-  const rules = await project.loadRules(c.client(), c.state.projectId, c.state.sessionId);
+  const rules = await project.loadRules(
+    c.client<ProjectRegistry>(),
+    c.state.projectId,
+    c.state.sessionId,
+  );
   if (c.state.projectRulesLoaded) return;
   c.state = {
     ...c.state,

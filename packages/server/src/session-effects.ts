@@ -1,17 +1,19 @@
 // The session actor's side of the lifecycle: commits a transition to `c.state` and applies its
 // effects (save, broadcast, timers, waiters, audit log, inbox, project rules).
 import type { CompiledPolicy } from "@warden/rules";
-import type { ActorContext } from "rivetkit";
+import type { ActorContext, Client, Registry } from "rivetkit";
 import type { db } from "rivetkit/db";
 import {
   appendToAuditLog,
   findLoggedPermission,
   type LoggedRequest,
   listLoggedRequestIds,
+  listUnindexed,
+  markIndexed,
   readLogCounters,
 } from "./audit-log.ts";
 import type { Principal } from "./auth.ts";
-import type { InboxChange } from "./inbox.ts";
+import type { InboxChange, InboxReport } from "./inbox.ts";
 import {
   type Effect,
   logged,
@@ -20,30 +22,35 @@ import {
   timerArmed,
 } from "./lifecycle.ts";
 import { compileOrFail, type ServerPolicy } from "./policy.ts";
+import type { createProjectActor } from "./project.ts";
+import { historyBatch, historyEntryOf } from "./project-history.ts";
 import { type CallInput, outcomeOf, publicRequest, type RequestRecord } from "./request-record.ts";
-import { findByPermissionId, recoverFromLog, type SessionState } from "./session-state.ts";
-import type { PermissionRequest, RequestOutcome, RulesChangedEvent, SessionRule } from "./types.ts";
+import {
+  findByPermissionId,
+  pendingRequests,
+  recoverFromLog,
+  type SessionState,
+} from "./session-state.ts";
+import type { RequestOutcome, RulesChangedEvent, SessionRule } from "./types.ts";
 
 /** How inbox changes wait to be sent to the project actor together. */
 const INBOX_BATCH_MS = 100;
 /** How long resolved records wait to be appended to the audit log together. */
 const LOG_BATCH_MS = 50;
 
+/** The part of Warden's registry a session calls: the project actor. */
+export type ProjectRegistry = Registry<{ wardenProject: ReturnType<typeof createProjectActor> }>;
+/** RivetKit's client for it, as `c.client<ProjectRegistry>()` gives it to a session. */
+export type ProjectClient = Client<ProjectRegistry>;
+
 /** How a session reaches its project's actor. */
 export interface ProjectLink {
   /** The project's learned rules, read when a session first decides. */
-  loadRules(client: unknown, projectId: string, sessionId: string): Promise<SessionRule[]>;
+  loadRules(client: ProjectClient, projectId: string, sessionId: string): Promise<SessionRule[]>;
   /** Keeps "always" rules of scope project for the project's future sessions. */
-  addRules(client: unknown, projectId: string, rules: SessionRule[]): Promise<void>;
-  /** Tells the project's inbox about pending or settled requests, in order. */
-  notifyInbox(client: unknown, projectId: string, changes: InboxChange[]): Promise<void>;
-  /** Tells the project's inbox every request this session holds pending (on wake). */
-  syncInbox(
-    client: unknown,
-    projectId: string,
-    sessionId: string,
-    pending: PermissionRequest[],
-  ): Promise<void>;
+  addRules(client: ProjectClient, projectId: string, rules: SessionRule[]): Promise<void>;
+  /** Sends the project one report: pending list when due, inbox changes, resolved requests. */
+  noteInbox(client: ProjectClient, projectId: string, report: InboxReport): Promise<void>;
 }
 
 /** What the effects need from the rest of the server. */
@@ -79,6 +86,8 @@ export interface SessionVars {
   inbox: InboxChange[];
   /** Whether the inbox should be told the whole pending list (after a wake). */
   inboxSyncDue: boolean;
+  /** Whether the audit log may hold entries the project's history index lacks. */
+  historyDue: boolean;
   /** Whether the inbox delivery loop runs. */
   inboxDelivering: boolean;
   /** Whether the project-rule outbox is being delivered. */
@@ -174,7 +183,7 @@ function applyNow(c: SessionContext, deps: EffectDependencies, effect: Effect): 
       wake(c, effect.record);
       return;
     case "log":
-      logInBackground(c);
+      logInBackground(c, deps);
       return;
     case "notifyInbox":
       notifyInbox(c, deps, effect.change);
@@ -255,8 +264,10 @@ export async function waitForResolution(
   return outcomeOf((await findRecord(c, record.permissionId)) ?? record);
 }
 
-/** Tries of one inbox batch or sync (about 80 s with the backoff: longer than an engine failover). */
+/** Tries of one report (about 80 s with the backoff: longer than an engine failover). */
 const INBOX_ATTEMPTS = 20;
+/** Audit entries read for one report (then cut to `MAX_HISTORY_BATCH_BYTES`). */
+const HISTORY_ROWS = 100;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const inboxBackoff = (attempt: number) => Math.min(250 * 2 ** attempt, 5_000);
 
@@ -271,54 +282,79 @@ function notifyInbox(c: SessionContext, deps: EffectDependencies, change: InboxC
 }
 
 /**
- * Tells the inbox every request this session holds pending (after a wake). It goes through the
- * same ordered delivery as changes, and the list is read when it is sent: a list read earlier and
- * sent after a newer change would remove that change's request from the inbox.
+ * Tells the inbox every request this session holds pending and the project's history what the
+ * audit log holds for it (after a wake). It goes through the same ordered delivery as changes,
+ * and the list is read when it is sent: a list read earlier and sent after a newer change would
+ * remove that change's request from the inbox.
  */
 export function syncInbox(c: SessionContext, deps: EffectDependencies): void {
   c.vars.inboxSyncDue = true;
+  c.vars.historyDue = true;
   deliverInbox(c, deps);
 }
 
 /**
- * One delivery loop per session sends the sync (when due) and the queued changes, in order, and
- * retries a failed call (the project actor may be restarting on another runner); the project
- * applies a resent batch idempotently. After `INBOX_ATTEMPTS` a batch is dropped and logged; the
- * next wake syncs again and the project reconciles.
+ * One delivery loop per session sends, in one call per round, everything due at send time: the
+ * sync (when due), the queued changes in order, and the audit entries the project's history
+ * lacks (read from the log, where they wait durably: `indexed = 0`). A failed call is retried (the
+ * project actor may be restarting on another runner); the project applies a resent report
+ * idempotently. After `INBOX_ATTEMPTS` the changes are dropped and logged (the next wake syncs
+ * again and the project reconciles); the history entries stay in the log for the next round.
  */
 function deliverInbox(c: SessionContext, deps: EffectDependencies) {
   if (c.vars.inboxDelivering) return;
   c.vars.inboxDelivering = true;
-  const client = c.client();
+  const client = c.client<ProjectRegistry>();
   const { projectId, sessionId } = c.state;
   const queue = c.vars.inbox;
   c.waitUntil(
     (async () => {
       await sleep(INBOX_BATCH_MS);
       let attempt = 0;
-      while (c.vars.inboxSyncDue || queue.length > 0) {
+      while (c.vars.inboxSyncDue || queue.length > 0 || c.vars.historyDue) {
         const syncing = c.vars.inboxSyncDue;
-        const batch = syncing ? [] : queue.slice();
+        const historyDue = c.vars.historyDue;
+        c.vars.historyDue = false;
+        let sent = 0;
         try {
+          const unindexed = historyDue ? await listUnindexed(c.db, HISTORY_ROWS) : [];
+          const history = historyBatch(unindexed.map(historyEntryOf));
+          // Read after the await, with nothing awaited before the call: the sync covers every
+          // change queued so far (the state already holds them).
           if (syncing) {
-            // Covers every change queued so far: the state already holds them.
-            queue.splice(0);
             c.vars.inboxSyncDue = false;
-            const pending = c.state.requests.filter((r) => r.status === "pending");
-            await deps.project.syncInbox(client, projectId, sessionId, pending.map(publicRequest));
-          } else {
-            await deps.project.notifyInbox(client, projectId, batch);
-            queue.splice(0, batch.length);
+            queue.splice(0);
+          }
+          const changes = queue.slice();
+          sent = changes.length;
+          const report: InboxReport = {
+            sessionId,
+            ...(syncing ? { sync: pendingRequests(c.state).map(publicRequest) } : {}),
+            changes,
+            history,
+          };
+          if (syncing || changes.length > 0 || history.length > 0)
+            await deps.project.noteInbox(client, projectId, report);
+          queue.splice(0, sent);
+          if (history.length > 0) {
+            await markIndexed(
+              c.db,
+              history.map((entry) => entry.permissionId),
+            );
+            // A full read, or one cut by size: there is more.
+            if (unindexed.length === HISTORY_ROWS || history.length < unindexed.length)
+              c.vars.historyDue = true;
           }
           attempt = 0;
         } catch (error) {
           c.log.warn({ msg: "inbox update failed", attempt, error: String(error) });
           if (++attempt >= INBOX_ATTEMPTS) {
-            if (!syncing) queue.splice(0, batch.length);
+            queue.splice(0, sent);
             attempt = 0;
           } else {
             // A failed sync is read again when it is resent.
             if (syncing) c.vars.inboxSyncDue = true;
+            if (historyDue) c.vars.historyDue = true;
             await sleep(inboxBackoff(attempt));
           }
         }
@@ -336,7 +372,7 @@ function deliverInbox(c: SessionContext, deps: EffectDependencies) {
 function deliverProjectRules(c: SessionContext, deps: EffectDependencies): void {
   if (c.vars.delivering) return;
   c.vars.delivering = true;
-  const client = c.client();
+  const client = c.client<ProjectRegistry>();
   c.waitUntil(
     (async () => {
       for (
@@ -369,13 +405,16 @@ function deliverProjectRules(c: SessionContext, deps: EffectDependencies): void 
  * `LOG_BATCH_MS` into one insert. The decision is already durable in state; a record that misses
  * the log in a crash is appended on the next wake (inserts are idempotent).
  */
-function logInBackground(c: SessionContext): void {
+function logInBackground(c: SessionContext, deps: EffectDependencies): void {
   if (c.vars.logDue) return;
   c.vars.logDue = true;
   c.waitUntil(
-    new Promise((resolve) => setTimeout(resolve, LOG_BATCH_MS)).then(() => {
+    new Promise((resolve) => setTimeout(resolve, LOG_BATCH_MS)).then(async () => {
       c.vars.logDue = false;
-      return logResolved(c);
+      await logResolved(c);
+      // What was logged (now or by another path since) goes on to the project's history.
+      c.vars.historyDue = true;
+      deliverInbox(c, deps);
     }),
   );
 }

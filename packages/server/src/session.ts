@@ -225,6 +225,7 @@ export function createSessionActor(deps: SessionDependencies) {
       recovered: undefined,
       inbox: [],
       inboxSyncDue: false,
+      historyDue: false,
       inboxDelivering: false,
       delivering: false,
     }),

@@ -148,3 +148,10 @@ export interface RulesChangedEvent {
   readonly mode: Mode | null;
   readonly version: string;
 }
+
+/** The project's history gained entries of a session (readers may read it again). */
+export interface HistoryAppendedEvent {
+  readonly sessionId: string;
+  /** Entries in the report (a resent report counts again). */
+  readonly count: number;
+}

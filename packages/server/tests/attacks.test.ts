@@ -188,10 +188,10 @@ const ARGS: Record<ActorName, Record<string, (sessionId: string) => unknown[]>> 
     addProjectRules: () => [[{ tool: "Bash(make lint)", behavior: "allow" }]],
     removeProjectRule: () => ["prule_none"],
     getProjectRulesLog: () => [],
-    noteInbox: () => [[]],
-    syncInbox: (sessionId) => [sessionId, []],
+    noteInbox: (sessionId) => [{ sessionId, changes: [], history: [] }],
     reconcileInbox: () => [],
     listInbox: () => [],
+    getHistory: () => [],
     listSessions: () => [],
   },
 };
@@ -821,19 +821,12 @@ describe("project rules", () => {
         scope: "project",
       },
     );
-    // The session relays the rule to the project in the background (its outbox).
-    await vi.waitFor(
-      async () => {
-        const rules = (await project("admin", ["p1"]).listProjectRules()) as {
-          tool: string;
-          addedBy: string;
-        }[];
-        expect(rules.find((r) => r.tool === "Bash(make learn)")).toMatchObject({
-          addedBy: "alice",
-        });
-      },
-      { timeout: 30_000, interval: 100 },
-    );
+    // The session hands the rule on to the project after the reply is answered: wait for it.
+    const learned = async () =>
+      (
+        (await project("admin", ["p1"]).listProjectRules()) as { tool: string; addedBy: string }[]
+      ).find((r) => r.tool === "Bash(make learn)");
+    await expect.poll(learned, { timeout: 30_000 }).toMatchObject({ addedBy: "alice" });
     const log = (await project("admin", ["p1"]).getProjectRulesLog()) as {
       rule: { tool: string };
     }[];

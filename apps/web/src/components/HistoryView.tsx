@@ -11,7 +11,6 @@ import { formatDateTime, inputEdited } from "../describe.ts";
 import { describeFailure, type HistoryEntry, type InboxApi } from "../inbox-api.ts";
 
 const PAGE = 100;
-const MIN_INTERVAL_MS = 5_000;
 
 /** Who or what decided each request, when, and by which rule; newest first. */
 export function HistoryView(props: { api: InboxApi; refreshKey: number }) {
@@ -19,19 +18,19 @@ export function HistoryView(props: { api: InboxApi; refreshKey: number }) {
   const [error, setError] = useState<string | null>(null);
   const { api, refreshKey } = props;
 
-  // Reading the history wakes every session of the project: one read at a time, at most one
-  // every few seconds, however fast requests are settled meanwhile.
-  const loader = useRef({ loading: false, stale: false, alive: true });
+  // The history is the project's own index (reading it wakes no session): read it again whenever
+  // it gained entries. One read at a time; entries that arrive during a read cause one more.
+  const reads = useRef({ running: false, again: false, alive: true });
   useEffect(() => {
-    const state = loader.current;
+    const state = reads.current;
     state.alive = true;
     const load = () => {
-      if (state.loading) {
-        state.stale = true;
+      if (state.running) {
+        state.again = true;
         return;
       }
-      state.loading = true;
-      state.stale = false;
+      state.running = true;
+      state.again = false;
       api
         .history({ limit: PAGE })
         .then(
@@ -42,14 +41,12 @@ export function HistoryView(props: { api: InboxApi; refreshKey: number }) {
           },
           (failure: unknown) => state.alive && setError(describeFailure(failure).message),
         )
-        .finally(() =>
-          setTimeout(() => {
-            state.loading = false;
-            if (state.stale && state.alive) load();
-          }, MIN_INTERVAL_MS),
-        );
+        .finally(() => {
+          state.running = false;
+          if (state.again && state.alive) load();
+        });
     };
-    // refreshKey changes whenever a request is settled: read the log again.
+    // refreshKey changes whenever the project's history gained entries.
     void refreshKey;
     load();
     return () => {

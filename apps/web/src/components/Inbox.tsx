@@ -99,7 +99,10 @@ export function Inbox(props: {
   config: InboxConfig;
   onSignOut: (error?: string) => void;
 }) {
-  const { state, now, fatal, reply, trackPointer, viewer } = useInbox(props.api, props.config);
+  const { state, now, fatal, reply, trackPointer, viewer, historyVersion } = useInbox(
+    props.api,
+    props.config,
+  );
   const [view, setView] = useState<View>("pending");
   const [selected, setSelected] = useState<string | null>(null);
   const [command, setCommand] = useState<(PanelCommand & { id: string }) | null>(null);
@@ -107,7 +110,6 @@ export function Inbox(props: {
   const [keyNote, setKeyNote] = useState<string | null>(null);
   const openCards = state.cards.filter((c) => c.phase !== "settled");
   const open = openCards.length;
-  const settledCount = state.cards.length - open;
   const soonest = Math.min(...openCards.map((c) => c.request.expiresAt - now));
   const urgent = open > 0 && soonest < DEADLINE_WARNING_MS;
   const { onSignOut } = props;
@@ -246,7 +248,7 @@ export function Inbox(props: {
           })}
         </section>
       ) : (
-        <HistoryView api={props.api} refreshKey={settledCount} />
+        <HistoryView api={props.api} refreshKey={historyVersion} />
       )}
     </div>
   );
