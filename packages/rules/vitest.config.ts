@@ -3,6 +3,6 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     testTimeout: 60_000,
-    include: ["src/**/*.test.ts", "bench/**/*.test.ts", "oracle/**/*.test.ts"],
+    include: ["src/**/*.test.ts", "oracle/**/*.test.ts"],
   },
 });

@@ -361,14 +361,20 @@ export class WardenSession {
    * the actor decides the call, and refuses it with a typed error).
    */
   #queueReport(requestId: string, ask: PermissionAsk, local: LocalDecision): boolean {
-    const inputChars = JSON.stringify(ask.input).length;
-    if (!fitsCallLimits({ ...ask, requestId }, inputChars)) return false;
+    // On every locally decided call: one object, built once, checked and queued as it is.
     const entry: LocalDecisionInput = {
-      ...callOf(requestId, ask),
+      requestId,
+      toolName: ask.toolName,
+      input: ask.input,
       decision: local.decision.behavior,
       policyVersion: local.version,
       decidedAt: Date.now(),
     };
+    if (ask.action !== undefined) entry.action = ask.action;
+    if (ask.details !== undefined) entry.details = ask.details;
+    if (ask.cost !== undefined) entry.cost = ask.cost;
+    const inputChars = JSON.stringify(ask.input).length;
+    if (!fitsCallLimits(entry, inputChars)) return false;
     const chars =
       inputChars + ask.toolName.length + (ask.action?.length ?? 0) + (ask.details?.length ?? 0);
     this.#reports.push({ entry, local: local.decision }, chars + 200);

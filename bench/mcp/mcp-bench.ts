@@ -1,0 +1,236 @@
+/**
+ * The `mcp` section of `pnpm bench`: a rule-allowed tools/call through the gateway vs the same
+ * call straight to the same server over the same transport (stdio, then Streamable HTTP), in one
+ * run, against a real Warden server (fast path on: the rules decide locally).
+ */
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
+import { policySource } from "@warden/rules";
+import { startTestWarden } from "@warden/server/testing";
+import {
+  BIN,
+  RECORDING_SERVER,
+  startHttpGatewayProcess,
+  startRecordingHttpServer,
+} from "../../packages/mcp/tests/fixtures/setup.ts";
+
+const TOKEN = "bench-mcp-agent";
+const BARE_RELAY = fileURLToPath(new URL("./bare-relay.ts", import.meta.url));
+const CALL = { name: "echo", arguments: { text: "bench" } };
+const ROUNDS = 5;
+const PER_ROUND = 200;
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+async function timeCalls(client: Client, n: number, into: number[]): Promise<void> {
+  for (let i = 0; i < n; i++) {
+    const start = process.hrtime.bigint();
+    const result = await client.callTool(CALL);
+    into.push(Number(process.hrtime.bigint() - start));
+    if (result.isError) throw new Error(`the call failed: ${JSON.stringify(result.content)}`);
+  }
+}
+
+async function connect(transport: Transport): Promise<Client> {
+  const client = new Client({ name: "bench", version: "1.0.0" });
+  await client.connect(transport);
+  return client;
+}
+
+/** Warms each up, then alternates rounds so that drift on a loaded machine hits all alike; medians. */
+async function compare(clients: readonly Client[]): Promise<number[]> {
+  for (const client of clients) await timeCalls(client, 300, []);
+  const samples = clients.map((): number[] => []);
+  for (let round = 0; round < ROUNDS; round++)
+    for (const [i, client] of clients.entries()) await timeCalls(client, PER_ROUND, samples[i]!);
+  return samples.map(median);
+}
+
+/** Measures in this process; medians in ns (run by `mcp-bench-run.ts` in a child process). */
+export async function measureMcp(options: {
+  log: (line: string) => void;
+}): Promise<Record<string, number>> {
+  const { log } = options;
+  const warden = await startTestWarden({
+    tokens: { [TOKEN]: { id: "bench", role: "agent", projects: ["bench"] } },
+    policy: {
+      defaultProject: policySource({ rules: [{ tool: "mcp__rec__echo", behavior: "allow" }] }),
+    },
+  });
+  const env = {
+    ...(process.env as Record<string, string>),
+    WARDEN_ENDPOINT: warden.endpoint,
+    WARDEN_TOKEN: TOKEN,
+  };
+  const server = [process.execPath, "--import", "tsx", RECORDING_SERVER];
+  const closers: (() => Promise<unknown> | unknown)[] = [];
+  try {
+    log(`mcp: stdio, ${ROUNDS * PER_ROUND} calls each, direct and through the gateway`);
+    const directStdio = await connect(
+      new StdioClientTransport({
+        command: server[0]!,
+        args: server.slice(1),
+        env,
+        stderr: "ignore",
+      }),
+    );
+    closers.push(() => directStdio.close());
+    const gatewayStdio = await connect(
+      new StdioClientTransport({
+        command: process.execPath,
+        args: [
+          BIN,
+          "--project",
+          "bench",
+          "--session",
+          "bench-stdio",
+          "--server",
+          "rec",
+          "--",
+          ...server,
+        ],
+        env,
+        stderr: "ignore",
+      }),
+    );
+    closers.push(() => gatewayStdio.close());
+    const bareStdio = await connect(
+      new StdioClientTransport({
+        command: process.execPath,
+        args: ["--import", "tsx", BARE_RELAY, ...server],
+        env,
+        stderr: "ignore",
+      }),
+    );
+    closers.push(() => bareStdio.close());
+    const [stdioDirect, stdioBare, stdioGateway] = await compare([
+      directStdio,
+      bareStdio,
+      gatewayStdio,
+    ]);
+
+    log(`mcp: Streamable HTTP, ${ROUNDS * PER_ROUND} calls each, direct and through the gateway`);
+    const upstream = await startRecordingHttpServer("");
+    closers.push(() => upstream.stop());
+    const gateway = await startHttpGatewayProcess(
+      [
+        "--project",
+        "bench",
+        "--session",
+        "bench-http",
+        "--server",
+        "rec",
+        "--listen",
+        "127.0.0.1:0",
+        "--upstream",
+        upstream.url,
+      ],
+      env,
+    );
+    closers.push(() => gateway.stop());
+    const directHttp = await connect(new StreamableHTTPClientTransport(new URL(upstream.url)));
+    closers.push(() => directHttp.close());
+    const gatewayHttp = await connect(new StreamableHTTPClientTransport(new URL(gateway.url)));
+    closers.push(() => gatewayHttp.close());
+    const [httpDirect, httpGateway] = await compare([directHttp, gatewayHttp]);
+
+    return {
+      stdio_direct_ns: stdioDirect!,
+      stdio_bare_relay_ns: stdioBare!,
+      stdio_gateway_ns: stdioGateway!,
+      stdio_ratio: stdioGateway! / stdioDirect!,
+      stdio_over_bare_relay: stdioGateway! / stdioBare!,
+      http_direct_ns: httpDirect!,
+      http_gateway_ns: httpGateway!,
+      http_ratio: httpGateway! / httpDirect!,
+    };
+  } finally {
+    for (const close of closers.reverse()) await Promise.resolve(close()).catch(() => undefined);
+    await warden.stop();
+  }
+}
+
+/** Runs the section in a child process (a RivetKit registry keeps its process alive); medians in ns. */
+export function runMcpBench(options: {
+  log: (line: string) => void;
+}): Promise<Record<string, number>> {
+  const script = fileURLToPath(new URL("./mcp-bench-run.ts", import.meta.url));
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", script], {
+      env: { ...process.env, UV_THREADPOOL_SIZE: "64", RIVET_LOG_LEVEL: "silent", RUST_LOG: "off" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    child.stdout.on("data", (data: Buffer) => {
+      out += data.toString();
+    });
+    child.stderr.on("data", (data: Buffer) => {
+      for (const line of data.toString().split("\n"))
+        if (line.startsWith("mcp:")) options.log(line);
+    });
+    child.once("exit", (code) => {
+      const last = out.trim().split("\n").at(-1) ?? "";
+      if (code === 0 && last.startsWith("{")) resolve(JSON.parse(last) as Record<string, number>);
+      else reject(new Error(`the mcp bench exited with ${code}`));
+    });
+  });
+}
+
+/** The goal: the gateway adds at most 10 % over the direct call, plus the local check (a few µs). */
+const LOCAL_CHECK_NS = 5_000;
+const meets = (gateway: number, direct: number) => gateway <= 1.1 * direct + LOCAL_CHECK_NS;
+const times = (ratio: number) => `${ratio.toFixed(2)}×`;
+
+/** The section as `scripts/bench.ts` lists it. */
+export const mcpSection = {
+  name: "mcp",
+  run: (log: (line: string) => void) => runMcpBench({ log }),
+  rows: (r: Record<string, number>) => [
+    {
+      name: "tools/call straight to the server (stdio)",
+      ns: r.stdio_direct_ns!,
+      ratio: "1.00× direct",
+      goal: "",
+    },
+    {
+      name: "through a bare SDK relay, no Warden (stdio)",
+      ns: r.stdio_bare_relay_ns!,
+      ratio: `${times(r.stdio_bare_relay_ns! / r.stdio_direct_ns!)} direct`,
+      goal: "",
+    },
+    {
+      name: "through the gateway (stdio)",
+      ns: r.stdio_gateway_ns!,
+      ratio: `${times(r.stdio_ratio!)} direct`,
+      goal: "≤ 1.1× direct + 5 µs",
+      pass: meets(r.stdio_gateway_ns!, r.stdio_direct_ns!),
+    },
+    {
+      name: "  the gateway vs the bare relay (stdio)",
+      ns: r.stdio_gateway_ns! - r.stdio_bare_relay_ns!,
+      ratio: `${times(r.stdio_over_bare_relay!)} relay`,
+      goal: "≤ 1.1× relay + 5 µs",
+      pass: meets(r.stdio_gateway_ns!, r.stdio_bare_relay_ns!),
+    },
+    {
+      name: "tools/call straight to the server (HTTP)",
+      ns: r.http_direct_ns!,
+      ratio: "1.00× direct",
+      goal: "",
+    },
+    {
+      name: "through the gateway (HTTP)",
+      ns: r.http_gateway_ns!,
+      ratio: `${times(r.http_ratio!)} direct`,
+      goal: "≤ 1.1× direct + 5 µs",
+      pass: meets(r.http_gateway_ns!, r.http_direct_ns!),
+    },
+  ],
+};
