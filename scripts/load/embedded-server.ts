@@ -39,7 +39,11 @@ export async function startEmbeddedServer(options: {
   const project = options.project ?? "load";
   const dir = mkdtempSync(join(tmpdir(), "warden-load-"));
   const storage = join(dir, "storage");
-  const port = await freeGuardPort(storage);
+  // The engine on its own ports (it binds +1 and +10 too), the server's front on another.
+  const enginePort = await freeGuardPort(storage);
+  let port = enginePort;
+  while ([enginePort, enginePort + 1, enginePort + 10].includes(port))
+    port = (await freePorts(1))[0]!;
   const token = () => randomBytes(24).toString("base64url");
   const agentToken = token();
   const approverTokens = Array.from({ length: Math.max(1, options.approvers) }, token);
@@ -50,6 +54,7 @@ export async function startEmbeddedServer(options: {
     JSON.stringify({
       host: "127.0.0.1",
       port,
+      enginePort,
       storage,
       policy: { projects: { [project]: "load.yaml" } },
       tokens: {
@@ -101,7 +106,7 @@ export async function startEmbeddedServer(options: {
     approverTokens,
     runnerPid: child.pid,
     enginePid: await findEngine(storage),
-    metricsUrl: `http://127.0.0.1:${port + 10}/metrics`,
+    metricsUrl: `http://127.0.0.1:${enginePort + 10}/metrics`,
     stop,
   };
 }

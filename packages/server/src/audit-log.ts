@@ -107,6 +107,19 @@ export async function markIndexed(db: RawAccess, permissionIds: readonly string[
   );
 }
 
+/** Which of these permission ids the log holds. */
+export async function listLoggedPermissionIds(
+  db: RawAccess,
+  permissionIds: readonly string[],
+): Promise<Set<string>> {
+  if (permissionIds.length === 0) return new Set();
+  const rows = await db.execute<{ permission_id: string }>(
+    "SELECT permission_id FROM history WHERE permission_id IN (SELECT value FROM json_each(?))",
+    JSON.stringify(permissionIds),
+  );
+  return new Set(rows.map((row) => row.permission_id));
+}
+
 /** Every request id in the log. */
 export async function listLoggedRequestIds(db: RawAccess): Promise<string[]> {
   const rows = await db.execute<{ request_id: string }>("SELECT request_id FROM history");

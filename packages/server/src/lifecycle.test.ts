@@ -7,15 +7,16 @@ import {
   cancel,
   decide,
   type Effect,
-  expire,
+  expireDue,
   lateReply,
-  logged,
+  nextExpiry,
   open,
   projectRulesDelivered,
   type RecordTransition,
+  removeLogged,
+  settledInLog,
   sweep,
   TIMER_SLACK_MS,
-  timerArmed,
 } from "./lifecycle.ts";
 import { compileSessionPolicy, type ServerPolicy } from "./policy.ts";
 import type { PolicyEnv, Reply } from "./reply-resolution.ts";
@@ -91,11 +92,10 @@ function ask(state: SessionState, requestId: string, command: string, cost?: num
   });
 }
 
-/** A session with one open ask, its timer armed. */
+/** A session with one open ask. */
 function opened(command = "make deploy", cost?: number) {
   const asked = ask(empty(), "r1", command, cost);
-  const { state } = open(asked.state, asked.record);
-  return timerArmed(state, "perm_r1", "timer-1").state;
+  return open(asked.state, asked.record).state;
 }
 
 const types = (effects: readonly Effect[]) => effects.map((e) => e.type);
@@ -162,16 +162,12 @@ describe("decide", () => {
 });
 
 describe("open", () => {
-  test("stores the ask, saves before announcing, tells the inbox and arms the timer", () => {
+  test("stores the ask, saves before announcing, tells the inbox and asks for an alarm by its deadline", () => {
     const asked = ask(empty(), "r1", "make");
     const t = open(asked.state, asked.record);
     expect(t.state.requests).toHaveLength(1);
     expect(types(t.effects)).toEqual(["save", "broadcast", "notifyInbox", "schedule"]);
-    expect(t.effects.at(-1)).toEqual({
-      type: "schedule",
-      permissionId: "perm_r1",
-      at: T0 + 10_000,
-    });
+    expect(t.effects.at(-1)).toEqual({ type: "schedule", at: T0 + 10_000 });
   });
 });
 
@@ -202,7 +198,7 @@ const settlers: Record<string, (state: SessionState, at?: number) => RecordTrans
       at,
     ),
   timeout: (s, at = T0 + 10_000) => {
-    const t = expire(s, "perm_r1", "Too late.", at);
+    const t = expireDue(s, "Too late.", at);
     return { ...t, record: findByPermissionId(t.state, "perm_r1")! };
   },
   cancel: (s, at = T0 + 1) => cancel(s, agent, "r1", at),
@@ -237,17 +233,11 @@ describe("settle: one compare-and-set, every pair of endings", () => {
     }
   }
 
-  test("a settlement cancels the armed timer, wakes waiters, announces, tells the inbox and logs", () => {
-    const t = settlers.once!(opened());
-    expect(types(t.effects)).toEqual([
-      "save",
-      "wake",
-      "broadcast",
-      "notifyInbox",
-      "cancelTimer",
-      "log",
-    ]);
-    expect(findByPermissionId(t.state, "perm_r1")).not.toHaveProperty("timerId");
+  test("a settlement writes the audit row (no state save, no timer to cancel), then wakes waiters, announces, tells the inbox and logs", () => {
+    for (const name of ["once", "reject", "edited", "timeout", "cancel"]) {
+      const t = settlers[name]!(opened());
+      expect(types(t.effects)).toEqual(["audit", "wake", "broadcast", "notifyInbox", "log"]);
+    }
   });
 
   test("always/project adds the rule to the session and the outbox together, delivered after the save", () => {
@@ -308,30 +298,47 @@ describe("timeouts, in one place", () => {
     );
   });
 
-  test("a reply just before the deadline wins, and the timer then finds nothing", () => {
+  test("a reply just before the deadline wins, and the alarm then finds nothing to do", () => {
     const t = settlers.once!(opened(), T0 + 9_999);
     expect(t.record.resolution?.outcome).toBe("allow");
-    expect(expire(t.state, "perm_r1", "Too late.", T0 + 10_000).effects).toEqual([]);
+    const fired = expireDue(t.state, "Too late.", T0 + 10_000);
+    expect(fired.effects).toEqual([]);
+    expect(fired.state).toBe(t.state);
   });
 
-  test("a timer firing early within the slack expires; earlier does nothing", () => {
+  test("an alarm firing early within the slack expires; earlier it only arms again", () => {
     const s = opened();
-    expect(expire(s, "perm_r1", "m", T0 + 10_000 - TIMER_SLACK_MS - 1).effects).toEqual([]);
-    expect(types(expire(s, "perm_r1", "m", T0 + 10_000 - TIMER_SLACK_MS).effects)).toContain(
-      "wake",
-    );
-  });
-
-  test("a timer armed after the request settled is cancelled at once", () => {
-    const asked = ask(empty(), "r1", "make");
-    const o = open(asked.state, asked.record).state;
-    const settled = settlers.reject!(o).state;
-    expect(timerArmed(settled, "perm_r1", "late-timer").effects).toEqual([
-      { type: "cancelTimer", timerId: "late-timer" },
+    expect(expireDue(s, "m", T0 + 10_000 - TIMER_SLACK_MS - 1).effects).toEqual([
+      { type: "schedule", at: T0 + 10_000 },
     ]);
+    expect(types(expireDue(s, "m", T0 + 10_000 - TIMER_SLACK_MS).effects)).toContain("wake");
   });
 
-  test("sweep times out what fell due, arms missing timers and redelivers project rules", () => {
+  test("one alarm serves every pending request: it expires all that are due and arms for the earliest left", () => {
+    let s = opened();
+    for (const [id, expiresAt] of [
+      ["r2", T0 + 5_000],
+      ["r3", T0 + 40_000],
+      ["r4", T0 + 30_000],
+    ] as const) {
+      const next = ask(s, id, `make ${id}`);
+      s = open(next.state, { ...next.record, expiresAt }).state;
+    }
+    expect(nextExpiry(s)).toBe(T0 + 5_000);
+    const t = expireDue(s, "Too late.", T0 + 10_000);
+    expect(t.state.requests.filter((r) => r.status === "pending").map((r) => r.requestId)).toEqual([
+      "r3",
+      "r4",
+    ]);
+    expect(types(t.effects).filter((e) => e === "audit")).toHaveLength(1);
+    expect(t.effects.filter((e) => e.type === "wake")).toHaveLength(2);
+    expect(t.effects.filter((e) => e.type === "schedule")).toEqual([
+      { type: "schedule", at: T0 + 30_000 },
+    ]);
+    expect(nextExpiry(settlers.reject!(opened()).state)).toBeUndefined();
+  });
+
+  test("sweep times out what fell due, arms the alarm for the rest and redelivers project rules", () => {
     let s = opened();
     const second = ask(s, "r2", "make other");
     s = open(second.state, { ...second.record, expiresAt: T0 + 60_000 }).state;
@@ -344,12 +351,10 @@ describe("timeouts, in one place", () => {
     const t = sweep(s, "Too late.", T0 + 20_000);
     expect(findByPermissionId(t.state, "perm_r1")?.resolution?.reason).toBe("timed_out");
     expect(findByPermissionId(t.state, "perm_r2")?.status).toBe("pending");
-    expect(t.effects).toContainEqual({
-      type: "schedule",
-      permissionId: "perm_r2",
-      at: T0 + 60_000,
-    });
-    expect(types(t.effects).filter((e) => e === "save")).toHaveLength(1);
+    expect(t.effects.filter((e) => e.type === "schedule")).toEqual([
+      { type: "schedule", at: T0 + 60_000 },
+    ]);
+    expect(types(t.effects).filter((e) => e === "audit")).toHaveLength(1);
     expect(types(t.effects)).toContain("addProjectRules");
   });
 });
@@ -463,24 +468,36 @@ describe("cost and retries", () => {
     );
     expect(t.state.requests).toHaveLength(1);
     expect(t.record.resolution).toMatchObject({ outcome: "allow", reason: "hook" });
-    expect(types(t.effects)).toEqual(["save", "wake", "broadcast", "log"]);
+    expect(types(t.effects)).toEqual(["audit", "wake", "broadcast", "log"]);
   });
 });
 
 describe("the audit log", () => {
   test("logged records leave the state and are counted", () => {
     const t = settlers.once!(opened());
-    const after = logged(t.state, new Set(["perm_r1"]));
+    const after = removeLogged(t.state, new Set(["perm_r1"]));
     expect(after.requests).toEqual([]);
     expect(after.evicted).toBe(1);
+  });
+
+  test("after a crash, a pending request the log holds settled leaves the state; others stay", () => {
+    let s = opened();
+    const second = ask(s, "r2", "make other");
+    s = open(second.state, second.record).state;
+    const after = settledInLog(s, new Set(["perm_r1", "perm_unknown"]));
+    expect(after.requests.map((r) => r.permissionId)).toEqual(["perm_r2"]);
+    expect(after.evicted).toBe(1);
+    expect(settledInLog(s, new Set(["perm_unknown"]))).toBe(s);
+    // A resolved record the log holds is left to the append (which ignores duplicates).
+    const settled = settlers.reject!(s).state;
+    expect(settledInLog(settled, new Set(["perm_r1"]))).toBe(settled);
   });
 });
 
 describe("state saved by an earlier version", () => {
-  test("requests and timers kept in objects by id become the array, with timer ids on records", () => {
+  test("requests and timers kept in objects by id become the array, without timer ids", () => {
     const current = opened();
     const record = { ...current.requests[0]!, logged: false };
-    delete (record as { timerId?: string }).timerId;
     const saved = {
       ...current,
       requests: { [record.permissionId]: record },
@@ -489,10 +506,22 @@ describe("state saved by an earlier version", () => {
       projectRuleOutbox: undefined,
     } as unknown as SessionState;
     const upgraded = upgradeState(saved);
-    expect(upgraded.requests).toEqual([{ ...current.requests[0], timerId: "timer-9" }]);
+    expect(upgraded.requests).toEqual(current.requests);
     expect(upgraded).not.toHaveProperty("timers");
     expect(upgraded).not.toHaveProperty("requestIds");
     expect(upgraded.projectRuleOutbox).toEqual([]);
+    expect(upgradeState(upgraded)).toBe(upgraded);
+  });
+
+  test("a record carrying its own timer id (one timer per ask) loses it; its timer still expires what is due", () => {
+    const current = opened();
+    const saved = {
+      ...current,
+      requests: [{ ...current.requests[0]!, timerId: "timer-1" }],
+    } as unknown as SessionState;
+    const upgraded = upgradeState(saved);
+    expect(upgraded.requests).toEqual(current.requests);
+    expect(upgraded.requests[0]).not.toHaveProperty("timerId");
     expect(upgradeState(upgraded)).toBe(upgraded);
   });
 });

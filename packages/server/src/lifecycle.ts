@@ -47,8 +47,11 @@ export type Effect =
     }
   /** The rules or mode changed: tell subscribers (the payload needs the compiled policy). */
   | { readonly type: "announceRules" }
-  | { readonly type: "schedule"; readonly permissionId: string; readonly at: number }
-  | { readonly type: "cancelTimer"; readonly timerId: string }
+  /**
+   * Make sure the session's expiry alarm fires by `at`. One alarm serves every pending request:
+   * when it fires, what is due expires and the alarm is armed again for the earliest left.
+   */
+  | { readonly type: "schedule"; readonly at: number }
   /** Answer the agents waiting for this request. */
   | { readonly type: "wake"; readonly record: RequestRecord }
   | { readonly type: "log" }
@@ -137,7 +140,7 @@ export function decide(
   };
 }
 
-/** Opens an ask for humans: stored, announced, put in the inbox, and its expiry timer armed. */
+/** Opens an ask for humans: stored, announced, put in the inbox, and its expiry alarm armed. */
 export function open(state: SessionState, draft: RequestRecord): RecordTransition {
   const request = publicRequest(draft);
   return {
@@ -158,7 +161,7 @@ export function open(state: SessionState, draft: RequestRecord): RecordTransitio
           request,
         },
       },
-      { type: "schedule", permissionId: draft.permissionId, at: draft.expiresAt },
+      { type: "schedule", at: draft.expiresAt },
     ],
     record: draft,
   };
@@ -257,17 +260,28 @@ export function lateReply(
   );
 }
 
-/** The timer fired: the request times out if it is still open and due. */
-export function expire(
-  state: SessionState,
-  permissionId: string,
-  message: string,
-  now: number,
-): Transition {
-  const record = findByPermissionId(state, permissionId);
-  if (record?.status !== "pending" || record.expiresAt > now + TIMER_SLACK_MS)
-    return { state, effects: [] };
-  return settle(state, permissionId, timeoutResolution(record, message, now));
+/**
+ * The session's alarm fired: every pending request that is due times out, and the alarm is armed
+ * again for the earliest one left.
+ */
+export function expireDue(state: SessionState, message: string, now: number): Transition {
+  let next = state;
+  const effects: Effect[] = [];
+  for (const record of pendingRequests(state)) {
+    if (record.expiresAt > now + TIMER_SLACK_MS) continue;
+    const expired = settle(next, record.permissionId, timeoutResolution(record, message, now));
+    next = expired.state;
+    effects.push(...expired.effects);
+  }
+  const earliest = nextExpiry(next);
+  if (earliest !== undefined) effects.push({ type: "schedule", at: earliest });
+  return { state: next, effects: dedupe(effects) };
+}
+
+/** When the earliest pending request expires, if any is pending. */
+export function nextExpiry(state: SessionState): number | undefined {
+  const pending = pendingRequests(state);
+  return pending.length === 0 ? undefined : Math.min(...pending.map((r) => r.expiresAt));
 }
 
 /** The agent withdrew its request. */
@@ -296,35 +310,36 @@ export function cancel(
 }
 
 /**
- * After a wake: times out what fell due while the actor was down and arms the timers that were
- * never armed; the log gets whatever it misses; project rules not yet delivered are sent again.
+ * After a wake: times out what fell due while the actor was down and arms the alarm for the rest
+ * (alarms armed before the wake are not counted on: the wake arms its own); the log gets whatever
+ * it misses; project rules not yet delivered are sent again.
  */
 export function sweep(state: SessionState, message: string, now: number): Transition {
-  let next = state;
-  const effects: Effect[] = [];
-  for (const record of pendingRequests(state)) {
-    if (record.expiresAt <= now) {
-      const expired = settle(next, record.permissionId, timeoutResolution(record, message, now));
-      next = expired.state;
-      effects.push(...expired.effects);
-    } else if (record.timerId === undefined) {
-      effects.push({ type: "schedule", permissionId: record.permissionId, at: record.expiresAt });
-    }
-  }
-  effects.push({ type: "log" });
-  if (next.projectRuleOutbox.length > 0) effects.push({ type: "addProjectRules" });
-  return { state: next, effects: dedupe(effects) };
+  const due = expireDue(state, message, now);
+  const effects: Effect[] = [...due.effects, { type: "log" }];
+  if (due.state.projectRuleOutbox.length > 0) effects.push({ type: "addProjectRules" });
+  return { state: due.state, effects: dedupe(effects) };
 }
 
-/** The expiry timer was armed: kept while the request is open, cancelled when it settled meanwhile. */
-export function timerArmed(state: SessionState, permissionId: string, timerId: string): Transition {
-  const record = findByPermissionId(state, permissionId);
-  if (record?.status !== "pending") return { state, effects: [{ type: "cancelTimer", timerId }] };
-  return { state: replace(state, { ...record, timerId }), effects: [] };
+/**
+ * Pending requests whose resolution the audit log already holds (settled, then the runner died
+ * before a state without them was saved) leave the state: the log answers for them. Returns the
+ * same object when there are none.
+ */
+export function settledInLog(state: SessionState, loggedIds: ReadonlySet<string>): SessionState {
+  const ids = new Set(
+    pendingRequests(state)
+      .map((r) => r.permissionId)
+      .filter((id) => loggedIds.has(id)),
+  );
+  return ids.size === 0 ? state : removeLogged(state, ids);
 }
 
 /** The audit log has these records: they leave the state (retries are answered from the log). */
-export function logged(state: SessionState, permissionIds: ReadonlySet<string>): SessionState {
+export function removeLogged(
+  state: SessionState,
+  permissionIds: ReadonlySet<string>,
+): SessionState {
   const kept = state.requests.filter((r) => !permissionIds.has(r.permissionId));
   return { ...state, requests: kept, evicted: state.evicted + state.requests.length - kept.length };
 }
@@ -352,8 +367,7 @@ export function settle(
       resolution: record.resolution ?? null,
     });
   }
-  const { timerId, ...rest } = record;
-  const resolved: RequestRecord = { ...rest, status: "resolved", resolution };
+  const resolved: RequestRecord = { ...record, status: "resolved", resolution };
   const toProject = resolution.rulesAdded?.scope === "project";
   let next = withUsage(replace(state, resolved), resolved);
   if (rules.length > 0) {
@@ -365,7 +379,10 @@ export function settle(
     };
   }
   const effects: Effect[] = [
-    { type: "save" },
+    // One durable write: the audit row, as for a rule-settled call (the pending record left in a
+    // saved state is settled from the log after a crash, see `settledInLog`). Rules learned from
+    // the reply live in the state: then the state is saved first, and the row follows.
+    rules.length > 0 ? { type: "save" } : { type: "audit" },
     { type: "wake", record: resolved },
     {
       type: "broadcast",
@@ -388,8 +405,7 @@ export function settle(
         resolution,
       },
     },
-    // The answers go out first; the engine call that cancels the timer follows.
-    ...(timerId !== undefined ? [{ type: "cancelTimer" as const, timerId }] : []),
+    // The session's alarm stays: when it fires it finds nothing due, or re-arms for what is left.
     { type: "log" },
     ...(rules.length > 0 ? [{ type: "announceRules" as const }] : []),
     ...(toProject && rules.length > 0 ? [{ type: "addProjectRules" as const }] : []),

@@ -10,12 +10,8 @@ import type {
   StoredRequest,
 } from "./types.ts";
 
-/** A stored request with its sequence number and its expiry timer. */
-export type RequestRecord = StoredRequest & {
-  readonly seq: number;
-  /** The id of the scheduled `expirePermission`, once armed. */
-  readonly timerId?: string;
-};
+/** A stored request with its sequence number. */
+export type RequestRecord = StoredRequest & { readonly seq: number };
 
 /** What an agent asks: the validated call. */
 export type CallInput = CallFields;
@@ -90,19 +86,13 @@ function truncate(text: string, max = 200): string {
 
 /** Strips the bookkeeping fields of a record. */
 export function publicRequest(record: RequestRecord): PermissionRequest {
-  const {
-    status: _status,
-    resolution: _resolution,
-    seq: _seq,
-    timerId: _timerId,
-    ...request
-  } = record;
+  const { status: _status, resolution: _resolution, seq: _seq, ...request } = record;
   return request;
 }
 
 /** A record as `getRequest` shows it: its data and resolution, without bookkeeping. */
 export function storedRequest(record: RequestRecord): StoredRequest {
-  const { seq: _seq, timerId: _timerId, ...rest } = record;
+  const { seq: _seq, ...rest } = record;
   return rest;
 }
 

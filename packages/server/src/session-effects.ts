@@ -7,6 +7,7 @@ import {
   appendToAuditLog,
   findLoggedPermission,
   type LoggedRequest,
+  listLoggedPermissionIds,
   listLoggedRequestIds,
   listUnindexed,
   markIndexed,
@@ -16,10 +17,11 @@ import type { Principal } from "./auth.ts";
 import type { InboxChange, InboxReport } from "./inbox.ts";
 import {
   type Effect,
-  logged,
   projectRulesDelivered,
+  removeLogged,
+  settledInLog,
+  TIMER_SLACK_MS,
   type Transition,
-  timerArmed,
 } from "./lifecycle.ts";
 import { compileOrFail, type ServerPolicy } from "./policy.ts";
 import type { createProjectActor } from "./project.ts";
@@ -80,8 +82,13 @@ export interface SessionVars {
   logDue: boolean;
   /** The audit-log append running now, if any. */
   logging: Promise<void> | undefined;
-  /** The counters recovered from the audit log, once per wake (see `recoverCounters`). */
+  /** The state brought up to the audit log, once per wake (see `recoverFromAuditLog`). */
   recovered: Promise<void> | undefined;
+  /**
+   * The expiry alarms this wake scheduled that have not fired, by time, each with its
+   * `c.schedule.at` call. Alarms from before the wake are not counted on (the wake arms its own).
+   */
+  alarms: { readonly at: number; readonly armed: Promise<unknown> }[];
   /** Inbox changes waiting to be sent to the project actor together. */
   inbox: InboxChange[];
   /** Whether the inbox should be told the whole pending list (after a wake). */
@@ -164,7 +171,7 @@ export async function applyEffects(
   }
   for (const effect of effects) applyNow(c, deps, effect);
   for (const effect of effects) {
-    if (effect.type === "schedule") await armTimer(c, deps, effect.permissionId, effect.at);
+    if (effect.type === "schedule") await armAlarm(c, effect.at);
   }
 }
 
@@ -175,9 +182,6 @@ function applyNow(c: SessionContext, deps: EffectDependencies, effect: Effect): 
       return;
     case "announceRules":
       announceRules(c, deps);
-      return;
-    case "cancelTimer":
-      c.schedule.cancel(effect.timerId).catch(() => undefined);
       return;
     case "wake":
       wake(c, effect.record);
@@ -198,15 +202,37 @@ function applyNow(c: SessionContext, deps: EffectDependencies, effect: Effect): 
   }
 }
 
-async function armTimer(
-  c: SessionContext,
-  deps: EffectDependencies,
-  permissionId: string,
-  at: number,
-) {
-  if (findByPermissionId(c.state, permissionId)?.status !== "pending") return;
-  const timerId = await c.schedule.at(at, "expirePermission", permissionId);
-  await run(c, deps, timerArmed(c.state, permissionId, timerId));
+/**
+ * Makes sure an expiry alarm fires by `at`: an alarm of this wake due at or before it serves (one
+ * storage write per session instead of one per ask and its cancel). Resolves once that alarm is
+ * durable; when its scheduling failed, arms one of its own (or throws).
+ */
+async function armAlarm(c: SessionContext, at: number): Promise<void> {
+  const covering = c.vars.alarms.find((alarm) => alarm.at <= at);
+  if (covering) {
+    try {
+      await covering.armed;
+      return;
+    } catch {
+      return armAlarm(c, at);
+    }
+  }
+  const alarm = { at, armed: c.schedule.at(at, "expirePermission") };
+  c.vars.alarms.push(alarm);
+  try {
+    await alarm.armed;
+  } catch (error) {
+    c.vars.alarms = c.vars.alarms.filter((other) => other !== alarm);
+    throw error;
+  }
+}
+
+/**
+ * An alarm fired at `now`: the alarms due by then (within the slack `expireDue` expires with)
+ * count as fired; what is left pending is due later than all of them.
+ */
+export function alarmsFired(c: SessionContext, now: number): void {
+  c.vars.alarms = c.vars.alarms.filter((alarm) => alarm.at > now + TIMER_SLACK_MS);
 }
 
 /** Tells subscribers the session's rules or mode changed. */
@@ -458,16 +484,24 @@ async function appendResolved(c: SessionContext): Promise<void> {
   if (unlogged.length === 0) return;
   await appendToAuditLog(c.db, unlogged as LoggedRequest[], c.state.usage);
   for (const record of unlogged) c.vars.logged.ids.add(record.requestId);
-  commit(c, { state: logged(c.state, new Set(unlogged.map((r) => r.permissionId))) });
+  commit(c, { state: removeLogged(c.state, new Set(unlogged.map((r) => r.permissionId))) });
 }
 
 /**
- * Brings the sequence number and usage up to what the audit log proves, once per wake and before
- * the first decision: the state save that followed a logged decision may have been lost.
+ * Brings the state up to what the audit log proves, once per wake and before anything reads the
+ * requests or decides: the state save that followed a logged decision or settlement may have been
+ * lost. The counters take the log's maxima; a pending request the log holds settled leaves the
+ * state.
  */
-export function recoverCounters(c: SessionContext): Promise<void> {
-  c.vars.recovered ??= readLogCounters(c.db).then(
-    (log) => commit(c, { state: recoverFromLog(c.state, log) }),
+export function recoverFromAuditLog(c: SessionContext): Promise<void> {
+  c.vars.recovered ??= Promise.all([
+    readLogCounters(c.db),
+    listLoggedPermissionIds(
+      c.db,
+      pendingRequests(c.state).map((r) => r.permissionId),
+    ),
+  ]).then(
+    ([log, settled]) => commit(c, { state: recoverFromLog(settledInLog(c.state, settled), log) }),
     (error: unknown) => {
       c.vars.recovered = undefined;
       throw error;

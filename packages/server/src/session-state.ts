@@ -154,8 +154,9 @@ export function recoverFromLog(
 }
 
 /**
- * The state as this version keeps it, from a state saved by an earlier one (requests and timers
- * kept in objects keyed by id, no project-rule outbox). Returns the same object when current.
+ * The state as this version keeps it, from a state saved by an earlier one (requests kept in an
+ * object keyed by id, a timer per request, no project-rule outbox). Returns the same object when
+ * current. The timers of an earlier version still fire; they expire whatever is due.
  */
 export function upgradeState(saved: SessionState): SessionState {
   const old = saved as unknown as {
@@ -164,13 +165,20 @@ export function upgradeState(saved: SessionState): SessionState {
     requestIds?: unknown;
     projectRuleOutbox?: SessionRule[];
   };
-  if (Array.isArray(old.requests) && old.projectRuleOutbox) return saved;
-  const timers = old.timers ?? {};
+  if (
+    Array.isArray(old.requests) &&
+    old.projectRuleOutbox &&
+    !old.requests.some((r) => Object.hasOwn(r, "timerId"))
+  )
+    return saved;
   const requests = (Array.isArray(old.requests) ? old.requests : Object.values(old.requests))
     .map((r) => {
-      const { logged: _logged, ...record } = r as RequestRecord & { logged?: boolean };
-      const timerId = Object.hasOwn(timers, r.permissionId) ? timers[r.permissionId] : undefined;
-      return timerId !== undefined ? { ...record, timerId } : record;
+      const {
+        logged: _logged,
+        timerId: _timerId,
+        ...record
+      } = r as RequestRecord & { logged?: boolean; timerId?: string };
+      return record;
     })
     .sort((a, b) => a.seq - b.seq);
   const { timers: _t, requestIds: _r, ...rest } = old as unknown as SessionState & typeof old;

@@ -11,7 +11,7 @@ import {
   answerDraft,
   cancel,
   decide,
-  expire,
+  expireDue,
   lateReply,
   open,
   sweep,
@@ -44,6 +44,7 @@ import {
 } from "./schema.ts";
 import { ensureProjectRules, sessionAccess } from "./session-access.ts";
 import {
+  alarmsFired,
   announceRules,
   applyEffects,
   type ConnState,
@@ -53,7 +54,7 @@ import {
   isLogged,
   logResolved,
   type ProjectLink,
-  recoverCounters,
+  recoverFromAuditLog,
   run,
   type SessionContext,
   type SessionVars,
@@ -219,6 +220,7 @@ export function createSessionActor(deps: SessionDependencies) {
       waiters: new Map(),
       settling: new Set(),
       inflight: new Map(),
+      alarms: [],
       logged: { ids: new Set(), loaded: false },
       logDue: false,
       logging: undefined,
@@ -240,7 +242,8 @@ export function createSessionActor(deps: SessionDependencies) {
       const current = upgradeState(session.state);
       if (current !== session.state) commit(session, { state: current });
       session.waitUntil(
-        run(session, deps, sweep(session.state, timeoutMessage(session), Date.now()))
+        recoverFromAuditLog(session)
+          .then(() => run(session, deps, sweep(session.state, timeoutMessage(session), Date.now())))
           .then(() => logResolved(session))
           .catch((error) =>
             session.log.warn({ msg: "settling overdue requests failed", error: String(error) }),
@@ -257,7 +260,7 @@ export function createSessionActor(deps: SessionDependencies) {
         const principal = authorize(callerOf(c), "requestPermission");
         const call = parseInput(RequestPermissionSchema, request, "requestPermission");
         const waitMs = call.waitMs ?? deps.defaultWaitMs;
-        await Promise.all([ensureProjectRules(c, deps.project), recoverCounters(c)]);
+        await Promise.all([ensureProjectRules(c, deps.project), recoverFromAuditLog(c)]);
         const known = await knownRequest(c, principal, call, waitMs);
         if (known) return known;
         const pending = pendingRequests(c.state).length;
@@ -289,7 +292,7 @@ export function createSessionActor(deps: SessionDependencies) {
         const principal = authorize(callerOf(c), "recordLocalDecisions");
         const batch = parseInput(LocalDecisionBatchSchema, entries, "recordLocalDecisions");
         // Counters first: the batch takes sequence numbers and adds to usage.
-        await Promise.all([ensureProjectRules(c, deps.project), recoverCounters(c)]);
+        await Promise.all([ensureProjectRules(c, deps.project), recoverFromAuditLog(c)]);
         const logged = new Map<string, KnownCall>();
         for (const { requestId } of batch) {
           if (!(await isLogged(c, requestId))) continue;
@@ -314,6 +317,7 @@ export function createSessionActor(deps: SessionDependencies) {
         const id = parseInput(IdSchema, requestId, "requestId");
         const wait =
           parseInput(RequestPermissionSchema.shape.waitMs, waitMs, "waitMs") ?? deps.defaultWaitMs;
+        await recoverFromAuditLog(c);
         const logged = findByRequestId(c.state, id) ? undefined : await findLoggedRequest(c.db, id);
         const stored = findByRequestId(c.state, id);
         const record = stored ?? logged ?? c.vars.inflight.get(id);
@@ -327,13 +331,15 @@ export function createSessionActor(deps: SessionDependencies) {
       getRequest: async (c, permissionId: string) => {
         const principal = authorize(callerOf(c), "getRequest");
         const id = parseInput(IdSchema, permissionId, "permissionId");
+        await recoverFromAuditLog(c);
         const record = await findRecord(c, id);
         if (!record || !canSee(principal, record)) return fail("not_found", `no request ${id}`);
         return storedRequest(record);
       },
 
-      listPending: (c) => {
+      listPending: async (c) => {
         const principal = authorize(callerOf(c), "listPending");
+        await recoverFromAuditLog(c);
         return pendingRequests(c.state)
           .filter((r) => canSee(principal, r))
           .map(publicRequest);
@@ -342,6 +348,7 @@ export function createSessionActor(deps: SessionDependencies) {
       getHistory: async (c, query?: HistoryQuery) => {
         authorize(callerOf(c), "getHistory");
         const { before, limit = 50 } = parseInput(HistoryQuerySchema, query, "getHistory");
+        await recoverFromAuditLog(c);
         await logResolved(c);
         const entries = await readAuditLog(c.db, {
           ...(before !== undefined ? { before } : {}),
@@ -366,6 +373,7 @@ export function createSessionActor(deps: SessionDependencies) {
           options: parseInput(RespondOptionsSchema, options, "options"),
           decider: { kind: "approver", id: principal.id },
         };
+        await recoverFromAuditLog(c);
         const logged = findByPermissionId(c.state, id) ? undefined : await findRecord(c, id);
         // Read after the await: the request may have settled meanwhile (then it is a late reply).
         if (!findByPermissionId(c.state, id)) {
@@ -382,6 +390,7 @@ export function createSessionActor(deps: SessionDependencies) {
       cancelRequest: async (c, requestId: string) => {
         const principal = authorize(callerOf(c), "cancelRequest");
         const id = parseInput(IdSchema, requestId, "requestId");
+        await recoverFromAuditLog(c);
         const logged = findByRequestId(c.state, id) ? undefined : await findLoggedRequest(c.db, id);
         // Only in the log: settled long ago (a resent cancel is told how it ended).
         if (logged && !findByRequestId(c.state, id) && canSee(principal, logged)) {
@@ -394,11 +403,15 @@ export function createSessionActor(deps: SessionDependencies) {
         return outcomeOf(cancelled.record);
       },
 
-      expirePermission: async (c, permissionId: string) => {
-        const before = findByPermissionId(c.state, String(permissionId))?.status;
-        const expired = expire(c.state, String(permissionId), timeoutMessage(c), Date.now());
+      /** The session's expiry alarm (system only): what is due times out; says how many did. */
+      expirePermission: async (c) => {
+        await recoverFromAuditLog(c);
+        const now = Date.now();
+        alarmsFired(c, now);
+        const pending = pendingRequests(c.state).length;
+        const expired = expireDue(c.state, timeoutMessage(c), now);
         await run(c, deps, expired);
-        return before === "pending" && expired.effects.length > 0;
+        return pending - pendingRequests(expired.state).length;
       },
 
       /** The project's rules changed: read them again and tell subscribers (the project calls it). */
@@ -422,7 +435,7 @@ export function createSessionActor(deps: SessionDependencies) {
       getPolicy: async (c) => {
         authorize(callerOf(c), "getPolicy");
         // The context carries the usage, which the audit log may be ahead of after a crash.
-        await recoverCounters(c);
+        await recoverFromAuditLog(c);
         const policy = sessionPolicy(c, deps.policy);
         return {
           version: policy.version,
@@ -434,7 +447,7 @@ export function createSessionActor(deps: SessionDependencies) {
 
       getUsage: async (c) => {
         authorize(callerOf(c), "getUsage");
-        await recoverCounters(c);
+        await recoverFromAuditLog(c);
         return c.state.usage;
       },
 
