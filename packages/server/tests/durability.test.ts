@@ -8,8 +8,9 @@
 // Every recovery costs 12–40 s, so everything is checked across two crashes of one session:
 //   runner A (ask timeout 90 s): decided calls, asks, an "always" rule, an admin rule; A is
 //     stopped gracefully (SIGTERM).
-//   runner B (ask timeout 4 s): an agent waiting, an acknowledged reply, ask D1, then two replies
-//     sent with the SIGKILL right behind them. D1 falls due while the server is down.
+//   runner B (ask timeout 4 s): an agent waiting, an acknowledged reply, ask D1, another reply
+//     acknowledged just before the SIGKILL, then two replies sent with the SIGKILL right behind
+//     them. D1 falls due while the server is down.
 //   runner C (ask timeout 4 s): every check; then more decisions and rules, another agent waiting,
 //     ask D2 and another reply in flight; C and the engine are SIGKILLed together. D2 falls due
 //     while they are down.
@@ -540,6 +541,7 @@ describe("a Warden server SIGKILLed mid-flight keeps everything it acknowledged"
       "p-bench": "make bench",
       "p-format": "npm run format",
       "p-last": "make last",
+      "p-acked": "make acked",
       "q-lint": "npm run lint",
       "q-curl": "curl example.com",
       "q-ls": "ls -la",
@@ -588,6 +590,9 @@ describe("a Warden server SIGKILLed mid-flight keeps everything it acknowledged"
         byRule({ behavior: "allow" }),
       );
     }
+    // (g) A reply acknowledged just before the SIGKILL: its audit row is its one durable write,
+    // and the state saved last still holds the request pending. It must not come back pending.
+    await reply("p-acked", "reject");
     inFlight = [fireReply("p-build", "once")];
     await new Promise((r) => setTimeout(r, 40));
     inFlight.push(fireReply("p-pytest", "reject"));
