@@ -24,6 +24,7 @@ import {
   checkRetry,
   evaluationContext,
   findByPermissionId,
+  onlyLogRecoverable,
   recoverFromLog,
   type SessionState,
   upgradeState,
@@ -555,5 +556,49 @@ describe("recoverFromLog: the counters a rule decision left only in the audit lo
       evicted: 2,
     });
     expect(recoverFromLog(saved, { seq: 1, turns: 1, costUsd: 0, rows: 1 })).toBe(saved);
+  });
+});
+
+describe("onlyLogRecoverable: which changes need no state save", () => {
+  const decideAllow = (state: SessionState, requestId: string) =>
+    decide(state, {
+      principal: agent,
+      call: { requestId, toolName: "Read", input: { file_path: "a.txt" } },
+      policy: compiled(state),
+      permissionId: `perm_${requestId}`,
+      now: T0,
+    });
+
+  test("a rule-settled call, its log row's eviction and recovered counters need none", () => {
+    const saved = empty();
+    const settled = decideAllow(saved, "a1");
+    expect(settled.kind).toBe("settled");
+    expect(onlyLogRecoverable(saved, settled.state)).toBe(true);
+    const evicted = removeLogged(settled.state, new Set(["perm_a1"]));
+    expect(onlyLogRecoverable(saved, evicted)).toBe(true);
+    const recovered = recoverFromLog(saved, { seq: 9, turns: 9, costUsd: 2, rows: 9 });
+    expect(onlyLogRecoverable(saved, recovered)).toBe(true);
+  });
+
+  test("an ask opening or settling, and any change of rules, mode or place, need one", () => {
+    const saved = empty();
+    const asked = ask(saved, "r1", "make deploy");
+    const withAsk = open(asked.state, asked.record).state;
+    expect(onlyLogRecoverable(saved, withAsk)).toBe(false);
+    expect(onlyLogRecoverable(withAsk, settlers.reject!(withAsk).state)).toBe(false);
+    expect(onlyLogRecoverable(withAsk, settlers["always/session"]!(withAsk).state)).toBe(false);
+    for (const change of [
+      { mode: "plan" as const },
+      { cwd: "/work" },
+      { rules: [] },
+      { projectRulesLoaded: false },
+      { projectRuleOutbox: [] },
+      { revision: 1 },
+    ])
+      expect(onlyLogRecoverable(saved, { ...saved, ...change }), JSON.stringify(change)).toBe(
+        false,
+      );
+    const { cwd: _cwd, ...withoutKey } = saved;
+    expect(onlyLogRecoverable(saved, withoutKey as SessionState)).toBe(false);
   });
 });

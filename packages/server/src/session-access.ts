@@ -4,7 +4,15 @@ import { event } from "rivetkit";
 import { requireAdmission } from "./admission.ts";
 import type { TokenTable } from "./auth.ts";
 import { ConnParamsSchema } from "./schema.ts";
-import type { ConnState, ProjectLink, ProjectRegistry, SessionContext } from "./session-effects.ts";
+import {
+  type ConnState,
+  commit,
+  live,
+  type ProjectLink,
+  type ProjectRegistry,
+  type SessionContext,
+  type StateHolder,
+} from "./session-effects.ts";
 import { parseSessionKey, placeFromConnection } from "./session-key.ts";
 import { initialState, type SessionState } from "./session-state.ts";
 import type {
@@ -47,9 +55,13 @@ export function sessionAccess(deps: AccessDependencies) {
     onBeforeConnect: (c: { key: string[] }, params: unknown) => {
       requireAdmission(deps.tokens, "permissionSession", c.key, params);
     },
-    createConnState: (c: { state: SessionState }, params: unknown): ConnState => {
+    createConnState: (c: StateHolder, params: unknown): ConnState => {
       const principal = deps.tokens.lookup(ConnParamsSchema.parse(params).token)!;
-      placeFromConnection(c.state, principal, params);
+      const current = live(c);
+      const place = { cwd: current.cwd, home: current.home };
+      placeFromConnection(place, principal, params);
+      if (place.cwd !== current.cwd || place.home !== current.home)
+        commit(c, { state: { ...current, ...place } });
       return { principal };
     },
   };
@@ -57,17 +69,21 @@ export function sessionAccess(deps: AccessDependencies) {
 
 /** Reads the project's learned rules once, when the session first needs its policy. */
 export async function ensureProjectRules(c: SessionContext, project: ProjectLink): Promise<void> {
-  if (c.state.projectRulesLoaded) return;
+  if (live(c).projectRulesLoaded) return;
   const rules = await project.loadRules(
     c.client<ProjectRegistry>(),
-    c.state.projectId,
-    c.state.sessionId,
+    live(c).projectId,
+    live(c).sessionId,
   );
-  if (c.state.projectRulesLoaded) return;
-  c.state = {
-    ...c.state,
-    projectRules: rules.map((rule) => ({ ...rule, source: "project" as const })),
-    projectRulesLoaded: true,
-    revision: c.state.revision + 1,
-  };
+  // Read after the await: the state may have moved on meanwhile.
+  const current = live(c);
+  if (current.projectRulesLoaded) return;
+  commit(c, {
+    state: {
+      ...current,
+      projectRules: rules.map((rule) => ({ ...rule, source: "project" as const })),
+      projectRulesLoaded: true,
+      revision: current.revision + 1,
+    },
+  });
 }

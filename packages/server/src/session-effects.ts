@@ -1,4 +1,4 @@
-// The session actor's side of the lifecycle: commits a transition to `c.state` and applies its
+// The session actor's side of the lifecycle: commits a transition to the state and applies its
 // effects (save, broadcast, timers, waiters, audit log, inbox, project rules).
 import type { CompiledPolicy } from "@warden/rules";
 import type { ActorContext, Client, Registry } from "rivetkit";
@@ -29,6 +29,7 @@ import { historyBatch, historyEntryOf } from "./project-history.ts";
 import { type CallInput, outcomeOf, publicRequest, type RequestRecord } from "./request-record.ts";
 import {
   findByPermissionId,
+  onlyLogRecoverable,
   pendingRequests,
   recoverFromLog,
   type SessionState,
@@ -82,6 +83,10 @@ export interface SessionVars {
   logDue: boolean;
   /** The audit-log append running now, if any. */
   logging: Promise<void> | undefined;
+  /** The state last assigned to `c.state` (see `commit`). */
+  saved: SessionState | undefined;
+  /** The state when it is ahead of `saved` only by what the audit log restores. */
+  live: SessionState | undefined;
   /** The state brought up to the audit log, once per wake (see `recoverFromAuditLog`). */
   recovered: Promise<void> | undefined;
   /**
@@ -115,17 +120,20 @@ export type SessionContext = ActorContext<
   ReturnType<typeof db>
 >;
 
+/** What reads and writes the session's state: any of its contexts. */
+export type StateHolder = Pick<SessionContext, "state" | "vars">;
+
 /** The compiled policy of this session, rebuilt when its inputs change. */
 export function sessionPolicy(c: SessionContext, server: ServerPolicy): CompiledPolicy {
-  const key = `${c.state.revision}`;
+  const key = `${live(c).revision}`;
   if (c.vars.policy?.key !== key) {
     c.vars.policy = {
       key,
       compiled: compileOrFail(server, {
-        projectId: c.state.projectId,
-        projectRules: c.state.projectRules,
-        sessionRules: c.state.rules,
-        mode: c.state.mode,
+        projectId: live(c).projectId,
+        projectRules: live(c).projectRules,
+        sessionRules: live(c).rules,
+        mode: live(c).mode,
       }),
     };
   }
@@ -133,13 +141,32 @@ export function sessionPolicy(c: SessionContext, server: ServerPolicy): Compiled
 }
 
 /**
- * Writes a transition's state; nothing may be awaited between computing it and this call. The
- * whole state is assigned: RivetKit unwraps the proxies of values read from `c.state` on a whole
- * assignment (a nested write would store proxies inside the state, and every later save would
- * clone them recursively, slower at each step until the actor stalls).
+ * The session's state as of now: `c.state`, or ahead of it by what the audit log restores after a
+ * crash (see `commit`). Read it, never `c.state`.
  */
-export function commit(c: SessionContext, transition: Pick<Transition, "state">): void {
-  if (transition.state !== c.state) c.state = transition.state;
+export function live(c: StateHolder): SessionState {
+  return c.vars.live ?? c.vars.saved ?? c.state;
+}
+
+/**
+ * Writes a transition's state; nothing may be awaited between computing it and this call. A state
+ * ahead of the last one given to RivetKit only by what the audit log restores (a rule-settled
+ * call's sequence number, usage and log row) stays in memory: assigning `c.state` schedules a
+ * save, one more storage commit per call for a call paced slower than RivetKit's save interval.
+ * Any other change is assigned whole: RivetKit unwraps the proxies of values read from `c.state`
+ * on a whole assignment (a nested write would store proxies inside the state, and every later
+ * save would clone them recursively, slower at each step until the actor stalls).
+ */
+export function commit(c: StateHolder, transition: Pick<Transition, "state">): void {
+  const next = transition.state;
+  if (next === live(c)) return;
+  if (c.vars.saved !== undefined && onlyLogRecoverable(c.vars.saved, next)) {
+    c.vars.live = next;
+    return;
+  }
+  c.state = next;
+  c.vars.saved = next;
+  c.vars.live = undefined;
 }
 
 /** Commits a transition and applies its effects. */
@@ -238,9 +265,9 @@ export function alarmsFired(c: SessionContext, now: number): void {
 /** Tells subscribers the session's rules or mode changed. */
 export function announceRules(c: SessionContext, deps: EffectDependencies): void {
   const payload: RulesChangedEvent = {
-    sessionId: c.state.sessionId,
-    rules: c.state.rules,
-    mode: c.state.mode,
+    sessionId: live(c).sessionId,
+    rules: live(c).rules,
+    mode: live(c).mode,
     version: sessionPolicy(c, deps.policy).version,
   };
   c.broadcast("rulesChanged", payload);
@@ -259,7 +286,7 @@ export async function findRecord(
   permissionId: string,
 ): Promise<RequestRecord | LoggedRequest | undefined> {
   return (
-    findByPermissionId(c.state, permissionId) ?? (await findLoggedPermission(c.db, permissionId))
+    findByPermissionId(live(c), permissionId) ?? (await findLoggedPermission(c.db, permissionId))
   );
 }
 
@@ -272,7 +299,7 @@ export async function waitForResolution(
   record: RequestRecord,
   waitMs: number,
 ): Promise<RequestOutcome> {
-  const current = findByPermissionId(c.state, record.permissionId);
+  const current = findByPermissionId(live(c), record.permissionId);
   if (current?.status === "pending" && waitMs > 0) {
     const resolved = await new Promise<RequestRecord | undefined>((resolve) => {
       const set = c.vars.waiters.get(record.permissionId) ?? new Set();
@@ -331,7 +358,7 @@ function deliverInbox(c: SessionContext, deps: EffectDependencies) {
   if (c.vars.inboxDelivering) return;
   c.vars.inboxDelivering = true;
   const client = c.client<ProjectRegistry>();
-  const { projectId, sessionId } = c.state;
+  const { projectId, sessionId } = live(c);
   const queue = c.vars.inbox;
   c.waitUntil(
     (async () => {
@@ -355,7 +382,7 @@ function deliverInbox(c: SessionContext, deps: EffectDependencies) {
           sent = changes.length;
           const report: InboxReport = {
             sessionId,
-            ...(syncing ? { sync: pendingRequests(c.state).map(publicRequest) } : {}),
+            ...(syncing ? { sync: pendingRequests(live(c)).map(publicRequest) } : {}),
             changes,
             history,
           };
@@ -403,13 +430,13 @@ function deliverProjectRules(c: SessionContext, deps: EffectDependencies): void 
     (async () => {
       for (
         let delay = 200;
-        c.state.projectRuleOutbox.length > 0;
+        live(c).projectRuleOutbox.length > 0;
         delay = Math.min(delay * 2, 5_000)
       ) {
-        const rules = [...c.state.projectRuleOutbox];
+        const rules = [...live(c).projectRuleOutbox];
         const ids = new Set(rules.map((rule) => rule.id));
         try {
-          await deps.project.addRules(client, c.state.projectId, rules);
+          await deps.project.addRules(client, live(c).projectId, rules);
         } catch (error) {
           if ((error as { group?: string }).group !== "user") {
             await new Promise((resolve) => setTimeout(resolve, delay));
@@ -417,7 +444,7 @@ function deliverProjectRules(c: SessionContext, deps: EffectDependencies): void 
           }
           c.log.warn({ msg: "the project refused learned rules", error: String(error) });
         }
-        commit(c, { state: projectRulesDelivered(c.state, ids) });
+        commit(c, { state: projectRulesDelivered(live(c), ids) });
         await c.saveState({ immediate: true });
       }
     })().finally(() => {
@@ -478,13 +505,13 @@ function appendSerialized(c: SessionContext): Promise<void> {
 /** Moves resolved records into the audit log, or throws (they then stay in the state). */
 async function appendResolved(c: SessionContext): Promise<void> {
   // A resolution whose save is still running may yet be lost in a crash: it waits for the next batch.
-  const unlogged = c.state.requests.filter(
+  const unlogged = live(c).requests.filter(
     (r) => r.status === "resolved" && !c.vars.settling.has(r.permissionId),
   );
   if (unlogged.length === 0) return;
-  await appendToAuditLog(c.db, unlogged as LoggedRequest[], c.state.usage);
+  await appendToAuditLog(c.db, unlogged as LoggedRequest[], live(c).usage);
   for (const record of unlogged) c.vars.logged.ids.add(record.requestId);
-  commit(c, { state: removeLogged(c.state, new Set(unlogged.map((r) => r.permissionId))) });
+  commit(c, { state: removeLogged(live(c), new Set(unlogged.map((r) => r.permissionId))) });
 }
 
 /**
@@ -498,10 +525,10 @@ export function recoverFromAuditLog(c: SessionContext): Promise<void> {
     readLogCounters(c.db),
     listLoggedPermissionIds(
       c.db,
-      pendingRequests(c.state).map((r) => r.permissionId),
+      pendingRequests(live(c)).map((r) => r.permissionId),
     ),
   ]).then(
-    ([log, settled]) => commit(c, { state: recoverFromLog(settledInLog(c.state, settled), log) }),
+    ([log, settled]) => commit(c, { state: recoverFromLog(settledInLog(live(c), settled), log) }),
     (error: unknown) => {
       c.vars.recovered = undefined;
       throw error;
@@ -514,7 +541,7 @@ export function recoverFromAuditLog(c: SessionContext): Promise<void> {
 export async function isLogged(c: SessionContext, requestId: string): Promise<boolean> {
   const { logged: known } = c.vars;
   if (known.ids.has(requestId)) return true;
-  if (c.state.evicted === 0 || known.loaded) return false;
+  if (live(c).evicted === 0 || known.loaded) return false;
   for (const id of await listLoggedRequestIds(c.db)) known.ids.add(id);
   known.loaded = true;
   return known.ids.has(requestId);

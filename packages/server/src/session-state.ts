@@ -153,6 +153,36 @@ export function recoverFromLog(
   };
 }
 
+/** Fields the audit log restores after a crash (`recoverFromLog`), and the records themselves. */
+const LOG_RECOVERABLE = new Set<string>(["seq", "usage", "evicted", "requests"]);
+
+/**
+ * Whether `next` differs from `saved` only in what the audit log restores after a crash: the
+ * sequence number, usage and evicted count (`recoverFromLog`) and resolved records (durable
+ * through their log rows, or never acknowledged). The pending requests must be the same ones in
+ * the same order (a pending record never changes while pending) and every other field the same
+ * value.
+ */
+export function onlyLogRecoverable(saved: SessionState, next: SessionState): boolean {
+  const keys = Object.keys(next);
+  if (keys.length !== Object.keys(saved).length) return false;
+  for (const key of keys) {
+    if (LOG_RECOVERABLE.has(key)) continue;
+    if (
+      !Object.hasOwn(saved, key) ||
+      (next as unknown as Record<string, unknown>)[key] !==
+        (saved as unknown as Record<string, unknown>)[key]
+    )
+      return false;
+  }
+  const before = pendingRequests(saved);
+  const after = pendingRequests(next);
+  return (
+    before.length === after.length &&
+    before.every((record, i) => record.permissionId === after[i]!.permissionId)
+  );
+}
+
 /**
  * The state as this version keeps it, from a state saved by an earlier one (requests kept in an
  * object keyed by id, a timer per request, no project-rule outbox). Returns the same object when

@@ -52,6 +52,7 @@ import {
   type EffectDependencies,
   findRecord,
   isLogged,
+  live,
   logResolved,
   type ProjectLink,
   recoverFromAuditLog,
@@ -102,7 +103,7 @@ export function createSessionActor(deps: SessionDependencies) {
   const policyEnv = (c: SessionContext): PolicyEnv => ({
     server: deps.policy,
     compiled: sessionPolicy(c, deps.policy),
-    context: evaluationContext(c.state),
+    context: evaluationContext(live(c)),
   });
   const timeoutMessage = (c: SessionContext) => {
     try {
@@ -123,7 +124,7 @@ export function createSessionActor(deps: SessionDependencies) {
       ? await findLoggedRequest(c.db, call.requestId)
       : undefined;
     // Read after the await: the state may have moved on meanwhile.
-    const stored = findByRequestId(c.state, call.requestId);
+    const stored = findByRequestId(live(c), call.requestId);
     const inflight = c.vars.inflight.get(call.requestId);
     const known = stored ?? inflight ?? logged;
     if (!known) return undefined;
@@ -140,11 +141,11 @@ export function createSessionActor(deps: SessionDependencies) {
     waitMs: number,
   ): Promise<RequestOutcome> {
     const policy = sessionPolicy(c, deps.policy);
-    const decided = decide(c.state, {
+    const decided = decide(live(c), {
       principal,
       call,
       policy,
-      permissionId: newPermissionId(c.state.seq + 1),
+      permissionId: newPermissionId(live(c).seq + 1),
       now: Date.now(),
     });
     if (decided.kind === "settled") {
@@ -163,7 +164,7 @@ export function createSessionActor(deps: SessionDependencies) {
           decider: { kind: "hook", id: "onPermissionRequest" },
         };
         try {
-          const answered = answerDraft(c.state, draft, reply, policyEnv(c), newRuleId, Date.now());
+          const answered = answerDraft(live(c), draft, reply, policyEnv(c), newRuleId, Date.now());
           await run(c, deps, answered);
           return outcomeOf(answered.record);
         } catch (error) {
@@ -179,7 +180,7 @@ export function createSessionActor(deps: SessionDependencies) {
         });
       }
     }
-    const opened = open(c.state, draft);
+    const opened = open(live(c), draft);
     commit(c, opened);
     // Waiting starts before the effects run: a reply that lands while the timer is being armed
     // wakes this wait, and a record that then leaves the state is read from the log.
@@ -190,9 +191,9 @@ export function createSessionActor(deps: SessionDependencies) {
 
   function checkSession(c: SessionContext, sessionId: unknown) {
     const id = parseInput(IdSchema, sessionId, "sessionId");
-    if (id !== c.state.sessionId) {
-      fail("wrong_session", `this is session ${c.state.sessionId}, not ${id}`, {
-        sessionId: c.state.sessionId,
+    if (id !== live(c).sessionId) {
+      fail("wrong_session", `this is session ${live(c).sessionId}, not ${id}`, {
+        sessionId: live(c).sessionId,
       });
     }
   }
@@ -200,15 +201,15 @@ export function createSessionActor(deps: SessionDependencies) {
   /** Validates a change by compiling with it; fails with a typed error and changes nothing. */
   function checkCompiles(c: SessionContext, change: Partial<Pick<SessionState, "rules" | "mode">>) {
     compileOrFail(deps.policy, {
-      projectId: c.state.projectId,
-      projectRules: c.state.projectRules,
-      sessionRules: change.rules ?? c.state.rules,
-      mode: "mode" in change ? (change.mode ?? null) : c.state.mode,
+      projectId: live(c).projectId,
+      projectRules: live(c).projectRules,
+      sessionRules: change.rules ?? live(c).rules,
+      mode: "mode" in change ? (change.mode ?? null) : live(c).mode,
     });
   }
 
   async function changeRules(c: SessionContext, change: Partial<SessionState>) {
-    commit(c, { state: { ...c.state, ...change, revision: c.state.revision + 1 } });
+    commit(c, { state: { ...live(c), ...change, revision: live(c).revision + 1 } });
     await c.saveState({ immediate: true });
     announceRules(c, deps);
   }
@@ -220,6 +221,8 @@ export function createSessionActor(deps: SessionDependencies) {
       waiters: new Map(),
       settling: new Set(),
       inflight: new Map(),
+      saved: undefined,
+      live: undefined,
       alarms: [],
       logged: { ids: new Set(), loaded: false },
       logDue: false,
@@ -239,11 +242,11 @@ export function createSessionActor(deps: SessionDependencies) {
       const session: SessionContext = c;
       // A malformed key is refused at every door; such an actor must not touch the inbox either.
       if (parseSessionKey(c.key) === null) return;
-      const current = upgradeState(session.state);
-      if (current !== session.state) commit(session, { state: current });
+      const current = upgradeState(live(session));
+      if (current !== live(session)) commit(session, { state: current });
       session.waitUntil(
         recoverFromAuditLog(session)
-          .then(() => run(session, deps, sweep(session.state, timeoutMessage(session), Date.now())))
+          .then(() => run(session, deps, sweep(live(session), timeoutMessage(session), Date.now())))
           .then(() => logResolved(session))
           .catch((error) =>
             session.log.warn({ msg: "settling overdue requests failed", error: String(error) }),
@@ -251,7 +254,7 @@ export function createSessionActor(deps: SessionDependencies) {
           // The inbox may have missed reports while this session was down: re-announce. A
           // session that never held a request has nothing to tell (and leaves no trace there).
           .then(() => {
-            if (session.state.seq > 0) syncInbox(session, deps);
+            if (live(session).seq > 0) syncInbox(session, deps);
           }),
       );
     },
@@ -263,7 +266,7 @@ export function createSessionActor(deps: SessionDependencies) {
         await Promise.all([ensureProjectRules(c, deps.project), recoverFromAuditLog(c)]);
         const known = await knownRequest(c, principal, call, waitMs);
         if (known) return known;
-        const pending = pendingRequests(c.state).length;
+        const pending = pendingRequests(live(c)).length;
         if (pending >= deps.maxPending) {
           fail("too_many_pending", `this session already has ${pending} pending requests`, {
             limit: deps.maxPending,
@@ -300,7 +303,7 @@ export function createSessionActor(deps: SessionDependencies) {
           if (record) logged.set(requestId, record);
         }
         // Nothing awaited from here to the commit in `run`.
-        const recorded = recordLocal(c.state, {
+        const recorded = recordLocal(live(c), {
           principal,
           entries: batch,
           policy: sessionPolicy(c, deps.policy),
@@ -318,8 +321,8 @@ export function createSessionActor(deps: SessionDependencies) {
         const wait =
           parseInput(RequestPermissionSchema.shape.waitMs, waitMs, "waitMs") ?? deps.defaultWaitMs;
         await recoverFromAuditLog(c);
-        const logged = findByRequestId(c.state, id) ? undefined : await findLoggedRequest(c.db, id);
-        const stored = findByRequestId(c.state, id);
+        const logged = findByRequestId(live(c), id) ? undefined : await findLoggedRequest(c.db, id);
+        const stored = findByRequestId(live(c), id);
         const record = stored ?? logged ?? c.vars.inflight.get(id);
         if (!record) return fail("not_found", `no request with requestId ${id}`);
         if (!canSee(principal, record)) fail("forbidden", "that request belongs to another caller");
@@ -340,7 +343,7 @@ export function createSessionActor(deps: SessionDependencies) {
       listPending: async (c) => {
         const principal = authorize(callerOf(c), "listPending");
         await recoverFromAuditLog(c);
-        return pendingRequests(c.state)
+        return pendingRequests(live(c))
           .filter((r) => canSee(principal, r))
           .map(publicRequest);
       },
@@ -374,14 +377,14 @@ export function createSessionActor(deps: SessionDependencies) {
           decider: { kind: "approver", id: principal.id },
         };
         await recoverFromAuditLog(c);
-        const logged = findByPermissionId(c.state, id) ? undefined : await findRecord(c, id);
+        const logged = findByPermissionId(live(c), id) ? undefined : await findRecord(c, id);
         // Read after the await: the request may have settled meanwhile (then it is a late reply).
-        if (!findByPermissionId(c.state, id)) {
-          if (!logged) return fail("not_found", `no request ${id} in session ${c.state.sessionId}`);
+        if (!findByPermissionId(live(c), id)) {
+          if (!logged) return fail("not_found", `no request ${id} in session ${live(c).sessionId}`);
           const original = lateReply(logged, parsed);
           return { permissionId: id, resolution: original.resolution! };
         }
-        const answered = answer(c.state, id, parsed, policyEnv(c), newRuleId, Date.now());
+        const answered = answer(live(c), id, parsed, policyEnv(c), newRuleId, Date.now());
         await run(c, deps, answered);
         const settled = answered.accepted ? answered.record : lateReply(answered.record, parsed);
         return { permissionId: id, resolution: settled.resolution! };
@@ -391,14 +394,14 @@ export function createSessionActor(deps: SessionDependencies) {
         const principal = authorize(callerOf(c), "cancelRequest");
         const id = parseInput(IdSchema, requestId, "requestId");
         await recoverFromAuditLog(c);
-        const logged = findByRequestId(c.state, id) ? undefined : await findLoggedRequest(c.db, id);
+        const logged = findByRequestId(live(c), id) ? undefined : await findLoggedRequest(c.db, id);
         // Only in the log: settled long ago (a resent cancel is told how it ended).
-        if (logged && !findByRequestId(c.state, id) && canSee(principal, logged)) {
+        if (logged && !findByRequestId(live(c), id) && canSee(principal, logged)) {
           fail("already_resolved", `request ${id} was already resolved`, {
             resolution: logged.resolution ?? null,
           });
         }
-        const cancelled = cancel(c.state, principal, id, Date.now());
+        const cancelled = cancel(live(c), principal, id, Date.now());
         await run(c, deps, cancelled);
         return outcomeOf(cancelled.record);
       },
@@ -408,15 +411,15 @@ export function createSessionActor(deps: SessionDependencies) {
         await recoverFromAuditLog(c);
         const now = Date.now();
         alarmsFired(c, now);
-        const pending = pendingRequests(c.state).length;
-        const expired = expireDue(c.state, timeoutMessage(c), now);
+        const pending = pendingRequests(live(c)).length;
+        const expired = expireDue(live(c), timeoutMessage(c), now);
         await run(c, deps, expired);
         return pending - pendingRequests(expired.state).length;
       },
 
       /** The project's rules changed: read them again and tell subscribers (the project calls it). */
       reloadProjectRules: async (c) => {
-        commit(c, { state: { ...c.state, projectRulesLoaded: false } });
+        commit(c, { state: { ...live(c), projectRulesLoaded: false } });
         await ensureProjectRules(c, deps.project);
         await c.saveState({ immediate: true });
         announceRules(c, deps);
@@ -425,9 +428,9 @@ export function createSessionActor(deps: SessionDependencies) {
       listRules: (c) => {
         authorize(callerOf(c), "listRules");
         return {
-          rules: c.state.rules,
-          projectRules: c.state.projectRules,
-          mode: c.state.mode,
+          rules: live(c).rules,
+          projectRules: live(c).projectRules,
+          mode: live(c).mode,
           version: sessionPolicy(c, deps.policy).version,
         };
       },
@@ -441,14 +444,14 @@ export function createSessionActor(deps: SessionDependencies) {
           version: policy.version,
           documents: policy.documents,
           settings: policy.settings,
-          context: evaluationContext(c.state),
+          context: evaluationContext(live(c)),
         };
       },
 
       getUsage: async (c) => {
         authorize(callerOf(c), "getUsage");
         await recoverFromAuditLog(c);
-        return c.state.usage;
+        return live(c).usage;
       },
 
       addRule: async (c, rule: RuleInput) => {
@@ -457,7 +460,7 @@ export function createSessionActor(deps: SessionDependencies) {
         if (id !== undefined) {
           // A caller-chosen id makes the call safe to send again (the client resends actions
           // across reconnects): the same rule under the same id is returned, not added twice.
-          const existing = c.state.rules.find((r) => r.id === id);
+          const existing = live(c).rules.find((r) => r.id === id);
           if (existing) {
             if (
               existing.tool === parsed.tool &&
@@ -467,7 +470,7 @@ export function createSessionActor(deps: SessionDependencies) {
               return existing;
             return fail("invalid_rule", `rule id ${id} is already used by another rule`);
           }
-          if ((c.state.removedRuleIds ?? []).includes(id))
+          if ((live(c).removedRuleIds ?? []).includes(id))
             return fail("invalid_rule", `rule id ${id} was used by a rule that has been removed`);
         }
         const added: SessionRule = {
@@ -477,7 +480,7 @@ export function createSessionActor(deps: SessionDependencies) {
           addedAt: Date.now(),
           source: "admin",
         };
-        const rules = [...c.state.rules, added];
+        const rules = [...live(c).rules, added];
         checkCompiles(c, { rules });
         await changeRules(c, { rules });
         return added;
@@ -486,14 +489,14 @@ export function createSessionActor(deps: SessionDependencies) {
       removeRule: async (c, ruleId: string) => {
         authorize(callerOf(c), "removeRule");
         const id = parseInput(IdSchema, ruleId, "ruleId");
-        const removed = c.state.removedRuleIds ?? [];
+        const removed = live(c).removedRuleIds ?? [];
         // Removing a rule twice (a resend) is not an error; an id never seen is.
-        if (!c.state.rules.some((r) => r.id === id)) {
+        if (!live(c).rules.some((r) => r.id === id)) {
           if (removed.includes(id)) return true;
           return fail("not_found", `no session rule ${id}`);
         }
         await changeRules(c, {
-          rules: c.state.rules.filter((r) => r.id !== id),
+          rules: live(c).rules.filter((r) => r.id !== id),
           removedRuleIds: [...removed, id].slice(-MAX_REMEMBERED_REMOVALS),
         });
         return true;
