@@ -2,6 +2,7 @@ import { policySource } from "@warden/rules";
 import { describe, expect, test } from "vitest";
 import type { Principal } from "./auth.ts";
 import {
+  alarmDueBy,
   answer,
   answerDraft,
   cancel,
@@ -307,12 +308,31 @@ describe("timeouts, in one place", () => {
     expect(fired.state).toBe(t.state);
   });
 
-  test("an alarm firing early within the slack expires; earlier it only arms again", () => {
+  test("an alarm firing early within the slack expires what it was armed for; earlier it only arms again", () => {
     const s = opened();
-    expect(expireDue(s, "m", T0 + 10_000 - TIMER_SLACK_MS - 1).effects).toEqual([
-      { type: "schedule", at: T0 + 10_000 },
+    const deadline = T0 + 10_000;
+    const early = deadline - TIMER_SLACK_MS - 1;
+    expect(expireDue(s, "m", early, alarmDueBy(deadline, early)).effects).toEqual([
+      { type: "schedule", at: deadline },
     ]);
-    expect(types(expireDue(s, "m", T0 + 10_000 - TIMER_SLACK_MS).effects)).toContain("wake");
+    const slack = deadline - TIMER_SLACK_MS;
+    expect(types(expireDue(s, "m", slack, alarmDueBy(deadline, slack)).effects)).toContain("wake");
+    // Without the alarm's time (an earlier version's timer, or the wake's sweep): only what is due.
+    expect(alarmDueBy("perm_r1", slack)).toBe(slack);
+    expect(expireDue(s, "m", slack).effects).toEqual([{ type: "schedule", at: deadline }]);
+  });
+
+  test("a request due just after the firing alarm's time is not expired early by it", () => {
+    let s = opened();
+    const next = ask(s, "r2", "make r2");
+    s = open(next.state, { ...next.record, expiresAt: T0 + 10_500 }).state;
+    const now = T0 + 10_000;
+    const t = expireDue(s, "Too late.", now, alarmDueBy(T0 + 10_000, now));
+    expect(findByPermissionId(t.state, "perm_r1")?.status).toBe("resolved");
+    expect(findByPermissionId(t.state, "perm_r2")?.status).toBe("pending");
+    expect(t.effects.filter((e) => e.type === "schedule")).toEqual([
+      { type: "schedule", at: T0 + 10_500 },
+    ]);
   });
 
   test("one alarm serves every pending request: it expires all that are due and arms for the earliest left", () => {

@@ -75,7 +75,7 @@ export interface RecordTransition extends Transition {
   readonly record: RequestRecord;
 }
 
-/** How much earlier than its deadline a timer may fire and still expire its request. */
+/** How much earlier than its time an alarm may fire and still expire what it was armed for. */
 export const TIMER_SLACK_MS = 1_000;
 
 /**
@@ -261,14 +261,21 @@ export function lateReply(
 }
 
 /**
- * The session's alarm fired: every pending request that is due times out, and the alarm is armed
- * again for the earliest one left.
+ * The session's alarm fired: every pending request due by `dueBy` times out, and the alarm is
+ * armed again for the earliest one left. `dueBy` is `now`, or the time the alarm was armed for
+ * when it fires a little early (see `alarmDueBy`): a request due later is never expired early
+ * by another's alarm.
  */
-export function expireDue(state: SessionState, message: string, now: number): Transition {
+export function expireDue(
+  state: SessionState,
+  message: string,
+  now: number,
+  dueBy = now,
+): Transition {
   let next = state;
   const effects: Effect[] = [];
   for (const record of pendingRequests(state)) {
-    if (record.expiresAt > now + TIMER_SLACK_MS) continue;
+    if (record.expiresAt > dueBy) continue;
     const expired = settle(next, record.permissionId, timeoutResolution(record, message, now));
     next = expired.state;
     effects.push(...expired.effects);
@@ -276,6 +283,16 @@ export function expireDue(state: SessionState, message: string, now: number): Tr
   const earliest = nextExpiry(next);
   if (earliest !== undefined) effects.push({ type: "schedule", at: earliest });
   return { state: next, effects: dedupe(effects) };
+}
+
+/**
+ * What an alarm armed for `alarmAt` that fires at `now` may expire: up to its own time when it
+ * fires early, by at most `TIMER_SLACK_MS`. An alarm without a time (armed by an earlier version
+ * with a permission id) expires what is due now.
+ */
+export function alarmDueBy(alarmAt: unknown, now: number): number {
+  if (typeof alarmAt !== "number" || !Number.isFinite(alarmAt)) return now;
+  return Math.min(Math.max(now, alarmAt), now + TIMER_SLACK_MS);
 }
 
 /** When the earliest pending request expires, if any is pending. */

@@ -20,7 +20,6 @@ import {
   projectRulesDelivered,
   removeLogged,
   settledInLog,
-  TIMER_SLACK_MS,
   type Transition,
 } from "./lifecycle.ts";
 import { compileOrFail, type ServerPolicy } from "./policy.ts";
@@ -244,7 +243,8 @@ async function armAlarm(c: SessionContext, at: number): Promise<void> {
       return armAlarm(c, at);
     }
   }
-  const alarm = { at, armed: c.schedule.at(at, "expirePermission") };
+  // The alarm carries its own time: fired a little early, it still expires what it was armed for.
+  const alarm = { at, armed: c.schedule.at(at, "expirePermission", at) };
   c.vars.alarms.push(alarm);
   try {
     await alarm.armed;
@@ -255,11 +255,11 @@ async function armAlarm(c: SessionContext, at: number): Promise<void> {
 }
 
 /**
- * An alarm fired at `now`: the alarms due by then (within the slack `expireDue` expires with)
- * count as fired; what is left pending is due later than all of them.
+ * An alarm fired, expiring what was due by `dueBy`: the alarms due by then count as fired; what is
+ * left pending is due later than all of them.
  */
-export function alarmsFired(c: SessionContext, now: number): void {
-  c.vars.alarms = c.vars.alarms.filter((alarm) => alarm.at > now + TIMER_SLACK_MS);
+export function alarmsFired(c: SessionContext, dueBy: number): void {
+  c.vars.alarms = c.vars.alarms.filter((alarm) => alarm.at > dueBy);
 }
 
 /** Tells subscribers the session's rules or mode changed. */

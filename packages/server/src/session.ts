@@ -7,6 +7,7 @@ import { authorize, type Principal, type TokenTable } from "./auth.ts";
 import { fail } from "./errors.ts";
 import { type PermissionHook, runHook } from "./hook.ts";
 import {
+  alarmDueBy,
   answer,
   answerDraft,
   cancel,
@@ -407,12 +408,13 @@ export function createSessionActor(deps: SessionDependencies) {
       },
 
       /** The session's expiry alarm (system only): what is due times out; says how many did. */
-      expirePermission: async (c) => {
+      expirePermission: async (c, alarmAt?: unknown) => {
         await recoverFromAuditLog(c);
         const now = Date.now();
-        alarmsFired(c, now);
+        const dueBy = alarmDueBy(alarmAt, now);
+        alarmsFired(c, dueBy);
         const pending = pendingRequests(live(c)).length;
-        const expired = expireDue(live(c), timeoutMessage(c), now);
+        const expired = expireDue(live(c), timeoutMessage(c), now, dueBy);
         await run(c, deps, expired);
         return pending - pendingRequests(expired.state).length;
       },
