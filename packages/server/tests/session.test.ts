@@ -299,6 +299,29 @@ describe("asks go to every subscriber, and the first reply wins", () => {
   });
 });
 
+describe("one expiry alarm per session", () => {
+  test("asks opened one after another each time out to reject, none before its own deadline", async () => {
+    const agent = warden.session("agent", "s-alarm");
+    const ids = ["m-1", "m-2", "m-3"];
+    const opened = [];
+    for (const id of ids) opened.push(await agent.requestPermission(bash(id, `make ${id}`)));
+    for (const outcome of opened) expect(outcome).toMatchObject({ status: "pending" });
+    // The first ask's alarm fires first; the others are expired by the alarms it re-arms.
+    const outcomes = await Promise.all(ids.map((id) => agent.waitForDecision(id, 15_000)));
+    for (const outcome of outcomes)
+      expect(outcome).toMatchObject({
+        status: "decided",
+        decision: { behavior: "deny", reason: "timed_out" },
+      });
+    const { entries } = await warden.session("approver", "s-alarm").getHistory();
+    expect(entries.map((e) => e.requestId).sort()).toEqual(ids);
+    for (const entry of entries) {
+      expect(entry.resolution).toMatchObject({ decidedBy: { kind: "timeout" } });
+      expect(entry.resolution!.resolvedAt).toBeGreaterThanOrEqual(entry.expiresAt);
+    }
+  });
+});
+
 describe("the server-side hook", () => {
   test("the hook can approve", async () => {
     await expect(
