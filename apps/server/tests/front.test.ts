@@ -433,3 +433,78 @@ describe("what works today still works through the front", () => {
     expect(await response.json()).toMatchObject({ group: "user", code: "invalid_input" });
   });
 });
+
+describe("an oversized message is refused, typed, and changes nothing", () => {
+  // Over the actors' limit (256 KiB, MAX_MESSAGE_BYTES) and far over it.
+  const SIZES = [400 * 1024, 20 * 1024 * 1024];
+  const huge = (size: number) => ({
+    requestId: `huge-${size}`,
+    toolName: "Bash",
+    input: { command: "x".repeat(size) },
+    waitMs: 0,
+  });
+  /** What a refusal must leave as it was: the session's requests and its audit log. */
+  const stateOf = async (sessionId: string) => {
+    const approver = client.permissionSession.getOrCreate(["demo", sessionId], {
+      params: { token: APPROVER },
+    });
+    return { pending: await approver.listPending(), history: await approver.getHistory() };
+  };
+  const healthy = async () => {
+    expect((await fetch(`${base}/health`)).status).toBe(200);
+    const agent = client.permissionSession.getOrCreate(["demo", "after-huge"], {
+      params: { token: AGENT },
+    });
+    await expect(
+      agent.requestPermission({
+        requestId: "small",
+        toolName: "Bash",
+        input: { command: "ls" },
+        waitMs: 0,
+      }),
+    ).resolves.toMatchObject({ status: "pending" });
+  };
+
+  test.each([
+    // The actor's own limit.
+    [SIZES[0]!, 400, { group: "message", code: "incoming_too_long" }],
+    // The engine's gateway reads at most 20 MiB of a body.
+    [SIZES[1]!, 413, { group: "guard", code: "invalid_request_body" }],
+  ] as const)("an HTTP action call with a %i-byte body", async (size, status, refusal) => {
+    const sessionId = `huge-http-${size}`;
+    const before = await stateOf(sessionId);
+    const response = await fetch(
+      `${base}${byKey("permissionSession", `demo,${sessionId}`).replace("listPending", "requestPermission")}`,
+      {
+        method: "POST",
+        headers: actionHeaders(AGENT),
+        body: JSON.stringify({ args: [huge(size)] }),
+      },
+    );
+    expect(response.status).toBe(status);
+    expect(await response.json()).toMatchObject(refusal);
+    expect(await stateOf(sessionId)).toEqual(before);
+    await healthy();
+  });
+
+  test.each(SIZES)("a WebSocket frame of %i bytes", async (size) => {
+    const sessionId = `huge-ws-${size}`;
+    const before = await stateOf(sessionId);
+    const conn = client.permissionSession
+      .getOrCreate(["demo", sessionId], { params: { token: AGENT } })
+      .connect();
+    try {
+      await conn.listPending();
+      await expect(conn.requestPermission(huge(size))).rejects.toMatchObject({
+        group: "message",
+        code: "incoming_too_long",
+      });
+      // The connection comes back by itself and serves the next call.
+      await expect(conn.listPending()).resolves.toEqual([]);
+    } finally {
+      await conn.dispose();
+    }
+    expect(await stateOf(sessionId)).toEqual(before);
+    await healthy();
+  });
+});

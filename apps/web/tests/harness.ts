@@ -10,6 +10,7 @@ import { policySource } from "@warden/rules";
 import { startTestWarden, type TestWarden } from "@warden/server/testing";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { build, type PreviewServer, preview } from "vite";
+import { afterAll, afterEach, beforeAll } from "vitest";
 
 export const APP_ROOT = fileURLToPath(new URL("..", import.meta.url));
 export const ARTIFACTS = join(APP_ROOT, "test-results");
@@ -162,40 +163,79 @@ export interface InboxFixture {
   readonly context: BrowserContext;
   readonly agent: WardenClient;
   readonly shortAgent: WardenClient;
-  close(): Promise<void>;
+  /** Saves a screenshot of the page; the file's screenshots are listed after its tests. */
+  shot(page: Page, name: string): Promise<void>;
 }
 
-/** Starts everything a browser test needs and wakes the agents' sessions (a Read is allowed at once). */
-export async function startInboxFixture(sessions: {
+/**
+ * Starts everything a browser test file needs before its tests (call at the top level), wakes the
+ * agents' sessions (a Read is allowed at once), closes the pages each test opened, and stops it
+ * all after the file.
+ */
+export function useInboxFixture(sessions: {
   readonly main: string;
   readonly short: string;
-}): Promise<InboxFixture> {
-  const server = await startServer();
-  const inbox = await serveInbox();
-  const browser = await launchBrowser();
-  const agentOf = (project: string) =>
-    createWardenClient({ endpoint: server.endpoint, token: TOKENS.agent, project });
-  const agent = agentOf("main");
-  const shortAgent = agentOf("short");
-  for (const [client, session] of [
-    [agent, sessions.main],
-    [shortAgent, sessions.short],
-  ] as const)
-    await client
-      .session(session)
-      .requestPermission({ toolName: "Read", input: { file_path: "README.md" } });
-  return {
-    server,
-    inbox,
-    context: browser.context,
-    agent,
-    shortAgent,
-    async close() {
+}): InboxFixture {
+  let started: Omit<InboxFixture, "shot"> | undefined;
+  let close: (() => Promise<void>) | undefined;
+  const shots: string[] = [];
+
+  beforeAll(async () => {
+    const server = await startServer();
+    const inbox = await serveInbox();
+    const browser = await launchBrowser();
+    const agentOf = (project: string) =>
+      createWardenClient({ endpoint: server.endpoint, token: TOKENS.agent, project });
+    const agent = agentOf("main");
+    const shortAgent = agentOf("short");
+    close = async () => {
       await agent.dispose();
       await shortAgent.dispose();
       await browser.close();
       await inbox.close();
       await server.stop();
+    };
+    for (const [client, session] of [
+      [agent, sessions.main],
+      [shortAgent, sessions.short],
+    ] as const)
+      await client
+        .session(session)
+        .requestPermission({ toolName: "Read", input: { file_path: "README.md" } });
+    started = { server, inbox, context: browser.context, agent, shortAgent };
+  });
+
+  afterAll(async () => {
+    if (shots.length > 0) console.log(`screenshots:\n  ${shots.join("\n  ")}`);
+    await close?.();
+  });
+
+  afterEach(async () => {
+    for (const page of started?.context.pages() ?? []) await page.close();
+  });
+
+  const get = () => {
+    if (!started) throw new Error("the inbox fixture starts in beforeAll");
+    return started;
+  };
+  return {
+    get server() {
+      return get().server;
+    },
+    get inbox() {
+      return get().inbox;
+    },
+    get context() {
+      return get().context;
+    },
+    get agent() {
+      return get().agent;
+    },
+    get shortAgent() {
+      return get().shortAgent;
+    },
+    async shot(page, name) {
+      shots.push(await screenshot(page, name));
     },
   };
 }

@@ -1,18 +1,15 @@
 // The browser inbox in real Chromium against a real Warden server: multi-tab, races, reloads,
 // timeouts, edits. Screenshots go to apps/web/test-results/.
-import { type AgentDecision, createWardenClient, type WardenClient } from "@warden/client";
-import type { TestWarden } from "@warden/server/testing";
-import type { BrowserContext, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
+import { type AgentDecision, createWardenClient } from "@warden/client";
+import type { Page } from "playwright-core";
+import { describe, expect, test } from "vitest";
 import {
   card,
-  type InboxFixture,
   openInbox,
   SHORT_TIMEOUT_S,
-  screenshot,
-  startInboxFixture,
   startRelay,
   TOKENS,
+  useInboxFixture,
 } from "./harness.ts";
 
 // New actors can take a while to be routed on a loaded machine (pegboard route timeouts, retried).
@@ -21,30 +18,14 @@ const SEE = { timeout: 90_000 };
 const MAIN = "s-main";
 const SHORT = "s-short";
 
-let fixture: InboxFixture | undefined;
-let server: TestWarden;
-let inbox: InboxFixture["inbox"];
-let context: BrowserContext;
-let agent: WardenClient;
-let shortAgent: WardenClient;
-const shots: string[] = [];
-
-beforeAll(async () => {
-  fixture = await startInboxFixture({ main: MAIN, short: SHORT });
-  ({ server, inbox, context, agent, shortAgent } = fixture);
-});
-
-afterAll(async () => {
-  if (shots.length > 0) console.log(`screenshots:\n  ${shots.join("\n  ")}`);
-  await fixture?.close();
-});
-
-afterEach(async () => {
-  for (const page of context.pages()) await page.close();
-});
+const fx = useInboxFixture({ main: MAIN, short: SHORT });
 
 const open = async (token: string, project = "main") => {
-  const page = await openInbox(context, inbox.url, { endpoint: server.endpoint, token, project });
+  const page = await openInbox(fx.context, fx.inbox.url, {
+    endpoint: fx.server.endpoint,
+    token,
+    project,
+  });
   page.on("pageerror", (error) => console.log(`page error: ${error.message}`));
   page.on("console", (message) => {
     if (message.type() === "error") console.log(`page console: ${message.text()}`);
@@ -56,7 +37,7 @@ let asked = 0;
 
 /** Starts an agent's request in the background; returns its request id and decision. */
 function ask(toolName: string, input: Record<string, unknown>, project = "main") {
-  const client = project === "main" ? agent : shortAgent;
+  const client = project === "main" ? fx.agent : fx.shortAgent;
   const requestId = `req-${++asked}`;
   const decision: Promise<AgentDecision> = client
     .session(project === "main" ? MAIN : SHORT)
@@ -78,10 +59,6 @@ async function cardOf(page: Page, requestId: string): Promise<string> {
   return (await locator.getAttribute("data-permission-id"))!;
 }
 
-async function shot(page: Page, name: string) {
-  shots.push(await screenshot(page, name));
-}
-
 describe("the browser inbox", () => {
   test("a request appears in every tab; answered in one, the others mark it answered elsewhere by whom", async () => {
     const alice = await open(TOKENS.alice);
@@ -93,7 +70,7 @@ describe("the browser inbox", () => {
     await expect
       .poll(() => card(alice, id).locator("[data-testid=countdown]").textContent())
       .toMatch(/\d:\d\d left/);
-    await shot(alice, "pending-request");
+    await fx.shot(alice, "pending-request");
 
     const clickedAt = Date.now();
     await card(alice, id).getByRole("button", { name: "Allow once" }).click();
@@ -105,7 +82,7 @@ describe("the browser inbox", () => {
     await expect.poll(() => card(bob, id).textContent()).toContain("Answered elsewhere by alice");
     expect(await card(bob, id).getByRole("button").count()).toBe(0);
     await expect.poll(() => card(alice, id).textContent()).toContain("Allowed once by you");
-    await shot(bob, "answered-elsewhere");
+    await fx.shot(bob, "answered-elsewhere");
 
     await expect(decision).resolves.toMatchObject({ behavior: "allow", reason: "approved" });
     // Settled cards leave the list after a while.
@@ -166,10 +143,10 @@ describe("the browser inbox", () => {
       );
       const result = await decision;
       expect(result.behavior).toBe(winner === a ? "allow" : "deny");
-      if (round === 1) await shot(loserPage, "race-loser");
+      if (round === 1) await fx.shot(loserPage, "race-loser");
 
       const history = await createWardenClient({
-        endpoint: server.endpoint,
+        endpoint: fx.server.endpoint,
         token: TOKENS.alice,
         project: "main",
       })
@@ -195,7 +172,7 @@ describe("the browser inbox", () => {
     expect(aboveBox!.y).toBeLessThan(box!.y);
 
     const bob = createWardenClient({
-      endpoint: server.endpoint,
+      endpoint: fx.server.endpoint,
       token: TOKENS.bob,
       project: "main",
     });
@@ -225,7 +202,7 @@ describe("the browser inbox", () => {
     await page.reload();
     await card(page, id).waitFor(SEE);
     expect(await card(page, id).getAttribute("data-state")).toBe("open");
-    await shot(page, "after-reload");
+    await fx.shot(page, "after-reload");
     await card(page, id).getByRole("button", { name: "Reject…" }).click();
     await card(page, id).getByRole("textbox").fill("Use the staging stack.");
     await card(page, id).getByRole("button", { name: "Reject", exact: true }).click();
@@ -249,7 +226,7 @@ describe("the browser inbox", () => {
       .toBe("timed-out");
     expect(await card(page, id).textContent()).toContain("Timed out");
     expect(await card(page, id).getByRole("button").count()).toBe(0);
-    await shot(page, "timed-out");
+    await fx.shot(page, "timed-out");
     await expect(decision).resolves.toMatchObject({ behavior: "deny", reason: "timed_out" });
     expect(SHORT_TIMEOUT_S).toBeLessThan(10);
     await page.close();
@@ -265,7 +242,7 @@ describe("the browser inbox", () => {
     const diff = card(page, id).locator("[data-testid=input-diff]");
     await expect.poll(() => diff.locator(".removed").textContent()).toContain('"npm publish"');
     await expect.poll(() => diff.locator(".added").textContent()).toContain("--dry-run");
-    await shot(page, "edit-diff");
+    await fx.shot(page, "edit-diff");
     await card(page, id).getByRole("button", { name: "Allow edited input" }).click();
     await expect(decision).resolves.toMatchObject({
       behavior: "allow",
@@ -309,14 +286,14 @@ describe("the browser inbox", () => {
     await card(page, id).getByRole("button", { name: "Always…" }).click();
     await card(page, id).getByRole("textbox", { name: "Rule to add" }).fill("Bash(cargo build *)");
     await card(page, id).getByLabel("every future session of the project").check();
-    await shot(page, "always-rule");
+    await fx.shot(page, "always-rule");
     await card(page, id).getByRole("button", { name: "Always allow" }).click();
     await expect(decision).resolves.toMatchObject({ behavior: "allow" });
     await expect
       .poll(() => card(page, id).textContent())
       .toContain("Bash(cargo build *) (project)");
     // A new session of the project inherits the rule: decided without asking.
-    const next = agent
+    const next = fx.agent
       .session("s-later")
       .requestPermission({ toolName: "Bash", input: { command: "cargo build --offline" } });
     await expect(next).resolves.toMatchObject({ behavior: "allow", reason: "rule" });
@@ -327,7 +304,7 @@ describe("the browser inbox", () => {
     expect(await row.textContent()).toMatch(
       /always allowed.*approver alice.*Bash\(cargo build \*\) \(project\)/,
     );
-    await shot(page, "history");
+    await fx.shot(page, "history");
     await page.close();
   }, 240_000);
 
@@ -349,9 +326,9 @@ describe("the browser inbox", () => {
   }, 180_000);
 
   test("a lost connection shows a banner; when it is back, the page catches up by itself", async () => {
-    const relay = await startRelay(server.endpoint);
+    const relay = await startRelay(fx.server.endpoint);
     try {
-      const page = await openInbox(context, inbox.url, {
+      const page = await openInbox(fx.context, fx.inbox.url, {
         endpoint: relay.endpoint,
         token: TOKENS.alice,
         project: "main",
@@ -360,7 +337,7 @@ describe("the browser inbox", () => {
       await banner.waitFor({ state: "detached", ...SEE });
       await relay.cut();
       await expect.poll(() => banner.textContent(), SEE).toContain("Connection lost");
-      await shot(page, "connection-lost");
+      await fx.shot(page, "connection-lost");
       // A request made while the page is cut off appears once the connection is back.
       const { requestId, decision } = ask("Bash", { command: "make migrate" });
       await relay.restore();
@@ -375,11 +352,11 @@ describe("the browser inbox", () => {
 
   test("one notification per request, however many tabs are open", async () => {
     const notified: string[] = [];
-    await context.exposeBinding("__wardenNotified", (_source, tag: string) => {
+    await fx.context.exposeBinding("__wardenNotified", (_source, tag: string) => {
       notified.push(tag);
     });
     // A recording stand-in for the browser's Notification (headless Chromium shows none).
-    await context.addInitScript(() => {
+    await fx.context.addInitScript(() => {
       const record = (window as unknown as { __wardenNotified(tag: string): void })
         .__wardenNotified;
       class RecordingNotification {

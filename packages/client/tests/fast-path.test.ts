@@ -1,50 +1,18 @@
-import { startTestWarden, type TestWarden } from "@warden/server/testing";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { createWardenClient, type WardenClient } from "../src/index.ts";
-import { TEST_POLICY, TEST_TOKENS } from "./fixtures/setup.ts";
+import { beforeAll, describe, expect, test } from "vitest";
+import type { WardenClient } from "../src/index.ts";
+import { POLL, useFastPathServer } from "./fixtures/fast-path-server.ts";
 
-const POLL = { timeout: 150_000, interval: 50 };
-
-let server: TestWarden;
+const warden = useFastPathServer();
+const { freshPolicy } = warden;
 let agent: WardenClient;
 let admin: WardenClient;
 let approver: WardenClient;
 
-beforeAll(async () => {
-  server = await startTestWarden({ tokens: TEST_TOKENS, policy: TEST_POLICY });
-  agent = createWardenClient({ endpoint: server.endpoint, token: "agent-token", project: "demo" });
-  admin = createWardenClient({ endpoint: server.endpoint, token: "admin-token", project: "demo" });
-  approver = createWardenClient({
-    endpoint: server.endpoint,
-    token: "approver-token",
-    project: "demo",
-  });
+beforeAll(() => {
+  agent = warden.client("agent-token");
+  admin = warden.admin();
+  approver = warden.client("approver-token");
 });
-
-afterAll(async () => {
-  try {
-    await Promise.race([
-      Promise.all([agent?.dispose(), admin?.dispose(), approver?.dispose()]),
-      new Promise((resolve) => setTimeout(resolve, 10_000)),
-    ]);
-  } finally {
-    await server?.stop();
-  }
-});
-
-/** Waits until the SDK holds the server's current policy, fresh. */
-async function freshPolicy(client: WardenClient, sessionId: string) {
-  const session = client.session(sessionId);
-  const serverVersion = async () =>
-    (await (await admin.session(sessionId).connection()).getPolicy()).version;
-  await expect
-    .poll(
-      async () =>
-        session.localPolicy.fresh && session.localPolicy.version === (await serverVersion()),
-      POLL,
-    )
-    .toBe(true);
-}
 
 describe("the fast path", () => {
   test("rule-settled calls are decided locally and still reach the audit log", async () => {
@@ -122,12 +90,7 @@ describe("the fast path", () => {
   });
 
   test("with the fast path off every call goes to the server", async () => {
-    const strict = createWardenClient({
-      endpoint: server.endpoint,
-      token: "agent-token",
-      project: "demo",
-      fastPath: "off",
-    });
+    const strict = warden.client("agent-token", { fastPath: "off" });
     try {
       const session = strict.session("fp-off");
       await session.requestPermission({

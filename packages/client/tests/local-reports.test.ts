@@ -2,70 +2,22 @@
 // for them (no "phantom card"), none is lost by `dispose()`, a full queue falls back to the actor,
 // and a decision the server's rules no longer make is reported and refreshes the local policy.
 import type { PermissionRequest } from "@warden/server";
-import { startTestWarden, type TestWarden } from "@warden/server/testing";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import {
-  createWardenClient,
-  type FastPathMismatch,
-  type WardenClient,
-  type WardenClientOptions,
-} from "../src/index.ts";
-import { TEST_POLICY, TEST_TOKENS } from "./fixtures/setup.ts";
+import { beforeAll, describe, expect, test } from "vitest";
+import type { FastPathMismatch, WardenClient, WardenClientOptions } from "../src/index.ts";
+import { POLL, useFastPathServer } from "./fixtures/fast-path-server.ts";
 
-const POLL = { timeout: 150_000, interval: 50 };
-
-let server: TestWarden;
+const warden = useFastPathServer();
+const { freshPolicy } = warden;
 let admin: WardenClient;
 let approver: WardenClient;
-const clients: WardenClient[] = [];
 
-beforeAll(async () => {
-  server = await startTestWarden({ tokens: TEST_TOKENS, policy: TEST_POLICY });
-  admin = createWardenClient({ endpoint: server.endpoint, token: "admin-token", project: "demo" });
-  approver = createWardenClient({
-    endpoint: server.endpoint,
-    token: "approver-token",
-    project: "demo",
-  });
+beforeAll(() => {
+  admin = warden.admin();
+  approver = warden.client("approver-token");
 });
 
-afterAll(async () => {
-  try {
-    await Promise.race([
-      Promise.all([admin?.dispose(), approver?.dispose(), ...clients.map((c) => c.dispose())]),
-      new Promise((resolve) => setTimeout(resolve, 10_000)),
-    ]);
-  } finally {
-    await server?.stop();
-  }
-});
-
-function agentClient(options: Partial<WardenClientOptions> = {}): WardenClient {
-  const client = createWardenClient({
-    endpoint: server.endpoint,
-    token: "agent-token",
-    project: "demo",
-    ...options,
-  });
-  clients.push(client);
-  return client;
-}
-
-const serverVersion = async (sessionId: string) =>
-  (await (await admin.session(sessionId).connection()).getPolicy()).version;
-
-/** Waits until the agent's SDK holds the server's current policy, fresh. */
-async function freshPolicy(client: WardenClient, sessionId: string) {
-  const session = client.session(sessionId);
-  await expect
-    .poll(
-      async () =>
-        session.localPolicy.fresh &&
-        session.localPolicy.version === (await serverVersion(sessionId)),
-      POLL,
-    )
-    .toBe(true);
-}
+const agentClient = (options: Partial<WardenClientOptions> = {}) =>
+  warden.client("agent-token", options);
 
 /** Every entry of a session's audit log (paged, newest first). */
 async function auditLog(sessionId: string) {

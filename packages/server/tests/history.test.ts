@@ -218,6 +218,57 @@ describe("the project's history index", () => {
     await expect(project("otherProject").getHistory()).rejects.toMatchObject({ code: "forbidden" });
   });
 
+  test("an approver limited to some sessions is told only of their new history", async () => {
+    const system = project(INTERNAL);
+    const wide = warden.client.wardenProject
+      .getOrCreate([projectId], { params: { token: "admin" } })
+      .connect();
+    const narrow = warden.client.wardenProject
+      .getOrCreate([projectId], { params: { token: "narrowApprover" } })
+      .connect();
+    const wideSaw: string[] = [];
+    const narrowSaw: string[] = [];
+    wide.on("historyAppended", (e) => wideSaw.push(e.sessionId));
+    narrow.on("historyAppended", (e) => narrowSaw.push(e.sessionId));
+    try {
+      // Subscribed once each connection has answered a call.
+      await Promise.all([wide.getHistory({ limit: 1 }), narrow.getHistory({ limit: 1 })]);
+      await system.noteInbox(report("ev-wide", [entry(projectId, "ev-wide", 1)]));
+      await system.noteInbox(report("narrow", [entry(projectId, "narrow", 7)]));
+      await system.noteInbox(report("ev-wide-2", [entry(projectId, "ev-wide-2", 1)]));
+      // Events of one actor arrive in order: once the unfiltered reader has the last one, every
+      // event the narrow reader could be sent has been sent.
+      await expect.poll(() => wideSaw, POLL).toContain("ev-wide-2");
+      await expect.poll(() => narrowSaw, POLL).toContain("narrow");
+      expect(wideSaw).toEqual(["ev-wide", "narrow", "ev-wide-2"]);
+      expect(narrowSaw).toEqual(["narrow"]);
+    } finally {
+      await Promise.all([wide.dispose(), narrow.dispose()]);
+    }
+  });
+
+  const nested = (depth: number) => {
+    let value: Record<string, unknown> = { leaf: true };
+    for (let i = 0; i < depth; i++) value = { a: value };
+    return value;
+  };
+  test.each([
+    ["an oversized cursor", { before: `1.${"9".repeat(100 * 1024)}` }],
+    ["an oversized session id", { sessionId: "s".repeat(100 * 1024) }],
+    ["an oversized unknown field", { limit: 5, padding: "x".repeat(100 * 1024) }],
+    ["a huge limit", { limit: 1e12 }],
+    ["a too deep query", nested(200)],
+    ["a too deep field", { sessionId: nested(200) }],
+    ["a long array", Array.from({ length: 100_000 }, () => 0)],
+  ])("getHistory with %s is invalid_input and changes nothing", async (_name, query) => {
+    const approver = project("approver");
+    const before = await approver.getHistory({ limit: 500 });
+    await expect(
+      approver.getHistory(query as Parameters<typeof approver.getHistory>[0]),
+    ).rejects.toMatchObject({ code: "invalid_input" });
+    expect(await approver.getHistory({ limit: 500 })).toEqual(before);
+  });
+
   test("a report naming another session, or a malformed cursor, is refused", async () => {
     await expect(
       project(INTERNAL).noteInbox(report("a", [entry(projectId, "b", 1)])),
