@@ -1,8 +1,9 @@
 // The server's public port. The embedded engine listens on loopback behind it; this front answers
 // CORS preflights itself (configured origins only), refuses the engine's API without its admin
 // token, and checks a call that addresses an actor by key with the actors' own connection check
-// before the engine can create that actor. Everything else passes through untouched: bodies are
-// streamed, and an accepted WebSocket is a byte pipe (frames are never parsed or re-framed).
+// before the engine can create that actor (its body too: see front-body.ts). Everything else
+// passes through untouched: bodies are streamed, and an accepted WebSocket is a byte pipe (frames
+// are never parsed or re-framed).
 // Written on node:http, not a proxy library: what is checked must be exactly the request target
 // the engine parses, and libraries rewrite it (http-proxy-3 rejoins path and query).
 import { createHash, timingSafeEqual } from "node:crypto";
@@ -17,6 +18,7 @@ import {
 import type { Socket } from "node:net";
 import { pipeline } from "node:stream";
 import type { Admission } from "@warden/server";
+import { readBounded, TOO_LONG } from "./front-body.ts";
 import { corsHeaders, isEngineCorsHeader, isPreflight, preflightHeaders } from "./front-cors.ts";
 import {
   protocolsOf,
@@ -25,7 +27,7 @@ import {
   refuseUpgradeHttp,
   refuseWebSocket,
 } from "./front-refusal.ts";
-import { routeOf } from "./front-route.ts";
+import { type FrontRoute, routeOf } from "./front-route.ts";
 import { REFUSED_SOCKET_MS, tunnel } from "./front-tunnel.ts";
 
 /** What the front needs: where to listen, where the engine is, and who may come in. */
@@ -102,12 +104,11 @@ export async function startFront(options: FrontOptions): Promise<RunningFront> {
   const agent = new Agent({ keepAlive: true, noDelay: true });
   const tunnels = new Set<Socket>();
 
-  const decide = (request: IncomingMessage, upgrade: boolean): Verdict => {
+  const decide = (request: IncomingMessage, route: FrontRoute, upgrade: boolean): Verdict => {
     const origin = request.headers.origin;
     if (origin !== undefined && !allowed.has(origin)) {
       return { refusal: FOREIGN_ORIGIN, asActor: false };
     }
-    const route = routeOf(request.method ?? "", request.url ?? "");
     switch (route.kind) {
       case "public":
       case "actor-by-id":
@@ -145,19 +146,32 @@ export async function startFront(options: FrontOptions): Promise<RunningFront> {
       }
       return;
     }
-    const verdict = decide(request, false);
+    const route = routeOf(request.method ?? "", request.url ?? "");
+    const verdict = decide(request, route, false);
     if (verdict) {
       request.resume();
       refuseHttp(response, verdict.refusal, cors);
       return;
     }
-    forward(request, response, cors);
+    if (route.kind !== "actor-by-key") {
+      forward(request, response, cors);
+      return;
+    }
+    readBounded(request).then(
+      (body) => {
+        if (body === undefined) refuseHttp(response, TOO_LONG, cors);
+        else forward(request, response, cors, body);
+      },
+      () => request.destroy(),
+    );
   });
 
+  /** Sends the request on to the engine: its body streamed, or `body` if it was read already. */
   const forward = (
     request: IncomingMessage,
     response: ServerResponse,
     cors: Record<string, string>,
+    body?: Buffer,
   ) => {
     const upstream = httpRequest(
       {
@@ -165,7 +179,7 @@ export async function startFront(options: FrontOptions): Promise<RunningFront> {
         port: options.engine.port,
         method: request.method,
         path: request.url,
-        headers: forwardedHeaders(request),
+        headers: forwardedHeaders(request, body),
         agent,
       },
       (answer) => {
@@ -189,7 +203,8 @@ export async function startFront(options: FrontOptions): Promise<RunningFront> {
     // Not `pipeline`: on an engine error it would destroy the client's request, and with it the
     // socket that the engine's answer (or the 502) still has to reach.
     request.on("error", () => upstream.destroy());
-    request.pipe(upstream);
+    if (body === undefined) request.pipe(upstream);
+    else upstream.end(body);
   };
 
   server.on("upgrade", (request: IncomingMessage, socket: Socket, head: Buffer) => {
@@ -199,7 +214,7 @@ export async function startFront(options: FrontOptions): Promise<RunningFront> {
     socket.on("error", () => socket.destroy());
     const verdict: Verdict =
       request.headers.upgrade?.toLowerCase() === "websocket"
-        ? decide(request, true)
+        ? decide(request, routeOf(request.method ?? "", request.url ?? ""), true)
         : { refusal: NOT_WEBSOCKET, asActor: false };
     if (verdict) {
       if (verdict.asActor) refuseWebSocket(request, socket, verdict.refusal);
@@ -230,11 +245,13 @@ export async function startFront(options: FrontOptions): Promise<RunningFront> {
   };
 }
 
-function forwardedHeaders(request: IncomingMessage): OutgoingHttpHeaders {
+function forwardedHeaders(request: IncomingMessage, body?: Buffer): OutgoingHttpHeaders {
   const headers: OutgoingHttpHeaders = {};
   for (const [name, value] of Object.entries(request.headers)) {
     if (value !== undefined && !HOP_BY_HOP.has(name)) headers[name] = value;
   }
+  // A body read whole goes on with its real length, whatever framing the client used.
+  if (body !== undefined) headers["content-length"] = body.length;
   headers["x-forwarded-for"] = request.socket.remoteAddress ?? "";
   return headers;
 }

@@ -465,27 +465,45 @@ describe("an oversized message is refused, typed, and changes nothing", () => {
     ).resolves.toMatchObject({ status: "pending" });
   };
 
-  test.each([
-    // The actor's own limit.
-    [SIZES[0]!, 400, { group: "message", code: "incoming_too_long" }],
-    // The engine's gateway reads at most 20 MiB of a body.
-    [SIZES[1]!, 413, { group: "guard", code: "invalid_request_body" }],
-  ] as const)("an HTTP action call with a %i-byte body", async (size, status, refusal) => {
-    const sessionId = `huge-http-${size}`;
-    const before = await stateOf(sessionId);
-    const response = await fetch(
+  const postHuge = (sessionId: string, size: number, chunked = false) => {
+    const body = JSON.stringify({ args: [huge(size)] });
+    return fetch(
       `${base}${byKey("permissionSession", `demo,${sessionId}`).replace("listPending", "requestPermission")}`,
       {
         method: "POST",
         headers: actionHeaders(AGENT),
-        body: JSON.stringify({ args: [huge(size)] }),
-      },
+        // A stream has no declared length: the front must count what arrives.
+        body: chunked ? new Blob([body]).stream() : body,
+        ...(chunked ? { duplex: "half" } : {}),
+      } as RequestInit,
     );
-    expect(response.status).toBe(status);
-    expect(await response.json()).toMatchObject(refusal);
+  };
+
+  test.each(SIZES)("an HTTP action call with a %i-byte body", async (size) => {
+    const sessionId = `huge-http-${size}`;
+    const before = await stateOf(sessionId);
+    const response = await postHuge(sessionId, size);
+    expect(response.status).toBe(413);
+    expect(await response.json()).toMatchObject({ group: "message", code: "incoming_too_long" });
     expect(await stateOf(sessionId)).toEqual(before);
     await healthy();
   });
+
+  test.each([
+    [SIZES[0]!, false],
+    [SIZES[0]!, true],
+    [SIZES[1]!, true],
+  ] as const)(
+    "a %i-byte call (streamed: %s) to a session that does not exist creates nothing",
+    async (size, chunked) => {
+      const sessionId = `huge-new-${size}-${chunked}`;
+      const response = await postHuge(sessionId, size, chunked);
+      expect(response.status).toBe(413);
+      expect(await response.json()).toMatchObject({ group: "message", code: "incoming_too_long" });
+      expect((await actorKeys("permissionSession")).join("\n")).not.toContain(sessionId);
+      await healthy();
+    },
+  );
 
   test.each(SIZES)("a WebSocket frame of %i bytes", async (size) => {
     const sessionId = `huge-ws-${size}`;

@@ -10,6 +10,7 @@ export type {
   ProjectHistoryPage,
   ProjectHistoryQuery,
 } from "./project-history.ts";
+export { MAX_MESSAGE_BYTES } from "./protocol.ts";
 export { createWarden, type WardenOptions, type WardenRegistry } from "./registry.ts";
 export type {
   HistoryQuery,
