@@ -1,8 +1,10 @@
 // Child processes of the cluster: spawned with their output in a log file, awaited by condition,
 // stopped by pid (only what we started).
 import { type ChildProcess, type SpawnOptions, spawn } from "node:child_process";
-import { createWriteStream } from "node:fs";
+import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { connect, createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 
 /** A process this cluster started. */
@@ -20,10 +22,58 @@ export interface Child {
 
 const running = new Set<Child>();
 // Last resort when this process exits without stopping the cluster (an uncaught error,
-// process.exit): no engine, database or runner outlives it. A signal's default action skips it.
+// process.exit): no engine, database or runner outlives it. A signal's default action skips it,
+// and so does SIGKILL (a test runner's timeout): the watchdog below covers those.
 process.once("exit", () => {
   for (const child of running) if (child.alive()) child.process.kill("SIGKILL");
 });
+
+/**
+ * A detached process that outlives this one only to SIGKILL whatever this one started and left
+ * running: it polls this process's pid and reads the pids of the children still running from a
+ * file that `startChild` rewrites on every start and exit (so a pid is never killed after it
+ * exited and could have been reused). Without it, a killed test left engines, PostgreSQL and NATS
+ * behind.
+ */
+let watchList: string | undefined;
+function watchChildren(): string {
+  if (watchList) return watchList;
+  const dir = mkdtempSync(join(tmpdir(), "warden-cluster-watch-"));
+  const list = join(dir, "pids");
+  writeFileSync(list, "");
+  const script = `
+    const fs = require("node:fs");
+    const [parent, list, dir] = process.argv.slice(1);
+    const alive = (pid) => { try { process.kill(pid, 0); return true; } catch { return false; } };
+    const timer = setInterval(() => {
+      if (alive(Number(parent))) return;
+      clearInterval(timer);
+      let pids = [];
+      try { pids = fs.readFileSync(list, "utf8").split(/s+/).filter(Boolean).map(Number); } catch {}
+      for (const pid of pids) { try { process.kill(pid, "SIGKILL"); } catch {} }
+      fs.rmSync(dir, { recursive: true, force: true });
+    }, 500);`;
+  const watchdog = spawn(process.execPath, ["-e", script, String(process.pid), list, dir], {
+    detached: true,
+    stdio: "ignore",
+  });
+  watchdog.unref();
+  process.once("exit", () => {
+    // Stopped in order, nothing left: the watchdog has nothing to do.
+    if (running.size === 0) {
+      watchdog.kill();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+  watchList = list;
+  return list;
+}
+
+function writeWatchList() {
+  if (!watchList) return;
+  const pids = [...running].filter((c) => c.alive()).map((c) => c.pid);
+  writeFileSync(watchList, pids.join("\n"));
+}
 
 export function startChild(
   name: string,
@@ -59,8 +109,13 @@ export function startChild(
     exited,
     alive: () => exitedWith === undefined,
   };
+  watchChildren();
   running.add(handle);
-  void exited.then(() => running.delete(handle));
+  writeWatchList();
+  void exited.then(() => {
+    running.delete(handle);
+    writeWatchList();
+  });
   return handle;
 }
 

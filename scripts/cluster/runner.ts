@@ -24,6 +24,8 @@ export interface Runner {
   child: Child;
   /** Times the runner exited because it lost its engine connection and was started again. */
   restarts: number;
+  /** Exits that were not asked for and not that loss (a crash: restarted too, but a bug). */
+  readonly crashes: (number | string)[];
   restart(): Promise<void>;
   /** SIGTERM: the runner drains its actors to the others, then exits. */
   stop(): Promise<void>;
@@ -58,15 +60,20 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
     );
     return child;
   };
-  // Like a container's restart policy: a runner that lost its engine connection exits with
-  // ENGINE_LOST_EXIT_CODE to be started again with fresh actors (apps/server/src/engine-link.ts).
+  // Like a container's restart policy (compose's `unless-stopped`): a runner that exits without
+  // being asked to is started again. A runner that lost its engine connection exits with
+  // ENGINE_LOST_EXIT_CODE on purpose, to come back with fresh actors (apps/server/src/engine-link.ts);
+  // any other exit is a crash, restarted as well but recorded in `crashes`.
   let stopped = false;
   let relaunching: Promise<void> | undefined;
   const supervise = (child: Child) => {
     void child.exited.then((code) => {
-      if (code !== ENGINE_LOST_EXIT_CODE || stopped || runner.child !== child) return;
-      runner.restarts += 1;
-      console.error(`${options.name}: lost its engine connection, starting it again`);
+      if (stopped || runner.child !== child) return;
+      if (code === ENGINE_LOST_EXIT_CODE) runner.restarts += 1;
+      else runner.crashes.push(code);
+      console.error(
+        `${options.name}: ${code === ENGINE_LOST_EXIT_CODE ? "lost its engine connection" : `crashed (${code})`}, starting it again`,
+      );
       relaunching = launch().then(
         (next) => {
           runner.child = next;
@@ -82,6 +89,7 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
     options,
     child: supervise(await launch()),
     restarts: 0,
+    crashes: [],
     async restart() {
       await relaunching;
       if (runner.child.alive()) throw new Error(`${options.name} is still running`);

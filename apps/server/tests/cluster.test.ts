@@ -65,15 +65,29 @@ function ask(project: Ask["project"], sessionId: string, tag: string): Ask {
  * for the report, far above the client's own retry and long-poll windows; never a timing check).
  */
 async function decided(list: readonly Ask[], what: string, boundMs = 120_000): Promise<void> {
+  await bounded(Promise.all(list.map((a) => a.decision)), boundMs, () => {
+    const open = list
+      .filter((a) => !a.settled && !a.failed)
+      .map(
+        (a) =>
+          `${a.requestId} (agent ${agents.session(a.sessionId, { project: a.project }).status})`,
+      );
+    return `${what}: no decision for ${open.join(", ")}`;
+  });
+}
+
+/** Settles with `promise`; past `boundMs` fails with `describe()` (a bound for the report). */
+async function bounded<T>(
+  promise: Promise<T>,
+  boundMs: number,
+  describe: () => string,
+): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const bound = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      const open = list.filter((a) => !a.settled && !a.failed).map((a) => a.requestId);
-      reject(new Error(`${what}: no decision after ${boundMs} ms for ${open.join(", ")}`));
-    }, boundMs);
+    timer = setTimeout(() => reject(new Error(`after ${boundMs} ms: ${describe()}`)), boundMs);
   });
   try {
-    await Promise.race([Promise.all(list.map((a) => a.decision)), bound]);
+    return await Promise.race([promise, bound]);
   } finally {
     clearTimeout(timer);
   }
@@ -155,6 +169,9 @@ async function survive(name: string, kill: () => Promise<void>, restore: () => P
   ];
   await awaitListed(fresh);
   const toAnswer = pendingFleet().filter((_, i) => i % 2 === 0);
+  let killedAt = Date.now();
+  const since = () => Date.now() - killedAt;
+  const unanswered = new Set(toAnswer.map((a) => a.requestId));
   const replies = toAnswer.map((a, i) => {
     a.reply = i % 2 === 0 ? "once" : "reject";
     return approvers
@@ -165,32 +182,50 @@ async function survive(name: string, kill: () => Promise<void>, restore: () => P
         if (error.code === "already_resolved" && error.metadata?.resolution?.reply === a.reply)
           return;
         throw error;
+      })
+      .then(() => {
+        unanswered.delete(a.requestId);
+        return since();
       });
   });
-  const killedAt = Date.now();
+  const heard = toAnswer.map((a) => a.decision.then(since));
+  killedAt = Date.now();
   await kill();
   console.log(`[cluster] ${name}: killed; ${replies.length} replies in flight`);
-  // Whatever fails below, the next failure starts from a whole cluster again.
-  let restored = false;
+  // Whatever fails below, the next failure starts from a whole cluster again. The killed pieces
+  // come back while the checks run: nothing checked may depend on them.
+  let restoration: Promise<number> | undefined;
   try {
     recoveries[name] = await recoveryAfter(killedAt);
     console.log(`[cluster] ${name}: every session answers after ${recoveries[name]} ms`);
     const restoring = Date.now();
-    await restore();
-    restored = true;
+    restoration = restore().then(() => Date.now() - restoring);
+    restoration.catch(() => undefined);
     const checking = Date.now();
-    await Promise.all(replies);
+    const landed = Math.max(
+      ...(await bounded(
+        Promise.all(replies),
+        120_000,
+        () => `replies in flight at the kill still unanswered: ${[...unanswered].join(", ")}`,
+      )),
+    );
     await checkInvariants();
+    const heardAt = Math.max(...(await Promise.all(heard)));
+    const checked = Date.now() - checking;
     console.log(
-      `[cluster] ${name}: recovered in ${recoveries[name]} ms, restored in ${checking - restoring} ms, checked in ${Date.now() - checking} ms; runner restarts so far ${cluster.runners.map((r) => r.restarts).join(", ")}`,
+      `[cluster] ${name}: recovered in ${recoveries[name]} ms; the last reply in flight landed after ${landed} ms, the last agent heard its decision after ${heardAt} ms; checked in ${checked} ms, restored in ${await restoration} ms; runner restarts so far ${cluster.runners.map((r) => r.restarts).join(", ")}`,
     );
   } finally {
-    if (!restored) await restore().catch(() => undefined);
+    await (restoration ?? restore()).catch(() => undefined);
   }
 }
 
 /** What must hold after every failure. */
 async function checkInvariants() {
+  // A runner may exit on purpose when its engine connection is cut (and is restarted); any other
+  // exit is a crash, e.g. a background task touching a stopped actor.
+  for (const runner of cluster.runners)
+    expect(runner.crashes, `${runner.name} crashed`).toEqual([]);
   // Every reply reached its agent, as sent; every timer fired.
   const replied = asks.filter((a) => a.reply);
   const timers = asks.filter((a) => a.project === "timers");
@@ -272,6 +307,8 @@ beforeAll(async () => {
   cluster = await startCluster({
     runnerConfig: setup.configFile,
     durable: false,
+    // The runners' warnings (actors' included) stay in their logs for a post-mortem.
+    runnerEnv: { RIVET_LOG_LEVEL: "warn" },
     log: (line) => console.log(`[cluster] ${line}`),
   });
   // Agents and approvers here wait through back-to-back failures: a call may span two of them,
@@ -363,13 +400,19 @@ describe("a two-engine, two-runner cluster", () => {
   test("every agent gets exactly one decision: the rest are answered after the failures", async () => {
     const open = pendingFleet();
     expect(open.length).toBeGreaterThan(0);
-    await Promise.all(
-      open.map((a) => {
-        a.reply = "once";
-        return approvers.inbox("fleet").respond(a.sessionId, a.permissionId!, "once");
-      }),
+    const answering = new Set(open.map((a) => a.requestId));
+    await bounded(
+      Promise.all(
+        open.map(async (a) => {
+          a.reply = "once";
+          await approvers.inbox("fleet").respond(a.sessionId, a.permissionId!, "once");
+          answering.delete(a.requestId);
+        }),
+      ),
+      60_000,
+      () => `replies still unanswered: ${[...answering].join(", ")}`,
     );
-    await decided(asks, "all asks");
+    await decided(asks, "all asks", 40_000);
     expect(asks.filter((a) => a.failed)).toEqual([]);
     await inboxHolds([]);
     await checkAuditLogs();

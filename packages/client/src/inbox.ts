@@ -14,7 +14,7 @@ import type { createClient } from "rivetkit/client";
 import { type ConnectionStatus, LiveConnection } from "./connection.ts";
 import { toWardenError } from "./errors.ts";
 import type { ActorResolver } from "./resolve-actor.ts";
-import { type RetryPolicy, withRetry } from "./retry.ts";
+import { REPLY_ATTEMPTS, type RetryPolicy, withRetry } from "./retry.ts";
 
 type RivetClient = ReturnType<typeof createClient<WardenRegistry>>;
 type ProjectHandle = ReturnType<RivetClient["wardenProject"]["getOrCreate"]>;
@@ -188,7 +188,7 @@ export class WardenInbox {
       return await withRetry(
         () => this.link.session(sessionId).respondPermission(sessionId, permissionId, reply, sent),
         this.link.retry,
-        READ,
+        REPLY_ATTEMPTS,
       );
     } catch (error) {
       throw toWardenError(error);

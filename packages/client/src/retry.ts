@@ -15,6 +15,15 @@ export interface RetryOptions {
   readonly attemptTimeoutMs?: number | undefined;
 }
 
+/**
+ * How an approver's reply is retried: its attempts are bounded tighter than reads'. A reply sent
+ * to a runner that then dies gets no answer at all (the engine's gateway holds it), and a resend
+ * is harmless (the same reply id gets the original answer); the actor is back on another runner
+ * ~10 s after such a death (docs/deploy.md). With reads' 30 s, replies in flight at a runner's
+ * SIGKILL landed ~30 s late in the cluster test.
+ */
+export const REPLY_ATTEMPTS: RetryOptions = { attemptTimeoutMs: 10_000 };
+
 /** Runs `call` until it succeeds, fails for good, the deadline passes or the signal aborts. */
 export async function withRetry<T>(
   call: () => Promise<T>,

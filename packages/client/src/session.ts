@@ -21,7 +21,7 @@ import type { AgentDecision } from "./decision.ts";
 import { toWardenError, WardenError } from "./errors.ts";
 import { type FastPathMode, type LocalDecision, LocalPolicy } from "./fast-path.ts";
 import { type QueuedReport, ReportQueue, type ReportQueueOptions } from "./report-queue.ts";
-import { type RetryPolicy, withRetry } from "./retry.ts";
+import { REPLY_ATTEMPTS, type RetryPolicy, withRetry } from "./retry.ts";
 
 type RivetClient = ReturnType<typeof createClient<WardenRegistry>>;
 type SessionHandle = ReturnType<RivetClient["permissionSession"]["getOrCreate"]>;
@@ -309,6 +309,7 @@ export class WardenSession {
             conn.respondPermission(this.sessionId, permissionId, reply, sent),
           ),
         this.retry,
+        REPLY_ATTEMPTS,
       );
     } catch (error) {
       throw toWardenError(error);

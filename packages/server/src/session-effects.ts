@@ -103,6 +103,10 @@ export interface SessionVars {
   inboxDelivering: boolean;
   /** Whether the project-rule outbox is being delivered. */
   delivering: boolean;
+  /** Set when a save failed: the state in memory may hold changes storage lacks. */
+  unsaved: boolean;
+  /** Saves that failed so far (a save clears `unsaved` only if none failed while it ran). */
+  failedSaves: number;
 }
 
 export interface ConnState {
@@ -168,6 +172,33 @@ export function commit(c: StateHolder, transition: Pick<Transition, "state">): v
   c.vars.live = undefined;
 }
 
+/**
+ * Saves the state now. A failed save leaves the state in memory ahead of storage (the change was
+ * committed first): it is remembered, so that nothing read from memory is acknowledged before a
+ * later save succeeds (see `durable`).
+ */
+export async function saveNow(c: SessionContext): Promise<void> {
+  const vars = c.vars;
+  const failedBefore = vars.failedSaves;
+  try {
+    await c.saveState({ immediate: true });
+  } catch (error) {
+    vars.failedSaves += 1;
+    vars.unsaved = true;
+    throw error;
+  }
+  if (vars.failedSaves === failedBefore) vars.unsaved = false;
+}
+
+/**
+ * Makes what memory holds durable before it is acknowledged. After a failed save (storage cut
+ * mid-commit, e.g. by an engine failover) the actor keeps running with the change in memory; a
+ * retry would otherwise find it there and acknowledge a request that a restart then loses.
+ */
+export async function durable(c: SessionContext): Promise<void> {
+  if (c.vars.unsaved) await saveNow(c);
+}
+
 /** Commits a transition and applies its effects. */
 export async function run(
   c: SessionContext,
@@ -190,7 +221,7 @@ export async function applyEffects(
     const settling = effects.flatMap((e) => (e.type === "wake" ? [e.record.permissionId] : []));
     for (const id of settling) c.vars.settling.add(id);
     try {
-      await c.saveState({ immediate: true });
+      await saveNow(c);
     } finally {
       for (const id of settling) c.vars.settling.delete(id);
     }
@@ -370,6 +401,8 @@ function deliverInbox(c: SessionContext, deps: EffectDependencies) {
         c.vars.historyDue = false;
         let sent = 0;
         try {
+          // The inbox lists only what a restart keeps.
+          await durable(c);
           const unindexed = historyDue ? await listUnindexed(c.db, HISTORY_ROWS) : [];
           const history = historyBatch(unindexed.map(historyEntryOf));
           // Read after the await, with nothing awaited before the call: the sync covers every
@@ -445,7 +478,7 @@ function deliverProjectRules(c: SessionContext, deps: EffectDependencies): void 
           c.log.warn({ msg: "the project refused learned rules", error: String(error) });
         }
         commit(c, { state: projectRulesDelivered(live(c), ids) });
-        await c.saveState({ immediate: true });
+        await saveNow(c);
       }
     })().finally(() => {
       c.vars.delivering = false;
@@ -486,19 +519,18 @@ export async function logResolved(c: SessionContext): Promise<void> {
  * two appends never write the same records. Throws when the append fails.
  */
 function appendSerialized(c: SessionContext): Promise<void> {
-  const next = (c.vars.logging ?? Promise.resolve()).then(
+  // Read once, now: once the actor has stopped, `c.vars` is undefined, and reading it from the
+  // settlement below threw out of an unhandled rejection and crashed the whole runner.
+  const vars = c.vars;
+  const next = (vars.logging ?? Promise.resolve()).then(
     () => appendResolved(c),
     () => appendResolved(c),
   );
-  c.vars.logging = next;
-  void next.then(
-    () => {
-      if (c.vars.logging === next) c.vars.logging = undefined;
-    },
-    () => {
-      if (c.vars.logging === next) c.vars.logging = undefined;
-    },
-  );
+  vars.logging = next;
+  const forget = () => {
+    if (vars.logging === next) vars.logging = undefined;
+  };
+  void next.then(forget, forget);
   return next;
 }
 

@@ -50,6 +50,7 @@ import {
   applyEffects,
   type ConnState,
   commit,
+  durable,
   type EffectDependencies,
   findRecord,
   isLogged,
@@ -60,6 +61,7 @@ import {
   run,
   type SessionContext,
   type SessionVars,
+  saveNow,
   sessionPolicy,
   syncInbox,
   waitForResolution,
@@ -211,7 +213,7 @@ export function createSessionActor(deps: SessionDependencies) {
 
   async function changeRules(c: SessionContext, change: Partial<SessionState>) {
     commit(c, { state: { ...live(c), ...change, revision: live(c).revision + 1 } });
-    await c.saveState({ immediate: true });
+    await saveNow(c);
     announceRules(c, deps);
   }
 
@@ -234,6 +236,8 @@ export function createSessionActor(deps: SessionDependencies) {
       historyDue: false,
       inboxDelivering: false,
       delivering: false,
+      unsaved: false,
+      failedSaves: 0,
     }),
     db: db({ onMigrate: migrateAuditLog }),
     // Not awaited: in rivetkit 2.3.19 `saveState` never returns inside onWake (the save waits for
@@ -423,7 +427,7 @@ export function createSessionActor(deps: SessionDependencies) {
       reloadProjectRules: async (c) => {
         commit(c, { state: { ...live(c), projectRulesLoaded: false } });
         await ensureProjectRules(c, deps.project);
-        await c.saveState({ immediate: true });
+        await saveNow(c);
         announceRules(c, deps);
       },
 
@@ -514,5 +518,16 @@ export function createSessionActor(deps: SessionDependencies) {
     },
     options: { actionTimeout: 60_000 },
   });
+  // Every answer, a retry's included, reads the state in memory: it must be durable first.
+  const actions = definition.config.actions as unknown as Record<
+    string,
+    (c: SessionContext, ...args: unknown[]) => unknown
+  >;
+  for (const [name, handler] of Object.entries(actions)) {
+    actions[name] = async (c, ...args) => {
+      await durable(c);
+      return handler(c, ...args);
+    };
+  }
   return guardActor("permissionSession", definition);
 }
