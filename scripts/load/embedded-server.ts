@@ -36,6 +36,8 @@ export async function startEmbeddedServer(options: {
   project?: string;
   /** The project's policy document (default `LOAD_POLICY`). */
   policy?: object;
+  /** The token of actor-to-actor calls (default: the server makes one), for benches that fill a project's inbox. */
+  internalToken?: string;
   log?: (line: string) => void;
 }): Promise<LoadTarget> {
   const project = options.project ?? "load";
@@ -64,6 +66,7 @@ export async function startEmbeddedServer(options: {
         ),
       },
       maxPendingPerSession: 1000,
+      ...(options.internalToken ? { internalToken: options.internalToken } : {}),
       shutdownGraceMs: 5000,
     }),
   );

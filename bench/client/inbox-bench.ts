@@ -1,0 +1,132 @@
+/**
+ * The `inbox` section of `pnpm bench`: an approver's first `list()` and its catch-up (subscribe
+ * until every pending request was delivered) with 100 pending requests and with 10,000 across
+ * 1,000 sessions, against a real server in its own process. Creating 1,000 sessions that each
+ * open 10 asks takes this box far longer than a bench may (docs/scale.md): the project's inbox is
+ * filled through its real `noteInbox` action instead, as the sessions' reports fill it, with the
+ * internal token the sessions use. The sessions do not exist, so the run ends before the project's
+ * first reconciliation (60 s after the fill) would look for them.
+ */
+import { randomBytes } from "node:crypto";
+import { suggestRules } from "@warden/rules";
+import type { InboxChange, PermissionRequest, WardenRegistry } from "@warden/server";
+import { createClient } from "rivetkit/client";
+import { createWardenClient } from "../../packages/client/src/index.ts";
+import { startEmbeddedServer } from "../../scripts/load/embedded-server.ts";
+
+const PER_SESSION = 10;
+/** Reports in flight while filling. */
+const FILL_CONCURRENCY = 20;
+
+/** A pending request as a session reports it (an ask of `Bash(deploy …)`). */
+function pendingRequest(project: string, sessionId: string, n: number): PermissionRequest {
+  const command = `deploy service-${n} --env staging`;
+  const now = Date.now();
+  return {
+    permissionId: `perm-${n}`,
+    requestId: `req-${n}`,
+    projectId: project,
+    sessionId,
+    toolName: "Bash",
+    input: { command },
+    action: `Run command: ${command}`,
+    description: `Run command: ${command}`,
+    params: { command },
+    createdAt: now,
+    expiresAt: now + 3_600_000,
+    requestedBy: "bench-agent",
+    suggestions: suggestRules({ toolName: "Bash", input: { command } }),
+    evaluation: {
+      decision: "ask",
+      reason: "default",
+      message: "No rule matched; the project asks a human.",
+      rule: null,
+      tier: null,
+    },
+  };
+}
+
+/** Fills the inbox with `sessions × PER_SESSION` pending requests through `noteInbox`. */
+async function fill(
+  endpoint: string,
+  internalToken: string,
+  project: string,
+  prefix: string,
+  sessions: number,
+): Promise<void> {
+  const rivet = createClient<WardenRegistry>(endpoint);
+  const conn = rivet.wardenProject
+    .getOrCreate([project], { params: { token: internalToken } })
+    .connect();
+  try {
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: FILL_CONCURRENCY }, async () => {
+        while (next < sessions) {
+          const sessionId = `${prefix}-s${next++}`;
+          const changes = Array.from({ length: PER_SESSION }, (_, n): InboxChange => {
+            const request = pendingRequest(project, sessionId, n);
+            return { kind: "pending", sessionId, permissionId: request.permissionId, request };
+          });
+          await conn.noteInbox({ sessionId, changes, history: [] });
+        }
+      }),
+    );
+  } finally {
+    await conn.dispose();
+  }
+}
+
+/** An approver's first `list()` and catch-up, each from a fresh client (ms). */
+async function approverTimes(endpoint: string, token: string, project: string, expected: number) {
+  const listing = createWardenClient({ endpoint, token, project, fastPath: "off" });
+  const listStart = performance.now();
+  const listed = await listing.inbox().list();
+  const listMs = performance.now() - listStart;
+  await listing.dispose();
+  if (listed.length !== expected) throw new Error(`listed ${listed.length}, not ${expected}`);
+
+  const watching = createWardenClient({ endpoint, token, project, fastPath: "off" });
+  let delivered = 0;
+  const catchUpStart = performance.now();
+  const off = await watching.inbox().subscribe({
+    onRequest: () => {
+      delivered += 1;
+    },
+    onResolved: () => undefined,
+  });
+  const catchUpMs = performance.now() - catchUpStart;
+  off();
+  await watching.dispose();
+  if (delivered !== expected) throw new Error(`caught up ${delivered}, not ${expected}`);
+  return { listMs, catchUpMs };
+}
+
+/** Runs the section; times in ms. */
+export async function runInboxBench(log: (line: string) => void): Promise<Record<string, number>> {
+  const internalToken = randomBytes(32).toString("hex");
+  const project = "inbox";
+  const server = await startEmbeddedServer({ approvers: 1, project, internalToken, log });
+  const approver = server.approverTokens[0]!;
+  try {
+    log("inbox: 100 pending (10 sessions × 10)");
+    await fill(server.endpoint, internalToken, project, "small", 10);
+    const small = await approverTimes(server.endpoint, approver, project, 100);
+    log("inbox: 10,000 pending (1,000 sessions × 10)");
+    const fillStart = performance.now();
+    await fill(server.endpoint, internalToken, project, "large", 990);
+    const fillS = (performance.now() - fillStart) / 1000;
+    const large = await approverTimes(server.endpoint, approver, project, 10_000);
+    return {
+      first_list_100_ms: small.listMs,
+      first_list_10000_ms: large.listMs,
+      first_list_growth: large.listMs / small.listMs,
+      catch_up_100_ms: small.catchUpMs,
+      catch_up_10000_ms: large.catchUpMs,
+      catch_up_growth: large.catchUpMs / small.catchUpMs,
+      fill_reports_per_s: 990 / fillS,
+    };
+  } finally {
+    await server.stop();
+  }
+}
