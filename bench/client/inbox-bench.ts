@@ -14,7 +14,7 @@ import { createClient } from "rivetkit/client";
 import { createWardenClient } from "../../packages/client/src/index.ts";
 import { startEmbeddedServer } from "../../scripts/load/embedded-server.ts";
 
-const PER_SESSION = 10;
+export const PER_SESSION = 10;
 /** Reports in flight while filling. */
 const FILL_CONCURRENCY = 20;
 
@@ -46,8 +46,11 @@ function pendingRequest(project: string, sessionId: string, n: number): Permissi
   };
 }
 
-/** Fills the inbox with `sessions × PER_SESSION` pending requests through `noteInbox`. */
-async function fill(
+/**
+ * Fills a project's inbox with `sessions × PER_SESSION` pending requests through `noteInbox`, as
+ * sessions named `<prefix>-s<n>` would report them (they need not exist).
+ */
+export async function fillInbox(
   endpoint: string,
   internalToken: string,
   project: string,
@@ -110,11 +113,11 @@ export async function runInboxBench(log: (line: string) => void): Promise<Record
   const approver = server.approverTokens[0]!;
   try {
     log("inbox: 100 pending (10 sessions × 10)");
-    await fill(server.endpoint, internalToken, project, "small", 10);
+    await fillInbox(server.endpoint, internalToken, project, "small", 10);
     const small = await approverTimes(server.endpoint, approver, project, 100);
     log("inbox: 10,000 pending (1,000 sessions × 10)");
     const fillStart = performance.now();
-    await fill(server.endpoint, internalToken, project, "large", 990);
+    await fillInbox(server.endpoint, internalToken, project, "large", 990);
     const fillS = (performance.now() - fillStart) / 1000;
     const large = await approverTimes(server.endpoint, approver, project, 10_000);
     return {
