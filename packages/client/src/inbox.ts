@@ -126,7 +126,19 @@ export class WardenInbox {
         pending.delete(key(request.sessionId, request.permissionId));
       }
     };
-    const catchUp = async () => {
+    // The catch-up running now, if any: every one starts after the listeners below are attached.
+    let running: Promise<void> | undefined;
+    const catchUp = () => {
+      const run = listAll();
+      running = run;
+      void run
+        .finally(() => {
+          if (running === run) running = undefined;
+        })
+        .catch(() => undefined);
+      return run;
+    };
+    const listAll = async () => {
       const ids = new Set<string>();
       for await (const page of this.#pages()) {
         for (const request of page) {
@@ -158,7 +170,9 @@ export class WardenInbox {
       }),
       ...(handlers.onHistory ? [conn.on("historyAppended", handlers.onHistory)] : []),
     ]);
-    await catchUp();
+    // The connection's first open usually starts a catch-up already; it covers this one (it began
+    // after the listeners were attached), and 10,000 pending requests are read once, not twice.
+    await (running ?? catchUp());
     return () => {
       offStatus();
       detach();
