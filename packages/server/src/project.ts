@@ -220,9 +220,13 @@ export function createProjectActor(deps: {
       getProjectRulesLog: (c): ProjectRuleLogEntry[] => [...c.state.rulesLog].reverse(),
       /**
        * A session's report (sessions only): its pending list when due, its inbox changes in order,
-       * its resolved requests for the history. Concurrent reports of many sessions share one write
-       * of the history and one save; each is acknowledged once durable, then its changes are
-       * broadcast. A resent report changes nothing twice.
+       * its resolved requests for the history. Its inbox changes are broadcast at once: the
+       * session saved each before reporting it and stays its source of truth (an approver answers
+       * the session, never the index), so approvers need not wait for the project's write, which
+       * under load queued every ask behind other sessions' commits. Concurrent reports share one
+       * write of the history and one save; each is acknowledged once durable (the session resends
+       * until then), and only then is the history announced, since readers read it from storage.
+       * A resent report changes nothing twice.
        */
       noteInbox: async (c, report: InboxReport) => {
         const id = parseInput(IdSchema, report?.sessionId, "sessionId");
@@ -236,13 +240,13 @@ export function createProjectActor(deps: {
           },
           Date.now(),
         );
+        for (const change of applied) c.broadcast("inboxChanged", change);
         c.vars.history.push(...(report.history ?? []));
         c.vars.persist ??= groupCommit(async () => {
           await appendProjectHistory(c.db, c.vars.history.splice(0));
           await c.saveState({ immediate: true });
         });
         await c.vars.persist();
-        for (const change of applied) c.broadcast("inboxChanged", change);
         if (report.history?.length)
           c.broadcast("historyAppended", { sessionId: id, count: report.history.length });
         await scheduleReconcile(c as unknown as Ctx);
