@@ -7,6 +7,7 @@
 import { parseArgs } from "node:util";
 import { runLoadBench } from "../scripts/load/load-bench.ts";
 import { clientSection } from "./client/client-bench.ts";
+import { runInboxBench } from "./client/inbox-bench.ts";
 import { runClusterBench } from "./cluster/cluster-bench.ts";
 import { mcpSection } from "./mcp/mcp-bench.ts";
 import { formatNs, runRulesBench } from "./rules/rules-bench.ts";
@@ -107,6 +108,37 @@ const clientBenchSection: Section = {
   name: clientSection.name,
   run: clientSection.run,
   table: (result) => goalTable(clientSection.name, clientSection.rows(result)),
+};
+
+/** An approver's inbox with 10,000 pending requests across 1,000 sessions vs 100. */
+const inboxSection: Section = {
+  name: "inbox",
+  run: runInboxBench,
+  table(r) {
+    const ms = (v: number | undefined) => `${(v ?? Number.NaN).toFixed(0)} ms`;
+    return {
+      header: ["inbox", "100 pending", "10,000 pending", "growth"],
+      rows: [
+        [
+          "first list()",
+          ms(r.first_list_100_ms),
+          ms(r.first_list_10000_ms),
+          times(r.first_list_growth ?? Number.NaN),
+        ],
+        [
+          "catch-up (subscribe until all delivered)",
+          ms(r.catch_up_100_ms),
+          ms(r.catch_up_10000_ms),
+          times(r.catch_up_growth ?? Number.NaN),
+        ],
+      ],
+      right: [1, 2, 3],
+      notes: [
+        "The 10,000 are filled through the project's noteInbox (as 1,000 sessions' reports), not by",
+        "1,000 real sessions: see bench/client/inbox-bench.ts.",
+      ],
+    };
+  },
 };
 
 /** The MCP gateway: a rule-allowed tools/call through it vs straight to the same server. */
@@ -237,6 +269,7 @@ const SECTIONS: readonly Section[] = [
   rulesSection,
   sessionSection,
   clientBenchSection,
+  inboxSection,
   mcpBenchSection,
   clusterSection,
   loadSection,

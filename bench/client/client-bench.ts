@@ -1,18 +1,15 @@
 /**
  * The `client` section of `pnpm bench`: a check the SDK decides locally (fast path), the same
  * check decided by the session actor (fast path off), and a bare RivetKit action on the same kind
- * of connection, each against a real Warden server on its own engine.
+ * of connection, each against a real Warden server on its own engine. The server runs in its own
+ * process (apps/server, as `pnpm load` starts it): in the measured process it recorded the
+ * reports on the same event loop as the agent's calls, and its work landed in their timings.
  */
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { policySource } from "@warden/rules";
-import type { WardenOptions } from "@warden/server";
-import { startTestWarden } from "@warden/server/testing";
 import { createWardenClient } from "../../packages/client/src/index.ts";
+import { startEmbeddedServer } from "../../scripts/load/embedded-server.ts";
 
-const TOKENS: WardenOptions["tokens"] = {
-  "bench-agent": { id: "bench-agent", role: "agent", projects: ["bench"] },
-};
 const CALL = { toolName: "Read", input: { file_path: "src/index.ts" } };
 
 function median(values: number[]): number {
@@ -38,21 +35,14 @@ export async function measureClient(options: {
   log: (line: string) => void;
 }): Promise<Record<string, number>> {
   const { log } = options;
-  const server = await startTestWarden({
-    tokens: TOKENS,
-    policy: { defaultProject: policySource({ rules: [{ tool: "Read", behavior: "allow" }] }) },
-  });
-  const fast = createWardenClient({
-    endpoint: server.endpoint,
-    token: "bench-agent",
+  const server = await startEmbeddedServer({
+    approvers: 0,
     project: "bench",
+    policy: { rules: [{ tool: "Read", behavior: "allow" }] },
   });
-  const slow = createWardenClient({
-    endpoint: server.endpoint,
-    token: "bench-agent",
-    project: "bench",
-    fastPath: "off",
-  });
+  const target = { endpoint: server.endpoint, token: server.agentToken, project: "bench" };
+  const fast = createWardenClient(target);
+  const slow = createWardenClient({ ...target, fastPath: "off" });
   try {
     const local = fast.session("bench-local");
     await local.requestPermission(CALL);
@@ -104,8 +94,8 @@ export async function measureClient(options: {
 }
 
 /**
- * Runs the section in a child process (a RivetKit registry keeps its process alive after
- * shutdown, and the child gets enough libuv threads for its actors); medians in ns.
+ * Runs the section in a child process, which exits when it has printed its result (RivetKit's
+ * client keeps a process alive after `dispose`); medians in ns.
  */
 export function runClientBench(options: {
   log: (line: string) => void;
@@ -113,7 +103,7 @@ export function runClientBench(options: {
   const script = fileURLToPath(new URL("./client-bench-run.ts", import.meta.url));
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["--import", "tsx", script], {
-      env: { ...process.env, UV_THREADPOOL_SIZE: "64", RIVET_LOG_LEVEL: "silent", RUST_LOG: "off" },
+      env: { ...process.env, RIVET_LOG_LEVEL: "silent", RUST_LOG: "off" },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let out = "";

@@ -30,10 +30,14 @@ export interface LoadTarget {
   stop(): Promise<void>;
 }
 
-/** Starts apps/server with its embedded engine; `approvers` approver tokens are made. */
+/** Starts apps/server with its embedded engine, in its own process; `approvers` approver tokens are made. */
 export async function startEmbeddedServer(options: {
   approvers: number;
   project?: string;
+  /** The project's policy document (default `LOAD_POLICY`). */
+  policy?: object;
+  /** The token of actor-to-actor calls (default: the server makes one), for benches that fill a project's inbox. */
+  internalToken?: string;
   log?: (line: string) => void;
 }): Promise<LoadTarget> {
   const project = options.project ?? "load";
@@ -47,7 +51,7 @@ export async function startEmbeddedServer(options: {
   const token = () => randomBytes(24).toString("base64url");
   const agentToken = token();
   const approverTokens = Array.from({ length: Math.max(1, options.approvers) }, token);
-  writeFileSync(join(dir, "load.yaml"), JSON.stringify(LOAD_POLICY));
+  writeFileSync(join(dir, "load.yaml"), JSON.stringify(options.policy ?? LOAD_POLICY));
   const configFile = join(dir, "warden.yaml");
   writeFileSync(
     configFile,
@@ -67,6 +71,7 @@ export async function startEmbeddedServer(options: {
         ),
       },
       maxPendingPerSession: 1000,
+      ...(options.internalToken ? { internalToken: options.internalToken } : {}),
       shutdownGraceMs: 5000,
     }),
   );

@@ -1,8 +1,10 @@
 /**
  * `pnpm bench --only load`: a fleet on this box, through `pnpm load`'s runner against an embedded
- * server: WARDEN_BENCH_LOAD_SESSIONS sessions (default 1,000) × WARDEN_BENCH_LOAD_REQUESTS requests
- * (default 10), 10 % asks, two approvers racing; creation stops after 300 s and the run goes on with
- * the sessions created. Lost and doubled requests, p99s, the engine's CPU and storage transactions
+ * server: a short profile that fits a bench run (about two minutes on a quiet box),
+ * WARDEN_BENCH_LOAD_SESSIONS sessions (default 50) × WARDEN_BENCH_LOAD_REQUESTS requests (default
+ * 10), 10 % asks, two approvers racing, fast path off (every call reaches an actor); creation stops
+ * after WARDEN_BENCH_LOAD_CREATE_S seconds (default 120) and the run goes on with the sessions
+ * created. `pnpm load` runs larger fleets (docs/scale.md). Lost and doubled requests, p99s, the engine's CPU and storage transactions
  * per actor-decided call and per idle session, memory per session and the sessions this box holds
  * in memory.
  */
@@ -15,8 +17,9 @@ const MB = 1024 * 1024;
 const MEMORY_BUDGET = 0.8;
 
 export async function runLoadBench(log: (line: string) => void): Promise<Record<string, number>> {
-  const sessions = Number(process.env.WARDEN_BENCH_LOAD_SESSIONS ?? 1_000);
+  const sessions = Number(process.env.WARDEN_BENCH_LOAD_SESSIONS ?? 50);
   const requests = Number(process.env.WARDEN_BENCH_LOAD_REQUESTS ?? 10);
+  const createS = Number(process.env.WARDEN_BENCH_LOAD_CREATE_S ?? 120);
   const server = await startEmbeddedServer({ approvers: 2, log });
   try {
     const r = await runLoad(server, {
@@ -26,7 +29,7 @@ export async function runLoadBench(log: (line: string) => void): Promise<Record<
       approvers: 2,
       fastPath: "off",
       createConcurrency: 10,
-      createTimeoutS: 300,
+      createTimeoutS: createS,
       onProgress: log,
     });
     if (r.errors_total > 0) log(`errors: ${JSON.stringify(r.errors)}`);

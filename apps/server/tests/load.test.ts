@@ -5,10 +5,14 @@ import { afterAll, beforeAll, expect, test } from "vitest";
 import { type LoadTarget, startEmbeddedServer } from "../../../scripts/load/embedded-server.ts";
 import { runLoad } from "../../../scripts/load/run-load.ts";
 
-// 20, not the 200 of the issue's example: on this 2-core box each connected session costs the engine
-// ~4 ms CPU per second while idle, and at 50 sessions with other work on the box rivetkit's actors
-// restarted and failed calls (docs/scale.md). `pnpm load --sessions 200` runs the larger fleet.
-const SESSIONS = 20;
+// 40 sessions, not the issue's 200: creating a session costs the engine ~125 storage
+// transactions, and on this 2-core box shared with other work the run at 100 sessions (fast path
+// on) broke rivetkit's runner link to the engine within two minutes ("sqlite response lost after
+// websocket disconnect", "failed to persist actor save tick"; docs/scale.md). The agents run with
+// the fast path on, as most agents do: rule-settled calls are decided in the SDK and reach the
+// audit log in batches, asks go to the actors and two approvers race on them. Every request is
+// still checked against each session's own audit log. `pnpm load` runs larger fleets.
+const SESSIONS = 40;
 const REQUESTS = 20;
 
 let server: LoadTarget;
@@ -19,18 +23,20 @@ afterAll(async () => {
   await server?.stop();
 }, 60_000);
 
-test(`${SESSIONS} sessions × ${REQUESTS} requests, 10 % asks, two racing approvers: exactly once, none lost, audit log complete`, async () => {
+test(`${SESSIONS} sessions × ${REQUESTS} requests, fast path on, 10 % asks, two racing approvers: exactly once, none lost, audit log complete`, async () => {
   const result = await runLoad(server, {
     sessions: SESSIONS,
     requestsPerSession: REQUESTS,
     askFraction: 0.1,
     approvers: 2,
-    fastPath: "off",
+    fastPath: "on",
     createConcurrency: 10,
     idleSampleS: 0,
   });
   expect(result.errors).toEqual({});
-  expect(result.decisions_actor).toBe(SESSIONS * (REQUESTS - 2));
+  // Every rule-settled call was decided, most in the SDK once its policy was fresh.
+  expect(result.decisions_local + result.decisions_actor).toBe(SESSIONS * (REQUESTS - 2));
+  expect(result.decisions_local).toBeGreaterThan(result.decisions_actor);
   expect(result.sessions_created).toBe(SESSIONS);
   // Calls 9 and 19 of each session ask (call 0 creates the session).
   expect(result.asks).toBe(SESSIONS * 2);

@@ -126,10 +126,26 @@ export class WardenInbox {
         pending.delete(key(request.sessionId, request.permissionId));
       }
     };
-    const catchUp = async () => {
-      const current = await this.#call(() => this.#live.call((conn) => conn.listInbox()));
-      const ids = new Set(current.map((r) => key(r.sessionId, r.permissionId)));
-      for (const request of current) deliverRequest(request);
+    // The catch-up running now, if any: every one starts after the listeners below are attached.
+    let running: Promise<void> | undefined;
+    const catchUp = () => {
+      const run = listAll();
+      running = run;
+      void run
+        .finally(() => {
+          if (running === run) running = undefined;
+        })
+        .catch(() => undefined);
+      return run;
+    };
+    const listAll = async () => {
+      const ids = new Set<string>();
+      for await (const page of this.#pages()) {
+        for (const request of page) {
+          ids.add(key(request.sessionId, request.permissionId));
+          deliverRequest(request);
+        }
+      }
       for (const [k, request] of [...pending]) if (!ids.has(k)) await resolveFromSession(request);
     };
     const offStatus = handlers.onStatus ? this.#live.onStatus(handlers.onStatus) : () => undefined;
@@ -154,7 +170,9 @@ export class WardenInbox {
       }),
       ...(handlers.onHistory ? [conn.on("historyAppended", handlers.onHistory)] : []),
     ]);
-    await catchUp();
+    // The connection's first open usually starts a catch-up already; it covers this one (it began
+    // after the listeners were attached), and 10,000 pending requests are read once, not twice.
+    await (running ?? catchUp());
     return () => {
       offStatus();
       detach();
@@ -162,8 +180,21 @@ export class WardenInbox {
   }
 
   /** The project's pending requests now. */
-  list(): Promise<InboxRequest[]> {
-    return this.#call(() => this.#live.call((conn) => conn.listInbox()));
+  async list(): Promise<InboxRequest[]> {
+    const all: InboxRequest[] = [];
+    for await (const page of this.#pages()) all.push(...page);
+    return all;
+  }
+
+  /** The inbox page by page (an answer carries at most 1 MiB: 10,000 requests take many). */
+  async *#pages(): AsyncGenerator<InboxRequest[]> {
+    let after: string | undefined;
+    do {
+      const query = after === undefined ? {} : { after };
+      const page = await this.#call(() => this.#live.call((conn) => conn.listInbox(query)));
+      yield page.requests;
+      after = page.next ?? undefined;
+    } while (after !== undefined);
   }
 
   /**

@@ -35,7 +35,7 @@ describe("the report queue", () => {
   test("batches by count and delivers every entry once, in order", async () => {
     const r = receiver();
     const queue = new ReportQueue(r.send, OPTIONS);
-    for (let i = 0; i < 9; i++) queue.push(i, 1);
+    for (let i = 0; i < 9; i++) queue.push(i);
     await queue.drained();
     expect(r.batches).toEqual([[0, 1, 2, 3], [4, 5, 6, 7], [8]]);
     expect(queue.size).toBe(0);
@@ -43,20 +43,33 @@ describe("the report queue", () => {
 
   test("batches by size: an entry larger than a batch goes alone", async () => {
     const r = receiver();
-    const queue = new ReportQueue(r.send, OPTIONS);
-    queue.push(0, 60);
-    queue.push(1, 60);
-    queue.push(2, 500);
-    queue.push(3, 10);
+    const sizes = [60, 60, 500, 10];
+    const queue = new ReportQueue(r.send, OPTIONS, (i) => sizes[i]!);
+    for (let i = 0; i < 4; i++) queue.push(i);
     await queue.drained();
     expect(r.batches).toEqual([[0], [1], [2], [3]]);
+  });
+
+  test("sizes are measured when a batch is cut, once each, never on push", async () => {
+    const r = receiver();
+    r.fail(2);
+    const measured: number[] = [];
+    const queue = new ReportQueue(r.send, OPTIONS, (i) => {
+      measured.push(i);
+      return 1;
+    });
+    for (let i = 0; i < 6; i++) queue.push(i);
+    expect(measured).toEqual([]);
+    await queue.drained();
+    expect(r.batches.flat()).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(measured.sort()).toEqual([0, 1, 2, 3, 4, 5]);
   });
 
   test("a failed batch is sent again, never dropped", async () => {
     const r = receiver();
     r.fail(3);
     const queue = new ReportQueue(r.send, OPTIONS);
-    for (let i = 0; i < 3; i++) queue.push(i, 1);
+    for (let i = 0; i < 3; i++) queue.push(i);
     await queue.drained();
     expect(r.batches.flat()).toEqual([0, 1, 2]);
   });
@@ -65,12 +78,12 @@ describe("the report queue", () => {
     const r = receiver();
     r.hold();
     const queue = new ReportQueue(r.send, OPTIONS);
-    for (let i = 0; i < 9; i++) queue.push(i, 1);
+    for (let i = 0; i < 9; i++) queue.push(i);
     expect(queue.accepting).toBe(true);
-    queue.push(9, 1);
+    queue.push(9);
     expect(queue.accepting).toBe(false);
     // Pushed anyway (a caller that checked before the bound): kept, not dropped.
-    queue.push(10, 1);
+    queue.push(10);
     expect(queue.size).toBe(11);
     r.release();
     await expect.poll(() => queue.size <= 5).toBe(true);
@@ -83,7 +96,7 @@ describe("the report queue", () => {
     const r = receiver();
     r.hold();
     const queue = new ReportQueue(r.send, { ...OPTIONS, delayMs: 1_000 });
-    queue.push(1, 1);
+    queue.push(1);
     queue.close();
     r.release();
     await new Promise((resolve) => setTimeout(resolve, 50));

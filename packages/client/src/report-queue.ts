@@ -1,6 +1,7 @@
 // The queue of local decisions on their way to the session's audit log: batched by count, size
 // and time, one batch in flight, bounded. Nothing is dropped: a failed batch is sent again, and a
-// full queue tells the session to stop deciding locally until it has drained to half.
+// full queue tells the session to stop deciding locally until it has drained to half. An entry's
+// size is measured when a batch is cut, not when it is pushed: pushing is on the agent's hot path.
 
 /** How reports are batched and bounded. */
 export interface ReportQueueOptions {
@@ -16,8 +17,12 @@ export interface ReportQueueOptions {
 
 export interface QueuedReport<E> {
   readonly entry: E;
-  /** The entry's `JSON.stringify` length. */
-  readonly chars: number;
+}
+
+interface Item<E> {
+  readonly entry: E;
+  /** The entry's size, measured once when a batch is first cut with it. */
+  chars: number | undefined;
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -25,7 +30,7 @@ const backoff = (attempt: number) => Math.min(100 * 2 ** attempt, 5_000);
 
 /** A bounded, batching, never-dropping queue of reports. */
 export class ReportQueue<E> {
-  readonly #items: QueuedReport<E>[] = [];
+  readonly #items: Item<E>[] = [];
   #running = false;
   #full = false;
   #closed = false;
@@ -36,6 +41,8 @@ export class ReportQueue<E> {
     /** Sends one batch; resolves once the server has recorded it, throws to be sent again. */
     readonly send: (batch: readonly QueuedReport<E>[]) => Promise<void>,
     readonly options: ReportQueueOptions,
+    /** An entry's size in characters of JSON, as counted against `maxBatchChars`. */
+    readonly measure: (entry: E) => number = (entry) => JSON.stringify(entry).length,
   ) {}
 
   /** Entries not yet recorded by the server (queued or in flight). */
@@ -49,8 +56,8 @@ export class ReportQueue<E> {
   }
 
   /** Queues a report; the caller checked `accepting` in the same tick. */
-  push(entry: E, chars: number): void {
-    this.#items.push({ entry, chars });
+  push(entry: E): void {
+    this.#items.push({ entry, chars: undefined });
     if (this.#items.length >= this.options.maxQueued) this.#full = true;
     if (this.#items.length >= this.options.maxBatch) this.#wakeDelay?.();
     this.#run();
@@ -109,11 +116,12 @@ export class ReportQueue<E> {
     }
   }
 
-  #nextBatch(): QueuedReport<E>[] {
+  #nextBatch(): Item<E>[] {
     let chars = 0;
     let count = 0;
     for (const item of this.#items) {
       if (count >= this.options.maxBatch) break;
+      item.chars ??= this.measure(item.entry);
       if (count > 0 && chars + item.chars > this.options.maxBatchChars) break;
       chars += item.chars;
       count += 1;

@@ -10,7 +10,7 @@ import type {
 } from "@warden/server";
 import {
   type CallFields,
-  fitsCallLimits,
+  fitsCallFields,
   MAX_LOCAL_BATCH,
   MAX_LOCAL_BATCH_CHARS,
   newReplyId,
@@ -20,6 +20,7 @@ import { type ConnectionStatus, LiveConnection } from "./connection.ts";
 import type { AgentDecision } from "./decision.ts";
 import { toWardenError, WardenError } from "./errors.ts";
 import { type FastPathMode, type LocalDecision, LocalPolicy } from "./fast-path.ts";
+import { inputWithinLimits } from "./input-limits.ts";
 import { type QueuedReport, ReportQueue, type ReportQueueOptions } from "./report-queue.ts";
 import { REPLY_ATTEMPTS, type RetryPolicy, withRetry } from "./retry.ts";
 
@@ -124,6 +125,12 @@ export class WardenSession {
   readonly #reports: ReportQueue<Report>;
   /** Set when the server refused to record this caller's local decisions: none are made then. */
   #localRefused = false;
+  /**
+   * Request ids made here are this handle's random prefix and a counter: unique like a uuid per
+   * call, without a `crypto.randomUUID()` (a tenth of a locally decided call) on the hot path.
+   */
+  readonly #idPrefix = crypto.randomUUID();
+  #idCount = 0;
   readonly retry: RetryPolicy;
 
   constructor(
@@ -135,10 +142,11 @@ export class WardenSession {
     this.retry = settings.retry;
     this.#live = new LiveConnection(link.resolveId, link.open);
     this.#policy = new LocalPolicy(settings.fastPath);
-    this.#reports = new ReportQueue((batch) => this.#sendReports(batch), {
-      ...REPORTS,
-      ...settings.reports,
-    });
+    this.#reports = new ReportQueue(
+      (batch) => this.#sendReports(batch),
+      { ...REPORTS, ...settings.reports },
+      (report) => JSON.stringify(report.entry).length,
+    );
   }
 
   /** The version of the policy the SDK holds for local decisions, and whether it is fresh. */
@@ -163,7 +171,7 @@ export class WardenSession {
    * @example const decision = await session.requestPermission({ toolName: "Bash", input: { command: "npm test" } })
    */
   async requestPermission(ask: PermissionAsk): Promise<AgentDecision> {
-    const requestId = ask.requestId ?? crypto.randomUUID();
+    const requestId = ask.requestId ?? this.#newRequestId();
     const { signal } = ask;
     if (signal?.aborted)
       return { behavior: "deny", reason: "cancelled", message: "The request was cancelled." };
@@ -202,7 +210,11 @@ export class WardenSession {
    * rule-settled call in the same tick.
    */
   decideLocally(ask: Omit<PermissionAsk, "signal">): AgentDecision | undefined {
-    return this.#decideLocally(ask.requestId ?? crypto.randomUUID(), ask);
+    return this.#decideLocally(ask.requestId ?? this.#newRequestId(), ask);
+  }
+
+  #newRequestId(): string {
+    return `${this.#idPrefix}.${(this.#idCount++).toString(36)}`;
   }
 
   #decideLocally(requestId: string, ask: PermissionAsk): AgentDecision | undefined {
@@ -359,10 +371,11 @@ export class WardenSession {
 
   /**
    * Queues a local decision for the audit log, unless the server would refuse its fields (then
-   * the actor decides the call, and refuses it with a typed error).
+   * the actor decides the call, and refuses it with a typed error). On every locally decided
+   * call: the checks are the cheap ones (`inputWithinLimits` bounds the input's JSON without
+   * building it), and the entry's size is measured later, when its batch is cut.
    */
   #queueReport(requestId: string, ask: PermissionAsk, local: LocalDecision): boolean {
-    // On every locally decided call: one object, built once, checked and queued as it is.
     const entry: LocalDecisionInput = {
       requestId,
       toolName: ask.toolName,
@@ -374,11 +387,8 @@ export class WardenSession {
     if (ask.action !== undefined) entry.action = ask.action;
     if (ask.details !== undefined) entry.details = ask.details;
     if (ask.cost !== undefined) entry.cost = ask.cost;
-    const inputChars = JSON.stringify(ask.input).length;
-    if (!fitsCallLimits(entry, inputChars)) return false;
-    const chars =
-      inputChars + ask.toolName.length + (ask.action?.length ?? 0) + (ask.details?.length ?? 0);
-    this.#reports.push({ entry, local: local.decision }, chars + 200);
+    if (!fitsCallFields(entry) || !inputWithinLimits(ask.input)) return false;
+    this.#reports.push({ entry, local: local.decision });
     return true;
   }
 
@@ -403,10 +413,10 @@ export class WardenSession {
       // The id was used for another call (some providers reuse call ids): the call still ran, so
       // it is recorded under a fresh id that keeps the original as its prefix.
       const conflicts = new Set(answer.conflicts);
-      for (const { entry, chars } of batch) {
+      for (const { entry } of batch) {
         if (!conflicts.has(entry.entry.requestId)) continue;
         const requestId = `${entry.entry.requestId.slice(0, 150)}:${crypto.randomUUID()}`;
-        this.#reports.push({ ...entry, entry: { ...entry.entry, requestId } }, chars);
+        this.#reports.push({ ...entry, entry: { ...entry.entry, requestId } });
       }
     }
     if (answer.mismatches.length === 0) return;

@@ -3,7 +3,10 @@ import {
   applyInboxChange,
   applyInboxReport,
   applyInboxSync,
+  INBOX_PAGE_CHARS,
   type InboxState,
+  inboxKey,
+  inboxPage,
   nextReconcileAt,
   pruneTombstones,
 } from "./inbox.ts";
@@ -146,5 +149,77 @@ describe("the inbox index", () => {
       ),
     ).toThrow(expect.objectContaining({ code: "invalid_input" }));
     expect(state).toEqual(empty());
+  });
+});
+
+describe("pages of the inbox", () => {
+  const fill = (count: number, size = 0) => {
+    const state = empty();
+    for (let i = 0; i < count; i++) {
+      const r = {
+        ...request(`s${i % 7}`, `p${i}`),
+        createdAt: i % 13,
+        input: { x: "y".repeat(size) },
+      };
+      state.pending[inboxKey(r.sessionId, r.permissionId)] = r;
+    }
+    return state;
+  };
+  const all = (state: InboxState, limit: number, visible = (_: PermissionRequest) => true) => {
+    const pages: PermissionRequest[][] = [];
+    let after: string | undefined;
+    do {
+      const page = inboxPage(state, visible, after, limit);
+      pages.push(page.requests);
+      after = page.next ?? undefined;
+    } while (after !== undefined);
+    return pages;
+  };
+
+  test("pages deliver every visible request once, oldest first", () => {
+    const state = fill(1_003);
+    const pages = all(state, 100);
+    expect(pages.map((p) => p.length)).toEqual([...Array(10).fill(100), 3]);
+    const flat = pages.flat();
+    expect(new Set(flat.map((r) => r.permissionId)).size).toBe(1_003);
+    expect(flat.map((r) => r.createdAt)).toEqual(
+      flat.map((r) => r.createdAt).sort((a, b) => a - b),
+    );
+    const onlyS1 = all(state, 50, (r) => r.sessionId === "s1").flat();
+    expect(onlyS1.length).toBe(
+      Object.values(state.pending).filter((r) => r.sessionId === "s1").length,
+    );
+    expect(onlyS1.every((r) => r.sessionId === "s1")).toBe(true);
+  });
+
+  test("a page stays within the transport's size, with one request at least", () => {
+    const state = fill(40, 100_000);
+    const pages = all(state, 500);
+    for (const page of pages) {
+      expect(page.length).toBeGreaterThanOrEqual(1);
+      if (page.length > 1)
+        expect(JSON.stringify(page).length).toBeLessThanOrEqual(INBOX_PAGE_CHARS + page.length);
+    }
+    expect(pages.flat().length).toBe(40);
+  });
+
+  test("requests settled or opened between pages do not shift the cursor", () => {
+    const state = fill(300);
+    const first = inboxPage(state, () => true, undefined, 100);
+    // Settle some already delivered and some not yet, then page on.
+    for (const r of [...first.requests.slice(0, 10), ...Object.values(state.pending).slice(250)])
+      delete state.pending[inboxKey(r.sessionId, r.permissionId)];
+    const rest: PermissionRequest[] = [];
+    let after = first.next ?? undefined;
+    while (after !== undefined) {
+      const page = inboxPage(state, () => true, after, 100);
+      rest.push(...page.requests);
+      after = page.next ?? undefined;
+    }
+    const seen = new Set(first.requests.map((r) => r.permissionId));
+    const expected = Object.values(state.pending).filter((r) => !seen.has(r.permissionId));
+    expect(rest.map((r) => r.permissionId).sort()).toEqual(
+      expected.map((r) => r.permissionId).sort(),
+    );
   });
 });

@@ -1,3 +1,4 @@
+import { z } from "zod";
 import { fail } from "./errors.ts";
 import type { ProjectHistoryEntry } from "./project-history.ts";
 import type { PermissionRequest, Resolution } from "./types.ts";
@@ -184,4 +185,74 @@ export function pruneTombstones(state: InboxState, now: number): void {
   for (const [index, [key, at]] of entries.entries()) {
     if (index >= MAX_TOMBSTONES || now - at > TOMBSTONE_MS) delete state.resolved[key];
   }
+}
+
+/** Requests in one page of the inbox at most, and characters of JSON (the transport sends 1 MiB). */
+export const INBOX_PAGE_LIMIT = 500;
+export const INBOX_PAGE_CHARS = 512 * 1024;
+
+/** One page of the inbox, oldest first; `next` continues it, null at the end. */
+export interface InboxPage {
+  readonly requests: PermissionRequest[];
+  readonly next: string | null;
+}
+
+/** A position in the inbox's order, `<createdAt>:<sessionId>/<permissionId>`: entries after it come next. */
+const cursorOf = (request: PermissionRequest) =>
+  `${request.createdAt}:${inboxKey(request.sessionId, request.permissionId)}`;
+
+export const InboxPageQuerySchema = z
+  .strictObject({
+    /** The `next` of the previous page. */
+    after: z
+      .string()
+      .max(420)
+      .regex(/^\d{1,16}:[\w.:@/-]+$/, "a cursor from next")
+      .optional(),
+    limit: z.number().int().min(1).max(INBOX_PAGE_LIMIT).optional(),
+  })
+  .default({});
+export type InboxPageQuery = z.input<typeof InboxPageQuerySchema>;
+
+const order = (a: PermissionRequest, b: PermissionRequest) =>
+  a.createdAt - b.createdAt ||
+  (inboxKey(a.sessionId, a.permissionId) < inboxKey(b.sessionId, b.permissionId) ? -1 : 1);
+
+/**
+ * The page of `visible` pending requests after `after` (a `next` of the previous page), oldest
+ * first: at most `limit` requests and `INBOX_PAGE_CHARS` of JSON (one request at least), so that
+ * no answer outgrows the transport however many are pending. Requests opened while an approver
+ * pages reach it as events.
+ */
+export function inboxPage(
+  state: InboxState,
+  visible: (request: PermissionRequest) => boolean,
+  after: string | undefined,
+  limit: number,
+): InboxPage {
+  const split = after?.indexOf(":") ?? -1;
+  const from =
+    after === undefined
+      ? undefined
+      : ([Number(after.slice(0, split)), after.slice(split + 1)] as const);
+  const rest = Object.values(state.pending)
+    .filter(
+      (r) =>
+        visible(r) &&
+        (from === undefined ||
+          r.createdAt > from[0] ||
+          (r.createdAt === from[0] && inboxKey(r.sessionId, r.permissionId) > from[1])),
+    )
+    .sort(order);
+  const requests: PermissionRequest[] = [];
+  let chars = 0;
+  for (const request of rest) {
+    if (requests.length >= limit) break;
+    const size = JSON.stringify(request).length;
+    if (requests.length > 0 && chars + size > INBOX_PAGE_CHARS) break;
+    chars += size;
+    requests.push(request);
+  }
+  const last = requests.at(-1);
+  return { requests, next: requests.length < rest.length && last ? cursorOf(last) : null };
 }

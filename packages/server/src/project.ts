@@ -7,9 +7,14 @@ import { groupCommit } from "./group-commit.ts";
 import {
   applyInboxReport,
   applyReconciliation,
+  INBOX_PAGE_LIMIT,
   type InboxChange,
+  type InboxPage,
+  type InboxPageQuery,
+  InboxPageQuerySchema,
   type InboxReport,
   type InboxState,
+  inboxPage,
   nextReconcileAt,
   pruneTombstones,
   sessionRevision,
@@ -33,7 +38,7 @@ import { ConnParamsSchema, IdSchema, parseInput } from "./schema.ts";
 import { parseProjectKey } from "./session-key.ts";
 import type { HistoryAppendedEvent, PermissionRequest } from "./types.ts";
 
-export type { InboxChange, InboxReport } from "./inbox.ts";
+export type { InboxChange, InboxPage, InboxReport } from "./inbox.ts";
 
 /** The durable state of a project: learned rules and the index of pending requests (the inbox). */
 export interface ProjectState extends InboxState, ProjectRulesState {
@@ -215,9 +220,13 @@ export function createProjectActor(deps: {
       getProjectRulesLog: (c): ProjectRuleLogEntry[] => [...c.state.rulesLog].reverse(),
       /**
        * A session's report (sessions only): its pending list when due, its inbox changes in order,
-       * its resolved requests for the history. Concurrent reports of many sessions share one write
-       * of the history and one save; each is acknowledged once durable, then its changes are
-       * broadcast. A resent report changes nothing twice.
+       * its resolved requests for the history. Its inbox changes are broadcast at once: the
+       * session saved each before reporting it and stays its source of truth (an approver answers
+       * the session, never the index), so approvers need not wait for the project's write, which
+       * under load queued every ask behind other sessions' commits. Concurrent reports share one
+       * write of the history and one save; each is acknowledged once durable (the session resends
+       * until then), and only then is the history announced, since readers read it from storage.
+       * A resent report changes nothing twice.
        */
       noteInbox: async (c, report: InboxReport) => {
         const id = parseInput(IdSchema, report?.sessionId, "sessionId");
@@ -231,13 +240,13 @@ export function createProjectActor(deps: {
           },
           Date.now(),
         );
+        for (const change of applied) c.broadcast("inboxChanged", change);
         c.vars.history.push(...(report.history ?? []));
         c.vars.persist ??= groupCommit(async () => {
           await appendProjectHistory(c.db, c.vars.history.splice(0));
           await c.saveState({ immediate: true });
         });
         await c.vars.persist();
-        for (const change of applied) c.broadcast("inboxChanged", change);
         if (report.history?.length)
           c.broadcast("historyAppended", { sessionId: id, count: report.history.length });
         await scheduleReconcile(c as unknown as Ctx);
@@ -251,11 +260,20 @@ export function createProjectActor(deps: {
         await scheduleReconcile(ctx);
         return Object.keys(c.state.pending).length;
       },
-      listInbox: (c) => {
+      /**
+       * One page of the pending requests the caller may reach, oldest first: pass the page's
+       * `next` for the following one (null at the end). Paged because one answer may carry at
+       * most 1 MiB, which 10,000 pending requests outgrow many times over.
+       */
+      listInbox: (c, query?: InboxPageQuery): InboxPage => {
         const principal = callerOfContext(c) as Principal;
-        return Object.values(c.state.pending)
-          .filter((r) => canReach(principal, c.state.projectId, r.sessionId))
-          .sort((a, b) => a.createdAt - b.createdAt);
+        const { after, limit } = parseInput(InboxPageQuerySchema, query, "listInbox");
+        return inboxPage(
+          c.state,
+          (r) => canReach(principal, c.state.projectId, r.sessionId),
+          after,
+          limit ?? INBOX_PAGE_LIMIT,
+        );
       },
       /**
        * Resolved requests of the project's sessions (those the caller may reach), newest first,

@@ -4,6 +4,7 @@ import { fail } from "./errors.ts";
 import {
   CALL_LIMITS,
   ID_PATTERN,
+  isReservedId,
   MAX_ID_LENGTH,
   MAX_INPUT_BYTES,
   MAX_INPUT_DEPTH,
@@ -20,7 +21,7 @@ export const IdSchema = z
   .max(MAX_ID_LENGTH)
   .regex(ID_PATTERN, "may contain letters, digits and _ . : @ / - only")
   // Ids index plain objects in places: `__proto__`, `constructor`, … would read or set the prototype.
-  .refine((id) => !(id in Object.prototype), "is a reserved name");
+  .refine((id) => !isReservedId(id), "is a reserved name");
 
 /** Connection parameters: the caller's token. */
 export const ConnParamsSchema = z.object({ token: z.string().min(1).max(4096) });

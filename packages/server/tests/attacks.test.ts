@@ -135,8 +135,10 @@ async function askPending(sessionId: string, requestId: string, command: string)
   )) as { permissionId: string };
   await vi.waitFor(
     async () => {
-      const inbox = (await project("admin", ["p1"]).listInbox()) as { permissionId: string }[];
-      expect(inbox.map((r) => r.permissionId)).toContain(pending.permissionId);
+      const inbox = (await project("admin", ["p1"]).listInbox()) as {
+        requests: { permissionId: string }[];
+      };
+      expect(inbox.requests.map((r) => r.permissionId)).toContain(pending.permissionId);
     },
     { timeout: 30_000, interval: 100 },
   );
@@ -565,8 +567,10 @@ describe("replies replayed and reordered", () => {
     await approver.respondPermission("replay", pending.permissionId, "once");
     await vi.waitFor(
       async () => {
-        const inbox = (await project("admin", ["p1"]).listInbox()) as { permissionId: string }[];
-        expect(inbox.map((r) => r.permissionId)).not.toContain(pending.permissionId);
+        const inbox = (await project("admin", ["p1"]).listInbox()) as {
+          requests: { permissionId: string }[];
+        };
+        expect(inbox.requests.map((r) => r.permissionId)).not.toContain(pending.permissionId);
       },
       { timeout: 30_000, interval: 100 },
     );
@@ -703,9 +707,8 @@ describe("local decision reports", () => {
         reason: "local_mismatch",
         local: { behavior: "allow", server },
       });
-      await expect(project("admin", ["p1"]).listInbox()).resolves.not.toContainEqual(
-        expect.objectContaining({ sessionId }),
-      );
+      const inbox = (await project("admin", ["p1"]).listInbox()) as { requests: unknown[] };
+      expect(inbox.requests).not.toContainEqual(expect.objectContaining({ sessionId }));
       expect(seen).toEqual([]);
       await watcher.dispose();
     },
