@@ -101,7 +101,8 @@ export async function startEmbeddedServer(options: {
     approverTokens,
     runnerPid: child.pid,
     enginePid: await findEngine(storage),
-    metricsUrl: `http://127.0.0.1:${port + 10}/metrics`,
+    // The engine listens on port + 1 (the front on port), its metrics on the engine port + 10.
+    metricsUrl: `http://127.0.0.1:${port + 11}/metrics`,
     stop,
   };
 }
