@@ -1,0 +1,66 @@
+// What idle sessions cost the engine, by storage transaction name: SESSIONS sessions each make one
+// actor-decided call (fast path off), then nobody calls for WAIT_MS, then the engine's CPU and its
+// `rivet_udb_transaction_total` counters are sampled over WINDOW_S. With IDLE_CLOSE_MS the SDK
+// closes each connection after that long unused (docs/client.md); without it they stay open.
+// Run from the repository root (docs/scale.md, "What an idle session costs"):
+//   SESSIONS=40 node --import tsx bench/probes/idle-cost.ts                          # connected
+//   SESSIONS=40 IDLE_CLOSE_MS=500 WAIT_MS=3000 node --import tsx bench/probes/idle-cost.ts   # closed, awake
+//   SESSIONS=40 IDLE_CLOSE_MS=1000 WAIT_MS=45000 node --import tsx bench/probes/idle-cost.ts # asleep
+import { createWardenClient } from "@warden/client";
+import { startEmbeddedServer } from "../../scripts/load/embedded-server.ts";
+import { cpuMs } from "../../scripts/load/proc-stats.ts";
+
+const SESSIONS = Number(process.env.SESSIONS ?? 40);
+const WAIT_MS = Number(process.env.WAIT_MS ?? 5_000);
+const WINDOW_S = Number(process.env.WINDOW_S ?? 15);
+const IDLE_CLOSE_MS = process.env.IDLE_CLOSE_MS ? Number(process.env.IDLE_CLOSE_MS) : false;
+
+const target = await startEmbeddedServer({ approvers: 1 });
+const client = createWardenClient({
+  endpoint: target.endpoint,
+  token: target.agentToken,
+  project: target.project,
+  fastPath: "off",
+  idleCloseMs: IDLE_CLOSE_MS,
+});
+
+/** Storage transactions so far, by name. */
+async function transactions(): Promise<Map<string, number>> {
+  const text = await (await fetch(target.metricsUrl!)).text();
+  const byName = new Map<string, number>();
+  for (const line of text.split("\n")) {
+    const name = /^rivet_udb_transaction_total\{.*name="([^"]+)"/.exec(line)?.[1];
+    if (name) byName.set(name, (byName.get(name) ?? 0) + Number(line.slice(line.lastIndexOf(" "))));
+  }
+  return byName;
+}
+
+try {
+  for (let i = 0; i < SESSIONS; i += 10) {
+    await Promise.all(
+      Array.from({ length: Math.min(10, SESSIONS - i) }, (_, j) =>
+        client
+          .session(`idle-${i + j}`)
+          .requestPermission({ toolName: "Bash", input: { command: "ls x" } }),
+      ),
+    );
+  }
+  await new Promise((resolve) => setTimeout(resolve, WAIT_MS));
+  const [t0, c0] = [await transactions(), cpuMs(target.enginePid)];
+  await new Promise((resolve) => setTimeout(resolve, WINDOW_S * 1000));
+  const [t1, c1] = [await transactions(), cpuMs(target.enginePid)];
+  const rates = [...t1]
+    .map(([name, n]) => [name, (n - (t0.get(name) ?? 0)) / WINDOW_S] as const)
+    .filter(([, rate]) => rate > 0)
+    .sort((a, b) => b[1] - a[1]);
+  const cpu = c0 === undefined || c1 === undefined ? Number.NaN : (c1 - c0) / WINDOW_S;
+  const total = rates.reduce((sum, [, rate]) => sum + rate, 0);
+  console.log(
+    `${SESSIONS} sessions, idle close ${IDLE_CLOSE_MS}, sampled ${WAIT_MS} ms after the last call:`,
+  );
+  console.log(`engine ${cpu.toFixed(1)} ms CPU/s, ${total.toFixed(1)} storage transactions/s`);
+  for (const [name, rate] of rates.slice(0, 12)) console.log(`  ${rate.toFixed(2)}/s ${name}`);
+} finally {
+  await client.dispose({ flushMs: 0 });
+  await target.stop();
+}
