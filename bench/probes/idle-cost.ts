@@ -1,6 +1,6 @@
 // What idle sessions cost the engine, by storage transaction name: SESSIONS sessions each make one
 // actor-decided call (fast path off), then nobody calls for WAIT_MS, then the engine's CPU and its
-// `rivet_udb_transaction_total` counters are sampled over WINDOW_S. With IDLE_CLOSE_MS the SDK
+// `rivet_udb_transaction_total` counters are sampled over WINDOW_S; then every session calls once more. With IDLE_CLOSE_MS the SDK
 // closes each connection after that long unused (docs/client.md); without it they stay open.
 // Run from the repository root (docs/scale.md, "What an idle session costs"):
 //   SESSIONS=40 node --import tsx bench/probes/idle-cost.ts                          # connected
@@ -60,6 +60,27 @@ try {
   );
   console.log(`engine ${cpu.toFixed(1)} ms CPU/s, ${total.toFixed(1)} storage transactions/s`);
   for (const [name, rate] of rates.slice(0, 12)) console.log(`  ${rate.toFixed(2)}/s ${name}`);
+  // Then one more call per session (a wake-up, for sessions asleep): what it costs the engine.
+  const [w0, wc0, begun] = [await transactions(), cpuMs(target.enginePid), performance.now()];
+  await Promise.all(
+    Array.from({ length: SESSIONS }, (_, i) =>
+      client
+        .session(`idle-${i}`)
+        .requestPermission({ toolName: "Bash", input: { command: "ls y" } }),
+    ),
+  );
+  const [w1, wc1] = [await transactions(), cpuMs(target.enginePid)];
+  const sum = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
+  console.log(
+    `next call, all ${SESSIONS} at once: ${((performance.now() - begun) / 1000).toFixed(1)} s, ` +
+      `${((sum(w1) - sum(w0)) / SESSIONS).toFixed(1)} storage transactions and ` +
+      `${(((wc1 ?? 0) - (wc0 ?? 0)) / SESSIONS).toFixed(1)} ms engine CPU per session`,
+  );
+  const perCall = [...w1]
+    .map(([name, n]) => [name, (n - (w0.get(name) ?? 0)) / SESSIONS] as const)
+    .filter(([, n]) => n >= 1)
+    .sort((a, b) => b[1] - a[1]);
+  for (const [name, n] of perCall.slice(0, 12)) console.log(`  ${n.toFixed(1)} ${name}`);
 } finally {
   await client.dispose({ flushMs: 0 });
   await target.stop();

@@ -32,8 +32,13 @@ export interface WardenClientOptions {
   readonly idleCloseMs?: number | false;
 }
 
-/** How long an agent's session connection stays open unused, by default. */
-export const IDLE_CLOSE_MS = 10_000;
+/**
+ * How long an agent's session connection stays open unused, by default. Not shorter: waking a
+ * sleeping session costs the engine ~70–90 storage transactions and 0.2–0.4 s of CPU, as much as
+ * ~40–80 s of being awake and idle (docs/scale.md), so only a pause longer than this and the
+ * actor's 30 s sleep timeout saves anything.
+ */
+export const IDLE_CLOSE_MS = 60_000;
 
 /** Options of one session. */
 export interface SessionOptions extends SessionCreateInput {
