@@ -8,7 +8,7 @@
 //   SESSIONS=40 IDLE_CLOSE_MS=1000 WAIT_MS=45000 node --import tsx bench/probes/idle-cost.ts # asleep
 import { createWardenClient } from "@warden/client";
 import { startEmbeddedServer } from "../../scripts/load/embedded-server.ts";
-import { cpuMs } from "../../scripts/load/proc-stats.ts";
+import { cpuMs, rssBytes } from "../../scripts/load/proc-stats.ts";
 
 const SESSIONS = Number(process.env.SESSIONS ?? 40);
 const WAIT_MS = Number(process.env.WAIT_MS ?? 5_000);
@@ -35,7 +35,12 @@ async function transactions(): Promise<Map<string, number>> {
   return byName;
 }
 
+/** Engine and runner resident memory, MB. */
+const rss = () =>
+  [target.enginePid, target.runnerPid].map((pid) => (rssBytes(pid) ?? Number.NaN) / 2 ** 20);
+
 try {
+  const rss0 = rss();
   for (let i = 0; i < SESSIONS; i += 10) {
     await Promise.all(
       Array.from({ length: Math.min(10, SESSIONS - i) }, (_, j) =>
@@ -45,6 +50,7 @@ try {
       ),
     );
   }
+  const rss1 = rss();
   await new Promise((resolve) => setTimeout(resolve, WAIT_MS));
   const [t0, c0] = [await transactions(), cpuMs(target.enginePid)];
   await new Promise((resolve) => setTimeout(resolve, WINDOW_S * 1000));
@@ -60,6 +66,12 @@ try {
   );
   console.log(`engine ${cpu.toFixed(1)} ms CPU/s, ${total.toFixed(1)} storage transactions/s`);
   for (const [name, rate] of rates.slice(0, 12)) console.log(`  ${rate.toFixed(2)}/s ${name}`);
+  const perSession = (now: number[]) =>
+    now.map((mb, i) => ((mb - rss0[i]!) / SESSIONS).toFixed(2)).join(" / ");
+  console.log(
+    `RSS engine / runner, MB per session over the empty server's (${rss0.map((mb) => mb.toFixed(0)).join(" / ")} MB): ` +
+      `after the calls ${perSession(rss1)}, at the sample ${perSession(rss())}`,
+  );
   // Then one more call per session (a wake-up, for sessions asleep): what it costs the engine.
   const [w0, wc0, begun] = [await transactions(), cpuMs(target.enginePid), performance.now()];
   await Promise.all(
