@@ -19,6 +19,7 @@ const USAGE = `usage: pnpm load [options]
   --fast-path on|off      let the SDK decide rule-settled calls locally (default off)
   --create-concurrency N  sessions created at once (default 10)
   --create-timeout S      stop creating sessions after S seconds; go on with those created
+  --idle-close MS|off     close an agent session's unused connection after MS (default: the SDK's)
   --json                  print the result as JSON on stdout
 
   Against a running server instead of an embedded one (its project's policy must allow
@@ -50,6 +51,7 @@ function parse(argv: string[]) {
       "fast-path": { type: "string" },
       "create-concurrency": { type: "string" },
       "create-timeout": { type: "string" },
+      "idle-close": { type: "string" },
       json: { type: "boolean", default: false },
       endpoint: { type: "string" },
       project: { type: "string" },
@@ -88,6 +90,14 @@ function parse(argv: string[]) {
         ? { createTimeoutS: number(values["create-timeout"], "create-timeout", 0) }
         : {}),
       fastPath: fastPath as "on" | "off",
+      ...(values["idle-close"] !== undefined
+        ? {
+            idleCloseMs:
+              values["idle-close"] === "off"
+                ? (false as const)
+                : number(values["idle-close"], "idle-close", 0),
+          }
+        : {}),
       createConcurrency: Math.max(
         1,
         Math.floor(number(values["create-concurrency"], "create-concurrency", 10)),

@@ -20,6 +20,8 @@ export interface LoadOptions {
   /** Stops starting new requests after this many seconds of work (the run then drains). */
   readonly durationS?: number;
   readonly fastPath: "on" | "off";
+  /** The agents' `idleCloseMs` (default: the SDK's). */
+  readonly idleCloseMs?: number | false;
   /** Sessions created at once. */
   readonly createConcurrency: number;
   /** Stops starting new sessions after this many seconds (the rest count as not created). */
@@ -122,6 +124,7 @@ export async function runLoad(target: LoadTarget, options: LoadOptions): Promise
     ...common,
     token: target.agentToken,
     fastPath: options.fastPath,
+    ...(options.idleCloseMs !== undefined ? { idleCloseMs: options.idleCloseMs } : {}),
   });
   const approvers: WardenClient[] = [];
   const unsubscribes: (() => void)[] = [];

@@ -1,6 +1,7 @@
 import type { SessionCreateInput, WardenRegistry } from "@warden/server";
 import { createClient } from "rivetkit/client";
 import { bufferStreamedFetchBodies } from "./buffer-fetch.ts";
+import { WardenError } from "./errors.ts";
 import type { FastPathMode } from "./fast-path.ts";
 import { WardenInbox } from "./inbox.ts";
 import type { ReportQueueOptions } from "./report-queue.ts";
@@ -22,7 +23,22 @@ export interface WardenClientOptions {
   readonly onFastPathMismatch?: (mismatch: FastPathMismatch) => void;
   /** How local decisions are batched and bounded on their way to the audit log (docs/client.md). */
   readonly reports?: Partial<ReportQueueOptions>;
+  /**
+   * Close a session's connection after this many ms with no call in flight and no subscription,
+   * and reopen it on the next call (default `IDLE_CLOSE_MS`; `false` keeps it open). An idle
+   * session's actor can then sleep, which is what lets one engine hold ~1,000 sessions
+   * (docs/scale.md). The inbox's connection never closes for idleness.
+   */
+  readonly idleCloseMs?: number | false;
 }
+
+/**
+ * How long an agent's session connection stays open unused, by default. Not shorter: waking a
+ * sleeping session costs the engine ~70–90 storage transactions and 0.2–0.4 s of CPU, as much as
+ * ~40–80 s of being awake and idle (docs/scale.md), so only a pause longer than this and the
+ * actor's 30 s sleep timeout saves anything.
+ */
+export const IDLE_CLOSE_MS = 60_000;
 
 /** Options of one session. */
 export interface SessionOptions extends SessionCreateInput {
@@ -70,6 +86,7 @@ export function createWardenClient(options: WardenClientOptions) {
             fastPath: options.fastPath ?? "on",
             onFastPathMismatch: options.onFastPathMismatch,
             reports: options.reports,
+            idleCloseMs: idleCloseMs(options.idleCloseMs),
           },
         );
         sessions.set(key, session);
@@ -107,6 +124,14 @@ export function createWardenClient(options: WardenClientOptions) {
       await rivet.dispose();
     },
   };
+}
+
+function idleCloseMs(option: number | false | undefined): number | undefined {
+  if (option === false) return undefined;
+  if (option === undefined) return IDLE_CLOSE_MS;
+  if (!Number.isFinite(option) || option < 0)
+    throw new WardenError("invalid_input", "idleCloseMs must be a number of ms ≥ 0, or false");
+  return option;
 }
 
 /**

@@ -1,7 +1,10 @@
 import { WardenError } from "./errors.ts";
 
-/** The status of a live connection, as approver UIs show it. */
-export type ConnectionStatus = "connecting" | "open" | "reconnecting" | "closed";
+/**
+ * The status of a live connection, as approver UIs show it. `idle`: closed because nothing used
+ * it for `idleCloseMs` (agents' sessions only); the next call opens it again.
+ */
+export type ConnectionStatus = "connecting" | "open" | "reconnecting" | "idle" | "closed";
 
 type RivetStatus = "idle" | "connecting" | "connected" | "disconnected";
 
@@ -28,6 +31,25 @@ const DISPOSE_MS = 2_000;
 
 /** Wires listeners onto one connection; returns what undoes them. */
 export type Attach<C> = (conn: C) => (() => void)[];
+
+/** Options of `LiveConnection.attach`. */
+export interface AttachOptions {
+  /**
+   * Listeners that only watch the connection while it is open (e.g. the fast path's policy
+   * watcher): they do not keep a connection that may close when idle open, and are wired again
+   * when a call reopens it. Others (an approver's subscription) keep it open.
+   */
+  readonly passive?: boolean;
+}
+
+/** Options of a `LiveConnection`. */
+export interface LiveConnectionOptions {
+  /**
+   * Close the connection after this many ms without a call in flight or a listener that keeps
+   * it open; the next call opens a new one. Undefined: never close it.
+   */
+  readonly idleCloseMs?: number | undefined;
+}
 
 /** One RivetKit connection and what settles the calls made on it when it is dropped. */
 interface Link<C> {
@@ -59,6 +81,13 @@ interface Link<C> {
  *   `idle` for good. Here it is dropped: the next call opens a fresh one, and listeners get a
  *   fresh one after a backoff (250 ms doubling to 30 s).
  * Listeners are attached again to every new connection.
+ *
+ * With `idleCloseMs`, a connection that nothing uses (no call in flight, no listener but passive
+ * ones) is closed after that long. The engine keeps every actor that has a connection awake, and
+ * an awake actor costs it ~7 storage transactions every ~7 s (its workflow's liveness loop;
+ * docs/scale.md), connected or not; once closed, the actor sleeps after its sleep timeout and
+ * costs nothing. Closing happens only between calls, so no call is cut off; the next call opens
+ * a connection first (reopened by id, no key lookup) and runs on it.
  */
 export class LiveConnection<C extends RivetConn> {
   #link: Link<C> | undefined;
@@ -70,14 +99,20 @@ export class LiveConnection<C extends RivetConn> {
   #stalledMs = STALLED_MS;
   #reopenTimer: ReturnType<typeof setTimeout> | undefined;
   #stallTimer: ReturnType<typeof setTimeout> | undefined;
-  /** Calls in flight: like listeners, they need a connection that opens. */
+  #idleTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Calls in flight (or about to get a connection): like listeners, they need one that opens. */
   #calls = 0;
-  readonly #attached = new Set<{ attach: Attach<C>; undo: (() => void)[] }>();
+  readonly #attached = new Set<{
+    attach: Attach<C>;
+    undo: (() => void)[];
+    readonly passive: boolean;
+  }>();
   readonly #statusListeners = new Set<(status: ConnectionStatus) => void>();
 
   constructor(
     readonly resolveId: () => Promise<string>,
     readonly open: (actorId: string) => C,
+    readonly options: LiveConnectionOptions = {},
   ) {}
 
   /** The live connection, opened on first use. Prefer `call`, which survives a stalled connection. */
@@ -90,13 +125,16 @@ export class LiveConnection<C extends RivetConn> {
    * connection is dropped before the action answers (retry it), `aborted` once disposed.
    */
   async call<T>(action: (conn: C) => Promise<T>): Promise<T> {
-    const link = await this.#current();
+    // Counted before the connection is awaited, so that an idle close cannot come in between.
     this.#calls += 1;
-    this.#watch(link);
+    this.#holdOpen();
     try {
+      const link = await this.#current();
+      this.#watch(link);
       return await Promise.race([action(link.conn), link.dropped]);
     } finally {
       this.#calls -= 1;
+      this.#armIdleClose();
     }
   }
 
@@ -105,14 +143,17 @@ export class LiveConnection<C extends RivetConn> {
   }
 
   /** Attaches listeners to the connection and to every one that replaces it. */
-  async attach(attach: Attach<C>): Promise<() => void> {
+  async attach(attach: Attach<C>, options: AttachOptions = {}): Promise<() => void> {
     const link = await this.#current();
-    const entry = { attach, undo: attach(link.conn) };
+    const entry = { attach, undo: attach(link.conn), passive: options.passive === true };
     this.#attached.add(entry);
+    this.#holdOpen();
     this.#watch(link);
+    this.#armIdleClose();
     return () => {
       for (const undo of entry.undo) undo();
       this.#attached.delete(entry);
+      this.#armIdleClose();
     };
   }
 
@@ -140,8 +181,36 @@ export class LiveConnection<C extends RivetConn> {
     for (const listener of [...this.#statusListeners]) listener(status);
   }
 
+  /** Whether a listener needs a connection even when no call does. */
+  get #listening(): boolean {
+    const mayIdle = this.options.idleCloseMs !== undefined;
+    for (const entry of this.#attached) if (!entry.passive || !mayIdle) return true;
+    return false;
+  }
+
   get #demand(): boolean {
-    return this.#calls > 0 || this.#attached.size > 0;
+    return this.#calls > 0 || this.#listening;
+  }
+
+  #holdOpen() {
+    clearTimeout(this.#idleTimer);
+    this.#idleTimer = undefined;
+  }
+
+  /** Closes the connection once nothing has used it for `idleCloseMs`. */
+  #armIdleClose() {
+    const idleMs = this.options.idleCloseMs;
+    if (idleMs === undefined || this.#demand || !this.#link || this.#disposed) return;
+    clearTimeout(this.#idleTimer);
+    this.#idleTimer = setTimeout(() => {
+      this.#idleTimer = undefined;
+      const link = this.#link;
+      if (!link || this.#demand || this.#disposed) return;
+      // Nothing waits on it: no call to fail; passive listeners are wired again on the next open.
+      this.#drop(link);
+      for (const entry of this.#attached) for (const undo of entry.undo) undo();
+      this.#setStatus("idle");
+    }, idleMs);
   }
 
   #replace(actorId: string): Link<C> {
@@ -173,7 +242,7 @@ export class LiveConnection<C extends RivetConn> {
         // on it already, with the reason (e.g. `forbidden`), which must reach the caller as it is.
         this.#drop(link);
         this.#setStatus(this.#everOpen ? "reconnecting" : "connecting");
-        if (this.#attached.size > 0) {
+        if (this.#listening) {
           this.#reopenTimer = setTimeout(() => {
             if (!this.#link && !this.#disposed) this.#replace(actorId);
           }, this.#reopenDelay);
@@ -202,7 +271,7 @@ export class LiveConnection<C extends RivetConn> {
       this.#stalledMs = Math.min(stalledMs * 2, MAX_STALLED_MS);
       this.#drop(link, new WardenError("unavailable", `no connection within ${stalledMs} ms`));
       // Calls retry on a new connection by themselves; listeners need one now.
-      if (this.#attached.size > 0)
+      if (this.#listening)
         void actorId?.then((id) => {
           if (!this.#link && !this.#disposed) this.#replace(id);
         });
@@ -226,6 +295,7 @@ export class LiveConnection<C extends RivetConn> {
     this.#disposed = true;
     clearTimeout(this.#reopenTimer);
     clearTimeout(this.#stallTimer);
+    clearTimeout(this.#idleTimer);
     const link = this.#link;
     this.#link = undefined;
     for (const entry of this.#attached) for (const undo of entry.undo) undo();

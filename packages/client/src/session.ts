@@ -77,6 +77,8 @@ export interface SessionSettings {
   readonly onFastPathMismatch?: ((mismatch: FastPathMismatch) => void) | undefined;
   /** How local decisions are batched on their way to the audit log (defaults: `REPORTS`). */
   readonly reports?: Partial<ReportQueueOptions> | undefined;
+  /** Close the connection after this long unused; undefined: keep it open (see `LiveConnection`). */
+  readonly idleCloseMs?: number | undefined;
 }
 
 /**
@@ -140,7 +142,9 @@ export class WardenSession {
     readonly settings: SessionSettings,
   ) {
     this.retry = settings.retry;
-    this.#live = new LiveConnection(link.resolveId, link.open);
+    this.#live = new LiveConnection(link.resolveId, link.open, {
+      idleCloseMs: settings.idleCloseMs,
+    });
     this.#policy = new LocalPolicy(settings.fastPath);
     this.#reports = new ReportQueue(
       (batch) => this.#sendReports(batch),
@@ -335,16 +339,19 @@ export class WardenSession {
       if (status !== "open") this.#policy.invalidate();
     });
     void this.#live
-      .attach((conn) => [
-        conn.on("rulesChanged", () => {
-          this.#policy.invalidate();
-          void this.refreshPolicy().catch(() => undefined);
-        }),
-        conn.onOpen(() => {
-          this.#policy.invalidate();
-          void this.refreshPolicy().catch(() => undefined);
-        }),
-      ])
+      .attach(
+        (conn) => [
+          conn.on("rulesChanged", () => {
+            this.#policy.invalidate();
+            void this.refreshPolicy().catch(() => undefined);
+          }),
+          conn.onOpen(() => {
+            this.#policy.invalidate();
+            void this.refreshPolicy().catch(() => undefined);
+          }),
+        ],
+        { passive: true },
+      )
       .catch(() => {
         this.#policyWired = false;
       });
