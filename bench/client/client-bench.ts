@@ -3,12 +3,11 @@
  * check decided by the session actor (fast path off), and a bare RivetKit action on the same kind
  * of connection, each against a real Warden server on its own engine.
  */
-import { spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { policySource } from "@warden/rules";
 import type { WardenOptions } from "@warden/server";
 import { startTestWarden } from "@warden/server/testing";
 import { createWardenClient } from "../../packages/client/src/index.ts";
+import { runInChild } from "../lib/child-run.ts";
 
 const TOKENS: WardenOptions["tokens"] = {
   "bench-agent": { id: "bench-agent", role: "agent", projects: ["bench"] },
@@ -103,33 +102,11 @@ export async function measureClient(options: {
   }
 }
 
-/**
- * Runs the section in a child process (a RivetKit registry keeps its process alive after
- * shutdown, and the child gets enough libuv threads for its actors); medians in ns.
- */
+/** Runs the section in a child process (see bench/lib/child-run.ts); medians in ns. */
 export function runClientBench(options: {
   log: (line: string) => void;
 }): Promise<Record<string, number>> {
-  const script = fileURLToPath(new URL("./client-bench-run.ts", import.meta.url));
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", script], {
-      env: { ...process.env, UV_THREADPOOL_SIZE: "64", RIVET_LOG_LEVEL: "silent", RUST_LOG: "off" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    child.stdout.on("data", (data: Buffer) => {
-      out += data.toString();
-    });
-    child.stderr.on("data", (data: Buffer) => {
-      for (const line of data.toString().split("\n"))
-        if (line.startsWith("client:")) options.log(line);
-    });
-    child.once("exit", (code) => {
-      const last = out.trim().split("\n").at(-1) ?? "";
-      if (code === 0 && last.startsWith("{")) resolve(JSON.parse(last) as Record<string, number>);
-      else reject(new Error(`the client bench exited with ${code}`));
-    });
-  });
+  return runInChild(new URL("./client-bench-run.ts", import.meta.url), "client", options.log);
 }
 
 const times = (ratio: number) => `${ratio.toFixed(ratio < 10 ? 2 : 0)}×`;
