@@ -11,6 +11,7 @@ import {
 import type { HttpOptions } from "./options.ts";
 import { Relay } from "./relay.ts";
 import { linkWarden } from "./session.ts";
+import { UpstreamStreams } from "./upstream-streams.ts";
 
 /** A running Streamable HTTP gateway. */
 export interface HttpGateway {
@@ -69,43 +70,6 @@ function requestIds(body: unknown): RequestId[] {
   }
 }
 
-/** How long a broken stream's last events get to reach the relay before its requests are failed. */
-const BROKEN_STREAM_GRACE_MS = 100;
-
-/**
- * The response with its body watched: when the stream breaks (the server died mid-answer), the
- * requests it was to answer are reported, so that the relay answers them instead of hanging.
- */
-function watchBody(
-  response: Response,
-  ids: readonly RequestId[],
-  broken: (ids: readonly RequestId[], why: string) => void,
-): Response {
-  if (!response.body || ids.length === 0) return response;
-  const reader = response.body.getReader();
-  const body = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      try {
-        const { value, done } = await reader.read();
-        if (done) controller.close();
-        else controller.enqueue(value);
-      } catch (error) {
-        setTimeout(
-          () => broken(ids, `its stream broke (${(error as Error).message})`),
-          BROKEN_STREAM_GRACE_MS,
-        );
-        controller.error(error);
-      }
-    },
-    cancel: (reason) => reader.cancel(reason),
-  });
-  return new Response(body, {
-    status: response.status,
-    statusText: response.statusText,
-    headers: response.headers,
-  });
-}
-
 /** One client's MCP session: its transport to the client and the credentials to pass upstream. */
 interface ClientSession {
   readonly transport: StreamableHTTPServerTransport;
@@ -132,13 +96,16 @@ export async function startHttpGateway(
   async function open(req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
     const headers = passedHeaders(req, options.passHeaders);
     const { sessionId: wardenSession, gate } = warden.gate();
+    const streams = new UpstreamStreams();
     const upstream = new StreamableHTTPClientTransport(new URL(options.upstream), {
       // Credentials as of the client's latest request, read at each upstream request.
       fetch: async (url, init) => {
         const merged = new Headers(init?.headers);
         for (const [name, value] of client.headers) merged.set(name, value);
         const response = await fetch(url, { ...init, headers: merged });
-        return watchBody(response, requestIds(init?.body), (ids, why) => relay.abandon(ids, why));
+        return streams.watch(response, requestIds(init?.body), (ids, why) =>
+          relay.abandon(ids, why),
+        );
       },
     });
     const downstream = new StreamableHTTPServerTransport({
@@ -159,6 +126,7 @@ export async function startHttpGateway(
       upstream,
       gate,
       serverName: options.server,
+      relatedRequest: (message) => streams.take(message),
       hideDenied: options.hideDenied,
       log: (line) => io.log(`[${wardenSession}] ${line}`),
       progressIntervalMs: options.progressMs,

@@ -24,6 +24,11 @@ export interface RelayOptions {
   readonly gate: Gate;
   /** The server's name in Warden's tool names (`mcp__<server>__<tool>`); from the upstream's `serverInfo` when unset. */
   readonly serverName?: string | undefined;
+  /**
+   * The client request an upstream request or notification belongs to (over HTTP, the one whose
+   * response stream it came on), so that it reaches the client on that request's stream.
+   */
+  readonly relatedRequest?: (message: JSONRPCMessage) => RequestId | undefined;
   /** Drop the tools the policy denies outright from tools/list. */
   readonly hideDenied?: boolean;
   /** While Warden decides, a progress notification this often (when the client sent a progress token). */
@@ -120,8 +125,14 @@ export class Relay {
   #toClient(message: JSONRPCMessage, relatedRequestId?: RequestId): void {
     const options = relatedRequestId !== undefined ? { relatedRequestId } : undefined;
     this.#options.downstream.send(message, options).catch((error: unknown) => {
-      if (!this.#closed)
-        this.#options.log(`could not deliver a message to the client: ${describe(error)}`);
+      if (this.#closed) return;
+      // A server's message for a request the client already has its answer to: its stream is
+      // gone, so it goes on the connection's own stream (a response never does).
+      if (options && !isResult(message) && !isError(message)) {
+        this.#toClient(message);
+        return;
+      }
+      this.#options.log(`could not deliver a message to the client: ${describe(error)}`);
     });
   }
 
@@ -269,13 +280,6 @@ export class Relay {
     if (call.progressToken !== undefined) this.#byProgressToken.delete(keyOf(call.progressToken));
   }
 
-  /** The request a server-side message most likely belongs to (HTTP streams it on that request). */
-  #latestForwarded(): RequestId | undefined {
-    let latest: RequestId | undefined;
-    for (const call of this.#calls.values()) if (call.forwarded) latest = call.id;
-    return latest;
-  }
-
   #fromServer(message: JSONRPCMessage): void {
     if (this.#closed) return;
     if (isResult(message) || isError(message)) {
@@ -297,6 +301,7 @@ export class Relay {
       }
       return;
     }
+    const related = this.#options.relatedRequest?.(message);
     if (isNotification(message) && message.method === "notifications/progress") {
       const params = message.params as {
         progressToken: ProgressToken;
@@ -317,7 +322,7 @@ export class Relay {
         return;
       }
     }
-    this.#toClient(message, this.#latestForwarded());
+    this.#toClient(message, related);
   }
 
   #initialized(message: JSONRPCMessage & { id: RequestId; result: Record<string, unknown> }): void {

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { CreateMessageRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import { createWardenClient, type InboxRequest } from "@warden/client";
 import { startTestWarden, type TestWarden } from "@warden/server/testing";
 import { afterAll, beforeAll, expect, test } from "vitest";
@@ -162,6 +163,72 @@ test("each client connection gets its own Warden session", async () => {
   expect(received.authorization).toBeUndefined();
   expect(received.apiKey).toBeUndefined();
   await other.close();
+});
+
+/** A fetch that keeps the text of the response stream of each tools/call, by its `tag` argument. */
+function fetchKeepingStreams() {
+  const streams = new Map<string, Promise<string>>();
+  const keeping: typeof fetch = async (url, init) => {
+    const response = await fetch(url, init);
+    const sent = typeof init?.body === "string" ? JSON.parse(init.body) : undefined;
+    const tag = sent?.method === "tools/call" ? sent.params?.arguments?.tag : undefined;
+    if (!response.body || typeof tag !== "string") return response;
+    const [kept, passed] = response.body.tee();
+    streams.set(tag, new Response(kept).text());
+    return new Response(passed, {
+      status: response.status,
+      statusText: response.statusText,
+      headers: response.headers,
+    });
+  };
+  return { fetch: keeping, streams };
+}
+
+/** The JSON-RPC messages in an SSE stream's text. */
+const sseMessages = (stream: string): { method?: string; params?: unknown }[] =>
+  stream
+    .split("\n")
+    .filter((line) => line.startsWith("data:"))
+    .map((line) => JSON.parse(line.slice(5)));
+
+test("the server's requests and notifications for a call reach the client on that call's stream, with two calls at once", async () => {
+  const { fetch: keeping, streams } = fetchKeepingStreams();
+  const paired = new Client(
+    { name: "paired", version: "1.0.0" },
+    { capabilities: { sampling: {} } },
+  );
+  paired.setRequestHandler(CreateMessageRequestSchema, (request) => {
+    // The prompt, as the client's "model" answer: which call it came for shows in the result.
+    const prompt = JSON.stringify(request.params.messages[0]?.content);
+    return {
+      role: "assistant",
+      model: "test",
+      content: { type: "text", text: `re: ${/sample from \w/.exec(prompt)?.[0] ?? "?"}` },
+    };
+  });
+  await paired.connect(new StreamableHTTPClientTransport(new URL(gateway.url), { fetch: keeping }));
+  const [a, b] = await Promise.all([
+    paired.callTool({ name: "pair", arguments: { tag: "a", partner: "b" } }),
+    paired.callTool({ name: "pair", arguments: { tag: "b", partner: "a" } }),
+  ]);
+  expect(text(a)).toBe("a done: re: sample from a");
+  expect(text(b)).toBe("b done: re: sample from b");
+  for (const [tag, other] of [
+    ["a", "b"],
+    ["b", "a"],
+  ] as const) {
+    const messages = sseMessages(await streams.get(tag)!);
+    expect(messages).toContainEqual(
+      expect.objectContaining({
+        method: "notifications/message",
+        params: expect.objectContaining({ data: `log from ${tag}` }),
+      }),
+    );
+    expect(messages.filter((m) => m.method === "sampling/createMessage")).toHaveLength(1);
+    expect(JSON.stringify(messages)).toContain(`sample from ${tag}`);
+    expect(JSON.stringify(messages)).not.toContain(`from ${other}`);
+  }
+  await paired.close();
 });
 
 test("the upstream crashing mid-call gives the client a clear error, not a hang", async () => {

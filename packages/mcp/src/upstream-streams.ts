@@ -1,0 +1,102 @@
+// What the SDK's Streamable HTTP client transport does not say: on which response stream an
+// upstream message arrived. A server sends the requests (sampling, elicitation, roots/list) and
+// notifications that belong to a client request on that request's SSE stream; the gateway must
+// send them to the client on the stream of the same request, not on another call's.
+import {
+  type JSONRPCMessage,
+  JSONRPCMessageSchema,
+  type RequestId,
+} from "@modelcontextprotocol/sdk/types.js";
+import { createParser } from "eventsource-parser";
+
+/** How long a broken stream's last events get to reach the relay before its requests are failed. */
+const BROKEN_STREAM_GRACE_MS = 100;
+
+/**
+ * Notes the upstream's messages as they stream in, before the SDK's transport reads them, so that
+ * the relay can ask which client request each server request or notification belongs to.
+ */
+export class UpstreamStreams {
+  /** Fingerprints of messages seen on a request's stream and not yet taken: their request. */
+  readonly #origins = new Map<string, RequestId[]>();
+
+  /**
+   * The response with its body watched. Each request or notification on the SSE stream of a POST
+   * that carried one request is noted as that request's; when the stream breaks (the server died
+   * mid-answer), `broken` hears which requests lost their answer, so that they are answered.
+   */
+  watch(
+    response: Response,
+    ids: readonly RequestId[],
+    broken: (ids: readonly RequestId[], why: string) => void,
+  ): Response {
+    if (!response.body || ids.length === 0) return response;
+    const sse = response.headers.get("content-type")?.includes("text/event-stream") ?? false;
+    const origin = ids.length === 1 ? ids[0] : undefined;
+    const parser =
+      sse && origin !== undefined
+        ? createParser({ onEvent: (event) => this.#note(event.event, event.data, origin) })
+        : undefined;
+    const decoder = new TextDecoder();
+    const reader = response.body.getReader();
+    const body = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        try {
+          const { value, done } = await reader.read();
+          if (done) {
+            controller.close();
+            return;
+          }
+          // Noted before the SDK sees the bytes: its parse comes after this, never before.
+          parser?.feed(decoder.decode(value, { stream: true }));
+          controller.enqueue(value);
+        } catch (error) {
+          setTimeout(
+            () => broken(ids, `its stream broke (${(error as Error).message})`),
+            BROKEN_STREAM_GRACE_MS,
+          );
+          controller.error(error);
+        }
+      },
+      cancel: (reason) => reader.cancel(reason),
+    });
+    return new Response(body, {
+      status: response.status,
+      statusText: response.statusText,
+      headers: response.headers,
+    });
+  }
+
+  /**
+   * The client request that a server request or notification belongs to, or undefined when it
+   * came on no request's stream (the standalone GET stream). Each noted message is taken once.
+   */
+  take(message: JSONRPCMessage): RequestId | undefined {
+    if (this.#origins.size === 0) return undefined;
+    const key = JSON.stringify(message);
+    const queue = this.#origins.get(key);
+    if (!queue) return undefined;
+    const origin = queue.shift();
+    if (queue.length === 0) this.#origins.delete(key);
+    return origin;
+  }
+
+  #note(type: string | undefined, data: string, origin: RequestId): void {
+    if ((type !== undefined && type !== "message") || !data) return;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(data);
+    } catch {
+      return; // the SDK's transport reports it
+    }
+    // Responses are matched by id; only what the server starts itself needs its origin.
+    if (typeof parsed !== "object" || parsed === null || !("method" in parsed)) return;
+    const message = JSONRPCMessageSchema.safeParse(parsed);
+    if (!message.success) return;
+    // The same parse as the SDK's, so the same object and the same JSON as the relay will see.
+    const key = JSON.stringify(message.data);
+    const queue = this.#origins.get(key);
+    if (queue) queue.push(origin);
+    else this.#origins.set(key, [origin]);
+  }
+}
