@@ -69,6 +69,8 @@ export class Relay {
   readonly #forwarded = new Map<string, string>();
   readonly #calls = new Map<string, Call>();
   readonly #byProgressToken = new Map<string, Call>();
+  /** Requests being sent to the server: settled once its HTTP answer's headers are in. */
+  readonly #sending = new Map<string, Promise<void>>();
   #upstreamClosed = false;
   #closed = false;
   #unwatch: Promise<() => void> | undefined;
@@ -103,7 +105,19 @@ export class Relay {
 
   /** Sends to the server; a request that cannot be delivered is answered, never left hanging. */
   #toServer(message: JSONRPCMessage): void {
-    this.#options.upstream.send(message).catch((error: unknown) => {
+    const sent = this.#options.upstream.send(message);
+    if (isRequest(message)) {
+      const key = keyOf(message.id);
+      const settled = sent.then(
+        () => undefined,
+        () => undefined,
+      );
+      this.#sending.set(key, settled);
+      void settled.then(() => {
+        if (this.#sending.get(key) === settled) this.#sending.delete(key);
+      });
+    }
+    sent.catch((error: unknown) => {
       if (this.#closed) return;
       this.#options.log(`could not reach the MCP server: ${describe(error)}`);
       if (!isRequest(message)) return;
@@ -120,6 +134,14 @@ export class Relay {
           message.id,
         );
     });
+  }
+
+  /**
+   * Resolves once the server's answers to these requests have begun (over HTTP: their status is
+   * known); at once for requests not sent to the server yet (a call still with Warden).
+   */
+  async sent(ids: readonly RequestId[]): Promise<void> {
+    await Promise.all(ids.map((id) => this.#sending.get(keyOf(id))));
   }
 
   #toClient(message: JSONRPCMessage, relatedRequestId?: RequestId): void {
@@ -444,6 +466,10 @@ function closedError(id: RequestId): JSONRPCMessage {
 const malformed = (error: Error) => error instanceof SyntaxError || error.name === "ZodError";
 
 function describe(error: unknown): string {
+  const status = (error as { code?: unknown } | undefined)?.code;
+  // The SDK's StreamableHTTPError quotes the server's answer; a refusal of credentials says only that.
+  if (status === 401 || status === 403)
+    return `the MCP server refused the credentials or asked for them (HTTP ${status})`;
   if (error instanceof Error) {
     if (error.name === "ZodError") return "not a JSON-RPC 2.0 message";
     return error.message.split("\n")[0] ?? error.name;

@@ -9,6 +9,12 @@ import {
 } from "@modelcontextprotocol/sdk/types.js";
 import { createParser } from "eventsource-parser";
 
+/** An upstream's answer that asks for credentials (OAuth): the client must see it as it is. */
+export interface AuthChallenge {
+  readonly status: number;
+  readonly wwwAuthenticate: string;
+}
+
 /** How long a broken stream's last events get to reach the relay before its requests are failed. */
 const BROKEN_STREAM_GRACE_MS = 100;
 
@@ -19,6 +25,8 @@ const BROKEN_STREAM_GRACE_MS = 100;
 export class UpstreamStreams {
   /** Fingerprints of messages seen on a request's stream and not yet taken: their request. */
   readonly #origins = new Map<string, RequestId[]>();
+  /** The upstream's 401 or 403 with `WWW-Authenticate`, by the request it answered. */
+  readonly #challenges = new Map<RequestId, AuthChallenge>();
 
   /**
    * The response with its body watched. Each request or notification on the SSE stream of a POST
@@ -30,6 +38,9 @@ export class UpstreamStreams {
     ids: readonly RequestId[],
     broken: (ids: readonly RequestId[], why: string) => void,
   ): Response {
+    const wwwAuthenticate = response.headers.get("www-authenticate");
+    if ((response.status === 401 || response.status === 403) && wwwAuthenticate !== null)
+      for (const id of ids) this.#challenges.set(id, { status: response.status, wwwAuthenticate });
     if (!response.body || ids.length === 0) return response;
     const sse = response.headers.get("content-type")?.includes("text/event-stream") ?? false;
     const origin = ids.length === 1 ? ids[0] : undefined;
@@ -79,6 +90,16 @@ export class UpstreamStreams {
     const origin = queue.shift();
     if (queue.length === 0) this.#origins.delete(key);
     return origin;
+  }
+
+  /** The upstream's request for credentials in answer to one of these requests, taken once. */
+  takeChallenge(ids: readonly RequestId[]): AuthChallenge | undefined {
+    let found: AuthChallenge | undefined;
+    for (const id of ids) {
+      found ??= this.#challenges.get(id);
+      this.#challenges.delete(id);
+    }
+    return found;
   }
 
   #note(type: string | undefined, data: string, origin: RequestId): void {
