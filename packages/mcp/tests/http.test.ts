@@ -6,11 +6,10 @@ import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { CreateMessageRequestSchema } from "@modelcontextprotocol/sdk/types.js";
-import { createWardenClient, type InboxRequest } from "@warden/client";
+import type { InboxRequest } from "@warden/client";
 import { startTestWarden, type TestWarden } from "@warden/server/testing";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import {
-  APPROVER_TOKEN,
   gatewayEnv,
   POLICY,
   readRecord,
@@ -19,27 +18,23 @@ import {
   TOKENS,
   resultText as text,
   until,
+  watchInbox,
 } from "./fixtures/setup.ts";
 
 const SECRET = "Bearer upstream-secret-7f3a";
 const API_KEY = "api-key-secret-91c2";
 let warden: TestWarden;
-let approver: ReturnType<typeof createWardenClient>;
+let approver: Awaited<ReturnType<typeof watchInbox>>["approver"];
 let upstream: Awaited<ReturnType<typeof startRecordingHttpServer>>;
 let gateway: Awaited<ReturnType<typeof startHttpGatewayProcess>>;
 let client: Client;
-const requests: InboxRequest[] = [];
+let requests: InboxRequest[];
 const recordFile = join(mkdtempSync(join(tmpdir(), "warden-mcp-http-")), "record.jsonl");
 const record = () => readRecord(recordFile);
 
 beforeAll(async () => {
   warden = await startTestWarden({ tokens: TOKENS, policy: POLICY, internalToken: "mcp-internal" });
-  approver = createWardenClient({
-    endpoint: warden.endpoint,
-    token: APPROVER_TOKEN,
-    project: "mcp",
-  });
-  await approver.inbox().subscribe({ onRequest: (r) => requests.push(r), onResolved: () => {} });
+  ({ approver, requests } = await watchInbox(warden.endpoint, "mcp"));
   upstream = await startRecordingHttpServer(recordFile);
   gateway = await startHttpGatewayProcess(
     [
