@@ -12,6 +12,7 @@ import {
 import type { HttpOptions } from "./options.ts";
 import { Relay } from "./relay.ts";
 import { linkWarden } from "./session.ts";
+import { upstreamFetch } from "./upstream-fetch.ts";
 import { type AuthChallenge, UpstreamStreams } from "./upstream-streams.ts";
 
 /** A running Streamable HTTP gateway. */
@@ -153,7 +154,7 @@ export async function startHttpGateway(
       fetch: async (url, init) => {
         const merged = new Headers(init?.headers);
         for (const [name, value] of client.headers) merged.set(name, value);
-        const response = await fetch(url, { ...init, headers: merged });
+        const response = await upstreamFetch(url, { ...init, headers: merged });
         return streams.watch(response, requestIdsOf(init?.body), (ids, why) =>
           relay.abandon(ids, why),
         );
@@ -177,6 +178,7 @@ export async function startHttpGateway(
       gate,
       serverName: options.server,
       relatedRequest: (message) => streams.take(message),
+      trackSends: true,
       hideDenied: options.hideDenied,
       log: (line) => io.log(`[${wardenSession}] ${line}`),
       progressIntervalMs: options.progressMs,

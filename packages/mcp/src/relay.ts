@@ -29,6 +29,8 @@ export interface RelayOptions {
    * response stream it came on), so that it reaches the client on that request's stream.
    */
   readonly relatedRequest?: (message: JSONRPCMessage) => RequestId | undefined;
+  /** Keep, per request sent to the server, when its answer began (for `sent`: HTTP only). */
+  readonly trackSends?: boolean;
   /** Drop the tools the policy denies outright from tools/list. */
   readonly hideDenied?: boolean;
   /** While Warden decides, a progress notification this often (when the client sent a progress token). */
@@ -106,7 +108,7 @@ export class Relay {
   /** Sends to the server; a request that cannot be delivered is answered, never left hanging. */
   #toServer(message: JSONRPCMessage): void {
     const sent = this.#options.upstream.send(message);
-    if (isRequest(message)) {
+    if (this.#options.trackSends && isRequest(message)) {
       const key = keyOf(message.id);
       const settled = sent.then(
         () => undefined,
