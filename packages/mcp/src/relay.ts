@@ -46,7 +46,8 @@ export interface RelayOptions {
 /** A tools/call the gateway holds while Warden decides, then relays. */
 interface Call {
   readonly id: RequestId;
-  readonly controller: AbortController;
+  /** Cancels the question in Warden; made only for a call that waits for Warden (most do not). */
+  controller?: AbortController;
   readonly progressToken: ProgressToken | undefined;
   /** Progress notifications the gateway sent itself; upstream progress is shifted by this. */
   progressSent: number;
@@ -199,7 +200,7 @@ export class Relay {
       const call = requestId !== undefined ? this.#calls.get(keyOf(requestId)) : undefined;
       if (call && !call.forwarded) {
         // The server never saw this call: cancel the question in Warden, forward nothing.
-        call.controller.abort();
+        call.controller?.abort();
         this.#forget(call);
         return;
       }
@@ -223,7 +224,6 @@ export class Relay {
     const { name, input } = parsed;
     const call: Call = {
       id: request.id,
-      controller: new AbortController(),
       progressToken: parsed.progressToken,
       progressSent: 0,
       forwarded: false,
@@ -244,11 +244,13 @@ export class Relay {
       this.#settleToolCall(call, request, now);
       return;
     }
+    const controller = new AbortController();
+    call.controller = controller;
     const waiting = this.#progressWhileWaiting(call, toolName);
     const decision = await this.#options.gate
-      .decide({ toolName, input, action, signal: call.controller.signal })
+      .decide({ toolName, input, action, signal: controller.signal })
       .finally(() => clearInterval(waiting));
-    if (call.controller.signal.aborted || this.#closed) {
+    if (controller.signal.aborted || this.#closed) {
       this.#forget(call);
       return;
     }
@@ -426,7 +428,7 @@ export class Relay {
     this.#forwarded.clear();
     // Every call, forwarded or still with Warden, gets a clear answer; none waits for a human.
     for (const call of [...this.#calls.values()]) {
-      call.controller.abort();
+      call.controller?.abort();
       this.#refuse(call, "upstream_closed", "it exited or crashed");
     }
     void this.close("server");
@@ -436,7 +438,7 @@ export class Relay {
   async close(side: "client" | "server" = "client"): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    for (const call of this.#calls.values()) call.controller.abort();
+    for (const call of this.#calls.values()) call.controller?.abort();
     this.#calls.clear();
     this.#byProgressToken.clear();
     const unwatch = await this.#unwatch;
