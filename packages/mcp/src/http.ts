@@ -85,10 +85,10 @@ function challengeResponse(challenge: AuthChallenge): Response {
     error: { code: -32001, message: "The MCP server requires authorization" },
     id: null,
   };
-  return Response.json(body, {
-    status: challenge.status,
-    headers: { "www-authenticate": challenge.wwwAuthenticate },
-  });
+  const { status, wwwAuthenticate } = challenge;
+  const headers =
+    wwwAuthenticate === undefined ? undefined : { "www-authenticate": wwwAuthenticate };
+  return Response.json(body, { status, headers });
 }
 
 /** One client's MCP session: its transport to the client and the credentials to pass upstream. */

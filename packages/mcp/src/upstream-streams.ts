@@ -12,7 +12,7 @@ import { createParser } from "eventsource-parser";
 /** An upstream's answer that asks for credentials (OAuth): the client must see it as it is. */
 export interface AuthChallenge {
   readonly status: number;
-  readonly wwwAuthenticate: string;
+  readonly wwwAuthenticate: string | undefined;
 }
 
 /** How long a broken stream's last events get to reach the relay before its requests are failed. */
@@ -38,8 +38,9 @@ export class UpstreamStreams {
     ids: readonly RequestId[],
     broken: (ids: readonly RequestId[], why: string) => void,
   ): Response {
-    const wwwAuthenticate = response.headers.get("www-authenticate");
-    if ((response.status === 401 || response.status === 403) && wwwAuthenticate !== null)
+    const wwwAuthenticate = response.headers.get("www-authenticate") ?? undefined;
+    // A 401 always asks for credentials; a 403 does only with a challenge (insufficient_scope).
+    if (response.status === 401 || (response.status === 403 && wwwAuthenticate !== undefined))
       for (const id of ids) this.#challenges.set(id, { status: response.status, wwwAuthenticate });
     if (!response.body || ids.length === 0) return response;
     const sse = response.headers.get("content-type")?.includes("text/event-stream") ?? false;

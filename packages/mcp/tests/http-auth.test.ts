@@ -23,6 +23,7 @@ import {
 
 const TOKEN = "Bearer oauth-access-token-5d1e";
 const STALE = "Bearer expired-token-0b77";
+const READ_ONLY = "Bearer read-only-token-77aa";
 let warden: TestWarden;
 let upstream: Awaited<ReturnType<typeof startRecordingHttpServer>>;
 let gateway: Awaited<ReturnType<typeof startHttpGatewayProcess>>;
@@ -30,7 +31,10 @@ const recordFile = join(mkdtempSync(join(tmpdir(), "warden-mcp-auth-")), "record
 
 beforeAll(async () => {
   warden = await startTestWarden({ tokens: TOKENS, policy: POLICY });
-  upstream = await startRecordingHttpServer(recordFile, { REQUIRE_AUTHORIZATION: TOKEN });
+  upstream = await startRecordingHttpServer(recordFile, {
+    REQUIRE_AUTHORIZATION: TOKEN,
+    READ_ONLY_AUTHORIZATION: READ_ONLY,
+  });
   gateway = await startHttpGatewayProcess(
     ["--project", "mcp", "--server", "rec", "--listen", "127.0.0.1:0", "--upstream", upstream.url],
     gatewayEnv(warden.endpoint),
@@ -86,6 +90,14 @@ test("an upstream's 401 with WWW-Authenticate reaches the client as it is, at in
   expect((failed as StreamableHTTPError).code).toBe(401);
 });
 
+test("an upstream's 403 asking for a wider scope reaches the client as it is", async () => {
+  const response = await post(initialize, { authorization: READ_ONLY });
+  expect(response.status).toBe(403);
+  expect(response.headers.get("www-authenticate")).toBe(
+    'Bearer error="insufficient_scope", scope="mcp:write"',
+  );
+});
+
 test("with the token, calls go through; a later request with a refused token gets the 401, and its retry with a good one succeeds", async () => {
   const client = new Client({ name: "with-token", version: "1.0.0" });
   const transport = new StreamableHTTPClientTransport(new URL(gateway.url), {
@@ -115,5 +127,6 @@ test("with the token, calls go through; a later request with a refused token get
 test("no token, good or refused, appears in the gateway's logs", () => {
   expect(gateway.stderr()).not.toContain("oauth-access-token");
   expect(gateway.stderr()).not.toContain("expired-token");
+  expect(gateway.stderr()).not.toContain("read-only-token");
   expect(gateway.stderr()).not.toContain("who are you");
 });
