@@ -5,7 +5,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { CreateMessageRequestSchema } from "@modelcontextprotocol/sdk/types.js";
+import {
+  CreateMessageRequestSchema,
+  ElicitRequestSchema,
+  ListRootsRequestSchema,
+} from "@modelcontextprotocol/sdk/types.js";
 import type { InboxRequest } from "@warden/client";
 import { startTestWarden, type TestWarden } from "@warden/server/testing";
 import { afterAll, beforeAll, expect, test } from "vitest";
@@ -186,11 +190,11 @@ const sseMessages = (stream: string): { method?: string; params?: unknown }[] =>
     .filter((line) => line.startsWith("data:"))
     .map((line) => JSON.parse(line.slice(5)));
 
-test("the server's requests and notifications for a call reach the client on that call's stream, with two calls at once", async () => {
+test("the server's requests (sampling, elicitation, roots) and notifications for a call reach the client on that call's stream, with two calls at once", async () => {
   const { fetch: keeping, streams } = fetchKeepingStreams();
   const paired = new Client(
     { name: "paired", version: "1.0.0" },
-    { capabilities: { sampling: {} } },
+    { capabilities: { sampling: {}, elicitation: {}, roots: {} } },
   );
   paired.setRequestHandler(CreateMessageRequestSchema, (request) => {
     // The prompt, as the client's "model" answer: which call it came for shows in the result.
@@ -201,13 +205,20 @@ test("the server's requests and notifications for a call reach the client on tha
       content: { type: "text", text: `re: ${/sample from \w/.exec(prompt)?.[0] ?? "?"}` },
     };
   });
+  paired.setRequestHandler(ElicitRequestSchema, () => ({
+    action: "accept",
+    content: { ok: true },
+  }));
+  paired.setRequestHandler(ListRootsRequestSchema, () => ({
+    roots: [{ uri: "file:///work", name: "work" }],
+  }));
   await paired.connect(new StreamableHTTPClientTransport(new URL(gateway.url), { fetch: keeping }));
   const [a, b] = await Promise.all([
     paired.callTool({ name: "pair", arguments: { tag: "a", partner: "b" } }),
     paired.callTool({ name: "pair", arguments: { tag: "b", partner: "a" } }),
   ]);
-  expect(text(a)).toBe("a done: re: sample from a");
-  expect(text(b)).toBe("b done: re: sample from b");
+  expect(text(a)).toBe("a done: re: sample from a; accept; work");
+  expect(text(b)).toBe("b done: re: sample from b; accept; work");
   for (const [tag, other] of [
     ["a", "b"],
     ["b", "a"],
@@ -219,7 +230,9 @@ test("the server's requests and notifications for a call reach the client on tha
         params: expect.objectContaining({ data: `log from ${tag}` }),
       }),
     );
-    expect(messages.filter((m) => m.method === "sampling/createMessage")).toHaveLength(1);
+    for (const method of ["sampling/createMessage", "elicitation/create", "roots/list"])
+      expect(messages.filter((m) => m.method === method)).toHaveLength(1);
+    expect(JSON.stringify(messages)).toContain(`elicit from ${tag}`);
     expect(JSON.stringify(messages)).toContain(`sample from ${tag}`);
     expect(JSON.stringify(messages)).not.toContain(`from ${other}`);
   }
