@@ -15,6 +15,9 @@ export interface AuthChallenge {
   readonly wwwAuthenticate: string | undefined;
 }
 
+/** Challenges kept for requests whose HTTP response may still take them (the oldest go first). */
+const MAX_CHALLENGES = 64;
+
 /** How long a broken stream's last events get to reach the relay before its requests are failed. */
 const BROKEN_STREAM_GRACE_MS = 100;
 
@@ -41,7 +44,12 @@ export class UpstreamStreams {
     const wwwAuthenticate = response.headers.get("www-authenticate") ?? undefined;
     // A 401 always asks for credentials; a 403 does only with a challenge (insufficient_scope).
     if (response.status === 401 || (response.status === 403 && wwwAuthenticate !== undefined))
-      for (const id of ids) this.#challenges.set(id, { status: response.status, wwwAuthenticate });
+      for (const id of ids) {
+        this.#challenges.set(id, { status: response.status, wwwAuthenticate });
+        // A call sent after a human's answer has no HTTP response left to take its challenge.
+        if (this.#challenges.size > MAX_CHALLENGES)
+          this.#challenges.delete(this.#challenges.keys().next().value!);
+      }
     if (!response.body || ids.length === 0) return response;
     const sse = response.headers.get("content-type")?.includes("text/event-stream") ?? false;
     const origin = ids.length === 1 ? ids[0] : undefined;
