@@ -49,6 +49,15 @@ test("a server's request and notification are noted with the request whose strea
   expect(streams.take(asSdk(result))).toBeUndefined();
 });
 
+test("a server request whose method key is spelled with a JSON escape is noted all the same", async () => {
+  const streams = new UpstreamStreams();
+  // What a JSON parser reads as "method" although the text never says it plainly.
+  const escaped = JSON.stringify(sampling).replace('"method"', '"\\u006dethod"');
+  expect(escaped).not.toContain('"method"');
+  await streams.watch(sse([`data: ${escaped}\n\n`]), [4], () => {}).text();
+  expect(streams.take(asSdk(sampling))).toBe(4);
+});
+
 test("a message on a stream that answers no single request has no origin", async () => {
   const streams = new UpstreamStreams();
   const text = `data: ${JSON.stringify(log)}\n\n`;

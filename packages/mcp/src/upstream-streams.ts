@@ -113,6 +113,9 @@ export class UpstreamStreams {
 
   #note(type: string | undefined, data: string, origin: RequestId): void {
     if ((type !== undefined && type !== "message") || !data) return;
+    // Most events are responses, a tool's result among them (which can be large): parsed only
+    // when a "method" key may be in them (spelled plainly, or with a JSON escape).
+    if (!data.includes('"method"') && !data.includes("\\u")) return;
     let parsed: unknown;
     try {
       parsed = JSON.parse(data);
