@@ -5,10 +5,9 @@
  * process (apps/server, as `pnpm load` starts it): in the measured process it recorded the
  * reports on the same event loop as the agent's calls, and its work landed in their timings.
  */
-import { spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { createWardenClient } from "../../packages/client/src/index.ts";
 import { startEmbeddedServer } from "../../scripts/load/embedded-server.ts";
+import { runInChild } from "../lib/child-run.ts";
 
 const CALL = { toolName: "Read", input: { file_path: "src/index.ts" } };
 
@@ -93,33 +92,11 @@ export async function measureClient(options: {
   }
 }
 
-/**
- * Runs the section in a child process, which exits when it has printed its result (RivetKit's
- * client keeps a process alive after `dispose`); medians in ns.
- */
+/** Runs the section in a child process (see bench/lib/child-run.ts); medians in ns. */
 export function runClientBench(options: {
   log: (line: string) => void;
 }): Promise<Record<string, number>> {
-  const script = fileURLToPath(new URL("./client-bench-run.ts", import.meta.url));
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", script], {
-      env: { ...process.env, RIVET_LOG_LEVEL: "silent", RUST_LOG: "off" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    child.stdout.on("data", (data: Buffer) => {
-      out += data.toString();
-    });
-    child.stderr.on("data", (data: Buffer) => {
-      for (const line of data.toString().split("\n"))
-        if (line.startsWith("client:")) options.log(line);
-    });
-    child.once("exit", (code) => {
-      const last = out.trim().split("\n").at(-1) ?? "";
-      if (code === 0 && last.startsWith("{")) resolve(JSON.parse(last) as Record<string, number>);
-      else reject(new Error(`the client bench exited with ${code}`));
-    });
-  });
+  return runInChild(new URL("./client-bench-run.ts", import.meta.url), "client", options.log);
 }
 
 const times = (ratio: number) => `${ratio.toFixed(ratio < 10 ? 2 : 0)}×`;

@@ -1,6 +1,5 @@
-// Child process of the `mcp` bench section: measures, prints one JSON line, exits.
+// Child process of the `mcp` bench section (see bench/lib/child-run.ts).
+import { measureInChild } from "../lib/child-run.ts";
 import { measureMcp } from "./mcp-bench.ts";
 
-const result = await measureMcp({ log: (line) => process.stderr.write(`${line}\n`) });
-process.stdout.write(`${JSON.stringify(result)}\n`);
-process.exit(0);
+await measureInChild(measureMcp);

@@ -17,9 +17,12 @@ import {
   startHttpGatewayProcess,
   startRecordingHttpServer,
 } from "../../packages/mcp/tests/fixtures/setup.ts";
+import { runInChild } from "../lib/child-run.ts";
 
 const TOKEN = "bench-mcp-agent";
 const BARE_RELAY = fileURLToPath(new URL("./bare-relay.ts", import.meta.url));
+const BYTE_RELAY = fileURLToPath(new URL("./byte-relay.ts", import.meta.url));
+const BYTE_PROXY = fileURLToPath(new URL("./byte-proxy.ts", import.meta.url));
 const CALL = { name: "echo", arguments: { text: "bench" } };
 const ROUNDS = 5;
 const PER_ROUND = 200;
@@ -73,45 +76,26 @@ export async function measureMcp(options: {
   const closers: (() => Promise<unknown> | unknown)[] = [];
   try {
     log(`mcp: stdio, ${ROUNDS * PER_ROUND} calls each, direct and through the gateway`);
-    const directStdio = await connect(
-      new StdioClientTransport({
-        command: server[0]!,
-        args: server.slice(1),
-        env,
-        stderr: "ignore",
-      }),
-    );
-    closers.push(() => directStdio.close());
-    const gatewayStdio = await connect(
-      new StdioClientTransport({
-        command: process.execPath,
-        args: [
-          BIN,
-          "--project",
-          "bench",
-          "--session",
-          "bench-stdio",
-          "--server",
-          "rec",
-          "--",
-          ...server,
-        ],
-        env,
-        stderr: "ignore",
-      }),
-    );
-    closers.push(() => gatewayStdio.close());
-    const bareStdio = await connect(
-      new StdioClientTransport({
-        command: process.execPath,
-        args: ["--import", "tsx", BARE_RELAY, ...server],
-        env,
-        stderr: "ignore",
-      }),
-    );
-    closers.push(() => bareStdio.close());
-    const [stdioDirect, stdioBare, stdioGateway] = await compare([
+    /** A client of `command` over stdio, closed at the end. */
+    const overStdio = async ([command, ...args]: readonly string[]) => {
+      const client = await connect(
+        new StdioClientTransport({ command: command!, args, env, stderr: "ignore" }),
+      );
+      closers.push(() => client.close());
+      return client;
+    };
+    const directStdio = await overStdio(server);
+    const gatewayStdio = await overStdio([
+      process.execPath,
+      BIN,
+      ...["--project", "bench", "--session", "bench-stdio", "--server", "rec", "--"],
+      ...server,
+    ]);
+    const bareStdio = await overStdio([process.execPath, "--import", "tsx", BARE_RELAY, ...server]);
+    const byteStdio = await overStdio([process.execPath, "--import", "tsx", BYTE_RELAY, ...server]);
+    const [stdioDirect, stdioByte, stdioBare, stdioGateway] = await compare([
       directStdio,
+      byteStdio,
       bareStdio,
       gatewayStdio,
     ]);
@@ -139,15 +123,21 @@ export async function measureMcp(options: {
     closers.push(() => directHttp.close());
     const gatewayHttp = await connect(new StreamableHTTPClientTransport(new URL(gateway.url)));
     closers.push(() => gatewayHttp.close());
-    const [httpDirect, httpGateway] = await compare([directHttp, gatewayHttp]);
+    const proxy = await startByteProxy(upstream.url);
+    closers.push(() => proxy.stop());
+    const byteHttp = await connect(new StreamableHTTPClientTransport(new URL(proxy.url)));
+    closers.push(() => byteHttp.close());
+    const [httpDirect, httpByte, httpGateway] = await compare([directHttp, byteHttp, gatewayHttp]);
 
     return {
       stdio_direct_ns: stdioDirect!,
+      stdio_byte_relay_ns: stdioByte!,
       stdio_bare_relay_ns: stdioBare!,
       stdio_gateway_ns: stdioGateway!,
       stdio_ratio: stdioGateway! / stdioDirect!,
       stdio_over_bare_relay: stdioGateway! / stdioBare!,
       http_direct_ns: httpDirect!,
+      http_byte_proxy_ns: httpByte!,
       http_gateway_ns: httpGateway!,
       http_ratio: httpGateway! / httpDirect!,
     };
@@ -157,29 +147,24 @@ export async function measureMcp(options: {
   }
 }
 
-/** Runs the section in a child process (a RivetKit registry keeps its process alive); medians in ns. */
+/** Runs the section in a child process (see bench/lib/child-run.ts); medians in ns. */
 export function runMcpBench(options: {
   log: (line: string) => void;
 }): Promise<Record<string, number>> {
-  const script = fileURLToPath(new URL("./mcp-bench-run.ts", import.meta.url));
+  return runInChild(new URL("./mcp-bench-run.ts", import.meta.url), "mcp", options.log);
+}
+
+/** Starts `byte-proxy.ts` in front of `upstream`; resolves with its URL and a stop function. */
+function startByteProxy(upstream: string): Promise<{ url: string; stop: () => void }> {
+  const child = spawn(process.execPath, ["--import", "tsx", BYTE_PROXY, upstream], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", script], {
-      env: { ...process.env, UV_THREADPOOL_SIZE: "64", RIVET_LOG_LEVEL: "silent", RUST_LOG: "off" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
     child.stdout.on("data", (data: Buffer) => {
-      out += data.toString();
+      const port = /listening (\d+)/.exec(data.toString())?.[1];
+      if (port) resolve({ url: `http://127.0.0.1:${port}/mcp`, stop: () => child.kill() });
     });
-    child.stderr.on("data", (data: Buffer) => {
-      for (const line of data.toString().split("\n"))
-        if (line.startsWith("mcp:")) options.log(line);
-    });
-    child.once("exit", (code) => {
-      const last = out.trim().split("\n").at(-1) ?? "";
-      if (code === 0 && last.startsWith("{")) resolve(JSON.parse(last) as Record<string, number>);
-      else reject(new Error(`the mcp bench exited with ${code}`));
-    });
+    child.once("exit", (code) => reject(new Error(`the byte proxy exited with ${code}`)));
   });
 }
 
@@ -197,6 +182,12 @@ export const mcpSection = {
       name: "tools/call straight to the server (stdio)",
       ns: r.stdio_direct_ns!,
       ratio: "1.00× direct",
+      goal: "",
+    },
+    {
+      name: "through a byte relay, no parsing: the floor (stdio)",
+      ns: r.stdio_byte_relay_ns!,
+      ratio: `${times(r.stdio_byte_relay_ns! / r.stdio_direct_ns!)} direct`,
       goal: "",
     },
     {
@@ -223,6 +214,12 @@ export const mcpSection = {
       name: "tools/call straight to the server (HTTP)",
       ns: r.http_direct_ns!,
       ratio: "1.00× direct",
+      goal: "",
+    },
+    {
+      name: "through a byte proxy, keep-alive: the floor (HTTP)",
+      ns: r.http_byte_proxy_ns!,
+      ratio: `${times(r.http_byte_proxy_ns! / r.http_direct_ns!)} direct`,
       goal: "",
     },
     {

@@ -1,30 +1,12 @@
 // SIGKILLs the runner after 21 acknowledged increments, restarts it, reads the count back.
 // Run from the repository root: node --import tsx bench/probes/crash.ts
-import { type ChildProcess, spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { createClient } from "rivetkit/client";
 import { allocateEngine, stopEngine } from "../../packages/server/tests/engine-harness.ts";
 import type { ProbeRegistry } from "./probe-actor.ts";
+import { startRunner, stopRunner } from "./runner-process.ts";
 
 const slot = await allocateEngine();
 process.env.RIVET_LOG_LEVEL = "error";
-function startRunner(): Promise<{ child: ChildProcess; ms: number }> {
-  const t0 = performance.now();
-  const child = spawn(
-    process.execPath,
-    ["--import", "tsx", fileURLToPath(new URL("./runner.ts", import.meta.url))],
-    {
-      env: process.env,
-      stdio: ["ignore", "pipe", "inherit"],
-    },
-  );
-  return new Promise((resolve, reject) => {
-    child.stdout!.on("data", (d) => {
-      if (String(d).includes("READY")) resolve({ child, ms: Math.round(performance.now() - t0) });
-    });
-    child.once("exit", (code) => reject(new Error(`runner exited ${code}`)));
-  });
-}
 const client = createClient<ProbeRegistry>(slot.endpoint);
 async function round(action: "incrementUnsaved" | "increment", key: string) {
   let { child, ms } = await startRunner();
@@ -54,8 +36,7 @@ async function round(action: "incrementUnsaved" | "increment", key: string) {
       await new Promise((r) => setTimeout(r, 250));
     }
   }
-  child.kill("SIGTERM");
-  await new Promise((r) => child.once("exit", r));
+  await stopRunner(child, "SIGTERM");
 }
 await round("incrementUnsaved", "crash-unsaved");
 await round("increment", "crash-saved");

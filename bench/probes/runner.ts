@@ -1,4 +1,4 @@
-// Hosts the probe registry in its own process (spawned by crash.ts and schedule-restart.ts).
+// Hosts the probe registry in its own process (started by runner-process.ts for crash.ts and schedule-restart.ts).
 import { registry } from "./probe-actor.ts";
 
 registry.config.noWelcome = true;

@@ -1,42 +1,23 @@
 // Does c.schedule.after fire after the runner is stopped (SIGTERM) or killed (SIGKILL)?
 // Run from the repository root: node --import tsx bench/probes/schedule-restart.ts
-import { type ChildProcess, spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { createClient } from "rivetkit/client";
 import { allocateEngine, stopEngine } from "../../packages/server/tests/engine-harness.ts";
 import type { ProbeRegistry } from "./probe-actor.ts";
+import { startRunner, stopRunner } from "./runner-process.ts";
 
 const slot = await allocateEngine();
 process.env.RIVET_LOG_LEVEL = "error";
-function startRunner(): Promise<ChildProcess> {
-  const child = spawn(
-    process.execPath,
-    ["--import", "tsx", fileURLToPath(new URL("./runner.ts", import.meta.url))],
-    {
-      env: process.env,
-      stdio: ["ignore", "pipe", "inherit"],
-    },
-  );
-  return new Promise((resolve, reject) => {
-    child.stdout!.on("data", (d) => {
-      if (String(d).includes("READY")) resolve(child);
-    });
-    child.once("exit", (code) => reject(new Error(`runner exited ${code}`)));
-  });
-}
 const client = createClient<ProbeRegistry>(slot.endpoint);
 async function round(signal: "SIGTERM" | "SIGKILL", key: string) {
-  let child = await startRunner();
+  let { child } = await startRunner();
   const handle = client.counter.getOrCreate([key], { params: { token: "letmein" } });
   const t0 = performance.now();
   const id = await handle.incrementLater(3000, 7);
-  const exited = new Promise((r) => child.once("exit", r));
-  child.kill(signal);
-  await exited;
+  await stopRunner(child, signal);
   console.log(
     `${signal}: scheduled ${id} for +3000 ms, runner stopped at ${Math.round(performance.now() - t0)} ms`,
   );
-  child = await startRunner();
+  ({ child } = await startRunner());
   for (;;) {
     try {
       const v = await handle.getCount();
@@ -55,9 +36,7 @@ async function round(signal: "SIGTERM" | "SIGKILL", key: string) {
       break;
     }
   }
-  const exited2 = new Promise((r) => child.once("exit", r));
-  child.kill("SIGTERM");
-  await exited2;
+  await stopRunner(child, "SIGTERM");
 }
 await round("SIGTERM", "sched-term");
 await round("SIGKILL", "sched-kill");

@@ -1,7 +1,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { getRequestListener } from "@hono/node-server";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
+import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import {
   ErrorCode,
   isInitializeRequest,
@@ -11,6 +12,8 @@ import {
 import type { HttpOptions } from "./options.ts";
 import { Relay } from "./relay.ts";
 import { linkWarden } from "./session.ts";
+import { upstreamFetch } from "./upstream-fetch.ts";
+import { type AuthChallenge, UpstreamStreams } from "./upstream-streams.ts";
 
 /** A running Streamable HTTP gateway. */
 export interface HttpGateway {
@@ -58,58 +61,71 @@ function jsonRpcError(res: ServerResponse, status: number, code: number, message
   res.end(JSON.stringify({ jsonrpc: "2.0", error: { code, message }, id: null }));
 }
 
-/** The ids of the JSON-RPC requests in a POST body. */
-function requestIds(body: unknown): RequestId[] {
+/** The ids of the JSON-RPC requests in a parsed POST body. */
+const requestIds = (body: unknown): RequestId[] =>
+  (Array.isArray(body) ? body : [body]).filter(isJSONRPCRequest).map((m) => m.id);
+
+/** The ids of the JSON-RPC requests in a POST body as the SDK's client transport sends it. */
+function requestIdsOf(body: unknown): RequestId[] {
   if (typeof body !== "string") return [];
   try {
-    const parsed: unknown = JSON.parse(body);
-    return (Array.isArray(parsed) ? parsed : [parsed]).filter(isJSONRPCRequest).map((m) => m.id);
+    return requestIds(JSON.parse(body));
   } catch {
     return [];
   }
 }
 
-/** How long a broken stream's last events get to reach the relay before its requests are failed. */
-const BROKEN_STREAM_GRACE_MS = 100;
-
 /**
- * The response with its body watched: when the stream breaks (the server died mid-answer), the
- * requests it was to answer are reported, so that the relay answers them instead of hanging.
+ * The upstream's demand for credentials, as the client must see it to run its OAuth flow against
+ * the upstream's authorization server: the same status and `WWW-Authenticate` header.
  */
-function watchBody(
-  response: Response,
-  ids: readonly RequestId[],
-  broken: (ids: readonly RequestId[], why: string) => void,
-): Response {
-  if (!response.body || ids.length === 0) return response;
-  const reader = response.body.getReader();
-  const body = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      try {
-        const { value, done } = await reader.read();
-        if (done) controller.close();
-        else controller.enqueue(value);
-      } catch (error) {
-        setTimeout(
-          () => broken(ids, `its stream broke (${(error as Error).message})`),
-          BROKEN_STREAM_GRACE_MS,
-        );
-        controller.error(error);
-      }
-    },
-    cancel: (reason) => reader.cancel(reason),
-  });
-  return new Response(body, {
-    status: response.status,
-    statusText: response.statusText,
-    headers: response.headers,
-  });
+function challengeResponse(challenge: AuthChallenge): Response {
+  const body = {
+    jsonrpc: "2.0",
+    error: { code: -32001, message: "The MCP server requires authorization" },
+    id: null,
+  };
+  const { status, wwwAuthenticate } = challenge;
+  const headers =
+    wwwAuthenticate === undefined ? undefined : { "www-authenticate": wwwAuthenticate };
+  return Response.json(body, { status, headers });
 }
 
 /** One client's MCP session: its transport to the client and the credentials to pass upstream. */
 interface ClientSession {
-  readonly transport: StreamableHTTPServerTransport;
+  readonly transport: WebStandardStreamableHTTPServerTransport;
+  readonly relay: Relay;
+  readonly streams: UpstreamStreams;
   headers: Headers;
+}
+
+/**
+ * Serves one request of a client's session. A request the upstream answered with a demand for
+ * credentials (401, or 403 with `WWW-Authenticate`) gets that answer as its HTTP response, which
+ * is why the response waits until the upstream's answers to its requests have begun.
+ */
+async function serve(
+  session: ClientSession,
+  req: IncomingMessage,
+  res: ServerResponse,
+  body?: unknown,
+): Promise<AuthChallenge | undefined> {
+  const ids = body === undefined ? [] : requestIds(body);
+  let challenged: AuthChallenge | undefined;
+  const listener = getRequestListener(
+    async (request) => {
+      const response = await session.transport.handleRequest(request, { parsedBody: body });
+      if (ids.length === 0) return response;
+      await session.relay.sent(ids);
+      challenged = session.streams.takeChallenge(ids);
+      if (!challenged) return response;
+      await response.body?.cancel();
+      return challengeResponse(challenged);
+    },
+    { overrideGlobalObjects: false },
+  );
+  await listener(req, res);
+  return challenged;
 }
 
 /**
@@ -132,16 +148,19 @@ export async function startHttpGateway(
   async function open(req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
     const headers = passedHeaders(req, options.passHeaders);
     const { sessionId: wardenSession, gate } = warden.gate();
+    const streams = new UpstreamStreams();
     const upstream = new StreamableHTTPClientTransport(new URL(options.upstream), {
       // Credentials as of the client's latest request, read at each upstream request.
       fetch: async (url, init) => {
         const merged = new Headers(init?.headers);
         for (const [name, value] of client.headers) merged.set(name, value);
-        const response = await fetch(url, { ...init, headers: merged });
-        return watchBody(response, requestIds(init?.body), (ids, why) => relay.abandon(ids, why));
+        const response = await upstreamFetch(url, { ...init, headers: merged });
+        return streams.watch(response, requestIdsOf(init?.body), (ids, why) =>
+          relay.abandon(ids, why),
+        );
       },
     });
-    const downstream = new StreamableHTTPServerTransport({
+    const downstream = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: () => crypto.randomUUID(),
       onsessioninitialized: (id) => {
         clients.set(id, client);
@@ -153,12 +172,13 @@ export async function startHttpGateway(
       enableDnsRebindingProtection: true,
       allowedHosts: [hostHeader(host, address().port), `localhost:${address().port}`],
     });
-    const client: ClientSession = { transport: downstream, headers };
     const relay = new Relay({
       downstream,
       upstream,
       gate,
       serverName: options.server,
+      relatedRequest: (message) => streams.take(message),
+      trackSends: true,
       hideDenied: options.hideDenied,
       log: (line) => io.log(`[${wardenSession}] ${line}`),
       progressIntervalMs: options.progressMs,
@@ -171,9 +191,22 @@ export async function startHttpGateway(
         }
       },
     });
+    const client: ClientSession = { transport: downstream, relay, streams, headers };
     relays.add(relay);
     await relay.start();
-    await downstream.handleRequest(req, res, body);
+    // Refused credentials at initialize: no session here either; the client retries with a token.
+    if (await serve(client, req, res, body)) await relay.close("server");
+  }
+
+  /** The request's JSON body, or undefined after answering a parse error. */
+  async function readJson(req: IncomingMessage, res: ServerResponse): Promise<unknown> {
+    try {
+      return JSON.parse(await readBody(req)) as unknown;
+    } catch (error) {
+      io.log(`a client sent something that is not JSON: ${(error as Error).message}`);
+      jsonRpcError(res, 400, ErrorCode.ParseError, `Parse error: ${(error as Error).message}`);
+      return undefined;
+    }
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -187,23 +220,18 @@ export async function startHttpGateway(
       const client = clients.get(sessionHeader);
       if (!client) return jsonRpcError(res, 404, -32001, "Session not found");
       client.headers = passedHeaders(req, options.passHeaders);
-      await client.transport.handleRequest(req, res);
+      if (req.method !== "POST") {
+        await serve(client, req, res);
+        return;
+      }
+      const body = await readJson(req, res);
+      if (body !== undefined) await serve(client, req, res, body);
       return;
     }
     if (req.method !== "POST")
       return jsonRpcError(res, 400, ErrorCode.InvalidRequest, "Bad Request: no Mcp-Session-Id");
-    let body: unknown;
-    try {
-      body = JSON.parse(await readBody(req));
-    } catch (error) {
-      io.log(`a client sent something that is not JSON: ${(error as Error).message}`);
-      return jsonRpcError(
-        res,
-        400,
-        ErrorCode.ParseError,
-        `Parse error: ${(error as Error).message}`,
-      );
-    }
+    const body = await readJson(req, res);
+    if (body === undefined) return;
     if (!isInitializeRequest(body)) {
       io.log("a client sent a request without a session that is not initialize");
       return jsonRpcError(res, 400, ErrorCode.InvalidRequest, "Bad Request: initialize first");

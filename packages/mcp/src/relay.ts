@@ -24,6 +24,13 @@ export interface RelayOptions {
   readonly gate: Gate;
   /** The server's name in Warden's tool names (`mcp__<server>__<tool>`); from the upstream's `serverInfo` when unset. */
   readonly serverName?: string | undefined;
+  /**
+   * The client request an upstream request or notification belongs to (over HTTP, the one whose
+   * response stream it came on), so that it reaches the client on that request's stream.
+   */
+  readonly relatedRequest?: (message: JSONRPCMessage) => RequestId | undefined;
+  /** Keep, per request sent to the server, when its answer began (for `sent`: HTTP only). */
+  readonly trackSends?: boolean;
   /** Drop the tools the policy denies outright from tools/list. */
   readonly hideDenied?: boolean;
   /** While Warden decides, a progress notification this often (when the client sent a progress token). */
@@ -39,7 +46,8 @@ export interface RelayOptions {
 /** A tools/call the gateway holds while Warden decides, then relays. */
 interface Call {
   readonly id: RequestId;
-  readonly controller: AbortController;
+  /** Cancels the question in Warden; made only for a call that waits for Warden (most do not). */
+  controller?: AbortController;
   readonly progressToken: ProgressToken | undefined;
   /** Progress notifications the gateway sent itself; upstream progress is shifted by this. */
   progressSent: number;
@@ -64,6 +72,8 @@ export class Relay {
   readonly #forwarded = new Map<string, string>();
   readonly #calls = new Map<string, Call>();
   readonly #byProgressToken = new Map<string, Call>();
+  /** Requests being sent to the server: settled once its HTTP answer's headers are in. */
+  readonly #sending = new Map<string, Promise<void>>();
   #upstreamClosed = false;
   #closed = false;
   #unwatch: Promise<() => void> | undefined;
@@ -98,7 +108,19 @@ export class Relay {
 
   /** Sends to the server; a request that cannot be delivered is answered, never left hanging. */
   #toServer(message: JSONRPCMessage): void {
-    this.#options.upstream.send(message).catch((error: unknown) => {
+    const sent = this.#options.upstream.send(message);
+    if (this.#options.trackSends && isRequest(message)) {
+      const key = keyOf(message.id);
+      const settled = sent.then(
+        () => undefined,
+        () => undefined,
+      );
+      this.#sending.set(key, settled);
+      void settled.then(() => {
+        if (this.#sending.get(key) === settled) this.#sending.delete(key);
+      });
+    }
+    sent.catch((error: unknown) => {
       if (this.#closed) return;
       this.#options.log(`could not reach the MCP server: ${describe(error)}`);
       if (!isRequest(message)) return;
@@ -117,11 +139,25 @@ export class Relay {
     });
   }
 
+  /**
+   * Resolves once the server's answers to these requests have begun (over HTTP: their status is
+   * known); at once for requests not sent to the server yet (a call still with Warden).
+   */
+  async sent(ids: readonly RequestId[]): Promise<void> {
+    await Promise.all(ids.map((id) => this.#sending.get(keyOf(id))));
+  }
+
   #toClient(message: JSONRPCMessage, relatedRequestId?: RequestId): void {
     const options = relatedRequestId !== undefined ? { relatedRequestId } : undefined;
     this.#options.downstream.send(message, options).catch((error: unknown) => {
-      if (!this.#closed)
-        this.#options.log(`could not deliver a message to the client: ${describe(error)}`);
+      if (this.#closed) return;
+      // A server's message for a request the client already has its answer to: its stream is
+      // gone, so it goes on the connection's own stream (a response never does).
+      if (options && !isResult(message) && !isError(message)) {
+        this.#toClient(message);
+        return;
+      }
+      this.#options.log(`could not deliver a message to the client: ${describe(error)}`);
     });
   }
 
@@ -164,7 +200,7 @@ export class Relay {
       const call = requestId !== undefined ? this.#calls.get(keyOf(requestId)) : undefined;
       if (call && !call.forwarded) {
         // The server never saw this call: cancel the question in Warden, forward nothing.
-        call.controller.abort();
+        call.controller?.abort();
         this.#forget(call);
         return;
       }
@@ -188,7 +224,6 @@ export class Relay {
     const { name, input } = parsed;
     const call: Call = {
       id: request.id,
-      controller: new AbortController(),
       progressToken: parsed.progressToken,
       progressSent: 0,
       forwarded: false,
@@ -209,11 +244,13 @@ export class Relay {
       this.#settleToolCall(call, request, now);
       return;
     }
+    const controller = new AbortController();
+    call.controller = controller;
     const waiting = this.#progressWhileWaiting(call, toolName);
     const decision = await this.#options.gate
-      .decide({ toolName, input, action, signal: call.controller.signal })
+      .decide({ toolName, input, action, signal: controller.signal })
       .finally(() => clearInterval(waiting));
-    if (call.controller.signal.aborted || this.#closed) {
+    if (controller.signal.aborted || this.#closed) {
       this.#forget(call);
       return;
     }
@@ -269,13 +306,6 @@ export class Relay {
     if (call.progressToken !== undefined) this.#byProgressToken.delete(keyOf(call.progressToken));
   }
 
-  /** The request a server-side message most likely belongs to (HTTP streams it on that request). */
-  #latestForwarded(): RequestId | undefined {
-    let latest: RequestId | undefined;
-    for (const call of this.#calls.values()) if (call.forwarded) latest = call.id;
-    return latest;
-  }
-
   #fromServer(message: JSONRPCMessage): void {
     if (this.#closed) return;
     if (isResult(message) || isError(message)) {
@@ -297,6 +327,7 @@ export class Relay {
       }
       return;
     }
+    const related = this.#options.relatedRequest?.(message);
     if (isNotification(message) && message.method === "notifications/progress") {
       const params = message.params as {
         progressToken: ProgressToken;
@@ -317,7 +348,7 @@ export class Relay {
         return;
       }
     }
-    this.#toClient(message, this.#latestForwarded());
+    this.#toClient(message, related);
   }
 
   #initialized(message: JSONRPCMessage & { id: RequestId; result: Record<string, unknown> }): void {
@@ -397,7 +428,7 @@ export class Relay {
     this.#forwarded.clear();
     // Every call, forwarded or still with Warden, gets a clear answer; none waits for a human.
     for (const call of [...this.#calls.values()]) {
-      call.controller.abort();
+      call.controller?.abort();
       this.#refuse(call, "upstream_closed", "it exited or crashed");
     }
     void this.close("server");
@@ -407,7 +438,7 @@ export class Relay {
   async close(side: "client" | "server" = "client"): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    for (const call of this.#calls.values()) call.controller.abort();
+    for (const call of this.#calls.values()) call.controller?.abort();
     this.#calls.clear();
     this.#byProgressToken.clear();
     const unwatch = await this.#unwatch;
@@ -439,6 +470,10 @@ function closedError(id: RequestId): JSONRPCMessage {
 const malformed = (error: Error) => error instanceof SyntaxError || error.name === "ZodError";
 
 function describe(error: unknown): string {
+  const status = (error as { code?: unknown } | undefined)?.code;
+  // The SDK's StreamableHTTPError quotes the server's answer; a refusal of credentials says only that.
+  if (status === 401 || status === 403)
+    return `the MCP server refused the credentials or asked for them (HTTP ${status})`;
   if (error instanceof Error) {
     if (error.name === "ZodError") return "not a JSON-RPC 2.0 message";
     return error.message.split("\n")[0] ?? error.name;

@@ -5,11 +5,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { createWardenClient, type InboxRequest } from "@warden/client";
+import {
+  CreateMessageRequestSchema,
+  ElicitRequestSchema,
+  ListRootsRequestSchema,
+} from "@modelcontextprotocol/sdk/types.js";
+import type { InboxRequest } from "@warden/client";
 import { startTestWarden, type TestWarden } from "@warden/server/testing";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import {
-  APPROVER_TOKEN,
   gatewayEnv,
   POLICY,
   readRecord,
@@ -18,27 +22,23 @@ import {
   TOKENS,
   resultText as text,
   until,
+  watchInbox,
 } from "./fixtures/setup.ts";
 
 const SECRET = "Bearer upstream-secret-7f3a";
 const API_KEY = "api-key-secret-91c2";
 let warden: TestWarden;
-let approver: ReturnType<typeof createWardenClient>;
+let approver: Awaited<ReturnType<typeof watchInbox>>["approver"];
 let upstream: Awaited<ReturnType<typeof startRecordingHttpServer>>;
 let gateway: Awaited<ReturnType<typeof startHttpGatewayProcess>>;
 let client: Client;
-const requests: InboxRequest[] = [];
+let requests: InboxRequest[];
 const recordFile = join(mkdtempSync(join(tmpdir(), "warden-mcp-http-")), "record.jsonl");
 const record = () => readRecord(recordFile);
 
 beforeAll(async () => {
   warden = await startTestWarden({ tokens: TOKENS, policy: POLICY, internalToken: "mcp-internal" });
-  approver = createWardenClient({
-    endpoint: warden.endpoint,
-    token: APPROVER_TOKEN,
-    project: "mcp",
-  });
-  await approver.inbox().subscribe({ onRequest: (r) => requests.push(r), onResolved: () => {} });
+  ({ approver, requests } = await watchInbox(warden.endpoint, "mcp"));
   upstream = await startRecordingHttpServer(recordFile);
   gateway = await startHttpGatewayProcess(
     [
@@ -162,6 +162,81 @@ test("each client connection gets its own Warden session", async () => {
   expect(received.authorization).toBeUndefined();
   expect(received.apiKey).toBeUndefined();
   await other.close();
+});
+
+/** A fetch that keeps the text of the response stream of each tools/call, by its `tag` argument. */
+function fetchKeepingStreams() {
+  const streams = new Map<string, Promise<string>>();
+  const keeping: typeof fetch = async (url, init) => {
+    const response = await fetch(url, init);
+    const sent = typeof init?.body === "string" ? JSON.parse(init.body) : undefined;
+    const tag = sent?.method === "tools/call" ? sent.params?.arguments?.tag : undefined;
+    if (!response.body || typeof tag !== "string") return response;
+    const [kept, passed] = response.body.tee();
+    streams.set(tag, new Response(kept).text());
+    return new Response(passed, {
+      status: response.status,
+      statusText: response.statusText,
+      headers: response.headers,
+    });
+  };
+  return { fetch: keeping, streams };
+}
+
+/** The JSON-RPC messages in an SSE stream's text. */
+const sseMessages = (stream: string): { method?: string; params?: unknown }[] =>
+  stream
+    .split("\n")
+    .filter((line) => line.startsWith("data:"))
+    .map((line) => JSON.parse(line.slice(5)));
+
+test("the server's requests (sampling, elicitation, roots) and notifications for a call reach the client on that call's stream, with two calls at once", async () => {
+  const { fetch: keeping, streams } = fetchKeepingStreams();
+  const paired = new Client(
+    { name: "paired", version: "1.0.0" },
+    { capabilities: { sampling: {}, elicitation: {}, roots: {} } },
+  );
+  paired.setRequestHandler(CreateMessageRequestSchema, (request) => {
+    // The prompt, as the client's "model" answer: which call it came for shows in the result.
+    const prompt = JSON.stringify(request.params.messages[0]?.content);
+    return {
+      role: "assistant",
+      model: "test",
+      content: { type: "text", text: `re: ${/sample from \w/.exec(prompt)?.[0] ?? "?"}` },
+    };
+  });
+  paired.setRequestHandler(ElicitRequestSchema, () => ({
+    action: "accept",
+    content: { ok: true },
+  }));
+  paired.setRequestHandler(ListRootsRequestSchema, () => ({
+    roots: [{ uri: "file:///work", name: "work" }],
+  }));
+  await paired.connect(new StreamableHTTPClientTransport(new URL(gateway.url), { fetch: keeping }));
+  const [a, b] = await Promise.all([
+    paired.callTool({ name: "pair", arguments: { tag: "a", partner: "b" } }),
+    paired.callTool({ name: "pair", arguments: { tag: "b", partner: "a" } }),
+  ]);
+  expect(text(a)).toBe("a done: re: sample from a; accept; work");
+  expect(text(b)).toBe("b done: re: sample from b; accept; work");
+  for (const [tag, other] of [
+    ["a", "b"],
+    ["b", "a"],
+  ] as const) {
+    const messages = sseMessages(await streams.get(tag)!);
+    expect(messages).toContainEqual(
+      expect.objectContaining({
+        method: "notifications/message",
+        params: expect.objectContaining({ data: `log from ${tag}` }),
+      }),
+    );
+    for (const method of ["sampling/createMessage", "elicitation/create", "roots/list"])
+      expect(messages.filter((m) => m.method === method)).toHaveLength(1);
+    expect(JSON.stringify(messages)).toContain(`elicit from ${tag}`);
+    expect(JSON.stringify(messages)).toContain(`sample from ${tag}`);
+    expect(JSON.stringify(messages)).not.toContain(`from ${other}`);
+  }
+  await paired.close();
 });
 
 test("the upstream crashing mid-call gives the client a clear error, not a hang", async () => {

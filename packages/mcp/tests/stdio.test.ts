@@ -2,7 +2,7 @@
 // recording MCP server (a real process), against a real Warden server; an approver answers
 // through the inbox API.
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
@@ -13,6 +13,7 @@ import {
 import { createWardenClient, type InboxRequest, type InboxResolved } from "@warden/client";
 import { startTestWarden, type TestWarden } from "@warden/server/testing";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { filesystemCases, filesystemRoot } from "./fixtures/filesystem-cases.ts";
 import {
   APPROVER_TOKEN,
   BIN,
@@ -314,12 +315,10 @@ describe("stdio gateway, project with a 3 s ask timeout", () => {
 });
 
 describe("stdio gateway in front of @modelcontextprotocol/server-filesystem with examples/policies/mcp.yaml", () => {
-  const root = mkdtempSync(join(tmpdir(), "warden-mcp-root-"));
+  const root = filesystemRoot();
   let client: Client;
 
   beforeAll(async () => {
-    writeFileSync(join(root, "README.md"), "# the project\n");
-    writeFileSync(join(root, ".env"), "TOKEN=secret\n");
     ({ client } = await connectStdio(
       [
         "--project",
@@ -340,54 +339,7 @@ describe("stdio gateway in front of @modelcontextprotocol/server-filesystem with
     stops.push(() => client.close());
   });
 
-  test("a read inside the root is allowed by the rules", async () => {
-    const result = await client.callTool({
-      name: "read_text_file",
-      arguments: { path: join(root, "README.md") },
-    });
-    expect(result.isError).toBeFalsy();
-    expect(text(result)).toContain("# the project");
-  });
-
-  test("reading .env is denied by the policy, inside the root too", async () => {
-    const result = await client.callTool({
-      name: "read_text_file",
-      arguments: { path: join(root, ".env") },
-    });
-    expect(result.isError).toBe(true);
-    expect(text(result)).toContain("Secrets stay out of the model's context.");
-    expect(text(result)).not.toContain("TOKEN=secret");
-  });
-
-  test("a write asks: approved, the file is written; rejected, nothing is", async () => {
-    const approved = client.callTool({
-      name: "write_file",
-      arguments: { path: join(root, "ok.txt"), content: "yes" },
-    });
-    const ask = await nextRequest((r) => r.input.path === join(root, "ok.txt"));
-    expect(ask.toolName).toBe("mcp__filesystem__write_file");
-    await approver.inbox("fs").respond(ask.sessionId, ask.permissionId, "once");
-    expect((await approved).isError).toBeFalsy();
-    expect(readFileSync(join(root, "ok.txt"), "utf8")).toBe("yes");
-
-    const rejected = client.callTool({
-      name: "write_file",
-      arguments: { path: join(root, "no.txt"), content: "no" },
-    });
-    const second = await nextRequest((r) => r.input.path === join(root, "no.txt"));
-    await approver
-      .inbox("fs")
-      .respond(second.sessionId, second.permissionId, "reject", { message: "not now" });
-    expect((await rejected).isError).toBe(true);
-    expect(existsSync(join(root, "no.txt"))).toBe(false);
-  });
-
-  test("a read outside the root asks instead of being allowed", async () => {
-    const call = client.callTool({ name: "read_text_file", arguments: { path: "/etc/hostname" } });
-    const ask = await nextRequest((r) => r.input.path === "/etc/hostname");
-    await approver.inbox("fs").respond(ask.sessionId, ask.permissionId, "reject");
-    expect((await call).isError).toBe(true);
-  });
+  filesystemCases({ root, client: () => client, nextRequest, inbox: () => approver.inbox("fs") });
 });
 
 test("malformed JSON-RPC from the client is answered with a parse error; the gateway keeps serving", async () => {
