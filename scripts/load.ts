@@ -154,6 +154,14 @@ async function main(): Promise<number> {
   }
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const server = await target(args, log);
+  // Stopped from outside (`timeout`, a process manager, Ctrl-C): the embedded server and its
+  // engine must not outlive the run, or the engine keeps a core busy with nobody to stop it.
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => {
+      log(`load: ${signal} received, stopping the server`);
+      void server.stop().finally(() => process.exit(signal === "SIGINT" ? 130 : 143));
+    });
+  }
   let result: LoadResult;
   try {
     result = await runLoad(server, { ...args.load, onProgress: log });
