@@ -53,6 +53,20 @@ export const bareOf = (client: BenchClient, key: string) =>
   });
 
 /** Rounds a metric for the report. */
+/** Waits until a bench server behind `client` answers (a runner just started), for up to 60 s. */
+export async function untilServing(client: BenchClient): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      await client.bare.getOrCreate(["ready"]).ping(0);
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+}
+
 export const round = (value: number, digits = 2) => Number(value.toFixed(digits));
 
 /** Puts the median and p99 (ms) of `samples` under `<name>_ms` and `<name>_p99_ms`. */

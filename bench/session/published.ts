@@ -6,7 +6,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { createClient } from "rivetkit/client";
 import { allocateEngine, stopEngine } from "../../packages/server/tests/engine-harness.ts";
-import type { Metrics } from "./bench-client.ts";
+import { type Metrics, untilServing } from "./bench-client.ts";
 import type { BenchRegistry } from "./registry.ts";
 import { measureRoundTrip } from "./round-trip.ts";
 
@@ -21,16 +21,7 @@ async function measure(name: string, prefix: (port: number) => string[]): Promis
   const server: ChildProcess = spawn(command[0]!, command.slice(1), { stdio: "ignore" });
   const client = createClient<BenchRegistry>(slot.endpoint);
   try {
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      try {
-        await client.bare.getOrCreate(["ready"]).ping(0);
-        break;
-      } catch (error) {
-        if (Date.now() > deadline) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 500));
-      }
-    }
+    await untilServing(client);
     const metrics: Metrics = {};
     await measureRoundTrip({ client, metrics }, { iterations: ITERATIONS, warmup: 20 });
     console.log(

@@ -1,7 +1,7 @@
 // The client half of container-probe.sh: measures a server at $ENDPOINT from wherever it runs.
 // Prints one JSON line of metrics on stdout.
 import { createClient } from "rivetkit/client";
-import type { Metrics } from "./bench-client.ts";
+import { type Metrics, untilServing } from "./bench-client.ts";
 import { measureFanOut } from "./events.ts";
 import type { BenchRegistry } from "./registry.ts";
 import { measureRoundTrip } from "./round-trip.ts";
@@ -9,16 +9,7 @@ import { measureRoundTrip } from "./round-trip.ts";
 const endpoint = process.env.ENDPOINT;
 if (!endpoint) throw new Error("set ENDPOINT, e.g. http://10.77.0.2:6420");
 const client = createClient<BenchRegistry>(endpoint);
-const deadline = Date.now() + 60_000;
-for (;;) {
-  try {
-    await client.bare.getOrCreate(["ready"]).ping(0);
-    break;
-  } catch (error) {
-    if (Date.now() > deadline) throw error;
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-}
+await untilServing(client);
 const metrics: Metrics = {};
 const bench = { client, metrics };
 await measureRoundTrip(bench, { iterations: Number(process.env.ITERATIONS ?? 200), warmup: 20 });
