@@ -113,7 +113,10 @@ describe("what the approver sees is what runs", () => {
       await card(page, id).getByRole("button", { name: "Reject…" }).click();
       await card(page, id).getByRole("button", { name: "Reject", exact: true }).click();
     }
-    await expect(spaced.decision).resolves.toMatchObject({ behavior: "deny" });
+    // All three are settled before the next test opens its page: it counts the open cards.
+    for (const request of [spaced, escapes, bidi]) {
+      await expect(request.decision).resolves.toMatchObject({ behavior: "deny" });
+    }
   }, 240_000);
 });
 
@@ -139,9 +142,13 @@ describe("keyboard", () => {
       .toContain("Select a request first");
 
     // With nothing selected, k selects the last open request; then k and j move, in page order.
-    const order = await page
-      .locator('article.card[data-state="open"]')
-      .evaluateAll((cards) => cards.map((el) => el.getAttribute("data-permission-id")));
+    const openCards = () =>
+      page
+        .locator('article.card[data-state="open"]')
+        .evaluateAll((cards) => cards.map((el) => el.getAttribute("data-permission-id")));
+    // Only this test's two requests are open (every earlier test settles what it asked).
+    await expect.poll(async () => (await openCards()).sort()).toEqual([firstId, secondId].sort());
+    const order = await openCards();
     const [upper, lower] =
       order.indexOf(firstId) < order.indexOf(secondId) ? [firstId, secondId] : [secondId, firstId];
     expect(order.at(-1)).toBe(lower);
