@@ -36,11 +36,9 @@ let requests: InboxRequest[];
 const recordFile = join(mkdtempSync(join(tmpdir(), "warden-mcp-http-")), "record.jsonl");
 const record = () => readRecord(recordFile);
 
-beforeAll(async () => {
-  warden = await startTestWarden({ tokens: TOKENS, policy: POLICY, internalToken: "mcp-internal" });
-  ({ approver, requests } = await watchInbox(warden.endpoint, "mcp"));
-  upstream = await startRecordingHttpServer(recordFile);
-  gateway = await startHttpGatewayProcess(
+/** The gateway process in front of an upstream, as `warden-mcp --listen --upstream` runs. */
+const startGateway = (upstreamUrl: string) =>
+  startHttpGatewayProcess(
     [
       "--project",
       "mcp",
@@ -49,12 +47,18 @@ beforeAll(async () => {
       "--listen",
       "127.0.0.1:0",
       "--upstream",
-      upstream.url,
+      upstreamUrl,
       "--pass-header",
       "x-api-key",
     ],
     gatewayEnv(warden.endpoint),
   );
+
+beforeAll(async () => {
+  warden = await startTestWarden({ tokens: TOKENS, policy: POLICY, internalToken: "mcp-internal" });
+  ({ approver, requests } = await watchInbox(warden.endpoint, "mcp"));
+  upstream = await startRecordingHttpServer(recordFile);
+  gateway = await startGateway(upstream.url);
   client = new Client({ name: "http-test-client", version: "1.0.0" });
   await client.connect(
     new StreamableHTTPClientTransport(new URL(gateway.url), {
@@ -111,9 +115,10 @@ test("an ask approved with edited arguments runs the edit; a rejected one never 
     message: "no",
   });
   expect((await rejected).isError).toBe(true);
+  // This test's notes only: another test writes its own, before or after.
   expect(
     record()
-      .filter((r) => r.tool === "write_note")
+      .filter((r) => r.tool === "write_note" && /^[hi][.-]/.test(String(r.args.path)))
       .map((r) => r.args.path),
   ).toEqual(["h-edited.txt"]);
 });
@@ -150,12 +155,16 @@ test("malformed JSON-RPC from a client is answered with a parse error and the ga
 test("each client connection gets its own Warden session", async () => {
   const other = new Client({ name: "second", version: "1.0.0" });
   await other.connect(new StreamableHTTPClientTransport(new URL(gateway.url)));
+  const asked = (path: string) => requests.find((r) => r.input.path === path);
+  const mine = client.callTool({ name: "write_note", arguments: { path: "k.txt", content: "x" } });
   const call = other.callTool({ name: "write_note", arguments: { path: "j.txt", content: "x" } });
-  await until(() => requests.some((r) => r.input.path === "j.txt"), 60_000, "the ask");
-  const request = requests.find((r) => r.input.path === "j.txt")!;
-  const first = requests.find((r) => r.input.path === "h.txt")!;
+  await until(() => !!asked("j.txt") && !!asked("k.txt"), 60_000, "both asks");
+  const request = asked("j.txt")!;
+  const first = asked("k.txt")!;
   expect(request.sessionId).not.toBe(first.sessionId);
+  await approver.inbox().respond(first.sessionId, first.permissionId, "once");
   await approver.inbox().respond(request.sessionId, request.permissionId, "once");
+  expect(text(await mine)).toBe("wrote k.txt");
   expect(text(await call)).toBe("wrote j.txt");
   // This client sent no credentials: none reach the server (not the first client's, not Warden's).
   const received = record().find((r) => r.args.path === "j.txt")!;
@@ -240,11 +249,24 @@ test("the server's requests (sampling, elicitation, roots) and notifications for
 });
 
 test("the upstream crashing mid-call gives the client a clear error, not a hang", async () => {
-  const result = await client.callTool({ name: "crash", arguments: {} });
-  expect(result.isError).toBe(true);
-  expect(text(result)).toMatch(/MCP server/);
-  // The server is gone: the next call fails clearly too.
-  const next = await client.callTool({ name: "echo", arguments: { text: "anyone?" } });
-  expect(next.isError).toBe(true);
-  expect(text(next)).toContain("could not reach the MCP server");
+  // An upstream and gateway of its own: the file's others keep serving the remaining tests.
+  const doomed = await startRecordingHttpServer(
+    join(mkdtempSync(join(tmpdir(), "warden-mcp-crash-")), "record.jsonl"),
+  );
+  const front = await startGateway(doomed.url);
+  const crashing = new Client({ name: "crash-test-client", version: "1.0.0" });
+  try {
+    await crashing.connect(new StreamableHTTPClientTransport(new URL(front.url)));
+    const result = await crashing.callTool({ name: "crash", arguments: {} });
+    expect(result.isError).toBe(true);
+    expect(text(result)).toMatch(/MCP server/);
+    // The server is gone: the next call fails clearly too.
+    const next = await crashing.callTool({ name: "echo", arguments: { text: "anyone?" } });
+    expect(next.isError).toBe(true);
+    expect(text(next)).toContain("could not reach the MCP server");
+  } finally {
+    await crashing.close();
+    await front.stop();
+    doomed.stop();
+  }
 });

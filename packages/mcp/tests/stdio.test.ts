@@ -103,13 +103,15 @@ describe("stdio gateway in front of the recording server", () => {
   });
 
   test("tools/list hides what the policy denies outright and annotates the rest", async () => {
-    const { tools } = await client.listTools();
+    // A session of its own: the other tests add session rules, which change the annotations.
+    const { client: fresh } = await gateway("mcp", "stdio-list", ["--hide-denied"]);
+    const { tools } = await fresh.listTools();
     const byName = new Map(tools.map((t) => [t.name, t]));
     expect(byName.has("delete_all")).toBe(false);
     expect(byName.get("echo")?._meta?.["warden/policy"]).toBe("allow");
     expect(byName.get("write_note")?._meta?.["warden/policy"]).toBe("ask");
     expect(byName.get("write_note")?.description).toMatch(/approve/);
-    expect(client.getServerCapabilities()?.tools?.listChanged).toBe(true);
+    expect(fresh.getServerCapabilities()?.tools?.listChanged).toBe(true);
   });
 
   test("a call a rule allows is forwarded as it is", async () => {
@@ -146,8 +148,9 @@ describe("stdio gateway in front of the recording server", () => {
       updatedInput: { path: "b-reviewed.txt", content: "two, reviewed" },
     });
     expect(text(await second)).toBe("wrote b-reviewed.txt");
+    // This test's notes only: the session's other tests write theirs in any order.
     const notes = record()
-      .filter((r) => r.tool === "write_note")
+      .filter((r) => r.tool === "write_note" && /^[ab][.-]/.test(String(r.args.path)))
       .map((r) => r.args);
     expect(notes).toEqual([
       { path: "a.txt", content: "one" },
