@@ -11,6 +11,9 @@ export default defineConfig({
     include: ["src/**/*.test.ts", "tests/**/*.test.ts"],
     env: { RIVET_LOG_LEVEL: "silent", RUST_LOG: "off" },
     testTimeout: 90_000,
+    // expect.poll gives up after 1 s by default: a broadcast reaching another tab takes longer
+    // than that on a loaded 2-core CI machine (two packages' suites at once).
+    expect: { poll: { timeout: 30_000 } },
     hookTimeout: 120_000,
   },
 });

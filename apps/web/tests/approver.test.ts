@@ -5,7 +5,7 @@
 import type { AgentDecision } from "@warden/client";
 import type { Page } from "playwright-core";
 import { describe, expect, test } from "vitest";
-import { card, openInbox, SHORT_TIMEOUT_S, TOKENS, useInboxFixture } from "./harness.ts";
+import { card, connected, openInbox, SHORT_TIMEOUT_S, TOKENS, useInboxFixture } from "./harness.ts";
 
 const SEE = { timeout: 90_000 };
 const SESSION = "s-approver-view";
@@ -22,6 +22,7 @@ const open = async (options: { project?: string; width?: number; dark?: boolean 
   page.on("pageerror", (error) => console.log(`page error: ${error.message}`));
   if (options.width) await page.setViewportSize({ width: options.width, height: 844 });
   await page.emulateMedia({ colorScheme: options.dark ? "dark" : "light" });
+  await connected(page);
   return page;
 };
 

@@ -23,7 +23,7 @@ export const TOKENS = {
 } as const;
 
 /** Projects: `main` asks for two minutes, `short` times out after a few seconds. */
-export const SHORT_TIMEOUT_S = 4;
+export const SHORT_TIMEOUT_S = 8;
 
 export function startServer(): Promise<TestWarden> {
   const asking = (timeout: number) =>
@@ -105,6 +105,17 @@ export async function openInbox(
   const fragment = new URLSearchParams(options).toString();
   await page.goto(`${appUrl}#${fragment}`);
   return page;
+}
+
+/**
+ * Waits until the page's inbox is connected (its "Connecting…" banner gone): a request made from
+ * then on reaches it, by event or by its catch-up. One made before may time out (project `short`)
+ * before a slow page has read the inbox, and never be shown.
+ */
+export async function connected(page: Page): Promise<void> {
+  // The inbox is on the page (it starts "connecting"), then its banner leaves.
+  await page.getByTestId("pending-count").waitFor({ timeout: 90_000 });
+  await page.getByTestId("connection-banner").waitFor({ state: "detached", timeout: 90_000 });
 }
 
 /** The card of one request. */

@@ -5,6 +5,7 @@ import type { Page } from "playwright-core";
 import { describe, expect, test } from "vitest";
 import {
   card,
+  connected,
   openInbox,
   SHORT_TIMEOUT_S,
   startRelay,
@@ -30,6 +31,7 @@ const open = async (token: string, project = "main") => {
   page.on("console", (message) => {
     if (message.type() === "error") console.log(`page console: ${message.text()}`);
   });
+  await connected(page);
   return page;
 };
 
