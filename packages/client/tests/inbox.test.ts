@@ -42,6 +42,14 @@ afterAll(async () => {
   }
 });
 
+/**
+ * The pending requests of these sessions only: the file shares one server, so an earlier test's
+ * request may still be in the project's inbox (or not yet out of it) when the next test looks.
+ */
+async function pendingOf(client: WardenClient, sessions: readonly string[], project?: string) {
+  return (await client.inbox(project).list()).filter((r) => sessions.includes(r.sessionId));
+}
+
 function watch(client: WardenClient, project?: string) {
   const requests: InboxRequest[] = [];
   const resolved: InboxResolved[] = [];
@@ -58,12 +66,14 @@ describe("the project inbox", () => {
       agent.session("in-1").requestPermission({ toolName: "Bash", input: { command: "make a" } }),
       agent.session("in-2").requestPermission({ toolName: "Bash", input: { command: "make b" } }),
     ];
-    await expect.poll(async () => (await alice.inbox().list()).length, POLL).toBe(2);
+    const sessions = ["in-1", "in-2"];
+    await expect.poll(async () => (await pendingOf(alice, sessions)).length, POLL).toBe(2);
 
     // A late subscriber sees both, with everything an approver needs.
     const seen = watch(bob);
     const unsubscribe = await seen.subscribed;
-    expect(seen.requests.map((r) => [r.sessionId, r.input.command]).sort()).toEqual([
+    const ours = seen.requests.filter((r) => sessions.includes(r.sessionId));
+    expect(ours.map((r) => [r.sessionId, r.input.command]).sort()).toEqual([
       ["in-1", "make a"],
       ["in-2", "make b"],
     ]);
@@ -77,8 +87,9 @@ describe("the project inbox", () => {
     const second = seen.requests.find((r) => r.sessionId === "in-2")!;
     await bob.inbox().respond("in-2", second.permissionId, "reject", { message: "not now" });
 
-    await expect.poll(() => seen.resolved.length, POLL).toBe(2);
-    const byId = new Map(seen.resolved.map((e) => [e.permissionId, e.resolution]));
+    const resolved = () => seen.resolved.filter((e) => sessions.includes(e.sessionId));
+    await expect.poll(() => resolved().length, POLL).toBe(2);
+    const byId = new Map(resolved().map((e) => [e.permissionId, e.resolution]));
     expect(byId.get(first.permissionId)).toMatchObject({
       outcome: "allow",
       decidedBy: { kind: "approver", id: "alice" },
@@ -93,7 +104,7 @@ describe("the project inbox", () => {
       { behavior: "allow" },
       { behavior: "deny", message: "not now" },
     ]);
-    await expect.poll(async () => (await alice.inbox().list()).length, POLL).toBe(0);
+    await expect.poll(async () => (await pendingOf(alice, sessions)).length, POLL).toBe(0);
     unsubscribe();
   });
 
@@ -101,8 +112,8 @@ describe("the project inbox", () => {
     const asking = agent
       .session("in-err")
       .requestPermission({ toolName: "Bash", input: { command: "make" } });
-    await expect.poll(async () => (await alice.inbox().list()).length, POLL).toBe(1);
-    const [request] = await alice.inbox().list();
+    await expect.poll(async () => (await pendingOf(alice, ["in-err"])).length, POLL).toBe(1);
+    const [request] = await pendingOf(alice, ["in-err"]);
     const inbox = alice.inbox();
     await expect(
       agent.inbox().respond("in-err", request!.permissionId, "once"),
@@ -127,19 +138,32 @@ describe("the project inbox", () => {
   });
 
   test("history lists resolved requests per session and across the project", async () => {
+    // Its own decisions: the test asserts on nothing an earlier test left (or did not leave).
+    const asks = (["in-hist-1", "in-hist-2"] as const).map((sessionId) => ({
+      sessionId,
+      decision: agent
+        .session(sessionId)
+        .requestPermission({ toolName: "Bash", input: { command: `make ${sessionId}` } }),
+    }));
+    const sessions = asks.map((a) => a.sessionId);
+    await expect.poll(async () => (await pendingOf(alice, sessions)).length, POLL).toBe(2);
+    for (const request of await pendingOf(alice, sessions))
+      await alice.inbox().respond(request.sessionId, request.permissionId, "once");
+    await Promise.all(asks.map((a) => a.decision));
+
     // The project's index receives each session's entries a moment after the decision.
     await expect
-      .poll(async () => (await alice.inbox().history({ sessionId: "in-1" })).entries, POLL)
+      .poll(async () => (await alice.inbox().history({ sessionId: "in-hist-1" })).entries, POLL)
       .toHaveLength(1);
-    const own = await alice.inbox().history({ sessionId: "in-1" });
-    expect(own.entries.map((e) => e.input.command)).toEqual(["make a"]);
+    const own = await alice.inbox().history({ sessionId: "in-hist-1" });
+    expect(own.entries.map((e) => e.input.command)).toEqual(["make in-hist-1"]);
     await expect
       .poll(
-        async () => (await alice.inbox().history({ limit: 10 })).entries.map((e) => e.sessionId),
+        async () => (await alice.inbox().history({ limit: 50 })).entries.map((e) => e.sessionId),
         POLL,
       )
-      .toEqual(expect.arrayContaining(["in-1", "in-2", "in-err"]));
-    const all = await alice.inbox().history({ limit: 10 });
+      .toEqual(expect.arrayContaining(sessions));
+    const all = await alice.inbox().history({ limit: 50 });
     const times = all.entries.map((e) => e.resolution!.resolvedAt);
     expect(times).toEqual([...times].sort((a, b) => b - a));
   });
@@ -152,9 +176,13 @@ describe("the project inbox", () => {
       .requestPermission({ toolName: "Bash", input: { command: "make" } });
     expect(decision).toMatchObject({ behavior: "deny", reason: "timed_out" });
     await expect
-      .poll(() => seen.resolved.map((e) => e.resolution.reason), POLL)
+      .poll(
+        () =>
+          seen.resolved.filter((e) => e.sessionId === "in-timeout").map((e) => e.resolution.reason),
+        POLL,
+      )
       .toEqual(["timed_out"]);
-    expect(await alice.inbox("fast").list()).toEqual([]);
+    expect(await pendingOf(alice, ["in-timeout"], "fast")).toEqual([]);
     unsubscribe();
   });
 
@@ -170,7 +198,9 @@ describe("the project inbox", () => {
       .session("in-crash-2", { project: "fast" })
       .requestPermission({ toolName: "Bash", input: { command: "make slow" } });
     await expect.poll(() => seen.requests.some((r) => r.sessionId === "in-crash"), POLL).toBe(true);
-    await expect.poll(async () => (await alice.inbox("fast").list()).length, POLL).toBe(1);
+    await expect
+      .poll(async () => (await pendingOf(alice, ["in-crash-2"], "fast")).length, POLL)
+      .toBe(1);
 
     await server.kill();
     await new Promise((resolve) => setTimeout(resolve, 4_000)); // the `fast` ask falls due while down
@@ -178,8 +208,10 @@ describe("the project inbox", () => {
 
     // The overdue ask is settled on wake and leaves the inbox; the other is still there.
     await expect(expiring).resolves.toMatchObject({ behavior: "deny", reason: "timed_out" });
-    await expect.poll(async () => (await alice.inbox("fast").list()).length, POLL).toBe(0);
-    const [request] = (await alice.inbox().list()).filter((r) => r.sessionId === "in-crash");
+    await expect
+      .poll(async () => (await pendingOf(alice, ["in-crash-2"], "fast")).length, POLL)
+      .toBe(0);
+    const [request] = await pendingOf(alice, ["in-crash"]);
     expect(request).toMatchObject({ requestId: "crash-1" });
 
     await alice.inbox().respond("in-crash", request!.permissionId, "once");
@@ -190,7 +222,7 @@ describe("the project inbox", () => {
     await expect
       .poll(() => seen.resolved.some((e) => e.permissionId === request!.permissionId), POLL)
       .toBe(true);
-    expect((await alice.inbox().list()).filter((r) => r.sessionId === "in-crash")).toEqual([]);
+    expect(await pendingOf(alice, ["in-crash"])).toEqual([]);
     unsubscribe();
   });
 });
