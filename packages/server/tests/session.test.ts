@@ -6,18 +6,29 @@ import { type RunningWarden, startWarden } from "./warden-harness.ts";
 let warden: RunningWarden;
 let hookCalls = 0;
 
+const RULES = [
+  { tool: "Read", behavior: "allow" },
+  { tool: "Bash(rm *)", behavior: "deny", message: "No deleting." },
+  { tool: "Bash(git status)", behavior: "allow" },
+] as const;
+
 beforeAll(async () => {
   warden = await startWarden({
     policy: {
+      // Asks wait long enough for a reply on a loaded machine; the timer's own tests use `p1fast`
+      // (2 s), which only the admin token reaches (as agent and as approver).
       defaultProject: policySource({
         default_behavior: "ask",
-        ask: { timeout_seconds: 2 },
-        rules: [
-          { tool: "Read", behavior: "allow" },
-          { tool: "Bash(rm *)", behavior: "deny", message: "No deleting." },
-          { tool: "Bash(git status)", behavior: "allow" },
-        ],
+        ask: { timeout_seconds: 120 },
+        rules: [...RULES],
       }),
+      projects: {
+        p1fast: policySource({
+          default_behavior: "ask",
+          ask: { timeout_seconds: 2 },
+          rules: [...RULES],
+        }),
+      },
     },
     hookBudgetMs: 300,
     onPermissionRequest: async (c, sessionId, request) => {
@@ -285,13 +296,13 @@ describe("asks go to every subscriber, and the first reply wins", () => {
   });
 
   test("an unanswered request times out to reject", async () => {
-    const agent = warden.session("agent", "s-timeout");
+    const agent = warden.session("admin", "s-timeout", "p1fast");
     const outcome = await agent.requestPermission(bash("t-1", "make", 8_000));
     expect(outcome).toMatchObject({
       status: "decided",
       decision: { behavior: "deny", reason: "timed_out" },
     });
-    const history = await warden.session("approver", "s-timeout").getHistory();
+    const history = await agent.getHistory();
     expect(history.entries[0]).toMatchObject({
       requestId: "t-1",
       resolution: { decidedBy: { kind: "timeout" } },
@@ -301,7 +312,7 @@ describe("asks go to every subscriber, and the first reply wins", () => {
 
 describe("one expiry alarm per session", () => {
   test("asks opened one after another each time out to reject, none before its own deadline", async () => {
-    const agent = warden.session("agent", "s-alarm");
+    const agent = warden.session("admin", "s-alarm", "p1fast");
     const ids = ["m-1", "m-2", "m-3"];
     const opened = [];
     for (const id of ids) opened.push(await agent.requestPermission(bash(id, `make ${id}`)));
@@ -313,7 +324,7 @@ describe("one expiry alarm per session", () => {
         status: "decided",
         decision: { behavior: "deny", reason: "timed_out" },
       });
-    const { entries } = await warden.session("approver", "s-alarm").getHistory();
+    const { entries } = await agent.getHistory();
     expect(entries.map((e) => e.requestId).sort()).toEqual(ids);
     for (const entry of entries) {
       expect(entry.resolution).toMatchObject({ decidedBy: { kind: "timeout" } });
