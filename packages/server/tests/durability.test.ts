@@ -508,7 +508,11 @@ async function killRunnerAndEngine() {
 
 // ---------------------------------------------------------------------------------------------
 
-describe("a Warden server SIGKILLed mid-flight keeps everything it acknowledged", () => {
+// The tests are the steps of one scenario (set-up, crash, checks): they run in this order even
+// when a run shuffles (`--sequence.shuffle`).
+describe("a Warden server SIGKILLed mid-flight keeps everything it acknowledged", {
+  shuffle: false,
+}, () => {
   let rules: SessionRule[] = [];
   let inFlight: InFlight[] = [];
   let waiter: Waiter;
