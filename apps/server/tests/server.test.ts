@@ -15,7 +15,8 @@ import {
   type Workspace,
 } from "./server-process.ts";
 
-async function waitUntilGone(pid: number, timeoutMs = 2_000): Promise<boolean> {
+/** Whether the process's entry leaves /proc in time (it is reaped); a loaded machine is slow to. */
+async function waitUntilGone(pid: number, timeoutMs = 30_000): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (
