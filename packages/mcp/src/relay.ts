@@ -13,6 +13,7 @@ import type { Gate, GateDecision } from "./gate.ts";
 import { isError, isNotification, isRequest, isResult, readToolCall } from "./messages.ts";
 import { normalizeServerName, wardenToolName } from "./names.ts";
 import { type RefusalReason, refusalResult } from "./results.ts";
+import { argumentsProblem, argumentsTooLarge } from "./tool-arguments.ts";
 import { annotateTools } from "./tool-list.ts";
 
 /** How one client connection is relayed to one upstream MCP server. */
@@ -236,12 +237,24 @@ export class Relay {
       this.#refuse(call, "rule", "the MCP server's name is not known yet (no initialize answered)");
       return;
     }
+    const problem = argumentsProblem(input);
+    if (problem) {
+      this.#refuse(call, "invalid_arguments", problem);
+      return;
+    }
     const toolName = wardenToolName(server, name);
     const action = `Call ${name} on the ${server} MCP server`;
     // Settled by the rules: relayed in this same tick, as a bare relay would.
     const now = this.#options.gate.decideNow({ toolName, input, action });
     if (now) {
       this.#settleToolCall(call, request, now);
+      return;
+    }
+    // Going to the Warden server: a round trip anyway, so the exact size check costs nothing here
+    // (the fast path checked the size of what it decided for the audit log).
+    const tooLarge = argumentsTooLarge(input);
+    if (tooLarge) {
+      this.#refuse(call, "invalid_arguments", tooLarge);
       return;
     }
     const controller = new AbortController();
