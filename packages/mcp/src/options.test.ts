@@ -46,8 +46,35 @@ test("--listen and --upstream make an HTTP gateway", () => {
   });
 });
 
+test("--listen with a port only listens on loopback; --allow-host and --max-sessions are read", () => {
+  const options = readOptions(
+    [
+      "--listen",
+      "7333",
+      "--upstream",
+      "http://u/mcp",
+      "--allow-host",
+      "gw.internal",
+      "--max-sessions",
+      "5",
+    ],
+    env,
+    "/",
+  );
+  expect(options).toMatchObject({
+    listen: { host: "127.0.0.1", port: 7333 },
+    allowHosts: ["gw.internal"],
+    maxSessions: 5,
+  });
+  expect(readOptions(["--listen", "1", "--upstream", "http://u/mcp"], env, "/")).toMatchObject({
+    maxSessions: 64,
+  });
+});
+
 test.each([
   [[], /expected -- <command>/],
+  [["--listen", "7333", "--upstream", "http://u/mcp", "--allow-host", "a:1"], /--allow-hosts/],
+  [["--listen", "7333", "--upstream", "http://u/mcp", "--max-sessions", "0"], /--max-sessions/],
   [["--listen", "127.0.0.1:1", "--upstream", "http://u/mcp", "--", "x"], /not both/],
   [["--listen", "nope", "--upstream", "http://u/mcp"], /--listen: expected HOST:PORT/],
   [["--listen", "127.0.0.1:1", "--upstream", "ftp://u"], /--upstream/],
