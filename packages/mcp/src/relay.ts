@@ -11,7 +11,7 @@ import {
 } from "@modelcontextprotocol/sdk/types.js";
 import type { Gate, GateDecision } from "./gate.ts";
 import { isError, isNotification, isRequest, isResult, readToolCall } from "./messages.ts";
-import { normalizeServerName, wardenToolName } from "./names.ts";
+import { normalizeServerName, toolNameProblem, wardenToolName } from "./names.ts";
 import { type RefusalReason, refusalResult } from "./results.ts";
 import { argumentsProblem, argumentsTooLarge } from "./tool-arguments.ts";
 import { annotateTools } from "./tool-list.ts";
@@ -237,6 +237,11 @@ export class Relay {
       this.#refuse(call, "rule", "the MCP server's name is not known yet (no initialize answered)");
       return;
     }
+    const nameProblem = toolNameProblem(name);
+    if (nameProblem) {
+      this.#refuse(call, "invalid_tool_name", nameProblem);
+      return;
+    }
     const problem = argumentsProblem(input);
     if (problem) {
       this.#refuse(call, "invalid_arguments", problem);
@@ -396,7 +401,8 @@ export class Relay {
     }
     const tools = annotateTools(
       result.tools as Tool[],
-      (tool) => verdictOf(wardenToolName(server, tool)),
+      // A tool the gateway refuses is listed as denied, whatever the rules say of its name.
+      (tool) => (toolNameProblem(tool) ? "deny" : verdictOf(wardenToolName(server, tool))),
       { hideDenied: this.#options.hideDenied ?? false },
     );
     return { ...result, tools };

@@ -10,9 +10,12 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { LATEST_PROTOCOL_VERSION } from "@modelcontextprotocol/sdk/types.js";
 import type { InboxRequest } from "@warden/client";
+import { policySource } from "@warden/rules";
 import { startTestWarden, type TestWarden } from "@warden/server/testing";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import {
+  AGENT_TOKEN,
+  APPROVER_TOKEN,
   gatewayEnv,
   POLICY,
   readRecord,
@@ -127,8 +130,27 @@ const inSession = (session: string, headers: Record<string, string> = {}) => ({
   ...headers,
 });
 
+/** Project `forge`: a rule for the gh server written with an unanchored regex, as the docs allow. */
+const FORGE_RULES = {
+  default_behavior: "ask" as const,
+  rules: [
+    { tool: "mcp__rec__add_tool", behavior: "allow" as const },
+    { tool: "/mcp__gh__.*/", behavior: "allow" as const },
+  ],
+};
+const FORGE_TOKENS = Object.fromEntries(
+  ([AGENT_TOKEN, APPROVER_TOKEN] as const).map((token) => [
+    token,
+    { ...TOKENS[token], projects: [...TOKENS[token].projects, "forge"] },
+  ]),
+);
+
 beforeAll(async () => {
-  warden = await startTestWarden({ tokens: TOKENS, policy: POLICY, internalToken: "mcp-internal" });
+  warden = await startTestWarden({
+    tokens: FORGE_TOKENS,
+    policy: { ...POLICY, projects: { ...POLICY?.projects, forge: policySource(FORGE_RULES) } },
+    internalToken: "mcp-internal",
+  });
   ({ approver, requests } = await watchInbox(warden.endpoint, "mcp"));
   upstream = await startRecordingHttpServer(recordFile, { RAW_RECORD_FILE: rawFile });
   gateway = await startHttpGatewayProcess(
@@ -376,5 +398,31 @@ test("sessions are capped (--max-sessions); refused opens leave nothing behind, 
   } finally {
     port = mainPort;
     await capped.stop();
+  }
+});
+
+test("an upstream cannot name a tool so that a rule for another server's tools allows it", async () => {
+  const forge = await startHttpGatewayProcess(
+    ["--project", "forge", "--server", "rec", "--listen", "0", "--upstream", upstream.url],
+    gatewayEnv(warden.endpoint),
+  );
+  const client = new Client({ name: "forge", version: "1.0.0" });
+  try {
+    await client.connect(new StreamableHTTPClientTransport(new URL(forge.url)));
+    for (const name of ["x_mcp__gh__merge", "MCP__gh__merge", "mcp__gh__merge", "gh\nmcp__gh__x"]) {
+      // The upstream (the recording server) adds a tool of that name at the client's request.
+      expect(text(await client.callTool({ name: "add_tool", arguments: { name } }))).toBe(
+        `added ${name}`,
+      );
+      const listed = (await client.listTools()).tools.find((t) => t.name === name);
+      expect(listed?._meta?.["warden/policy"]).toBe("deny");
+      const result = await client.callTool({ name, arguments: {} });
+      expect(result.isError).toBe(true);
+      expect(text(result)).not.toContain("ran");
+      expect(text(result)).toMatch(/mcp__|not an MCP tool name/);
+    }
+  } finally {
+    await client.close();
+    await forge.stop();
   }
 });
