@@ -2,6 +2,7 @@
 // token): a runner with a wrong engine token, or none, must not join, must say why, must stop,
 // and must not print the token it was given or the engine's.
 import { readFile } from "node:fs/promises";
+import { connect } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import {
@@ -89,3 +90,73 @@ test("an engine endpoint carrying credentials is refused without quoting them", 
     expect(stderr).toMatch(/endpoint/);
   }
 });
+
+/** The loopback TCP ports the process listens on (from /proc: its socket inodes in LISTEN). */
+async function listeningPorts(pid: number): Promise<number[]> {
+  const { readdir, readlink } = await import("node:fs/promises");
+  const inodes = new Set<string>();
+  for (const fd of await readdir(`/proc/${pid}/fd`)) {
+    const target = await readlink(`/proc/${pid}/fd/${fd}`).catch(() => "");
+    const inode = /^socket:\[(\d+)\]$/.exec(target)?.[1];
+    if (inode) inodes.add(inode);
+  }
+  const table = await readFile(`/proc/${pid}/net/tcp`, "utf8");
+  return table
+    .split("\n")
+    .slice(1)
+    .map((line) => line.trim().split(/\s+/))
+    .filter((f) => f[3] === "0A" && f[9] !== undefined && inodes.has(f[9]))
+    .map((f) => Number.parseInt(f[1]!.split(":")[1]!, 16));
+}
+
+/** Sends a raw HTTP request and resolves when the other side closes; what it answered. */
+function rawHttp(port: number, request: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: "127.0.0.1", port });
+    let answer = "";
+    socket.setEncoding("utf8");
+    socket.on("data", (chunk: string) => {
+      answer += chunk;
+    });
+    socket.once("connect", () => socket.write(request));
+    socket.once("close", () => resolve(answer));
+    socket.once("error", reject);
+  });
+}
+
+test("another local user's envoy request through the runner's engine relay, refused by the engine, does not make the runner exit", async () => {
+  const config = await runnerSide.writeConfig({
+    policy: { projects: {} },
+    tokens: { [AGENT_TOKEN]: AGENT },
+  });
+  const runner = spawnServer(["--config", config], {
+    env: {
+      WARDEN_ENGINE_ENDPOINT: engineEndpoint,
+      WARDEN_ENGINE_TOKEN: engineToken,
+      WARDEN_INTERNAL_TOKEN: "engine-test-internal-token-0123456789",
+      WARDEN_ENGINE_NAMESPACE: "default",
+    },
+  });
+  try {
+    await runner.waitFor(/runner joined/, 90_000);
+    const ports = await listeningPorts(runner.child.pid!);
+    expect(ports.length).toBeGreaterThan(0);
+    for (const port of ports) {
+      const answer = await rawHttp(
+        port,
+        "GET /envoys/connect?namespace=default&envoy_key=x&version=1 HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
+      );
+      expect(answer).not.toMatch(/^HTTP\/1\.1 101/);
+    }
+    // The runner keeps serving: it has not taken the refused request for its own lost connection.
+    const exited = await Promise.race([
+      runner.exited,
+      new Promise<"running">((resolve) => setTimeout(() => resolve("running"), 3_000)),
+    ]);
+    expect(exited).toBe("running");
+    expect(runner.stderr()).not.toContain("ended this runner's connection");
+  } finally {
+    runner.child.kill("SIGTERM");
+    await runner.exited;
+  }
+}, 150_000);
