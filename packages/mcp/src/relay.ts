@@ -188,7 +188,15 @@ export class Relay {
     if (this.#closed) return;
     if (isRequest(message)) {
       if (message.method === "tools/call") {
-        void this.#onToolCall(message);
+        // Whatever goes wrong deciding a call refuses that call: an unhandled rejection would end
+        // the gateway, and every client's session with it.
+        this.#onToolCall(message).catch((error: unknown) => {
+          if (this.#closed) return;
+          const call = this.#calls.get(keyOf(message.id));
+          if (call && !call.forwarded) this.#refuse(call, "warden_unavailable", describe(error));
+          else if (!call)
+            this.#reply(message.id, refusalResult("warden_unavailable", describe(error)));
+        });
         return;
       }
       if (this.#upstreamClosed) {
@@ -373,7 +381,13 @@ export class Relay {
     const parsed = InitializeResultSchema.safeParse(message.result);
     let result = message.result;
     if (parsed.success) {
-      this.#server ??= normalizeServerName(parsed.data.serverInfo.name);
+      if (this.#server === undefined) {
+        this.#server = normalizeServerName(parsed.data.serverInfo.name);
+        // The server chose this name, and with it which rules apply to its tools.
+        this.#options.log(
+          `tools are mcp__${this.#server}__<tool>, a name the server gave itself; set --server to fix it`,
+        );
+      }
       this.#options.upstream.setProtocolVersion?.(parsed.data.protocolVersion);
       const capabilities = message.result.capabilities as Record<string, unknown> | undefined;
       const tools = capabilities?.tools as Record<string, unknown> | undefined;

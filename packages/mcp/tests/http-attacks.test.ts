@@ -353,13 +353,12 @@ test("arguments Warden would refuse (too deep, too large) are refused at once, a
   expect(after.body).toContain("echo: still up");
 });
 
-test("sessions are capped (--max-sessions); refused opens leave nothing behind, closed sessions free their place", async () => {
+test("sessions are capped (--max-sessions); refused opens leave nothing behind, closed sessions free their place; a name from serverInfo is announced", async () => {
+  // No --server: the name comes from the server's serverInfo, and the gateway says so.
   const capped = await startHttpGatewayProcess(
     [
       "--project",
       "mcp",
-      "--server",
-      "rec",
       "--listen",
       "127.0.0.1:0",
       "--upstream",
@@ -395,6 +394,9 @@ test("sessions are capped (--max-sessions); refused opens leave nothing behind, 
     expect((await raw("DELETE", inSession(first))).status).toBe(200);
     await openSession();
     expect(capped.stderr()).toContain("--max-sessions");
+    expect(capped.stderr()).toContain(
+      "tools are mcp__recording_server__<tool>, a name the server gave itself; set --server",
+    );
   } finally {
     port = mainPort;
     await capped.stop();
