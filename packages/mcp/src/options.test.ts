@@ -73,6 +73,14 @@ test("--listen with a port only listens on loopback; --allow-host and --max-sess
 
 test.each([
   [[], /expected -- <command>/],
+  [
+    ["--endpoint", "http://agent:secret@127.0.0.1:6420", "--", "x"],
+    /--endpoint: must not carry credentials/,
+  ],
+  [
+    ["--listen", "1", "--upstream", "https://u:secret@mcp.example.com/mcp"],
+    /--upstream: must not carry/,
+  ],
   [["--listen", "7333", "--upstream", "http://u/mcp", "--allow-host", "a:1"], /--allow-hosts/],
   [["--listen", "7333", "--upstream", "http://u/mcp", "--max-sessions", "0"], /--max-sessions/],
   [["--listen", "127.0.0.1:1", "--upstream", "http://u/mcp", "--", "x"], /not both/],
@@ -88,6 +96,12 @@ test.each([
 ] as const)("usage error for %j", (argv, message) => {
   expect(() => readOptions(argv, env, "/")).toThrow(UsageError);
   expect(() => readOptions(argv, env, "/")).toThrow(message);
+});
+
+test("a usage error about a URL with credentials does not quote them", () => {
+  expect(() =>
+    readOptions(["--endpoint", "http://agent:s3cret-token@127.0.0.1:6420", "--", "x"], env, "/"),
+  ).toThrow(expect.objectContaining({ message: expect.not.stringContaining("s3cret") }));
 });
 
 test("a missing token is a usage error naming where to set it", () => {

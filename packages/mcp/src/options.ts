@@ -57,7 +57,14 @@ const ListenSchema = z
   })
   .refine((l) => l.port < 65_536, "port out of range (0 picks a free one)");
 
-const HttpUrlSchema = z.url({ protocol: /^https?$/, error: "expected an http(s) URL" });
+const HttpUrlSchema = z
+  .url({ protocol: /^https?$/, error: "expected an http(s) URL" })
+  // A password in a URL is on the command line (ps shows it to every user) and in any error or
+  // log line that quotes the URL: tokens go in WARDEN_TOKEN, the upstream's in the client's headers.
+  .refine((url) => {
+    const parsed = new URL(url);
+    return parsed.username === "" && parsed.password === "";
+  }, "must not carry credentials (user:password@): Warden's token goes in WARDEN_TOKEN, the upstream's in the client's Authorization header");
 
 const CommonSchema = z.object({
   project: z.string({ error: "is required (set --project or WARDEN_PROJECT)" }).pipe(IdSchema),
