@@ -341,6 +341,12 @@ export class Relay {
         return;
       }
       const method = this.#forwarded.get(keyOf(id));
+      if (method === undefined) {
+        // Not an answer to anything the server was sent: a call still with Warden (the server
+        // would be deciding for the human), one already answered, or a made-up id.
+        this.#options.log("the MCP server answered a request it was never sent; dropped");
+        return;
+      }
       this.#forwarded.delete(keyOf(id));
       const call = this.#calls.get(keyOf(id));
       if (call) this.#forget(call);
