@@ -428,3 +428,23 @@ test("an upstream cannot name a tool so that a rule for another server's tools a
     await forge.stop();
   }
 });
+
+test("an oversized body or batch is refused and calls nothing; the gateway keeps serving", async () => {
+  const session = await openSession();
+  const huge = toolCall(40, "echo", `{"text":"${"h".repeat(5 * 1024 * 1024)}"}`);
+  const tooBig = await raw("POST", inSession(session), huge).catch(() => ({ status: 0 }));
+  // Answered 4xx, or the connection dropped while the body was still coming: never served.
+  expect(tooBig.status === 0 || (tooBig.status >= 400 && tooBig.status < 500)).toBe(true);
+  const batch = JSON.stringify(
+    Array.from({ length: 101 }, (_, i) =>
+      JSON.parse(toolCall(100 + i, "echo", '{"text":"batch"}')),
+    ),
+  );
+  const refused = await raw("POST", inSession(session), batch);
+  expect(refused.status).toBe(400);
+  expect(
+    record().some((r) => r.args.text === "batch" || String(r.args.text).startsWith("hhh")),
+  ).toBe(false);
+  const after = await raw("POST", inSession(session), toolCall(41, "echo", '{"text":"up"}'));
+  expect(after.body).toContain("echo: up");
+});
