@@ -1,10 +1,9 @@
 // One Rivet Engine node of the cluster: the `rivet-engine` binary that RivetKit ships, started with
 // its own config file (the NATS address list cannot be given through RIVET__* variables).
 import { execFileSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join, resolve } from "node:path";
-import { type Child, startChild, stopChild, waitUntil } from "./process.ts";
+import { type Child, startChild, stopChild, waitUntil, writePrivate } from "./process.ts";
 
 /** The rivet-engine binary of the installed rivetkit (`RIVET_ENGINE_BINARY` overrides it). */
 export function findEngineBinary(): string {
@@ -23,6 +22,9 @@ export interface EngineNodeOptions {
   readonly metricsPort: number;
   readonly postgresUrl: string;
   readonly natsPort: number;
+  /** NATS's credentials (the NATS server refuses clients without them). */
+  readonly natsUser: string;
+  readonly natsPassword: string;
   /** What clients and runners use: the load balancer's guard and peer addresses. */
   readonly publicUrl: string;
   readonly peerUrl: string;
@@ -38,7 +40,11 @@ export function engineConfig(options: EngineNodeOptions) {
     api_peer: { host: "127.0.0.1", port: options.peerPort },
     metrics: { host: "127.0.0.1", port: options.metricsPort },
     postgres: { url: options.postgresUrl },
-    nats: { addresses: [`127.0.0.1:${options.natsPort}`] },
+    nats: {
+      addresses: [`127.0.0.1:${options.natsPort}`],
+      username: options.natsUser,
+      password: options.natsPassword,
+    },
     topology: {
       datacenter_label: 1,
       datacenters: {
@@ -74,7 +80,8 @@ export interface EngineNode {
 export async function startEngineNode(options: EngineNodeOptions): Promise<EngineNode> {
   const binary = findEngineBinary();
   const configFile = join(options.dir, `${options.name}.json`);
-  writeFileSync(configFile, JSON.stringify(engineConfig(options), null, 2));
+  // It holds the admin token and the database and NATS passwords.
+  writePrivate(configFile, JSON.stringify(engineConfig(options), null, 2));
   checkParsedConfig(configFile, options.natsPort);
   const launch = async () => {
     const child = startChild(options.name, binary, ["--config", configFile, "start"], {

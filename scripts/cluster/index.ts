@@ -97,6 +97,8 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
         adminToken,
         postgresUrl: postgres.url,
         natsPort,
+        natsUser: nats.user,
+        natsPassword: nats.password,
         publicUrl: `http://127.0.0.1:${lbGuard}`,
         peerUrl: `http://127.0.0.1:${lbPeer}`,
         ...(options.runnerLostMs !== undefined ? { runnerLostMs: options.runnerLostMs } : {}),

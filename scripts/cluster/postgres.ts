@@ -1,16 +1,17 @@
 // A private PostgreSQL 15 cluster on a loopback port, for the engines' shared storage. initdb
 // refuses to run as root, so as root the server runs as the `postgres` user.
 import { execFileSync, spawnSync } from "node:child_process";
-import { chmodSync, chownSync, existsSync, mkdirSync, statSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { chmodSync, chownSync, existsSync, mkdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { type Child, startChild, stopChild, waitUntil } from "./process.ts";
+import { type Child, startChild, stopChild, waitUntil, writePrivate } from "./process.ts";
 
 const DEFAULT_BIN = "/usr/lib/postgresql/15/bin";
 
 export interface Postgres {
   readonly child: Child;
   readonly port: number;
-  /** The engines' database URL. */
+  /** The engines' database URL, with the password in it: never print it. */
   readonly url: string;
   /** Runs one SQL statement with psql and returns its unaligned output. */
   query(sql: string): string;
@@ -45,11 +46,21 @@ export async function startPostgres(options: PostgresOptions): Promise<Postgres>
     if (user) chownSync(dir, user.uid, user.gid);
   }
   const as = user ? { uid: user.uid, gid: user.gid } : {};
+  // A password, not `trust`: the port is on loopback, where every local user could otherwise
+  // connect as the superuser and rewrite the engines' state (the sessions' decisions included).
+  const password = randomBytes(24).toString("hex");
+  const pwfile = join(own, "pwfile");
+  writePrivate(pwfile, `${password}\n`);
+  if (user) chownSync(pwfile, user.uid, user.gid);
   const init = spawnSync(
     join(bin, "initdb"),
-    ["-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-instructions"],
+    [
+      ...["-D", data, "-U", "postgres", "-A", "scram-sha-256", "--pwfile", pwfile],
+      ...["-E", "UTF8", "--no-instructions"],
+    ],
     { ...as, encoding: "utf8" },
   );
+  rmSync(pwfile, { force: true });
   if (init.status !== 0) throw new Error(`initdb failed: ${init.stderr || init.error}`);
 
   const child = startChild(
@@ -74,7 +85,11 @@ export async function startPostgres(options: PostgresOptions): Promise<Postgres>
     execFileSync(
       join(bin, "psql"),
       ["-h", "127.0.0.1", "-p", String(options.port), "-U", "postgres", "-d", db, "-XAtqc", sql],
-      { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] },
+      {
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "pipe"],
+        env: { ...process.env, PGPASSWORD: password },
+      },
     );
   await waitUntil(
     "postgres to accept connections",
@@ -92,7 +107,7 @@ export async function startPostgres(options: PostgresOptions): Promise<Postgres>
   return {
     child,
     port: options.port,
-    url: `postgresql://postgres@127.0.0.1:${options.port}/rivet?sslmode=disable`,
+    url: `postgresql://postgres:${password}@127.0.0.1:${options.port}/rivet?sslmode=disable`,
     query: (sql) => psql(sql, "rivet"),
     // SIGINT is PostgreSQL's fast shutdown: disconnect clients, checkpoint, exit.
     stop: () => stopChild(child, "SIGINT", 15_000),

@@ -1,11 +1,22 @@
 // Child processes of the cluster: spawned with their output in a log file, awaited by condition,
 // stopped by pid (only what we started).
 import { type ChildProcess, type SpawnOptions, spawn } from "node:child_process";
-import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, createWriteStream, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+
+/**
+ * Writes a file only its owner can read (configs with tokens and passwords). The cluster's
+ * directory must be traversable by the `postgres` user when run as root, so every other user can
+ * open a file in it whose name they know: the file's own mode is what keeps them out.
+ */
+export function writePrivate(file: string, text: string): void {
+  writeFileSync(file, text, { mode: 0o600 });
+  // An existing file keeps its mode through writeFileSync.
+  chmodSync(file, 0o600);
+}
 
 /** A process this cluster started. */
 export interface Child {
@@ -83,7 +94,8 @@ export function startChild(
 ): Child {
   const child = spawn(command, args, { ...options, stdio: ["ignore", "pipe", "pipe"] });
   if (child.pid === undefined) throw new Error(`${name}: could not spawn ${command}`);
-  const log = createWriteStream(options.logFile, { flags: "a" });
+  // Logs may quote configs, URLs or errors: readable by this user only, like every file here.
+  const log = createWriteStream(options.logFile, { flags: "a", mode: 0o600 });
   let text = "";
   let exitedWith: number | string | undefined;
   const keep = (chunk: Buffer) => {

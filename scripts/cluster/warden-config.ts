@@ -2,9 +2,10 @@
 // approver with fresh random tokens (the cluster test and bench use it; `pnpm cluster` uses the
 // sample config instead). Written as JSON, which is YAML too.
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { writePrivate } from "./process.ts";
 
 export interface WardenSetup {
   /** A temp dir holding the config and the policy files; remove it when done. */
@@ -19,12 +20,12 @@ export function writeWardenConfig(policies: Record<string, Record<string, unknow
   const dir = mkdtempSync(join(tmpdir(), "warden-cluster-config-"));
   const projects = Object.keys(policies);
   for (const [project, policy] of Object.entries(policies)) {
-    writeFileSync(join(dir, `${project}.yaml`), JSON.stringify(policy, null, 2));
+    writePrivate(join(dir, `${project}.yaml`), JSON.stringify(policy, null, 2));
   }
   const agentToken = randomBytes(24).toString("base64url");
   const approverToken = randomBytes(24).toString("base64url");
   const configFile = join(dir, "warden.yaml");
-  writeFileSync(
+  writePrivate(
     configFile,
     JSON.stringify(
       {

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { loadConfig } from "./config.ts";
 import { redactConfig } from "./describe.ts";
+import { engineRefusal } from "./engine-config.ts";
 
 let dir: string;
 
@@ -159,4 +160,20 @@ describe("external engine", () => {
     expect(shown).toContain("<redacted: $WARDEN_ENGINE_TOKEN>");
     expect(redactConfig(config)).toMatchObject({ endpoint: "http://lb:6420" });
   });
+});
+
+test("an engine's 403 becomes a start error naming the token's source, quoting no token", () => {
+  const engine = {
+    endpoint: "http://lb:6420",
+    token: { value: "the-secret-0123456789", source: "$WARDEN_ENGINE_TOKEN" },
+  };
+  const raw = new Error(
+    '__RIVET_ERROR_JSON__:{"metadata":{"error":"failed to get local datacenters for runner config: 403 Forbidden {\\"message\\":\\"Access denied: Invalid token\\"}"}}',
+  );
+  const error = engineRefusal(raw, engine);
+  expect(error?.code).toBe("engine_refused");
+  expect(error?.message).toContain("http://lb:6420");
+  expect(error?.message).toContain("$WARDEN_ENGINE_TOKEN");
+  expect(error?.message).not.toContain("the-secret");
+  expect(engineRefusal(new Error("connect ECONNREFUSED 127.0.0.1:6420"), engine)).toBeUndefined();
 });

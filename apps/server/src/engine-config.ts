@@ -126,3 +126,20 @@ function parseEndpoint(raw: string): string {
   }
   return url.href.replace(/\/$/, "");
 }
+
+/**
+ * The start error for an external engine that refused this runner's token, or undefined for any
+ * other failure. RivetKit reports the refusal as an internal error wrapping the engine's 403 and a
+ * Rust backtrace; the operator needs to know which setting to fix, and no token is quoted.
+ */
+export function engineRefusal(
+  error: unknown,
+  engine: { readonly endpoint: string; readonly token: { readonly source: string } },
+): StartError | undefined {
+  const text = error instanceof Error ? error.message : String(error);
+  if (!/\b(401 Unauthorized|403 Forbidden)\b|Invalid token/i.test(text)) return undefined;
+  return new StartError(
+    "engine_refused",
+    `the engine at ${engine.endpoint} refused this runner's engine token (${engine.token.source}): set it to the engine's admin token`,
+  );
+}

@@ -52,11 +52,18 @@ export async function openEngineLink(endpoint: string): Promise<EngineLink> {
     upstream.setNoDelay(true);
     sockets.add(local);
     sockets.add(upstream);
+    let envoyRequest = false;
     let envoy = false;
     let localEnded = false;
     local.once("data", (first: Buffer) => {
       const requestLine = first.subarray(0, first.indexOf("\r\n")).toString("latin1");
-      envoy = requestLine.startsWith("GET ") && requestLine.includes(ENVOY_PATH);
+      envoyRequest = requestLine.startsWith("GET ") && requestLine.includes(ENVOY_PATH);
+    });
+    // The relay's port is open to every local user: only a connection the engine accepted as an
+    // envoy (it switched protocols, which takes the admin token) is the runner's own. A refused
+    // request ending was taken for a lost connection, and made the runner exit.
+    upstream.once("data", (first: Buffer) => {
+      envoy = envoyRequest && first.subarray(0, 13).toString("latin1") === "HTTP/1.1 101 ";
     });
     local.once("end", () => {
       localEnded = true;

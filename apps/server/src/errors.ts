@@ -9,7 +9,8 @@ export type StartErrorCode =
   | "duplicate_token"
   | "weak_token"
   | "invalid_hook"
-  | "port_in_use";
+  | "port_in_use"
+  | "engine_refused";
 
 /** A fault in the configuration, its files or the machine; printed on stderr, exit code 1. */
 export class StartError extends Error {

@@ -1,6 +1,7 @@
 import { createWarden, type PermissionHook } from "@warden/server";
 import { endpointOf, type ServerConfig } from "./config.ts";
 import { checkFrontPort, checkPorts, findEngine, stopEngine } from "./engine.ts";
+import { engineRefusal } from "./engine-config.ts";
 import { type EngineLink, openEngineLink } from "./engine-link.ts";
 import { engineAdminToken } from "./engine-token.ts";
 import { type RunningFront, startFront } from "./front-proxy.ts";
@@ -123,7 +124,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     }
   } catch (error) {
     await stop();
-    throw error;
+    throw (engine.mode === "external" && engineRefusal(error, engine)) || error;
   }
   return {
     endpoint: endpointOf(config),

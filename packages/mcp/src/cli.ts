@@ -33,6 +33,8 @@ export async function runGateway(argv: readonly string[], io: GatewayIo): Promis
     io.stderr.write(`${USAGE}\n`);
     return 0;
   }
+  if (tokenOnCommandLine(argv))
+    log("warning: --token is visible to every user of this machine (ps); set WARDEN_TOKEN instead");
   if (options.cwd === "/" || options.cwd === io.env.HOME)
     log(
       `the session's working directory is ${options.cwd}: relative globs in rules cover all of it (set --cwd)`,
@@ -64,4 +66,11 @@ export async function runGateway(argv: readonly string[], io: GatewayIo): Promis
   });
   await gateway.close();
   return 0;
+}
+
+/** Whether Warden's token was given as a flag (not after `--`, where it is the server's). */
+export function tokenOnCommandLine(argv: readonly string[]): boolean {
+  const dash = argv.indexOf("--");
+  const own = dash === -1 ? argv : argv.slice(0, dash);
+  return own.some((arg) => arg === "--token" || arg.startsWith("--token="));
 }

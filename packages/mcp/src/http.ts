@@ -9,6 +9,13 @@ import {
   isJSONRPCRequest,
   type RequestId,
 } from "@modelcontextprotocol/sdk/types.js";
+import {
+  credentialsDigest,
+  hostHeader,
+  listenerTrust,
+  refusal,
+  sameCredentials,
+} from "./http-guard.ts";
 import type { HttpOptions } from "./options.ts";
 import { Relay } from "./relay.ts";
 import { linkWarden } from "./session.ts";
@@ -53,8 +60,8 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
-const hostHeader = (host: string, port: number) =>
-  `${host.includes(":") ? `[${host}]` : host}:${port}`;
+/** A session with no HTTP request open for this long is closed (its client went away). */
+const IDLE_MS = 30 * 60_000;
 
 function jsonRpcError(res: ServerResponse, status: number, code: number, message: string): void {
   res.writeHead(status, { "content-type": "application/json" });
@@ -97,6 +104,12 @@ interface ClientSession {
   readonly relay: Relay;
   readonly streams: UpstreamStreams;
   headers: Headers;
+  /** The credentials the session was opened with: only requests with the same are served in it. */
+  readonly credentials: Buffer;
+  /** HTTP requests of this session being served now (an open SSE stream counts until it ends). */
+  open: number;
+  /** When the last of them ended (or began). */
+  lastSeen: number;
 }
 
 /**
@@ -112,6 +125,12 @@ async function serve(
 ): Promise<AuthChallenge | undefined> {
   const ids = body === undefined ? [] : requestIds(body);
   let challenged: AuthChallenge | undefined;
+  session.open += 1;
+  session.lastSeen = Date.now();
+  res.once("close", () => {
+    session.open -= 1;
+    session.lastSeen = Date.now();
+  });
   const listener = getRequestListener(
     async (request) => {
       const response = await session.transport.handleRequest(request, { parsedBody: body });
@@ -144,9 +163,11 @@ export async function startHttpGateway(
   const wardenSessions = new Map<string, string>();
   const relays = new Set<Relay>();
   const { host, port } = options.listen;
+  let trust: ReturnType<typeof listenerTrust>;
 
   async function open(req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
     const headers = passedHeaders(req, options.passHeaders);
+    const credentials = credentialsDigest(headers);
     const { sessionId: wardenSession, gate } = warden.gate();
     const streams = new UpstreamStreams();
     const upstream = new StreamableHTTPClientTransport(new URL(options.upstream), {
@@ -167,10 +188,14 @@ export async function startHttpGateway(
         wardenSessions.set(id, wardenSession);
       },
       onsessionclosed: async () => {
+        // Its place is free once the client's DELETE is answered, not when the relay has closed.
+        relays.delete(relay);
         await upstream.terminateSession().catch(() => undefined);
       },
+      // Checked at the edge already (handle); kept as a second lock on the same lists.
       enableDnsRebindingProtection: true,
-      allowedHosts: [hostHeader(host, address().port), `localhost:${address().port}`],
+      allowedHosts: [...trust.hosts],
+      allowedOrigins: [...trust.origins],
     });
     const relay = new Relay({
       downstream,
@@ -191,11 +216,31 @@ export async function startHttpGateway(
         }
       },
     });
-    const client: ClientSession = { transport: downstream, relay, streams, headers };
+    const client: ClientSession = {
+      transport: downstream,
+      relay,
+      streams,
+      headers,
+      credentials,
+      open: 0,
+      lastSeen: Date.now(),
+    };
     relays.add(relay);
     await relay.start();
-    // Refused credentials at initialize: no session here either; the client retries with a token.
-    if (await serve(client, req, res, body)) await relay.close("server");
+    const challenged = await serve(client, req, res, body);
+    // Refused credentials at initialize, or an initialize the transport refused (its headers):
+    // no session here either, and nothing of it stays behind.
+    if (challenged || downstream.sessionId === undefined) await relay.close("server");
+  }
+
+  /** Closes the sessions whose clients went away without saying so (no request for IDLE_MS). */
+  function closeIdle(now = Date.now()): void {
+    for (const client of clients.values()) {
+      if (client.open === 0 && now - client.lastSeen > IDLE_MS) {
+        io.log("closed an MCP session idle for 30 min");
+        void client.relay.close("client");
+      }
+    }
   }
 
   /** The request's JSON body, or undefined after answering a parse error. */
@@ -210,6 +255,11 @@ export async function startHttpGateway(
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const refused = refusal(req.headers, trust);
+    if (refused) {
+      io.log(`refused a request: ${refused}`);
+      return jsonRpcError(res, 403, -32000, `Forbidden: ${refused}`);
+    }
     const path = new URL(req.url ?? "/", "http://gateway").pathname;
     if (path !== "/mcp") {
       res.writeHead(404).end();
@@ -218,8 +268,12 @@ export async function startHttpGateway(
     const sessionHeader = req.headers["mcp-session-id"];
     if (typeof sessionHeader === "string") {
       const client = clients.get(sessionHeader);
-      if (!client) return jsonRpcError(res, 404, -32001, "Session not found");
-      client.headers = passedHeaders(req, options.passHeaders);
+      const headers = passedHeaders(req, options.passHeaders);
+      // Another client that learned the id (or this one with other credentials) gets no part of
+      // the session: not its Warden session, its pending calls, its stream, nor its credentials.
+      if (!client || !sameCredentials(client.credentials, credentialsDigest(headers)))
+        return jsonRpcError(res, 404, -32001, "Session not found");
+      client.headers = headers;
       if (req.method !== "POST") {
         await serve(client, req, res);
         return;
@@ -236,6 +290,11 @@ export async function startHttpGateway(
       io.log("a client sent a request without a session that is not initialize");
       return jsonRpcError(res, 400, ErrorCode.InvalidRequest, "Bad Request: initialize first");
     }
+    closeIdle();
+    if (relays.size >= options.maxSessions) {
+      io.log(`refused a new MCP session: ${options.maxSessions} are open (--max-sessions)`);
+      return jsonRpcError(res, 503, -32000, "Too many MCP sessions are open; try again later");
+    }
     await open(req, res, body);
   }
 
@@ -251,6 +310,7 @@ export async function startHttpGateway(
     server.once("error", reject);
     server.listen(port, host, () => resolve());
   });
+  trust = listenerTrust(host, address().port, options.allowHosts);
   const url = `http://${hostHeader(host, address().port)}/mcp`;
   return {
     url,

@@ -1,5 +1,5 @@
 import { expect, test } from "vitest";
-import { normalizeServerName, wardenToolName } from "./names.ts";
+import { normalizeServerName, toolNameProblem, wardenToolName } from "./names.ts";
 
 test.each([
   ["github", "github"],
@@ -19,3 +19,24 @@ test("a normalised name never contains the separator, so the server part of a to
     expect(normalizeServerName(name)).not.toContain("__");
   expect(wardenToolName("fs", "read_file")).toBe("mcp__fs__read_file");
 });
+
+test.each([
+  ["x_mcp__github__merge"],
+  ["MCP__github__merge"],
+  ["mcp__github__merge"],
+  ["echo\nmcp__rec__echo"],
+  ["read\u202efile"],
+  ["read file"],
+  ["рead_file"],
+  [""],
+  ["a".repeat(129)],
+])("calls of a tool named %j are refused whatever the rules say", (tool) => {
+  expect(toolNameProblem(tool)).toBeDefined();
+});
+
+test.each([["read_file"], ["get-issue"], ["v2.search"], ["a__b"], ["a".repeat(128)]])(
+  "%j is an ordinary tool name",
+  (tool) => {
+    expect(toolNameProblem(tool)).toBeUndefined();
+  },
+);

@@ -17,3 +17,19 @@ export function normalizeServerName(name: string): string {
 export function wardenToolName(server: string, tool: string): string {
   return `mcp__${server}__${tool}`;
 }
+
+/** A tool name as MCP specifies it (SEP-986): 1–128 of `A-Z a-z 0-9 _ - .`. */
+const MCP_TOOL_NAME = /^[A-Za-z0-9._-]{1,128}$/;
+
+/**
+ * Why calls of this tool are refused whatever the policy says, or undefined. A server names its
+ * own tools, so a name holding `mcp__` could pass for another server's tool in a rule that does
+ * not anchor its regex (`/mcp__github__.*\/` matches `mcp__evil__x_mcp__github__merge`); and a
+ * name outside MCP's characters (newlines, bidi controls, look-alikes) could mislead an approver.
+ */
+export function toolNameProblem(tool: string): string | undefined {
+  if (!MCP_TOOL_NAME.test(tool))
+    return "its name is not an MCP tool name (1-128 of A-Z a-z 0-9 _ - .)";
+  if (/mcp__/i.test(tool)) return "its name holds mcp__ and could pass for another server's tool";
+  return undefined;
+}

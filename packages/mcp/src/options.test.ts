@@ -46,8 +46,43 @@ test("--listen and --upstream make an HTTP gateway", () => {
   });
 });
 
+test("--listen with a port only listens on loopback; --allow-host and --max-sessions are read", () => {
+  const options = readOptions(
+    [
+      "--listen",
+      "7333",
+      "--upstream",
+      "http://u/mcp",
+      "--allow-host",
+      "gw.internal",
+      "--max-sessions",
+      "5",
+    ],
+    env,
+    "/",
+  );
+  expect(options).toMatchObject({
+    listen: { host: "127.0.0.1", port: 7333 },
+    allowHosts: ["gw.internal"],
+    maxSessions: 5,
+  });
+  expect(readOptions(["--listen", "1", "--upstream", "http://u/mcp"], env, "/")).toMatchObject({
+    maxSessions: 64,
+  });
+});
+
 test.each([
   [[], /expected -- <command>/],
+  [
+    ["--endpoint", "http://agent:secret@127.0.0.1:6420", "--", "x"],
+    /--endpoint: must not carry credentials/,
+  ],
+  [
+    ["--listen", "1", "--upstream", "https://u:secret@mcp.example.com/mcp"],
+    /--upstream: must not carry/,
+  ],
+  [["--listen", "7333", "--upstream", "http://u/mcp", "--allow-host", "a:1"], /--allow-hosts/],
+  [["--listen", "7333", "--upstream", "http://u/mcp", "--max-sessions", "0"], /--max-sessions/],
   [["--listen", "127.0.0.1:1", "--upstream", "http://u/mcp", "--", "x"], /not both/],
   [["--listen", "nope", "--upstream", "http://u/mcp"], /--listen: expected HOST:PORT/],
   [["--listen", "127.0.0.1:1", "--upstream", "ftp://u"], /--upstream/],
@@ -61,6 +96,12 @@ test.each([
 ] as const)("usage error for %j", (argv, message) => {
   expect(() => readOptions(argv, env, "/")).toThrow(UsageError);
   expect(() => readOptions(argv, env, "/")).toThrow(message);
+});
+
+test("a usage error about a URL with credentials does not quote them", () => {
+  expect(() =>
+    readOptions(["--endpoint", "http://agent:s3cret-token@127.0.0.1:6420", "--", "x"], env, "/"),
+  ).toThrow(expect.objectContaining({ message: expect.not.stringContaining("s3cret") }));
 });
 
 test("a missing token is a usage error naming where to set it", () => {

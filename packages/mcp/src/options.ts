@@ -5,7 +5,7 @@ export const DEFAULT_ENDPOINT = "http://127.0.0.1:6420";
 
 /** The usage text of `warden mcp` / `warden-mcp`. */
 export const USAGE = `Usage: warden mcp --project ID [options] -- <command> [args…]
-       warden mcp --project ID [options] --listen HOST:PORT --upstream URL
+       warden mcp --project ID [options] --listen [HOST:]PORT --upstream URL
 (also \`warden-mcp\`, packages/mcp/bin/warden-mcp.mjs, for MCP clients' configs)
 
 Puts Warden in front of an MCP server: every tools/call is decided by Warden's rules, hook and
@@ -21,8 +21,12 @@ Options:
   --cwd DIR             the session's working directory, for relative globs (default: the current one)
   --hide-denied         leave the tools the policy denies outright out of tools/list
   --fast-path MODE      on | deny-only | off (default on: rule-settled calls are decided locally)
-  --listen HOST:PORT    serve Streamable HTTP at http://HOST:PORT/mcp (loopback unless you mean it;
+  --listen [HOST:]PORT  serve Streamable HTTP at http://HOST:PORT/mcp (HOST defaults to 127.0.0.1;
+                        keep it loopback: whoever reaches it acts with this gateway's Warden token;
                         port 0 picks a free one, printed on stderr)
+  --allow-host NAME     (HTTP) a Host name clients may use besides the listen address and loopback
+                        (repeatable; requests naming any other host are refused: DNS rebinding)
+  --max-sessions N      (HTTP) MCP sessions open at once (default 64); idle ones close after 30 min
   --upstream URL        the upstream Streamable HTTP MCP server
   --pass-header NAME    a request header passed to the upstream (repeatable; Authorization always is)
   --unreachable-ms MS   refuse a call when Warden cannot be reached for this long (default 120000)
@@ -40,14 +44,27 @@ const IdSchema = z
 
 const ListenSchema = z
   .string()
-  .regex(/^(\[[0-9a-fA-F:]+\]|[\w.-]+):\d{1,5}$/, "expected HOST:PORT, e.g. 127.0.0.1:7333")
+  // A bare port listens on loopback: the safe default.
+  .transform((text) => (/^\d{1,5}$/.test(text) ? `127.0.0.1:${text}` : text))
+  .pipe(
+    z
+      .string()
+      .regex(/^(\[[0-9a-fA-F:]+\]|[\w.-]+):\d{1,5}$/, "expected HOST:PORT, e.g. 127.0.0.1:7333"),
+  )
   .transform((text) => {
     const at = text.lastIndexOf(":");
     return { host: text.slice(0, at).replace(/^\[|\]$/g, ""), port: Number(text.slice(at + 1)) };
   })
   .refine((l) => l.port < 65_536, "port out of range (0 picks a free one)");
 
-const HttpUrlSchema = z.url({ protocol: /^https?$/, error: "expected an http(s) URL" });
+const HttpUrlSchema = z
+  .url({ protocol: /^https?$/, error: "expected an http(s) URL" })
+  // A password in a URL is on the command line (ps shows it to every user) and in any error or
+  // log line that quotes the URL: tokens go in WARDEN_TOKEN, the upstream's in the client's headers.
+  .refine((url) => {
+    const parsed = new URL(url);
+    return parsed.username === "" && parsed.password === "";
+  }, "must not carry credentials (user:password@): Warden's token goes in WARDEN_TOKEN, the upstream's in the client's Authorization header");
 
 const CommonSchema = z.object({
   project: z.string({ error: "is required (set --project or WARDEN_PROJECT)" }).pipe(IdSchema),
@@ -78,6 +95,10 @@ export const HttpOptionsSchema = CommonSchema.extend({
   listen: ListenSchema,
   upstream: HttpUrlSchema,
   passHeaders: z.array(z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, "is not a header name")),
+  allowHosts: z.array(
+    z.string().regex(/^(\[[0-9a-fA-F:]+\]|[\w.-]+)$/, "expected a host name or address, no port"),
+  ),
+  maxSessions: z.coerce.number().int().min(1).max(10_000),
 });
 
 export type StdioOptions = z.infer<typeof StdioOptionsSchema>;
@@ -101,6 +122,8 @@ const FLAGS = {
   listen: { type: "string" },
   upstream: { type: "string" },
   "pass-header": { type: "string", multiple: true },
+  "allow-host": { type: "string", multiple: true },
+  "max-sessions": { type: "string" },
   "progress-ms": { type: "string" },
   "unreachable-ms": { type: "string" },
   help: { type: "boolean", short: "h" },
@@ -153,6 +176,8 @@ export function readOptions(
         listen: values.listen,
         upstream: values.upstream,
         passHeaders: values["pass-header"] ?? [],
+        allowHosts: values["allow-host"] ?? [],
+        maxSessions: values["max-sessions"] ?? 64,
       })
     : StdioOptionsSchema.safeParse({
         ...common,

@@ -11,8 +11,9 @@ import {
 } from "@modelcontextprotocol/sdk/types.js";
 import type { Gate, GateDecision } from "./gate.ts";
 import { isError, isNotification, isRequest, isResult, readToolCall } from "./messages.ts";
-import { normalizeServerName, wardenToolName } from "./names.ts";
+import { normalizeServerName, toolNameProblem, wardenToolName } from "./names.ts";
 import { type RefusalReason, refusalResult } from "./results.ts";
+import { argumentsProblem, argumentsTooLarge } from "./tool-arguments.ts";
 import { annotateTools } from "./tool-list.ts";
 
 /** How one client connection is relayed to one upstream MCP server. */
@@ -187,7 +188,15 @@ export class Relay {
     if (this.#closed) return;
     if (isRequest(message)) {
       if (message.method === "tools/call") {
-        void this.#onToolCall(message);
+        // Whatever goes wrong deciding a call refuses that call: an unhandled rejection would end
+        // the gateway, and every client's session with it.
+        this.#onToolCall(message).catch((error: unknown) => {
+          if (this.#closed) return;
+          const call = this.#calls.get(keyOf(message.id));
+          if (call && !call.forwarded) this.#refuse(call, "warden_unavailable", describe(error));
+          else if (!call)
+            this.#reply(message.id, refusalResult("warden_unavailable", describe(error)));
+        });
         return;
       }
       if (this.#upstreamClosed) {
@@ -236,12 +245,29 @@ export class Relay {
       this.#refuse(call, "rule", "the MCP server's name is not known yet (no initialize answered)");
       return;
     }
+    const nameProblem = toolNameProblem(name);
+    if (nameProblem) {
+      this.#refuse(call, "invalid_tool_name", nameProblem);
+      return;
+    }
+    const problem = argumentsProblem(input);
+    if (problem) {
+      this.#refuse(call, "invalid_arguments", problem);
+      return;
+    }
     const toolName = wardenToolName(server, name);
     const action = `Call ${name} on the ${server} MCP server`;
     // Settled by the rules: relayed in this same tick, as a bare relay would.
     const now = this.#options.gate.decideNow({ toolName, input, action });
     if (now) {
       this.#settleToolCall(call, request, now);
+      return;
+    }
+    // Going to the Warden server: a round trip anyway, so the exact size check costs nothing here
+    // (the fast path checked the size of what it decided for the audit log).
+    const tooLarge = argumentsTooLarge(input);
+    if (tooLarge) {
+      this.#refuse(call, "invalid_arguments", tooLarge);
       return;
     }
     const controller = new AbortController();
@@ -315,6 +341,12 @@ export class Relay {
         return;
       }
       const method = this.#forwarded.get(keyOf(id));
+      if (method === undefined) {
+        // Not an answer to anything the server was sent: a call still with Warden (the server
+        // would be deciding for the human), one already answered, or a made-up id.
+        this.#options.log("the MCP server answered a request it was never sent; dropped");
+        return;
+      }
       this.#forwarded.delete(keyOf(id));
       const call = this.#calls.get(keyOf(id));
       if (call) this.#forget(call);
@@ -355,7 +387,13 @@ export class Relay {
     const parsed = InitializeResultSchema.safeParse(message.result);
     let result = message.result;
     if (parsed.success) {
-      this.#server ??= normalizeServerName(parsed.data.serverInfo.name);
+      if (this.#server === undefined) {
+        this.#server = normalizeServerName(parsed.data.serverInfo.name);
+        // The server chose this name, and with it which rules apply to its tools.
+        this.#options.log(
+          `tools are mcp__${this.#server}__<tool>, a name the server gave itself; set --server to fix it`,
+        );
+      }
       this.#options.upstream.setProtocolVersion?.(parsed.data.protocolVersion);
       const capabilities = message.result.capabilities as Record<string, unknown> | undefined;
       const tools = capabilities?.tools as Record<string, unknown> | undefined;
@@ -383,7 +421,8 @@ export class Relay {
     }
     const tools = annotateTools(
       result.tools as Tool[],
-      (tool) => verdictOf(wardenToolName(server, tool)),
+      // A tool the gateway refuses is listed as denied, whatever the rules say of its name.
+      (tool) => (toolNameProblem(tool) ? "deny" : verdictOf(wardenToolName(server, tool))),
       { hideDenied: this.#options.hideDenied ?? false },
     );
     return { ...result, tools };

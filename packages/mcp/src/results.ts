@@ -10,7 +10,9 @@ export type RefusalReason =
   | "cancelled"
   | "warden_unavailable"
   | "upstream_closed"
-  | "upstream_unreachable";
+  | "upstream_unreachable"
+  | "invalid_arguments"
+  | "invalid_tool_name";
 
 const PREFIX: Record<RefusalReason, string> = {
   rule: "Warden's policy denied this call",
@@ -22,6 +24,8 @@ const PREFIX: Record<RefusalReason, string> = {
   warden_unavailable: "Warden could not decide, so the call was not made",
   upstream_closed: "The MCP server closed the connection before answering",
   upstream_unreachable: "The gateway could not reach the MCP server",
+  invalid_arguments: "Warden cannot judge these arguments as sent, so the call was not made",
+  invalid_tool_name: "The gateway refuses every call of this tool",
 };
 
 /**

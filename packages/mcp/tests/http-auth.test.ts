@@ -98,7 +98,7 @@ test("an upstream's 403 asking for a wider scope reaches the client as it is", a
   );
 });
 
-test("with the token, calls go through; a later request with a refused token gets the 401, and its retry with a good one succeeds", async () => {
+test("with the token, calls go through; the session is bound to it: another token gets 'Session not found', and starting again with a refused one gets the 401", async () => {
   const client = new Client({ name: "with-token", version: "1.0.0" });
   const transport = new StreamableHTTPClientTransport(new URL(gateway.url), {
     requestInit: { headers: { authorization: TOKEN } },
@@ -112,12 +112,17 @@ test("with the token, calls go through; a later request with a refused token get
     authorization: TOKEN,
   });
 
-  // The same session, the token refused (expired): the request gets the upstream's 401.
+  // The same session with other credentials (a refreshed token, or someone else's request with
+  // this session id) is not served in it: the spec's answer is 404, and the client starts again.
   const session = { "mcp-session-id": transport.sessionId! };
   const list = { id: 99, method: "tools/list", params: {} };
-  const refused = await post(list, { ...session, authorization: STALE });
+  const other = await post(list, { ...session, authorization: STALE });
+  expect(other.status).toBe(404);
+  // Starting again with a token the upstream refuses gets the upstream's 401, for its OAuth flow.
+  const refused = await post(initialize, { authorization: STALE });
   expect(refused.status).toBe(401);
   expect(refused.headers.get("www-authenticate")).toContain("resource_metadata=");
+  // The session itself is untouched.
   const retried = await post(list, { ...session, authorization: TOKEN });
   expect(retried.status).toBe(200);
   expect(await retried.text()).toContain('"name":"echo"');

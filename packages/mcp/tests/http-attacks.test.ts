@@ -1,0 +1,450 @@
+// Attacks on the Streamable HTTP listener (`--listen`), from a web page (DNS rebinding, cross-origin
+// requests) and from another client on the same machine (a stolen Mcp-Session-Id, hostile
+// arguments), against the gateway process, a real Warden server and the recording server.
+
+import { mkdtempSync, readFileSync } from "node:fs";
+import { request as httpRequest } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { LATEST_PROTOCOL_VERSION } from "@modelcontextprotocol/sdk/types.js";
+import type { InboxRequest } from "@warden/client";
+import { policySource } from "@warden/rules";
+import { startTestWarden, type TestWarden } from "@warden/server/testing";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import {
+  AGENT_TOKEN,
+  APPROVER_TOKEN,
+  gatewayEnv,
+  POLICY,
+  readRecord,
+  startHttpGatewayProcess,
+  startRecordingHttpServer,
+  TOKENS,
+  resultText as text,
+  until,
+  watchInbox,
+} from "./fixtures/setup.ts";
+
+let warden: TestWarden;
+let approver: Awaited<ReturnType<typeof watchInbox>>["approver"];
+let requests: InboxRequest[];
+let upstream: Awaited<ReturnType<typeof startRecordingHttpServer>>;
+let gateway: Awaited<ReturnType<typeof startHttpGatewayProcess>>;
+let port: number;
+const dir = mkdtempSync(join(tmpdir(), "warden-mcp-attacks-"));
+const recordFile = join(dir, "record.jsonl");
+const rawFile = join(dir, "raw.jsonl");
+const record = () => readRecord(recordFile);
+/** The arguments of every tools/call as the upstream received them, as JSON text. */
+const rawArguments = (): string[] => {
+  try {
+    return readFileSync(rawFile, "utf8").split("\n").filter(Boolean);
+  } catch {
+    return [];
+  }
+};
+
+const ACCEPT = "application/json, text/event-stream";
+
+interface RawAnswer {
+  readonly status: number;
+  readonly headers: Record<string, string | string[] | undefined>;
+  readonly body: string;
+}
+
+/** One HTTP request with exactly these headers (fetch would not send a forged Host). */
+function raw(
+  method: string,
+  headers: Record<string, string>,
+  body?: string,
+  path = "/mcp",
+): Promise<RawAnswer> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      { host: "127.0.0.1", port, path, method, headers, setHost: !("host" in headers) },
+      (res) => {
+        let text = "";
+        res.setEncoding("utf8");
+        // An SSE answer stays open while the call waits: its first message is all a test needs.
+        res.on("data", (chunk: string) => {
+          text += chunk;
+          if (/^data: .*\n\n/m.test(text)) res.destroy();
+        });
+        const done = () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text });
+        res.once("end", done);
+        res.once("close", done);
+      },
+    );
+    req.once("error", reject);
+    req.end(body);
+  });
+}
+
+const initialize = (id = 1) =>
+  JSON.stringify({
+    jsonrpc: "2.0",
+    id,
+    method: "initialize",
+    params: {
+      protocolVersion: LATEST_PROTOCOL_VERSION,
+      capabilities: {},
+      clientInfo: { name: "attacker", version: "1.0.0" },
+    },
+  });
+
+const toolCall = (id: number, name: string, args: string) =>
+  `{"jsonrpc":"2.0","id":${id},"method":"tools/call","params":{"name":${JSON.stringify(name)},"arguments":${args}}}`;
+
+/** Opens an MCP session by hand (initialize, then initialized); its id. */
+async function openSession(headers: Record<string, string> = {}): Promise<string> {
+  const answer = await raw(
+    "POST",
+    { "content-type": "application/json", accept: ACCEPT, ...headers },
+    initialize(),
+  );
+  expect(answer.status).toBe(200);
+  const session = answer.headers["mcp-session-id"] as string;
+  const initialized = await raw(
+    "POST",
+    {
+      "content-type": "application/json",
+      accept: ACCEPT,
+      "mcp-session-id": session,
+      "mcp-protocol-version": LATEST_PROTOCOL_VERSION,
+      ...headers,
+    },
+    JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }),
+  );
+  expect(initialized.status).toBe(202);
+  return session;
+}
+
+const inSession = (session: string, headers: Record<string, string> = {}) => ({
+  "content-type": "application/json",
+  accept: ACCEPT,
+  "mcp-session-id": session,
+  "mcp-protocol-version": LATEST_PROTOCOL_VERSION,
+  ...headers,
+});
+
+/** Project `forge`: a rule for the gh server written with an unanchored regex, as the docs allow. */
+const FORGE_RULES = {
+  default_behavior: "ask" as const,
+  rules: [
+    { tool: "mcp__rec__add_tool", behavior: "allow" as const },
+    { tool: "/mcp__gh__.*/", behavior: "allow" as const },
+  ],
+};
+const FORGE_TOKENS = Object.fromEntries(
+  ([AGENT_TOKEN, APPROVER_TOKEN] as const).map((token) => [
+    token,
+    { ...TOKENS[token], projects: [...TOKENS[token].projects, "forge"] },
+  ]),
+);
+
+beforeAll(async () => {
+  warden = await startTestWarden({
+    tokens: FORGE_TOKENS,
+    policy: { ...POLICY, projects: { ...POLICY?.projects, forge: policySource(FORGE_RULES) } },
+    internalToken: "mcp-internal",
+  });
+  ({ approver, requests } = await watchInbox(warden.endpoint, "mcp"));
+  upstream = await startRecordingHttpServer(recordFile, { RAW_RECORD_FILE: rawFile });
+  gateway = await startHttpGatewayProcess(
+    ["--project", "mcp", "--server", "rec", "--listen", "127.0.0.1:0", "--upstream", upstream.url],
+    gatewayEnv(warden.endpoint),
+  );
+  port = Number(new URL(gateway.url).port);
+});
+
+afterAll(async () => {
+  await gateway?.stop();
+  upstream?.stop();
+  await approver?.dispose();
+  await warden?.stop();
+});
+
+test("a request naming another host (DNS rebinding) is refused before it opens anything", async () => {
+  for (const host of [`evil.example:${port}`, "evil.example", `127.0.0.1.evil.example:${port}`]) {
+    const answer = await raw(
+      "POST",
+      { host, "content-type": "application/json", accept: ACCEPT },
+      initialize(),
+    );
+    expect(answer.status).toBe(403);
+    expect(answer.headers["mcp-session-id"]).toBeUndefined();
+  }
+  // Nor may a rebinding page use a session it learned: the call never reaches the server.
+  const session = await openSession();
+  const call = await raw(
+    "POST",
+    inSession(session, { host: `evil.example:${port}` }),
+    toolCall(2, "echo", '{"text":"rebound"}'),
+  );
+  expect(call.status).toBe(403);
+  expect(record().some((r) => r.args.text === "rebound")).toBe(false);
+  expect(gateway.stderr()).toContain("Host");
+});
+
+test("a browser's cross-origin request is refused, with a session or without", async () => {
+  for (const origin of ["http://evil.example", "null", `http://localhost:${port + 1}`]) {
+    const answer = await raw(
+      "POST",
+      { origin, "content-type": "application/json", accept: ACCEPT },
+      initialize(),
+    );
+    expect(answer.status).toBe(403);
+    expect(answer.headers["mcp-session-id"]).toBeUndefined();
+    expect(answer.headers["access-control-allow-origin"]).toBeUndefined();
+  }
+  const session = await openSession();
+  const call = await raw(
+    "POST",
+    inSession(session, { origin: "http://evil.example" }),
+    toolCall(2, "echo", '{"text":"cross-origin"}'),
+  );
+  expect(call.status).toBe(403);
+  const stream = await raw("GET", {
+    origin: "http://evil.example",
+    accept: "text/event-stream",
+    "mcp-session-id": session,
+    "mcp-protocol-version": LATEST_PROTOCOL_VERSION,
+  });
+  expect(stream.status).toBe(403);
+  expect(record().some((r) => r.args.text === "cross-origin")).toBe(false);
+});
+
+test("a CORS preflight is never granted", async () => {
+  const session = await openSession();
+  for (const headers of [{}, { "mcp-session-id": session }] as Record<string, string>[]) {
+    const answer = await raw("OPTIONS", {
+      origin: "http://evil.example",
+      "access-control-request-method": "POST",
+      "access-control-request-headers": "content-type, mcp-session-id, authorization",
+      ...headers,
+    });
+    expect(answer.status).toBeGreaterThanOrEqual(400);
+    expect(answer.headers["access-control-allow-origin"]).toBeUndefined();
+    expect(answer.headers["access-control-allow-headers"]).toBeUndefined();
+  }
+});
+
+test("another client's Mcp-Session-Id with other credentials gets 'Session not found', and nothing of that session", async () => {
+  const owner = new Client({ name: "owner", version: "1.0.0" });
+  const transport = new StreamableHTTPClientTransport(new URL(gateway.url), {
+    requestInit: { headers: { Authorization: "Bearer owner-token" } },
+  });
+  await owner.connect(transport);
+  const session = transport.sessionId!;
+  const pending = owner.callTool({
+    name: "write_note",
+    arguments: { path: "owner.txt", content: "x" },
+  });
+  await until(() => requests.some((r) => r.input.path === "owner.txt"), 60_000, "the owner's ask");
+  const ask = requests.find((r) => r.input.path === "owner.txt")!;
+
+  for (const credentials of [{ authorization: "Bearer thief-token" }, {}] as Record<
+    string,
+    string
+  >[]) {
+    // Calls in the owner's Warden session (with its "always" answers) are refused...
+    const call = await raw(
+      "POST",
+      inSession(session, credentials),
+      toolCall(7, "echo", '{"text":"thief"}'),
+    );
+    expect(call.status).toBe(404);
+    // ...and so are cancelling the owner's pending ask, listening on its stream, and closing it.
+    const cancel = await raw(
+      "POST",
+      inSession(session, credentials),
+      JSON.stringify({
+        jsonrpc: "2.0",
+        method: "notifications/cancelled",
+        params: { requestId: 1, reason: "thief" },
+      }),
+    );
+    expect(cancel.status).toBe(404);
+    const listen = await raw("GET", {
+      ...inSession(session, credentials),
+      accept: "text/event-stream",
+    });
+    expect(listen.status).toBe(404);
+    const close = await raw("DELETE", inSession(session, credentials));
+    expect(close.status).toBe(404);
+  }
+  expect(record().some((r) => r.args.text === "thief")).toBe(false);
+
+  // The owner's session is untouched: its ask is still pending, and its answer reaches the owner.
+  await approver.inbox().respond(ask.sessionId, ask.permissionId, "once");
+  expect(text(await pending)).toBe("wrote owner.txt");
+  expect(record().find((r) => r.args.path === "owner.txt")?.authorization).toBe(
+    "Bearer owner-token",
+  );
+  await owner.close();
+});
+
+/** The JSON-RPC message of an SSE answer (its first `data:` line). */
+const message = (answer: RawAnswer) =>
+  JSON.parse(/^data: (.*)$/m.exec(answer.body)?.[1] ?? "null") as {
+    result?: { isError?: boolean; content?: { text: string }[] };
+  };
+
+test("an argument named __proto__ is refused before any decision, on the fast path and off it", async () => {
+  const session = await openSession();
+  const cases = [
+    ["echo", '{"text":"proto-1","__proto__":{"isAdmin":true}}'],
+    ["echo", '{"text":"proto-2","nested":[{"deeper":{"__proto__":{"x":1}}}]}'],
+    ["write_note", '{"path":"proto.txt","content":"x","__proto__":{"path":"/etc/passwd"}}'],
+  ] as const;
+  let id = 10;
+  for (const [tool, args] of cases) {
+    const answer = message(await raw("POST", inSession(session), toolCall(id++, tool, args)));
+    expect(answer.result?.isError).toBe(true);
+    expect(answer.result?.content?.[0]?.text).toContain("__proto__");
+  }
+  expect(rawArguments().filter((a) => a.includes("proto"))).toEqual([]);
+  expect(requests.some((r) => r.input.path === "proto.txt")).toBe(false);
+});
+
+test("keys like constructor and prototype reach the rules, the approver and the server as sent", async () => {
+  const session = await openSession();
+  const allowed = '{"text":"ctor","constructor":{"prototype":{"isAdmin":true}},"hasOwnProperty":1}';
+  expect(
+    message(await raw("POST", inSession(session), toolCall(2, "echo", allowed))).result?.isError,
+  ).toBeFalsy();
+  expect(rawArguments()).toContain(JSON.stringify(JSON.parse(allowed)));
+
+  const asked = '{"path":"ctor.txt","content":"x","constructor":{"name":"y"},"toString":"z"}';
+  const answer = raw("POST", inSession(session), toolCall(3, "write_note", asked));
+  await until(() => requests.some((r) => r.input.path === "ctor.txt"), 60_000, "the ask");
+  const ask = requests.find((r) => r.input.path === "ctor.txt")!;
+  expect(JSON.stringify(ask.input)).toBe(JSON.stringify(JSON.parse(asked)));
+  await approver.inbox().respond(ask.sessionId, ask.permissionId, "once");
+  expect(message(await answer).result?.isError).toBeFalsy();
+  expect(rawArguments()).toContain(JSON.stringify(JSON.parse(asked)));
+});
+
+test("arguments Warden would refuse (too deep, too large) are refused at once, and the gateway keeps serving", async () => {
+  const session = await openSession();
+  const nested = (depth: number) => `${"[".repeat(depth)}${"]".repeat(depth)}`;
+  const cases = [
+    [`{"text":"deep-1","nested":${nested(200_000)}}`, /deeper than 32/],
+    [`{"text":"deep-2","nested":${nested(40)}}`, /deeper than 32/],
+    [`{"path":"big.txt","content":"${"x".repeat(100_000)}"}`, /characters of JSON/],
+  ] as const;
+  let id = 20;
+  for (const [args, why] of cases) {
+    const started = Date.now();
+    const tool = args.includes("big.txt") ? "write_note" : "echo";
+    const answer = message(await raw("POST", inSession(session), toolCall(id++, tool, args)));
+    expect(answer.result?.isError).toBe(true);
+    expect(answer.result?.content?.[0]?.text).toMatch(why);
+    // Refused, not waited on: --unreachable-ms (120 s here) never comes into it.
+    expect(Date.now() - started).toBeLessThan(60_000);
+  }
+  expect(record().some((r) => /^deep/.test(String(r.args.text)) || r.args.path === "big.txt")).toBe(
+    false,
+  );
+  const after = await raw("POST", inSession(session), toolCall(30, "echo", '{"text":"still up"}'));
+  expect(after.body).toContain("echo: still up");
+});
+
+test("sessions are capped (--max-sessions); refused opens leave nothing behind, closed sessions free their place; a name from serverInfo is announced", async () => {
+  // No --server: the name comes from the server's serverInfo, and the gateway says so.
+  const capped = await startHttpGatewayProcess(
+    [
+      "--project",
+      "mcp",
+      "--listen",
+      "127.0.0.1:0",
+      "--upstream",
+      upstream.url,
+      "--max-sessions",
+      "2",
+    ],
+    gatewayEnv(warden.endpoint),
+  );
+  const mainPort = port;
+  port = Number(new URL(capped.url).port);
+  try {
+    // Initializes the transport refuses (a browser form's content type, no Accept) open nothing.
+    for (let i = 0; i < 5; i++) {
+      const refused = await raw(
+        "POST",
+        { "content-type": "text/plain", accept: ACCEPT },
+        initialize(),
+      );
+      expect(refused.status).toBe(415);
+      const unacceptable = await raw("POST", { "content-type": "application/json" }, initialize());
+      expect(unacceptable.status).toBe(406);
+    }
+    const first = await openSession();
+    await openSession();
+    const third = await raw(
+      "POST",
+      { "content-type": "application/json", accept: ACCEPT },
+      initialize(),
+    );
+    expect(third.status).toBe(503);
+    expect(third.headers["mcp-session-id"]).toBeUndefined();
+    expect((await raw("DELETE", inSession(first))).status).toBe(200);
+    await openSession();
+    expect(capped.stderr()).toContain("--max-sessions");
+    expect(capped.stderr()).toContain(
+      "tools are mcp__recording_server__<tool>, a name the server gave itself; set --server",
+    );
+  } finally {
+    port = mainPort;
+    await capped.stop();
+  }
+});
+
+test("an upstream cannot name a tool so that a rule for another server's tools allows it", async () => {
+  const forge = await startHttpGatewayProcess(
+    ["--project", "forge", "--server", "rec", "--listen", "0", "--upstream", upstream.url],
+    gatewayEnv(warden.endpoint),
+  );
+  const client = new Client({ name: "forge", version: "1.0.0" });
+  try {
+    await client.connect(new StreamableHTTPClientTransport(new URL(forge.url)));
+    for (const name of ["x_mcp__gh__merge", "MCP__gh__merge", "mcp__gh__merge", "gh\nmcp__gh__x"]) {
+      // The upstream (the recording server) adds a tool of that name at the client's request.
+      expect(text(await client.callTool({ name: "add_tool", arguments: { name } }))).toBe(
+        `added ${name}`,
+      );
+      const listed = (await client.listTools()).tools.find((t) => t.name === name);
+      expect(listed?._meta?.["warden/policy"]).toBe("deny");
+      const result = await client.callTool({ name, arguments: {} });
+      expect(result.isError).toBe(true);
+      expect(text(result)).not.toContain("ran");
+      expect(text(result)).toMatch(/mcp__|not an MCP tool name/);
+    }
+  } finally {
+    await client.close();
+    await forge.stop();
+  }
+});
+
+test("an oversized body or batch is refused and calls nothing; the gateway keeps serving", async () => {
+  const session = await openSession();
+  const huge = toolCall(40, "echo", `{"text":"${"h".repeat(5 * 1024 * 1024)}"}`);
+  const tooBig = await raw("POST", inSession(session), huge).catch(() => ({ status: 0 }));
+  // Answered 4xx, or the connection dropped while the body was still coming: never served.
+  expect(tooBig.status === 0 || (tooBig.status >= 400 && tooBig.status < 500)).toBe(true);
+  const batch = JSON.stringify(
+    Array.from({ length: 101 }, (_, i) =>
+      JSON.parse(toolCall(100 + i, "echo", '{"text":"batch"}')),
+    ),
+  );
+  const refused = await raw("POST", inSession(session), batch);
+  expect(refused.status).toBe(400);
+  expect(
+    record().some((r) => r.args.text === "batch" || String(r.args.text).startsWith("hhh")),
+  ).toBe(false);
+  const after = await raw("POST", inSession(session), toolCall(41, "echo", '{"text":"up"}'));
+  expect(after.body).toContain("echo: up");
+});
