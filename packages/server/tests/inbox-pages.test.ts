@@ -24,6 +24,11 @@ const PER_REPORT = 50;
 
 let warden: RunningWarden;
 const base = Date.now();
+type Conn = ReturnType<
+  ReturnType<RunningWarden["client"]["wardenProject"]["getOrCreate"]>["connect"]
+>;
+/** One connection per caller: everything below must end within the 60 s before reconciliation. */
+const conns = new Map<string, Conn>();
 
 beforeAll(async () => {
   warden = await startWarden({
@@ -33,11 +38,18 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await Promise.all([...conns.values()].map((conn) => conn.dispose()));
   await warden?.stop();
 });
 
-const project = (token: TokenName | typeof INTERNAL) =>
-  warden.client.wardenProject.getOrCreate([PROJECT], { params: { token } });
+const project = (token: TokenName | typeof INTERNAL): Conn => {
+  let conn = conns.get(token);
+  if (!conn) {
+    conn = warden.client.wardenProject.getOrCreate([PROJECT], { params: { token } }).connect();
+    conns.set(token, conn);
+  }
+  return conn;
+};
 
 /**
  * A pending request; many share a creation time with other sessions' (the page order breaks ties
