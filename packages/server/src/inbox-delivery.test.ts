@@ -10,6 +10,7 @@ import {
   applyInboxChange,
   applyInboxSync,
   applyReconciliation,
+  emptyInbox,
   type InboxChange,
   type InboxState,
   sessionRevision,
@@ -40,7 +41,7 @@ interface Reconciliation {
 }
 
 class World {
-  readonly index: InboxState = { pending: {}, sessions: {}, resolved: {}, revisions: {} };
+  readonly index: InboxState = emptyInbox();
   /** The session's truth. */
   readonly pending = new Map<string, PermissionRequest>();
   #next = 0;

@@ -3,6 +3,7 @@ import {
   applyInboxChange,
   applyInboxReport,
   applyInboxSync,
+  emptyInbox,
   INBOX_PAGE_CHARS,
   type InboxState,
   inboxKey,
@@ -20,7 +21,7 @@ const request = (sessionId: string, permissionId: string, expiresAt = 10_000) =>
     expiresAt,
     createdAt: 0,
   }) as PermissionRequest;
-const empty = (): InboxState => ({ pending: {}, sessions: {}, resolved: {}, revisions: {} });
+const empty = (): InboxState => emptyInbox();
 
 describe("the inbox index", () => {
   test("a settled request leaves, and a late pending report cannot revive it", () => {

@@ -26,7 +26,18 @@ export interface InboxReport {
   readonly history: readonly ProjectHistoryEntry[];
 }
 
-/** The inbox part of the project's durable state. */
+/** Keys whose rows storage may lack, by table: written (or deleted) by the next save. */
+export interface InboxUnsaved {
+  readonly pending: Set<string>;
+  readonly sessions: Set<string>;
+  readonly resolved: Set<string>;
+}
+
+/**
+ * The project's inbox: rows of its SQLite database (inbox-store.ts), held in memory while the
+ * actor is awake. Every function here that changes an entry notes its key in `unsaved`, so that a
+ * save writes only the rows that changed, however many are pending.
+ */
 export interface InboxState {
   /** Pending requests by `sessionId/permissionId`. */
   pending: Record<string, PermissionRequest>;
@@ -34,8 +45,23 @@ export interface InboxState {
   sessions: Record<string, number>;
   /** Recently settled requests (key → when), so that a late `pending` report cannot revive them. */
   resolved: Record<string, number>;
-  /** Bumped at every write of a session's entries (reports, checks); see `applyReconciliation`. */
+  /**
+   * Bumped at every write of a session's entries (reports, checks); see `applyReconciliation`.
+   * In memory only: it orders reads and writes of one wake.
+   */
   revisions: Record<string, number>;
+  unsaved: InboxUnsaved;
+}
+
+/** An inbox with nothing in it. */
+export function emptyInbox(): InboxState {
+  return {
+    pending: {},
+    sessions: {},
+    resolved: {},
+    revisions: {},
+    unsaved: { pending: new Set(), sessions: new Set(), resolved: new Set() },
+  };
 }
 
 /** How long a settled request is remembered, and how many at most. */
@@ -55,16 +81,16 @@ export function applyInboxChange(
   now: number,
 ): InboxChange | null {
   const key = inboxKey(change.sessionId, change.permissionId);
-  state.sessions[change.sessionId] = now;
+  seen(state, change.sessionId, now);
   bumpRevision(state, change.sessionId);
   if (change.kind === "pending") {
     if (!change.request || key in state.resolved || key in state.pending) return null;
-    state.pending[key] = change.request;
+    setPending(state, key, change.request);
     return change;
   }
-  state.resolved[key] = now;
+  setTombstone(state, key, now);
   if (!(key in state.pending)) return change.resolution ? change : null;
-  delete state.pending[key];
+  setPending(state, key, undefined);
   return change;
 }
 
@@ -84,7 +110,7 @@ export function applyInboxSync(
   pending: readonly PermissionRequest[],
   now: number,
 ): InboxChange[] {
-  state.sessions[sessionId] = now;
+  seen(state, sessionId, now);
   return replaceSession(state, sessionId, pending, now, false);
 }
 
@@ -117,6 +143,25 @@ function bumpRevision(state: InboxState, sessionId: string) {
   state.revisions[sessionId] = sessionRevision(state, sessionId) + 1;
 }
 
+function seen(state: InboxState, sessionId: string, now: number) {
+  state.sessions[sessionId] = now;
+  state.unsaved.sessions.add(sessionId);
+}
+
+/** Makes a request pending, or (undefined) takes it out of the inbox. */
+function setPending(state: InboxState, key: string, request: PermissionRequest | undefined) {
+  if (request) state.pending[key] = request;
+  else delete state.pending[key];
+  state.unsaved.pending.add(key);
+}
+
+/** Remembers that a request was settled at `at`, or (undefined) forgets it. */
+function setTombstone(state: InboxState, key: string, at: number | undefined) {
+  if (at === undefined) delete state.resolved[key];
+  else state.resolved[key] = at;
+  state.unsaved.resolved.add(key);
+}
+
 function replaceSession(
   state: InboxState,
   sessionId: string,
@@ -129,8 +174,8 @@ function replaceSession(
   const current = new Set(pending.map((r) => inboxKey(sessionId, r.permissionId)));
   for (const [key, request] of Object.entries(state.pending)) {
     if (request.sessionId !== sessionId || current.has(key)) continue;
-    delete state.pending[key];
-    if (tombstones) state.resolved[key] = now;
+    setPending(state, key, undefined);
+    if (tombstones) setTombstone(state, key, now);
     changes.push({
       kind: "resolved",
       sessionId,
@@ -142,8 +187,8 @@ function replaceSession(
     const key = inboxKey(sessionId, request.permissionId);
     if (key in state.pending) continue;
     // The session is the source of truth: what it still holds pending is pending.
-    delete state.resolved[key];
-    state.pending[key] = request;
+    if (key in state.resolved) setTombstone(state, key, undefined);
+    setPending(state, key, request);
     changes.push({ kind: "pending", sessionId, permissionId: request.permissionId, request });
   }
   return changes;
@@ -183,7 +228,7 @@ export function nextReconcileAt(state: InboxState, now: number): number | null {
 export function pruneTombstones(state: InboxState, now: number): void {
   const entries = Object.entries(state.resolved).sort((a, b) => b[1] - a[1]);
   for (const [index, [key, at]] of entries.entries()) {
-    if (index >= MAX_TOMBSTONES || now - at > TOMBSTONE_MS) delete state.resolved[key];
+    if (index >= MAX_TOMBSTONES || now - at > TOMBSTONE_MS) setTombstone(state, key, undefined);
   }
 }
 

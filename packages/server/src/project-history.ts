@@ -84,41 +84,37 @@ export async function migrateProjectHistory(db: RawAccess): Promise<void> {
 }
 
 /**
- * Appends resolved requests in one transaction; one already present (a resent batch) is left as
- * it is. Then drops the arrivals older than the newest `keep`. Returns how many were new.
+ * Appends resolved requests; one already present (a resent batch) is left as it is. Then drops
+ * the arrivals older than the newest `keep`. Run it inside the save's transaction. Returns how many
+ * were new.
  */
 export async function appendProjectHistory(
-  db: RawAccess,
+  tx: RawAccess,
   entries: readonly ProjectHistoryEntry[],
   keep = MAX_PROJECT_HISTORY,
 ): Promise<number> {
   if (entries.length === 0) return 0;
-  return db.transaction(
-    async (tx) => {
-      let added = 0;
-      for (let start = 0; start < entries.length; start += ROWS_PER_INSERT) {
-        const rows = entries.slice(start, start + ROWS_PER_INSERT);
-        await tx.execute(
-          `INSERT OR IGNORE INTO project_history (session_id, request_id, at, record) VALUES ${rows.map(() => "(?, ?, ?, ?)").join(", ")}`,
-          ...rows.flatMap((entry) => [
-            entry.sessionId,
-            entry.requestId,
-            entry.resolution?.resolvedAt ?? entry.createdAt,
-            JSON.stringify(entry),
-          ]),
-        );
-        const [changed] = await tx.execute<{ n: number }>("SELECT changes() AS n");
-        added += Number(changed?.n ?? 0);
-      }
-      // By arrival number: a range delete on the primary key, however large the index.
-      await tx.execute(
-        "DELETE FROM project_history WHERE seq <= (SELECT MAX(seq) FROM project_history) - ?",
-        keep,
-      );
-      return added;
-    },
-    { name: "appendProjectHistory" },
+  let added = 0;
+  for (let start = 0; start < entries.length; start += ROWS_PER_INSERT) {
+    const rows = entries.slice(start, start + ROWS_PER_INSERT);
+    await tx.execute(
+      `INSERT OR IGNORE INTO project_history (session_id, request_id, at, record) VALUES ${rows.map(() => "(?, ?, ?, ?)").join(", ")}`,
+      ...rows.flatMap((entry) => [
+        entry.sessionId,
+        entry.requestId,
+        entry.resolution?.resolvedAt ?? entry.createdAt,
+        JSON.stringify(entry),
+      ]),
+    );
+    const [changed] = await tx.execute<{ n: number }>("SELECT changes() AS n");
+    added += Number(changed?.n ?? 0);
+  }
+  // By arrival number: a range delete on the primary key, however large the index.
+  await tx.execute(
+    "DELETE FROM project_history WHERE seq <= (SELECT MAX(seq) FROM project_history) - ?",
+    keep,
   );
+  return added;
 }
 
 /**

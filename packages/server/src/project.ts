@@ -1,5 +1,5 @@
 import { actor, event } from "rivetkit";
-import { db } from "rivetkit/db";
+import { db, type RawAccess } from "rivetkit/db";
 import { callerOfContext, guardActor } from "./access.ts";
 import { requireAdmission } from "./admission.ts";
 import { canReach, type Principal, type TokenTable } from "./auth.ts";
@@ -19,6 +19,15 @@ import {
   pruneTombstones,
   sessionRevision,
 } from "./inbox.ts";
+import {
+  importLegacyInbox,
+  type LegacyInbox,
+  loadInbox,
+  migrateInbox,
+  restoreInboxWrites,
+  takeInboxWrites,
+  writeInbox,
+} from "./inbox-store.ts";
 import type { ServerPolicy } from "./policy.ts";
 import {
   appendProjectHistory,
@@ -40,8 +49,11 @@ import type { HistoryAppendedEvent, PermissionRequest } from "./types.ts";
 
 export type { InboxChange, InboxPage, InboxReport } from "./inbox.ts";
 
-/** The durable state of a project: learned rules and the index of pending requests (the inbox). */
-export interface ProjectState extends InboxState, ProjectRulesState {
+/**
+ * The durable state of a project: its learned rules. The index of pending requests (the inbox)
+ * and the history index are rows of the project's SQLite database.
+ */
+export interface ProjectState extends ProjectRulesState {
   /** The id of the scheduled reconciliation, if any. */
   reconcileAt: number | null;
   /** Sessions that loaded the project's rules (id → when), told again when the rules change. */
@@ -57,9 +69,11 @@ interface ConnState {
 
 /** In-memory companions of the project's state. */
 interface ProjectVars {
+  /** The inbox's rows, read once per wake (every action that uses the inbox awaits it). */
+  inbox: Promise<InboxState> | undefined;
   /** History entries of reports applied but not yet written. */
   history: ProjectHistoryEntry[];
-  /** Writes what reports applied (history rows, then the state) once for all concurrent ones. */
+  /** Writes what reports applied (history and inbox rows) once for all concurrent ones. */
   persist: (() => Promise<void>) | undefined;
 }
 
@@ -78,6 +92,8 @@ export function createProjectActor(deps: {
 }) {
   type Ctx = {
     state: ProjectState;
+    vars: ProjectVars;
+    db: RawAccess;
     broadcast(name: string, ...args: unknown[]): void;
     saveState(options: { immediate: boolean }): Promise<void>;
     client(): unknown;
@@ -106,9 +122,56 @@ export function createProjectActor(deps: {
     );
   }
 
+  /**
+   * The inbox, read from its rows once per wake. A project whose state still holds the inbox (as
+   * before it moved to rows) has it imported first, and the state's copy dropped.
+   */
+  function inboxOf(c: Ctx): Promise<InboxState> {
+    c.vars.inbox ??= (async () => {
+      const legacy = c.state as ProjectState & LegacyInbox;
+      if (legacy.pending !== undefined) {
+        await importLegacyInbox(c.db, legacy);
+        delete legacy.pending;
+        delete legacy.sessions;
+        delete legacy.resolved;
+        delete legacy.revisions;
+      }
+      return loadInbox(c.db);
+    })().catch((error: unknown) => {
+      c.vars.inbox = undefined;
+      throw error;
+    });
+    return c.vars.inbox;
+  }
+
+  /**
+   * Writes what reports and reconciliations changed since the last write (history rows and the
+   * inbox rows that changed) in one transaction, shared by every caller that arrives meanwhile.
+   * A failed write leaves its inbox rows to the next one; its callers fail and resend.
+   */
+  function persist(c: Ctx, inbox: InboxState): Promise<void> {
+    c.vars.persist ??= groupCommit(async () => {
+      const history = c.vars.history.splice(0);
+      const writes = takeInboxWrites(inbox);
+      try {
+        await c.db.transaction(
+          async (tx) => {
+            await appendProjectHistory(tx, history);
+            await writeInbox(tx, writes);
+          },
+          { name: "project_report" },
+        );
+      } catch (error) {
+        restoreInboxWrites(inbox, writes);
+        throw error;
+      }
+    });
+    return c.vars.persist();
+  }
+
   /** Schedules the next check of entries that should have expired by then. */
-  async function scheduleReconcile(c: Ctx) {
-    const at = nextReconcileAt(c.state, Date.now());
+  async function scheduleReconcile(c: Ctx, inbox: InboxState) {
+    const at = nextReconcileAt(inbox, Date.now());
     if (at === null) return;
     if (
       c.state.reconcileAt !== null &&
@@ -121,14 +184,14 @@ export function createProjectActor(deps: {
   }
 
   /** Asks every session with indexed requests for its pending ones and corrects the index. */
-  async function reconcile(c: Ctx) {
-    const sessionIds = [...new Set(Object.values(c.state.pending).map((r) => r.sessionId))];
+  async function reconcile(c: Ctx, inbox: InboxState) {
+    const sessionIds = [...new Set(Object.values(inbox.pending).map((r) => r.sessionId))];
     for (const sessionId of sessionIds) {
       try {
-        const revision = sessionRevision(c.state, sessionId);
+        const revision = sessionRevision(inbox, sessionId);
         const pending = await deps.sessions.listPending(c.client(), c.state.projectId, sessionId);
         // Null when the session reported while it was read: its reports keep the index meanwhile.
-        const changes = applyReconciliation(c.state, sessionId, pending, revision, Date.now());
+        const changes = applyReconciliation(inbox, sessionId, pending, revision, Date.now());
         for (const change of changes ?? []) c.broadcast("inboxChanged", change);
       } catch (error) {
         c.log.warn({
@@ -138,8 +201,8 @@ export function createProjectActor(deps: {
         });
       }
     }
-    pruneTombstones(c.state, Date.now());
-    await c.saveState({ immediate: true });
+    pruneTombstones(inbox, Date.now());
+    await persist(c, inbox);
   }
 
   const definition = actor({
@@ -149,14 +212,15 @@ export function createProjectActor(deps: {
       rules: [],
       rulesLog: [],
       ruleSessions: {},
-      pending: {},
-      sessions: {},
-      resolved: {},
-      revisions: {},
       reconcileAt: null,
     }),
-    createVars: (): ProjectVars => ({ history: [], persist: undefined }),
-    db: db({ onMigrate: migrateProjectHistory }),
+    createVars: (): ProjectVars => ({ inbox: undefined, history: [], persist: undefined }),
+    db: db({
+      onMigrate: async (database) => {
+        await migrateProjectHistory(database);
+        await migrateInbox(database);
+      },
+    }),
     events: {
       inboxChanged: event<InboxChange>(),
       historyAppended: event<HistoryAppendedEvent>(),
@@ -165,23 +229,21 @@ export function createProjectActor(deps: {
     // index is checked against the sessions, which also re-announce their requests when they wake.
     onWake: (c) => {
       const ctx = c as unknown as Ctx;
-      ctx.state.pending ??= {};
-      ctx.state.sessions ??= {};
-      ctx.state.resolved ??= {};
-      ctx.state.revisions ??= {};
       ctx.state.reconcileAt ??= null;
       ctx.state.rulesLog ??= [];
       ctx.state.ruleSessions ??= {};
       if (parseProjectKey((c as unknown as { key: unknown }).key) === null) return;
-      if (Object.keys(ctx.state.pending).length > 0) {
-        ctx.waitUntil(
-          reconcile(ctx)
-            .then(() => scheduleReconcile(ctx))
-            .catch((error) =>
-              ctx.log.warn({ msg: "inbox reconciliation failed", error: String(error) }),
-            ),
-        );
-      }
+      ctx.waitUntil(
+        inboxOf(ctx)
+          .then(async (inbox) => {
+            if (Object.keys(inbox.pending).length === 0) return;
+            await reconcile(ctx, inbox);
+            await scheduleReconcile(ctx, inbox);
+          })
+          .catch((error) =>
+            ctx.log.warn({ msg: "inbox reconciliation failed", error: String(error) }),
+          ),
+      );
     },
     onBeforeConnect: (c: { key: string[] }, params: unknown) => {
       requireAdmission(deps.tokens, "wardenProject", c.key, params);
@@ -230,8 +292,10 @@ export function createProjectActor(deps: {
        */
       noteInbox: async (c, report: InboxReport) => {
         const id = parseInput(IdSchema, report?.sessionId, "sessionId");
+        const ctx = c as unknown as Ctx;
+        const inbox = await inboxOf(ctx);
         const applied = applyInboxReport(
-          c.state,
+          inbox,
           {
             sessionId: id,
             ...(report.sync ? { sync: report.sync } : {}),
@@ -242,34 +306,31 @@ export function createProjectActor(deps: {
         );
         for (const change of applied) c.broadcast("inboxChanged", change);
         c.vars.history.push(...(report.history ?? []));
-        c.vars.persist ??= groupCommit(async () => {
-          await appendProjectHistory(c.db, c.vars.history.splice(0));
-          await c.saveState({ immediate: true });
-        });
-        await c.vars.persist();
+        await persist(ctx, inbox);
         if (report.history?.length)
           c.broadcast("historyAppended", { sessionId: id, count: report.history.length });
-        await scheduleReconcile(c as unknown as Ctx);
+        await scheduleReconcile(ctx, inbox);
         return applied.length;
       },
       /** Checks the index against the sessions (scheduled; also callable by admins). */
       reconcileInbox: async (c) => {
         const ctx = c as unknown as Ctx;
+        const inbox = await inboxOf(ctx);
         ctx.state.reconcileAt = null;
-        await reconcile(ctx);
-        await scheduleReconcile(ctx);
-        return Object.keys(c.state.pending).length;
+        await reconcile(ctx, inbox);
+        await scheduleReconcile(ctx, inbox);
+        return Object.keys(inbox.pending).length;
       },
       /**
        * One page of the pending requests the caller may reach, oldest first: pass the page's
        * `next` for the following one (null at the end). Paged because one answer may carry at
        * most 1 MiB, which 10,000 pending requests outgrow many times over.
        */
-      listInbox: (c, query?: InboxPageQuery): InboxPage => {
+      listInbox: async (c, query?: InboxPageQuery): Promise<InboxPage> => {
         const principal = callerOfContext(c) as Principal;
         const { after, limit } = parseInput(InboxPageQuerySchema, query, "listInbox");
         return inboxPage(
-          c.state,
+          await inboxOf(c as unknown as Ctx),
           (r) => canReach(principal, c.state.projectId, r.sessionId),
           after,
           limit ?? INBOX_PAGE_LIMIT,
@@ -286,9 +347,10 @@ export function createProjectActor(deps: {
           parseInput(ProjectHistoryQuerySchema, query, "getHistory"),
         ),
       /** Every session that ever had a request in the inbox, most recent first. */
-      listSessions: (c) => {
+      listSessions: async (c) => {
         const principal = callerOfContext(c) as Principal;
-        return Object.entries(c.state.sessions)
+        const inbox = await inboxOf(c as unknown as Ctx);
+        return Object.entries(inbox.sessions)
           .filter(([sessionId]) => canReach(principal, c.state.projectId, sessionId))
           .sort((a, b) => b[1] - a[1])
           .map(([sessionId, lastSeenAt]) => ({ sessionId, lastSeenAt }));

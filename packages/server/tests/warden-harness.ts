@@ -15,6 +15,13 @@ export const TOKENS = {
   narrowAgent: { id: "agent-n", role: "agent", projects: ["p1"], sessions: ["narrow"] },
   /** An approver limited to one session of p1. */
   narrowApprover: { id: "carol", role: "approver", projects: ["p1"], sessions: ["narrow"] },
+  /** An approver limited to three sessions of p1. */
+  teamApprover: {
+    id: "dana",
+    role: "approver",
+    projects: ["p1"],
+    sessions: ["team-a", "team-b", "team-c"],
+  },
 } as const satisfies WardenOptions["tokens"];
 export type TokenName = keyof typeof TOKENS;
 
