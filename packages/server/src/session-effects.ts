@@ -191,6 +191,18 @@ export async function saveNow(c: SessionContext): Promise<void> {
 }
 
 /**
+ * A settlement whose log row failed is in memory only (see `commit`): it goes to RivetKit whole
+ * and counts as unsaved, so that a retry that finds it saves it before acknowledging it.
+ */
+function keepUnlogged(c: SessionContext): void {
+  const current = live(c);
+  c.state = current;
+  c.vars.saved = current;
+  c.vars.live = undefined;
+  c.vars.unsaved = true;
+}
+
+/**
  * Makes what memory holds durable before it is acknowledged. After a failed save (storage cut
  * mid-commit, e.g. by an engine failover) the actor keeps running with the change in memory; a
  * retry would otherwise find it there and acknowledge a request that a restart then loses.
@@ -216,7 +228,14 @@ export async function applyEffects(
   effects: Transition["effects"],
 ): Promise<void> {
   // Fails the call when the row cannot be written: an answer that is not durable is not given.
-  if (effects.some((e) => e.type === "audit")) await appendSerialized(c);
+  if (effects.some((e) => e.type === "audit")) {
+    try {
+      await appendSerialized(c);
+    } catch (error) {
+      keepUnlogged(c);
+      throw error;
+    }
+  }
   if (effects.some((e) => e.type === "save")) {
     const settling = effects.flatMap((e) => (e.type === "wake" ? [e.record.permissionId] : []));
     for (const id of settling) c.vars.settling.add(id);
