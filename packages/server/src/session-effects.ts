@@ -6,6 +6,7 @@ import type { db } from "rivetkit/db";
 import {
   appendToAuditLog,
   findLoggedPermission,
+  hasUnindexed,
   type LoggedRequest,
   listLoggedPermissionIds,
   listLoggedRequestIds,
@@ -39,6 +40,12 @@ import type { RequestOutcome, RulesChangedEvent, SessionRule } from "./types.ts"
 const INBOX_BATCH_MS = 100;
 /** How long resolved records wait to be appended to the audit log together. */
 const LOG_BATCH_MS = 50;
+/**
+ * How long rows of rule-settled and local decisions wait for the project's history, together.
+ * Well under RivetKit's 30 s sleep timeout: a session falls asleep with its history delivered, so
+ * that its wake has nothing to report (see `syncAfterWake`).
+ */
+const HISTORY_DELAY_MS = 15_000;
 
 /** The part of Warden's registry a session calls: the project actor. */
 export type ProjectRegistry = Registry<{ wardenProject: ReturnType<typeof createProjectActor> }>;
@@ -99,6 +106,8 @@ export interface SessionVars {
   inboxSyncDue: boolean;
   /** Whether the audit log may hold entries the project's history index lacks. */
   historyDue: boolean;
+  /** Whether a delivery of new log rows to the project's history is scheduled. */
+  historyScheduled: boolean;
   /** Whether the inbox delivery loop runs. */
   inboxDelivering: boolean;
   /** Whether the project-rule outbox is being delivered. */
@@ -235,6 +244,7 @@ export async function applyEffects(
       keepUnlogged(c);
       throw error;
     }
+    historyInBackground(c, deps);
   }
   if (effects.some((e) => e.type === "save")) {
     const settling = effects.flatMap((e) => (e.type === "wake" ? [e.record.permissionId] : []));
@@ -390,10 +400,41 @@ function notifyInbox(c: SessionContext, deps: EffectDependencies, change: InboxC
  * and the list is read when it is sent: a list read earlier and sent after a newer change would
  * remove that change's request from the inbox.
  */
-export function syncInbox(c: SessionContext, deps: EffectDependencies): void {
+function syncInbox(c: SessionContext, deps: EffectDependencies): void {
   c.vars.inboxSyncDue = true;
   c.vars.historyDue = true;
   deliverInbox(c, deps);
+}
+
+/**
+ * After a wake, tells the project what it may have missed while this session was down: the
+ * pending list and the log rows its history lacks. A session with neither has nothing to tell and
+ * does not call the project (a mass wake-up of idle sessions would otherwise all report to the one
+ * project actor at once). After a crash nothing is missed: what was pending is in the saved
+ * state, what was logged and not indexed is marked so in the log, and an inbox entry whose
+ * settlement report was lost with the crash is corrected by the project's reconciliation.
+ */
+export async function syncAfterWake(c: SessionContext, deps: EffectDependencies): Promise<void> {
+  // A session that never held a request has nothing to tell (and leaves no trace there).
+  if (live(c).seq === 0) return;
+  // A log that cannot be read is assumed to hold something: the sync is resent, never skipped.
+  const missed =
+    pendingRequests(live(c)).length > 0 || (await hasUnindexed(c.db).catch(() => true));
+  if (missed) syncInbox(c, deps);
+}
+
+/** Sends new log rows to the project's history `HISTORY_DELAY_MS` later, with whatever follows. */
+function historyInBackground(c: SessionContext, deps: EffectDependencies): void {
+  const vars = c.vars;
+  if (vars.historyScheduled) return;
+  vars.historyScheduled = true;
+  c.waitUntil(
+    sleep(HISTORY_DELAY_MS).then(() => {
+      vars.historyScheduled = false;
+      vars.historyDue = true;
+      deliverInbox(c, deps);
+    }),
+  );
 }
 
 /**
