@@ -423,18 +423,23 @@ export async function syncAfterWake(c: SessionContext, deps: EffectDependencies)
   if (missed) syncInbox(c, deps);
 }
 
-/** Sends new log rows to the project's history `HISTORY_DELAY_MS` later, with whatever follows. */
+/**
+ * Sends new log rows to the project's history `HISTORY_DELAY_MS` later, with whatever follows. A
+ * plain timer, not `waitUntil`: a pending `waitUntil` holds off the actor's sleep (measured: the
+ * sessions of `bench/probes/idle-cost.ts` slept 15 s later). It fires well before the sleep
+ * timeout; if the actor stopped first, the rows stay marked unindexed and its next wake sends them.
+ */
 function historyInBackground(c: SessionContext, deps: EffectDependencies): void {
   const vars = c.vars;
   if (vars.historyScheduled) return;
   vars.historyScheduled = true;
-  c.waitUntil(
-    sleep(HISTORY_DELAY_MS).then(() => {
-      vars.historyScheduled = false;
-      vars.historyDue = true;
-      deliverInbox(c, deps);
-    }),
-  );
+  setTimeout(() => {
+    vars.historyScheduled = false;
+    // Once the actor has stopped, its context no longer holds these vars.
+    if (c.vars !== vars) return;
+    vars.historyDue = true;
+    deliverInbox(c, deps);
+  }, HISTORY_DELAY_MS).unref();
 }
 
 /**
