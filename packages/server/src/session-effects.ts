@@ -41,11 +41,15 @@ const INBOX_BATCH_MS = 100;
 /** How long resolved records wait to be appended to the audit log together. */
 const LOG_BATCH_MS = 50;
 /**
- * How long rows of rule-settled and local decisions wait for the project's history, together.
- * Well under RivetKit's 30 s sleep timeout: a session falls asleep with its history delivered, so
- * that its wake has nothing to report (see `syncAfterWake`).
+ * Rows of rule-settled and local decisions go to the project's history once the session has logged
+ * nothing new for `HISTORY_QUIET_MS`, or `HISTORY_MAX_DELAY_MS` after the first of them at the
+ * latest. The delivery counts as activity and postpones the actor's sleep (30 s after its last
+ * activity): sent right after an agent's last call, the history barely postpones it, and the
+ * session falls asleep with nothing to report on its next wake (see `syncAfterWake`). A session
+ * busy with calls sends one report per `HISTORY_MAX_DELAY_MS`, not one per call.
  */
-const HISTORY_DELAY_MS = 15_000;
+const HISTORY_QUIET_MS = 3_000;
+const HISTORY_MAX_DELAY_MS = 60_000;
 
 /** The part of Warden's registry a session calls: the project actor. */
 export type ProjectRegistry = Registry<{ wardenProject: ReturnType<typeof createProjectActor> }>;
@@ -106,8 +110,8 @@ export interface SessionVars {
   inboxSyncDue: boolean;
   /** Whether the audit log may hold entries the project's history index lacks. */
   historyDue: boolean;
-  /** Whether a delivery of new log rows to the project's history is scheduled. */
-  historyScheduled: boolean;
+  /** The pending delivery of new log rows to the project's history, and when it was first due. */
+  history: { timer: ReturnType<typeof setTimeout>; since: number } | undefined;
   /** Whether the inbox delivery loop runs. */
   inboxDelivering: boolean;
   /** Whether the project-rule outbox is being delivered. */
@@ -424,22 +428,28 @@ export async function syncAfterWake(c: SessionContext, deps: EffectDependencies)
 }
 
 /**
- * Sends new log rows to the project's history `HISTORY_DELAY_MS` later, with whatever follows. A
- * plain timer, not `waitUntil`: a pending `waitUntil` holds off the actor's sleep (measured: the
- * sessions of `bench/probes/idle-cost.ts` slept 15 s later). It fires well before the sleep
- * timeout; if the actor stopped first, the rows stay marked unindexed and its next wake sends them.
+ * Sends new log rows to the project's history when the session goes quiet (see
+ * `HISTORY_QUIET_MS`). A plain timer, not `waitUntil` (a pending `waitUntil` holds off the
+ * actor's sleep); if the actor stopped first, the rows stay marked unindexed and its next wake
+ * sends them.
  */
 function historyInBackground(c: SessionContext, deps: EffectDependencies): void {
   const vars = c.vars;
-  if (vars.historyScheduled) return;
-  vars.historyScheduled = true;
-  setTimeout(() => {
-    vars.historyScheduled = false;
-    // Once the actor has stopped, its context no longer holds these vars.
-    if (c.vars !== vars) return;
-    vars.historyDue = true;
-    deliverInbox(c, deps);
-  }, HISTORY_DELAY_MS).unref();
+  const now = Date.now();
+  const since = vars.history?.since ?? now;
+  if (vars.history) clearTimeout(vars.history.timer);
+  const timer = setTimeout(
+    () => {
+      vars.history = undefined;
+      // Once the actor has stopped, its context no longer holds these vars.
+      if (c.vars !== vars) return;
+      vars.historyDue = true;
+      deliverInbox(c, deps);
+    },
+    Math.max(0, Math.min(HISTORY_QUIET_MS, since + HISTORY_MAX_DELAY_MS - now)),
+  );
+  timer.unref();
+  vars.history = { timer, since };
 }
 
 /**

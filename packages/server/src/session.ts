@@ -234,7 +234,7 @@ export function createSessionActor(deps: SessionDependencies) {
       inbox: [],
       inboxSyncDue: false,
       historyDue: false,
-      historyScheduled: false,
+      history: undefined,
       inboxDelivering: false,
       delivering: false,
       unsaved: false,

@@ -312,7 +312,7 @@ describe("rule-settled decisions alone", () => {
     for (const requestId of ["only-1", "only-2"])
       await agent.requestPermission({ requestId, toolName: "Read", input: { file_path: "a" } });
     const read = () => project("approver").getHistory({ sessionId: "rules-only" });
-    // Within the session's history delay (15 s), while it stays awake and calls nothing more.
+    // Once the session has been quiet for its history delay (3 s), with nothing more to carry them.
     await expect
       .poll(async () => (await read()).entries.map((e) => e.requestId), POLL)
       .toEqual(["only-2", "only-1"]);
