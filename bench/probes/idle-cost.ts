@@ -92,7 +92,7 @@ try {
     .map(([name, n]) => [name, (n - (w0.get(name) ?? 0)) / SESSIONS] as const)
     .filter(([, n]) => n >= 1)
     .sort((a, b) => b[1] - a[1]);
-  for (const [name, n] of perCall.slice(0, 12)) console.log(`  ${n.toFixed(1)} ${name}`);
+  for (const [name, n] of perCall) console.log(`  ${n.toFixed(1)} ${name}`);
 } finally {
   await client.dispose({ flushMs: 0 });
   await target.stop();

@@ -98,6 +98,12 @@ export async function listUnindexed(db: RawAccess, limit: number): Promise<Logge
   return rows.map((row) => JSON.parse(row.record) as LoggedRequest);
 }
 
+/** Whether some logged entry still waits for the project's history index. */
+export async function hasUnindexed(db: RawAccess): Promise<boolean> {
+  const rows = await db.execute("SELECT 1 FROM history WHERE indexed = 0 LIMIT 1");
+  return rows.length > 0;
+}
+
 /** Notes that the project's history index has these entries. */
 export async function markIndexed(db: RawAccess, permissionIds: readonly string[]): Promise<void> {
   if (permissionIds.length === 0) return;

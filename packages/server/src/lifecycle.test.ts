@@ -600,13 +600,33 @@ describe("onlyLogRecoverable: which changes need no state save", () => {
     expect(onlyLogRecoverable(saved, recovered)).toBe(true);
   });
 
-  test("an ask opening or settling, and any change of rules, mode or place, need one", () => {
+  test("an ask settled without rules, and its log row's eviction, need none", () => {
+    const asked = ask(empty(), "r1", "make deploy");
+    const withAsk = open(asked.state, asked.record).state;
+    for (const name of ["once", "reject", "timeout", "cancel"]) {
+      const settled = settlers[name]!(withAsk);
+      expect(settled.effects, name).toContainEqual({ type: "audit" });
+      expect(onlyLogRecoverable(withAsk, settled.state), name).toBe(true);
+      const evicted = removeLogged(settled.state, new Set([settled.record.permissionId]));
+      expect(onlyLogRecoverable(withAsk, evicted), name).toBe(true);
+    }
+  });
+
+  test("an ask opening, settling with rules, and any change of rules, mode or place, need one", () => {
     const saved = empty();
     const asked = ask(saved, "r1", "make deploy");
     const withAsk = open(asked.state, asked.record).state;
     expect(onlyLogRecoverable(saved, withAsk)).toBe(false);
-    expect(onlyLogRecoverable(withAsk, settlers.reject!(withAsk).state)).toBe(false);
     expect(onlyLogRecoverable(withAsk, settlers["always/session"]!(withAsk).state)).toBe(false);
+    // Another ask opening while the first settles: the new one is not in the saved state.
+    const second = ask(settlers.reject!(withAsk).state, "r2", "make deploy again");
+    expect(onlyLogRecoverable(withAsk, open(second.state, second.record).state)).toBe(false);
+    // Pending requests in another order are not the saved ones.
+    const third = ask(withAsk, "r3", "make deploy 3");
+    const both = open(third.state, third.record).state;
+    expect(onlyLogRecoverable(both, { ...both, requests: [...both.requests].reverse() })).toBe(
+      false,
+    );
     for (const change of [
       { mode: "plan" as const },
       { cwd: "/work" },

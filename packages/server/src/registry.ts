@@ -49,6 +49,39 @@ async function retried<T>(call: () => Promise<T>, deadlineMs = 120_000): Promise
 }
 
 /**
+ * Handles on project actors, by id once known. A call by key makes the engine's gateway find the
+ * actor by its key first: four more storage transactions per call than by id (measured with
+ * `bench/probes/call-cost.ts`, docs/scale.md), and sessions call their project on every ask and
+ * its settlement. The id comes from `resolve()` once per project and process; a failed call
+ * forgets it, so the retry goes by key again. Where the engine's actor API refuses `resolve()`
+ * (it needs the engine's admin token), calls keep going by key.
+ */
+function projectAddresses(internalToken: string) {
+  const ids = new Map<string, string>();
+  const params = { token: internalToken };
+  let unresolvable = false;
+  return {
+    handle(client: ProjectClient, projectId: string) {
+      const id = ids.get(projectId);
+      if (id !== undefined) return client.wardenProject.getForId(id, { params });
+      const byKey = client.wardenProject.getOrCreate([projectId], { params });
+      if (!unresolvable) {
+        byKey.resolve().then(
+          (resolved) => ids.set(projectId, resolved),
+          () => {
+            unresolvable = true;
+          },
+        );
+      }
+      return byKey;
+    },
+    forget(projectId: string) {
+      ids.delete(projectId);
+    },
+  };
+}
+
+/**
  * Builds Warden's RivetKit registry: the `permissionSession` actor (one per agent session, keyed
  * `[projectId, sessionId]`) and the `wardenProject` actor (learned project rules and the inbox).
  * @example const { registry } = createWarden({ tokens: { [process.env.AGENT_TOKEN!]: { id: "agent", role: "agent", projects: ["demo"] } } }); await registry.startAndWait();
@@ -63,16 +96,28 @@ export function createWarden(options: WardenOptions) {
     ...(options.policy?.global ? { global: options.policy.global } : {}),
     project: (projectId) => options.policy?.projects?.[projectId] ?? options.policy?.defaultProject,
   };
-  const projectOf = (client: ProjectClient, projectId: string) =>
-    client.wardenProject.getOrCreate([projectId], { params: { token: internalToken } });
+  const addresses = projectAddresses(internalToken);
+  /** Calls the project actor; a failure forgets its id. */
+  const toProject = async <T>(
+    client: ProjectClient,
+    projectId: string,
+    call: (handle: ReturnType<typeof addresses.handle>) => Promise<T>,
+  ): Promise<T> => {
+    try {
+      return await call(addresses.handle(client, projectId));
+    } catch (error) {
+      addresses.forget(projectId);
+      throw error;
+    }
+  };
   const project: ProjectLink = {
     loadRules: (client, projectId, sessionId) =>
-      projectOf(client, projectId).listProjectRules(sessionId),
+      toProject(client, projectId, (handle) => handle.listProjectRules(sessionId)),
     addRules: async (client, projectId, rules) => {
-      await projectOf(client, projectId).addProjectRules(rules);
+      await toProject(client, projectId, (handle) => handle.addProjectRules(rules));
     },
     noteInbox: async (client, projectId, report) => {
-      await retried(() => projectOf(client, projectId).noteInbox(report));
+      await retried(() => toProject(client, projectId, (handle) => handle.noteInbox(report)));
     },
   };
 

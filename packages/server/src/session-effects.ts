@@ -6,6 +6,7 @@ import type { db } from "rivetkit/db";
 import {
   appendToAuditLog,
   findLoggedPermission,
+  hasUnindexed,
   type LoggedRequest,
   listLoggedPermissionIds,
   listLoggedRequestIds,
@@ -39,6 +40,16 @@ import type { RequestOutcome, RulesChangedEvent, SessionRule } from "./types.ts"
 const INBOX_BATCH_MS = 100;
 /** How long resolved records wait to be appended to the audit log together. */
 const LOG_BATCH_MS = 50;
+/**
+ * Rows of rule-settled and local decisions go to the project's history once the session has logged
+ * nothing new for `HISTORY_QUIET_MS`, or `HISTORY_MAX_DELAY_MS` after the first of them at the
+ * latest. The delivery counts as activity and postpones the actor's sleep (30 s after its last
+ * activity): sent right after an agent's last call, the history barely postpones it, and the
+ * session falls asleep with nothing to report on its next wake (see `syncAfterWake`). A session
+ * busy with calls sends one report per `HISTORY_MAX_DELAY_MS`, not one per call.
+ */
+const HISTORY_QUIET_MS = 3_000;
+const HISTORY_MAX_DELAY_MS = 60_000;
 
 /** The part of Warden's registry a session calls: the project actor. */
 export type ProjectRegistry = Registry<{ wardenProject: ReturnType<typeof createProjectActor> }>;
@@ -99,6 +110,8 @@ export interface SessionVars {
   inboxSyncDue: boolean;
   /** Whether the audit log may hold entries the project's history index lacks. */
   historyDue: boolean;
+  /** The pending delivery of new log rows to the project's history, and when it was first due. */
+  history: { timer: ReturnType<typeof setTimeout>; since: number } | undefined;
   /** Whether the inbox delivery loop runs. */
   inboxDelivering: boolean;
   /** Whether the project-rule outbox is being delivered. */
@@ -191,6 +204,18 @@ export async function saveNow(c: SessionContext): Promise<void> {
 }
 
 /**
+ * A settlement whose log row failed is in memory only (see `commit`): it goes to RivetKit whole
+ * and counts as unsaved, so that a retry that finds it saves it before acknowledging it.
+ */
+function keepUnlogged(c: SessionContext): void {
+  const current = live(c);
+  c.state = current;
+  c.vars.saved = current;
+  c.vars.live = undefined;
+  c.vars.unsaved = true;
+}
+
+/**
  * Makes what memory holds durable before it is acknowledged. After a failed save (storage cut
  * mid-commit, e.g. by an engine failover) the actor keeps running with the change in memory; a
  * retry would otherwise find it there and acknowledge a request that a restart then loses.
@@ -216,7 +241,15 @@ export async function applyEffects(
   effects: Transition["effects"],
 ): Promise<void> {
   // Fails the call when the row cannot be written: an answer that is not durable is not given.
-  if (effects.some((e) => e.type === "audit")) await appendSerialized(c);
+  if (effects.some((e) => e.type === "audit")) {
+    try {
+      await appendSerialized(c);
+    } catch (error) {
+      keepUnlogged(c);
+      throw error;
+    }
+    historyInBackground(c, deps);
+  }
   if (effects.some((e) => e.type === "save")) {
     const settling = effects.flatMap((e) => (e.type === "wake" ? [e.record.permissionId] : []));
     for (const id of settling) c.vars.settling.add(id);
@@ -371,10 +404,52 @@ function notifyInbox(c: SessionContext, deps: EffectDependencies, change: InboxC
  * and the list is read when it is sent: a list read earlier and sent after a newer change would
  * remove that change's request from the inbox.
  */
-export function syncInbox(c: SessionContext, deps: EffectDependencies): void {
+function syncInbox(c: SessionContext, deps: EffectDependencies): void {
   c.vars.inboxSyncDue = true;
   c.vars.historyDue = true;
   deliverInbox(c, deps);
+}
+
+/**
+ * After a wake, tells the project what it may have missed while this session was down: the
+ * pending list and the log rows its history lacks. A session with neither has nothing to tell and
+ * does not call the project (a mass wake-up of idle sessions would otherwise all report to the one
+ * project actor at once). After a crash nothing is missed: what was pending is in the saved
+ * state, what was logged and not indexed is marked so in the log, and an inbox entry whose
+ * settlement report was lost with the crash is corrected by the project's reconciliation.
+ */
+export async function syncAfterWake(c: SessionContext, deps: EffectDependencies): Promise<void> {
+  // A session that never held a request has nothing to tell (and leaves no trace there).
+  if (live(c).seq === 0) return;
+  // A log that cannot be read is assumed to hold something: the sync is resent, never skipped.
+  const missed =
+    pendingRequests(live(c)).length > 0 || (await hasUnindexed(c.db).catch(() => true));
+  if (missed) syncInbox(c, deps);
+}
+
+/**
+ * Sends new log rows to the project's history when the session goes quiet (see
+ * `HISTORY_QUIET_MS`). A plain timer, not `waitUntil` (a pending `waitUntil` holds off the
+ * actor's sleep); if the actor stopped first, the rows stay marked unindexed and its next wake
+ * sends them.
+ */
+function historyInBackground(c: SessionContext, deps: EffectDependencies): void {
+  const vars = c.vars;
+  const now = Date.now();
+  const since = vars.history?.since ?? now;
+  if (vars.history) clearTimeout(vars.history.timer);
+  const timer = setTimeout(
+    () => {
+      vars.history = undefined;
+      // Once the actor has stopped, its context no longer holds these vars.
+      if (c.vars !== vars) return;
+      vars.historyDue = true;
+      deliverInbox(c, deps);
+    },
+    Math.max(0, Math.min(HISTORY_QUIET_MS, since + HISTORY_MAX_DELAY_MS - now)),
+  );
+  timer.unref();
+  vars.history = { timer, since };
 }
 
 /**

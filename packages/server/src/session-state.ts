@@ -159,9 +159,11 @@ const LOG_RECOVERABLE = new Set<string>(["seq", "usage", "evicted", "requests"])
 /**
  * Whether `next` differs from `saved` only in what the audit log restores after a crash: the
  * sequence number, usage and evicted count (`recoverFromLog`) and resolved records (durable
- * through their log rows, or never acknowledged). The pending requests must be the same ones in
- * the same order (a pending record never changes while pending) and every other field the same
- * value.
+ * through their log rows, or never acknowledged). Every request pending in `next` must be pending
+ * in `saved`, in the same order (a pending record never changes while pending): opening one needs
+ * a save. One pending in `saved` may have settled since: every settlement writes its log row (or
+ * saves) before anyone hears of it, and a wake settles from the log what the saved state still
+ * holds pending (`settledInLog`). Every other field must keep the same value.
  */
 export function onlyLogRecoverable(saved: SessionState, next: SessionState): boolean {
   const keys = Object.keys(next);
@@ -176,11 +178,13 @@ export function onlyLogRecoverable(saved: SessionState, next: SessionState): boo
       return false;
   }
   const before = pendingRequests(saved);
-  const after = pendingRequests(next);
-  return (
-    before.length === after.length &&
-    before.every((record, i) => record.permissionId === after[i]!.permissionId)
-  );
+  let from = 0;
+  for (const record of pendingRequests(next)) {
+    while (from < before.length && before[from]!.permissionId !== record.permissionId) from++;
+    if (from === before.length) return false;
+    from++;
+  }
+  return true;
 }
 
 /**

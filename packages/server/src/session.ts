@@ -63,7 +63,7 @@ import {
   type SessionVars,
   saveNow,
   sessionPolicy,
-  syncInbox,
+  syncAfterWake,
   waitForResolution,
 } from "./session-effects.ts";
 import { parseSessionKey } from "./session-key.ts";
@@ -234,6 +234,7 @@ export function createSessionActor(deps: SessionDependencies) {
       inbox: [],
       inboxSyncDue: false,
       historyDue: false,
+      history: undefined,
       inboxDelivering: false,
       delivering: false,
       unsaved: false,
@@ -256,11 +257,8 @@ export function createSessionActor(deps: SessionDependencies) {
           .catch((error) =>
             session.log.warn({ msg: "settling overdue requests failed", error: String(error) }),
           )
-          // The inbox may have missed reports while this session was down: re-announce. A
-          // session that never held a request has nothing to tell (and leaves no trace there).
-          .then(() => {
-            if (live(session).seq > 0) syncInbox(session, deps);
-          }),
+          // The inbox and the project's history may have missed reports while this session was down.
+          .then(() => syncAfterWake(session, deps)),
       );
     },
     actions: {

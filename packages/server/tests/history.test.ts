@@ -305,3 +305,16 @@ describe("sessions report what they decide", () => {
     expect(answered).not.toHaveProperty("params");
   });
 });
+
+describe("rule-settled decisions alone", () => {
+  test("reach the project's history without an ask or a wake to carry them", async () => {
+    const agent = warden.session("agent", "rules-only");
+    for (const requestId of ["only-1", "only-2"])
+      await agent.requestPermission({ requestId, toolName: "Read", input: { file_path: "a" } });
+    const read = () => project("approver").getHistory({ sessionId: "rules-only" });
+    // Once the session has been quiet for its history delay (3 s), with nothing more to carry them.
+    await expect
+      .poll(async () => (await read()).entries.map((e) => e.requestId), POLL)
+      .toEqual(["only-2", "only-1"]);
+  });
+});
