@@ -165,7 +165,10 @@ const inboxSection: Section = {
 const mcpBenchSection: Section = {
   name: mcpSection.name,
   run: mcpSection.run,
-  table: (result) => goalTable(mcpSection.name, mcpSection.rows(result)),
+  table: (result) => ({
+    ...goalTable(mcpSection.name, mcpSection.rows(result)),
+    notes: mcpSection.notes(result),
+  }),
 };
 
 /** Warden on pnpm cluster's topology: one runner vs two, the LB round trip, failover stalls. */
