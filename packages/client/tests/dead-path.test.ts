@@ -6,10 +6,10 @@
 // silent connection waits forever.
 import { once } from "node:events";
 import { connect, createServer, type Server, type Socket } from "node:net";
-import { policySource } from "@warden/rules";
 import { startTestWarden, type TestWarden } from "@warden/server/testing";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createWardenClient, type WardenClient } from "../src/index.ts";
+import { TEST_POLICY, TEST_TOKENS } from "./fixtures/setup.ts";
 
 /** A TCP relay whose existing connections can be silenced (kept open, nothing carried). */
 interface Relay {
@@ -61,13 +61,7 @@ let agent: WardenClient;
 let approver: WardenClient;
 
 beforeAll(async () => {
-  server = await startTestWarden({
-    tokens: {
-      "agent-token": { id: "agent-1", role: "agent", projects: ["demo"] },
-      "approver-token": { id: "alice", role: "approver", projects: ["demo"] },
-    },
-    policy: { defaultProject: policySource({ rules: [{ tool: "Read", behavior: "allow" }] }) },
-  });
+  server = await startTestWarden({ tokens: TEST_TOKENS, policy: TEST_POLICY });
   relay = await startRelay(server.endpoint);
   agent = createWardenClient({
     endpoint: relay.endpoint,
