@@ -58,6 +58,9 @@ interface Link<C> {
   /** Rejects once the connection is dropped (replaced, given up, disposed). */
   readonly dropped: Promise<never>;
   readonly drop: (error: WardenError) => void;
+  /** Resolves once the connection is open: calls' bounds count from then (see `call`). */
+  readonly opened: Promise<void>;
+  readonly open: () => void;
 }
 
 /**
@@ -136,26 +139,33 @@ export class LiveConnection<C extends RivetConn> {
     this.#calls += 1;
     this.#holdOpen();
     let timer: ReturnType<typeof setTimeout> | undefined;
+    let finished = false;
     try {
       const link = await this.#current();
       this.#watch(link);
       const racers: Promise<T>[] = [action(link.conn), link.dropped];
       if (boundMs !== undefined) {
+        // Counted from the open: an open that stalls is the stall bound's case (`#watch`), and a
+        // slow open under load must not make every call on it look dead.
         racers.push(
           new Promise<never>((_resolve, reject) => {
-            timer = setTimeout(() => {
-              const error = new WardenError(
-                "unavailable",
-                `no answer within ${boundMs} ms; the connection is replaced`,
-              );
-              if (this.#link === link) this.#abandon(link, error);
-              reject(error);
-            }, boundMs);
+            void link.opened.then(() => {
+              if (finished) return;
+              timer = setTimeout(() => {
+                const error = new WardenError(
+                  "unavailable",
+                  `no answer within ${boundMs} ms; the connection is replaced`,
+                );
+                if (this.#link === link) this.#abandon(link, error);
+                reject(error);
+              }, boundMs);
+            });
           }),
         );
       }
       return await Promise.race(racers);
     } finally {
+      finished = true;
       clearTimeout(timer);
       this.#calls -= 1;
       this.#armIdleClose();
@@ -247,13 +257,18 @@ export class LiveConnection<C extends RivetConn> {
       drop = reject;
     });
     dropped.catch(() => undefined);
-    const link: Link<C> = { conn, status: "connecting", dropped, drop };
+    let open: () => void = () => undefined;
+    const opened = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    const link: Link<C> = { conn, status: "connecting", dropped, drop, opened, open };
     this.#link = link;
     this.#setStatus(this.#everOpen ? "reconnecting" : "connecting");
     conn.onStatusChange((status) => {
       link.status = status;
       if (this.#link !== link || this.#disposed) return;
       if (status === "connected") {
+        link.open();
         clearTimeout(this.#stallTimer);
         this.#stallTimer = undefined;
         this.#everOpen = true;

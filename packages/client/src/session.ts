@@ -112,7 +112,7 @@ const REFUSED = new Set(["unauthorized", "forbidden"]);
  */
 const WAIT_MS = 5_000;
 /** How late past WAIT_MS a poll's answer may be before its connection counts as dead (load). */
-const POLL_BOUND_MS = WAIT_MS + 7_000;
+const POLL_BOUND_MS = WAIT_MS + 10_000;
 /** The first call runs the server's permission hook (5 s budget by default) before it waits. */
 const ASK_BOUND_MS = POLL_BOUND_MS + 5_000;
 /** The bound of every other call on the live connection. */
