@@ -60,7 +60,7 @@ function watchChildren(): string {
       if (alive(Number(parent))) return;
       clearInterval(timer);
       let pids = [];
-      try { pids = fs.readFileSync(list, "utf8").split(/s+/).filter(Boolean).map(Number); } catch {}
+      try { pids = fs.readFileSync(list, "utf8").split(",").filter(Boolean).map(Number); } catch {}
       for (const pid of pids) { try { process.kill(pid, "SIGKILL"); } catch {} }
       fs.rmSync(dir, { recursive: true, force: true });
     }, 500);`;
@@ -83,7 +83,9 @@ function watchChildren(): string {
 function writeWatchList() {
   if (!watchList) return;
   const pids = [...running].filter((c) => c.alive()).map((c) => c.pid);
-  writeFileSync(watchList, pids.join("\n"));
+  // Comma-separated: the watchdog's source is a template string, where a regex escape such as
+  // \s would silently lose its backslash (it once split on the letter "s" and killed nothing).
+  writeFileSync(watchList, pids.join(","));
 }
 
 export function startChild(

@@ -14,8 +14,12 @@ async function startEngine(): Promise<string> {
     engineSockets.push(socket);
     socket.on("error", () => undefined);
     socket.on("data", (chunk) => {
-      const line = chunk.toString("latin1").split("\r\n")[0];
-      socket.write(`HTTP/1.1 101 Switching Protocols\r\nx-seen: ${line}\r\n\r\n`);
+      const line = chunk.toString("latin1").split("\r\n")[0]!;
+      // An engine node that cannot take the connection now (e.g. still taking over the lease).
+      const status = line.includes("refuse=1")
+        ? "503 Service Unavailable"
+        : "101 Switching Protocols";
+      socket.write(`HTTP/1.1 ${status}\r\nx-seen: ${line}\r\n\r\n`);
     });
   });
   await new Promise<void>((resolve) => engine.listen(0, "127.0.0.1", resolve));
@@ -81,14 +85,39 @@ describe("engine link", () => {
     await once(socket, "close");
   });
 
-  test("the runner closing its own envoy connection is not a loss", async () => {
+  test("the runner ending its envoy connection is a loss too (a reconnect keeps broken actors)", async () => {
+    // Measured: a surviving engine node expired the envoy's registration during a leader
+    // failover and closed the WebSocket; the runner's side ended the TCP connection first.
+    const relay = await link();
+    const socket = await request(relay.endpoint, ENVOY);
+    socket.end();
+    await relay.lost;
+  });
+
+  test("a second envoy connection while one is established is a loss, and is refused", async () => {
+    const relay = await link();
+    const first = await request(relay.endpoint, ENVOY);
+    const url = new URL(relay.endpoint);
+    const second = connect({ host: url.hostname, port: Number(url.port) });
+    second.on("error", () => undefined);
+    await once(second, "connect");
+    second.write(`${ENVOY}\r\nhost: x\r\n\r\n`);
+    await relay.lost;
+    await Promise.all([once(first, "close"), once(second, "close")]);
+  });
+
+  test("an envoy connection the engine refused is no loss: RivetKit retries it", async () => {
     const relay = await link();
     const lost = watchLost(relay);
-    const socket = await request(relay.endpoint, ENVOY);
-    const engineSide = engineSockets.at(-1)!;
-    socket.end();
-    await Promise.all([once(socket, "close"), once(engineSide, "close")]);
+    const refused = ENVOY.replace("namespace=default", "namespace=default&refuse=1");
+    const socket = await request(relay.endpoint, refused);
+    engineSockets.at(-1)!.destroy();
+    await once(socket, "close");
     expect(await lost()).toBe(false);
+    // The retry is the envoy's first established connection: its end is a loss.
+    const retry = await request(relay.endpoint, ENVOY);
+    retry.end();
+    await relay.lost;
   });
 
   test("the engine ending any other connection is not a loss", async () => {

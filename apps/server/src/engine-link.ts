@@ -8,6 +8,13 @@
 // (tens of thousands of errors a minute), starves the runner, and answers calls only with a 60 s
 // timeout while the engine already runs them elsewhere. Measured in docs/deploy.md. The only
 // sound way out is a fresh process: the runner exits and the engine restarts its actors elsewhere.
+//
+// Either side may end that connection. A surviving engine node that could not renew the envoy's
+// registration during a leader failover closes the WebSocket ("registration_expired ... should
+// reconnect") and the runner's envoy client may then close the TCP connection first; that run
+// kept broken actors the engine had already given up on, and two sessions never answered again.
+// So the end of an established envoy connection, from either side and for any reason, is a loss
+// unless this process is shutting down; so is a second envoy connection while one is established.
 import { connect as connectTcp, createServer, type Socket } from "node:net";
 import { connect as connectTls } from "node:tls";
 
@@ -15,7 +22,7 @@ import { connect as connectTls } from "node:tls";
 export interface EngineLink {
   /** `http://127.0.0.1:<port>`: where RivetKit connects instead of the engine. */
   readonly endpoint: string;
-  /** Resolves once the engine side ended the envoy's connection (not on `close()`). */
+  /** Resolves once the envoy's established connection ended, from either side (not on shutdown). */
   readonly lost: Promise<void>;
   /** From now on a connection that ends is part of a shutdown, not a loss. */
   expectClose(): void;
@@ -42,6 +49,16 @@ export async function openEngineLink(endpoint: string): Promise<EngineLink> {
   });
   let isLost = false;
 
+  /** The envoy's connection whose upgrade the engine accepted: it carries this runner's actors. */
+  let established: Socket | undefined;
+  const loseEngine = () => {
+    if (closing || isLost) return;
+    isLost = true;
+    markLost();
+    // Nothing may keep using the engine: RivetKit must not reconnect the same actors.
+    for (const socket of sockets) socket.destroy();
+  };
+
   const server = createServer((local) => {
     // Once lost, RivetKit must not reconnect the same actors through a new connection.
     if (isLost) return void local.destroy();
@@ -53,34 +70,36 @@ export async function openEngineLink(endpoint: string): Promise<EngineLink> {
     sockets.add(local);
     sockets.add(upstream);
     let envoyRequest = false;
-    let envoy = false;
-    let localEnded = false;
     local.once("data", (first: Buffer) => {
       const requestLine = first.subarray(0, first.indexOf("\r\n")).toString("latin1");
       envoyRequest = requestLine.startsWith("GET ") && requestLine.includes(ENVOY_PATH);
     });
     // The relay's port is open to every local user: only a connection the engine accepted as an
-    // envoy (it switched protocols, which takes the admin token) is the runner's own. A refused
-    // request ending was taken for a lost connection, and made the runner exit.
+    // envoy (it switched protocols, which takes the admin token) is the runner's own. Before the
+    // upgrade no actor is assigned: a refused or failed connect is retried by RivetKit.
     upstream.once("data", (first: Buffer) => {
-      envoy = envoyRequest && first.subarray(0, 13).toString("latin1") === "HTTP/1.1 101 ";
+      if (!envoyRequest || first.subarray(0, 13).toString("latin1") !== "HTTP/1.1 101 ") return;
+      // A second accepted envoy while one is connected: the envoy client gave up on a connection
+      // the engine may still count as live; the actors it carried are in an unknown state.
+      if (established) return loseEngine();
+      established = local;
     });
-    local.once("end", () => {
-      localEnded = true;
-    });
+    // Whichever side ends first, the established envoy connection is gone.
+    const ended = () => {
+      if (established === local) loseEngine();
+    };
+    local.once("end", ended);
+    upstream.once("end", ended);
     local.on("error", () => upstream.destroy());
     upstream.on("error", () => local.destroy());
     local.once("close", () => {
       sockets.delete(local);
-      localEnded = true;
+      ended();
       upstream.destroy();
     });
     upstream.once("close", () => {
       sockets.delete(upstream);
-      if (envoy && !localEnded && !closing && !isLost) {
-        isLost = true;
-        markLost();
-      }
+      ended();
       local.destroy();
     });
     local.pipe(upstream);

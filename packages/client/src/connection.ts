@@ -58,6 +58,9 @@ interface Link<C> {
   /** Rejects once the connection is dropped (replaced, given up, disposed). */
   readonly dropped: Promise<never>;
   readonly drop: (error: WardenError) => void;
+  /** Resolves once the connection is open: calls' bounds count from then (see `call`). */
+  readonly opened: Promise<void>;
+  readonly open: () => void;
 }
 
 /**
@@ -123,16 +126,47 @@ export class LiveConnection<C extends RivetConn> {
   /**
    * Runs one action on the live connection. Fails with a transient `unavailable` when that
    * connection is dropped before the action answers (retry it), `aborted` once disposed.
+   *
+   * With `boundMs`, an action still unanswered after that long means the connection is on a dead
+   * path: it is replaced, and this call and every other one on it fail as transient (their
+   * retries run on the new one). Measured on a cluster: after a runner's SIGKILL the engine's
+   * gateway keeps a client's socket open to the dead actor and answers nothing on it for 30–45 s
+   * (its hibernating-socket ack timeout and GC), while the actor runs again elsewhere after
+   * ~10 s; a retry on the same socket waited as long again.
    */
-  async call<T>(action: (conn: C) => Promise<T>): Promise<T> {
+  async call<T>(action: (conn: C) => Promise<T>, boundMs?: number): Promise<T> {
     // Counted before the connection is awaited, so that an idle close cannot come in between.
     this.#calls += 1;
     this.#holdOpen();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let finished = false;
     try {
       const link = await this.#current();
       this.#watch(link);
-      return await Promise.race([action(link.conn), link.dropped]);
+      const racers: Promise<T>[] = [action(link.conn), link.dropped];
+      if (boundMs !== undefined) {
+        // Counted from the open: an open that stalls is the stall bound's case (`#watch`), and a
+        // slow open under load must not make every call on it look dead.
+        racers.push(
+          new Promise<never>((_resolve, reject) => {
+            void link.opened.then(() => {
+              if (finished) return;
+              timer = setTimeout(() => {
+                const error = new WardenError(
+                  "unavailable",
+                  `no answer within ${boundMs} ms; the connection is replaced`,
+                );
+                if (this.#link === link) this.#abandon(link, error);
+                reject(error);
+              }, boundMs);
+            });
+          }),
+        );
+      }
+      return await Promise.race(racers);
     } finally {
+      finished = true;
+      clearTimeout(timer);
       this.#calls -= 1;
       this.#armIdleClose();
     }
@@ -223,13 +257,18 @@ export class LiveConnection<C extends RivetConn> {
       drop = reject;
     });
     dropped.catch(() => undefined);
-    const link: Link<C> = { conn, status: "connecting", dropped, drop };
+    let open: () => void = () => undefined;
+    const opened = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    const link: Link<C> = { conn, status: "connecting", dropped, drop, opened, open };
     this.#link = link;
     this.#setStatus(this.#everOpen ? "reconnecting" : "connecting");
     conn.onStatusChange((status) => {
       link.status = status;
       if (this.#link !== link || this.#disposed) return;
       if (status === "connected") {
+        link.open();
         clearTimeout(this.#stallTimer);
         this.#stallTimer = undefined;
         this.#everOpen = true;
@@ -262,20 +301,24 @@ export class LiveConnection<C extends RivetConn> {
   /** Replaces the connection if it does not open within the stall bound while something waits. */
   #watch(link: Link<C>) {
     if (this.#stallTimer || link.status === "connected" || !this.#demand) return;
-    const actorId = this.#actorId;
     this.#stallTimer = setTimeout(() => {
       this.#stallTimer = undefined;
       if (this.#link !== link || this.#disposed || link.status === "connected") return;
       if (!this.#demand) return;
       const stalledMs = this.#stalledMs;
       this.#stalledMs = Math.min(stalledMs * 2, MAX_STALLED_MS);
-      this.#drop(link, new WardenError("unavailable", `no connection within ${stalledMs} ms`));
-      // Calls retry on a new connection by themselves; listeners need one now.
-      if (this.#listening)
-        void actorId?.then((id) => {
-          if (!this.#link && !this.#disposed) this.#replace(id);
-        });
+      this.#abandon(link, new WardenError("unavailable", `no connection within ${stalledMs} ms`));
     }, this.#stalledMs);
+  }
+
+  /** Drops a connection found dead; calls retry on a new one by themselves, listeners get one now. */
+  #abandon(link: Link<C>, error: WardenError) {
+    const actorId = this.#actorId;
+    this.#drop(link, error);
+    if (this.#listening)
+      void actorId?.then((id) => {
+        if (!this.#link && !this.#disposed) this.#replace(id);
+      });
   }
 
   /** Forgets a connection: its pending calls fail with `error` if given; its socket is closed in the background. */

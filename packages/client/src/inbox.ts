@@ -14,7 +14,7 @@ import type { createClient } from "rivetkit/client";
 import { type ConnectionStatus, LiveConnection } from "./connection.ts";
 import { toWardenError } from "./errors.ts";
 import type { ActorResolver } from "./resolve-actor.ts";
-import { REPLY_ATTEMPTS, type RetryPolicy, withRetry } from "./retry.ts";
+import { REPLY_ATTEMPTS, type RetryOptions, type RetryPolicy, withRetry } from "./retry.ts";
 
 type RivetClient = ReturnType<typeof createClient<WardenRegistry>>;
 type ProjectHandle = ReturnType<RivetClient["wardenProject"]["getOrCreate"]>;
@@ -59,7 +59,9 @@ export interface InboxLink {
   readonly resolveId: ActorResolver;
 }
 
-const READ = { attemptTimeoutMs: 30_000 };
+/** The bound of a read: an attempt, or a call on the live connection (connection.ts). */
+const READ_BOUND_MS = 30_000;
+const READ = { attemptTimeoutMs: READ_BOUND_MS };
 
 /**
  * The pending requests of every session of a project, for approvers.
@@ -191,7 +193,7 @@ export class WardenInbox {
     let after: string | undefined;
     do {
       const query = after === undefined ? {} : { after };
-      const page = await this.#call(() => this.#live.call((conn) => conn.listInbox(query)));
+      const page = await this.#read((conn) => conn.listInbox(query));
       yield page.requests;
       after = page.next ?? undefined;
     } while (after !== undefined);
@@ -235,12 +237,17 @@ export class WardenInbox {
    * `warden.session(id).getHistory()`.
    */
   history(query: HistoryQuery = {}): Promise<HistoryPage> {
-    return this.#call(() => this.#live.call((conn) => conn.getHistory(query)));
+    return this.#read((conn) => conn.getHistory(query));
   }
 
-  async #call<T>(call: () => Promise<T>): Promise<T> {
+  /** A read on the live connection, which is replaced when it leaves one unanswered. */
+  #read<T>(action: (conn: ProjectConn) => Promise<T>): Promise<T> {
+    return this.#call(() => this.#live.call(action, READ_BOUND_MS), {});
+  }
+
+  async #call<T>(call: () => Promise<T>, attempts: RetryOptions = READ): Promise<T> {
     try {
-      return await withRetry(call, this.link.retry, READ);
+      return await withRetry(call, this.link.retry, attempts);
     } catch (error) {
       throw toWardenError(error);
     }

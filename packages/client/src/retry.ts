@@ -22,7 +22,9 @@ export interface RetryOptions {
  * ~10 s after such a death (docs/deploy.md). With reads' 30 s, replies in flight at a runner's
  * SIGKILL landed ~30 s late in the cluster test.
  */
-export const REPLY_ATTEMPTS: RetryOptions = { attemptTimeoutMs: 10_000 };
+export const REPLY_BOUND_MS = 10_000;
+/** `REPLY_BOUND_MS` for a reply sent without a live connection (a stateless call). */
+export const REPLY_ATTEMPTS: RetryOptions = { attemptTimeoutMs: REPLY_BOUND_MS };
 
 /** Runs `call` until it succeeds, fails for good, the deadline passes or the signal aborts. */
 export async function withRetry<T>(

@@ -22,7 +22,7 @@ import { toWardenError, WardenError } from "./errors.ts";
 import { type FastPathMode, type LocalDecision, LocalPolicy } from "./fast-path.ts";
 import { inputWithinLimits } from "./input-limits.ts";
 import { type QueuedReport, ReportQueue, type ReportQueueOptions } from "./report-queue.ts";
-import { REPLY_ATTEMPTS, type RetryPolicy, withRetry } from "./retry.ts";
+import { REPLY_BOUND_MS, type RetryPolicy, withRetry } from "./retry.ts";
 
 type RivetClient = ReturnType<typeof createClient<WardenRegistry>>;
 type SessionHandle = ReturnType<RivetClient["permissionSession"]["getOrCreate"]>;
@@ -101,10 +101,22 @@ interface Report {
 /** Codes that say this caller may never record calls in this session: retrying cannot help. */
 const REFUSED = new Set(["unauthorized", "forbidden"]);
 
-/** How long one long-poll waits on the server, and how long the client waits for its answer. */
-const WAIT_MS = 25_000;
-const LONG_POLL = { attemptTimeoutMs: WAIT_MS + 20_000 };
-const READ = { attemptTimeoutMs: 30_000 };
+/**
+ * How long one long-poll waits on the server. Short, because a poll is also how an agent finds
+ * out that its connection leads nowhere: a connection that leaves a call unanswered past the call's
+ * bound is replaced (connection.ts). After a runner's SIGKILL the engine's gateway keeps the
+ * agent's socket open to the dead actor for 30–45 s; with 25 s polls and a 45 s bound agents heard
+ * their decision 37–44 s after the kill although it had landed 8–22 s after it. A poll every 5 s
+ * costs an awake session one action per 5 s, less than the engine's own liveness loop for it
+ * (~1 storage transaction a second, docs/scale.md).
+ */
+const WAIT_MS = 5_000;
+/** How late past WAIT_MS a poll's answer may be before its connection counts as dead (load). */
+const POLL_BOUND_MS = WAIT_MS + 10_000;
+/** The first call runs the server's permission hook (5 s budget by default) before it waits. */
+const ASK_BOUND_MS = POLL_BOUND_MS + 5_000;
+/** The bound of every other call on the live connection. */
+const READ_BOUND_MS = 30_000;
 
 /** The fields of a call as the server takes them (no `signal`, no undefined fields). */
 function callOf(requestId: string, ask: PermissionAsk): CallFields {
@@ -184,20 +196,18 @@ export class WardenSession {
     try {
       let outcome: RequestOutcome = await withRetry(
         () =>
-          this.#live.call((conn) =>
-            conn.requestPermission({ ...callOf(requestId, ask), waitMs: WAIT_MS }),
+          this.#live.call(
+            (conn) => conn.requestPermission({ ...callOf(requestId, ask), waitMs: WAIT_MS }),
+            ASK_BOUND_MS,
           ),
         this.retry,
-        { signal, ...LONG_POLL },
+        { signal },
       );
       while (outcome.status === "pending") {
         outcome = await withRetry(
-          () => this.#live.call((conn) => conn.waitForDecision(requestId, WAIT_MS)),
+          () => this.#live.call((conn) => conn.waitForDecision(requestId, WAIT_MS), POLL_BOUND_MS),
           this.retry,
-          {
-            signal,
-            ...LONG_POLL,
-          },
+          { signal },
         );
       }
       return outcome.decision;
@@ -237,17 +247,14 @@ export class WardenSession {
     for (;;) {
       try {
         const outcome = await withRetry(
-          () => this.#live.call((conn) => conn.cancelRequest(requestId)),
+          () => this.#live.call((conn) => conn.cancelRequest(requestId), READ_BOUND_MS),
           { deadlineMs: 10_000 },
-          READ,
         );
         if (outcome.status === "decided") return outcome.decision;
       } catch (error) {
         const e = toWardenError(error);
         if (e.code === "already_resolved") {
-          const outcome = await this.#call(() =>
-            this.#live.call((conn) => conn.waitForDecision(requestId, 0)),
-          );
+          const outcome = await this.#call((conn) => conn.waitForDecision(requestId, 0));
           if (outcome.status === "decided") return outcome.decision;
         }
         if (e.code !== "not_found") throw e;
@@ -279,14 +286,14 @@ export class WardenSession {
       handlers.onResolved?.(event);
     };
     const catchUp = async () => {
-      const current = await this.#call(() => this.#live.call((conn) => conn.listPending()));
+      const current = await this.#call((conn) => conn.listPending());
       const ids = new Set(current.map((r) => r.permissionId));
       for (const request of current) deliverRequest(request);
       for (const [permissionId, request] of pending) {
         if (ids.has(permissionId)) continue;
-        const record = await this.#call(() =>
-          this.#live.call((conn) => conn.getRequest(permissionId)),
-        ).catch(() => undefined);
+        const record = await this.#call((conn) => conn.getRequest(permissionId)).catch(
+          () => undefined,
+        );
         if (record?.resolution) {
           deliverResolved({
             sessionId: request.sessionId,
@@ -321,11 +328,11 @@ export class WardenSession {
     try {
       return await withRetry(
         () =>
-          this.#live.call((conn) =>
-            conn.respondPermission(this.sessionId, permissionId, reply, sent),
+          this.#live.call(
+            (conn) => conn.respondPermission(this.sessionId, permissionId, reply, sent),
+            REPLY_BOUND_MS,
           ),
         this.retry,
-        REPLY_ATTEMPTS,
       );
     } catch (error) {
       throw toWardenError(error);
@@ -364,7 +371,7 @@ export class WardenSession {
       try {
         for (;;) {
           const epoch = this.#policy.epoch;
-          const snapshot = await this.#call(() => this.#live.call((conn) => conn.getPolicy()));
+          const snapshot = await this.#call((conn) => conn.getPolicy());
           this.#policy.install(snapshot, epoch);
           // Invalidated while fetching: fetch again, or the policy would stay stale until the next change.
           if (this.#policy.fresh || this.#live.status !== "open") return;
@@ -405,11 +412,11 @@ export class WardenSession {
     try {
       answer = await withRetry(
         () =>
-          this.#live.call((conn) =>
-            conn.recordLocalDecisions(batch.map((item) => item.entry.entry)),
+          this.#live.call(
+            (conn) => conn.recordLocalDecisions(batch.map((item) => item.entry.entry)),
+            READ_BOUND_MS,
           ),
         this.retry,
-        READ,
       );
     } catch (error) {
       const e = toWardenError(error);
@@ -456,22 +463,23 @@ export class WardenSession {
 
   /** The session's pending requests. */
   listPending(): Promise<PermissionRequest[]> {
-    return this.#call(() => this.#live.call((conn) => conn.listPending()));
+    return this.#call((conn) => conn.listPending());
   }
 
   /** One page of the audit log, newest first. */
   getHistory(query?: { before?: number; limit?: number }) {
-    return this.#call(() => this.#live.call((conn) => conn.getHistory(query)));
+    return this.#call((conn) => conn.getHistory(query));
   }
 
   /** The session's rules, the project's learned rules and the mode. */
   listRules() {
-    return this.#call(() => this.#live.call((conn) => conn.listRules()));
+    return this.#call((conn) => conn.listRules());
   }
 
-  async #call<T>(call: () => Promise<T>): Promise<T> {
+  /** One call on the live connection, retried through failures. */
+  async #call<T>(action: (conn: SessionConn) => Promise<T>): Promise<T> {
     try {
-      return await withRetry(call, this.retry, READ);
+      return await withRetry(() => this.#live.call(action, READ_BOUND_MS), this.retry);
     } catch (error) {
       throw toWardenError(error);
     }
