@@ -106,6 +106,21 @@ describe("engine link", () => {
     await Promise.all([once(first, "close"), once(second, "close")]);
   });
 
+  test("a second envoy request the engine refuses (no admin token) is no loss", async () => {
+    // The relay's loopback port is open to every local user: only the engine's acceptance makes a
+    // connection the runner's envoy, so a stranger's request cannot make the runner exit.
+    const relay = await link();
+    const lost = watchLost(relay);
+    const first = await request(relay.endpoint, ENVOY);
+    const refused = ENVOY.replace("namespace=default", "namespace=default&refuse=1");
+    const stranger = await request(relay.endpoint, refused);
+    stranger.destroy();
+    await once(stranger, "close");
+    expect(await lost()).toBe(false);
+    first.end();
+    await relay.lost;
+  });
+
   test("an envoy connection the engine refused is no loss: RivetKit retries it", async () => {
     const relay = await link();
     const lost = watchLost(relay);
