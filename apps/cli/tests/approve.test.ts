@@ -28,8 +28,14 @@ beforeAll(async () => {
   }
 }, 120_000);
 
-afterEach(() => {
+afterEach(async () => {
   for (const approver of approvers.splice(0)) approver.kill();
+  // A failed test's request left pending would be the next test's selected one: answer it.
+  for (const sessionId of ["alpha", "beta", "gamma"]) {
+    const session = bob.session(sessionId);
+    for (const left of await session.listPending())
+      await session.respond(left.permissionId, "reject").catch(() => undefined);
+  }
 });
 
 afterAll(async () => {
@@ -136,6 +142,15 @@ describe("warden approve, against a real server in a pseudo-terminal", { timeout
     await approver.press(BACKSPACE.repeat(40), "Bash(make *)", KEY.enter);
     await expect(decision).resolves.toMatchObject({ behavior: "allow", reason: "approved" });
     await approver.waitFor("rule Bash(make *) (project)");
+    // beta hands the rule on to the project in the background; once the project has it, it tells
+    // beta back. gamma reads the project's rules when it first asks: only then may it ask (else
+    // it reads them without the rule, and its ask waits for a human nobody is).
+    await expect
+      .poll(async () => (await bob.session("beta").listRules()).projectRules.map((r) => r.tool), {
+        timeout: 60_000,
+        interval: 200,
+      })
+      .toContain("Bash(make *)");
     await expect(ask("gamma", "make test")).resolves.toMatchObject({
       behavior: "allow",
       reason: "rule",
