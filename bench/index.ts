@@ -133,6 +133,12 @@ const inboxSection: Section = {
           times(r.catch_up_growth ?? Number.NaN),
         ],
         [
+          "one session's report (a row opened and settled), fed",
+          ms(r.report_at_100_ms),
+          ms(r.report_at_10000_ms),
+          times(r.report_growth ?? Number.NaN),
+        ],
+        [
           "last 100 decisions, fed: one session vs project of 1,000",
           ms(r.history_last_100_one_session_ms),
           ms(r.history_last_100_across_1000_ms),

@@ -191,6 +191,39 @@ const median = (values: number[]) => {
 };
 
 /**
+ * The median time of one session's report on a connection, with the project holding what it
+ * holds (ms): what a report writes should not grow with the inbox. Each opens a request and settles
+ * it, so the pending count stays.
+ */
+async function reportTime(endpoint: string, internalToken: string, project: string) {
+  const rivet = createClient<WardenRegistry>(endpoint);
+  const conn = rivet.wardenProject
+    .getOrCreate([project], { params: { token: internalToken } })
+    .connect();
+  try {
+    const times: number[] = [];
+    for (let n = 0; n < READS * 2; n += 1) {
+      const request = pendingRequest(project, "probe", 100_000 + times.length);
+      const { sessionId, permissionId } = request;
+      const start = performance.now();
+      await conn.noteInbox({
+        sessionId,
+        changes: [
+          { kind: "pending", sessionId, permissionId, request },
+          { kind: "resolved", sessionId, permissionId },
+        ],
+        history: [],
+      });
+      times.push(performance.now() - start);
+    }
+    return median(times);
+  } finally {
+    await conn.dispose();
+    await rivet.dispose();
+  }
+}
+
+/**
  * The median time of reading the project's last 100 decisions (what the inbox's history view
  * reads), and of one session's last 100, on one approver connection (ms).
  */
@@ -314,6 +347,7 @@ async function fedPart(log: (line: string) => void) {
     await rivet.dispose();
     await fillInbox(server.endpoint, internalToken, project, "small", 10);
     const small = await approverTimes(server.endpoint, approver, project, 100);
+    const smallReport = await reportTime(server.endpoint, internalToken, project);
     log("inbox: fed: 10,000 pending and 2,000 decisions across 1,000 sessions");
     const fillStart = performance.now();
     const filled = await fillInbox(
@@ -329,8 +363,9 @@ async function fedPart(log: (line: string) => void) {
     const pending = (10 + filled) * PER_SESSION;
     log(`inbox: fed: ${pending} pending after ${fillS.toFixed(1)} s`);
     const large = await approverTimes(server.endpoint, approver, project, pending);
+    const largeReport = await reportTime(server.endpoint, internalToken, project);
     const history = await historyTimes(server.endpoint, approver, project, "solo");
-    return { small, large, history, pending, fillRate: filled / fillS };
+    return { small, large, smallReport, largeReport, history, pending, fillRate: filled / fillS };
   } finally {
     await server.stop();
   }
@@ -347,6 +382,9 @@ export async function runInboxBench(log: (line: string) => void): Promise<Record
     catch_up_100_ms: fed.small.catchUpMs,
     catch_up_10000_ms: fed.large.catchUpMs,
     catch_up_growth: fed.large.catchUpMs / fed.small.catchUpMs,
+    report_at_100_ms: fed.smallReport,
+    report_at_10000_ms: fed.largeReport,
+    report_growth: fed.largeReport / fed.smallReport,
     pending_large: fed.pending,
     fill_reports_per_s: fed.fillRate,
     history_last_100_across_1000_ms: fed.history.across,
