@@ -3,9 +3,18 @@ import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { boundInputChars, inputWithinLimits } from "./input-limits.ts";
 
-/** The server's own check (schema.ts), the oracle. */
-const exact = (input: Record<string, unknown>) =>
-  JSON.stringify(input).length <= MAX_INPUT_BYTES && !nestsDeeperThan(input, MAX_INPUT_DEPTH);
+/**
+ * The server's own check (schema.ts), the oracle, plus: no key `__proto__` (read from the JSON,
+ * where a key is a quoted string right before a colon and a string's quotes are escaped).
+ */
+const exact = (input: Record<string, unknown>) => {
+  const json = JSON.stringify(input);
+  return (
+    json.length <= MAX_INPUT_BYTES &&
+    !nestsDeeperThan(input, MAX_INPUT_DEPTH) &&
+    !/(?<!\\)"__proto__":/.test(json)
+  );
+};
 
 const nested = (levels: number): Record<string, unknown> => {
   let value: Record<string, unknown> = { leaf: 1 };
@@ -83,6 +92,20 @@ describe("input limits on the fast path", () => {
   ];
   test.each(cases)("agrees with the server's check: %s", (_, input) => {
     expect(inputWithinLimits(input)).toBe(exact(input));
+  });
+
+  test.each([
+    '{"__proto__":{"x":1}}',
+    '{"a":{"b":[{"__proto__":1}]}}',
+    `{"big":"${"x".repeat(2000)}","deep":[[{"__proto__":null}]]}`,
+  ])("an input with a key __proto__ is never decided locally: %s", (json) => {
+    // The transport renames (cbor) or drops (the schema) such a key: the server decides the call
+    // and returns the input it decided on.
+    expect(inputWithinLimits(JSON.parse(json))).toBe(false);
+  });
+
+  test("a string that spells __proto__ is only a string", () => {
+    expect(inputWithinLimits({ command: '{"__proto__":1}', __proto_: 1 })).toBe(true);
   });
 
   test("a cycle or a bigint throws as JSON.stringify does", () => {

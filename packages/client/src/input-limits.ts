@@ -50,6 +50,7 @@ export function boundInputChars(input: unknown, limit: number): number | undefin
           if (proto !== Object.prototype && proto !== null) return undefined;
           bound += 2;
           for (const key of Object.keys(node)) {
+            if (key === "__proto__") return undefined;
             bound += 6 * key.length + 4;
             stack.push([(node as Record<string, unknown>)[key], depth + 1]);
           }
@@ -64,13 +65,30 @@ export function boundInputChars(input: unknown, limit: number): number | undefin
   return bound;
 }
 
+/** Whether an object anywhere in `value` has an own key `__proto__`. */
+export function holdsProtoKey(value: unknown): boolean {
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (node === null || typeof node !== "object") continue;
+    if (!Array.isArray(node) && Object.hasOwn(node, "__proto__")) return true;
+    for (const child of Object.values(node)) stack.push(child);
+  }
+  return false;
+}
+
 /**
- * Whether the server accepts this input: within `MAX_INPUT_BYTES` characters of JSON and
- * `MAX_INPUT_DEPTH` levels. Throws what `JSON.stringify` throws (a bigint, a cycle).
+ * Whether the server accepts this input as it is (within `MAX_INPUT_BYTES` characters of JSON and
+ * `MAX_INPUT_DEPTH` levels) and the SDK may decide it locally: not with a key `__proto__`
+ * anywhere, which the transport renames or drops, so the audit log would hold another input than
+ * the one decided (the server decides such a call and returns the input it decided on). Throws
+ * what `JSON.stringify` throws (a bigint, a cycle).
  */
 export function inputWithinLimits(input: Record<string, unknown>): boolean {
   if (boundInputChars(input, MAX_INPUT_BYTES) !== undefined) return true;
   return (
-    JSON.stringify(input).length <= MAX_INPUT_BYTES && !nestsDeeperThan(input, MAX_INPUT_DEPTH)
+    JSON.stringify(input).length <= MAX_INPUT_BYTES &&
+    !nestsDeeperThan(input, MAX_INPUT_DEPTH) &&
+    !holdsProtoKey(input)
   );
 }
