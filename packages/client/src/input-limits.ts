@@ -92,3 +92,23 @@ export function inputWithinLimits(input: Record<string, unknown>): boolean {
     !holdsProtoKey(input)
   );
 }
+
+/**
+ * Why the server would refuse this input for its size or nesting, or `undefined`: the SDK refuses
+ * such a call at once. Sent, a message past RivetKit's limit fails at the transport, which cannot
+ * tell it from a dropped connection, and the call was retried until its deadline.
+ */
+export function inputRefusal(input: Record<string, unknown>): string | undefined {
+  if (boundInputChars(input, MAX_INPUT_BYTES) !== undefined) return undefined;
+  if (nestsDeeperThan(input, MAX_INPUT_DEPTH))
+    return `input nests deeper than ${MAX_INPUT_DEPTH} levels`;
+  let json: string;
+  try {
+    json = JSON.stringify(input);
+  } catch (error) {
+    return `input is not JSON: ${(error as Error).message}`;
+  }
+  if (json === undefined || json.length > MAX_INPUT_BYTES)
+    return `input is larger than ${MAX_INPUT_BYTES} bytes of JSON`;
+  return undefined;
+}

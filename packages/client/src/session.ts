@@ -20,7 +20,7 @@ import { type ConnectionStatus, LiveConnection } from "./connection.ts";
 import type { AgentDecision } from "./decision.ts";
 import { toWardenError, WardenError } from "./errors.ts";
 import { type FastPathMode, type LocalDecision, LocalPolicy } from "./fast-path.ts";
-import { inputWithinLimits } from "./input-limits.ts";
+import { inputRefusal, inputWithinLimits } from "./input-limits.ts";
 import { type QueuedReport, ReportQueue, type ReportQueueOptions } from "./report-queue.ts";
 import { REPLY_BOUND_MS, type RetryPolicy, withRetry } from "./retry.ts";
 
@@ -193,6 +193,8 @@ export class WardenSession {
       return { behavior: "deny", reason: "cancelled", message: "The request was cancelled." };
     const local = this.#decideLocally(requestId, ask);
     if (local) return local;
+    const refusal = inputRefusal(ask.input);
+    if (refusal !== undefined) throw new WardenError("invalid_input", refusal);
     try {
       let outcome: RequestOutcome = await withRetry(
         () =>

@@ -117,6 +117,31 @@ describe("agent side", () => {
     unsubscribe();
   });
 
+  test.each([
+    ["larger than the server takes", { command: "x".repeat(300 * 1024) }],
+    [
+      "nested deeper than the server takes",
+      { value: JSON.parse(`${"[".repeat(40)}${"]".repeat(40)}`) },
+    ],
+  ])("an input %s is refused by the SDK with invalid_input, never sent", async (_name, input) => {
+    // Nothing listens at this endpoint: a call the SDK sent would fail `unavailable` once its
+    // short deadline passed. Sent to a server, a message past RivetKit's limit failed at the
+    // transport like a dropped connection and was retried until the deadline.
+    const offline = createWardenClient({
+      endpoint: "http://127.0.0.1:9",
+      token: "agent-token",
+      project: "demo",
+      retry: { deadlineMs: 1_000 },
+    });
+    try {
+      await expect(
+        offline.session("too-much").requestPermission({ toolName: "Bash", input }),
+      ).rejects.toMatchObject({ code: "invalid_input" });
+    } finally {
+      await offline.dispose();
+    }
+  });
+
   test("an aborted signal cancels the request on the server", async () => {
     const controller = new AbortController();
     const asking = agent.session("c-abort").requestPermission({
