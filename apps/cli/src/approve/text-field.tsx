@@ -1,0 +1,54 @@
+/** @jsxRuntime automatic @jsxImportSource react */
+// (The pragma keeps the JSX runtime when tsx runs this file from a directory without this package's tsconfig.)
+import { Text, useInput } from "ink";
+import { useRef, useState } from "react";
+import { editField, type FieldState, fieldOf } from "./field-edit.ts";
+
+/** Props of a one-line text field. */
+export interface TextFieldProps {
+  /** The text the field starts with; the field owns its value from then on. */
+  readonly initial: string;
+  readonly placeholder?: string;
+  /** Called with every new value. */
+  readonly onChange?: (value: string) => void;
+  /** Called on Enter with the value including every key before the Enter. */
+  readonly onSubmit: (value: string) => void;
+}
+
+/**
+ * A one-line text field with a cursor. Its value lives in a ref updated synchronously per input
+ * event, so several events handled before React renders again each act on the latest value.
+ */
+export function TextField(props: TextFieldProps) {
+  const { initial, placeholder = "", onChange, onSubmit } = props;
+  const field = useRef<FieldState>(fieldOf(initial));
+  const [shown, setShown] = useState<FieldState>(field.current);
+
+  useInput((input, key) => {
+    const before = field.current;
+    const step = editField(before, input, key);
+    field.current = step.state;
+    setShown(step.state);
+    if (step.state.value !== before.value) onChange?.(step.state.value);
+    if (step.submitted !== undefined) onSubmit(step.submitted);
+  });
+
+  const chars = [...shown.value];
+  if (chars.length === 0) {
+    return placeholder ? (
+      <Text>
+        <Text inverse>{placeholder[0]}</Text>
+        <Text color="gray">{placeholder.slice(1)}</Text>
+      </Text>
+    ) : (
+      <Text inverse> </Text>
+    );
+  }
+  return (
+    <Text>
+      {chars.slice(0, shown.cursor).join("")}
+      <Text inverse>{chars[shown.cursor] ?? " "}</Text>
+      {chars.slice(shown.cursor + 1).join("")}
+    </Text>
+  );
+}
