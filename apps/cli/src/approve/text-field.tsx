@@ -8,7 +8,6 @@ import { editField, type FieldState, fieldOf } from "./field-edit.ts";
 export interface TextFieldProps {
   /** The text the field starts with; the field owns its value from then on. */
   readonly initial: string;
-  readonly placeholder?: string;
   /** Called with every new value. */
   readonly onChange?: (value: string) => void;
   /** Called on Enter with the value including every key before the Enter. */
@@ -20,7 +19,7 @@ export interface TextFieldProps {
  * event, so several events handled before React renders again each act on the latest value.
  */
 export function TextField(props: TextFieldProps) {
-  const { initial, placeholder = "", onChange, onSubmit } = props;
+  const { initial, onChange, onSubmit } = props;
   const field = useRef<FieldState>(fieldOf(initial));
   const [shown, setShown] = useState<FieldState>(field.current);
 
@@ -34,16 +33,7 @@ export function TextField(props: TextFieldProps) {
   });
 
   const chars = [...shown.value];
-  if (chars.length === 0) {
-    return placeholder ? (
-      <Text>
-        <Text inverse>{placeholder[0]}</Text>
-        <Text color="gray">{placeholder.slice(1)}</Text>
-      </Text>
-    ) : (
-      <Text inverse> </Text>
-    );
-  }
+  // The cursor is an inverse cell: on a character, or on a space after the text.
   return (
     <Text>
       {chars.slice(0, shown.cursor).join("")}
