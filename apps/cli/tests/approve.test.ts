@@ -111,6 +111,56 @@ describe("warden approve, against a real server in a pseudo-terminal", { timeout
     });
   });
 
+  describe("keys that arrive in one read all count, in order, and Enter submits them", () => {
+    test("a reject message typed over a typo, then Enter", async () => {
+      const approver = await approve();
+      const decision = ask("alpha", "git reset --hard");
+      await selected(approver, "Run command: git reset --hard");
+      await approver.press("r");
+      await approver.waitFor("Reject with message:");
+      approver.write(`typo!!${BACKSPACE.repeat(40)}use git stash\r`);
+      await approver.waitFor('alpha Bash: Rejected by you — "use git stash".');
+      await expect(decision).resolves.toEqual({
+        behavior: "deny",
+        reason: "rejected",
+        message: "use git stash",
+      });
+    });
+
+    test("an always rule erased with 60 backspaces and retyped, then Enter", async () => {
+      const approver = await approve();
+      const decision = ask("beta", "cargo build --release");
+      await selected(approver, "Run command: cargo build --release");
+      await approver.press("a");
+      await approver.waitFor("Always allow — scope: session");
+      await approver.press("e");
+      await approver.waitFor("enter allow always · esc back");
+      approver.write(`${BACKSPACE.repeat(60)}Bash(cargo *)\r`);
+      await approver.waitFor("Always allowed by you — rule Bash(cargo *) (session).");
+      await expect(decision).resolves.toMatchObject({ behavior: "allow", reason: "approved" });
+      await expect(ask("beta", "cargo test")).resolves.toMatchObject({
+        behavior: "allow",
+        reason: "rule",
+      });
+    });
+
+    test("an inline input edit erased, retyped with a cursor move, then Enter", async () => {
+      const approver = await approve();
+      const decision = ask("alpha", "du");
+      await selected(approver, "Run command: du");
+      await approver.press("i");
+      await approver.waitFor("Input (JSON):");
+      // ←← puts the cursor before `"}`, where ` -sh` goes.
+      approver.write(`${BACKSPACE.repeat(200)}{"command":"du"}\x1b[D\x1b[D -sh\r`);
+      await approver.waitFor("Allow once with the edited input:");
+      await approver.press(KEY.enter);
+      await expect(decision).resolves.toMatchObject({
+        behavior: "allow",
+        input: { command: "du -sh" },
+      });
+    });
+  });
+
   test("'a' allows always with the suggested rule; the session's next identical call is allowed by it", async () => {
     const approver = await approve();
     const decision = ask("alpha", "npm run lint");

@@ -145,6 +145,14 @@ export class Approver {
     }
   }
 
+  /**
+   * Writes `keys` to the terminal in one write, so the app reads them together, as it does a
+   * paste or keys typed while the machine is loaded.
+   */
+  write(keys: string): void {
+    this.#pty.write(keys);
+  }
+
   /** Quits with `q` and waits for the exit code; kills the process if it does not exit. */
   async quit(): Promise<number> {
     await this.press("q");

@@ -3,7 +3,6 @@
 import type { PermissionReply, PermissionResolvedEvent, RespondOptions } from "@warden/client";
 import { describeResolution, escapedJson, revealText, unrevealText } from "@warden/client";
 import { Box, Text, useApp, useInput } from "ink";
-import TextInput from "ink-text-input";
 import { useCallback, useEffect, useRef, useState } from "react";
 import { resolutionNote } from "./describe.ts";
 import {
@@ -26,6 +25,7 @@ import {
   selectedEntry,
   setStatus,
 } from "./inbox-state.ts";
+import { TextField } from "./text-field.tsx";
 import {
   Header,
   InputDiff,
@@ -156,7 +156,8 @@ export function Approver(props: ApproverProps) {
 
   async function send(key: string, reply: PermissionReply, options: RespondOptions, back: Mode) {
     const entry = state.entries.find((e) => e.key === key);
-    if (!entry || entry.answered) return;
+    // Two Enters in one read must not send twice: the second finds the first in flight.
+    if (!entry || entry.answered || inFlight.current.has(key)) return;
     const { request } = entry;
     inFlight.current.set(key, null);
     setMode({ kind: "busy", key });
@@ -312,6 +313,14 @@ export function Approver(props: ApproverProps) {
     }
   });
 
+  /**
+   * Keeps a field's text in its panel. It updates the current mode, not the rendered one, so an
+   * edit handled after a submit in the same read cannot bring a closed panel back.
+   */
+  function keepDraft(kind: "always" | "reject" | "edit", key: string, draft: string) {
+    setMode((m) => (m.kind === kind && m.key === key ? { ...m, draft } : m));
+  }
+
   function submitAlways(draft: string) {
     if (mode.kind !== "always") return;
     // The draft shows hidden characters as markers; the rule sent holds the characters themselves.
@@ -327,7 +336,7 @@ export function Approver(props: ApproverProps) {
       mode.key,
       "always",
       { rule: patterns, scope: mode.scope },
-      { ...mode, editing: false },
+      { ...mode, draft, editing: false },
     );
   }
 
@@ -352,9 +361,10 @@ export function Approver(props: ApproverProps) {
           {mode.editing ? (
             <Text>
               rule:{" "}
-              <TextInput
-                value={mode.draft}
-                onChange={(draft) => setMode({ ...mode, draft })}
+              <TextField
+                key={mode.key}
+                initial={mode.draft}
+                onChange={(draft) => keepDraft("always", mode.key, draft)}
                 onSubmit={submitAlways}
               />
             </Text>
@@ -372,9 +382,10 @@ export function Approver(props: ApproverProps) {
         <Box flexDirection="column">
           <Text>
             Reject with message:{" "}
-            <TextInput
-              value={mode.draft}
-              onChange={(draft) => setMode({ ...mode, draft })}
+            <TextField
+              key={mode.key}
+              initial={mode.draft}
+              onChange={(draft) => keepDraft("reject", mode.key, draft)}
               onSubmit={(message) =>
                 void send(
                   mode.key,
@@ -392,9 +403,10 @@ export function Approver(props: ApproverProps) {
         <Box flexDirection="column">
           <Text>
             Input (JSON):{" "}
-            <TextInput
-              value={mode.draft}
-              onChange={(draft) => setMode({ ...mode, draft })}
+            <TextField
+              key={mode.key}
+              initial={mode.draft}
+              onChange={(draft) => keepDraft("edit", mode.key, draft)}
               onSubmit={(text) => {
                 const parsed = parseEditedInput(text);
                 if (parsed.ok)
