@@ -148,6 +148,19 @@ describe("the shell analysis against bash 5", () => {
     Math.max(120_000, RUNS * 30),
   );
 
+  test("the sandbox logs every program of a pipeline, whole, however their writes interleave", async () => {
+    // The oracle's own check: programs of a pipeline run at once and append to one log.
+    const line = "cat README.md | rm victim | cat x y z";
+    const runs = await Promise.all(Array.from({ length: 200 }, () => sandbox.run(line)));
+    for (const run of runs) {
+      expect(run.execs.map((exec) => [exec.program, ...exec.args]).sort()).toEqual([
+        ["cat", "README.md"],
+        ["cat", "x", "y", "z"],
+        ["rm", "victim"],
+      ]);
+    }
+  });
+
   test.each(DENIED_RM_CORPUS)("`%s` is denied and really runs rm", async (line) => {
     expect(decide(line)).toBe("deny");
     const run = await sandbox.run(line);

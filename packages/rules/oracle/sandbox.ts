@@ -80,8 +80,13 @@ const TIMEOUT_MS = 3000;
 const FIELD = "\u001f";
 const RECORD = "\u001e";
 
+// The record is built first and appended by one printf (one write): programs of a pipeline run at
+// once, and a record written piece by piece interleaved with another's (`cat | rm` lost its rm).
 const STUB_SCRIPT = `#!/bin/sh
-{ printf '%s' "$0"; for a in "$@"; do printf '\\037%s' "$a"; done; printf '\\036'; } >> "\${0%/*}/../log"
+fs=$(printf '\\037')
+r=$0
+for a in "$@"; do r="$r$fs$a"; done
+printf '%s\\036' "$r" >> "\${0%/*}/../log"
 `;
 
 function wrapperScript(name: string): string {
