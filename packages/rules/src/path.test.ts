@@ -1,5 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
+import { compilePolicy } from "./compile.ts";
+import { evaluate } from "./evaluate.ts";
 import { type NormalizedPath, normalizePath, normalizeSegments, type PathContext } from "./path.ts";
 
 describe("normalizePath", () => {
@@ -13,8 +15,32 @@ describe("normalizePath", () => {
     ["~/.ssh/id", { absolute: "/home/dev/.ssh/id", tilde: "~/.ssh/id" }],
     ["$HOME/.ssh/id", { absolute: "/home/dev/.ssh/id", tilde: "~/.ssh/id" }],
     ["/../../etc", { absolute: "/etc" }],
+    // Another user's home, the shell's other directories: no place the engine can know.
+    ["~root/.bashrc", { relative: undefined, absolute: undefined, tilde: undefined }],
+    ["~-/x", { relative: undefined, absolute: undefined, tilde: undefined }],
+    ["~+/src/x", { relative: undefined, absolute: undefined, tilde: undefined }],
+    ["~1/x", { relative: undefined, absolute: undefined, tilde: undefined }],
+    ["~dev/.ssh/id", { absolute: "/home/dev/.ssh/id", tilde: "~/.ssh/id" }],
+    ["~dev", { absolute: "/home/dev", tilde: "~" }],
+    // A NUL ends the path as the system reads it.
+    ["secrets/key\0/../../src/x", { relative: "secrets/key", absolute: "/repo/secrets/key" }],
+    ["src/\0", { relative: "src", absolute: "/repo/src" }],
   ])("%s", (input, expected) => {
     expect(normalizePath(input, context)).toMatchObject(expected);
+  });
+
+  test("another user's home is never a place an allow rule or a mode can allow", () => {
+    const policy = compilePolicy({
+      project: { mode: "acceptEdits", rules: [{ tool: "Write(src/**)", behavior: "allow" }] },
+    });
+    const write = (file_path: string) =>
+      evaluate(policy, { toolName: "Write", input: { file_path } }, context).decision;
+    expect(write("src/a.ts")).toBe("allow");
+    expect(write("~dev/../../repo/src/a.ts")).toBe("allow");
+    for (const path of ["~root/.bashrc", "~-/x", "~+/src/x", "~2/src/x", "~nobody"]) {
+      expect(write(path)).toBe("ask");
+    }
+    expect(write("~dev/.bashrc")).toBe("ask");
   });
 
   test("without a cwd, relative paths stay relative and never escape", () => {

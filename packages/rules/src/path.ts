@@ -39,8 +39,27 @@ export function normalizeSegments(path: string): string {
   return joined === "" ? "." : joined;
 }
 
+/** `~NAME`, `~+`, `~-`, `~1`: a tilde prefix naming a directory other than the user's own home. */
+const OTHER_TILDE = /^~[^/]/;
+
+/**
+ * Whether the value names no place the engine can know: another user's home or the shell's
+ * previous directory (`~root/.bashrc`, `~-/x`). Such a path is never inside the working
+ * directory or home, so no allow rule or mode allows it.
+ */
+function isUnplaceable(path: string, home: string | undefined): boolean {
+  if (!OTHER_TILDE.test(path)) return false;
+  const name = path.slice(1).split("/", 1)[0]!;
+  return home === undefined || home.slice(home.lastIndexOf("/") + 1) !== name;
+}
+
 function expandHome(path: string, home: string | undefined): string {
   if (home === undefined) return path;
+  // `~NAME` where NAME owns the session's home (`~alice` for /home/alice) is that home.
+  if (OTHER_TILDE.test(path) && !isUnplaceable(path, home)) {
+    const slash = path.indexOf("/");
+    return slash === -1 ? home : `${home}${path.slice(slash)}`;
+  }
   const braced = "$" + "{HOME}";
   if (path === "~" || path === "$HOME" || path === braced) return home;
   for (const prefix of ["~/", "$HOME/", `${braced}/`]) {
@@ -101,10 +120,25 @@ function isClean(path: string): boolean {
   return true;
 }
 
-/** Normalises a path value from a tool call into the forms rules match against. */
-export function normalizePath(value: string, context: PathContext = {}): NormalizedPath {
+/**
+ * Normalises a path value from a tool call into the forms rules match against. A NUL byte ends
+ * the path, as the system reads it: `secrets/key\0/../../src/x` is `secrets/key`.
+ */
+export function normalizePath(raw: string, context: PathContext = {}): NormalizedPath {
+  const nul = raw.indexOf("\0");
+  const value = nul === -1 ? raw : raw.slice(0, nul);
   const home = context.home ? normalizedDir(context.home) : undefined;
   const cwd = context.cwd?.startsWith("/") ? normalizedDir(context.cwd) : undefined;
+  if (isUnplaceable(value, home)) {
+    const lexical = normalizeSegments(value);
+    return {
+      lexical,
+      absolute: undefined,
+      relative: undefined,
+      tilde: undefined,
+      homeKnown: home !== undefined,
+    };
+  }
   let lexical: string;
   let absolute: string | undefined;
   let relative: string | undefined;
