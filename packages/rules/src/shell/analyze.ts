@@ -33,8 +33,12 @@ export function analyzeShell(command: string): ShellAnalysis {
 
 function analyze(command: string): ShellAnalysis {
   const collector = new Collector(walkSource, BASE_BUDGET + 3 * command.length);
+  // Bash reading a script from a pipe drops NUL bytes (`r\0m x` runs `rm x`), while `bash -c`
+  // stops at the first: the line is read as the former, so deny rules see `rm`, and never allowed.
+  const source = command.includes("\0") ? command.replaceAll("\0", "") : command;
+  if (source !== command) collector.flag("parse_error");
   try {
-    walkSource(command, collector, startScope());
+    walkSource(source, collector, startScope());
   } catch (error) {
     const tooComplex = error instanceof TooComplex || error instanceof RangeError;
     collector.flag(tooComplex ? "too_complex" : "parse_error");

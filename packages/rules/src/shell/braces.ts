@@ -1,4 +1,5 @@
-const MAX_WORDS = 64;
+/** At most this many words come out of one expansion: a longer one is cut short. */
+export const MAX_BRACE_WORDS = 64;
 const MAX_LENGTH = 1024;
 
 interface BraceGroup {
@@ -16,7 +17,7 @@ export function expandBraces(text: string): string[] {
 }
 
 function expandInto(text: string, words: string[]): void {
-  if (words.length >= MAX_WORDS) return;
+  if (words.length >= MAX_BRACE_WORDS) return;
   const group = findGroup(text);
   if (!group) {
     words.push(text);

@@ -174,6 +174,12 @@ const hash: Check = (args) =>
     ? "dangerous_environment"
     : undefined;
 
+/** `enable -f lib.so name` loads code as a builtin that then shadows a program of that name. */
+const enable: Check = (args) =>
+  args.slice(1).some((arg) => !arg.literal || /^-\w*[fd]/.test(arg.text))
+    ? "dangerous_environment"
+    : undefined;
+
 /**
  * Builtins that take variable names, arithmetic or code as operands. Each says why a call is
  * uncertain, or nothing when its names, expressions and options are literal and harmless.
@@ -196,4 +202,5 @@ export const NAME_BUILTINS: ReadonlyMap<string, Check> = new Map<string, Check>(
   ["[", test],
   ["alias", alias],
   ["hash", hash],
+  ["enable", enable],
 ]);

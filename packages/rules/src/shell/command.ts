@@ -5,6 +5,7 @@ import { LAUNCHERS } from "./launchers.ts";
 import { isDangerousAssignment } from "./names.ts";
 import { NESTED_RUNNERS } from "./nested.ts";
 import { programPath } from "./paths.ts";
+import { ARGUMENT_RUNNERS } from "./program-options.ts";
 import { recordWrite } from "./redirects.ts";
 import type { Run, Runner } from "./run.ts";
 import { forkScope, type Scope } from "./scope.ts";
@@ -13,7 +14,11 @@ import { IN_SHELL_WRAPPERS, TRANSPARENT_WRAPPERS } from "./wrappers.ts";
 
 const MAX_UNWRAPS = 16;
 const DIR_CHANGERS = new Set(["cd", "pushd", "popd"]);
-const RUNNERS: ReadonlyMap<string, Runner> = new Map([...LAUNCHERS, ...NESTED_RUNNERS]);
+const RUNNERS: ReadonlyMap<string, Runner> = new Map([
+  ...LAUNCHERS,
+  ...NESTED_RUNNERS,
+  ...ARGUMENT_RUNNERS,
+]);
 
 /**
  * Records one simple command (argv after its leading assignments) and whatever it runs.

@@ -1,4 +1,5 @@
 import { hasOption, optionValue, parseOptions } from "./options.ts";
+import { unknownWrite } from "./program-options.ts";
 import { argvLaunch, type Launch, type Run, type Runner, scriptLaunch } from "./run.ts";
 import { type Arg, literalArg } from "./words.ts";
 
@@ -41,7 +42,7 @@ function find(args: readonly Arg[]): Run {
   // A word that expands (`$x`, a glob matching a file named `-exec`) may be an action.
   const dynamic = args.slice(1).some((arg) => !arg.literal);
   const launches: Launch[] = [];
-  const writes: Arg[] = [];
+  const writes: Arg[] = findDeletes(args);
   for (let index = 1; index < args.length; index++) {
     const text = args[index]!.text;
     if (FIND_WRITES.has(text) && args[index + 1]) writes.push(args[++index]!);
@@ -52,6 +53,14 @@ function find(args: readonly Arg[]): Run {
     index = end;
   }
   return launches.length > 0 || dynamic ? { reason: "find_exec", launches, writes } : { writes };
+}
+
+/** `find -delete` removes what it finds: a write, of unknown files, under each starting point. */
+function findDeletes(args: readonly Arg[]): Arg[] {
+  if (!args.some((arg) => arg.text === "-delete")) return [];
+  const end = args.findIndex((arg, index) => index > 0 && /^[-(!]/.test(arg.text));
+  const roots = args.slice(1, end === -1 ? args.length : end).map((arg) => arg.text);
+  return (roots.length > 0 ? roots : ["."]).map((root) => unknownWrite(`${root}/**`));
 }
 
 function isExecEnd(args: readonly Arg[], index: number): boolean {

@@ -29,6 +29,11 @@ export function isDeviceSink(path: string): boolean {
   return DEVICE_SINKS.has(path) || /^\/dev\/fd\/\d+$/.test(path);
 }
 
+/** Whether bash reads a redirection to this path as a socket: `/dev/tcp/host/port`, `/dev/udp/…`. */
+export function isNetworkPath(path: string): boolean {
+  return /^\/dev\/(?:tcp|udp)\//.test(path);
+}
+
 /** Whether a path is anchored (absolute or home-relative) rather than relative to the cwd. */
 export function isAnchored(path: string): boolean {
   return path.startsWith("/") || path.startsWith("~");

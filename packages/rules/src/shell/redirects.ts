@@ -1,7 +1,7 @@
 import type { Redirection } from "unbash";
 import type { Collector } from "./collector.ts";
 import { isDangerousName } from "./names.ts";
-import { isAnchored, isDeviceSink, joinPath } from "./paths.ts";
+import { isAnchored, isDeviceSink, isNetworkPath, joinPath } from "./paths.ts";
 import type { Scope } from "./scope.ts";
 import { type Arg, wordArg } from "./words.ts";
 
@@ -18,8 +18,15 @@ export function recordRedirect(collector: Collector, scope: Scope, redirect: Red
   }
   if (redirect.type !== "Redirect" || !redirect.target) return;
   const { operator, target } = redirect;
-  if (operator === ">&" ? DESCRIPTOR.test(target.value) : !WRITE_OPERATORS.has(operator)) return;
-  if (PROCESS_SUBSTITUTION.test(target.text)) return;
+  const duplicates = (operator === ">&" || operator === "<&") && DESCRIPTOR.test(target.value);
+  if (duplicates || PROCESS_SUBSTITUTION.test(target.text)) return;
+  // Bash opens a socket for `/dev/tcp/host/port` in any direction, and a read from a target that
+  // expands may be one (a write to it is a dynamic write, uncertain already).
+  const reads = operator === "<" || operator === "<&";
+  if (isNetworkPath(target.value) || (reads && !wordArg(target).literal)) {
+    collector.flag("network_redirect");
+  }
+  if (!WRITE_OPERATORS.has(operator) && operator !== ">&") return;
   recordWrite(collector, scope, wordArg(target));
 }
 

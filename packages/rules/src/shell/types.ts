@@ -12,6 +12,8 @@ export type ShellUncertainty =
   | "nested_shell"
   | "xargs"
   | "find_exec"
+  | "argument_runs_program"
+  | "network_redirect"
   | "unknown_wrapper"
   | "dynamic_command"
   | "dangerous_environment"

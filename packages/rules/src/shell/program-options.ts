@@ -1,0 +1,326 @@
+import { expandBraces, MAX_BRACE_WORDS } from "./braces.ts";
+import { type OptionSpec, type ParsedArgs, parseOptions } from "./options.ts";
+import type { Run, Runner } from "./run.ts";
+import { sedEffects } from "./sed.ts";
+import { type Arg, literalArg } from "./words.ts";
+
+/**
+ * Programs that an allow rule names with arguments (`Bash(sed *)`, `Bash(git log *)`) but whose
+ * arguments can make them run another program or write a file the rule never mentions:
+ * `sed 'e cmd'`, `tar --to-command=cmd`, `git -c core.pager=cmd log`, `git log --output=FILE`.
+ * What runs asks as `argument_runs_program`; what is written is checked as a `Write`.
+ */
+
+const RUNS: Run = { reason: "argument_runs_program" };
+const NOTHING: Run = {};
+
+/** A write whose target cannot be read from the arguments (`awk 'print > f'`, `find -delete`). */
+export function unknownWrite(text: string): Arg {
+  return { text, literal: false, opaque: false, braces: false, split: false };
+}
+
+function named(parsed: ParsedArgs, names: ReadonlySet<string>): boolean {
+  return parsed.options.some((option) => names.has(option.name));
+}
+
+function values(parsed: ParsedArgs, ...names: string[]): Arg[] {
+  return parsed.options.flatMap((option) =>
+    option.value && names.includes(option.name) ? [option.value] : [],
+  );
+}
+
+/**
+ * A word before `--` that may expand into an option nobody can see: `sort $x`, or `git log *` in a
+ * directory holding a file named `--output=.bashrc`.
+ */
+function anyDynamic(args: readonly Arg[]): boolean {
+  for (const arg of args.slice(1)) {
+    if (arg.text === "--" && arg.literal) return false;
+    if (arg.split) return true;
+  }
+  return false;
+}
+
+/** Brace expansions of plain text are known words: `git {log,--output=x}` is read as both. */
+function withBraces(runner: Runner): Runner {
+  return (args) =>
+    args.some((arg) => arg.braces) ? runner(args.flatMap(expandArg)) : runner(args);
+}
+
+/** The words of a plain brace expansion, or the word itself (still dynamic) when not plain. */
+function expandArg(arg: Arg): Arg[] {
+  if (!arg.braces || /[$`*?[]/.test(arg.text)) return [arg];
+  const words = expandBraces(arg.text);
+  // A capped or unexpanded (`{1..3}`) result is not the whole truth: the word stays dynamic.
+  if (words.length >= MAX_BRACE_WORDS || words.some((word) => word.includes("{"))) return [arg];
+  return words.map(literalArg);
+}
+
+/** Options that name a program to run, for programs that have nothing else to look at. */
+function runsThrough(spec: OptionSpec, running: readonly string[]): Runner {
+  const names = new Set(running);
+  return (args) => {
+    if (anyDynamic(args)) return RUNS;
+    return named(parseOptions(args, 1, { ...spec, permute: true }), names) ? RUNS : NOTHING;
+  };
+}
+
+const SED: OptionSpec = {
+  short: "efl",
+  long: ["expression", "file", "line-length"],
+  permute: true,
+};
+
+function sed(args: readonly Arg[]): Run {
+  if (anyDynamic(args)) return RUNS;
+  const parsed = parseOptions(args, 1, SED);
+  const expressions = values(parsed, "e", "expression");
+  const scripts = expressions.length > 0 ? expressions : parsed.operands.slice(0, 1);
+  const files = expressions.length > 0 ? parsed.operands : parsed.operands.slice(1);
+  // `-f file` and `--in-place=SUFFIX` read their value; a script from a file is unseen code.
+  if (named(parsed, new Set(["f", "file"])) || scripts.some((arg) => !arg.literal)) return RUNS;
+  const writes: Arg[] = [];
+  for (const script of scripts) {
+    const effects = sedEffects(script.text);
+    if (effects.runs) return RUNS;
+    for (const path of effects.writes) writes.push({ ...script, text: path });
+  }
+  const inPlace = parsed.options.some(
+    (option) => option.name === "i" || option.name === "in-place",
+  );
+  if (inPlace) writes.push(...(files.length > 0 ? files : [unknownWrite("-")]));
+  // `-i.bak` also writes a backup; a suffix with `*` or `/` puts it anywhere (`-i'/tmp/x/*'`).
+  for (const suffix of inPlaceSuffixes(args)) {
+    for (const file of files) {
+      writes.push(
+        /[*/]/.test(suffix) ? unknownWrite(suffix) : { ...file, text: file.text + suffix },
+      );
+    }
+  }
+  return { writes };
+}
+
+function inPlaceSuffixes(args: readonly Arg[]): string[] {
+  return args.slice(1).flatMap((arg) => {
+    const match = /^-[A-Za-z]*i(.+)$/.exec(arg.text) ?? /^--in-place=(.+)$/.exec(arg.text);
+    return match ? [match[1]!] : [];
+  });
+}
+
+/** Text in an awk program that runs a command or writes a file: `system()`, pipes, `print > f`. */
+const AWK_RUNS = /\bsystem\b|\||@load|\bgetline\b/;
+/** `print > "file"` names its file; `print > $2` (or anything else after `>`) does not. */
+const AWK_WRITES = /\bprintf?\b[^;}\n>]*>>?\s*("([^"\\]*)"(?=\s*(?:[;}\n]|$))|[^;}\n]*)/g;
+
+function awk(args: readonly Arg[]): Run {
+  if (anyDynamic(args)) return RUNS;
+  const parsed = parseOptions(args, 1, {
+    short: "fvFEile",
+    long: ["file", "assign", "field-separator", "exec", "include", "load", "source"],
+  });
+  if (named(parsed, new Set(["f", "file", "E", "exec", "i", "include", "l", "load"]))) return RUNS;
+  const sources = values(parsed, "e", "source");
+  const programs = sources.length > 0 ? sources : parsed.operands.slice(0, 1);
+  if (programs.some((arg) => !arg.literal || AWK_RUNS.test(arg.text))) return RUNS;
+  const writes: Arg[] = [];
+  for (const program of programs) {
+    for (const [, target, constant] of program.text.matchAll(AWK_WRITES)) {
+      writes.push(constant === undefined ? unknownWrite(target!) : literalArg(constant));
+    }
+  }
+  return { writes };
+}
+
+function sort(args: readonly Arg[]): Run {
+  if (anyDynamic(args)) return RUNS;
+  const parsed = parseOptions(args, 1, {
+    short: "kSTto",
+    long: ["key", "buffer-size", "temporary-directory", "field-separator", "output"],
+    permute: true,
+  });
+  if (named(parsed, new Set(["compress-program"]))) return RUNS;
+  return { writes: values(parsed, "o", "output") };
+}
+
+const TAR_RUNS = new Set([
+  "I",
+  "F",
+  "to-command",
+  "use-compress-program",
+  "checkpoint-action",
+  "info-script",
+  "new-volume-script",
+  "rsh-command",
+  "rmt-command",
+]);
+
+const TAR_VALUED = "fCFIbgHKLNTVX";
+
+/**
+ * Old-style `tar cvfz a.tgz dir`: the first word is a cluster of letters without a dash, and each
+ * letter that takes a value takes the next word, in order. Rewritten as separate options.
+ */
+function oldStyleTar(args: readonly Arg[]): readonly Arg[] {
+  const cluster = args[1];
+  if (!cluster || !/^[A-Za-z]+$/.test(cluster.text)) return args;
+  const rewritten: Arg[] = [args[0]!];
+  let next = 2;
+  for (const letter of cluster.text) {
+    rewritten.push({ ...cluster, text: `-${letter}` });
+    if (TAR_VALUED.includes(letter) && args[next]) rewritten.push(args[next++]!);
+  }
+  return [...rewritten, ...args.slice(next)];
+}
+
+/** tar runs commands through options, and through `rsh` for an archive named `host:file`. */
+function tar(args: readonly Arg[]): Run {
+  if (anyDynamic(args)) return RUNS;
+  const parsed = parseOptions(oldStyleTar(args), 1, {
+    short: TAR_VALUED,
+    long: [
+      "file",
+      "directory",
+      "to-command",
+      "use-compress-program",
+      "info-script",
+      "new-volume-script",
+      "rsh-command",
+      "rmt-command",
+      "exclude-from",
+      "files-from",
+    ],
+    permute: true,
+  });
+  if (named(parsed, TAR_RUNS)) return RUNS;
+  const local = named(parsed, new Set(["force-local"]));
+  const archives = values(parsed, "f", "file");
+  if (!local && archives.some((arg) => /^[^/]*:/.test(arg.text))) return RUNS;
+  const creates = named(parsed, new Set(["c", "r", "u", "A", "create", "append", "update"]));
+  return { writes: creates ? archives.filter((arg) => arg.text !== "-") : [] };
+}
+
+const GIT: OptionSpec = {
+  short: "Cc",
+  long: ["git-dir", "work-tree", "namespace", "config-env", "super-prefix", "list-cmds"],
+};
+/** Global options that make git read configuration (which names programs) from the command line. */
+const GIT_RUNS = new Set(["c", "config-env", "exec-path"]);
+/** Subcommand long options that name a program to run or configuration (which names programs). */
+const GIT_SUBCOMMAND_RUNS = new Set([
+  "exec",
+  "upload-pack",
+  "receive-pack",
+  "extcmd",
+  "open-files-in-pager",
+  "config",
+  "template",
+]);
+/** Short options that do the same, only for the subcommands where they do (`push -u` is a flag). */
+const GIT_SHORT_RUNS: Readonly<Record<string, string>> = {
+  rebase: "x",
+  grep: "O",
+  clone: "uc",
+  "ls-remote": "u",
+};
+/** Subcommands that run a command given to them, or a configured tool. */
+const GIT_RUNNING_SUBCOMMANDS = new Set([
+  "bisect",
+  "submodule",
+  "filter-branch",
+  "difftool",
+  "mergetool",
+]);
+const GIT_CONFIG_READS = new Set(["get", "get-all", "get-regexp", "list", "l", "get-urlmatch"]);
+const GIT_CONFIG_WRITES = new Set([
+  "set",
+  "add",
+  "replace-all",
+  "unset",
+  "unset-all",
+  "edit",
+  "e",
+  "rename-section",
+  "remove-section",
+]);
+
+function git(args: readonly Arg[]): Run {
+  if (anyDynamic(args)) return RUNS;
+  const global = parseOptions(args, 1, GIT);
+  if (named(global, GIT_RUNS)) return RUNS;
+  const [subcommand, ...rest] = global.operands;
+  if (!subcommand) return NOTHING;
+  const name = subcommand.text;
+  if (GIT_RUNNING_SUBCOMMANDS.has(name)) return RUNS;
+  const parsed = parseOptions([subcommand, ...rest], 1, {
+    short: "o",
+    long: ["output", "output-directory"],
+    permute: true,
+  });
+  if (name === "config") return gitConfig(parsed);
+  const shortRuns = GIT_SHORT_RUNS[name] ?? "";
+  const runs = parsed.options.some((option) =>
+    option.name.length === 1
+      ? shortRuns.includes(option.name)
+      : GIT_SUBCOMMAND_RUNS.has(option.name),
+  );
+  if (runs) return RUNS;
+  return { writes: values(parsed, "output", "output-directory", "o") };
+}
+
+/** `git config` that sets anything changes what later git commands run (`core.pager`, `alias.*`). */
+function gitConfig(parsed: ParsedArgs): Run {
+  const subcommand = parsed.operands[0]?.text ?? "";
+  const reads =
+    GIT_CONFIG_READS.has(subcommand) ||
+    parsed.options.some((option) => GIT_CONFIG_READS.has(option.name));
+  const writes =
+    GIT_CONFIG_WRITES.has(subcommand) ||
+    parsed.options.some((option) => GIT_CONFIG_WRITES.has(option.name));
+  if (writes || (!reads && parsed.operands.length > 1)) return { reason: "dangerous_environment" };
+  return NOTHING;
+}
+
+/** `less +cmd` and `-k file` run less commands (`!cmd` runs a shell). */
+function pager(args: readonly Arg[]): Run {
+  if (anyDynamic(args)) return RUNS;
+  const words = args.slice(1);
+  const runs = words.some((arg) => /^\+|^-[a-zA-Z]*k|^--lesskey/.test(arg.text));
+  return runs ? RUNS : NOTHING;
+}
+
+/** `zip -TT cmd` tests the archive with a command of the caller's choosing. */
+function zip(args: readonly Arg[]): Run {
+  if (anyDynamic(args)) return RUNS;
+  return args.slice(1).some((arg) => /^-TT|^--unzip-command/.test(arg.text)) ? RUNS : NOTHING;
+}
+
+/** Programs whose arguments can run a program or write a file, with what to look for. */
+export const ARGUMENT_RUNNERS: ReadonlyMap<string, Runner> = new Map<string, Runner>(
+  (
+    [
+      ["sed", sed],
+      ["gsed", sed],
+      ["awk", awk],
+      ["gawk", awk],
+      ["mawk", awk],
+      ["nawk", awk],
+      ["sort", sort],
+      ["tar", tar],
+      ["gtar", tar],
+      ["git", git],
+      ["less", pager],
+      ["more", pager],
+      [
+        "man",
+        runsThrough({ short: "PHCMLmSespRr" }, ["P", "pager", "H", "html", "C", "config-file"]),
+      ],
+      ["rsync", runsThrough({ short: "eBfT" }, ["e", "rsh", "rsync-path"])],
+      ["rg", runsThrough({ short: "egtTfjmAB" }, ["pre"])],
+      ["split", runsThrough({ short: "abdlnCt" }, ["filter"])],
+      ["zip", zip],
+      ["wget", runsThrough({ short: "oOaPe" }, ["use-askpass", "e", "execute"])],
+      ["scp", runsThrough({ short: "cFiJloPS" }, ["S", "o", "F", "J"])],
+      ["sftp", runsThrough({ short: "BbcDFiJloPRS" }, ["S", "D", "o", "F", "J"])],
+    ] as const
+  ).map(([name, runner]) => [name, withBraces(runner)]),
+);
