@@ -47,6 +47,17 @@ const ALLOWED = [
   "compgen *",
   "set *",
   "select *",
+  // Programs whose arguments can run a program or write a file: allowed with any arguments, so
+  // only the analysis stands between `sed 'e pwn'` and pwn.
+  "sed *",
+  "awk *",
+  "sort *",
+  "tar *",
+  "find *",
+  "git *",
+  "enable *",
+  "hash *",
+  "shopt *",
 ];
 
 const policy = compilePolicy({
@@ -74,6 +85,7 @@ function violations(sandbox: Sandbox, run: SnippetRun): string[] {
   }
   for (const file of run.created) found.push(`created ${file} (a write nobody checked)`);
   for (const file of run.removed) found.push(`removed ${file}`);
+  for (const file of run.modified) found.push(`modified ${file} (a write nobody checked)`);
   return found;
 }
 

@@ -34,6 +34,8 @@ export interface SnippetRun {
   readonly created: readonly string[];
   /** Fixture files that disappeared (a real `/bin/rm` ran). */
   readonly removed: readonly string[];
+  /** Fixture files whose content changed (`sed -i`, a redirection the analysis missed). */
+  readonly modified: readonly string[];
   readonly timedOut: boolean;
 }
 
@@ -52,13 +54,26 @@ export const STUBS = [
   "curl",
   "sh",
   "bash",
-  "find",
   "xargs",
   "sudo",
 ] as const;
 
-/** Wrappers that really run their operand (after logging), as the real ones would. */
-export const WRAPPERS = ["env", "nice", "timeout", "nohup", "stdbuf"] as const;
+/**
+ * Programs that log, then really run (from /usr/bin): wrappers that run their operand, and
+ * programs whose arguments can run a program or write a file (`sed 'e cmd'`, `find -delete`).
+ */
+export const WRAPPERS = [
+  "env",
+  "nice",
+  "timeout",
+  "nohup",
+  "stdbuf",
+  "sed",
+  "awk",
+  "sort",
+  "tar",
+  "find",
+] as const;
 
 /**
  * Variables preset in every snippet's environment, standing for what an earlier call in a
@@ -150,6 +165,9 @@ export class Sandbox {
         execs: parseLog(readFileSync(slot.log, "utf8")),
         created: [...after].filter((name) => !FIXTURES.includes(name) && name !== EVIL_DIR),
         removed: FIXTURES.filter((name) => !after.has(name)),
+        modified: FIXTURES.filter(
+          (name) => after.has(name) && readFileSync(join(slot.cwd, name), "utf8") !== `${name}\n`,
+        ),
         timedOut,
       };
     } finally {

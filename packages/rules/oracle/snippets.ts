@@ -276,6 +276,183 @@ const builtinCommand = fc.oneof(
   fc.tuple(word).map(([w]) => `[[ ${w} ]] && [[ $(( 1 )) -eq ${w} ]]`),
 );
 
+/** Scripts for programs whose arguments can run a program or write a file. */
+const SED_SCRIPTS = [
+  "p",
+  "s/a/b/",
+  "s/E/x/g",
+  "1e pwn",
+  "e pwn",
+  "s/.*/pwn/e",
+  "s/R/pwn/;e",
+  "s|[|]|x|e",
+  "s/a/b/2e",
+  "0~1e pwn",
+  "$!N;s/\\n/ /",
+  "/x/,+2d",
+  "1~2{p;q}",
+  "y/abc/xyz/",
+  "w out",
+  "s/a/b/w out",
+  "1W out",
+  "r README.md",
+  "a\\\ntext",
+  "\\,R,e pwn",
+  "#n\n1e pwn",
+  "1!G;h;$!d",
+  "v;e pwn",
+  "s/x/y/;  e pwn",
+  "{e pwn\n}",
+] as const;
+const AWK_PROGRAMS = [
+  "{print}",
+  "{print $1}",
+  '$1 > 100 {print "big"}',
+  'BEGIN{system("pwn")}',
+  'BEGIN{x="pwn"; system(x)}',
+  '{print > "out"}',
+  "{print $0 > $1}",
+  '{print | "pwn"}',
+  'BEGIN{"pwn" | getline; print}',
+  'BEGIN{printf "x" >> "out"}',
+  'BEGIN{print "x" > "/dev/stdout"}',
+  "{print $1 > 100}",
+  'BEGIN { while (("pwn") | getline x) print x }',
+  "BEGIN{print(1 > 2)}",
+  'END{print length > "out"}',
+] as const;
+const PROGRAM_OPTIONS = [
+  "sed -n",
+  "sed -E",
+  "sed -i",
+  "sed -i.bak",
+  "sed -s",
+  "sed -e",
+  "sed --expression",
+  "sed -n -e",
+  "awk",
+  "awk -F:",
+  "awk -v x=1",
+  "awk --",
+] as const;
+
+const argumentCommand = fc.oneof(
+  fc
+    .tuple(fc.constantFrom(...PROGRAM_OPTIONS), fc.constantFrom(...SED_SCRIPTS, ...AWK_PROGRAMS))
+    .filter(
+      ([options, script]) => options.startsWith("sed") === SED_SCRIPTS.includes(script as never),
+    )
+    .chain(([options, script]) =>
+      fc
+        .tuple(fc.integer({ min: 0, max: 2 }), fc.constantFrom("README.md", "victim", "$x", ""))
+        .map(([style, file]) => {
+          const glued = options.endsWith("--expression") ? `${options}=` : `${options} `;
+          return `${glued}${quote(script, style)} ${file}`.trimEnd();
+        }),
+    ),
+  fc.constantFrom(
+    "sort -o out README.md",
+    "sort --output=victim README.md",
+    "sort -S 1 -T . --compress-program=pwn README.md",
+    "sort $x README.md",
+    "tar -I pwn -cf x.tar README.md",
+    "tar --use-compress-program=pwn -cf - README.md",
+    "tar -cf - README.md --checkpoint=1 --checkpoint-action=exec=pwn",
+    "tar -cf - README.md | tar -x --to-command=pwn",
+    "tar -cf - README.md | tar -xO",
+    "tar cf - README.md | tar xf - --to-command pwn",
+    "tar -cf h:x README.md --rsh-command=pwn",
+    "tar -cf h:x README.md",
+    "tar -tf /dev/null",
+    "tar -cf out.tar README.md",
+    "tar cvf out.tar README.md",
+    "find . -name R*",
+    "find . -delete",
+    "find README.md -delete",
+    "find . -name victim -delete",
+    "find . -fprint out",
+    "find . -maxdepth 1 -fls out",
+    "find . -fprintf out %p",
+    "find . -exec pwn {} +",
+    "find . -execdir pwn \\;",
+    "find . -maxdepth 0 -ok pwn \\; <<< y",
+    "find . -newer README.md -quit",
+    "find -D exec . -quit",
+  ),
+);
+
+/** Shell constructs around an allowed or hostile command: redirections, aliases, functions, … */
+const CONSTRUCTS = [
+  "C >| out",
+  "C &> out",
+  "C &>> out",
+  "C <> README.md",
+  "C {fd}> out",
+  "exec > out; C",
+  "exec 3<> victim; C",
+  "C > R*",
+  "C > ~/x",
+  "C >> $HOME",
+  "C < /dev/tcp/127.0.0.1/9",
+  "exec 3</dev/tcp/127.0.0.1/9; C",
+  "C <<< $'\\x24(pwn)'",
+  "C <<E\n$(pwn)\nE",
+  'C <<"E"\n$(pwn)\nE',
+  "C <<E\n${u@P}\nE",
+  "shopt -s expand_aliases\nalias ls=pwn\nls; C",
+  "shopt -s expand_aliases; BASH_ALIASES[ls]=pwn\nls; C",
+  "ls() { pwn; }; C; ls",
+  "function cat { pwn; }; C; cat",
+  "cat() (pwn); C | cat",
+  "command_not_found_handle() { pwn; }; nope; C",
+  "enable -f ./x.so ls; C",
+  "enable -n echo; C; echo",
+  "builtin C",
+  "command -p C",
+  "exec -a ls pwn",
+  "coproc C; wait",
+  "coproc pwn",
+  "time C",
+  "! C",
+  "time -p C",
+  "case $(pwn) in x) C;; esac",
+  "case x in $(pwn)|x) C;; esac",
+  "case x in @(x|$(pwn))) C;; esac",
+  "C ${x/a/$(pwn)}",
+  "C ${x:-$(pwn)}",
+  "C ${x:+$(pwn)}",
+  "C ${x#$(pwn)}",
+  "C ${x=$(pwn)}",
+  "C $'$(pwn)'",
+  'C $"$(pwn)"',
+  "C \\\n; pwn",
+  "C\r\npwn",
+  "C # ; pwn",
+  "C # $(pwn)",
+  "C\u00a0; pwn",
+  "C\u200b; pwn",
+  "p\u200bwn; C",
+  "C; \u0070wn",
+  "source /dev/stdin <<< pwn; C",
+  ". /dev/stdin <<< pwn; C",
+  "hash -p ./evil/ls ls; C; ls",
+  "./evil/ls; C",
+  "evil/ls; C",
+  "PATH=./evil ls; C",
+  "C & pwn",
+  "select x in a; do C; break; done <<< 1",
+  "until C; do pwn; done",
+  "[[ $(pwn) ]] && C",
+  "C `#pwn`",
+  "C $(#pwn\n)",
+  "((1)) && C",
+  "f() { C; }; f $(pwn)",
+] as const;
+
+const construct = fc
+  .tuple(fc.constantFrom(...CONSTRUCTS), fc.oneof(fc.constant("ls"), fc.constant("cat README.md")))
+  .map(([template, inner]) => template.replace("C", inner));
+
 const payloadCommand = fc.constantFrom(
   "pwn",
   "rm victim",
@@ -304,6 +481,8 @@ const simple = fc.oneof(
       .map(([a, c]) => `${a} ${c.replace(/^exec /, "")}`),
   },
   { weight: 1, arbitrary: payloadCommand },
+  { weight: 2, arbitrary: argumentCommand },
+  { weight: 2, arbitrary: construct },
 );
 
 const REDIRECTS = ["", "", "", " 2>/dev/null", " >/dev/null", " < README.md", " 2>&1"];
