@@ -83,6 +83,23 @@ describe("warden lint", () => {
     );
   });
 
+  test("tool regexes that are not anchored and server names that are not exact are warnings", async () => {
+    const file = fixture("loose-tool-names.yaml");
+    const regex = positionOf("loose-tool-names.yaml", "mcp__git__git_");
+    const glob = positionOf("loose-tool-names.yaml", "gh*");
+    const result = await runCli(["lint", file]);
+    expect(result.code).toBe(0);
+    const lines = diagnosticLines(result.stdout);
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(
+      `${file}:${regex.line}:${regex.column}: warning[regex_unanchored]: /mcp__git__git_(status|diff)/ — `,
+    );
+    expect(lines[1]).toMatch(
+      `${file}:${glob.line}:${glob.column}: warning[server_not_exact]: mcp__gh* — `,
+    );
+    expect(result.stdout).toMatch(/1 file, 0 errors, 2 warnings\n$/);
+  });
+
   test("clean YAML and JSON files pass with a zero summary", async () => {
     const result = await runCli(["lint", fixture("clean.yaml"), fixture("clean.json")]);
     expect(result).toEqual({ code: 0, stdout: "2 files, 0 errors, 0 warnings\n", stderr: "" });

@@ -1,10 +1,10 @@
 import { MAX_INPUT_BYTES, MAX_INPUT_DEPTH, nestsDeeperThan } from "@warden/server/protocol";
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
-import { boundInputChars, inputWithinLimits } from "./input-limits.ts";
+import { boundInputChars, inputRefusal, inputWithinLimits } from "./input-limits.ts";
 
 /**
- * The server's own check (schema.ts), the oracle, plus: no key `__proto__` (read from the JSON,
+ * The server's own check (schema.ts), the oracle, plus: no reserved key (read from the JSON,
  * where a key is a quoted string right before a colon and a string's quotes are escaped).
  */
 const exact = (input: Record<string, unknown>) => {
@@ -12,7 +12,7 @@ const exact = (input: Record<string, unknown>) => {
   return (
     json.length <= MAX_INPUT_BYTES &&
     !nestsDeeperThan(input, MAX_INPUT_DEPTH) &&
-    !/(?<!\\)"__proto__":/.test(json)
+    !/(?<!\\)"(__proto__|__proto_|constructor|prototype)":/.test(json)
   );
 };
 
@@ -98,14 +98,20 @@ describe("input limits on the fast path", () => {
     '{"__proto__":{"x":1}}',
     '{"a":{"b":[{"__proto__":1}]}}',
     `{"big":"${"x".repeat(2000)}","deep":[[{"__proto__":null}]]}`,
-  ])("an input with a key __proto__ is never decided locally: %s", (json) => {
-    // The transport renames (cbor) or drops (the schema) such a key: the server decides the call
-    // and returns the input it decided on.
-    expect(inputWithinLimits(JSON.parse(json))).toBe(false);
+    '{"__proto_":1}',
+    '{"a":{"constructor":{"prototype":{"x":1}}}}',
+    '{"a":[{"prototype":1}]}',
+  ])("an input with a reserved key is refused at once, never decided locally: %s", (json) => {
+    // The transport renames (cbor) or drops (the schema) such a key, and the server refuses it.
+    const input = JSON.parse(json);
+    expect(inputWithinLimits(input)).toBe(false);
+    expect(inputRefusal(input)).toMatch(/holds the key (__proto__|__proto_|constructor|prototype)/);
   });
 
-  test("a string that spells __proto__ is only a string", () => {
-    expect(inputWithinLimits({ command: '{"__proto__":1}', __proto_: 1 })).toBe(true);
+  test("a string that spells a reserved key is only a string", () => {
+    const input = { command: '{"__proto__":1}', note: "constructor", prototype_: 1 };
+    expect(inputWithinLimits(input)).toBe(true);
+    expect(inputRefusal(input)).toBeUndefined();
   });
 
   test("a cycle or a bigint throws as JSON.stringify does", () => {

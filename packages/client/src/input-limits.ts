@@ -2,7 +2,13 @@
 // fast path's hot path. The exact check (`JSON.stringify` plus a depth walk) costs more than the
 // rest of a local decision; one walk that bounds the JSON length from above settles the usual
 // small input, and anything it cannot bound cheaply gets the exact check.
-import { MAX_INPUT_BYTES, MAX_INPUT_DEPTH, nestsDeeperThan } from "@warden/server/protocol";
+import {
+  MAX_INPUT_BYTES,
+  MAX_INPUT_DEPTH,
+  nestsDeeperThan,
+  RESERVED_KEYS,
+  reservedKeyIn,
+} from "@warden/server/protocol";
 
 /** JSON characters a number takes at most (`-1.2345678901234567e-308`). */
 const NUMBER_CHARS = 25;
@@ -50,7 +56,7 @@ export function boundInputChars(input: unknown, limit: number): number | undefin
           if (proto !== Object.prototype && proto !== null) return undefined;
           bound += 2;
           for (const key of Object.keys(node)) {
-            if (key === "__proto__") return undefined;
+            if (RESERVED_KEYS.has(key)) return undefined;
             bound += 6 * key.length + 4;
             stack.push([(node as Record<string, unknown>)[key], depth + 1]);
           }
@@ -65,36 +71,22 @@ export function boundInputChars(input: unknown, limit: number): number | undefin
   return bound;
 }
 
-/** Whether an object anywhere in `value` has an own key `__proto__`. */
-export function holdsProtoKey(value: unknown): boolean {
-  const stack: unknown[] = [value];
-  while (stack.length > 0) {
-    const node = stack.pop();
-    if (node === null || typeof node !== "object") continue;
-    if (!Array.isArray(node) && Object.hasOwn(node, "__proto__")) return true;
-    for (const child of Object.values(node)) stack.push(child);
-  }
-  return false;
-}
-
 /**
  * Whether the server accepts this input as it is (within `MAX_INPUT_BYTES` characters of JSON and
- * `MAX_INPUT_DEPTH` levels) and the SDK may decide it locally: not with a key `__proto__`
- * anywhere, which the transport renames or drops, so the audit log would hold another input than
- * the one decided (the server decides such a call and returns the input it decided on). Throws
- * what `JSON.stringify` throws (a bigint, a cycle).
+ * `MAX_INPUT_DEPTH` levels, with no reserved key such as `__proto__` anywhere) and the SDK may
+ * decide it locally. Throws what `JSON.stringify` throws (a bigint, a cycle).
  */
 export function inputWithinLimits(input: Record<string, unknown>): boolean {
   if (boundInputChars(input, MAX_INPUT_BYTES) !== undefined) return true;
   return (
     JSON.stringify(input).length <= MAX_INPUT_BYTES &&
     !nestsDeeperThan(input, MAX_INPUT_DEPTH) &&
-    !holdsProtoKey(input)
+    reservedKeyIn(input) === undefined
   );
 }
 
 /**
- * Why the server would refuse this input for its size or nesting, or `undefined`: the SDK refuses
+ * Why the server would refuse this input (its size, nesting or a reserved key), or `undefined`: the SDK refuses
  * such a call at once. Sent, a message past RivetKit's limit fails at the transport, which cannot
  * tell it from a dropped connection, and the call was retried until its deadline.
  */
@@ -110,5 +102,8 @@ export function inputRefusal(input: Record<string, unknown>): string | undefined
   }
   if (json === undefined || json.length > MAX_INPUT_BYTES)
     return `input is larger than ${MAX_INPUT_BYTES} bytes of JSON`;
+  // The server refuses these (the transport would rename or drop them): so does the SDK, at once.
+  const key = reservedKeyIn(input);
+  if (key !== undefined) return `input holds the key ${key}, which is not allowed`;
   return undefined;
 }

@@ -1,12 +1,12 @@
 // Arguments the gateway refuses before any decision: ones that Warden could not judge exactly as
 // the server would receive them. Warden's transports rename a `__proto__` key (cbor-x writes it
 // as `__proto_`), so the rules, the approver and the audit log would see other arguments than the
-// server runs; and the Warden server refuses inputs past its size and nesting limits, which over
+// server runs, and Warden refuses every reserved key (`RESERVED_KEYS`); and the Warden server refuses inputs past its size and nesting limits, which over
 // the network showed as a connection failure retried until --unreachable-ms ran out.
-import { MAX_INPUT_BYTES, MAX_INPUT_DEPTH } from "@warden/server/protocol";
+import { MAX_INPUT_BYTES, MAX_INPUT_DEPTH, RESERVED_KEYS } from "@warden/server/protocol";
 
 /**
- * Why these arguments cannot be put to Warden as they are (a key `__proto__` anywhere, or more
+ * Why these arguments cannot be put to Warden as they are (a reserved key anywhere, or more
  * than `MAX_INPUT_DEPTH` levels of nesting), or undefined. Iterative, and stops at the limit.
  */
 export function argumentsProblem(input: Record<string, unknown>): string | undefined {
@@ -15,9 +15,11 @@ export function argumentsProblem(input: Record<string, unknown>): string | undef
     const [node, depth] = item;
     if (node === null || typeof node !== "object") continue;
     if (depth >= MAX_INPUT_DEPTH) return `the arguments nest deeper than ${MAX_INPUT_DEPTH} levels`;
-    if (!Array.isArray(node) && Object.hasOwn(node, "__proto__"))
-      return "an argument is named __proto__, which Warden cannot carry as it was sent";
-    for (const child of Object.values(node)) stack.push([child, depth + 1]);
+    for (const key of Object.keys(node)) {
+      if (RESERVED_KEYS.has(key))
+        return `an argument is named ${key}, which Warden refuses (it cannot carry it as sent)`;
+      stack.push([(node as Record<string, unknown>)[key], depth + 1]);
+    }
   }
   return undefined;
 }

@@ -36,4 +36,62 @@ describe("lintPattern", () => {
   ])("%s does not warn", (pattern) => {
     expect(lintPattern(pattern)).toEqual([]);
   });
+
+  test.each([
+    ["/mcp__github__.*/", 2],
+    ["/^mcp__github__.*/", 2],
+    ["/mcp__git__git_(status|diff)$/", 2],
+    ["/^mcp__a__x$|mcp__b__y$/", 14],
+    ["/^mcp__a__x\\$/", 2],
+    ["  /Bash/", 4],
+  ])("the regex %s is unanchored, at column %i", (pattern, column) => {
+    const warning = lintPattern(pattern).find((w) => w.code === "regex_unanchored");
+    expect(warning).toMatchObject({ patternColumn: column });
+    expect(warning?.message).toContain("/^(?:");
+  });
+
+  test.each([
+    "/^mcp__github__.*$/",
+    "/^mcp__(gh|gl)__.*$/",
+    "/^(?:mcp__a__x|mcp__b__y)$/",
+    "/^mcp__git__git_(status|diff|log)$/",
+    "/^Bash$|^Read$/",
+  ])("the regex %s is anchored", (pattern) => {
+    expect(lintPattern(pattern)).toEqual([]);
+  });
+
+  test.each([
+    ["mcp__gh*", 6],
+    ["mcp__*__merge", 6],
+    ["mcp__g?__x", 6],
+    ["mcp__[ab]__x", 6],
+    ["/^mcp__.*__merge$/", 8],
+    ["/^mcp__\\w+__x$/", 8],
+    ["/^mcp__gh.*$/", 8],
+    ["/^mcp__[^_]+__x$/", 8],
+    ["/^mcp__(gh|.*)__x$/", 8],
+    ["/^mcp__gh$|^mcp__.+__x$/", 18],
+  ])("%s does not name its server exactly, at column %i", (pattern, column) => {
+    const warning = lintPattern(pattern).find((w) => w.code === "server_not_exact");
+    expect(warning).toMatchObject({ patternColumn: column });
+  });
+
+  test.each([
+    "mcp__github__*",
+    "mcp__{gh,gl}__*",
+    "mcp__my-server_2__read_*",
+    "mcp__*",
+    "/^mcp__.*$/",
+    "/^mcp__(gh|gl)__(read|list)_.*$/",
+    "/^mcp__(?:gh|gl)__x$/",
+    "mcp__github",
+  ])("%s names its servers exactly", (pattern) => {
+    expect(lintPattern(pattern).filter((w) => w.code === "server_not_exact")).toEqual([]);
+  });
+
+  test("what the lint calls exact is what the gateway's server names can be", () => {
+    // A server named gh__x cannot exist (names.ts folds `__`), so mcp__gh__… is server gh's.
+    for (const pattern of ["/^mcp__(gh|gl)__.*$/", "mcp__{gh,gl}__*"])
+      expect(lintPattern(pattern)).toEqual([]);
+  });
 });

@@ -4,6 +4,7 @@
 import type { Principal } from "./auth.ts";
 import { fail } from "./errors.ts";
 import type { InboxChange } from "./inbox.ts";
+import { RESERVED_KEYS } from "./protocol.ts";
 import type {
   HistoryAppendedEvent,
   PermissionRequestEvent,
@@ -227,7 +228,8 @@ export const MAX_ARG_DEPTH = 64;
 
 /**
  * Fails with `invalid_input` unless every argument is plain data: JSON values in plain objects
- * and arrays, at most `MAX_ARG_DEPTH` deep, with no `__proto__` key and no object whose
+ * and arrays, at most `MAX_ARG_DEPTH` deep, with no reserved key (`RESERVED_KEYS`: what the
+ * transport would rename or drop, so that what is decided is what was sent) and no object whose
  * prototype was set by its sender (a decoder assigning `__proto__` makes one).
  */
 export function requirePlainArgs(args: readonly unknown[]): void {
@@ -251,7 +253,7 @@ export function requirePlainArgs(args: readonly unknown[]): void {
       fail("invalid_input", "objects must be plain (no prototype of their own)");
     if (isArray && proto !== Array.prototype) fail("invalid_input", "arrays must be plain");
     for (const key of Object.keys(value)) {
-      if (key === "__proto__") fail("invalid_input", "__proto__ is not an allowed key");
+      if (RESERVED_KEYS.has(key)) fail("invalid_input", `${key} is not an allowed key`, { key });
       stack.push([(value as Record<string, unknown>)[key], depth + 1]);
     }
   }

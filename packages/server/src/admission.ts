@@ -48,6 +48,7 @@ export function requireAdmission(
   }
   const projectId = requireProjectKey(key);
   const principal = requireToken(tokens, params);
+  parseInput(ConnParamsSchema, params, "params");
   if (!canReach(principal, projectId))
     fail("forbidden", `this token may not reach project ${projectId}`);
   if (!mayEnter("wardenProject", principal.role))

@@ -50,6 +50,39 @@ export function nestsDeeperThan(value: unknown, limit: number): boolean {
   return false;
 }
 
+/**
+ * Keys no object a client sends may have, anywhere: `__proto__` sets a prototype where it is
+ * assigned, and the transport does not carry it as sent (cbor-x renames it `__proto_`, zod's
+ * records drop it), so the input decided and run would differ from the one the agent sent.
+ * `__proto_` is in the set because after cbor-x the server cannot tell it from a renamed
+ * `__proto__`; `constructor` and `prototype` are the rest of the prototype-pollution path.
+ */
+export const RESERVED_KEYS: ReadonlySet<string> = new Set([
+  "__proto__",
+  "__proto_",
+  "constructor",
+  "prototype",
+]);
+
+/**
+ * The first reserved key (`RESERVED_KEYS`) that an object anywhere in `value` has as its own, or
+ * `undefined`. Each object is visited once, so a cycle ends the walk rather than looping.
+ */
+export function reservedKeyIn(value: unknown): string | undefined {
+  const stack: unknown[] = [value];
+  const seen = new Set<object>();
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (node === null || typeof node !== "object" || seen.has(node)) continue;
+    seen.add(node);
+    for (const key of Object.keys(node)) {
+      if (RESERVED_KEYS.has(key)) return key;
+      stack.push((node as Record<string, unknown>)[key]);
+    }
+  }
+  return undefined;
+}
+
 /** Limits of a call's fields (characters; the cost in USD). */
 export const CALL_LIMITS = { toolName: 256, action: 2000, details: 10_000, cost: 1e6 } as const;
 

@@ -10,6 +10,7 @@ import {
   MAX_INPUT_DEPTH,
   MAX_LOCAL_BATCH,
   nestsDeeperThan,
+  reservedKeyIn,
 } from "./protocol.ts";
 
 export { MAX_MESSAGE_BYTES } from "./protocol.ts";
@@ -27,8 +28,19 @@ export const IdSchema = z
 export const ConnParamsSchema = z.object({ token: z.string().min(1).max(4096) });
 export type ConnParams = z.infer<typeof ConnParamsSchema>;
 
+/**
+ * A tool input. The reserved-key check runs on the value as received, before `z.record` builds
+ * its copy (which would drop a top-level `__proto__`), so a hook or an approver gets the same
+ * refusal as a connection (whose arguments `requirePlainArgs` checked already).
+ */
 const InputSchema = z
-  .record(z.string(), z.unknown())
+  .custom<Record<string, unknown>>()
+  .superRefine((value, ctx) => {
+    const key = reservedKeyIn(value);
+    if (key !== undefined)
+      ctx.addIssue({ code: "custom", message: `${key} is not an allowed key` });
+  })
+  .pipe(z.record(z.string(), z.unknown()))
   .refine((value) => !nestsDeeperThan(value, MAX_INPUT_DEPTH), {
     message: `input nests deeper than ${MAX_INPUT_DEPTH} levels`,
     abort: true,
@@ -111,12 +123,18 @@ export const HistoryQuerySchema = z
   .default({});
 export type HistoryQuery = z.input<typeof HistoryQuerySchema>;
 
-/** Parses external input, or fails with `invalid_input` naming the field. */
+/**
+ * Parses external input, or fails with `invalid_input` naming the field. A reserved key
+ * (`RESERVED_KEYS`) anywhere in the value fails too, whatever the schema: zod would drop or
+ * follow it, and the value used would not be the one sent.
+ */
 export function parseInput<S extends z.ZodType>(
   schema: S,
   value: unknown,
   what: string,
 ): z.output<S> {
+  const key = reservedKeyIn(value);
+  if (key !== undefined) fail("invalid_input", `${what}: ${key} is not an allowed key`, { key });
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;

@@ -2,6 +2,7 @@
 // creation input, inputs, replies, project rules, the engine's HTTP API), each attack asserting
 // the typed error and that the session, the project's rules and the inbox did not change.
 import { request as httpRequest } from "node:http";
+import { createRequire } from "node:module";
 import { isDeepStrictEqual } from "node:util";
 import { policySource } from "@warden/rules";
 import { createClient } from "rivetkit/client";
@@ -515,28 +516,155 @@ describe("hostile inputs", () => {
     );
   });
 
-  test("an input's __proto__ key reaches nobody: what the approver sees is what runs", async () => {
-    // The transport drops own `__proto__` keys before Warden sees them (plain-data checks in
-    // access.ts refuse any that arrive); the request is then the same request without it.
-    const input = JSON.parse(
-      '{"command":"make proto","__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}}}',
+  /**
+   * Inputs with a key the transport renames (cbor-x: `__proto__` → `__proto_`) or drops (zod,
+   * RivetKit's client), or one on the prototype-pollution path: with them, what is decided would
+   * not be what was sent. RivetKit's client drops an own `__proto__` before sending (our SDK
+   * refuses it first, input-limits.ts): those go over raw HTTP, in JSON and in CBOR, below.
+   */
+  const RESERVED = [
+    '{"command":"make proto","__proto_":{"polluted":true}}',
+    '{"command":"make proto","nested":{"__proto_":1}}',
+    '{"command":"make proto","constructor":{"prototype":{"polluted":true}}}',
+    '{"command":"make proto","list":[{"prototype":1}]}',
+  ];
+  const RAW_RESERVED = [
+    ...RESERVED,
+    '{"command":"make proto","__proto__":{"polluted":true}}',
+    '{"command":"make proto","nested":{"__proto__":{"polluted":true}}}',
+  ];
+
+  /** An action called over plain HTTP through the front, its body as given (JSON or CBOR). */
+  const rawAction = (
+    actor: ActorName,
+    key: string,
+    action: string,
+    token: string,
+    body: string | Uint8Array,
+  ) =>
+    fetch(
+      `${publicEndpoint}/gateway/${actor}/action/${action}?rvt-namespace=default&rvt-method=getOrCreate&rvt-runner=default&rvt-crash-policy=sleep&rvt-key=${key}`,
+      {
+        method: "POST",
+        headers: {
+          "content-type":
+            typeof body === "string" ? "application/json" : "application/octet-stream",
+          "x-rivet-encoding": typeof body === "string" ? "json" : "cbor",
+          "x-rivet-conn-params": JSON.stringify({ token }),
+        },
+        body,
+      },
     );
-    const agent = session("agent", ["p1", "proto"]);
-    const pending = (await agent.requestPermission({ ...ask("p-1", "x"), input })) as {
-      permissionId: string;
-    };
-    const seen = (await session("approver", ["p1", "proto"]).getRequest(pending.permissionId)) as {
-      input: Record<string, unknown>;
-    };
-    expect(Object.getPrototypeOf(seen.input)).toBe(Object.prototype);
-    await session("approver", ["p1", "proto"]).respondPermission(
-      "proto",
-      pending.permissionId,
-      "once",
+  /** The CBOR encoder RivetKit itself uses (a dependency of rivetkit, resolved from it). */
+  const cbor = createRequire(createRequire(import.meta.url).resolve("rivetkit"))("cbor-x") as {
+    encode(value: unknown): Uint8Array;
+    decode(bytes: Uint8Array): unknown;
+  };
+
+  test.each(RESERVED)("an input %s is invalid_input and changes nothing", async (json) => {
+    const request = { ...ask(`p-${Math.random()}`, "x"), input: JSON.parse(json) };
+    await expectRefusedUnchanged(
+      "hostile",
+      () => session("agent", ["p1", "hostile"]).requestPermission(request),
+      "invalid_input",
     );
-    const decided = (await agent.waitForDecision("p-1", 0)) as { decision: { input: unknown } };
-    expect(decided.decision.input).toEqual(seen.input);
+    // Over a WebSocket connection too.
+    const conn = (
+      session("agent", ["p1", "hostile"]) as unknown as {
+        connect(): Handle & { dispose(): Promise<void> };
+      }
+    ).connect();
+    try {
+      await expectRefusedUnchanged(
+        "hostile",
+        () => conn.requestPermission(request),
+        "invalid_input",
+      );
+    } finally {
+      await conn.dispose();
+    }
     expect(({} as { polluted?: boolean }).polluted).toBeUndefined();
+  });
+
+  test.each(
+    RAW_RESERVED.flatMap((json) => [
+      ["JSON", json],
+      ["CBOR", json],
+    ]),
+  )("over HTTP in %s, an input %s is invalid_input and changes nothing", async (encoding, json) => {
+    const before = await settledSnapshot("hostile");
+    const body = `{"args":[{"requestId":"p-http","toolName":"Bash","waitMs":0,"input":${json}}]}`;
+    const sent = encoding === "JSON" ? body : cbor.encode(JSON.parse(body));
+    const response = await rawAction(
+      "permissionSession",
+      "p1,hostile",
+      "requestPermission",
+      "agent",
+      sent,
+    );
+    const answer =
+      encoding === "JSON"
+        ? await response.json()
+        : cbor.decode(new Uint8Array(await response.arrayBuffer()));
+    expect(answer).toMatchObject({ group: "user", code: "invalid_input" });
+    expect(await settledSnapshot("hostile")).toEqual(before);
+  });
+
+  test.each(RESERVED)("an approver's edited input %s is invalid_input", async (json) => {
+    const pending = await askPending("hostile-edit", `pe-${Math.random()}`, "make edit");
+    await expectRefusedUnchanged(
+      "hostile-edit",
+      () =>
+        session("approver", ["p1", "hostile-edit"]).respondPermission(
+          "hostile-edit",
+          pending.permissionId,
+          "once",
+          { updatedInput: JSON.parse(json) },
+        ),
+      "invalid_input",
+    );
+  });
+
+  test.each(RESERVED)("a local decision whose input is %s is invalid_input", async (json) => {
+    await expectRefusedUnchanged(
+      "hostile",
+      () =>
+        session("agent", ["p1", "hostile"]).recordLocalDecisions([
+          localEntry(`lp-${Math.random()}`, { input: JSON.parse(json) }),
+        ]),
+      "invalid_input",
+    );
+  });
+
+  test.each([
+    ["a session rule", () => session("admin", ["p1", "hostile"]).addRule(reservedRule())],
+    ["a project rule", () => project("admin", ["p1"]).addProjectRules([reservedRule()])],
+    [
+      "a reply's options",
+      () =>
+        session("approver", ["p1", "hostile"]).respondPermission("hostile", "perm_none", "once", {
+          message: "ok",
+          constructor: { scope: "project" },
+        }),
+    ],
+    [
+      "a history query",
+      () => session("admin", ["p1", "hostile"]).getHistory(JSON.parse('{"constructor":{}}')),
+    ],
+  ])("%s with a reserved key is invalid_input and changes nothing", async (_name, attack) => {
+    await expectRefusedUnchanged("hostile", attack, "invalid_input");
+  });
+
+  test.each(RESERVED)("connection parameters %s are refused", async (json) => {
+    const params = { ...JSON.parse(json), token: "admin" };
+    const sessionHandle = warden.client.permissionSession.getOrCreate(["p1", "hostile"], {
+      params,
+    }) as unknown as Handle;
+    await expect(codeOf(sessionHandle.listRules())).resolves.toBe("invalid_input");
+    const projectHandle = warden.client.wardenProject.getOrCreate(["p1"], {
+      params,
+    }) as unknown as Handle;
+    await expect(codeOf(projectHandle.listProjectRules())).resolves.toBe("invalid_input");
   });
 
   test.each(["__proto__", "constructor", "toString"])(
@@ -549,6 +677,8 @@ describe("hostile inputs", () => {
       );
     },
   );
+
+  const reservedRule = () => ({ tool: "Bash(make proto)", behavior: "ask", __proto_: 1 });
 
   test("a project rule whose behaviour hides in __proto__ is invalid_input", async () => {
     const rule = JSON.parse('{"tool":"Bash(make proto)","__proto__":{"behavior":"allow"}}');

@@ -14,6 +14,10 @@ Loads and compiles each policy file (YAML or JSON) and reports, with file:line:c
   warning[breadth:code]  an allow rule that grants dangerous breadth (Bash(*), python *, sudo…)
   warning[operator_in_glob]  a primary glob with '=' or '~' outside quotes (it matches that
                          text literally; a condition is written field ~ "value")
+  warning[regex_unanchored]  a tool regex without ^…$ (a regex searches: /mcp__gh__.*/ also
+                         matches xmcp__gh__y)
+  warning[server_not_exact]  mcp__<server>__ with a wildcard in the server (mcp__gh*, mcp__*__x):
+                         it reaches other servers and tools whose names hold __
 
 Options:
   --json      print {files: [{file, diagnostics}], errors, warnings} instead of text
