@@ -10,9 +10,9 @@
  * - **fed**: 10,000 pending across 1,000 sessions and 2,000 decisions, fed to the project through
  *   its own internal report action (`noteInbox`, the internal token the sessions use), since
  *   creating 1,000 sessions takes this box 10–20 minutes (docs/scale.md). The sessions do not
- *   exist: the project's first reconciliation, 60 s after the first report, would look for them
- *   and empty the index, so this part must end before then; the counts checked below fail the run
- *   rather than mislead.
+ *   exist: the project asks a session for its pending requests once it has been silent for 15
+ *   minutes (or at a deadline, an hour away here), which would empty the index, so this part must
+ *   end before then; the counts checked below fail the run rather than mislead.
  */
 import { randomBytes } from "node:crypto";
 import { suggestRules } from "@warden/rules";
@@ -27,7 +27,7 @@ import { createWardenClient } from "../../packages/client/src/index.ts";
 import { startEmbeddedServer } from "../../scripts/load/embedded-server.ts";
 
 export const PER_SESSION = 10;
-/** How long the fed fill may take: everything must be read before the first reconciliation (60 s). */
+/** How long the fed fill may take (everything must be read before the project asks the sessions). */
 const FILL_S = 35;
 /** Reports in flight while filling, and sessions created at once. */
 const FILL_CONCURRENCY = 20;
@@ -333,7 +333,7 @@ async function fedPart(log: (line: string) => void) {
   const server = await startEmbeddedServer({ approvers: 1, project, internalToken, log });
   const approver = server.approverTokens[0]!;
   try {
-    // Everything below must be read within 60 s of this first report (see the top).
+    // Everything below must be read before the sessions go silent for 15 minutes (see the top).
     log(`inbox: fed: one session's ${SOLO_DECISIONS} decisions, then 100 pending (10 sessions)`);
     const rivet = createClient<WardenRegistry>(server.endpoint);
     const system = rivet.wardenProject.getOrCreate([project], {

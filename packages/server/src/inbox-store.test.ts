@@ -9,8 +9,12 @@ import {
   applyInboxChange,
   applyInboxSync,
   applyReconciliation,
+  cutInboxPage,
   emptyInbox,
+  INBOX_PAGE_CHARS,
+  type InboxCursor,
   type InboxState,
+  indexedRequestOf,
   pruneTombstones,
   sessionRevision,
 } from "./inbox.ts";
@@ -18,6 +22,7 @@ import {
   importLegacyInbox,
   loadInbox,
   migrateInbox,
+  readInboxRequests,
   restoreInboxWrites,
   takeInboxWrites,
   writeInbox,
@@ -148,6 +153,11 @@ describe("the inbox's rows", () => {
         }
         await save(access, state);
         expect(durable(await loadInbox(access))).toEqual(durable(state));
+        // Each row holds the request whose entry the index has (none lost by a failed save).
+        const rows = await readInboxRequests(access, "*", undefined, 1_000);
+        expect(
+          Object.fromEntries(rows.map((r) => [`${r.sessionId}/${r.permissionId}`, r])),
+        ).toEqual(state.pending);
       }),
       { numRuns: 200 },
     );
@@ -200,5 +210,118 @@ describe("the inbox's rows", () => {
     await save(access, imported);
     await importLegacyInbox(access, legacy);
     expect(Object.keys((await loadInbox(access)).pending)).toEqual(["s1/p2"]);
+  });
+});
+
+describe("pages of the inbox, read from the rows", () => {
+  const order = (a: PermissionRequest, b: PermissionRequest) =>
+    a.createdAt - b.createdAt ||
+    (`${a.sessionId}/${a.permissionId}` < `${b.sessionId}/${b.permissionId}` ? -1 : 1);
+  async function fill(count: number, size = 0) {
+    const { access } = sqlite();
+    await migrateInbox(access);
+    const state = emptyInbox();
+    for (let i = 0; i < count; i++) {
+      const r = {
+        ...request(`s${i % 7}`, `p${i}`, i % 13),
+        input: { x: "y".repeat(size) },
+      } as PermissionRequest;
+      applyInboxChange(
+        state,
+        { kind: "pending", sessionId: r.sessionId, permissionId: r.permissionId, request: r },
+        1,
+      );
+    }
+    await save(access, state);
+    return { access, state };
+  }
+  const page = async (
+    access: RawAccess,
+    sessions: "*" | string[],
+    after: InboxCursor | undefined,
+    limit: number,
+  ) => cutInboxPage(await readInboxRequests(access, sessions, after, limit + 1), limit);
+  const cursor = (next: string): InboxCursor => {
+    const split = next.indexOf(":");
+    return { createdAt: Number(next.slice(0, split)), key: next.slice(split + 1) };
+  };
+  async function all(access: RawAccess, limit: number, sessions: "*" | string[] = "*") {
+    const pages: PermissionRequest[][] = [];
+    let after: InboxCursor | undefined;
+    do {
+      const next = await page(access, sessions, after, limit);
+      pages.push(next.requests);
+      after = next.next === null ? undefined : cursor(next.next);
+    } while (after !== undefined);
+    return pages;
+  }
+
+  test("pages deliver every visible request once, whole, oldest first", async () => {
+    const { access, state } = await fill(1_003, 3);
+    const pages = await all(access, 100);
+    expect(pages.map((p) => p.length)).toEqual([...Array(10).fill(100), 3]);
+    const flat = pages.flat();
+    expect(new Set(flat.map((r) => r.permissionId)).size).toBe(1_003);
+    expect(flat).toEqual([...flat].sort(order));
+    expect(flat.every((r) => (r.input as { x: string }).x === "yyy")).toBe(true);
+    const onlyS1 = (await all(access, 50, ["s1"])).flat();
+    expect(onlyS1.map(indexedRequestOf)).toEqual(
+      Object.values(state.pending)
+        .filter((r) => r.sessionId === "s1")
+        .sort((a, b) => order(a as PermissionRequest, b as PermissionRequest)),
+    );
+  });
+
+  test("a page stays within the transport's size, with one request at least", async () => {
+    const { access } = await fill(40, 100_000);
+    const pages = await all(access, 500);
+    for (const p of pages) {
+      expect(p.length).toBeGreaterThanOrEqual(1);
+      if (p.length > 1)
+        expect(JSON.stringify(p).length).toBeLessThanOrEqual(INBOX_PAGE_CHARS + p.length);
+    }
+    expect(pages.flat().length).toBe(40);
+  });
+
+  test("requests settled or opened between pages do not shift the cursor", async () => {
+    const { access, state } = await fill(300);
+    const first = await page(access, "*", undefined, 100);
+    // Settle some already delivered and some not yet, then page on.
+    for (const r of [...first.requests.slice(0, 10), ...Object.values(state.pending).slice(250)])
+      applyInboxChange(
+        state,
+        { kind: "resolved", sessionId: r.sessionId, permissionId: r.permissionId },
+        2,
+      );
+    await save(access, state);
+    const rest: PermissionRequest[] = [];
+    let after = first.next === null ? undefined : cursor(first.next);
+    while (after !== undefined) {
+      const next = await page(access, "*", after, 100);
+      rest.push(...next.requests);
+      after = next.next === null ? undefined : cursor(next.next);
+    }
+    const seen = new Set(first.requests.map((r) => r.permissionId));
+    const expected = Object.values(state.pending).filter((r) => !seen.has(r.permissionId));
+    expect(rest.map((r) => r.permissionId).sort()).toEqual(
+      expected.map((r) => r.permissionId).sort(),
+    );
+  });
+
+  test("the old table's rows move to the new one on migration, once", async () => {
+    const { access } = sqlite();
+    await access.execute(
+      "CREATE TABLE inbox_pending (key TEXT PRIMARY KEY, request TEXT NOT NULL) WITHOUT ROWID",
+    );
+    const old = { ...request("s1", "p1", 7), input: { command: "ls" } } as PermissionRequest;
+    await access.execute(
+      "INSERT INTO inbox_pending (key, request) VALUES (?, ?)",
+      "s1/p1",
+      JSON.stringify(old),
+    );
+    await migrateInbox(access);
+    await migrateInbox(access);
+    expect((await loadInbox(access)).pending).toEqual({ "s1/p1": indexedRequestOf(old) });
+    expect(await readInboxRequests(access, "*", undefined, 10)).toEqual([old]);
   });
 });

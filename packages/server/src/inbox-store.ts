@@ -1,13 +1,24 @@
 // The project inbox in the project actor's SQLite: one row per pending request, per session and per
 // tombstone, so that a report writes the rows it changed and not the whole inbox (a save of the
-// whole inbox in the actor's state took 2.6–3 s near 9,000 pending). The actor holds the rows in
-// memory while awake (inbox.ts decides on them) and loads them when it wakes.
+// whole inbox in the actor's state took 2.6–3 s near 9,000 pending). The actor keeps an index of
+// the pending requests in memory (inbox.ts decides on it, without the requests' inputs) and reads
+// the requests themselves a page at a time, in SQL, for the approvers who list them.
 import type { RawAccess } from "rivetkit/db";
-import { emptyInbox, type InboxState } from "./inbox.ts";
+import {
+  emptyInbox,
+  type InboxCursor,
+  type InboxState,
+  type IndexedRequest,
+  indexedRequestOf,
+} from "./inbox.ts";
 import type { PermissionRequest } from "./types.ts";
 
-/** Rows per INSERT: two parameters each, well under SQLite's limit of 999. */
-const ROWS_PER_INSERT = 200;
+/** Rows per INSERT: at most seven parameters each, well under SQLite's limit of 999. */
+const ROWS_PER_INSERT = 100;
+
+/** The pending requests' columns, in the order `pendingRow` gives them. */
+const PENDING_COLUMNS =
+  "key, session_id, permission_id, request_id, created_at, expires_at, request";
 
 /** What the next save writes: each changed key with its value, or null for a deleted row. */
 export interface InboxWrites {
@@ -24,10 +35,26 @@ export interface LegacyInbox {
   revisions?: Record<string, number>;
 }
 
-/** Creates the inbox tables (idempotent). */
+/**
+ * Creates the inbox tables (idempotent). Pending requests are rows of `inbox_requests`, ordered by
+ * creation for paging; a project from before (rows of `inbox_pending`, the request alone) has them
+ * copied over once, and the old table dropped.
+ */
 export async function migrateInbox(db: RawAccess): Promise<void> {
+  await db.execute(`CREATE TABLE IF NOT EXISTS inbox_requests (
+    key TEXT PRIMARY KEY,
+    session_id TEXT NOT NULL,
+    permission_id TEXT NOT NULL,
+    request_id TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    request TEXT NOT NULL
+  ) WITHOUT ROWID`);
   await db.execute(
-    "CREATE TABLE IF NOT EXISTS inbox_pending (key TEXT PRIMARY KEY, request TEXT NOT NULL) WITHOUT ROWID",
+    "CREATE INDEX IF NOT EXISTS inbox_requests_order ON inbox_requests (created_at, key)",
+  );
+  await db.execute(
+    "CREATE INDEX IF NOT EXISTS inbox_requests_session ON inbox_requests (session_id, created_at, key)",
   );
   await db.execute(
     "CREATE TABLE IF NOT EXISTS inbox_sessions (session_id TEXT PRIMARY KEY, last_seen INTEGER NOT NULL) WITHOUT ROWID",
@@ -35,6 +62,19 @@ export async function migrateInbox(db: RawAccess): Promise<void> {
   await db.execute(
     "CREATE TABLE IF NOT EXISTS inbox_tombstones (key TEXT PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID",
   );
+  const old = await db.execute(
+    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'inbox_pending'",
+  );
+  // RivetKit runs a migration in one savepoint; and were it cut short, running it again is harmless.
+  if (old.length > 0) {
+    await db.execute(
+      `INSERT OR IGNORE INTO inbox_requests (${PENDING_COLUMNS}) SELECT key,
+        json_extract(request, '$.sessionId'), json_extract(request, '$.permissionId'),
+        json_extract(request, '$.requestId'), json_extract(request, '$.createdAt'),
+        json_extract(request, '$.expiresAt'), request FROM inbox_pending`,
+    );
+    await db.execute("DROP TABLE inbox_pending");
+  }
   // One row once the state's inbox was imported: a later wake must not import it again.
   await db.execute("CREATE TABLE IF NOT EXISTS inbox_imported (at INTEGER NOT NULL)");
 }
@@ -46,22 +86,38 @@ export async function migrateInbox(db: RawAccess): Promise<void> {
 export function takeInboxWrites(state: InboxState): InboxWrites {
   const { unsaved } = state;
   const writes: InboxWrites = {
-    pending: [...unsaved.pending].map((key) => [key, state.pending[key] ?? null] as const),
+    pending: [...unsaved.pending].map((key) =>
+      key in state.pending ? ([key, bodyOf(state, key)] as const) : ([key, null] as const),
+    ),
     sessions: [...unsaved.sessions].flatMap((id) => {
       const at = state.sessions[id];
       return at === undefined ? [] : [[id, at] as const];
     }),
     resolved: [...unsaved.resolved].map((key) => [key, state.resolved[key] ?? null] as const),
   };
+  for (const key of unsaved.pending) delete state.bodies[key];
   unsaved.pending.clear();
   unsaved.sessions.clear();
   unsaved.resolved.clear();
   return writes;
 }
 
-/** Marks a failed save's keys unsaved again, so that the next save writes their values then. */
+/** The whole request of an unsaved pending entry (every change that makes one pending keeps it). */
+function bodyOf(state: InboxState, key: string): PermissionRequest {
+  const body = state.bodies[key];
+  if (!body) throw new Error(`inbox: the request of ${key} is neither written nor kept`);
+  return body;
+}
+
+/**
+ * Marks a failed save's keys unsaved again, so that the next save writes their values then: a
+ * request still pending as it was gets its body back (none of a failed save is in the rows).
+ */
 export function restoreInboxWrites(state: InboxState, writes: InboxWrites): void {
-  for (const [key] of writes.pending) state.unsaved.pending.add(key);
+  for (const [key, request] of writes.pending) {
+    state.unsaved.pending.add(key);
+    if (request && key in state.pending && !(key in state.bodies)) state.bodies[key] = request;
+  }
   for (const [id] of writes.sessions) state.unsaved.sessions.add(id);
   for (const [key] of writes.resolved) state.unsaved.resolved.add(key);
 }
@@ -69,21 +125,35 @@ export function restoreInboxWrites(state: InboxState, writes: InboxWrites): void
 const isWritten = <T>(row: readonly [string, T | null]): row is readonly [string, T] =>
   row[1] !== null;
 
-/** Upserts `rows` into a two-column table, a statement per `ROWS_PER_INSERT`. */
+/** Upserts `rows` into `table`, a statement per `ROWS_PER_INSERT`. */
 async function upsert(
   tx: RawAccess,
   table: string,
   columns: string,
-  rows: readonly (readonly [string, unknown])[],
+  rows: readonly (readonly unknown[])[],
 ) {
+  const marks = `(${columns
+    .split(",")
+    .map(() => "?")
+    .join(", ")})`;
   for (let start = 0; start < rows.length; start += ROWS_PER_INSERT) {
     const chunk = rows.slice(start, start + ROWS_PER_INSERT);
     await tx.execute(
-      `INSERT OR REPLACE INTO ${table} (${columns}) VALUES ${chunk.map(() => "(?, ?)").join(", ")}`,
+      `INSERT OR REPLACE INTO ${table} (${columns}) VALUES ${chunk.map(() => marks).join(", ")}`,
       ...chunk.flat(),
     );
   }
 }
+
+const pendingRow = (key: string, request: PermissionRequest) => [
+  key,
+  request.sessionId,
+  request.permissionId,
+  request.requestId,
+  request.createdAt,
+  request.expiresAt,
+  JSON.stringify(request),
+];
 
 async function remove(tx: RawAccess, table: string, keys: readonly string[]) {
   if (keys.length === 0) return;
@@ -97,13 +167,13 @@ async function remove(tx: RawAccess, table: string, keys: readonly string[]) {
 export async function writeInbox(tx: RawAccess, writes: InboxWrites): Promise<void> {
   await upsert(
     tx,
-    "inbox_pending",
-    "key, request",
-    writes.pending.filter(isWritten).map(([key, request]) => [key, JSON.stringify(request)]),
+    "inbox_requests",
+    PENDING_COLUMNS,
+    writes.pending.filter(isWritten).map(([key, request]) => pendingRow(key, request)),
   );
   await remove(
     tx,
-    "inbox_pending",
+    "inbox_requests",
     writes.pending.filter((row) => !isWritten(row)).map(([key]) => key),
   );
   await upsert(tx, "inbox_sessions", "session_id, last_seen", writes.sessions);
@@ -123,7 +193,8 @@ export async function writeInbox(tx: RawAccess, writes: InboxWrites): Promise<vo
 export async function importLegacyInbox(db: RawAccess, legacy: LegacyInbox): Promise<void> {
   const state = emptyInbox();
   for (const [key, request] of Object.entries(legacy.pending ?? {})) {
-    state.pending[key] = request;
+    state.pending[key] = indexedRequestOf(request);
+    state.bodies[key] = request;
     state.unsaved.pending.add(key);
   }
   for (const [id, at] of Object.entries(legacy.sessions ?? {})) {
@@ -146,11 +217,18 @@ export async function importLegacyInbox(db: RawAccess, legacy: LegacyInbox): Pro
   );
 }
 
-/** Reads the whole inbox from its rows. */
+/** Reads the inbox's index from its rows (the requests' inputs stay in storage). */
 export async function loadInbox(db: RawAccess): Promise<InboxState> {
   const state = emptyInbox();
-  const pending = await db.execute<{ key: string; request: string }>(
-    "SELECT key, request FROM inbox_pending",
+  const pending = await db.execute<{
+    key: string;
+    session_id: string;
+    permission_id: string;
+    request_id: string;
+    created_at: number;
+    expires_at: number;
+  }>(
+    "SELECT key, session_id, permission_id, request_id, created_at, expires_at FROM inbox_requests",
   );
   const sessions = await db.execute<{ session_id: string; last_seen: number }>(
     "SELECT session_id, last_seen FROM inbox_sessions",
@@ -158,8 +236,45 @@ export async function loadInbox(db: RawAccess): Promise<InboxState> {
   const tombstones = await db.execute<{ key: string; at: number }>(
     "SELECT key, at FROM inbox_tombstones",
   );
-  for (const row of pending) state.pending[row.key] = JSON.parse(row.request) as PermissionRequest;
+  for (const row of pending) {
+    state.pending[row.key] = {
+      sessionId: row.session_id,
+      permissionId: row.permission_id,
+      requestId: row.request_id,
+      createdAt: Number(row.created_at),
+      expiresAt: Number(row.expires_at),
+    } satisfies IndexedRequest;
+  }
   for (const row of sessions) state.sessions[row.session_id] = Number(row.last_seen);
   for (const row of tombstones) state.resolved[row.key] = Number(row.at);
   return state;
+}
+
+/**
+ * The pending requests after `after`, oldest first, of the `sessions` given ("*": all), at most
+ * `count`: read by the creation-time index, filtered in SQL, so that a page costs the same however
+ * many are pending and only the page is in memory. Ties of creation time go by key, as the cursor.
+ */
+export async function readInboxRequests(
+  db: RawAccess,
+  sessions: "*" | readonly string[],
+  after: InboxCursor | undefined,
+  count: number,
+): Promise<PermissionRequest[]> {
+  const where: string[] = [];
+  const args: unknown[] = [];
+  if (after) {
+    where.push("(created_at > ? OR (created_at = ? AND key > ?))");
+    args.push(after.createdAt, after.createdAt, after.key);
+  }
+  if (sessions !== "*") {
+    where.push("session_id IN (SELECT value FROM json_each(?))");
+    args.push(JSON.stringify(sessions));
+  }
+  const rows = await db.execute<{ request: string }>(
+    `SELECT request FROM inbox_requests ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY created_at, key LIMIT ?`,
+    ...args,
+    count,
+  );
+  return rows.map((row) => JSON.parse(row.request) as PermissionRequest);
 }

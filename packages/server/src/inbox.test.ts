@@ -4,12 +4,10 @@ import {
   applyInboxReport,
   applyInboxSync,
   emptyInbox,
-  INBOX_PAGE_CHARS,
   type InboxState,
-  inboxKey,
-  inboxPage,
   nextReconcileAt,
   pruneTombstones,
+  takeDueSessions,
 } from "./inbox.ts";
 import type { PermissionRequest } from "./types.ts";
 
@@ -77,7 +75,7 @@ describe("the inbox index", () => {
     expect(Object.keys(state.pending)).toEqual(["s1/p1"]);
   });
 
-  test("entries are checked shortly after their deadline, at least every minute", () => {
+  test("a session is checked shortly after an entry's deadline, then every minute while it holds it", () => {
     const state = empty();
     expect(nextReconcileAt(state, 0)).toBeNull();
     applyInboxChange(
@@ -86,14 +84,62 @@ describe("the inbox index", () => {
       0,
     );
     expect(nextReconcileAt(state, 0)).toBe(8_000);
+    expect(takeDueSessions(state, 7_999)).toEqual([]);
     applyInboxChange(
       state,
       { kind: "pending", sessionId: "s1", permissionId: "p2", request: request("s1", "p2", 1e9) },
       0,
     );
     expect(nextReconcileAt(state, 10_000)).toBe(11_000);
-    delete state.pending["s1/p1"];
+    expect(takeDueSessions(state, 10_000)).toEqual(["s1"]);
+    // Asked, and it still holds p1: asked again a minute later, not at every round.
+    expect(takeDueSessions(state, 10_000)).toEqual([]);
     expect(nextReconcileAt(state, 10_000)).toBe(70_000);
+    delete state.pending["s1/p1"];
+    // Nothing overdue: the session is asked again only once silent for 15 minutes.
+    expect(nextReconcileAt(state, 10_000)).toBe(10_000 + 15 * 60_000);
+  });
+
+  test("sessions that report are not asked; silent ones are, once per period", () => {
+    const state = empty();
+    const minute = 60_000;
+    for (const [sessionId, at] of [
+      ["quiet", 0],
+      ["chatty", 0],
+    ] as const) {
+      applyInboxChange(
+        state,
+        {
+          kind: "pending",
+          sessionId,
+          permissionId: "p1",
+          request: request(sessionId, "p1", 1e12),
+        },
+        at,
+      );
+    }
+    for (let now = minute; now <= 40 * minute; now += minute) {
+      // "chatty" reports every minute (another request opened and settled).
+      applyInboxChange(
+        state,
+        { kind: "resolved", sessionId: "chatty", permissionId: `x${now}` },
+        now,
+      );
+      const due = takeDueSessions(state, now);
+      expect(due).toEqual(now === 15 * minute || now === 30 * minute ? ["quiet"] : []);
+    }
+  });
+
+  test("after a wake, a session is asked when its entries are overdue or its last report is old", () => {
+    const state = empty();
+    // As loadInbox leaves it: rows and last reports, nothing checked in this wake.
+    state.pending["old/p"] = request("old", "p", 1e12);
+    state.sessions.old = 0;
+    state.pending["recent/p"] = request("recent", "p", 1e12);
+    state.sessions.recent = 20 * 60_000;
+    state.pending["late/p"] = request("late", "p", 1_000);
+    state.sessions.late = 20 * 60_000;
+    expect(takeDueSessions(state, 21 * 60_000).sort()).toEqual(["late", "old"]);
   });
 
   test("tombstones are forgotten after an hour", () => {
@@ -150,77 +196,5 @@ describe("the inbox index", () => {
       ),
     ).toThrow(expect.objectContaining({ code: "invalid_input" }));
     expect(state).toEqual(empty());
-  });
-});
-
-describe("pages of the inbox", () => {
-  const fill = (count: number, size = 0) => {
-    const state = empty();
-    for (let i = 0; i < count; i++) {
-      const r = {
-        ...request(`s${i % 7}`, `p${i}`),
-        createdAt: i % 13,
-        input: { x: "y".repeat(size) },
-      };
-      state.pending[inboxKey(r.sessionId, r.permissionId)] = r;
-    }
-    return state;
-  };
-  const all = (state: InboxState, limit: number, visible = (_: PermissionRequest) => true) => {
-    const pages: PermissionRequest[][] = [];
-    let after: string | undefined;
-    do {
-      const page = inboxPage(state, visible, after, limit);
-      pages.push(page.requests);
-      after = page.next ?? undefined;
-    } while (after !== undefined);
-    return pages;
-  };
-
-  test("pages deliver every visible request once, oldest first", () => {
-    const state = fill(1_003);
-    const pages = all(state, 100);
-    expect(pages.map((p) => p.length)).toEqual([...Array(10).fill(100), 3]);
-    const flat = pages.flat();
-    expect(new Set(flat.map((r) => r.permissionId)).size).toBe(1_003);
-    expect(flat.map((r) => r.createdAt)).toEqual(
-      flat.map((r) => r.createdAt).sort((a, b) => a - b),
-    );
-    const onlyS1 = all(state, 50, (r) => r.sessionId === "s1").flat();
-    expect(onlyS1.length).toBe(
-      Object.values(state.pending).filter((r) => r.sessionId === "s1").length,
-    );
-    expect(onlyS1.every((r) => r.sessionId === "s1")).toBe(true);
-  });
-
-  test("a page stays within the transport's size, with one request at least", () => {
-    const state = fill(40, 100_000);
-    const pages = all(state, 500);
-    for (const page of pages) {
-      expect(page.length).toBeGreaterThanOrEqual(1);
-      if (page.length > 1)
-        expect(JSON.stringify(page).length).toBeLessThanOrEqual(INBOX_PAGE_CHARS + page.length);
-    }
-    expect(pages.flat().length).toBe(40);
-  });
-
-  test("requests settled or opened between pages do not shift the cursor", () => {
-    const state = fill(300);
-    const first = inboxPage(state, () => true, undefined, 100);
-    // Settle some already delivered and some not yet, then page on.
-    for (const r of [...first.requests.slice(0, 10), ...Object.values(state.pending).slice(250)])
-      delete state.pending[inboxKey(r.sessionId, r.permissionId)];
-    const rest: PermissionRequest[] = [];
-    let after = first.next ?? undefined;
-    while (after !== undefined) {
-      const page = inboxPage(state, () => true, after, 100);
-      rest.push(...page.requests);
-      after = page.next ?? undefined;
-    }
-    const seen = new Set(first.requests.map((r) => r.permissionId));
-    const expected = Object.values(state.pending).filter((r) => !seen.has(r.permissionId));
-    expect(rest.map((r) => r.permissionId).sort()).toEqual(
-      expected.map((r) => r.permissionId).sort(),
-    );
   });
 });

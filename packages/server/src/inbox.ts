@@ -34,13 +34,33 @@ export interface InboxUnsaved {
 }
 
 /**
- * The project's inbox: rows of its SQLite database (inbox-store.ts), held in memory while the
+ * What the project keeps in memory of a pending request: enough to decide on reports and to know
+ * when to check it with its session. The request itself (its input, ~1 KB and more) stays in the
+ * rows, read a page at a time by `listInbox`.
+ */
+export type IndexedRequest = Pick<
+  PermissionRequest,
+  "sessionId" | "permissionId" | "requestId" | "createdAt" | "expiresAt"
+>;
+
+export const indexedRequestOf = (request: IndexedRequest): IndexedRequest => ({
+  sessionId: request.sessionId,
+  permissionId: request.permissionId,
+  requestId: request.requestId,
+  createdAt: request.createdAt,
+  expiresAt: request.expiresAt,
+});
+
+/**
+ * The project's inbox: rows of its SQLite database (inbox-store.ts), indexed in memory while the
  * actor is awake. Every function here that changes an entry notes its key in `unsaved`, so that a
  * save writes only the rows that changed, however many are pending.
  */
 export interface InboxState {
-  /** Pending requests by `sessionId/permissionId`. */
-  pending: Record<string, PermissionRequest>;
+  /** Pending requests by `sessionId/permissionId` (what the index needs of them). */
+  pending: Record<string, IndexedRequest>;
+  /** The whole requests of pending entries not yet written (keys of `unsaved.pending`). */
+  bodies: Record<string, PermissionRequest>;
   /** Sessions that ever had a request here, with when they last reported. */
   sessions: Record<string, number>;
   /** Recently settled requests (key → when), so that a late `pending` report cannot revive them. */
@@ -50,6 +70,8 @@ export interface InboxState {
    * In memory only: it orders reads and writes of one wake.
    */
   revisions: Record<string, number>;
+  /** When the project last began to check a session with it (in memory: a wake checks anew). */
+  checked: Record<string, number>;
   unsaved: InboxUnsaved;
 }
 
@@ -57,9 +79,11 @@ export interface InboxState {
 export function emptyInbox(): InboxState {
   return {
     pending: {},
+    bodies: {},
     sessions: {},
     resolved: {},
     revisions: {},
+    checked: {},
     unsaved: { pending: new Set(), sessions: new Set(), resolved: new Set() },
   };
 }
@@ -69,8 +93,15 @@ const TOMBSTONE_MS = 60 * 60 * 1000;
 const MAX_TOMBSTONES = 5_000;
 /** Past its deadline plus this grace, an indexed request is checked with its session. */
 const EXPIRY_GRACE_MS = 5_000;
-/** Entries are checked with their sessions at least this often while any exist. */
-const RECONCILE_EVERY_MS = 60_000;
+/** A session still holding a request past its deadline is checked again this much later. */
+const RECHECK_MS = 60_000;
+/**
+ * A session with entries that has not been heard from (a report, or a check) for this long is
+ * checked. Sessions resend a report until the project acknowledges it, so the index only drifts
+ * when a session lost a report it never saved (a crash between settling and reporting): this bounds
+ * how long such a stale entry stays, at one call per silent session per period, not per minute.
+ */
+const SILENT_MS = 15 * 60_000;
 
 export const inboxKey = (sessionId: string, permissionId: string) => `${sessionId}/${permissionId}`;
 
@@ -150,8 +181,13 @@ function seen(state: InboxState, sessionId: string, now: number) {
 
 /** Makes a request pending, or (undefined) takes it out of the inbox. */
 function setPending(state: InboxState, key: string, request: PermissionRequest | undefined) {
-  if (request) state.pending[key] = request;
-  else delete state.pending[key];
+  if (request) {
+    state.pending[key] = indexedRequestOf(request);
+    state.bodies[key] = request;
+  } else {
+    delete state.pending[key];
+    delete state.bodies[key];
+  }
   state.unsaved.pending.add(key);
 }
 
@@ -217,11 +253,36 @@ export function applyInboxReport(
   return applied;
 }
 
-/** When the index should next be checked against the sessions, or null when it is empty. */
+/** When each session with entries is due to be checked with it (see `takeDueSessions`). */
+function dueTimes(state: InboxState): Map<string, number> {
+  const due = new Map<string, number>();
+  for (const request of Object.values(state.pending)) {
+    const { sessionId } = request;
+    const checked = state.checked[sessionId] ?? Number.NEGATIVE_INFINITY;
+    const overdue = Math.max(request.expiresAt + EXPIRY_GRACE_MS, checked + RECHECK_MS);
+    const silent = Math.max(state.sessions[sessionId] ?? 0, checked) + SILENT_MS;
+    due.set(sessionId, Math.min(due.get(sessionId) ?? Number.POSITIVE_INFINITY, overdue, silent));
+  }
+  return due;
+}
+
+/**
+ * The sessions to check with now, noted as checked (so that a concurrent round leaves them
+ * alone): those holding an entry past its deadline (they should have reported it settled; again
+ * every `RECHECK_MS` while they still hold it), and those silent for `SILENT_MS` (after a wake of
+ * the project, those whose last report is that old). A session that reports is never asked.
+ */
+export function takeDueSessions(state: InboxState, now: number): string[] {
+  const due = [...dueTimes(state)].filter(([, at]) => at <= now).map(([sessionId]) => sessionId);
+  for (const sessionId of due) state.checked[sessionId] = now;
+  return due;
+}
+
+/** When the index should next be checked against a session, or null when it is empty. */
 export function nextReconcileAt(state: InboxState, now: number): number | null {
-  const deadlines = Object.values(state.pending).map((r) => r.expiresAt + EXPIRY_GRACE_MS);
-  if (deadlines.length === 0) return null;
-  return Math.max(now + 1_000, Math.min(now + RECONCILE_EVERY_MS, ...deadlines));
+  let first = Number.POSITIVE_INFINITY;
+  for (const at of dueTimes(state).values()) first = Math.min(first, at);
+  return first === Number.POSITIVE_INFINITY ? null : Math.max(now + 1_000, first);
 }
 
 /** Forgets old tombstones. */
@@ -243,8 +304,10 @@ export interface InboxPage {
 }
 
 /** A position in the inbox's order, `<createdAt>:<sessionId>/<permissionId>`: entries after it come next. */
-const cursorOf = (request: PermissionRequest) =>
-  `${request.createdAt}:${inboxKey(request.sessionId, request.permissionId)}`;
+export interface InboxCursor {
+  readonly createdAt: number;
+  readonly key: string;
+}
 
 export const InboxPageQuerySchema = z
   .strictObject({
@@ -253,45 +316,26 @@ export const InboxPageQuerySchema = z
       .string()
       .max(420)
       .regex(/^\d{1,16}:[\w.:@/-]+$/, "a cursor from next")
+      .transform((after): InboxCursor => {
+        const split = after.indexOf(":");
+        return { createdAt: Number(after.slice(0, split)), key: after.slice(split + 1) };
+      })
       .optional(),
     limit: z.number().int().min(1).max(INBOX_PAGE_LIMIT).optional(),
   })
   .default({});
 export type InboxPageQuery = z.input<typeof InboxPageQuerySchema>;
 
-const order = (a: PermissionRequest, b: PermissionRequest) =>
-  a.createdAt - b.createdAt ||
-  (inboxKey(a.sessionId, a.permissionId) < inboxKey(b.sessionId, b.permissionId) ? -1 : 1);
-
 /**
- * The page of `visible` pending requests after `after` (a `next` of the previous page), oldest
- * first: at most `limit` requests and `INBOX_PAGE_CHARS` of JSON (one request at least), so that
- * no answer outgrows the transport however many are pending. Requests opened while an approver
- * pages reach it as events.
+ * Cuts a page from `rows`, the visible pending requests after the cursor, oldest first, read with
+ * one more than `limit` so that a full page knows whether more follow: at most `limit` requests and
+ * `INBOX_PAGE_CHARS` of JSON (one request at least), so that no answer outgrows the transport
+ * however many are pending. Requests opened while an approver pages reach it as events.
  */
-export function inboxPage(
-  state: InboxState,
-  visible: (request: PermissionRequest) => boolean,
-  after: string | undefined,
-  limit: number,
-): InboxPage {
-  const split = after?.indexOf(":") ?? -1;
-  const from =
-    after === undefined
-      ? undefined
-      : ([Number(after.slice(0, split)), after.slice(split + 1)] as const);
-  const rest = Object.values(state.pending)
-    .filter(
-      (r) =>
-        visible(r) &&
-        (from === undefined ||
-          r.createdAt > from[0] ||
-          (r.createdAt === from[0] && inboxKey(r.sessionId, r.permissionId) > from[1])),
-    )
-    .sort(order);
+export function cutInboxPage(rows: readonly PermissionRequest[], limit: number): InboxPage {
   const requests: PermissionRequest[] = [];
   let chars = 0;
-  for (const request of rest) {
+  for (const request of rows) {
     if (requests.length >= limit) break;
     const size = JSON.stringify(request).length;
     if (requests.length > 0 && chars + size > INBOX_PAGE_CHARS) break;
@@ -299,5 +343,11 @@ export function inboxPage(
     requests.push(request);
   }
   const last = requests.at(-1);
-  return { requests, next: requests.length < rest.length && last ? cursorOf(last) : null };
+  return {
+    requests,
+    next:
+      requests.length < rows.length && last
+        ? `${last.createdAt}:${inboxKey(last.sessionId, last.permissionId)}`
+        : null,
+  };
 }

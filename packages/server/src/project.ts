@@ -7,6 +7,7 @@ import { groupCommit } from "./group-commit.ts";
 import {
   applyInboxReport,
   applyReconciliation,
+  cutInboxPage,
   INBOX_PAGE_LIMIT,
   type InboxChange,
   type InboxPage,
@@ -14,16 +15,17 @@ import {
   InboxPageQuerySchema,
   type InboxReport,
   type InboxState,
-  inboxPage,
   nextReconcileAt,
   pruneTombstones,
   sessionRevision,
+  takeDueSessions,
 } from "./inbox.ts";
 import {
   importLegacyInbox,
   type LegacyInbox,
   loadInbox,
   migrateInbox,
+  readInboxRequests,
   restoreInboxWrites,
   takeInboxWrites,
   writeInbox,
@@ -62,6 +64,8 @@ export interface ProjectState extends ProjectRulesState {
 
 /** Sessions a project remembers as having loaded its rules. */
 const MAX_RULE_SESSIONS = 5_000;
+/** Sessions a reconciliation asks at once (each call may wake its session). */
+const CHECKS_AT_ONCE = 8;
 
 interface ConnState {
   principal: Principal;
@@ -69,7 +73,7 @@ interface ConnState {
 
 /** In-memory companions of the project's state. */
 interface ProjectVars {
-  /** The inbox's rows, read once per wake (every action that uses the inbox awaits it). */
+  /** The inbox's index, read from its rows once per wake (every action that uses it awaits it). */
   inbox: Promise<InboxState> | undefined;
   /** History entries of reports applied but not yet written. */
   history: ProjectHistoryEntry[];
@@ -123,7 +127,7 @@ export function createProjectActor(deps: {
   }
 
   /**
-   * The inbox, read from its rows once per wake. A project whose state still holds the inbox (as
+   * The inbox's index, read from its rows once per wake. A project whose state still holds the inbox (as
    * before it moved to rows) has it imported first, and the state's copy dropped.
    */
   function inboxOf(c: Ctx): Promise<InboxState> {
@@ -153,6 +157,9 @@ export function createProjectActor(deps: {
     c.vars.persist ??= groupCommit(async () => {
       const history = c.vars.history.splice(0);
       const writes = takeInboxWrites(inbox);
+      const empty = writes.pending.length + writes.sessions.length + writes.resolved.length === 0;
+      // A reader's wait for what is in flight (see listInbox) costs no commit when nothing is.
+      if (history.length === 0 && empty) return;
       try {
         await c.db.transaction(
           async (tx) => {
@@ -183,10 +190,15 @@ export function createProjectActor(deps: {
     await c.schedule.at(at, "reconcileInbox");
   }
 
-  /** Asks every session with indexed requests for its pending ones and corrects the index. */
-  async function reconcile(c: Ctx, inbox: InboxState) {
-    const sessionIds = [...new Set(Object.values(inbox.pending).map((r) => r.sessionId))];
-    for (const sessionId of sessionIds) {
+  /**
+   * Asks the sessions that are due (inbox.ts `takeDueSessions`: past a deadline, or silent for
+   * long), `CHECKS_AT_ONCE` at a time, for their pending requests and corrects the index. A
+   * session that cannot be read keeps its entries (it is asked again later): an entry leaves only
+   * on a session's word. Returns how many sessions were asked.
+   */
+  async function reconcile(c: Ctx, inbox: InboxState): Promise<number> {
+    const due = takeDueSessions(inbox, Date.now());
+    const check = async (sessionId: string) => {
       try {
         const revision = sessionRevision(inbox, sessionId);
         const pending = await deps.sessions.listPending(c.client(), c.state.projectId, sessionId);
@@ -200,9 +212,15 @@ export function createProjectActor(deps: {
           error: String(error),
         });
       }
-    }
+    };
+    let next = 0;
+    const worker = async () => {
+      while (next < due.length) await check(due[next++] as string);
+    };
+    await Promise.all(Array.from({ length: Math.min(CHECKS_AT_ONCE, due.length) }, worker));
     pruneTombstones(inbox, Date.now());
     await persist(c, inbox);
+    return due.length;
   }
 
   const definition = actor({
@@ -312,29 +330,38 @@ export function createProjectActor(deps: {
         await scheduleReconcile(ctx, inbox);
         return applied.length;
       },
-      /** Checks the index against the sessions (scheduled; also callable by admins). */
+      /**
+       * Checks the index against the sessions that are due (scheduled; also callable by admins):
+       * how many requests are pending, and how many sessions were asked.
+       */
       reconcileInbox: async (c) => {
         const ctx = c as unknown as Ctx;
         const inbox = await inboxOf(ctx);
         ctx.state.reconcileAt = null;
-        await reconcile(ctx, inbox);
+        const checked = await reconcile(ctx, inbox);
         await scheduleReconcile(ctx, inbox);
-        return Object.keys(inbox.pending).length;
+        return { pending: Object.keys(inbox.pending).length, checked };
       },
       /**
        * One page of the pending requests the caller may reach, oldest first: pass the page's
        * `next` for the following one (null at the end). Paged because one answer may carry at
-       * most 1 MiB, which 10,000 pending requests outgrow many times over.
+       * most 1 MiB, which 10,000 pending requests outgrow many times over; read a page at a time
+       * from the rows, filtered to the caller's sessions in SQL. The page waits for the write of
+       * what was applied before it: an approver who subscribed after a request was announced
+       * finds it in the rows.
        */
       listInbox: async (c, query?: InboxPageQuery): Promise<InboxPage> => {
         const principal = callerOfContext(c) as Principal;
-        const { after, limit } = parseInput(InboxPageQuerySchema, query, "listInbox");
-        return inboxPage(
-          await inboxOf(c as unknown as Ctx),
-          (r) => canReach(principal, c.state.projectId, r.sessionId),
-          after,
-          limit ?? INBOX_PAGE_LIMIT,
+        const { after, limit = INBOX_PAGE_LIMIT } = parseInput(
+          InboxPageQuerySchema,
+          query,
+          "listInbox",
         );
+        if (!canReach(principal, c.state.projectId)) return { requests: [], next: null };
+        const ctx = c as unknown as Ctx;
+        await persist(ctx, await inboxOf(ctx));
+        const rows = await readInboxRequests(c.db, principal.sessions, after, limit + 1);
+        return cutInboxPage(rows, limit);
       },
       /**
        * Resolved requests of the project's sessions (those the caller may reach), newest first,

@@ -4,8 +4,9 @@
 // leave short pages and hand out other sessions' positions; both fail here.
 import { policySource } from "@warden/rules";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import type { InboxChange, PermissionRequest } from "../src/index.ts";
+import type { InboxChange } from "../src/index.ts";
 import type { InboxPage } from "../src/project.ts";
+import { fakeRequest, pendingChange } from "./fixtures/inbox-requests.ts";
 import { type RunningWarden, startWarden, TOKENS, type TokenName } from "./warden-harness.ts";
 
 const INTERNAL = "inbox-pages-test-internal-token-0123456789abcdef";
@@ -27,7 +28,7 @@ const base = Date.now();
 type Conn = ReturnType<
   ReturnType<RunningWarden["client"]["wardenProject"]["getOrCreate"]>["connect"]
 >;
-/** One connection per caller: everything below must end within the 60 s before reconciliation. */
+/** One connection per caller. */
 const conns = new Map<string, Conn>();
 
 beforeAll(async () => {
@@ -53,36 +54,12 @@ const project = (token: TokenName | typeof INTERNAL): Conn => {
 
 /**
  * A pending request; many share a creation time with other sessions' (the page order breaks ties
- * by session and permission id, so cursors must too). It expires in an hour, so the project's
- * first reconciliation is 60 s after the first report (the sessions do not exist: it would empty
- * the index).
+ * by session and permission id, so cursors must too). It expires in an hour, so no session is
+ * asked for it before the test ends (the sessions do not exist: asking would empty the index).
  */
-function pendingRequest(sessionId: string, n: number): PermissionRequest {
-  const createdAt = base + Math.floor(n / 3);
-  return {
-    permissionId: `perm-${n}`,
-    requestId: `req-${n}`,
-    projectId: PROJECT,
-    sessionId,
-    toolName: "Bash",
-    input: { command: `deploy ${n}` },
-    action: `Run command: deploy ${n}`,
-    description: `Run command: deploy ${n}`,
-    params: { command: `deploy ${n}` },
-    createdAt,
-    expiresAt: createdAt + 3_600_000,
-    requestedBy: "agent-1",
-    suggestions: [],
-    evaluation: { decision: "ask", reason: "default", message: "", rule: null, tier: null },
-  } as PermissionRequest;
-}
-
-const pending = (request: PermissionRequest): InboxChange => ({
-  kind: "pending",
-  sessionId: request.sessionId,
-  permissionId: request.permissionId,
-  request,
-});
+const pendingRequest = (sessionId: string, n: number) =>
+  fakeRequest(PROJECT, sessionId, n, base + Math.floor(n / 3));
+const pending = pendingChange;
 const resolved = (sessionId: string, permissionId: string): InboxChange => ({
   kind: "resolved",
   sessionId,

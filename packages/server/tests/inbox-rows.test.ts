@@ -1,17 +1,17 @@
 // The project inbox's rows in its SQLite database, with real server processes on one engine
-// (runner.ts, and tests/fixtures/project-inspector-runner.ts to read or rewrite a project's
-// storage with none of Warden's code running): what a report was acknowledged for is in the rows
+// (runner.ts, and runner.ts with WARDEN_RUNNER_INSPECT=1 to read or rewrite a project's storage
+// with none of Warden's code running): what a report was acknowledged for is in the rows
 // when the runner is SIGKILLed right after; a project that holds its inbox in its state, as
 // before the rows, wakes with every pending request, session and tombstone.
-import { fileURLToPath } from "node:url";
 import { createClient } from "rivetkit/client";
 import { afterAll, beforeAll, expect, test, vi } from "vitest";
 import type { PermissionRequest, WardenRegistry } from "../src/index.ts";
 import type { InboxPage } from "../src/project.ts";
 import { allocateEngine, type EngineSlot, stopEngine } from "./engine-harness.ts";
+import { fakeRequest, pendingChange } from "./fixtures/inbox-requests.ts";
 import { deliver, type Runner, retry, startRunner, stopRunner } from "./fixtures/processes.ts";
 
-const INSPECTOR = fileURLToPath(new URL("./fixtures/project-inspector-runner.ts", import.meta.url));
+const INSPECTOR = { WARDEN_RUNNER_INSPECT: "1" };
 const PROJECT = "p1";
 const RECOVERY_MS = 120_000;
 const POLL = { timeout: 60_000, interval: 200 };
@@ -50,25 +50,6 @@ const inspect = (projectId: string) =>
     }
   ).wardenProject.getOrCreate([projectId]);
 
-/** A pending request as a session reports it (the session need not exist). */
-const fakeRequest = (sessionId: string, n: number): PermissionRequest =>
-  ({
-    permissionId: `perm-${n}`,
-    requestId: `req-${n}`,
-    projectId: "p-crash",
-    sessionId,
-    toolName: "Bash",
-    input: { command: `deploy ${n}` },
-    action: `Run command: deploy ${n}`,
-    description: `Run command: deploy ${n}`,
-    params: { command: `deploy ${n}` },
-    createdAt: Date.now(),
-    expiresAt: Date.now() + 3_600_000,
-    requestedBy: "agent-1",
-    suggestions: [],
-    evaluation: { decision: "ask", reason: "default", message: "", rule: null, tier: null },
-  }) as PermissionRequest;
-
 test("every request of an acknowledged report is in the rows when the runner is SIGKILLed right after", async () => {
   runner = await startRunner(slot);
   const system = client.wardenProject.getOrCreate(["p-crash"], {
@@ -80,15 +61,9 @@ test("every request of an acknowledged report is in the rows when the runner is 
     sessions.map((sessionId) =>
       system.noteInbox({
         sessionId,
-        changes: Array.from({ length: 10 }, (_, n) => {
-          const request = fakeRequest(sessionId, n);
-          return {
-            kind: "pending" as const,
-            sessionId,
-            permissionId: request.permissionId,
-            request,
-          };
-        }),
+        changes: Array.from({ length: 10 }, (_, n) =>
+          pendingChange(fakeRequest("p-crash", sessionId, n)),
+        ),
         history: [],
       }),
     ),
@@ -103,7 +78,7 @@ test("every request of an acknowledged report is in the rows when the runner is 
     ),
   );
   await stopRunner(runner, "SIGKILL");
-  runner = await startRunner(slot, {}, { script: INSPECTOR });
+  runner = await startRunner(slot, INSPECTOR);
   const rows = await retry(() => inspect("p-crash").listInboxRows(), {
     deadline: Date.now() + RECOVERY_MS,
   });
@@ -145,7 +120,7 @@ test("a project holding its inbox in its state keeps every request, session and 
 
   // The old shape: the inbox in the state (with a session that has nothing pending and a
   // tombstone), no inbox tables.
-  runner = await startRunner(slot, {}, { script: INSPECTOR });
+  runner = await startRunner(slot, INSPECTOR);
   const legacy = {
     pending: Object.fromEntries(requests.map((r) => [`${r.sessionId}/${r.permissionId}`, r])),
     sessions: { "mig-a": 200, "mig-b": 200, "old-session": 123 },
