@@ -8,7 +8,8 @@ import type { ServerPolicy } from "./policy.ts";
 import { createProjectActor } from "./project.ts";
 import { MAX_MESSAGE_BYTES } from "./schema.ts";
 import { createSessionActor, type ProjectLink } from "./session.ts";
-import type { ProjectClient } from "./session-effects.ts";
+import type { ProjectClient, SessionGates } from "./session-effects.ts";
+import { createStorageGate } from "./storage-gate.ts";
 import type { PermissionRequest } from "./types.ts";
 
 /** Everything a Warden server is made of. */
@@ -30,6 +31,12 @@ export interface WardenOptions {
   readonly maxPendingPerSession?: number;
   /** How long `requestPermission` waits for a human before answering `pending` (default 25 s). */
   readonly defaultWaitMs?: number;
+  /**
+   * The runner-wide bound on its sessions' writes (storage-gate.ts): writing actions in flight at
+   * once (default 16), and how long one waits for a slot before it is refused, retryable and
+   * having changed nothing (default 15 s).
+   */
+  readonly storage?: { readonly writesInFlight?: number; readonly writeQueueMs?: number };
   /** Secret for actor-to-actor calls; must be the same on every runner (default: random, or WARDEN_INTERNAL_TOKEN). */
   readonly internalToken?: string;
 }
@@ -49,6 +56,24 @@ async function retried<T>(call: () => Promise<T>, deadlineMs = 120_000): Promise
 }
 
 /**
+ * The runner's bounds on its sessions' storage work (storage-gate.ts). Measured with `pnpm load
+ * --sessions 100 --requests 5 --ask-fraction 1 --approvers 2` (docs/scale.md): unbounded, 100
+ * sessions asking at once broke the engine's storage. A refused write is retried by the caller (the
+ * SDK), so the queue deadline stays well under the SDK's retry deadline and an action's timeout.
+ */
+function sessionGates(options: WardenOptions["storage"] = {}): SessionGates {
+  return {
+    writes: createStorageGate({
+      limit: options.writesInFlight ?? 16,
+      queueMs: options.writeQueueMs ?? 15_000,
+    }),
+    // Reports wait longer: a refusal only delays them (the delivery loop retries), and the
+    // changes that queue meanwhile ride in the same report.
+    reports: createStorageGate({ limit: 8, queueMs: 30_000 }),
+  };
+}
+
+/**
  * Handles on project actors, by id once known. A call by key makes the engine's gateway find the
  * actor by its key first: four more storage transactions per call than by id (measured with
  * `bench/probes/call-cost.ts`, docs/scale.md), and sessions call their project on every ask and
@@ -58,6 +83,8 @@ async function retried<T>(call: () => Promise<T>, deadlineMs = 120_000): Promise
  */
 function projectAddresses(internalToken: string) {
   const ids = new Map<string, string>();
+  /** One `resolve()` in flight per project: 100 sessions reporting at once made 100 of them. */
+  const resolving = new Set<string>();
   const params = { token: internalToken };
   let unresolvable = false;
   return {
@@ -65,13 +92,17 @@ function projectAddresses(internalToken: string) {
       const id = ids.get(projectId);
       if (id !== undefined) return client.wardenProject.getForId(id, { params });
       const byKey = client.wardenProject.getOrCreate([projectId], { params });
-      if (!unresolvable) {
-        byKey.resolve().then(
-          (resolved) => ids.set(projectId, resolved),
-          () => {
-            unresolvable = true;
-          },
-        );
+      if (!unresolvable && !resolving.has(projectId)) {
+        resolving.add(projectId);
+        byKey
+          .resolve()
+          .then(
+            (resolved) => ids.set(projectId, resolved),
+            () => {
+              unresolvable = true;
+            },
+          )
+          .finally(() => resolving.delete(projectId));
       }
       return byKey;
     },
@@ -122,6 +153,7 @@ export function createWarden(options: WardenOptions) {
   };
 
   const permissionSession = createSessionActor({
+    gates: sessionGates(options.storage),
     policy,
     tokens,
     project,

@@ -34,6 +34,7 @@ import {
   recoverFromLog,
   type SessionState,
 } from "./session-state.ts";
+import type { StorageGate } from "./storage-gate.ts";
 import type { RequestOutcome, RulesChangedEvent, SessionRule } from "./types.ts";
 
 /** How inbox changes wait to be sent to the project actor together. */
@@ -70,6 +71,18 @@ export interface ProjectLink {
 export interface EffectDependencies {
   readonly policy: ServerPolicy;
   readonly project: ProjectLink;
+  /** The runner's bounds on storage work in flight, shared by all its actors (storage-gate.ts). */
+  readonly gates: SessionGates;
+}
+
+/**
+ * `writes`: what a session writes on behalf of a caller (a decision, a reply) and its background
+ * audit appends; `reports`: its reports to the project actor (each a commit there, and one here
+ * for the history index). Separate, so that a slow project does not hold the sessions' own writes.
+ */
+export interface SessionGates {
+  readonly writes: StorageGate;
+  readonly reports: StorageGate;
 }
 
 /** A call being decided (the hook may be running): a retry of the same id joins it. */
@@ -475,7 +488,10 @@ function deliverInbox(c: SessionContext, deps: EffectDependencies) {
         const historyDue = c.vars.historyDue;
         c.vars.historyDue = false;
         let sent = 0;
+        let release: (() => void) | undefined;
         try {
+          // One slot per round: waiting for it lets more changes join this round's report.
+          release = await deps.gates.reports.acquire();
           // The inbox lists only what a restart keeps.
           await durable(c);
           const unindexed = historyDue ? await listUnindexed(c.db, HISTORY_ROWS) : [];
@@ -518,6 +534,8 @@ function deliverInbox(c: SessionContext, deps: EffectDependencies) {
             if (historyDue) c.vars.historyDue = true;
             await sleep(inboxBackoff(attempt));
           }
+        } finally {
+          release?.();
         }
       }
     })().finally(() => {
@@ -572,7 +590,7 @@ function logInBackground(c: SessionContext, deps: EffectDependencies): void {
   c.waitUntil(
     new Promise((resolve) => setTimeout(resolve, LOG_BATCH_MS)).then(async () => {
       c.vars.logDue = false;
-      await logResolved(c);
+      await logResolved(c, deps.gates.writes);
       // What was logged (now or by another path since) goes on to the project's history.
       c.vars.historyDue = true;
       deliverInbox(c, deps);
@@ -580,10 +598,13 @@ function logInBackground(c: SessionContext, deps: EffectDependencies): void {
   );
 }
 
-/** Moves resolved records into the audit log; they then leave the state. A failure is retried later. */
-export async function logResolved(c: SessionContext): Promise<void> {
+/**
+ * Moves resolved records into the audit log, holding a slot of `gate`; they then leave the state. A
+ * failure (a refused slot included) is retried with the next append.
+ */
+export async function logResolved(c: SessionContext, gate: StorageGate): Promise<void> {
   try {
-    await appendSerialized(c);
+    await gate.run(() => appendSerialized(c));
   } catch (error) {
     c.log.warn({ msg: "audit log append failed; will retry", error: String(error) });
   }
