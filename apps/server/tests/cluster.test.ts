@@ -95,33 +95,58 @@ async function bounded<T>(
 
 /**
  * Resolves once every ask given is listed in its project's inbox; records its permission id. Past
- * `boundMs` it fails naming the asks not listed and their sessions' connection status. A timed
- * ask may time out (deny) before the inbox showed it: measured once, when the leader engine's
- * SIGKILL had moved the `timers` project actor to the other runner and the approver's connection
- * to it led nowhere until replaced. Failing closed is a correct end for it; it is checked later.
+ * `boundMs` it fails naming the asks not listed and their sessions' connection status, also while
+ * a list call is still retrying (the clients' retry deadline is 600 s). A timed ask may time out
+ * (deny) before the inbox showed it: measured once, when the leader engine's SIGKILL had moved
+ * the `timers` project actor to the other runner and the approver's connection to it led nowhere
+ * until replaced. Failing closed is a correct end for it; it is checked later.
  */
 async function awaitListed(list: readonly Ask[], boundMs = 90_000): Promise<void> {
-  const deadline = Date.now() + boundMs;
-  for (;;) {
-    const listed = new Map<string, string>();
-    for (const project of ["fleet", "timers"] as const) {
-      for (const r of await approvers.inbox(project).list())
-        listed.set(r.requestId, r.permissionId);
-    }
-    for (const a of list) a.permissionId ??= listed.get(a.requestId);
-    if (list.every((a) => a.permissionId || (a.project === "timers" && a.settled))) return;
-    const failed = list.find((a) => a.failed);
-    if (failed) throw failed.failed;
-    if (Date.now() > deadline) {
-      const missing = list
-        .filter((a) => !a.permissionId)
+  const unlisted = () =>
+    list.filter((a) => !a.permissionId && !(a.project === "timers" && a.settled));
+  await polling(
+    boundMs,
+    async () => {
+      const listed = new Map<string, string>();
+      for (const project of ["fleet", "timers"] as const) {
+        for (const r of await approvers.inbox(project).list())
+          listed.set(r.requestId, r.permissionId);
+      }
+      for (const a of list) a.permissionId ??= listed.get(a.requestId);
+      const failed = list.find((a) => a.failed);
+      if (failed) throw failed.failed;
+      return unlisted().length === 0;
+    },
+    () =>
+      `not in the inbox: ${unlisted()
         .map(
           (a) =>
             `${a.requestId} (agent ${agents.session(a.sessionId, { project: a.project }).status})`,
-        );
-      throw new Error(`not in the inbox after ${boundMs} ms: ${missing.join(", ")}`);
-    }
-    await new Promise((r) => setTimeout(r, 200));
+        )
+        .join(", ")}`,
+  );
+}
+
+/**
+ * Runs `check` every 200 ms until it returns true; past `boundMs` (counted across calls that hang
+ * in their retries too) fails with `describe()`. A bound for the report, never a timing check.
+ */
+async function polling(
+  boundMs: number,
+  check: () => Promise<boolean>,
+  describe: () => string,
+): Promise<void> {
+  let over = false;
+  try {
+    await bounded(
+      (async () => {
+        while (!over && !(await check())) await new Promise((r) => setTimeout(r, 200));
+      })(),
+      boundMs,
+      describe,
+    );
+  } finally {
+    over = true;
   }
 }
 
@@ -266,15 +291,15 @@ async function checkInvariants() {
  */
 async function inboxHolds(expected: readonly Ask[], boundMs = 90_000): Promise<void> {
   const want = expected.map((a) => a.permissionId!).sort();
-  const deadline = Date.now() + boundMs;
-  for (;;) {
-    const listed = (await approvers.inbox("fleet").list()).map((r) => r.permissionId).sort();
-    if (JSON.stringify(listed) === JSON.stringify(want) || Date.now() > deadline) {
-      expect(listed).toEqual(want);
-      return;
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
+  let listed: string[] | undefined;
+  await polling(
+    boundMs,
+    async () => {
+      listed = (await approvers.inbox("fleet").list()).map((r) => r.permissionId).sort();
+      return JSON.stringify(listed) === JSON.stringify(want);
+    },
+    () => `the fleet inbox lists ${JSON.stringify(listed)}, expected ${JSON.stringify(want)}`,
+  );
 }
 
 /** Each session's audit log holds every resolved ask once, with the decision its agent got. */
@@ -325,8 +350,8 @@ beforeAll(async () => {
   approvers = createWardenClient({ ...common, token: setup.approverToken, project: "fleet" });
 }, 180_000);
 
-/** The engines' and runners' logs stay for a post-mortem when a test failed. */
-let keepLogs = false;
+/** The engines' and runners' logs stay for a post-mortem when a test failed (or when asked to). */
+let keepLogs = process.env.WARDEN_CLUSTER_KEEP_LOGS === "1";
 afterEach(({ task }) => {
   if (task.result?.state === "fail") keepLogs = true;
 });

@@ -1,5 +1,6 @@
 // Gives each test run its own Rivet Engine (storage dir + ports) and stops it afterwards.
 // RivetKit leaves the engine it spawns running on purpose; the pid is in its runtime stamp.
+import { type ChildProcess, spawn } from "node:child_process";
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,7 +16,7 @@ export type { EngineSlot } from "../src/testing.ts";
 export { isRunning, readEnginePid };
 
 /** Storage dirs of one `vitest run` share this prefix so global teardown can find strays. */
-function storagePrefix(): string {
+export function storagePrefix(): string {
   return `warden-rivet-${process.env.WARDEN_TEST_RUN_ID ?? process.pid}-`;
 }
 
@@ -66,4 +67,19 @@ export async function stopStrayEngines(): Promise<void> {
   await Promise.all(
     dirs.map((name) => stopEngine({ storagePath: join(tmpdir(), name), port: 0, endpoint: "" })),
   );
+}
+
+/**
+ * Starts a detached watchdog (stray-watchdog.mjs) that SIGKILLs this run's engines and recorded
+ * server processes once `parentPid` is gone without its teardown having run (vitest killed).
+ * The teardown kills the returned process after stopping everything itself.
+ */
+export function watchForStrays(parentPid: number): ChildProcess {
+  const watchdog = spawn(
+    process.execPath,
+    [join(import.meta.dirname, "stray-watchdog.mjs"), String(parentPid), storagePrefix()],
+    { detached: true, stdio: "ignore" },
+  );
+  watchdog.unref();
+  return watchdog;
 }
