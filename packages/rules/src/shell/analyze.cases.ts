@@ -1013,4 +1013,34 @@ export const SHELL_CASES: readonly ShellCase[] = [
     commands: ["rm -rf x"],
     uncertain: ["parse_error"],
   },
+  {
+    name: "long options may be abbreviated, as GNU getopt and git read them",
+    command:
+      "sort --compress=pwn f; tar --to-com=pwn -xf a; sed --expr='e pwn' f; man --pag=pwn ls",
+    commands: [
+      "sort --compress=pwn f",
+      "tar --to-com=pwn -xf a",
+      "sed --expr=e pwn f",
+      "man --pag=pwn ls",
+    ],
+    uncertain: ["argument_runs_program"],
+  },
+  {
+    name: "an abbreviated option that writes is a write",
+    command: "git log --outp=log.txt; sort --out x f; sed --in-pl=.bak s/a/b/ f",
+    commands: ["git log --outp=log.txt", "sort --out x f", "sed --in-pl=.bak s/a/b/ f"],
+    writes: ["log.txt", "x", "f", "f.bak"],
+  },
+  {
+    name: "a wrapper's abbreviated option is read, so the inner command is seen",
+    command: "env --spl='rm -rf x'",
+    commands: ["rm -rf x"],
+    aliases: [["env --spl=rm -rf x"]],
+  },
+  {
+    name: "a message template is not a repository template",
+    command: "git commit --template=msg.txt; git clone --templ=hooks r",
+    commands: ["git commit --template=msg.txt", "git clone --templ=hooks r"],
+    uncertain: ["argument_runs_program"],
+  },
 ];

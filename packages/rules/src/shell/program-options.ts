@@ -61,13 +61,16 @@ function runsThrough(spec: OptionSpec, running: readonly string[]): Runner {
   const names = new Set(running);
   return (args) => {
     if (anyDynamic(args)) return RUNS;
-    return named(parseOptions(args, 1, { ...spec, permute: true }), names) ? RUNS : NOTHING;
+    // Each of these takes a value (`--pager CMD`), and may be abbreviated (`--pag=CMD`).
+    const long = [...(spec.long ?? []), ...running.filter((name) => name.length > 1)];
+    return named(parseOptions(args, 1, { ...spec, long, permute: true }), names) ? RUNS : NOTHING;
   };
 }
 
 const SED: OptionSpec = {
   short: "efl",
   long: ["expression", "file", "line-length"],
+  flags: ["in-place"],
   permute: true,
 };
 
@@ -90,7 +93,7 @@ function sed(args: readonly Arg[]): Run {
   );
   if (inPlace) writes.push(...(files.length > 0 ? files : [unknownWrite("-")]));
   // `-i.bak` also writes a backup; a suffix with `*` or `/` puts it anywhere (`-i'/tmp/x/*'`).
-  for (const suffix of inPlaceSuffixes(args)) {
+  for (const suffix of inPlaceSuffixes(args, parsed)) {
     for (const file of files) {
       writes.push(
         /[*/]/.test(suffix) ? unknownWrite(suffix) : { ...file, text: file.text + suffix },
@@ -100,11 +103,12 @@ function sed(args: readonly Arg[]): Run {
   return { writes };
 }
 
-function inPlaceSuffixes(args: readonly Arg[]): string[] {
-  return args.slice(1).flatMap((arg) => {
-    const match = /^-[A-Za-z]*i(.+)$/.exec(arg.text) ?? /^--in-place=(.+)$/.exec(arg.text);
+function inPlaceSuffixes(args: readonly Arg[], parsed: ParsedArgs): string[] {
+  const short = args.slice(1).flatMap((arg) => {
+    const match = /^-[A-Za-z]*i(.+)$/.exec(arg.text);
     return match ? [match[1]!] : [];
   });
+  return [...short, ...values(parsed, "in-place").map((arg) => arg.text)];
 }
 
 /** Text in an awk program that runs a command or writes a file: `system()`, pipes, `print > f`. */
@@ -135,7 +139,18 @@ function sort(args: readonly Arg[]): Run {
   if (anyDynamic(args)) return RUNS;
   const parsed = parseOptions(args, 1, {
     short: "kSTto",
-    long: ["key", "buffer-size", "temporary-directory", "field-separator", "output"],
+    long: [
+      "key",
+      "buffer-size",
+      "temporary-directory",
+      "field-separator",
+      "output",
+      "compress-program",
+      "files0-from",
+      "random-source",
+      "batch-size",
+      "parallel",
+    ],
     permute: true,
   });
   if (named(parsed, new Set(["compress-program"]))) return RUNS;
@@ -188,7 +203,9 @@ function tar(args: readonly Arg[]): Run {
       "rmt-command",
       "exclude-from",
       "files-from",
+      "checkpoint-action",
     ],
+    flags: ["force-local", "create", "append", "update"],
     permute: true,
   });
   if (named(parsed, TAR_RUNS)) return RUNS;
@@ -206,15 +223,18 @@ const GIT: OptionSpec = {
 /** Global options that make git read configuration (which names programs) from the command line. */
 const GIT_RUNS = new Set(["c", "config-env", "exec-path"]);
 /** Subcommand long options that name a program to run or configuration (which names programs). */
-const GIT_SUBCOMMAND_RUNS = new Set([
+const GIT_SUBCOMMAND_RUNS: ReadonlySet<string> = new Set([
   "exec",
   "upload-pack",
   "receive-pack",
   "extcmd",
   "open-files-in-pager",
-  "config",
-  "template",
 ]);
+/** Long options that do the same only for some subcommands (`commit --template` is a message). */
+const GIT_LONG_RUNS: Readonly<Record<string, readonly string[]>> = {
+  clone: ["template", "config"],
+  init: ["template"],
+};
 /** Short options that do the same, only for the subcommands where they do (`push -u` is a flag). */
 const GIT_SHORT_RUNS: Readonly<Record<string, string>> = {
   rebase: "x",
@@ -253,15 +273,17 @@ function git(args: readonly Arg[]): Run {
   if (GIT_RUNNING_SUBCOMMANDS.has(name)) return RUNS;
   const parsed = parseOptions([subcommand, ...rest], 1, {
     short: "o",
-    long: ["output", "output-directory"],
+    long: ["output", "output-directory", ...GIT_SUBCOMMAND_RUNS, ...(GIT_LONG_RUNS[name] ?? [])],
+    flags: [...GIT_CONFIG_READS, ...GIT_CONFIG_WRITES],
     permute: true,
   });
   if (name === "config") return gitConfig(parsed);
   const shortRuns = GIT_SHORT_RUNS[name] ?? "";
+  const longRuns = GIT_LONG_RUNS[name] ?? [];
   const runs = parsed.options.some((option) =>
     option.name.length === 1
       ? shortRuns.includes(option.name)
-      : GIT_SUBCOMMAND_RUNS.has(option.name),
+      : GIT_SUBCOMMAND_RUNS.has(option.name) || longRuns.includes(option.name),
   );
   if (runs) return RUNS;
   return { writes: values(parsed, "output", "output-directory", "o") };
