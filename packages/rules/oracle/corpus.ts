@@ -42,6 +42,9 @@ export const BASH_ORACLE_BYPASSES: readonly string[] = [
   "tar -I pwn -cf x.tar README.md",
   "tar cvf out.tar README.md",
   "find . -delete",
+  // `set *` allowed: keyword mode and history expansion reshape later words and lines.
+  "set -k; ls PATH=./evil",
+  'set -H -o history\necho ";pwn"\nls !!:1:gs/"//',
 ];
 
 /** Spellings of `rm victim` that a deny on `Bash(rm *)` must catch, each of which really runs rm. */

@@ -447,6 +447,12 @@ const CONSTRUCTS = [
   "C $(#pwn\n)",
   "((1)) && C",
   "f() { C; }; f $(pwn)",
+  "set -k; C PATH=./evil",
+  "set -o keyword; env C PATH=./evil",
+  "set -o history -H\necho x pwn\nC !!:2",
+  "set -o history -H\necho x pwn\n!!:2; C",
+  'set -H -o history\necho ";pwn"\nC !!:1:gs/"//',
+  "shopt -s lastpipe; true | cd evil; C",
 ] as const;
 
 const construct = fc

@@ -1043,4 +1043,27 @@ export const SHELL_CASES: readonly ShellCase[] = [
     commands: ["git commit --template=msg.txt", "git clone --templ=hooks r"],
     uncertain: ["argument_runs_program"],
   },
+  {
+    name: "set -k makes every later NAME=value argument an assignment",
+    command: "set -k; ls PATH=./evil",
+    commands: ["set -k", "ls PATH=./evil"],
+    uncertain: ["dangerous_environment"],
+  },
+  {
+    name: "history expansion rewrites later lines before they are parsed",
+    command: "set -o history -H; set -o pipefail -o keyword",
+    commands: ["set -o history -H", "set -o pipefail -o keyword"],
+    uncertain: ["dangerous_environment"],
+  },
+  {
+    name: "set's ordinary options and positional parameters stay plain",
+    command: "set -euo pipefail; set -x; set +H; set -- -k $x",
+    commands: ["set -euo pipefail", "set -x", "set +H", "set -- -k $x"],
+  },
+  {
+    name: "a cd in a pipeline's last command may move the shell (lastpipe)",
+    command: "git log | cd /etc; echo x > passwd",
+    commands: ["git log", "cd /etc", "echo x"],
+    writes: [dynamic("passwd")],
+  },
 ];

@@ -176,8 +176,17 @@ function walkLoop(lists: readonly CompoundList[], collector: Collector, scope: S
 
 function walkPipeline(node: Pipeline, collector: Collector, scope: Scope): void {
   const only = node.commands.length === 1 ? node.commands[0] : undefined;
-  if (only) walkNode(only, collector, scope);
-  else for (const command of node.commands) walkNode(command, collector, forkScope(scope));
+  if (only) {
+    walkNode(only, collector, scope);
+    return;
+  }
+  let last: Scope = scope;
+  for (const command of node.commands) {
+    last = forkScope(scope);
+    walkNode(command, collector, last);
+  }
+  // With `shopt -s lastpipe` the last command runs in this shell: its `cd` may move it.
+  if (scopeMoved(last, scope)) scope.dynamic = true;
 }
 
 function walkAndOr(node: AndOr, collector: Collector, scope: Scope): void {
