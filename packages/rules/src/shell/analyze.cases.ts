@@ -1083,4 +1083,10 @@ export const SHELL_CASES: readonly ShellCase[] = [
     commands: [". <(echo ls)", "echo ls", "source $f"],
     uncertain: ["nested_shell", "process_substitution"],
   },
+  {
+    name: "git writes its --output under the directory -C moves it to",
+    command: "git -C /etc log --output=passwd; git -C a -C b log --out=x",
+    commands: ["git -C /etc log --output=passwd", "git -C a -C b log --out=x"],
+    writes: ["/etc/passwd", "a/b/x"],
+  },
 ];

@@ -286,7 +286,19 @@ function git(args: readonly Arg[]): Run {
       : GIT_SUBCOMMAND_RUNS.has(option.name) || longRuns.includes(option.name),
   );
   if (runs) return RUNS;
-  return { writes: values(parsed, "output", "output-directory", "o") };
+  const outputs = values(parsed, "output", "output-directory", "o");
+  return { writes: outputs.map((output) => underDirs(values(global, "C"), output)) };
+}
+
+/** A path as git reads it after `-C dir` (each `-C` relative to the one before). */
+function underDirs(dirs: readonly Arg[], path: Arg): Arg {
+  let dir: string | undefined;
+  for (const next of dirs) {
+    if (!next.literal) return unknownWrite(path.text);
+    dir = next.text.startsWith("/") || dir === undefined ? next.text : `${dir}/${next.text}`;
+  }
+  if (dir === undefined || path.text.startsWith("/") || path.text.startsWith("~")) return path;
+  return { ...path, text: `${dir.replace(/\/$/, "")}/${path.text}` };
 }
 
 /** `git config` that sets anything changes what later git commands run (`core.pager`, `alias.*`). */
