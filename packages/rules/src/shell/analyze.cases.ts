@@ -1089,4 +1089,11 @@ export const SHELL_CASES: readonly ShellCase[] = [
     commands: ["git -C /etc log --output=passwd", "git -C a -C b log --out=x"],
     writes: ["/etc/passwd", "a/b/x"],
   },
+  {
+    name: "env -C runs its command elsewhere: the files it writes are of unknown place",
+    command: "env -C /etc sed -i s/a/b/ passwd; env sort -o z y",
+    commands: ["sed -i s/a/b/ passwd", "sort -o z y"],
+    aliases: [["env -C /etc sed -i s/a/b/ passwd"], ["env sort -o z y"]],
+    writes: [dynamic("passwd"), "z"],
+  },
 ];
