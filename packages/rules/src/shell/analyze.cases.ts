@@ -1096,4 +1096,22 @@ export const SHELL_CASES: readonly ShellCase[] = [
     aliases: [["env -C /etc sed -i s/a/b/ passwd"], ["env sort -o z y"]],
     writes: [dynamic("passwd"), "z"],
   },
+  {
+    name: "curl and wget write what they download and log",
+    command:
+      "curl -fsSL https://x -o out.sh; curl -O https://x/a; wget -qO- https://x; wget -O f https://x",
+    commands: [
+      "curl -fsSL https://x -o out.sh",
+      "curl -O https://x/a",
+      "wget -qO- https://x",
+      "wget -O f https://x",
+    ],
+    writes: ["out.sh", dynamic("./*"), "f"],
+  },
+  {
+    name: "curl -K reads options from a file, an editor's +cmd runs it",
+    command: "curl -K cfg; vim +'!pwn' f; curl -s https://x",
+    commands: ["curl -K cfg", "vim +!pwn f", "curl -s https://x"],
+    uncertain: ["argument_runs_program"],
+  },
 ];

@@ -322,6 +322,88 @@ function pager(args: readonly Arg[]): Run {
   return runs ? RUNS : NOTHING;
 }
 
+const CURL: OptionSpec = {
+  short: "oDcKbdeEFHmrTuUwxXAy",
+  long: [
+    "output",
+    "dump-header",
+    "cookie-jar",
+    "config",
+    "trace",
+    "trace-ascii",
+    "stderr",
+    "libcurl",
+    "etag-save",
+    "hsts",
+    "alt-svc",
+    "output-dir",
+  ],
+  flags: ["remote-name", "remote-name-all", "remote-header-name"],
+  permute: true,
+};
+
+/** curl writes what `-o`, `-D`, `-c`, `--trace`… name; `-O` a name the server chooses; `-K` reads more options. */
+function curl(args: readonly Arg[]): Run {
+  if (anyDynamic(args)) return RUNS;
+  const parsed = parseOptions(args, 1, CURL);
+  if (named(parsed, new Set(["K", "config"]))) return RUNS;
+  const writes = values(
+    parsed,
+    "o",
+    "output",
+    "D",
+    "dump-header",
+    "c",
+    "cookie-jar",
+    "trace",
+    "trace-ascii",
+    "stderr",
+    "libcurl",
+    "etag-save",
+    "hsts",
+    "alt-svc",
+  );
+  const remote = named(
+    parsed,
+    new Set(["O", "remote-name", "remote-name-all", "J", "remote-header-name"]),
+  );
+  if (remote) writes.push(unknownWrite(`${values(parsed, "output-dir")[0]?.text ?? "."}/*`));
+  return { writes: writes.filter((arg) => arg.text !== "-") };
+}
+
+const WGET: OptionSpec = {
+  short: "oOaPeiBtTwQUYlAR",
+  long: [
+    "output-document",
+    "output-file",
+    "append-output",
+    "directory-prefix",
+    "execute",
+    "use-askpass",
+    "input-file",
+  ],
+  permute: true,
+};
+
+/** wget writes the download (`-O` names it) and its log; `-e` runs wgetrc commands. */
+function wget(args: readonly Arg[]): Run {
+  if (anyDynamic(args)) return RUNS;
+  const parsed = parseOptions(args, 1, WGET);
+  if (named(parsed, new Set(["e", "execute", "use-askpass"]))) return RUNS;
+  const writes = values(parsed, "o", "output-file", "a", "append-output");
+  const document = values(parsed, "O", "output-document");
+  if (document.length > 0) writes.push(...document);
+  else writes.push(unknownWrite(`${values(parsed, "P", "directory-prefix")[0]?.text ?? "."}/*`));
+  return { writes: writes.filter((arg) => arg.text !== "-") };
+}
+
+/** Editors run commands given with `+cmd`, `-c`, `--cmd`, `-S` and `-u`. */
+function editor(args: readonly Arg[]): Run {
+  if (anyDynamic(args)) return RUNS;
+  const runs = args.slice(1).some((arg) => /^\+|^-[A-Za-z]*[cSu]|^--cmd/.test(arg.text));
+  return runs ? RUNS : NOTHING;
+}
+
 /** `zip -TT cmd` tests the archive with a command of the caller's choosing. */
 function zip(args: readonly Arg[]): Run {
   if (anyDynamic(args)) return RUNS;
@@ -352,7 +434,13 @@ export const ARGUMENT_RUNNERS: ReadonlyMap<string, Runner> = new Map<string, Run
       ["rg", runsThrough({ short: "egtTfjmAB" }, ["pre"])],
       ["split", runsThrough({ short: "abdlnCt" }, ["filter"])],
       ["zip", zip],
-      ["wget", runsThrough({ short: "oOaPe" }, ["use-askpass", "e", "execute"])],
+      ["wget", wget],
+      ["curl", curl],
+      ["vi", editor],
+      ["vim", editor],
+      ["nvim", editor],
+      ["view", editor],
+      ["ex", editor],
       ["scp", runsThrough({ short: "cFiJloPS" }, ["S", "o", "F", "J"])],
       ["sftp", runsThrough({ short: "BbcDFiJloPRS" }, ["S", "D", "o", "F", "J"])],
     ] as const
