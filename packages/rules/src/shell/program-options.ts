@@ -322,22 +322,22 @@ function pager(args: readonly Arg[]): Run {
   return runs ? RUNS : NOTHING;
 }
 
+/** curl's long options that name a file it writes. */
+const CURL_WRITES = [
+  "output",
+  "dump-header",
+  "cookie-jar",
+  "trace",
+  "trace-ascii",
+  "stderr",
+  "libcurl",
+  "etag-save",
+  "hsts",
+  "alt-svc",
+];
 const CURL: OptionSpec = {
   short: "oDcKbdeEFHmrTuUwxXAy",
-  long: [
-    "output",
-    "dump-header",
-    "cookie-jar",
-    "config",
-    "trace",
-    "trace-ascii",
-    "stderr",
-    "libcurl",
-    "etag-save",
-    "hsts",
-    "alt-svc",
-    "output-dir",
-  ],
+  long: [...CURL_WRITES, "config", "output-dir"],
   flags: ["remote-name", "remote-name-all", "remote-header-name"],
   permute: true,
 };
@@ -347,22 +347,7 @@ function curl(args: readonly Arg[]): Run {
   if (anyDynamic(args)) return RUNS;
   const parsed = parseOptions(args, 1, CURL);
   if (named(parsed, new Set(["K", "config"]))) return RUNS;
-  const writes = values(
-    parsed,
-    "o",
-    "output",
-    "D",
-    "dump-header",
-    "c",
-    "cookie-jar",
-    "trace",
-    "trace-ascii",
-    "stderr",
-    "libcurl",
-    "etag-save",
-    "hsts",
-    "alt-svc",
-  );
+  const writes = values(parsed, "o", "D", "c", ...CURL_WRITES);
   const remote = named(
     parsed,
     new Set(["O", "remote-name", "remote-name-all", "J", "remote-header-name"]),
