@@ -1,5 +1,5 @@
+import { unknownWrite } from "./argument-runs.ts";
 import { hasOption, optionValue, parseOptions } from "./options.ts";
-import { unknownWrite } from "./program-options.ts";
 import { argvLaunch, type Launch, type Run, type Runner, scriptLaunch } from "./run.ts";
 import { type Arg, literalArg } from "./words.ts";
 

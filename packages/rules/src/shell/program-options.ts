@@ -1,4 +1,15 @@
+import {
+  anyDynamic,
+  NOTHING,
+  named,
+  RUNS,
+  runsThrough,
+  unknownWrite,
+  values,
+} from "./argument-runs.ts";
 import { expandBraces, MAX_BRACE_WORDS } from "./braces.ts";
+import { curl, wget } from "./fetch-options.ts";
+import { git } from "./git-options.ts";
 import { type OptionSpec, type ParsedArgs, parseOptions } from "./options.ts";
 import type { Run, Runner } from "./run.ts";
 import { sedEffects } from "./sed.ts";
@@ -10,62 +21,6 @@ import { type Arg, literalArg } from "./words.ts";
  * `sed 'e cmd'`, `tar --to-command=cmd`, `git -c core.pager=cmd log`, `git log --output=FILE`.
  * What runs asks as `argument_runs_program`; what is written is checked as a `Write`.
  */
-
-const RUNS: Run = { reason: "argument_runs_program" };
-const NOTHING: Run = {};
-
-/** A write whose target cannot be read from the arguments (`awk 'print > f'`, `find -delete`). */
-export function unknownWrite(text: string): Arg {
-  return { text, literal: false, opaque: false, braces: false, split: false };
-}
-
-function named(parsed: ParsedArgs, names: ReadonlySet<string>): boolean {
-  return parsed.options.some((option) => names.has(option.name));
-}
-
-function values(parsed: ParsedArgs, ...names: string[]): Arg[] {
-  return parsed.options.flatMap((option) =>
-    option.value && names.includes(option.name) ? [option.value] : [],
-  );
-}
-
-/**
- * A word before `--` that may expand into an option nobody can see: `sort $x`, or `git log *` in a
- * directory holding a file named `--output=.bashrc`.
- */
-function anyDynamic(args: readonly Arg[]): boolean {
-  for (const arg of args.slice(1)) {
-    if (arg.text === "--" && arg.literal) return false;
-    if (arg.split) return true;
-  }
-  return false;
-}
-
-/** Brace expansions of plain text are known words: `git {log,--output=x}` is read as both. */
-function withBraces(runner: Runner): Runner {
-  return (args) =>
-    args.some((arg) => arg.braces) ? runner(args.flatMap(expandArg)) : runner(args);
-}
-
-/** The words of a plain brace expansion, or the word itself (still dynamic) when not plain. */
-function expandArg(arg: Arg): Arg[] {
-  if (!arg.braces || /[$`*?[]/.test(arg.text)) return [arg];
-  const words = expandBraces(arg.text);
-  // A capped or unexpanded (`{1..3}`) result is not the whole truth: the word stays dynamic.
-  if (words.length >= MAX_BRACE_WORDS || words.some((word) => word.includes("{"))) return [arg];
-  return words.map(literalArg);
-}
-
-/** Options that name a program to run, for programs that have nothing else to look at. */
-function runsThrough(spec: OptionSpec, running: readonly string[]): Runner {
-  const names = new Set(running);
-  return (args) => {
-    if (anyDynamic(args)) return RUNS;
-    // Each of these takes a value (`--pager CMD`), and may be abbreviated (`--pag=CMD`).
-    const long = [...(spec.long ?? []), ...running.filter((name) => name.length > 1)];
-    return named(parseOptions(args, 1, { ...spec, long, permute: true }), names) ? RUNS : NOTHING;
-  };
-}
 
 const SED: OptionSpec = {
   short: "efl",
@@ -216,170 +171,12 @@ function tar(args: readonly Arg[]): Run {
   return { writes: creates ? archives.filter((arg) => arg.text !== "-") : [] };
 }
 
-const GIT: OptionSpec = {
-  short: "Cc",
-  long: ["git-dir", "work-tree", "namespace", "config-env", "super-prefix", "list-cmds"],
-};
-/** Global options that make git read configuration (which names programs) from the command line. */
-const GIT_RUNS = new Set(["c", "config-env", "exec-path"]);
-/** Subcommand long options that name a program to run or configuration (which names programs). */
-const GIT_SUBCOMMAND_RUNS: ReadonlySet<string> = new Set([
-  "exec",
-  "upload-pack",
-  "receive-pack",
-  "extcmd",
-  "open-files-in-pager",
-]);
-/** Long options that do the same only for some subcommands (`commit --template` is a message). */
-const GIT_LONG_RUNS: Readonly<Record<string, readonly string[]>> = {
-  clone: ["template", "config"],
-  init: ["template"],
-};
-/** Short options that do the same, only for the subcommands where they do (`push -u` is a flag). */
-const GIT_SHORT_RUNS: Readonly<Record<string, string>> = {
-  rebase: "x",
-  grep: "O",
-  clone: "uc",
-  "ls-remote": "u",
-};
-/** Subcommands that run a command given to them, or a configured tool. */
-const GIT_RUNNING_SUBCOMMANDS = new Set([
-  "bisect",
-  "submodule",
-  "filter-branch",
-  "difftool",
-  "mergetool",
-]);
-const GIT_CONFIG_READS = new Set(["get", "get-all", "get-regexp", "list", "l", "get-urlmatch"]);
-const GIT_CONFIG_WRITES = new Set([
-  "set",
-  "add",
-  "replace-all",
-  "unset",
-  "unset-all",
-  "edit",
-  "e",
-  "rename-section",
-  "remove-section",
-]);
-
-function git(args: readonly Arg[]): Run {
-  if (anyDynamic(args)) return RUNS;
-  const global = parseOptions(args, 1, GIT);
-  if (named(global, GIT_RUNS)) return RUNS;
-  const [subcommand, ...rest] = global.operands;
-  if (!subcommand) return NOTHING;
-  const name = subcommand.text;
-  if (GIT_RUNNING_SUBCOMMANDS.has(name)) return RUNS;
-  const parsed = parseOptions([subcommand, ...rest], 1, {
-    short: "o",
-    long: ["output", "output-directory", ...GIT_SUBCOMMAND_RUNS, ...(GIT_LONG_RUNS[name] ?? [])],
-    flags: [...GIT_CONFIG_READS, ...GIT_CONFIG_WRITES],
-    permute: true,
-  });
-  if (name === "config") return gitConfig(parsed);
-  const shortRuns = GIT_SHORT_RUNS[name] ?? "";
-  const longRuns = GIT_LONG_RUNS[name] ?? [];
-  const runs = parsed.options.some((option) =>
-    option.name.length === 1
-      ? shortRuns.includes(option.name)
-      : GIT_SUBCOMMAND_RUNS.has(option.name) || longRuns.includes(option.name),
-  );
-  if (runs) return RUNS;
-  const outputs = values(parsed, "output", "output-directory", "o");
-  return { writes: outputs.map((output) => underDirs(values(global, "C"), output)) };
-}
-
-/** A path as git reads it after `-C dir` (each `-C` relative to the one before). */
-function underDirs(dirs: readonly Arg[], path: Arg): Arg {
-  let dir: string | undefined;
-  for (const next of dirs) {
-    if (!next.literal) return unknownWrite(path.text);
-    dir = next.text.startsWith("/") || dir === undefined ? next.text : `${dir}/${next.text}`;
-  }
-  if (dir === undefined || path.text.startsWith("/") || path.text.startsWith("~")) return path;
-  return { ...path, text: `${dir.replace(/\/$/, "")}/${path.text}` };
-}
-
-/** `git config` that sets anything changes what later git commands run (`core.pager`, `alias.*`). */
-function gitConfig(parsed: ParsedArgs): Run {
-  const subcommand = parsed.operands[0]?.text ?? "";
-  const reads =
-    GIT_CONFIG_READS.has(subcommand) ||
-    parsed.options.some((option) => GIT_CONFIG_READS.has(option.name));
-  const writes =
-    GIT_CONFIG_WRITES.has(subcommand) ||
-    parsed.options.some((option) => GIT_CONFIG_WRITES.has(option.name));
-  if (writes || (!reads && parsed.operands.length > 1)) return { reason: "dangerous_environment" };
-  return NOTHING;
-}
-
 /** `less +cmd` and `-k file` run less commands (`!cmd` runs a shell). */
 function pager(args: readonly Arg[]): Run {
   if (anyDynamic(args)) return RUNS;
   const words = args.slice(1);
   const runs = words.some((arg) => /^\+|^-[a-zA-Z]*k|^--lesskey/.test(arg.text));
   return runs ? RUNS : NOTHING;
-}
-
-/** curl's long options that name a file it writes. */
-const CURL_WRITES = [
-  "output",
-  "dump-header",
-  "cookie-jar",
-  "trace",
-  "trace-ascii",
-  "stderr",
-  "libcurl",
-  "etag-save",
-  "hsts",
-  "alt-svc",
-];
-const CURL: OptionSpec = {
-  short: "oDcKbdeEFHmrTuUwxXAy",
-  long: [...CURL_WRITES, "config", "output-dir"],
-  flags: ["remote-name", "remote-name-all", "remote-header-name"],
-  permute: true,
-};
-
-/** curl writes what `-o`, `-D`, `-c`, `--trace`… name; `-O` a name the server chooses; `-K` reads more options. */
-function curl(args: readonly Arg[]): Run {
-  if (anyDynamic(args)) return RUNS;
-  const parsed = parseOptions(args, 1, CURL);
-  if (named(parsed, new Set(["K", "config"]))) return RUNS;
-  const writes = values(parsed, "o", "D", "c", ...CURL_WRITES);
-  const remote = named(
-    parsed,
-    new Set(["O", "remote-name", "remote-name-all", "J", "remote-header-name"]),
-  );
-  if (remote) writes.push(unknownWrite(`${values(parsed, "output-dir")[0]?.text ?? "."}/*`));
-  return { writes: writes.filter((arg) => arg.text !== "-") };
-}
-
-const WGET: OptionSpec = {
-  short: "oOaPeiBtTwQUYlAR",
-  long: [
-    "output-document",
-    "output-file",
-    "append-output",
-    "directory-prefix",
-    "execute",
-    "use-askpass",
-    "input-file",
-  ],
-  permute: true,
-};
-
-/** wget writes the download (`-O` names it) and its log; `-e` runs wgetrc commands. */
-function wget(args: readonly Arg[]): Run {
-  if (anyDynamic(args)) return RUNS;
-  const parsed = parseOptions(args, 1, WGET);
-  if (named(parsed, new Set(["e", "execute", "use-askpass"]))) return RUNS;
-  const writes = values(parsed, "o", "output-file", "a", "append-output");
-  const document = values(parsed, "O", "output-document");
-  if (document.length > 0) writes.push(...document);
-  else writes.push(unknownWrite(`${values(parsed, "P", "directory-prefix")[0]?.text ?? "."}/*`));
-  return { writes: writes.filter((arg) => arg.text !== "-") };
 }
 
 /** Editors run commands given with `+cmd`, `-c`, `--cmd`, `-S` and `-u`. */
@@ -393,6 +190,21 @@ function editor(args: readonly Arg[]): Run {
 function zip(args: readonly Arg[]): Run {
   if (anyDynamic(args)) return RUNS;
   return args.slice(1).some((arg) => /^-TT|^--unzip-command/.test(arg.text)) ? RUNS : NOTHING;
+}
+
+/** Brace expansions of plain text are known words: `git {log,--output=x}` is read as both. */
+function withBraces(runner: Runner): Runner {
+  return (args) =>
+    args.some((arg) => arg.braces) ? runner(args.flatMap(expandArg)) : runner(args);
+}
+
+/** The words of a plain brace expansion, or the word itself (still dynamic) when not plain. */
+function expandArg(arg: Arg): Arg[] {
+  if (!arg.braces || /[$`*?[]/.test(arg.text)) return [arg];
+  const words = expandBraces(arg.text);
+  // A capped or unexpanded (`{1..3}`) result is not the whole truth: the word stays dynamic.
+  if (words.length >= MAX_BRACE_WORDS || words.some((word) => word.includes("{"))) return [arg];
+  return words.map(literalArg);
 }
 
 /** Programs whose arguments can run a program or write a file, with what to look for. */
