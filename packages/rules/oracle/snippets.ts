@@ -303,6 +303,12 @@ const SED_SCRIPTS = [
   "v;e pwn",
   "s/x/y/;  e pwn",
   "{e pwn\n}",
+  ":a;e pwn",
+  "l 5;e pwn",
+  "b;e pwn",
+  "a foo;e pwn",
+  "r /dev/null;e pwn",
+  "w /dev/stdout;e pwn",
 ] as const;
 const AWK_PROGRAMS = [
   "{print}",
