@@ -340,6 +340,7 @@ const PROGRAM_OPTIONS = [
   "awk -F:",
   "awk -v x=1",
   "awk --",
+  "awk -W exec /dev/stdin <<< 'BEGIN{system(\"pwn\")}'",
 ] as const;
 
 const argumentCommand = fc.oneof(

@@ -841,8 +841,8 @@ export const SHELL_CASES: readonly ShellCase[] = [
   },
   {
     name: "awk -f is a program from a file",
-    command: "gawk -f prog.awk f",
-    commands: ["gawk -f prog.awk f"],
+    command: "gawk -f prog.awk f; awk -W exec prog.awk",
+    commands: ["gawk -f prog.awk f", "awk -W exec prog.awk"],
     uncertain: ["argument_runs_program"],
   },
   {

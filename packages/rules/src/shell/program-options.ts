@@ -66,6 +66,8 @@ function inPlaceSuffixes(args: readonly Arg[], parsed: ParsedArgs): string[] {
   return [...short, ...values(parsed, "in-place").map((arg) => arg.text)];
 }
 
+/** Options that load a program from a file or a library; `-W exec=file` is mawk's and gawk's too. */
+const AWK_CODE_OPTIONS = new Set(["f", "file", "E", "exec", "i", "include", "l", "load", "W"]);
 /** Text in an awk program that runs a command or writes a file: `system()`, pipes, `print > f`. */
 const AWK_RUNS = /\bsystem\b|\||@load|\bgetline\b/;
 /** `print > "file"` names its file; `print > $2` (or anything else after `>`) does not. */
@@ -74,10 +76,10 @@ const AWK_WRITES = /\bprintf?\b[^;}\n>]*>>?\s*("([^"\\]*)"(?=\s*(?:[;}\n]|$))|[^
 function awk(args: readonly Arg[]): Run {
   if (anyDynamic(args)) return RUNS;
   const parsed = parseOptions(args, 1, {
-    short: "fvFEile",
+    short: "fvFEileW",
     long: ["file", "assign", "field-separator", "exec", "include", "load", "source"],
   });
-  if (named(parsed, new Set(["f", "file", "E", "exec", "i", "include", "l", "load"]))) return RUNS;
+  if (named(parsed, AWK_CODE_OPTIONS)) return RUNS;
   const sources = values(parsed, "e", "source");
   const programs = sources.length > 0 ? sources : parsed.operands.slice(0, 1);
   if (programs.some((arg) => !arg.literal || AWK_RUNS.test(arg.text))) return RUNS;
