@@ -29,6 +29,22 @@ export const BASH_ORACLE_BYPASSES: readonly string[] = [
   // Found by the oracle after the first fixes: a here-doc body does not treat quotes inside
   // `\${…}` as quotes, so the parser's reading of them hid a command substitution.
   "cat <<EOF\n${x:-'$(pwn)'}\nEOF\nls",
+  // Found by the oracle once it ran real sed, awk, tar and find (allowed with any arguments).
+  "sed -E 'v;e pwn' README.md",
+  "sed -n -e '1e pwn' README.md",
+  "sed -i 's/R/pwn/;e' README.md",
+  "sed -i.bak 's/a/b/' README.md",
+  "sed -n $'1W out' README.md",
+  "sed --expression=$'\\\\,R,e pwn' README.md",
+  "awk -F: '{print | \"pwn\"}' victim",
+  'awk -- \'BEGIN{printf "x" >> "out"}\'',
+  "tar -cf - README.md | tar -x --to-command=pwn",
+  "tar -I pwn -cf x.tar README.md",
+  "tar cvf out.tar README.md",
+  "find . -delete",
+  // `set *` allowed: keyword mode and history expansion reshape later words and lines.
+  "set -k; ls PATH=./evil",
+  'set -H -o history\necho ";pwn"\nls !!:1:gs/"//',
 ];
 
 /** Spellings of `rm victim` that a deny on `Bash(rm *)` must catch, each of which really runs rm. */
@@ -48,6 +64,8 @@ export const DENIED_RM_CORPUS: readonly string[] = [
   "$'\\x72m' victim",
   "env rm victim",
   "env -i PATH=$PATH rm victim",
+  "env --split-str='rm victim'",
+  "env -S'rm victim'",
   "nice -n 1 rm victim",
   "timeout 5 rm victim",
   "nohup rm victim",

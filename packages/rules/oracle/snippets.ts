@@ -303,6 +303,12 @@ const SED_SCRIPTS = [
   "v;e pwn",
   "s/x/y/;  e pwn",
   "{e pwn\n}",
+  ":a;e pwn",
+  "l 5;e pwn",
+  "b;e pwn",
+  "a foo;e pwn",
+  "r /dev/null;e pwn",
+  "w /dev/stdout;e pwn",
 ] as const;
 const AWK_PROGRAMS = [
   "{print}",
@@ -334,6 +340,7 @@ const PROGRAM_OPTIONS = [
   "awk -F:",
   "awk -v x=1",
   "awk --",
+  "awk -W exec /dev/stdin <<< 'BEGIN{system(\"pwn\")}'",
 ] as const;
 
 const argumentCommand = fc.oneof(
@@ -447,6 +454,12 @@ const CONSTRUCTS = [
   "C $(#pwn\n)",
   "((1)) && C",
   "f() { C; }; f $(pwn)",
+  "set -k; C PATH=./evil",
+  "set -o keyword; env C PATH=./evil",
+  "set -o history -H\necho x pwn\nC !!:2",
+  "set -o history -H\necho x pwn\n!!:2; C",
+  'set -H -o history\necho ";pwn"\nC !!:1:gs/"//',
+  "shopt -s lastpipe; true | cd evil; C",
 ] as const;
 
 const construct = fc

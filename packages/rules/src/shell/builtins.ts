@@ -181,6 +181,30 @@ const enable: Check = (args) =>
     : undefined;
 
 /**
+ * `set -k` reads every later `NAME=value` argument as an assignment (`ls PATH=./evil` then runs
+ * `./evil/ls`), and history expansion (`set -H -o history`) rewrites later lines before they are
+ * parsed (`ls !!:2:gs/'//`): both change what a command line that looks plain runs.
+ */
+const RESHAPING_LETTERS = /^-[A-Za-z]*[kH]/;
+const RESHAPING_NAMES = new Set(["keyword", "histexpand", "history"]);
+
+const set: Check = (args) => {
+  for (let index = 1; index < args.length; index++) {
+    const arg = args[index]!;
+    if (arg.text === "--" || arg.text === "-") return undefined;
+    if (!arg.literal) return "dangerous_environment";
+    if (RESHAPING_LETTERS.test(arg.text)) return "dangerous_environment";
+    if (/^-[A-Za-z]*o$/.test(arg.text)) {
+      const name = args[++index];
+      if (name && (!name.literal || RESHAPING_NAMES.has(name.text))) return "dangerous_environment";
+      continue;
+    }
+    if (!/^[-+]/.test(arg.text)) return undefined;
+  }
+  return undefined;
+};
+
+/**
  * Builtins that take variable names, arithmetic or code as operands. Each says why a call is
  * uncertain, or nothing when its names, expressions and options are literal and harmless.
  */
@@ -203,4 +227,5 @@ export const NAME_BUILTINS: ReadonlyMap<string, Check> = new Map<string, Check>(
   ["alias", alias],
   ["hash", hash],
   ["enable", enable],
+  ["set", set],
 ]);

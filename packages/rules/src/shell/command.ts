@@ -32,12 +32,15 @@ export function runCommand(
 ): readonly Arg[] | undefined {
   let current = args;
   let inShell = true;
+  let movedDir = false;
   for (let hops = 0; hops < MAX_UNWRAPS; hops++) {
     const head = current[0]!;
     if (!head.literal) break;
     const name = programName(head.text);
     const inner = TRANSPARENT_WRAPPERS.get(name)?.(current);
     if (!inner || inner.length === 0) break;
+    // `env -C dir cmd` runs cmd elsewhere: the files it names are relative to a dir not followed.
+    if (name === "env" && current.some((arg) => /^-[^-]*C|^--ch/.test(arg.text))) movedDir = true;
     // A word the wrapper consumed that may expand to anything (`nice -n $x cmd`) may shift
     // where the inner command starts.
     if (current.slice(1, current.length - inner.length).some((arg) => !arg.literal)) {
@@ -67,7 +70,7 @@ export function runCommand(
   if (current.some((arg) => arg.braces)) aliases.push(braceSpelling(current));
   collector.addCommand(argv, text, unique(aliases, text));
 
-  if (runner) applyRun(runner(current), collector, scope);
+  if (runner) applyRun(runner(current), collector, movedDir ? elsewhere(scope) : scope);
   const builtin = head.literal ? NAME_BUILTINS.get(argv[0]!) : undefined;
   const reason = builtin?.(current);
   if (reason) collector.flag(reason);
@@ -86,6 +89,10 @@ function applyRun(run: Run, collector: Collector, scope: Scope): void {
     }
     collector.leave();
   }
+}
+
+function elsewhere(scope: Scope): Scope {
+  return { ...forkScope(scope), dynamic: true };
 }
 
 function programName(text: string): string {

@@ -1,9 +1,9 @@
+import { unknownWrite } from "./argument-runs.ts";
 import { hasOption, optionValue, parseOptions } from "./options.ts";
-import { unknownWrite } from "./program-options.ts";
 import { argvLaunch, type Launch, type Run, type Runner, scriptLaunch } from "./run.ts";
 import { type Arg, literalArg } from "./words.ts";
 
-const SHELLS = ["sh", "bash", "zsh", "dash", "ksh", "ash", "mksh", "fish"];
+export const SHELLS = ["sh", "bash", "zsh", "dash", "ksh", "ash", "mksh", "fish"];
 const FIND_ACTIONS = new Set(["-exec", "-execdir", "-ok", "-okdir"]);
 const FIND_WRITES = new Set(["-fprint", "-fprint0", "-fprintf", "-fls"]);
 
@@ -103,6 +103,15 @@ function mapfile(args: readonly Arg[]): Run {
   return callback ? { reason: "eval", launches: scriptLaunch([callback], true) } : {};
 }
 
+/**
+ * `source FILE` runs a file in this shell, as `bash FILE` runs one in a new shell: a command like
+ * any other, but a file name that may expand to anything (`source $f`, `. <(cmd)`) is unseen code.
+ */
+function source(args: readonly Arg[]): Run {
+  const target = args[1]?.text === "--" ? args[2] : args[1];
+  return target && !target.literal ? { reason: "nested_shell" } : {};
+}
+
 /** Programs that run code the analysis can partly see: eval, `sh -c`, xargs, `find -exec`, and tee's writes. */
 export const NESTED_RUNNERS: ReadonlyMap<string, Runner> = new Map<string, Runner>([
   ["eval", evaluate],
@@ -113,5 +122,7 @@ export const NESTED_RUNNERS: ReadonlyMap<string, Runner> = new Map<string, Runne
   ["compgen", compgen],
   ["mapfile", mapfile],
   ["readarray", mapfile],
+  ["source", source],
+  [".", source],
   ...SHELLS.map((name) => [name, shell] as const),
 ]);

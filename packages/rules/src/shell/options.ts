@@ -10,6 +10,12 @@ export interface OptionSpec {
   readonly permute?: boolean;
   /** Words starting with `+` are options too, as for shells (`+o pipefail`). */
   readonly plus?: boolean;
+  /**
+   * Long option names without a value that a caller looks for. GNU getopt and git accept any
+   * unambiguous prefix of a long option (`--compress=cmd`, `--outp=FILE`): a prefix of one of
+   * these or of `long` is read as that option.
+   */
+  readonly flags?: readonly string[];
 }
 
 /** One option as read: a letter or long name, and its value when it takes one. */
@@ -46,7 +52,7 @@ export function parseOptions(args: readonly Arg[], start: number, spec: OptionSp
     }
     if (first === "-" && text[1] === "-") {
       const eq = text.indexOf("=");
-      const name = eq === -1 ? text.slice(2) : text.slice(2, eq);
+      const name = longName(eq === -1 ? text.slice(2) : text.slice(2, eq), spec);
       if (eq !== -1) options.push({ name, value: sliceArg(arg, eq + 1) });
       else if (spec.long?.includes(name)) options.push({ name, value: args[index++] });
       else options.push({ name, value: undefined });
@@ -64,6 +70,14 @@ export function parseOptions(args: readonly Arg[], start: number, spec: OptionSp
     }
   }
   return { options, operands };
+}
+
+/** The long option a possibly abbreviated name stands for (the first it is a prefix of). */
+function longName(name: string, spec: OptionSpec): string {
+  if (name === "" || spec.long?.includes(name) || spec.flags?.includes(name)) return name;
+  const full = (candidates: readonly string[] | undefined) =>
+    candidates?.find((candidate) => candidate.startsWith(name));
+  return full(spec.long) ?? full(spec.flags) ?? name;
 }
 
 /** Whether any of `names` was given. */

@@ -1,4 +1,15 @@
+import {
+  anyDynamic,
+  NOTHING,
+  named,
+  RUNS,
+  runsThrough,
+  unknownWrite,
+  values,
+} from "./argument-runs.ts";
 import { expandBraces, MAX_BRACE_WORDS } from "./braces.ts";
+import { curl, wget } from "./fetch-options.ts";
+import { git } from "./git-options.ts";
 import { type OptionSpec, type ParsedArgs, parseOptions } from "./options.ts";
 import type { Run, Runner } from "./run.ts";
 import { sedEffects } from "./sed.ts";
@@ -11,63 +22,10 @@ import { type Arg, literalArg } from "./words.ts";
  * What runs asks as `argument_runs_program`; what is written is checked as a `Write`.
  */
 
-const RUNS: Run = { reason: "argument_runs_program" };
-const NOTHING: Run = {};
-
-/** A write whose target cannot be read from the arguments (`awk 'print > f'`, `find -delete`). */
-export function unknownWrite(text: string): Arg {
-  return { text, literal: false, opaque: false, braces: false, split: false };
-}
-
-function named(parsed: ParsedArgs, names: ReadonlySet<string>): boolean {
-  return parsed.options.some((option) => names.has(option.name));
-}
-
-function values(parsed: ParsedArgs, ...names: string[]): Arg[] {
-  return parsed.options.flatMap((option) =>
-    option.value && names.includes(option.name) ? [option.value] : [],
-  );
-}
-
-/**
- * A word before `--` that may expand into an option nobody can see: `sort $x`, or `git log *` in a
- * directory holding a file named `--output=.bashrc`.
- */
-function anyDynamic(args: readonly Arg[]): boolean {
-  for (const arg of args.slice(1)) {
-    if (arg.text === "--" && arg.literal) return false;
-    if (arg.split) return true;
-  }
-  return false;
-}
-
-/** Brace expansions of plain text are known words: `git {log,--output=x}` is read as both. */
-function withBraces(runner: Runner): Runner {
-  return (args) =>
-    args.some((arg) => arg.braces) ? runner(args.flatMap(expandArg)) : runner(args);
-}
-
-/** The words of a plain brace expansion, or the word itself (still dynamic) when not plain. */
-function expandArg(arg: Arg): Arg[] {
-  if (!arg.braces || /[$`*?[]/.test(arg.text)) return [arg];
-  const words = expandBraces(arg.text);
-  // A capped or unexpanded (`{1..3}`) result is not the whole truth: the word stays dynamic.
-  if (words.length >= MAX_BRACE_WORDS || words.some((word) => word.includes("{"))) return [arg];
-  return words.map(literalArg);
-}
-
-/** Options that name a program to run, for programs that have nothing else to look at. */
-function runsThrough(spec: OptionSpec, running: readonly string[]): Runner {
-  const names = new Set(running);
-  return (args) => {
-    if (anyDynamic(args)) return RUNS;
-    return named(parseOptions(args, 1, { ...spec, permute: true }), names) ? RUNS : NOTHING;
-  };
-}
-
 const SED: OptionSpec = {
   short: "efl",
   long: ["expression", "file", "line-length"],
+  flags: ["in-place"],
   permute: true,
 };
 
@@ -90,7 +48,7 @@ function sed(args: readonly Arg[]): Run {
   );
   if (inPlace) writes.push(...(files.length > 0 ? files : [unknownWrite("-")]));
   // `-i.bak` also writes a backup; a suffix with `*` or `/` puts it anywhere (`-i'/tmp/x/*'`).
-  for (const suffix of inPlaceSuffixes(args)) {
+  for (const suffix of inPlaceSuffixes(args, parsed)) {
     for (const file of files) {
       writes.push(
         /[*/]/.test(suffix) ? unknownWrite(suffix) : { ...file, text: file.text + suffix },
@@ -100,13 +58,16 @@ function sed(args: readonly Arg[]): Run {
   return { writes };
 }
 
-function inPlaceSuffixes(args: readonly Arg[]): string[] {
-  return args.slice(1).flatMap((arg) => {
-    const match = /^-[A-Za-z]*i(.+)$/.exec(arg.text) ?? /^--in-place=(.+)$/.exec(arg.text);
+function inPlaceSuffixes(args: readonly Arg[], parsed: ParsedArgs): string[] {
+  const short = args.slice(1).flatMap((arg) => {
+    const match = /^-[A-Za-z]*i(.+)$/.exec(arg.text);
     return match ? [match[1]!] : [];
   });
+  return [...short, ...values(parsed, "in-place").map((arg) => arg.text)];
 }
 
+/** Options that load a program from a file or a library; `-W exec=file` is mawk's and gawk's too. */
+const AWK_CODE_OPTIONS = new Set(["f", "file", "E", "exec", "i", "include", "l", "load", "W"]);
 /** Text in an awk program that runs a command or writes a file: `system()`, pipes, `print > f`. */
 const AWK_RUNS = /\bsystem\b|\||@load|\bgetline\b/;
 /** `print > "file"` names its file; `print > $2` (or anything else after `>`) does not. */
@@ -115,10 +76,10 @@ const AWK_WRITES = /\bprintf?\b[^;}\n>]*>>?\s*("([^"\\]*)"(?=\s*(?:[;}\n]|$))|[^
 function awk(args: readonly Arg[]): Run {
   if (anyDynamic(args)) return RUNS;
   const parsed = parseOptions(args, 1, {
-    short: "fvFEile",
+    short: "fvFEileW",
     long: ["file", "assign", "field-separator", "exec", "include", "load", "source"],
   });
-  if (named(parsed, new Set(["f", "file", "E", "exec", "i", "include", "l", "load"]))) return RUNS;
+  if (named(parsed, AWK_CODE_OPTIONS)) return RUNS;
   const sources = values(parsed, "e", "source");
   const programs = sources.length > 0 ? sources : parsed.operands.slice(0, 1);
   if (programs.some((arg) => !arg.literal || AWK_RUNS.test(arg.text))) return RUNS;
@@ -135,7 +96,18 @@ function sort(args: readonly Arg[]): Run {
   if (anyDynamic(args)) return RUNS;
   const parsed = parseOptions(args, 1, {
     short: "kSTto",
-    long: ["key", "buffer-size", "temporary-directory", "field-separator", "output"],
+    long: [
+      "key",
+      "buffer-size",
+      "temporary-directory",
+      "field-separator",
+      "output",
+      "compress-program",
+      "files0-from",
+      "random-source",
+      "batch-size",
+      "parallel",
+    ],
     permute: true,
   });
   if (named(parsed, new Set(["compress-program"]))) return RUNS;
@@ -188,7 +160,9 @@ function tar(args: readonly Arg[]): Run {
       "rmt-command",
       "exclude-from",
       "files-from",
+      "checkpoint-action",
     ],
+    flags: ["force-local", "create", "append", "update"],
     permute: true,
   });
   if (named(parsed, TAR_RUNS)) return RUNS;
@@ -199,87 +173,6 @@ function tar(args: readonly Arg[]): Run {
   return { writes: creates ? archives.filter((arg) => arg.text !== "-") : [] };
 }
 
-const GIT: OptionSpec = {
-  short: "Cc",
-  long: ["git-dir", "work-tree", "namespace", "config-env", "super-prefix", "list-cmds"],
-};
-/** Global options that make git read configuration (which names programs) from the command line. */
-const GIT_RUNS = new Set(["c", "config-env", "exec-path"]);
-/** Subcommand long options that name a program to run or configuration (which names programs). */
-const GIT_SUBCOMMAND_RUNS = new Set([
-  "exec",
-  "upload-pack",
-  "receive-pack",
-  "extcmd",
-  "open-files-in-pager",
-  "config",
-  "template",
-]);
-/** Short options that do the same, only for the subcommands where they do (`push -u` is a flag). */
-const GIT_SHORT_RUNS: Readonly<Record<string, string>> = {
-  rebase: "x",
-  grep: "O",
-  clone: "uc",
-  "ls-remote": "u",
-};
-/** Subcommands that run a command given to them, or a configured tool. */
-const GIT_RUNNING_SUBCOMMANDS = new Set([
-  "bisect",
-  "submodule",
-  "filter-branch",
-  "difftool",
-  "mergetool",
-]);
-const GIT_CONFIG_READS = new Set(["get", "get-all", "get-regexp", "list", "l", "get-urlmatch"]);
-const GIT_CONFIG_WRITES = new Set([
-  "set",
-  "add",
-  "replace-all",
-  "unset",
-  "unset-all",
-  "edit",
-  "e",
-  "rename-section",
-  "remove-section",
-]);
-
-function git(args: readonly Arg[]): Run {
-  if (anyDynamic(args)) return RUNS;
-  const global = parseOptions(args, 1, GIT);
-  if (named(global, GIT_RUNS)) return RUNS;
-  const [subcommand, ...rest] = global.operands;
-  if (!subcommand) return NOTHING;
-  const name = subcommand.text;
-  if (GIT_RUNNING_SUBCOMMANDS.has(name)) return RUNS;
-  const parsed = parseOptions([subcommand, ...rest], 1, {
-    short: "o",
-    long: ["output", "output-directory"],
-    permute: true,
-  });
-  if (name === "config") return gitConfig(parsed);
-  const shortRuns = GIT_SHORT_RUNS[name] ?? "";
-  const runs = parsed.options.some((option) =>
-    option.name.length === 1
-      ? shortRuns.includes(option.name)
-      : GIT_SUBCOMMAND_RUNS.has(option.name),
-  );
-  if (runs) return RUNS;
-  return { writes: values(parsed, "output", "output-directory", "o") };
-}
-
-/** `git config` that sets anything changes what later git commands run (`core.pager`, `alias.*`). */
-function gitConfig(parsed: ParsedArgs): Run {
-  const subcommand = parsed.operands[0]?.text ?? "";
-  const reads =
-    GIT_CONFIG_READS.has(subcommand) ||
-    parsed.options.some((option) => GIT_CONFIG_READS.has(option.name));
-  const writes =
-    GIT_CONFIG_WRITES.has(subcommand) ||
-    parsed.options.some((option) => GIT_CONFIG_WRITES.has(option.name));
-  if (writes || (!reads && parsed.operands.length > 1)) return { reason: "dangerous_environment" };
-  return NOTHING;
-}
-
 /** `less +cmd` and `-k file` run less commands (`!cmd` runs a shell). */
 function pager(args: readonly Arg[]): Run {
   if (anyDynamic(args)) return RUNS;
@@ -288,10 +181,32 @@ function pager(args: readonly Arg[]): Run {
   return runs ? RUNS : NOTHING;
 }
 
+/** Editors run commands given with `+cmd`, `-c`, `--cmd`, `-S` and `-u`. */
+function editor(args: readonly Arg[]): Run {
+  if (anyDynamic(args)) return RUNS;
+  const runs = args.slice(1).some((arg) => /^\+|^-[A-Za-z]*[cSu]|^--cmd/.test(arg.text));
+  return runs ? RUNS : NOTHING;
+}
+
 /** `zip -TT cmd` tests the archive with a command of the caller's choosing. */
 function zip(args: readonly Arg[]): Run {
   if (anyDynamic(args)) return RUNS;
   return args.slice(1).some((arg) => /^-TT|^--unzip-command/.test(arg.text)) ? RUNS : NOTHING;
+}
+
+/** Brace expansions of plain text are known words: `git {log,--output=x}` is read as both. */
+function withBraces(runner: Runner): Runner {
+  return (args) =>
+    args.some((arg) => arg.braces) ? runner(args.flatMap(expandArg)) : runner(args);
+}
+
+/** The words of a plain brace expansion, or the word itself (still dynamic) when not plain. */
+function expandArg(arg: Arg): Arg[] {
+  if (!arg.braces || /[$`*?[]/.test(arg.text)) return [arg];
+  const words = expandBraces(arg.text);
+  // A capped or unexpanded (`{1..3}`) result is not the whole truth: the word stays dynamic.
+  if (words.length >= MAX_BRACE_WORDS || words.some((word) => word.includes("{"))) return [arg];
+  return words.map(literalArg);
 }
 
 /** Programs whose arguments can run a program or write a file, with what to look for. */
@@ -318,7 +233,13 @@ export const ARGUMENT_RUNNERS: ReadonlyMap<string, Runner> = new Map<string, Run
       ["rg", runsThrough({ short: "egtTfjmAB" }, ["pre"])],
       ["split", runsThrough({ short: "abdlnCt" }, ["filter"])],
       ["zip", zip],
-      ["wget", runsThrough({ short: "oOaPe" }, ["use-askpass", "e", "execute"])],
+      ["wget", wget],
+      ["curl", curl],
+      ["vi", editor],
+      ["vim", editor],
+      ["nvim", editor],
+      ["view", editor],
+      ["ex", editor],
       ["scp", runsThrough({ short: "cFiJloPS" }, ["S", "o", "F", "J"])],
       ["sftp", runsThrough({ short: "BbcDFiJloPRS" }, ["S", "D", "o", "F", "J"])],
     ] as const

@@ -9,9 +9,10 @@ export interface SedEffects {
 const UNREADABLE: SedEffects = { runs: true, writes: [] };
 /** Commands that take no argument, or only an optional number. */
 const PLAIN = new Set([..."=dDgGhHnNpPxzlLqQF{}"]);
-/** Commands whose argument runs to the end of the line: text, labels, files read. */
-const TO_LINE_END = new Set([..."aicrR:#"]);
-const LABELS = new Set([..."btT"]);
+/** Commands whose argument runs to the end of the line: text, comments, files read. */
+const TO_LINE_END = new Set([..."aicrR#"]);
+/** Commands whose label ends at `;` or a newline (`:a;e cmd` runs `cmd`). */
+const LABELS = new Set([..."btT:"]);
 
 /**
  * Reads a GNU sed script far enough to find what runs or writes: `e command`, the `e` and `w`

@@ -25,11 +25,14 @@ import {
   checkParameter,
   checkTest,
 } from "./expansions.ts";
+import { LAUNCHERS } from "./launchers.ts";
 import { isDangerousName } from "./names.ts";
+import { SHELLS } from "./nested.ts";
 import { recordRedirect } from "./redirects.ts";
 import { changeDir, forkScope, type Scope, scopeMoved } from "./scope.ts";
 import type { ShellUncertainty } from "./types.ts";
 import { type Arg, assignmentArg, wordArg } from "./words.ts";
+import { TRANSPARENT_WRAPPERS } from "./wrappers.ts";
 
 type WalkNode = PipelineNode | AndOr | CompoundList;
 type NestedNode = CompoundCommand | FunctionNode | Coproc;
@@ -176,8 +179,17 @@ function walkLoop(lists: readonly CompoundList[], collector: Collector, scope: S
 
 function walkPipeline(node: Pipeline, collector: Collector, scope: Scope): void {
   const only = node.commands.length === 1 ? node.commands[0] : undefined;
-  if (only) walkNode(only, collector, scope);
-  else for (const command of node.commands) walkNode(command, collector, forkScope(scope));
+  if (only) {
+    walkNode(only, collector, scope);
+    return;
+  }
+  let last: Scope = scope;
+  for (const command of node.commands) {
+    last = forkScope(scope);
+    walkNode(command, collector, last);
+  }
+  // With `shopt -s lastpipe` the last command runs in this shell: its `cd` may move it.
+  if (scopeMoved(last, scope)) scope.dynamic = true;
 }
 
 function walkAndOr(node: AndOr, collector: Collector, scope: Scope): void {
@@ -227,6 +239,34 @@ function walkCommand(node: Command, collector: Collector, scope: Scope): void {
   for (const redirect of node.redirects) recordRedirect(collector, scope, redirect);
   scan(node, collector, scope);
   if (dirChange) changeDir(scope, dirChange);
+  if (readsScriptFromStdin(args)) walkStdinScript(node, collector, scope);
+}
+
+/** Shells and `source` reading their script from a here-doc or here-string (`bash <<< 'rm x'`). */
+const STDIN_READERS = new Set([...SHELLS, "source", "."]);
+const PASSING_ON = new Set([...TRANSPARENT_WRAPPERS.keys(), ...LAUNCHERS.keys()]);
+
+function readsScriptFromStdin(args: readonly Arg[]): boolean {
+  const names = args.map((arg) => arg.text.slice(arg.text.lastIndexOf("/") + 1));
+  if (STDIN_READERS.has(names[0] ?? "")) return true;
+  // Through a wrapper or launcher (`env bash`, `sudo -u x sh`), any later word may be the shell.
+  return PASSING_ON.has(names[0] ?? "") && names.some((name) => STDIN_READERS.has(name));
+}
+
+/** The here-doc or here-string such a program reads is a script: its commands are collected too. */
+function walkStdinScript(node: Command, collector: Collector, scope: Scope): void {
+  for (const item of [...node.suffix, ...node.redirects]) {
+    const source =
+      item.type === "HereString"
+        ? item.target?.value
+        : item.type === "HereDoc"
+          ? item.body?.text
+          : undefined;
+    if (!source) continue;
+    if (!collector.enter()) return;
+    collector.walkSource(source, collector, forkScope(scope));
+    collector.leave();
+  }
 }
 
 function scan(node: SyntaxNode, collector: Collector, scope: Scope): void {

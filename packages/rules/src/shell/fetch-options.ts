@@ -1,0 +1,64 @@
+import { anyDynamic, named, RUNS, unknownWrite, values } from "./argument-runs.ts";
+import { type OptionSpec, parseOptions } from "./options.ts";
+import type { Run } from "./run.ts";
+import type { Arg } from "./words.ts";
+
+/** curl's long options that name a file it writes. */
+const CURL_WRITES = [
+  "output",
+  "dump-header",
+  "cookie-jar",
+  "trace",
+  "trace-ascii",
+  "stderr",
+  "libcurl",
+  "etag-save",
+  "hsts",
+  "alt-svc",
+];
+const CURL: OptionSpec = {
+  short: "oDcKbdeEFHmrTuUwxXAy",
+  long: [...CURL_WRITES, "config", "output-dir"],
+  flags: ["remote-name", "remote-name-all", "remote-header-name"],
+  permute: true,
+};
+
+/** curl writes what `-o`, `-D`, `-c`, `--trace`… name; `-O` a name the server chooses; `-K` reads more options. */
+export function curl(args: readonly Arg[]): Run {
+  if (anyDynamic(args)) return RUNS;
+  const parsed = parseOptions(args, 1, CURL);
+  if (named(parsed, new Set(["K", "config"]))) return RUNS;
+  const writes = values(parsed, "o", "D", "c", ...CURL_WRITES);
+  const remote = named(
+    parsed,
+    new Set(["O", "remote-name", "remote-name-all", "J", "remote-header-name"]),
+  );
+  if (remote) writes.push(unknownWrite(`${values(parsed, "output-dir")[0]?.text ?? "."}/*`));
+  return { writes: writes.filter((arg) => arg.text !== "-") };
+}
+
+const WGET: OptionSpec = {
+  short: "oOaPeiBtTwQUYlAR",
+  long: [
+    "output-document",
+    "output-file",
+    "append-output",
+    "directory-prefix",
+    "execute",
+    "use-askpass",
+    "input-file",
+  ],
+  permute: true,
+};
+
+/** wget writes the download (`-O` names it) and its log; `-e` runs wgetrc commands. */
+export function wget(args: readonly Arg[]): Run {
+  if (anyDynamic(args)) return RUNS;
+  const parsed = parseOptions(args, 1, WGET);
+  if (named(parsed, new Set(["e", "execute", "use-askpass"]))) return RUNS;
+  const writes = values(parsed, "o", "output-file", "a", "append-output");
+  const document = values(parsed, "O", "output-document");
+  if (document.length > 0) writes.push(...document);
+  else writes.push(unknownWrite(`${values(parsed, "P", "directory-prefix")[0]?.text ?? "."}/*`));
+  return { writes: writes.filter((arg) => arg.text !== "-") };
+}

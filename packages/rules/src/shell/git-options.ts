@@ -1,0 +1,102 @@
+import { anyDynamic, NOTHING, named, RUNS, unknownWrite, values } from "./argument-runs.ts";
+import { type OptionSpec, type ParsedArgs, parseOptions } from "./options.ts";
+import type { Run } from "./run.ts";
+import type { Arg } from "./words.ts";
+
+const GIT: OptionSpec = {
+  short: "Cc",
+  long: ["git-dir", "work-tree", "namespace", "config-env", "super-prefix", "list-cmds"],
+};
+/** Global options that make git read configuration (which names programs) from the command line. */
+const GIT_RUNS = new Set(["c", "config-env", "exec-path"]);
+/** Subcommand long options that name a program to run or configuration (which names programs). */
+const GIT_SUBCOMMAND_RUNS: ReadonlySet<string> = new Set([
+  "exec",
+  "upload-pack",
+  "receive-pack",
+  "extcmd",
+  "open-files-in-pager",
+]);
+/** Long options that do the same only for some subcommands (`commit --template` is a message). */
+const GIT_LONG_RUNS: Readonly<Record<string, readonly string[]>> = {
+  clone: ["template", "config"],
+  init: ["template"],
+};
+/** Short options that do the same, only for the subcommands where they do (`push -u` is a flag). */
+const GIT_SHORT_RUNS: Readonly<Record<string, string>> = {
+  rebase: "x",
+  grep: "O",
+  clone: "uc",
+  "ls-remote": "u",
+};
+/** Subcommands that run a command given to them, or a configured tool. */
+const GIT_RUNNING_SUBCOMMANDS = new Set([
+  "bisect",
+  "submodule",
+  "filter-branch",
+  "difftool",
+  "mergetool",
+]);
+const GIT_CONFIG_READS = new Set(["get", "get-all", "get-regexp", "list", "l", "get-urlmatch"]);
+const GIT_CONFIG_WRITES = new Set([
+  "set",
+  "add",
+  "replace-all",
+  "unset",
+  "unset-all",
+  "edit",
+  "e",
+  "rename-section",
+  "remove-section",
+]);
+
+export function git(args: readonly Arg[]): Run {
+  if (anyDynamic(args)) return RUNS;
+  const global = parseOptions(args, 1, GIT);
+  if (named(global, GIT_RUNS)) return RUNS;
+  const [subcommand, ...rest] = global.operands;
+  if (!subcommand) return NOTHING;
+  const name = subcommand.text;
+  if (GIT_RUNNING_SUBCOMMANDS.has(name)) return RUNS;
+  const parsed = parseOptions([subcommand, ...rest], 1, {
+    short: "o",
+    long: ["output", "output-directory", ...GIT_SUBCOMMAND_RUNS, ...(GIT_LONG_RUNS[name] ?? [])],
+    flags: [...GIT_CONFIG_READS, ...GIT_CONFIG_WRITES],
+    permute: true,
+  });
+  if (name === "config") return gitConfig(parsed);
+  const shortRuns = GIT_SHORT_RUNS[name] ?? "";
+  const longRuns = GIT_LONG_RUNS[name] ?? [];
+  const runs = parsed.options.some((option) =>
+    option.name.length === 1
+      ? shortRuns.includes(option.name)
+      : GIT_SUBCOMMAND_RUNS.has(option.name) || longRuns.includes(option.name),
+  );
+  if (runs) return RUNS;
+  const outputs = values(parsed, "output", "output-directory", "o");
+  return { writes: outputs.map((output) => underDirs(values(global, "C"), output)) };
+}
+
+/** A path as git reads it after `-C dir` (each `-C` relative to the one before). */
+function underDirs(dirs: readonly Arg[], path: Arg): Arg {
+  let dir: string | undefined;
+  for (const next of dirs) {
+    if (!next.literal) return unknownWrite(path.text);
+    dir = next.text.startsWith("/") || dir === undefined ? next.text : `${dir}/${next.text}`;
+  }
+  if (dir === undefined || path.text.startsWith("/") || path.text.startsWith("~")) return path;
+  return { ...path, text: `${dir.replace(/\/$/, "")}/${path.text}` };
+}
+
+/** `git config` that sets anything changes what later git commands run (`core.pager`, `alias.*`). */
+function gitConfig(parsed: ParsedArgs): Run {
+  const subcommand = parsed.operands[0]?.text ?? "";
+  const reads =
+    GIT_CONFIG_READS.has(subcommand) ||
+    parsed.options.some((option) => GIT_CONFIG_READS.has(option.name));
+  const writes =
+    GIT_CONFIG_WRITES.has(subcommand) ||
+    parsed.options.some((option) => GIT_CONFIG_WRITES.has(option.name));
+  if (writes || (!reads && parsed.operands.length > 1)) return { reason: "dangerous_environment" };
+  return NOTHING;
+}
