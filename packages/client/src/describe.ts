@@ -126,13 +126,13 @@ export function unrevealText(shown: string, options: RevealOptions = {}): string
 export function escapedJson(value: unknown, space?: number): string {
   const text = JSON.stringify(value, null, space) ?? "null";
   // JSON.stringify escapes C0 controls inside strings itself: a raw line feed is layout.
-  const escape = (char: string) =>
+  const unicodeEscape = (char: string) =>
     [...Array(char.length).keys()]
       .map((i) => `\\u${char.charCodeAt(i).toString(16).padStart(4, "0")}`)
       .join("");
   return showConfusables(
-    text.replace(HIDDEN, (char) => (char === "\n" ? char : escape(char))),
-    escape,
+    text.replace(HIDDEN, (char) => (char === "\n" ? char : unicodeEscape(char))),
+    unicodeEscape,
   );
 }
 
