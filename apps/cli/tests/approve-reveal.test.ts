@@ -1,7 +1,8 @@
 // The terminal approver shows the exact call and obeys nothing in it: started as the README says
 // (`pnpm -s warden approve` from the repository root), in a real pseudo-terminal, against a real
 // server, with an agent whose commands hold escape sequences (conceal, OSC 52 clipboard write,
-// C1 CSI), bidi and zero-width characters, and 300 spaces before the dangerous part.
+// C1 CSI), bidi and zero-width characters, 300 spaces before the dangerous part, a look-alike
+// tool name and a combining mark drawn over the command.
 import { fileURLToPath } from "node:url";
 import { type AgentDecision, createWardenClient, type WardenClient } from "@warden/client";
 import type { TestWarden } from "@warden/server/testing";
@@ -77,6 +78,17 @@ describe("warden approve shows agent-controlled text made visible", { timeout: 1
     expect(output).not.toContain("\u009b");
     expect(output).not.toMatch(/[\u202A-\u202E\u2066-\u2069\u200B-\u200F]/);
     expect(output).not.toContain(" ".repeat(300));
+
+    // A look-alike tool name (Cyrillic a, a trailing space) and a mark drawn over the command.
+    const lookalike = agent.session("evil").requestPermission({
+      toolName: "B\u0430sh ",
+      input: { command: "rm -rf /\u0338tmp" },
+    });
+    lookalike.catch(() => undefined);
+    decisions.push(lookalike);
+    await approver.waitFor("B⟨U+0430⟩sh⟨U+0020⟩", 60_000);
+    await approver.waitFor("/⟨U+0338⟩tmp", 60_000);
+    expect(approver.output).not.toMatch(/[\u0338\u0430]/);
     await approver.quit();
   });
 });

@@ -1,7 +1,7 @@
 // One desktop notification per request, however many tabs are open: the tabs elect one leader
 // with a Web Lock, only the leader notifies, and the ids it notified are remembered in
 // localStorage so that a new leader (after the old tab closed) does not notify them again.
-import { describeActionLines, revealText } from "@warden/client";
+import { describeActionLines, revealName, revealText } from "@warden/client";
 import type { PermissionRequest } from "./inbox-api.ts";
 import { chime, soundEnabled } from "./sound.ts";
 
@@ -53,7 +53,7 @@ export function createNotifier(project: string): Notifier {
       if (soundEnabled()) chime();
       if (typeof Notification === "undefined" || Notification.permission !== "granted") return;
       const notification = new Notification(
-        `Warden: ${revealText(request.toolName)} needs a decision`,
+        `Warden: ${revealName(request.toolName)} needs a decision`,
         {
           body: `${revealText(request.sessionId)}: ${describeActionLines(request).call}`,
           tag: request.permissionId,

@@ -119,6 +119,23 @@ describe("what the approver sees is what runs", () => {
       await expect(request.decision).resolves.toMatchObject({ behavior: "deny" });
     }
   }, 240_000);
+
+  test("a look-alike tool name and marks drawn over the command are shown as markers", async () => {
+    const page = await open();
+    // Cyrillic a and a trailing space: not the Bash tool, whatever it looks like.
+    const lookalike = ask("B\u0430sh ", { command: "rm -rf /\u0338tmp \u20DDx" });
+    const id = await cardOf(page, lookalike.requestId);
+    await expect
+      .poll(() => card(page, id).locator(".tool").textContent())
+      .toBe("B⟨U+0430⟩sh⟨U+0020⟩");
+    expect(await card(page, id).getByTestId("input").textContent()).toContain(
+      "rm -rf /⟨U+0338⟩tmp ⟨U+20DD⟩x",
+    );
+    expect(await card(page, id).textContent()).not.toMatch(/[\u0338\u20DD\u0430]/u);
+    await card(page, id).getByRole("button", { name: "Reject…" }).click();
+    await card(page, id).getByRole("button", { name: "Reject", exact: true }).click();
+    await expect(lookalike.decision).resolves.toMatchObject({ behavior: "deny" });
+  }, 240_000);
 });
 
 describe("keyboard", () => {

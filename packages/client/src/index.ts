@@ -30,6 +30,7 @@ export {
   hasHiddenText,
   type RevealOptions,
   revealJson,
+  revealName,
   revealText,
   unrevealText,
 } from "./describe.ts";

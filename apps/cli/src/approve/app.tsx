@@ -1,7 +1,13 @@
 /** @jsxRuntime automatic @jsxImportSource react */
 // (The pragma keeps the JSX runtime when tsx runs this file from a directory without this package's tsconfig, e.g. `pnpm warden` at the repository root.)
 import type { PermissionReply, PermissionResolvedEvent, RespondOptions } from "@warden/client";
-import { describeResolution, escapedJson, revealText, unrevealText } from "@warden/client";
+import {
+  describeResolution,
+  escapedJson,
+  revealName,
+  revealText,
+  unrevealText,
+} from "@warden/client";
 import { Box, Text, useApp, useInput } from "ink";
 import { useCallback, useEffect, useRef, useState } from "react";
 import { resolutionNote } from "./describe.ts";
@@ -180,8 +186,8 @@ export function Approver(props: ApproverProps) {
         setMode(BROWSE);
         setState((s) => {
           const text = resolution
-            ? `Not sent: ${revealText(request.sessionId)} ${revealText(request.toolName)} was already answered — ${describeResolution(resolution)}`
-            : `Not sent: ${revealText(request.sessionId)} ${revealText(request.toolName)} was already answered.`;
+            ? `Not sent: ${revealText(request.sessionId)} ${revealName(request.toolName)} was already answered — ${describeResolution(resolution)}`
+            : `Not sent: ${revealText(request.sessionId)} ${revealName(request.toolName)} was already answered.`;
           const noted = addNote(s, "error", text);
           return resolution
             ? resolveRequest(

@@ -5,6 +5,7 @@ import {
   describeRulesAdded,
   escapedJson,
   type PermissionRequest,
+  revealName,
   revealText,
 } from "@warden/client";
 import type { Resolution } from "./inbox.ts";
@@ -19,7 +20,7 @@ export function resolutionNote(
   resolution: Resolution,
   byMe: boolean,
 ): string {
-  const what = `${revealText(request.sessionId)} ${revealText(request.toolName)}`;
+  const what = `${revealText(request.sessionId)} ${revealName(request.toolName)}`;
   const story = describeResolution(resolution, byMe ? { me: resolution.decidedBy.id ?? "" } : {});
   const elsewhere =
     !byMe && resolution.decidedBy.kind === "approver" ? " (answered elsewhere)" : "";

@@ -9,6 +9,7 @@ import {
   hasHiddenText,
   type PermissionRequest,
   revealJson,
+  revealName,
   revealText,
 } from "@warden/client";
 import { Box, Text } from "ink";
@@ -69,7 +70,7 @@ export function RequestList(props: {
             wrap="truncate"
           >
             {isSelected ? "› " : "  "}
-            {revealText(request.sessionId)} · {revealText(request.toolName)} ·{" "}
+            {revealText(request.sessionId)} · {revealName(request.toolName)} ·{" "}
             {describeActionLines(request).call.replaceAll("⏎\n", "⏎ ")} · {left}
           </Text>
         );
@@ -118,7 +119,7 @@ export function RequestDetail(props: { readonly entry: InboxEntry; readonly now:
         </Text>
       ) : null}
       <Text dimColor wrap="wrap">
-        session {revealText(request.sessionId)} · tool {revealText(request.toolName)} · by{" "}
+        session {revealText(request.sessionId)} · tool {revealName(request.toolName)} · by{" "}
         {revealText(request.requestedBy)} ·{" "}
         {answered ? "answered" : `times out in ${formatRemaining(request.expiresAt - props.now)}`}
       </Text>

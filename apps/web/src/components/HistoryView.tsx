@@ -4,6 +4,7 @@ import {
   describeOutcome,
   describeRule,
   describeRulesAdded,
+  revealName,
   revealText,
 } from "@warden/client";
 import { useEffect, useRef, useState } from "preact/hooks";
@@ -138,7 +139,7 @@ function HistoryTable(props: { entries: readonly HistoryEntry[] }) {
             <option value="">all</option>
             {tools.map((name) => (
               <option key={name} value={name}>
-                {revealText(name)}
+                {revealName(name)}
               </option>
             ))}
           </select>
@@ -168,7 +169,7 @@ function HistoryTable(props: { entries: readonly HistoryEntry[] }) {
                   <td>{formatDateTime(resolution.resolvedAt)}</td>
                   <td class="session">{revealText(entry.sessionId)}</td>
                   <td>
-                    <code>{revealText(entry.toolName)}</code> {describeActionLines(entry).call}
+                    <code>{revealName(entry.toolName)}</code> {describeActionLines(entry).call}
                     {inputEdited(entry.input, resolution) && <span class="tag">edited</span>}
                   </td>
                   <td class={resolution.outcome}>

@@ -3,6 +3,7 @@ import {
   describeDecider,
   describeOutcome,
   describeRulesAdded,
+  revealName,
   revealText,
 } from "@warden/client";
 import { useEffect, useRef, useState } from "preact/hooks";
@@ -94,7 +95,7 @@ export function RequestCard(props: {
         <span class="session" title={`session ${request.sessionId}`}>
           {revealText(request.sessionId)}
         </span>
-        <span class="tool">{revealText(request.toolName)}</span>
+        <span class="tool">{revealName(request.toolName)}</span>
         {card.phase !== "settled" && <Countdown expiresAt={request.expiresAt} now={now} />}
       </header>
       <CallLine request={request} />
