@@ -25,7 +25,7 @@ export interface Workspace {
 }
 
 /** Temp dirs of one `vitest run` share this prefix so the global teardown can find strays. */
-function prefix(): string {
+export function prefix(): string {
   return `warden-app-${process.env.WARDEN_APP_TEST_RUN ?? process.pid}-`;
 }
 

@@ -70,14 +70,15 @@ export async function stopStrayEngines(): Promise<void> {
 }
 
 /**
- * Starts a detached watchdog (stray-watchdog.mjs) that SIGKILLs this run's engines and recorded
- * server processes once `parentPid` is gone without its teardown having run (vitest killed).
+ * Starts a detached watchdog (stray-watchdog.mjs) that SIGKILLs the engines and recorded server
+ * processes in the temp dirs named `prefix`* (default: this run's storage dirs) once `parentPid` is
+ * gone without its teardown having run (vitest killed). apps/server's global setup uses it too.
  * The teardown kills the returned process after stopping everything itself.
  */
-export function watchForStrays(parentPid: number): ChildProcess {
+export function watchForStrays(parentPid: number, prefix = storagePrefix()): ChildProcess {
   const watchdog = spawn(
     process.execPath,
-    [join(import.meta.dirname, "stray-watchdog.mjs"), String(parentPid), storagePrefix()],
+    [join(import.meta.dirname, "stray-watchdog.mjs"), String(parentPid), prefix],
     { detached: true, stdio: "ignore" },
   );
   watchdog.unref();

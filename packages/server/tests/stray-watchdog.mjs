@@ -3,9 +3,10 @@
 // Outlives a `vitest run` only to stop what it leaves behind. RivetKit orphans the engine it spawns
 // on purpose, and a test run killed from outside (turbo ending a failed CI run kills vitest, not
 // its children) skips the global teardown that stops it: those engines then held their ports and
-// CPU until someone noticed. This process polls the parent's pid; once it is gone it SIGKILLs every
-// engine recorded under <tmpdir>/<prefix>* (and the server processes tests recorded there), then
-// deletes those dirs. Plain JavaScript with no imports but Node's: it must start in milliseconds
+// CPU until someone noticed. This process polls the parent's pid; once it is gone it SIGKILLs, in
+// every <tmpdir>/<prefix>* dir, the server processes tests recorded there (packages/server's
+// `runners/<pid>`, apps/server's `server.pid`) and the engines RivetKit recorded (in the dir itself
+// or in its `storage/`), then deletes the dir. Used by both packages' global setups. Plain JavaScript with no imports but Node's: it must start in milliseconds
 // and never load RivetKit. The normal teardown (engine-harness.ts `stopStrayEngines`) kills it.
 import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -45,11 +46,14 @@ function sweep() {
       for (const pid of readdirSync(join(dir, "runners"))) killIf(Number(pid), "tests/fixtures/");
     } catch {}
     try {
-      const stamp = JSON.parse(
-        readFileSync(join(dir, ".rivetkit/var/engine/runtime.json"), "utf8"),
-      );
-      killIf(stamp.pid, "rivet-engine");
+      killIf(Number(readFileSync(join(dir, "server.pid"), "utf8")), "apps/server/src/main.ts");
     } catch {}
+    for (const storage of [dir, join(dir, "storage")]) {
+      try {
+        const stamp = join(storage, ".rivetkit/var/engine/runtime.json");
+        killIf(JSON.parse(readFileSync(stamp, "utf8")).pid, "rivet-engine");
+      } catch {}
+    }
     rmSync(dir, { recursive: true, force: true });
   }
 }
