@@ -8,11 +8,17 @@ const quoted = fc
   .tuple(word, fc.constantFrom("single", "double"))
   .map(([w, style]) => (style === "single" ? `'${w}'` : `"${w}"`));
 const bare = fc.stringMatching(/^[a-z0-9.,:@%+-]{1,6}$/);
+/**
+ * The program is an ordinary command name: the property is about its arguments' quotes, and a
+ * drawn `in` (a reserved word: does not parse) or `sg` (a launcher) rightly asks instead
+ * (analyze.cases.ts covers those).
+ */
+const program = bare.map((w) => `tool-${w}`);
 
 test("a command glob written with the command's own quotes allows exactly that command", () => {
   fc.assert(
     fc.property(
-      bare,
+      program,
       fc.array(fc.oneof(bare, quoted), { minLength: 1, maxLength: 4 }),
       (program, args) => {
         const command = [program, ...args].join(" ");
