@@ -8,7 +8,7 @@ import type { ServerPolicy } from "./policy.ts";
 import { createProjectActor } from "./project.ts";
 import { MAX_MESSAGE_BYTES } from "./schema.ts";
 import { createSessionActor, type ProjectLink } from "./session.ts";
-import type { ProjectClient, SessionGates } from "./session-effects.ts";
+import type { ProjectClient } from "./session-effects.ts";
 import { createStorageGate } from "./storage-gate.ts";
 import type { PermissionRequest } from "./types.ts";
 
@@ -53,24 +53,6 @@ async function retried<T>(call: () => Promise<T>, deadlineMs = 120_000): Promise
       await new Promise((resolve) => setTimeout(resolve, delay));
     }
   }
-}
-
-/**
- * The runner's bounds on its sessions' storage work (storage-gate.ts). Measured with `pnpm load
- * --sessions 100 --requests 5 --ask-fraction 1 --approvers 2` (docs/scale.md): unbounded, 100
- * sessions asking at once broke the engine's storage. A refused write is retried by the caller (the
- * SDK), so the queue deadline stays well under the SDK's retry deadline and an action's timeout.
- */
-function sessionGates(options: WardenOptions["storage"] = {}): SessionGates {
-  return {
-    writes: createStorageGate({
-      limit: options.writesInFlight ?? 16,
-      queueMs: options.writeQueueMs ?? 15_000,
-    }),
-    // Reports wait longer: a refusal only delays them (the delivery loop retries), and the
-    // changes that queue meanwhile ride in the same report.
-    reports: createStorageGate({ limit: 8, queueMs: 30_000 }),
-  };
 }
 
 /**
@@ -153,7 +135,13 @@ export function createWarden(options: WardenOptions) {
   };
 
   const permissionSession = createSessionActor({
-    gates: sessionGates(options.storage),
+    // Measured with `pnpm load --sessions 100 --requests 5 --ask-fraction 1 --approvers 2`
+    // (docs/scale.md): unbounded, 100 sessions asking at once broke the engine's storage. The
+    // queue deadline stays well under the SDK's retry deadline and an action's timeout.
+    writes: createStorageGate({
+      limit: options.storage?.writesInFlight ?? 16,
+      queueMs: options.storage?.writeQueueMs ?? 15_000,
+    }),
     policy,
     tokens,
     project,

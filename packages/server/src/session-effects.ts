@@ -71,18 +71,14 @@ export interface ProjectLink {
 export interface EffectDependencies {
   readonly policy: ServerPolicy;
   readonly project: ProjectLink;
-  /** The runner's bounds on storage work in flight, shared by all its actors (storage-gate.ts). */
-  readonly gates: SessionGates;
-}
-
-/**
- * `writes`: what a session writes on behalf of a caller (a decision, a reply) and its background
- * audit appends; `reports`: its reports to the project actor (each a commit there, and one here
- * for the history index). Separate, so that a slow project does not hold the sessions' own writes.
- */
-export interface SessionGates {
+  /**
+   * The runner's bound on its sessions' writes, shared by all of them (storage-gate.ts): what a
+   * session writes for a caller (a decision, a reply) and its background audit appends. Reports
+   * to the project are not bounded here: the project commits the reports that arrive together in
+   * one transaction (group-commit.ts), and a bound of 8 reports in flight split that into rounds:
+   * with 40 sessions asking, reports waited more than 30 s for a slot (docs/scale.md).
+   */
   readonly writes: StorageGate;
-  readonly reports: StorageGate;
 }
 
 /** A call being decided (the hook may be running): a retry of the same id joins it. */
@@ -488,10 +484,7 @@ function deliverInbox(c: SessionContext, deps: EffectDependencies) {
         const historyDue = c.vars.historyDue;
         c.vars.historyDue = false;
         let sent = 0;
-        let release: (() => void) | undefined;
         try {
-          // One slot per round: waiting for it lets more changes join this round's report.
-          release = await deps.gates.reports.acquire();
           // The inbox lists only what a restart keeps.
           await durable(c);
           const unindexed = historyDue ? await listUnindexed(c.db, HISTORY_ROWS) : [];
@@ -534,8 +527,6 @@ function deliverInbox(c: SessionContext, deps: EffectDependencies) {
             if (historyDue) c.vars.historyDue = true;
             await sleep(inboxBackoff(attempt));
           }
-        } finally {
-          release?.();
         }
       }
     })().finally(() => {
@@ -590,7 +581,7 @@ function logInBackground(c: SessionContext, deps: EffectDependencies): void {
   c.waitUntil(
     new Promise((resolve) => setTimeout(resolve, LOG_BATCH_MS)).then(async () => {
       c.vars.logDue = false;
-      await logResolved(c, deps.gates.writes);
+      await logResolved(c, deps.writes);
       // What was logged (now or by another path since) goes on to the project's history.
       c.vars.historyDue = true;
       deliverInbox(c, deps);

@@ -269,7 +269,7 @@ export function createSessionActor(deps: SessionDependencies) {
       session.waitUntil(
         recoverFromAuditLog(session)
           .then(() => run(session, deps, sweep(live(session), timeoutMessage(session), Date.now())))
-          .then(() => logResolved(session, deps.gates.writes))
+          .then(() => logResolved(session, deps.writes))
           .catch((error) =>
             session.log.warn({ msg: "settling overdue requests failed", error: String(error) }),
           )
@@ -286,7 +286,7 @@ export function createSessionActor(deps: SessionDependencies) {
         // The slot is taken before anything is decided (a refusal changes nothing) and given back
         // once the decision or the opened request is durable: an ask does not hold it while it
         // waits for a human. (The hook runs inside it, within its budget.)
-        const release = await deps.gates.writes.acquire();
+        const release = await deps.writes.acquire();
         try {
           const known = await knownRequest(c, principal, call, waitMs, release);
           if (known) return known;
@@ -379,7 +379,7 @@ export function createSessionActor(deps: SessionDependencies) {
         authorize(callerOf(c), "getHistory");
         const { before, limit = 50 } = parseInput(HistoryQuerySchema, query, "getHistory");
         await recoverFromAuditLog(c);
-        await logResolved(c, deps.gates.writes);
+        await logResolved(c, deps.writes);
         const entries = await readAuditLog(c.db, {
           ...(before !== undefined ? { before } : {}),
           limit,
@@ -553,7 +553,7 @@ export function createSessionActor(deps: SessionDependencies) {
       return handler(c, ...args);
     };
     actions[name] = GATED_ACTIONS.has(name)
-      ? (c, ...args) => deps.gates.writes.run(() => act(c, args))
+      ? (c, ...args) => deps.writes.run(() => act(c, args))
       : (c, ...args) => act(c, args);
   }
   return guardActor("permissionSession", definition);
