@@ -9,7 +9,6 @@ import { createProjectActor } from "./project.ts";
 import { MAX_MESSAGE_BYTES } from "./schema.ts";
 import { createSessionActor, type ProjectLink } from "./session.ts";
 import type { ProjectClient } from "./session-effects.ts";
-import { createStorageGate } from "./storage-gate.ts";
 import type { PermissionRequest } from "./types.ts";
 
 /** Everything a Warden server is made of. */
@@ -31,12 +30,6 @@ export interface WardenOptions {
   readonly maxPendingPerSession?: number;
   /** How long `requestPermission` waits for a human before answering `pending` (default 25 s). */
   readonly defaultWaitMs?: number;
-  /**
-   * The runner-wide bound on its sessions' writes (storage-gate.ts): writing actions in flight at
-   * once (default 16), and how long one waits for a slot before it is refused, retryable and
-   * having changed nothing (default 15 s).
-   */
-  readonly storage?: { readonly writesInFlight?: number; readonly writeQueueMs?: number };
   /** Secret for actor-to-actor calls; must be the same on every runner (default: random, or WARDEN_INTERNAL_TOKEN). */
   readonly internalToken?: string;
 }
@@ -135,13 +128,6 @@ export function createWarden(options: WardenOptions) {
   };
 
   const permissionSession = createSessionActor({
-    // Measured with `pnpm load --sessions 100 --requests 5 --ask-fraction 1 --approvers 2`
-    // (docs/scale.md): unbounded, 100 sessions asking at once broke the engine's storage. The
-    // queue deadline stays well under the SDK's retry deadline and an action's timeout.
-    writes: createStorageGate({
-      limit: options.storage?.writesInFlight ?? 16,
-      queueMs: options.storage?.writeQueueMs ?? 15_000,
-    }),
     policy,
     tokens,
     project,

@@ -34,7 +34,6 @@ import {
   recoverFromLog,
   type SessionState,
 } from "./session-state.ts";
-import type { StorageGate } from "./storage-gate.ts";
 import type { RequestOutcome, RulesChangedEvent, SessionRule } from "./types.ts";
 
 /** How inbox changes wait to be sent to the project actor together. */
@@ -71,14 +70,6 @@ export interface ProjectLink {
 export interface EffectDependencies {
   readonly policy: ServerPolicy;
   readonly project: ProjectLink;
-  /**
-   * The runner's bound on its sessions' writes, shared by all of them (storage-gate.ts): what a
-   * session writes for a caller (a decision, a reply) and its background audit appends. Reports
-   * to the project are not bounded here: the project commits the reports that arrive together in
-   * one transaction (group-commit.ts), and a bound of 8 reports in flight split that into rounds:
-   * with 40 sessions asking, reports waited more than 30 s for a slot (docs/scale.md).
-   */
-  readonly writes: StorageGate;
 }
 
 /** A call being decided (the hook may be running): a retry of the same id joins it. */
@@ -581,7 +572,7 @@ function logInBackground(c: SessionContext, deps: EffectDependencies): void {
   c.waitUntil(
     new Promise((resolve) => setTimeout(resolve, LOG_BATCH_MS)).then(async () => {
       c.vars.logDue = false;
-      await logResolved(c, deps.writes);
+      await logResolved(c);
       // What was logged (now or by another path since) goes on to the project's history.
       c.vars.historyDue = true;
       deliverInbox(c, deps);
@@ -589,13 +580,10 @@ function logInBackground(c: SessionContext, deps: EffectDependencies): void {
   );
 }
 
-/**
- * Moves resolved records into the audit log, holding a slot of `gate`; they then leave the state. A
- * failure (a refused slot included) is retried with the next append.
- */
-export async function logResolved(c: SessionContext, gate: StorageGate): Promise<void> {
+/** Moves resolved records into the audit log; they then leave the state. A failure is retried later. */
+export async function logResolved(c: SessionContext): Promise<void> {
   try {
-    await gate.run(() => appendSerialized(c));
+    await appendSerialized(c);
   } catch (error) {
     c.log.warn({ msg: "audit log append failed; will retry", error: String(error) });
   }

@@ -81,16 +81,6 @@ import type { PermissionReply, RequestOutcome, SessionRule } from "./types.ts";
 export type { SessionCreateInput } from "./session-access.ts";
 export type { ProjectLink } from "./session-effects.ts";
 
-/** Actions that write for their caller, run holding a slot of the runner's storage gate. */
-const GATED_ACTIONS = new Set([
-  "recordLocalDecisions",
-  "respondPermission",
-  "cancelRequest",
-  "addRule",
-  "removeRule",
-  "setMode",
-]);
-
 /** How many removed session-rule ids a session remembers, so that resent removals succeed. */
 const MAX_REMEMBERED_REMOVALS = 200;
 
@@ -132,7 +122,6 @@ export function createSessionActor(deps: SessionDependencies) {
     principal: Principal,
     call: Pick<RequestRecord, "requestId" | "toolName" | "input">,
     waitMs: number,
-    durableNow: () => void,
   ): Promise<RequestOutcome | undefined> {
     const logged = (await isLogged(c, call.requestId))
       ? await findLoggedRequest(c.db, call.requestId)
@@ -143,20 +132,16 @@ export function createSessionActor(deps: SessionDependencies) {
     const known = stored ?? inflight ?? logged;
     if (!known) return undefined;
     checkRetry(principal, known, call);
-    // Nothing to write: what follows only waits.
-    durableNow();
     if (stored) return waitForResolution(c, stored, waitMs);
     if (inflight) return inflight.outcome;
     return outcomeOf(known as RequestRecord);
   }
 
-  /** Decides a new call; `durableNow` is called once what it decided is durable, before any wait. */
   async function decideNew(
     c: SessionContext,
     principal: Principal,
     call: ReturnType<typeof RequestPermissionSchema.parse>,
     waitMs: number,
-    durableNow: () => void,
   ): Promise<RequestOutcome> {
     const policy = sessionPolicy(c, deps.policy);
     const decided = decide(live(c), {
@@ -204,7 +189,6 @@ export function createSessionActor(deps: SessionDependencies) {
     // wakes this wait, and a record that then leaves the state is read from the log.
     const waiting = waitForResolution(c, draft, waitMs);
     await applyEffects(c, deps, opened.effects);
-    durableNow();
     return waiting;
   }
 
@@ -269,7 +253,7 @@ export function createSessionActor(deps: SessionDependencies) {
       session.waitUntil(
         recoverFromAuditLog(session)
           .then(() => run(session, deps, sweep(live(session), timeoutMessage(session), Date.now())))
-          .then(() => logResolved(session, deps.writes))
+          .then(() => logResolved(session))
           .catch((error) =>
             session.log.warn({ msg: "settling overdue requests failed", error: String(error) }),
           )
@@ -283,33 +267,25 @@ export function createSessionActor(deps: SessionDependencies) {
         const call = parseInput(RequestPermissionSchema, request, "requestPermission");
         const waitMs = call.waitMs ?? deps.defaultWaitMs;
         await Promise.all([ensureProjectRules(c, deps.project), recoverFromAuditLog(c)]);
-        // The slot is taken before anything is decided (a refusal changes nothing) and given back
-        // once the decision or the opened request is durable: an ask does not hold it while it
-        // waits for a human. (The hook runs inside it, within its budget.)
-        const release = await deps.writes.acquire();
-        try {
-          const known = await knownRequest(c, principal, call, waitMs, release);
-          if (known) return known;
-          const pending = pendingRequests(live(c)).length;
-          if (pending >= deps.maxPending) {
-            fail("too_many_pending", `this session already has ${pending} pending requests`, {
-              limit: deps.maxPending,
-            });
-          }
-          const outcome = decideNew(c, principal, call, waitMs, release);
-          c.vars.inflight.set(call.requestId, {
-            requestedBy: principal.id,
-            toolName: call.toolName,
-            input: call.input,
-            outcome,
+        const known = await knownRequest(c, principal, call, waitMs);
+        if (known) return known;
+        const pending = pendingRequests(live(c)).length;
+        if (pending >= deps.maxPending) {
+          fail("too_many_pending", `this session already has ${pending} pending requests`, {
+            limit: deps.maxPending,
           });
-          try {
-            return await outcome;
-          } finally {
-            c.vars.inflight.delete(call.requestId);
-          }
+        }
+        const outcome = decideNew(c, principal, call, waitMs);
+        c.vars.inflight.set(call.requestId, {
+          requestedBy: principal.id,
+          toolName: call.toolName,
+          input: call.input,
+          outcome,
+        });
+        try {
+          return await outcome;
         } finally {
-          release();
+          c.vars.inflight.delete(call.requestId);
         }
       },
 
@@ -379,7 +355,7 @@ export function createSessionActor(deps: SessionDependencies) {
         authorize(callerOf(c), "getHistory");
         const { before, limit = 50 } = parseInput(HistoryQuerySchema, query, "getHistory");
         await recoverFromAuditLog(c);
-        await logResolved(c, deps.writes);
+        await logResolved(c);
         const entries = await readAuditLog(c.db, {
           ...(before !== undefined ? { before } : {}),
           limit,
@@ -540,21 +516,16 @@ export function createSessionActor(deps: SessionDependencies) {
     },
     options: { actionTimeout: 60_000 },
   });
-  // Every answer, a retry's included, reads the state in memory: it must be durable first. The
-  // actions that write hold a slot of the runner's storage gate from before they decide anything
-  // until they answer (`requestPermission` takes its own, to give it back before an ask waits).
+  // Every answer, a retry's included, reads the state in memory: it must be durable first.
   const actions = definition.config.actions as unknown as Record<
     string,
     (c: SessionContext, ...args: unknown[]) => unknown
   >;
   for (const [name, handler] of Object.entries(actions)) {
-    const act = async (c: SessionContext, args: unknown[]) => {
+    actions[name] = async (c, ...args) => {
       await durable(c);
       return handler(c, ...args);
     };
-    actions[name] = GATED_ACTIONS.has(name)
-      ? (c, ...args) => deps.writes.run(() => act(c, args))
-      : (c, ...args) => act(c, args);
   }
   return guardActor("permissionSession", definition);
 }
