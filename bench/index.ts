@@ -133,6 +133,12 @@ const inboxSection: Section = {
           times(r.catch_up_growth ?? Number.NaN),
         ],
         [
+          "one page of 100 (listInbox), fed: 100 vs 10,000 pending",
+          ms(r.page_at_100_ms),
+          ms(r.page_at_10000_ms),
+          times(r.page_growth ?? Number.NaN),
+        ],
+        [
           "one session's report (a row opened and settled), fed",
           ms(r.report_at_100_ms),
           ms(r.report_at_10000_ms),

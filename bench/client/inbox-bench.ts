@@ -224,6 +224,29 @@ async function reportTime(endpoint: string, internalToken: string, project: stri
 }
 
 /**
+ * The median time of one page of 100 pending requests, the oldest, on one approver connection
+ * (ms): the same answer at any size, so its growth is the project's own cost of a page (sorting
+ * the whole inbox in memory grew with it; a page read by the rows' index does not).
+ */
+async function pageTime(endpoint: string, token: string, project: string) {
+  const rivet = createClient<WardenRegistry>(endpoint);
+  const conn = rivet.wardenProject.getOrCreate([project], { params: { token } }).connect();
+  try {
+    const times: number[] = [];
+    for (let n = 0; n < READS; n += 1) {
+      const start = performance.now();
+      const page = await conn.listInbox({ limit: 100 });
+      times.push(performance.now() - start);
+      if (page.requests.length !== 100) throw new Error(`paged ${page.requests.length}, not 100`);
+    }
+    return median(times);
+  } finally {
+    await conn.dispose();
+    await rivet.dispose();
+  }
+}
+
+/**
  * The median time of reading the project's last 100 decisions (what the inbox's history view
  * reads), and of one session's last 100, on one approver connection (ms).
  */
@@ -348,6 +371,7 @@ async function fedPart(log: (line: string) => void) {
     await fillInbox(server.endpoint, internalToken, project, "small", 10);
     const small = await approverTimes(server.endpoint, approver, project, 100);
     const smallReport = await reportTime(server.endpoint, internalToken, project);
+    const smallPage = await pageTime(server.endpoint, approver, project);
     log("inbox: fed: 10,000 pending and 2,000 decisions across 1,000 sessions");
     const fillStart = performance.now();
     const filled = await fillInbox(
@@ -364,8 +388,19 @@ async function fedPart(log: (line: string) => void) {
     log(`inbox: fed: ${pending} pending after ${fillS.toFixed(1)} s`);
     const large = await approverTimes(server.endpoint, approver, project, pending);
     const largeReport = await reportTime(server.endpoint, internalToken, project);
+    const largePage = await pageTime(server.endpoint, approver, project);
     const history = await historyTimes(server.endpoint, approver, project, "solo");
-    return { small, large, smallReport, largeReport, history, pending, fillRate: filled / fillS };
+    return {
+      small,
+      large,
+      smallReport,
+      largeReport,
+      smallPage,
+      largePage,
+      history,
+      pending,
+      fillRate: filled / fillS,
+    };
   } finally {
     await server.stop();
   }
@@ -382,6 +417,9 @@ export async function runInboxBench(log: (line: string) => void): Promise<Record
     catch_up_100_ms: fed.small.catchUpMs,
     catch_up_10000_ms: fed.large.catchUpMs,
     catch_up_growth: fed.large.catchUpMs / fed.small.catchUpMs,
+    page_at_100_ms: fed.smallPage,
+    page_at_10000_ms: fed.largePage,
+    page_growth: fed.largePage / fed.smallPage,
     report_at_100_ms: fed.smallReport,
     report_at_10000_ms: fed.largeReport,
     report_growth: fed.largeReport / fed.smallReport,
