@@ -293,32 +293,39 @@ const message = (answer: RawAnswer) =>
     result?: { isError?: boolean; content?: { text: string }[] };
   };
 
-test("an argument named __proto__ is refused before any decision, on the fast path and off it", async () => {
+test("an argument named __proto__, __proto_, constructor or prototype is refused before any decision, on the fast path and off it", async () => {
   const session = await openSession();
   const cases = [
-    ["echo", '{"text":"proto-1","__proto__":{"isAdmin":true}}'],
-    ["echo", '{"text":"proto-2","nested":[{"deeper":{"__proto__":{"x":1}}}]}'],
-    ["write_note", '{"path":"proto.txt","content":"x","__proto__":{"path":"/etc/passwd"}}'],
+    ["echo", '{"text":"proto-1","__proto__":{"isAdmin":true}}', "__proto__"],
+    ["echo", '{"text":"proto-2","nested":[{"deeper":{"__proto__":{"x":1}}}]}', "__proto__"],
+    [
+      "write_note",
+      '{"path":"proto.txt","content":"x","__proto__":{"path":"/etc/passwd"}}',
+      "__proto__",
+    ],
+    ["echo", '{"text":"proto-3","__proto_":1}', "__proto_"],
+    ["echo", '{"text":"proto-4","constructor":{"prototype":{"isAdmin":true}}}', "constructor"],
+    ["write_note", '{"path":"proto.txt","content":"x","meta":{"prototype":1}}', "prototype"],
   ] as const;
   let id = 10;
-  for (const [tool, args] of cases) {
+  for (const [tool, args, key] of cases) {
     const answer = message(await raw("POST", inSession(session), toolCall(id++, tool, args)));
     expect(answer.result?.isError).toBe(true);
-    expect(answer.result?.content?.[0]?.text).toContain("__proto__");
+    expect(answer.result?.content?.[0]?.text).toContain(`named ${key},`);
   }
   expect(rawArguments().filter((a) => a.includes("proto"))).toEqual([]);
   expect(requests.some((r) => r.input.path === "proto.txt")).toBe(false);
 });
 
-test("keys like constructor and prototype reach the rules, the approver and the server as sent", async () => {
+test("other Object.prototype names (toString, hasOwnProperty) reach the rules, the approver and the server as sent", async () => {
   const session = await openSession();
-  const allowed = '{"text":"ctor","constructor":{"prototype":{"isAdmin":true}},"hasOwnProperty":1}';
+  const allowed = '{"text":"ctor","hasOwnProperty":1,"valueOf":"constructor"}';
   expect(
     message(await raw("POST", inSession(session), toolCall(2, "echo", allowed))).result?.isError,
   ).toBeFalsy();
   expect(rawArguments()).toContain(JSON.stringify(JSON.parse(allowed)));
 
-  const asked = '{"path":"ctor.txt","content":"x","constructor":{"name":"y"},"toString":"z"}';
+  const asked = '{"path":"ctor.txt","content":"x","toString":"z"}';
   const answer = raw("POST", inSession(session), toolCall(3, "write_note", asked));
   await until(() => requests.some((r) => r.input.path === "ctor.txt"), 60_000, "the ask");
   const ask = requests.find((r) => r.input.path === "ctor.txt")!;

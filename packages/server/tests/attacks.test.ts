@@ -967,6 +967,107 @@ describe("project rules", () => {
   });
 });
 
+describe("a walk over the front's routes", () => {
+  /** A by-key action path for a fresh session of `project`, spelled with the given tricks. */
+  const byKey = (
+    sessionId: string,
+    over: { prefix?: string; name?: string; project?: string } = {},
+  ) =>
+    `${over.prefix ?? "/gateway"}/${over.name ?? "permissionSession"}/action/listPending?rvt-namespace=default&rvt-method=getOrCreate&rvt-runner=default&rvt-crash-policy=sleep&rvt-key=${over.project ?? "p1"},${sessionId}`;
+  const params = (token: string) => ({ "x-rivet-conn-params": JSON.stringify({ token }) });
+  /** The status of a request sent with its path as written (fetch would normalise `%2e%2e`). */
+  const rawStatus = (path: string, init: RequestInit) =>
+    new Promise<number>((resolve, reject) => {
+      const request = httpRequest(
+        {
+          host: "127.0.0.1",
+          port: new URL(publicEndpoint).port,
+          path,
+          method: init.method,
+          agent: false,
+          headers: init.headers as Record<string, string>,
+        },
+        (response) => {
+          response.resume();
+          resolve(response.statusCode ?? 0);
+        },
+      );
+      // A refused huge body may be cut off: the status has arrived by then.
+      request.on("error", reject);
+      request.end(init.body as string | undefined);
+    });
+  const post = (headers: Record<string, string> = {}, body = '{"args":[]}') => ({
+    method: "POST",
+    headers: { "content-type": "application/json", "x-rivet-encoding": "json", ...headers },
+    body,
+  });
+
+  test.each<[string, (id: string) => [string, RequestInit]]>([
+    ["no token", (id) => [byKey(id), post()]],
+    ["a wrong token", (id) => [byKey(id), post(params("not-a-token"))]],
+    ["another project's token", (id) => [byKey(id), post(params("otherProject"))]],
+    ["an agent limited to another session", (id) => [byKey(id), post(params("narrowAgent"))]],
+    ["an encoded actor name", (id) => [byKey(id, { name: "permission%53ession" }), post()]],
+    [
+      "an encoded gateway segment",
+      (id) => [byKey(id, { prefix: "/%67ateway" }), post(params("agent"))],
+    ],
+    ["a double slash", (id) => [byKey(id, { prefix: "//gateway" }), post(params("agent"))]],
+    [
+      "a dot-dot segment",
+      (id) => [byKey(id, { prefix: "/x/%2e%2e/gateway" }), post(params("agent"))],
+    ],
+    [
+      "a raw dot-dot segment",
+      (id) => [byKey(id, { prefix: "/x/../gateway" }), post(params("agent"))],
+    ],
+    [
+      "a dot-dot in the actor name",
+      (id) => [byKey(id, { name: "x/%2e%2e/permissionSession" }), post(params("agent"))],
+    ],
+    [
+      "an encoded slash in the actor name",
+      (id) => [byKey(id, { name: "x%2f..%2fpermissionSession" }), post(params("agent"))],
+    ],
+    [
+      "OPTIONS from a foreign origin",
+      (id) => [
+        byKey(id),
+        {
+          method: "OPTIONS",
+          headers: { Origin: "https://evil.example", "Access-Control-Request-Method": "POST" },
+        },
+      ],
+    ],
+    [
+      "a capitalised parameter",
+      (id) => [byKey(id).replace("rvt-key", "RVT-key"), post(params("agent"))],
+    ],
+    ["HEAD without a token", (id) => [byKey(id), { method: "HEAD" }]],
+    ["GET without a token", (id) => [byKey(id), { method: "GET" }]],
+    ["wrong content-type, no token", (id) => [byKey(id), post({ "content-type": "text/plain" })]],
+    [
+      "a deep body, no token",
+      (id) => [byKey(id), post({}, `{"args":[${"[".repeat(5000)}${"]".repeat(5000)}]}`)],
+    ],
+    [
+      "a huge body, no token",
+      (id) => [byKey(id), post({}, `{"args":["${"x".repeat(2 * 1024 * 1024)}"]}`)],
+    ],
+  ])("%s: refused, and no session is created", async (_name, build) => {
+    const id = `walk-${Math.random().toString(36).slice(2)}`;
+    const [path, init] = build(id);
+    expect(await rawStatus(path, init)).toBeGreaterThanOrEqual(400);
+    expect(await engineKeys("permissionSession")).not.toContain(`p1/${id}`);
+  });
+
+  test("the same call with the agent's token is answered (the walk's requests were well formed)", async () => {
+    const id = `walk-ok-${Math.random().toString(36).slice(2)}`;
+    expect(await rawStatus(byKey(id), post(params("agent")))).toBe(200);
+    expect(await engineKeys("permissionSession")).toContain(`p1/${id}`);
+  });
+});
+
 describe("the engine's HTTP API", () => {
   const statusOnFreshSocket = (path: string, method: string, body: unknown) =>
     new Promise<number>((resolve, reject) => {
