@@ -18,6 +18,7 @@ import {
 } from "./http-guard.ts";
 import type { HttpOptions } from "./options.ts";
 import { Relay } from "./relay.ts";
+import { idProblemMessage } from "./request-ids.ts";
 import { linkWarden } from "./session.ts";
 import { upstreamFetch } from "./upstream-fetch.ts";
 import { type AuthChallenge, UpstreamStreams } from "./upstream-streams.ts";
@@ -60,11 +61,17 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
-/** A session with no HTTP request open for this long is closed (its client went away). */
-const IDLE_MS = 30 * 60_000;
+/** How often idle sessions are looked for: a fraction of the idle time, at most once a minute. */
+const idleSweepMs = (idleMs: number) => Math.max(50, Math.min(idleMs / 4, 60_000));
 
-function jsonRpcError(res: ServerResponse, status: number, code: number, message: string): void {
-  res.writeHead(status, { "content-type": "application/json" });
+function jsonRpcError(
+  res: ServerResponse,
+  status: number,
+  code: number,
+  message: string,
+  headers: Record<string, string> = {},
+): void {
+  res.writeHead(status, { "content-type": "application/json", ...headers });
   res.end(JSON.stringify({ jsonrpc: "2.0", error: { code, message }, id: null }));
 }
 
@@ -101,6 +108,7 @@ function challengeResponse(challenge: AuthChallenge): Response {
 /** One client's MCP session: its transport to the client and the credentials to pass upstream. */
 interface ClientSession {
   readonly transport: WebStandardStreamableHTTPServerTransport;
+  readonly upstream: StreamableHTTPClientTransport;
   readonly relay: Relay;
   readonly streams: UpstreamStreams;
   headers: Headers;
@@ -124,6 +132,13 @@ async function serve(
   body?: unknown,
 ): Promise<AuthChallenge | undefined> {
   const ids = body === undefined ? [] : requestIds(body);
+  // A replayed request (a captured one sent again, a proxy's retry) must not run a second time;
+  // claimed here, before the SDK's transport would map its id to this stream instead of the first.
+  const reused = session.relay.requestIds.claim(ids);
+  if (reused) {
+    jsonRpcError(res, 400, ErrorCode.InvalidRequest, idProblemMessage(reused));
+    return undefined;
+  }
   let challenged: AuthChallenge | undefined;
   session.open += 1;
   session.lastSeen = Date.now();
@@ -135,6 +150,11 @@ async function serve(
     async (request) => {
       const response = await session.transport.handleRequest(request, { parsedBody: body });
       if (ids.length === 0) return response;
+      // Refused by the transport (its headers, the session): no message of it was relayed.
+      if (response.status >= 400) {
+        session.relay.requestIds.release(ids);
+        return response;
+      }
       await session.relay.sent(ids);
       challenged = session.streams.takeChallenge(ids);
       if (!challenged) return response;
@@ -204,6 +224,7 @@ export async function startHttpGateway(
       serverName: options.server,
       relatedRequest: (message) => streams.take(message),
       trackSends: true,
+      idsClaimedAtEdge: true,
       hideDenied: options.hideDenied,
       log: (line) => io.log(`[${wardenSession}] ${line}`),
       progressIntervalMs: options.progressMs,
@@ -218,6 +239,7 @@ export async function startHttpGateway(
     });
     const client: ClientSession = {
       transport: downstream,
+      upstream,
       relay,
       streams,
       headers,
@@ -233,12 +255,18 @@ export async function startHttpGateway(
     if (challenged || downstream.sessionId === undefined) await relay.close("server");
   }
 
-  /** Closes the sessions whose clients went away without saying so (no request for IDLE_MS). */
+  /** Closes the sessions whose clients went away without saying so (no request for --idle-close-ms). */
   function closeIdle(now = Date.now()): void {
-    for (const client of clients.values()) {
-      if (client.open === 0 && now - client.lastSeen > IDLE_MS) {
-        io.log("closed an MCP session idle for 30 min");
-        void client.relay.close("client");
+    for (const [id, client] of clients) {
+      if (client.open === 0 && now - client.lastSeen > options.idleCloseMs) {
+        // Out of the table now: a request arriving while it closes finds no session (404).
+        clients.delete(id);
+        wardenSessions.delete(id);
+        io.log(`closed an MCP session idle for ${options.idleCloseMs} ms (--idle-close-ms)`);
+        void client.upstream
+          .terminateSession()
+          .catch(() => undefined)
+          .finally(() => client.relay.close("client"));
       }
     }
   }
@@ -255,6 +283,25 @@ export async function startHttpGateway(
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // Bounded before anything is read or opened: a flood of connections or of requests held open
+    // (calls waiting for a human, SSE streams) is refused with 503, and the refusal creates nothing.
+    if (!admitted.has(req.socket)) {
+      io.log(`refused a connection: ${options.maxConnections} are open (--max-connections)`);
+      return jsonRpcError(res, 503, -32000, "Too many connections; try again later", {
+        connection: "close",
+        "retry-after": "1",
+      });
+    }
+    if (inFlight >= options.maxRequests) {
+      io.log(`refused a request: ${options.maxRequests} are being served (--max-requests)`);
+      return jsonRpcError(res, 503, -32000, "Too many requests in flight; try again later", {
+        "retry-after": "1",
+      });
+    }
+    inFlight += 1;
+    res.once("close", () => {
+      inFlight -= 1;
+    });
     const refused = refusal(req.headers, trust);
     if (refused) {
       io.log(`refused a request: ${refused}`);
@@ -298,6 +345,11 @@ export async function startHttpGateway(
     await open(req, res, body);
   }
 
+  /** HTTP requests being served now, across sessions (an open SSE stream counts until it ends). */
+  let inFlight = 0;
+  /** Connections within --max-connections; requests on the others are refused. */
+  const admitted = new WeakSet<object>();
+  let connections = 0;
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
       io.log(`could not handle a request: ${(error as Error).message}`);
@@ -305,6 +357,15 @@ export async function startHttpGateway(
       else res.end();
     });
   });
+  server.on("connection", (socket) => {
+    connections += 1;
+    if (connections <= options.maxConnections) admitted.add(socket);
+    socket.once("close", () => {
+      connections -= 1;
+    });
+  });
+  const sweep = setInterval(() => closeIdle(), idleSweepMs(options.idleCloseMs));
+  sweep.unref();
   const address = () => server.address() as AddressInfo;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -316,6 +377,7 @@ export async function startHttpGateway(
     url,
     sessions: wardenSessions,
     async close() {
+      clearInterval(sweep);
       await Promise.allSettled([...relays].map((relay) => relay.close("client")));
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -46,7 +46,7 @@ test("--listen and --upstream make an HTTP gateway", () => {
   });
 });
 
-test("--listen with a port only listens on loopback; --allow-host and --max-sessions are read", () => {
+test("--listen with a port only listens on loopback; --allow-host and the HTTP limits are read", () => {
   const options = readOptions(
     [
       "--listen",
@@ -57,6 +57,12 @@ test("--listen with a port only listens on loopback; --allow-host and --max-sess
       "gw.internal",
       "--max-sessions",
       "5",
+      "--idle-close-ms",
+      "1500",
+      "--max-connections",
+      "7",
+      "--max-requests",
+      "9",
     ],
     env,
     "/",
@@ -65,14 +71,22 @@ test("--listen with a port only listens on loopback; --allow-host and --max-sess
     listen: { host: "127.0.0.1", port: 7333 },
     allowHosts: ["gw.internal"],
     maxSessions: 5,
+    idleCloseMs: 1500,
+    maxConnections: 7,
+    maxRequests: 9,
   });
   expect(readOptions(["--listen", "1", "--upstream", "http://u/mcp"], env, "/")).toMatchObject({
     maxSessions: 64,
+    idleCloseMs: 30 * 60_000,
+    maxConnections: 256,
+    maxRequests: 256,
   });
 });
 
 test.each([
   [[], /expected -- <command>/],
+  [["--listen", "1", "--upstream", "http://u/mcp", "--max-requests", "0"], /--max-requests/],
+  [["--listen", "1", "--upstream", "http://u/mcp", "--idle-close-ms", "x"], /--idle-close-ms/],
   [
     ["--endpoint", "http://agent:secret@127.0.0.1:6420", "--", "x"],
     /--endpoint: must not carry credentials/,

@@ -26,7 +26,11 @@ Options:
                         port 0 picks a free one, printed on stderr)
   --allow-host NAME     (HTTP) a Host name clients may use besides the listen address and loopback
                         (repeatable; requests naming any other host are refused: DNS rebinding)
-  --max-sessions N      (HTTP) MCP sessions open at once (default 64); idle ones close after 30 min
+  --max-sessions N      (HTTP) MCP sessions open at once (default 64)
+  --idle-close-ms MS    (HTTP) close a session with no request open for this long (default 1800000)
+  --max-connections N   (HTTP) client connections open at once (default 256; beyond: 503)
+  --max-requests N      (HTTP) requests being served at once, SSE streams and calls waiting for
+                        a human included (default 256; beyond: 503)
   --upstream URL        the upstream Streamable HTTP MCP server
   --pass-header NAME    a request header passed to the upstream (repeatable; Authorization always is)
   --unreachable-ms MS   refuse a call when Warden cannot be reached for this long (default 120000)
@@ -99,6 +103,13 @@ export const HttpOptionsSchema = CommonSchema.extend({
     z.string().regex(/^(\[[0-9a-fA-F:]+\]|[\w.-]+)$/, "expected a host name or address, no port"),
   ),
   maxSessions: z.coerce.number().int().min(1).max(10_000),
+  idleCloseMs: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .max(7 * 24 * 3_600_000),
+  maxConnections: z.coerce.number().int().min(1).max(100_000),
+  maxRequests: z.coerce.number().int().min(1).max(100_000),
 });
 
 export type StdioOptions = z.infer<typeof StdioOptionsSchema>;
@@ -124,6 +135,9 @@ const FLAGS = {
   "pass-header": { type: "string", multiple: true },
   "allow-host": { type: "string", multiple: true },
   "max-sessions": { type: "string" },
+  "idle-close-ms": { type: "string" },
+  "max-connections": { type: "string" },
+  "max-requests": { type: "string" },
   "progress-ms": { type: "string" },
   "unreachable-ms": { type: "string" },
   help: { type: "boolean", short: "h" },
@@ -178,6 +192,9 @@ export function readOptions(
         passHeaders: values["pass-header"] ?? [],
         allowHosts: values["allow-host"] ?? [],
         maxSessions: values["max-sessions"] ?? 64,
+        idleCloseMs: values["idle-close-ms"] ?? 30 * 60_000,
+        maxConnections: values["max-connections"] ?? 256,
+        maxRequests: values["max-requests"] ?? 256,
       })
     : StdioOptionsSchema.safeParse({
         ...common,

@@ -12,6 +12,7 @@ import {
 import type { Gate, GateDecision } from "./gate.ts";
 import { isError, isNotification, isRequest, isResult, readToolCall } from "./messages.ts";
 import { normalizeServerName, toolNameProblem, wardenToolName } from "./names.ts";
+import { idProblemMessage, RequestIdLedger } from "./request-ids.ts";
 import { type RefusalReason, refusalResult } from "./results.ts";
 import { argumentsProblem, argumentsTooLarge } from "./tool-arguments.ts";
 import { annotateTools } from "./tool-list.ts";
@@ -36,6 +37,11 @@ export interface RelayOptions {
   readonly hideDenied?: boolean;
   /** While Warden decides, a progress notification this often (when the client sent a progress token). */
   readonly progressIntervalMs?: number;
+  /**
+   * The client's request ids are claimed before the transport sees them (HTTP: a reused id must
+   * be refused before the SDK's transport maps it to a second stream); else the relay claims them.
+   */
+  readonly idsClaimedAtEdge?: boolean;
   /** Answer malformed client messages with a JSON-RPC error (stdio; the HTTP transport answers itself). */
   readonly answerMalformed?: boolean;
   /** Diagnostics, for stderr: never a header, a token or a tool's arguments. */
@@ -55,7 +61,6 @@ interface Call {
   forwarded: boolean;
 }
 
-const keyOf = (id: RequestId) => `${typeof id}:${id}`;
 const DEFAULT_PROGRESS_MS = 5_000;
 
 /**
@@ -69,12 +74,15 @@ const DEFAULT_PROGRESS_MS = 5_000;
 export class Relay {
   readonly #options: RelayOptions;
   #server: string | undefined;
+  // Keyed by the ids themselves: a Map tells the number 1 from the string "1", as JSON-RPC does.
   /** Client requests forwarded upstream and not yet answered, by id: their method. */
-  readonly #forwarded = new Map<string, string>();
-  readonly #calls = new Map<string, Call>();
-  readonly #byProgressToken = new Map<string, Call>();
+  readonly #forwarded = new Map<RequestId, string>();
+  readonly #calls = new Map<RequestId, Call>();
+  readonly #byProgressToken = new Map<ProgressToken, Call>();
   /** Requests being sent to the server: settled once its HTTP answer's headers are in. */
-  readonly #sending = new Map<string, Promise<void>>();
+  readonly #sending = new Map<RequestId, Promise<void>>();
+  /** The request ids the client used in this session: none is taken twice (a replayed call). */
+  readonly requestIds = new RequestIdLedger();
   #upstreamClosed = false;
   #closed = false;
   #unwatch: Promise<() => void> | undefined;
@@ -111,7 +119,7 @@ export class Relay {
   #toServer(message: JSONRPCMessage): void {
     const sent = this.#options.upstream.send(message);
     if (this.#options.trackSends && isRequest(message)) {
-      const key = keyOf(message.id);
+      const key = message.id;
       const settled = sent.then(
         () => undefined,
         () => undefined,
@@ -125,8 +133,8 @@ export class Relay {
       if (this.#closed) return;
       this.#options.log(`could not reach the MCP server: ${describe(error)}`);
       if (!isRequest(message)) return;
-      this.#forwarded.delete(keyOf(message.id));
-      const call = this.#calls.get(keyOf(message.id));
+      this.#forwarded.delete(message.id);
+      const call = this.#calls.get(message.id);
       if (call) this.#refuse(call, "upstream_unreachable", describe(error));
       else
         this.#toClient(
@@ -145,7 +153,7 @@ export class Relay {
    * known); at once for requests not sent to the server yet (a call still with Warden).
    */
   async sent(ids: readonly RequestId[]): Promise<void> {
-    await Promise.all(ids.map((id) => this.#sending.get(keyOf(id))));
+    await Promise.all(ids.map((id) => this.#sending.get(id)));
   }
 
   #toClient(message: JSONRPCMessage, relatedRequestId?: RequestId): void {
@@ -187,12 +195,22 @@ export class Relay {
   #fromClient(message: JSONRPCMessage): void {
     if (this.#closed) return;
     if (isRequest(message)) {
+      const reused = this.#options.idsClaimedAtEdge
+        ? undefined
+        : this.requestIds.claim([message.id]);
+      if (reused) {
+        this.#options.log("the client reused a request id; refused, nothing forwarded");
+        this.#toClient(
+          errorResponse(message.id, ErrorCode.InvalidRequest, idProblemMessage(reused)),
+        );
+        return;
+      }
       if (message.method === "tools/call") {
         // Whatever goes wrong deciding a call refuses that call: an unhandled rejection would end
         // the gateway, and every client's session with it.
         this.#onToolCall(message).catch((error: unknown) => {
           if (this.#closed) return;
-          const call = this.#calls.get(keyOf(message.id));
+          const call = this.#calls.get(message.id);
           if (call && !call.forwarded) this.#refuse(call, "warden_unavailable", describe(error));
           else if (!call)
             this.#reply(message.id, refusalResult("warden_unavailable", describe(error)));
@@ -203,10 +221,10 @@ export class Relay {
         this.#toClient(closedError(message.id), message.id);
         return;
       }
-      this.#forwarded.set(keyOf(message.id), message.method);
+      this.#forwarded.set(message.id, message.method);
     } else if (isNotification(message) && message.method === "notifications/cancelled") {
       const requestId = (message.params as { requestId?: RequestId } | undefined)?.requestId;
-      const call = requestId !== undefined ? this.#calls.get(keyOf(requestId)) : undefined;
+      const call = requestId !== undefined ? this.#calls.get(requestId) : undefined;
       if (call && !call.forwarded) {
         // The server never saw this call: cancel the question in Warden, forward nothing.
         call.controller?.abort();
@@ -237,9 +255,8 @@ export class Relay {
       progressSent: 0,
       forwarded: false,
     };
-    this.#calls.set(keyOf(call.id), call);
-    if (call.progressToken !== undefined)
-      this.#byProgressToken.set(keyOf(call.progressToken), call);
+    this.#calls.set(call.id, call);
+    if (call.progressToken !== undefined) this.#byProgressToken.set(call.progressToken, call);
     const server = this.#server;
     if (server === undefined) {
       this.#refuse(call, "rule", "the MCP server's name is not known yet (no initialize answered)");
@@ -294,7 +311,7 @@ export class Relay {
       return;
     }
     call.forwarded = true;
-    this.#forwarded.set(keyOf(call.id), "tools/call");
+    this.#forwarded.set(call.id, "tools/call");
     // Unedited (the usual case): the client's own message, not a copy.
     const edited = decision.input !== (request.params as { arguments?: unknown }).arguments;
     this.#toServer(
@@ -328,8 +345,8 @@ export class Relay {
   }
 
   #forget(call: Call): void {
-    this.#calls.delete(keyOf(call.id));
-    if (call.progressToken !== undefined) this.#byProgressToken.delete(keyOf(call.progressToken));
+    this.#calls.delete(call.id);
+    if (call.progressToken !== undefined) this.#byProgressToken.delete(call.progressToken);
   }
 
   #fromServer(message: JSONRPCMessage): void {
@@ -340,15 +357,15 @@ export class Relay {
         this.#toClient(message);
         return;
       }
-      const method = this.#forwarded.get(keyOf(id));
+      const method = this.#forwarded.get(id);
       if (method === undefined) {
         // Not an answer to anything the server was sent: a call still with Warden (the server
         // would be deciding for the human), one already answered, or a made-up id.
         this.#options.log("the MCP server answered a request it was never sent; dropped");
         return;
       }
-      this.#forwarded.delete(keyOf(id));
-      const call = this.#calls.get(keyOf(id));
+      this.#forwarded.delete(id);
+      const call = this.#calls.get(id);
       if (call) this.#forget(call);
       if (method === "initialize" && isResult(message)) {
         this.#initialized(message);
@@ -366,7 +383,7 @@ export class Relay {
         progress: number;
         total?: number;
       };
-      const call = this.#byProgressToken.get(keyOf(params.progressToken));
+      const call = this.#byProgressToken.get(params.progressToken);
       if (call) {
         const shift = call.progressSent;
         const shifted = shift
@@ -446,11 +463,11 @@ export class Relay {
   abandon(ids: readonly RequestId[], why: string): void {
     if (this.#closed) return;
     for (const id of ids) {
-      const method = this.#forwarded.get(keyOf(id));
+      const method = this.#forwarded.get(id);
       if (method === undefined) continue;
-      this.#forwarded.delete(keyOf(id));
+      this.#forwarded.delete(id);
       this.#options.log(`the MCP server's answer to a ${method} request was lost: ${why}`);
-      const call = this.#calls.get(keyOf(id));
+      const call = this.#calls.get(id);
       if (call) this.#refuse(call, "upstream_closed", why);
       else this.#toClient(closedError(id), id);
     }
@@ -461,8 +478,8 @@ export class Relay {
     this.#upstreamClosed = true;
     if (this.#closed) return;
     this.#options.log("the MCP server closed the connection (it exited or crashed)");
-    for (const [key, method] of this.#forwarded) {
-      if (method !== "tools/call") this.#toClient(closedError(idOf(key)), idOf(key));
+    for (const [id, method] of this.#forwarded) {
+      if (method !== "tools/call") this.#toClient(closedError(id), id);
     }
     this.#forwarded.clear();
     // Every call, forwarded or still with Warden, gets a clear answer; none waits for a human.
@@ -485,12 +502,6 @@ export class Relay {
     await Promise.allSettled([this.#options.upstream.close(), this.#options.downstream.close()]);
     this.#options.onClose?.(side);
   }
-}
-
-function idOf(key: string): RequestId {
-  const [type, ...rest] = key.split(":");
-  const raw = rest.join(":");
-  return type === "number" ? Number(raw) : raw;
 }
 
 function errorResponse(id: RequestId, code: number, message: string): JSONRPCMessage {

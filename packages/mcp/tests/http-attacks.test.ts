@@ -2,133 +2,34 @@
 // requests) and from another client on the same machine (a stolen Mcp-Session-Id, hostile
 // arguments), against the gateway process, a real Warden server and the recording server.
 
-import { mkdtempSync, readFileSync } from "node:fs";
-import { request as httpRequest } from "node:http";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { LATEST_PROTOCOL_VERSION } from "@modelcontextprotocol/sdk/types.js";
-import type { InboxRequest } from "@warden/client";
 import { policySource } from "@warden/rules";
-import { startTestWarden, type TestWarden } from "@warden/server/testing";
 import { afterAll, beforeAll, expect, test } from "vitest";
+import {
+  ACCEPT,
+  initialize,
+  inSession,
+  firstMessage as message,
+  rawHttp,
+  toolCall,
+} from "./fixtures/raw-http.ts";
+import { type Rig, startRig } from "./fixtures/rig.ts";
 import {
   AGENT_TOKEN,
   APPROVER_TOKEN,
-  gatewayEnv,
   POLICY,
-  readRecord,
-  startHttpGatewayProcess,
-  startRecordingHttpServer,
   TOKENS,
   resultText as text,
   until,
-  watchInbox,
 } from "./fixtures/setup.ts";
 
-let warden: TestWarden;
-let approver: Awaited<ReturnType<typeof watchInbox>>["approver"];
-let requests: InboxRequest[];
-let upstream: Awaited<ReturnType<typeof startRecordingHttpServer>>;
-let gateway: Awaited<ReturnType<typeof startHttpGatewayProcess>>;
+let rig: Rig;
+let gateway: Awaited<ReturnType<Rig["gateway"]>>;
 let port: number;
-const dir = mkdtempSync(join(tmpdir(), "warden-mcp-attacks-"));
-const recordFile = join(dir, "record.jsonl");
-const rawFile = join(dir, "raw.jsonl");
-const record = () => readRecord(recordFile);
-/** The arguments of every tools/call as the upstream received them, as JSON text. */
-const rawArguments = (): string[] => {
-  try {
-    return readFileSync(rawFile, "utf8").split("\n").filter(Boolean);
-  } catch {
-    return [];
-  }
-};
-
-const ACCEPT = "application/json, text/event-stream";
-
-interface RawAnswer {
-  readonly status: number;
-  readonly headers: Record<string, string | string[] | undefined>;
-  readonly body: string;
-}
-
-/** One HTTP request with exactly these headers (fetch would not send a forged Host). */
-function raw(
-  method: string,
-  headers: Record<string, string>,
-  body?: string,
-  path = "/mcp",
-): Promise<RawAnswer> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(
-      { host: "127.0.0.1", port, path, method, headers, setHost: !("host" in headers) },
-      (res) => {
-        let text = "";
-        res.setEncoding("utf8");
-        // An SSE answer stays open while the call waits: its first message is all a test needs.
-        res.on("data", (chunk: string) => {
-          text += chunk;
-          if (/^data: .*\n\n/m.test(text)) res.destroy();
-        });
-        const done = () =>
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text });
-        res.once("end", done);
-        res.once("close", done);
-      },
-    );
-    req.once("error", reject);
-    req.end(body);
-  });
-}
-
-const initialize = (id = 1) =>
-  JSON.stringify({
-    jsonrpc: "2.0",
-    id,
-    method: "initialize",
-    params: {
-      protocolVersion: LATEST_PROTOCOL_VERSION,
-      capabilities: {},
-      clientInfo: { name: "attacker", version: "1.0.0" },
-    },
-  });
-
-const toolCall = (id: number, name: string, args: string) =>
-  `{"jsonrpc":"2.0","id":${id},"method":"tools/call","params":{"name":${JSON.stringify(name)},"arguments":${args}}}`;
-
-/** Opens an MCP session by hand (initialize, then initialized); its id. */
-async function openSession(headers: Record<string, string> = {}): Promise<string> {
-  const answer = await raw(
-    "POST",
-    { "content-type": "application/json", accept: ACCEPT, ...headers },
-    initialize(),
-  );
-  expect(answer.status).toBe(200);
-  const session = answer.headers["mcp-session-id"] as string;
-  const initialized = await raw(
-    "POST",
-    {
-      "content-type": "application/json",
-      accept: ACCEPT,
-      "mcp-session-id": session,
-      "mcp-protocol-version": LATEST_PROTOCOL_VERSION,
-      ...headers,
-    },
-    JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }),
-  );
-  expect(initialized.status).toBe(202);
-  return session;
-}
-
-const inSession = (session: string, headers: Record<string, string> = {}) => ({
-  "content-type": "application/json",
-  accept: ACCEPT,
-  "mcp-session-id": session,
-  "mcp-protocol-version": LATEST_PROTOCOL_VERSION,
-  ...headers,
-});
+const { raw, openSession } = rawHttp(() => port);
+const record = () => rig.record();
+const rawArguments = () => rig.rawArguments();
 
 /** Project `forge`: a rule for the gh server written with an unanchored regex, as the docs allow. */
 const FORGE_RULES = {
@@ -146,25 +47,17 @@ const FORGE_TOKENS = Object.fromEntries(
 );
 
 beforeAll(async () => {
-  warden = await startTestWarden({
+  rig = await startRig({
     tokens: FORGE_TOKENS,
     policy: { ...POLICY, projects: { ...POLICY?.projects, forge: policySource(FORGE_RULES) } },
-    internalToken: "mcp-internal",
+    inbox: "mcp",
   });
-  ({ approver, requests } = await watchInbox(warden.endpoint, "mcp"));
-  upstream = await startRecordingHttpServer(recordFile, { RAW_RECORD_FILE: rawFile });
-  gateway = await startHttpGatewayProcess(
-    ["--project", "mcp", "--server", "rec", "--listen", "127.0.0.1:0", "--upstream", upstream.url],
-    gatewayEnv(warden.endpoint),
-  );
+  gateway = await rig.recGateway("mcp");
   port = Number(new URL(gateway.url).port);
 });
 
 afterAll(async () => {
-  await gateway?.stop();
-  upstream?.stop();
-  await approver?.dispose();
-  await warden?.stop();
+  await rig?.stop();
 });
 
 test("a request naming another host (DNS rebinding) is refused before it opens anything", async () => {
@@ -211,7 +104,7 @@ test("a browser's cross-origin request is refused, with a session or without", a
     origin: "http://evil.example",
     accept: "text/event-stream",
     "mcp-session-id": session,
-    "mcp-protocol-version": LATEST_PROTOCOL_VERSION,
+    "mcp-protocol-version": inSession(session)["mcp-protocol-version"],
   });
   expect(stream.status).toBe(403);
   expect(record().some((r) => r.args.text === "cross-origin")).toBe(false);
@@ -243,8 +136,12 @@ test("another client's Mcp-Session-Id with other credentials gets 'Session not f
     name: "write_note",
     arguments: { path: "owner.txt", content: "x" },
   });
-  await until(() => requests.some((r) => r.input.path === "owner.txt"), 60_000, "the owner's ask");
-  const ask = requests.find((r) => r.input.path === "owner.txt")!;
+  await until(
+    () => rig.requests.some((r) => r.input.path === "owner.txt"),
+    60_000,
+    "the owner's ask",
+  );
+  const ask = rig.requests.find((r) => r.input.path === "owner.txt")!;
 
   for (const credentials of [{ authorization: "Bearer thief-token" }, {}] as Record<
     string,
@@ -279,19 +176,13 @@ test("another client's Mcp-Session-Id with other credentials gets 'Session not f
   expect(record().some((r) => r.args.text === "thief")).toBe(false);
 
   // The owner's session is untouched: its ask is still pending, and its answer reaches the owner.
-  await approver.inbox().respond(ask.sessionId, ask.permissionId, "once");
+  await rig.approver!.inbox().respond(ask.sessionId, ask.permissionId, "once");
   expect(text(await pending)).toBe("wrote owner.txt");
   expect(record().find((r) => r.args.path === "owner.txt")?.authorization).toBe(
     "Bearer owner-token",
   );
   await owner.close();
 });
-
-/** The JSON-RPC message of an SSE answer (its first `data:` line). */
-const message = (answer: RawAnswer) =>
-  JSON.parse(/^data: (.*)$/m.exec(answer.body)?.[1] ?? "null") as {
-    result?: { isError?: boolean; content?: { text: string }[] };
-  };
 
 test("an argument named __proto__, __proto_, constructor or prototype is refused before any decision, on the fast path and off it", async () => {
   const session = await openSession();
@@ -314,7 +205,7 @@ test("an argument named __proto__, __proto_, constructor or prototype is refused
     expect(answer.result?.content?.[0]?.text).toContain(`named ${key},`);
   }
   expect(rawArguments().filter((a) => a.includes("proto"))).toEqual([]);
-  expect(requests.some((r) => r.input.path === "proto.txt")).toBe(false);
+  expect(rig.requests.some((r) => r.input.path === "proto.txt")).toBe(false);
 });
 
 test("other Object.prototype names (toString, hasOwnProperty) reach the rules, the approver and the server as sent", async () => {
@@ -327,10 +218,10 @@ test("other Object.prototype names (toString, hasOwnProperty) reach the rules, t
 
   const asked = '{"path":"ctor.txt","content":"x","toString":"z"}';
   const answer = raw("POST", inSession(session), toolCall(3, "write_note", asked));
-  await until(() => requests.some((r) => r.input.path === "ctor.txt"), 60_000, "the ask");
-  const ask = requests.find((r) => r.input.path === "ctor.txt")!;
+  await until(() => rig.requests.some((r) => r.input.path === "ctor.txt"), 60_000, "the ask");
+  const ask = rig.requests.find((r) => r.input.path === "ctor.txt")!;
   expect(JSON.stringify(ask.input)).toBe(JSON.stringify(JSON.parse(asked)));
-  await approver.inbox().respond(ask.sessionId, ask.permissionId, "once");
+  await rig.approver!.inbox().respond(ask.sessionId, ask.permissionId, "once");
   expect(message(await answer).result?.isError).toBeFalsy();
   expect(rawArguments()).toContain(JSON.stringify(JSON.parse(asked)));
 });
@@ -362,19 +253,14 @@ test("arguments Warden would refuse (too deep, too large) are refused at once, a
 
 test("sessions are capped (--max-sessions); refused opens leave nothing behind, closed sessions free their place; a name from serverInfo is announced", async () => {
   // No --server: the name comes from the server's serverInfo, and the gateway says so.
-  const capped = await startHttpGatewayProcess(
-    [
-      "--project",
-      "mcp",
-      "--listen",
-      "127.0.0.1:0",
-      "--upstream",
-      upstream.url,
-      "--max-sessions",
-      "2",
-    ],
-    gatewayEnv(warden.endpoint),
-  );
+  const capped = await rig.gateway([
+    "--project",
+    "mcp",
+    "--upstream",
+    rig.upstreamUrl,
+    "--max-sessions",
+    "2",
+  ]);
   const mainPort = port;
   port = Number(new URL(capped.url).port);
   try {
@@ -411,10 +297,14 @@ test("sessions are capped (--max-sessions); refused opens leave nothing behind, 
 });
 
 test("an upstream cannot name a tool so that a rule for another server's tools allows it", async () => {
-  const forge = await startHttpGatewayProcess(
-    ["--project", "forge", "--server", "rec", "--listen", "0", "--upstream", upstream.url],
-    gatewayEnv(warden.endpoint),
-  );
+  const forge = await rig.gateway([
+    "--project",
+    "forge",
+    "--server",
+    "rec",
+    "--upstream",
+    rig.upstreamUrl,
+  ]);
   const client = new Client({ name: "forge", version: "1.0.0" });
   try {
     await client.connect(new StreamableHTTPClientTransport(new URL(forge.url)));

@@ -1,50 +1,31 @@
 // Upstream authorization over Streamable HTTP: an upstream that wants OAuth answers 401 with
 // `WWW-Authenticate`; the client must get that answer as it is (to run its OAuth flow against the
 // upstream's authorization server), and the tokens it then sends pass through, never logged.
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import {
   StreamableHTTPClientTransport,
   StreamableHTTPError,
 } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { LATEST_PROTOCOL_VERSION } from "@modelcontextprotocol/sdk/types.js";
-import { startTestWarden, type TestWarden } from "@warden/server/testing";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import {
-  gatewayEnv,
-  POLICY,
-  readRecord,
-  startHttpGatewayProcess,
-  startRecordingHttpServer,
-  TOKENS,
-} from "./fixtures/setup.ts";
+import { initializeRequest } from "./fixtures/raw-http.ts";
+import { type Rig, startRig } from "./fixtures/rig.ts";
 
 const TOKEN = "Bearer oauth-access-token-5d1e";
 const STALE = "Bearer expired-token-0b77";
 const READ_ONLY = "Bearer read-only-token-77aa";
-let warden: TestWarden;
-let upstream: Awaited<ReturnType<typeof startRecordingHttpServer>>;
-let gateway: Awaited<ReturnType<typeof startHttpGatewayProcess>>;
-const recordFile = join(mkdtempSync(join(tmpdir(), "warden-mcp-auth-")), "record.jsonl");
+let rig: Rig;
+let gateway: Awaited<ReturnType<Rig["gateway"]>>;
 
 beforeAll(async () => {
-  warden = await startTestWarden({ tokens: TOKENS, policy: POLICY });
-  upstream = await startRecordingHttpServer(recordFile, {
-    REQUIRE_AUTHORIZATION: TOKEN,
-    READ_ONLY_AUTHORIZATION: READ_ONLY,
+  rig = await startRig({
+    upstream: { REQUIRE_AUTHORIZATION: TOKEN, READ_ONLY_AUTHORIZATION: READ_ONLY },
   });
-  gateway = await startHttpGatewayProcess(
-    ["--project", "mcp", "--server", "rec", "--listen", "127.0.0.1:0", "--upstream", upstream.url],
-    gatewayEnv(warden.endpoint),
-  );
+  gateway = await rig.recGateway("mcp");
 });
 
 afterAll(async () => {
-  await gateway?.stop();
-  upstream?.stop();
-  await warden?.stop();
+  await rig?.stop();
 });
 
 /** POSTs one JSON-RPC message to the gateway as a Streamable HTTP client does. */
@@ -61,22 +42,14 @@ function post(message: object, headers: Record<string, string> = {}): Promise<Re
   });
 }
 
-const initialize = {
-  id: 1,
-  method: "initialize",
-  params: {
-    protocolVersion: LATEST_PROTOCOL_VERSION,
-    capabilities: {},
-    clientInfo: { name: "raw", version: "1.0.0" },
-  },
-};
+const initialize = initializeRequest();
 
 test("an upstream's 401 with WWW-Authenticate reaches the client as it is, at initialize", async () => {
   for (const headers of [{}, { authorization: STALE }] as Record<string, string>[]) {
     const response = await post(initialize, headers);
     expect(response.status).toBe(401);
     expect(response.headers.get("www-authenticate")).toBe(
-      `Bearer error="invalid_token", resource_metadata="${new URL(upstream.url).origin}/.well-known/oauth-protected-resource/mcp"`,
+      `Bearer error="invalid_token", resource_metadata="${new URL(rig.upstreamUrl).origin}/.well-known/oauth-protected-resource/mcp"`,
     );
     expect(response.headers.get("mcp-session-id")).toBeNull();
   }
@@ -106,7 +79,7 @@ test("with the token, calls go through; the session is bound to it: another toke
   await client.connect(transport);
   const result = await client.callTool({ name: "echo", arguments: { text: "authorized" } });
   expect(result.isError).toBeFalsy();
-  expect(readRecord(recordFile)).toContainEqual({
+  expect(rig.record()).toContainEqual({
     tool: "echo",
     args: { text: "authorized" },
     authorization: TOKEN,

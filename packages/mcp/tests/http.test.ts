@@ -1,7 +1,5 @@
 // Streamable HTTP: a real MCP client (the SDK's) ↔ the gateway process (--listen/--upstream) ↔ the
 // recording server over HTTP, against a real Warden server.
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
@@ -10,55 +8,33 @@ import {
   ElicitRequestSchema,
   ListRootsRequestSchema,
 } from "@modelcontextprotocol/sdk/types.js";
-import type { InboxRequest } from "@warden/client";
-import { startTestWarden, type TestWarden } from "@warden/server/testing";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import {
-  gatewayEnv,
-  POLICY,
-  readRecord,
-  startHttpGatewayProcess,
-  startRecordingHttpServer,
-  TOKENS,
-  resultText as text,
-  until,
-  watchInbox,
-} from "./fixtures/setup.ts";
+import { type Rig, startRig } from "./fixtures/rig.ts";
+import { startRecordingHttpServer, resultText as text, until } from "./fixtures/setup.ts";
 
 const SECRET = "Bearer upstream-secret-7f3a";
 const API_KEY = "api-key-secret-91c2";
-let warden: TestWarden;
-let approver: Awaited<ReturnType<typeof watchInbox>>["approver"];
-let upstream: Awaited<ReturnType<typeof startRecordingHttpServer>>;
-let gateway: Awaited<ReturnType<typeof startHttpGatewayProcess>>;
+let rig: Rig;
+let gateway: Awaited<ReturnType<Rig["gateway"]>>;
 let client: Client;
-let requests: InboxRequest[];
-const recordFile = join(mkdtempSync(join(tmpdir(), "warden-mcp-http-")), "record.jsonl");
-const record = () => readRecord(recordFile);
+const record = () => rig.record();
 
 /** The gateway process in front of an upstream, as `warden-mcp --listen --upstream` runs. */
 const startGateway = (upstreamUrl: string) =>
-  startHttpGatewayProcess(
-    [
-      "--project",
-      "mcp",
-      "--server",
-      "rec",
-      "--listen",
-      "127.0.0.1:0",
-      "--upstream",
-      upstreamUrl,
-      "--pass-header",
-      "x-api-key",
-    ],
-    gatewayEnv(warden.endpoint),
-  );
+  rig.gateway([
+    "--project",
+    "mcp",
+    "--server",
+    "rec",
+    "--upstream",
+    upstreamUrl,
+    "--pass-header",
+    "x-api-key",
+  ]);
 
 beforeAll(async () => {
-  warden = await startTestWarden({ tokens: TOKENS, policy: POLICY, internalToken: "mcp-internal" });
-  ({ approver, requests } = await watchInbox(warden.endpoint, "mcp"));
-  upstream = await startRecordingHttpServer(recordFile);
-  gateway = await startGateway(upstream.url);
+  rig = await startRig({ inbox: "mcp" });
+  gateway = await startGateway(rig.upstreamUrl);
   client = new Client({ name: "http-test-client", version: "1.0.0" });
   await client.connect(
     new StreamableHTTPClientTransport(new URL(gateway.url), {
@@ -69,10 +45,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await client?.close();
-  await gateway?.stop();
-  upstream?.stop();
-  await approver?.dispose();
-  await warden?.stop();
+  await rig?.stop();
 });
 
 test("a call a rule allows reaches the server with the client's credentials, which are never logged", async () => {
@@ -97,10 +70,10 @@ test("a denied call gets an isError result and never reaches the server", async 
 
 test("an ask approved with edited arguments runs the edit; a rejected one never runs", async () => {
   const call = client.callTool({ name: "write_note", arguments: { path: "h.txt", content: "x" } });
-  await until(() => requests.some((r) => r.input.path === "h.txt"), 60_000, "the ask");
-  const request = requests.find((r) => r.input.path === "h.txt")!;
+  await until(() => rig.requests.some((r) => r.input.path === "h.txt"), 60_000, "the ask");
+  const request = rig.requests.find((r) => r.input.path === "h.txt")!;
   expect(request.sessionId).toMatch(/^mcp-/);
-  await approver.inbox().respond(request.sessionId, request.permissionId, "once", {
+  await rig.approver!.inbox().respond(request.sessionId, request.permissionId, "once", {
     updatedInput: { path: "h-edited.txt", content: "x" },
   });
   expect(text(await call)).toBe("wrote h-edited.txt");
@@ -109,9 +82,9 @@ test("an ask approved with edited arguments runs the edit; a rejected one never 
     name: "write_note",
     arguments: { path: "i.txt", content: "x" },
   });
-  await until(() => requests.some((r) => r.input.path === "i.txt"), 60_000, "the ask");
-  const second = requests.find((r) => r.input.path === "i.txt")!;
-  await approver.inbox().respond(second.sessionId, second.permissionId, "reject", {
+  await until(() => rig.requests.some((r) => r.input.path === "i.txt"), 60_000, "the ask");
+  const second = rig.requests.find((r) => r.input.path === "i.txt")!;
+  await rig.approver!.inbox().respond(second.sessionId, second.permissionId, "reject", {
     message: "no",
   });
   expect((await rejected).isError).toBe(true);
@@ -155,15 +128,15 @@ test("malformed JSON-RPC from a client is answered with a parse error and the ga
 test("each client connection gets its own Warden session", async () => {
   const other = new Client({ name: "second", version: "1.0.0" });
   await other.connect(new StreamableHTTPClientTransport(new URL(gateway.url)));
-  const asked = (path: string) => requests.find((r) => r.input.path === path);
+  const asked = (path: string) => rig.requests.find((r) => r.input.path === path);
   const mine = client.callTool({ name: "write_note", arguments: { path: "k.txt", content: "x" } });
   const call = other.callTool({ name: "write_note", arguments: { path: "j.txt", content: "x" } });
   await until(() => !!asked("j.txt") && !!asked("k.txt"), 60_000, "both asks");
   const request = asked("j.txt")!;
   const first = asked("k.txt")!;
   expect(request.sessionId).not.toBe(first.sessionId);
-  await approver.inbox().respond(first.sessionId, first.permissionId, "once");
-  await approver.inbox().respond(request.sessionId, request.permissionId, "once");
+  await rig.approver!.inbox().respond(first.sessionId, first.permissionId, "once");
+  await rig.approver!.inbox().respond(request.sessionId, request.permissionId, "once");
   expect(text(await mine)).toBe("wrote k.txt");
   expect(text(await call)).toBe("wrote j.txt");
   // This client sent no credentials: none reach the server (not the first client's, not Warden's).
@@ -250,9 +223,7 @@ test("the server's requests (sampling, elicitation, roots) and notifications for
 
 test("the upstream crashing mid-call gives the client a clear error, not a hang", async () => {
   // An upstream and gateway of its own: the file's others keep serving the remaining tests.
-  const doomed = await startRecordingHttpServer(
-    join(mkdtempSync(join(tmpdir(), "warden-mcp-crash-")), "record.jsonl"),
-  );
+  const doomed = await startRecordingHttpServer(join(rig.dir, "crash-record.jsonl"));
   const front = await startGateway(doomed.url);
   const crashing = new Client({ name: "crash-test-client", version: "1.0.0" });
   try {

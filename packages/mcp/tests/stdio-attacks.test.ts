@@ -2,22 +2,10 @@
 // what it sends must not stand in for Warden's decision. A raw client (JSON-RPC lines on the
 // gateway's stdin) sees exactly what reaches the client.
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { LATEST_PROTOCOL_VERSION } from "@modelcontextprotocol/sdk/types.js";
-import type { InboxRequest } from "@warden/client";
-import { startTestWarden, type TestWarden } from "@warden/server/testing";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import {
-  BIN,
-  gatewayEnv,
-  POLICY,
-  RECORDING_SERVER,
-  TOKENS,
-  until,
-  watchInbox,
-} from "./fixtures/setup.ts";
+import { initializeRequest } from "./fixtures/raw-http.ts";
+import { type Rig, startRig } from "./fixtures/rig.ts";
+import { BIN, gatewayEnv, RECORDING_SERVER, until } from "./fixtures/setup.ts";
 
 interface Message {
   id?: number;
@@ -25,9 +13,7 @@ interface Message {
   error?: unknown;
 }
 
-let warden: TestWarden;
-let approver: Awaited<ReturnType<typeof watchInbox>>["approver"];
-let requests: InboxRequest[];
+let rig: Rig;
 let gateway: ChildProcessWithoutNullStreams;
 const received: Message[] = [];
 let stderr = "";
@@ -36,9 +22,7 @@ const send = (message: object) =>
 const answersTo = (id: number) => received.filter((m) => m.id === id);
 
 beforeAll(async () => {
-  warden = await startTestWarden({ tokens: TOKENS, policy: POLICY, internalToken: "mcp-internal" });
-  ({ approver, requests } = await watchInbox(warden.endpoint, "mcp"));
-  const record = join(mkdtempSync(join(tmpdir(), "warden-mcp-stdio-attacks-")), "record.jsonl");
+  rig = await startRig({ inbox: "mcp", upstream: false });
   gateway = spawn(
     process.execPath,
     [
@@ -46,7 +30,7 @@ beforeAll(async () => {
       ...["--project", "mcp", "--session", "stdio-attacks", "--server", "rec", "--"],
       ...[process.execPath, "--import", "tsx", RECORDING_SERVER],
     ],
-    { env: gatewayEnv(warden.endpoint, { RECORD_FILE: record }) },
+    { env: gatewayEnv(rig.warden.endpoint, { RECORD_FILE: rig.recordFile }) },
   );
   let buffered = "";
   gateway.stdout.on("data", (chunk: Buffer) => {
@@ -58,15 +42,7 @@ beforeAll(async () => {
   gateway.stderr.on("data", (chunk: Buffer) => {
     stderr += chunk.toString();
   });
-  send({
-    id: 1,
-    method: "initialize",
-    params: {
-      protocolVersion: LATEST_PROTOCOL_VERSION,
-      capabilities: {},
-      clientInfo: { name: "raw", version: "1.0.0" },
-    },
-  });
+  send(initializeRequest(1));
   await until(() => answersTo(1).length > 0, 60_000, "the initialize result");
   send({ method: "notifications/initialized" });
 });
@@ -75,8 +51,7 @@ afterAll(async () => {
   gateway?.stdin.end();
   if (gateway && gateway.exitCode === null)
     await new Promise((resolve) => gateway.once("exit", resolve));
-  await approver?.dispose();
-  await warden?.stop();
+  await rig?.stop();
 });
 
 test("a server's answer to a call still waiting for a human never reaches the client; the human's rejection does", async () => {
@@ -85,7 +60,7 @@ test("a server's answer to a call still waiting for a human never reaches the cl
     method: "tools/call",
     params: { name: "write_note", arguments: { path: "forged.txt", content: "x" } },
   });
-  await until(() => requests.some((r) => r.input.path === "forged.txt"), 60_000, "the ask");
+  await until(() => rig.requests.some((r) => r.input.path === "forged.txt"), 60_000, "the ask");
   // The server answers id 2 itself, while the call is with Warden and it has never seen it.
   send({ id: 3, method: "tools/call", params: { name: "answer_for", arguments: { id: 2 } } });
   await until(() => answersTo(3).length > 0, 60_000, "the answer_for result");
@@ -93,10 +68,26 @@ test("a server's answer to a call still waiting for a human never reaches the cl
   expect(answersTo(2)).toEqual([]);
   expect(stderr).toContain("answered a request it was never sent");
 
-  const ask = requests.find((r) => r.input.path === "forged.txt")!;
-  await approver.inbox().respond(ask.sessionId, ask.permissionId, "reject", { message: "no" });
+  const ask = rig.requests.find((r) => r.input.path === "forged.txt")!;
+  await rig.approver!.inbox().respond(ask.sessionId, ask.permissionId, "reject", { message: "no" });
   await until(() => answersTo(2).length > 0, 60_000, "the rejection");
   expect(answersTo(2)).toHaveLength(1);
   expect(answersTo(2)[0]?.result?.isError).toBe(true);
   expect(answersTo(2)[0]?.result?.content?.[0]?.text).toContain("rejected");
+});
+
+test("a request id used before in the session is refused, and the call it carries does not run twice", async () => {
+  const call = { method: "tools/call", params: { name: "echo", arguments: { text: "again" } } };
+  send({ id: 20, ...call });
+  await until(() => answersTo(20).length > 0, 60_000, "the first answer");
+  expect(answersTo(20)[0]?.result?.content?.[0]?.text).toBe("echo: again");
+  send({ id: 20, ...call });
+  await until(() => answersTo(20).length > 1, 60_000, "the replay's answer");
+  expect(answersTo(20)[1]?.error).toMatchObject({ code: -32600 });
+  expect(JSON.stringify(answersTo(20)[1]?.error)).toContain("already used");
+  // Any other request with the same id is refused too: ids are the session's, whatever the method.
+  send({ id: 20, method: "ping" });
+  await until(() => answersTo(20).length > 2, 60_000, "the ping's answer");
+  expect(answersTo(20)[2]?.error).toMatchObject({ code: -32600 });
+  expect(rig.record().filter((r) => r.args.text === "again")).toHaveLength(1);
 });
