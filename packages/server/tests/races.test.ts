@@ -168,12 +168,13 @@ describe("two endings race: exactly one wins and everyone agrees", () => {
           if (winner === "cancel") expect(value.decision).toEqual(agentDecision(resolution));
           else expect(value.resolution).toEqual(resolution);
         }
-        // Every subscriber saw exactly that one resolution.
+        // Every subscriber saw exactly that one resolution (a bound, not a timing check: the first
+        // fresh-clone CI run with the cluster test beside this suite needed more than 10 s).
         for (const events of seen) {
           const mine = await until(
             async () => events.filter((e) => e.permissionId === request.permissionId),
             (list) => list.length > 0,
-            10_000,
+            30_000,
           );
           expect(mine.map((e) => e.resolution)).toEqual([resolution]);
         }
