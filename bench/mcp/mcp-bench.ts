@@ -9,6 +9,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
+import { stopSlotEngine } from "@warden/server/testing";
 import {
   BIN,
   RECORDING_SERVER,
@@ -157,13 +158,15 @@ function startWardenProcess(): Promise<{ endpoint: string; stop: () => Promise<v
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   return new Promise((resolve, reject) => {
     child.stdout.on("data", (data: Buffer) => {
-      const endpoint = /endpoint (\S+)/.exec(data.toString())?.[1];
-      if (endpoint)
+      const [, endpoint, storagePath] = /endpoint (\S+) storage (\S+)/.exec(data.toString()) ?? [];
+      if (endpoint && storagePath)
         resolve({
           endpoint,
           stop: async () => {
             child.kill("SIGTERM");
             await exited;
+            // Three runs of this bench left three engines running (see warden-server.ts).
+            await stopSlotEngine({ storagePath, port: 0, endpoint });
           },
         });
     });
