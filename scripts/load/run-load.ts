@@ -162,8 +162,15 @@ export async function runLoad(target: LoadTarget, options: LoadOptions): Promise
   const started = performance.now();
   const progress = setInterval(() => {
     const s = ((performance.now() - started) / 1000).toFixed(0);
+    // The latencies so far: a run stopped from outside (`timeout`, Ctrl-C) prints no summary.
+    const seen = percentiles(askLatency);
+    const heard = percentiles(replyLatency);
+    const latencies =
+      askLatency.length === 0
+        ? ""
+        : ` · ask→approver p50/p99 ${seen.p50.toFixed(0)}/${seen.p99.toFixed(0)} ms · reply→agent ${heard.p50.toFixed(0)}/${heard.p99.toFixed(0)} ms`;
     log(
-      `[${s}s] ${phase}: sessions ${created.length}/${options.sessions} · decisions ${local + actor} · asks ${asksDone}/${asked.size} · errors ${errors.total === 0 ? 0 : JSON.stringify(errors.toJSON())}`,
+      `[${s}s] ${phase}: sessions ${created.length}/${options.sessions} · decisions ${local + actor} · asks ${asksDone}/${asked.size}${latencies} · errors ${errors.total === 0 ? 0 : JSON.stringify(errors.toJSON())}`,
     );
   }, 2_000);
 
