@@ -174,9 +174,13 @@ const hash: Check = (args) =>
     ? "dangerous_environment"
     : undefined;
 
-/** `enable -f lib.so name` loads code as a builtin that then shadows a program of that name. */
+/**
+ * `enable -f lib.so name` loads code as a builtin that then shadows a program of that name, and
+ * `enable -n cd` turns a builtin off, so `cd`, `read` or `test` run a program of that name, or
+ * nothing: what later commands do is no longer what they say. Only listing is plain.
+ */
 const enable: Check = (args) =>
-  args.slice(1).some((arg) => !arg.literal || /^-\w*[fd]/.test(arg.text))
+  args.slice(1).some((arg) => !arg.literal || !/^-[anps]+$/.test(arg.text))
     ? "dangerous_environment"
     : undefined;
 
@@ -205,6 +209,74 @@ const set: Check = (args) => {
 };
 
 /**
+ * `shopt` options that leave what runs and where `cd` goes alone. The others, and any unknown
+ * name, change what a later line means: `expand_aliases` turns aliases on, `cdable_vars` makes
+ * `cd name` go to `$name`, the `compat*` levels change how lines are parsed and expanded.
+ */
+const SHOPT_PLAIN = new Set([
+  "assoc_expand_once",
+  "checkhash",
+  "checkjobs",
+  "checkwinsize",
+  "cmdhist",
+  "complete_fullquote",
+  "direxpand",
+  "dotglob",
+  "execfail",
+  "extglob",
+  "extquote",
+  "failglob",
+  "force_fignore",
+  "globasciiranges",
+  "globskipdots",
+  "globstar",
+  "gnu_errfmt",
+  "histappend",
+  "histreedit",
+  "histverify",
+  "hostcomplete",
+  "huponexit",
+  "inherit_errexit",
+  "lastpipe",
+  "lithist",
+  "localvar_inherit",
+  "localvar_unset",
+  "mailwarn",
+  "no_empty_cmd_completion",
+  "nocaseglob",
+  "nocasematch",
+  "noexpand_translation",
+  "nullglob",
+  "patsub_replacement",
+  "progcomp",
+  "progcomp_alias",
+  "promptvars",
+  "shift_verbose",
+  "sourcepath",
+  "varredir_close",
+  "xpg_echo",
+]);
+
+/** `shopt -s/-u NAME…` sets shell options; with `-o` they are `set -o`'s (`shopt -so keyword`). */
+const shopt: Check = (args) => {
+  let changes = false;
+  let setOptions = false;
+  const names: string[] = [];
+  for (const arg of args.slice(1)) {
+    if (!arg.literal) return "dangerous_environment";
+    if (/^-[A-Za-z]+$/.test(arg.text)) {
+      if (/[su]/.test(arg.text)) changes = true;
+      if (arg.text.includes("o")) setOptions = true;
+    } else if (arg.text !== "--") names.push(arg.text);
+  }
+  if (!changes) return undefined;
+  const reshapes = setOptions
+    ? names.some((name) => RESHAPING_NAMES.has(name))
+    : names.some((name) => !SHOPT_PLAIN.has(name));
+  return reshapes ? "dangerous_environment" : undefined;
+};
+
+/**
  * Builtins that take variable names, arithmetic or code as operands. Each says why a call is
  * uncertain, or nothing when its names, expressions and options are literal and harmless.
  */
@@ -228,4 +300,5 @@ export const NAME_BUILTINS: ReadonlyMap<string, Check> = new Map<string, Check>(
   ["hash", hash],
   ["enable", enable],
   ["set", set],
+  ["shopt", shopt],
 ]);

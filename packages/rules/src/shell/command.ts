@@ -1,9 +1,12 @@
 import { expandBraces } from "./braces.ts";
+import { BUILTIN_RUNNERS } from "./builtin-runners.ts";
 import { NAME_BUILTINS } from "./builtins.ts";
 import type { Collector } from "./collector.ts";
+import { INLINE_CODE } from "./inline-code.ts";
 import { LAUNCHERS } from "./launchers.ts";
 import { isDangerousAssignment } from "./names.ts";
 import { NESTED_RUNNERS } from "./nested.ts";
+import { PACKAGE_RUNNERS } from "./package-runners.ts";
 import { programPath } from "./paths.ts";
 import { ARGUMENT_RUNNERS } from "./program-options.ts";
 import { recordWrite } from "./redirects.ts";
@@ -16,8 +19,11 @@ const MAX_UNWRAPS = 16;
 const DIR_CHANGERS = new Set(["cd", "pushd", "popd"]);
 const RUNNERS: ReadonlyMap<string, Runner> = new Map([
   ...LAUNCHERS,
+  ...BUILTIN_RUNNERS,
   ...NESTED_RUNNERS,
   ...ARGUMENT_RUNNERS,
+  ...INLINE_CODE,
+  ...PACKAGE_RUNNERS,
 ]);
 
 /**

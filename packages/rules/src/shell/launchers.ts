@@ -105,6 +105,27 @@ function chrt(args: readonly Arg[]) {
   return unknown(argvLaunch(parsed.operands.slice(skip)));
 }
 
+/** `setarch ARCH [options] cmd`: the architecture comes before the options. */
+function setarch(args: readonly Arg[]) {
+  return unknown(argvLaunch(parseOptions([args[0]!, ...args.slice(2)], 1, {}).operands));
+}
+
+/**
+ * Programs whose operands or option values are command lines in some of their forms (`tmux new
+ * 'rm x'`, `entr -s make`, `nix-shell --run cmd`): each is walked as a script, so deny rules see
+ * what it may run.
+ */
+function eachScript(spec: OptionSpec): Runner {
+  return (args) => {
+    const { options, operands } = parseOptions(args, 1, spec);
+    const words = [
+      ...options.flatMap((option) => (option.value ? [option.value] : [])),
+      ...operands,
+    ];
+    return unknown(words.flatMap((word) => scriptLaunch([word])));
+  };
+}
+
 const SUDO: OptionSpec = {
   short: "ugpCDrtUTR",
   long: ["user", "group", "prompt", "close-from", "chdir", "role", "type", "other-user", "host"],
@@ -147,4 +168,28 @@ export const LAUNCHERS: ReadonlyMap<string, Runner> = new Map<string, Runner>([
   ["proxychains4", runsOperands({ short: "f" })],
   ["torsocks", runsOperands({ short: "upaP" })],
   ["valgrind", runsOperands({})],
+  ["prlimit", runsOperands({ short: "po", long: ["pid", "output"] }, 0, ["p", "pid"])],
+  ["setpriv", runsOperands({ long: ["reuid", "regid", "groups", "inh-caps", "ambient-caps"] })],
+  ["setarch", setarch],
+  ...["linux32", "linux64", "i386", "x86_64"].map((name) => [name, runsOperands({})] as const),
+  ["numactl", runsOperands({ short: "CNmipPw" })],
+  ["eatmydata", runsOperands({})],
+  ["rlwrap", runsOperands({ short: "aAbcfFHlopPsStw" })],
+  ["ssh-agent", runsOperands({ short: "aEPt" })],
+  ["dbus-launch", runsOperands({ long: ["config-file", "autolaunch"] })],
+  ["faketime", runsOperands({ short: "f" }, 1)],
+  ["gosu", runsOperands({}, 1)],
+  ["su-exec", runsOperands({}, 1)],
+  ["chpst", runsOperands({ short: "uUbe/nlLmdofpcrt" })],
+  ["tini", runsOperands({ short: "pel" })],
+  ["dumb-init", runsOperands({})],
+  ["cgexec", runsOperands({ short: "g" })],
+  ["entr", eachScript({})],
+  ["tmux", eachScript({ short: "cCfLST" })],
+  ["screen", eachScript({ short: "cdDehLmpRrSstTx" })],
+  ["direnv", runsOperands({}, 2)],
+  [
+    "nix-shell",
+    eachScript({ short: "pAEIj", long: ["run", "command", "packages", "attr", "arg"] }),
+  ],
 ]);

@@ -75,13 +75,19 @@ function tee(args: readonly Arg[]): Run {
 
 /** `trap ACTION SIGNAL…`: the action is code the shell runs later, in this shell. */
 function trap(args: readonly Arg[]): Run {
-  const operands = args.slice(1).filter((arg) => !/^-[lp]$/.test(arg.text));
+  let start = 1;
+  while (args[start] && /^-[lpP]+$/.test(args[start]!.text)) start++;
+  if (args[start]?.text === "--") start++;
+  const operands = args.slice(start);
   if (operands.length === 0) return {};
   if (operands.length === 1 && operands[0]!.literal) return {};
   return { reason: "eval", launches: scriptLaunch(operands.slice(0, 1), true) };
 }
 
-/** `compgen -C cmd`, `-F func` and `-W words` run code: `-W '$(cmd)'` expands its word list. */
+/**
+ * `compgen -C cmd`, `-F func` and `-W words` run code: `-W '$(cmd)'` expands its word list.
+ * `complete` takes the same options and keeps them for every later completion of a command.
+ */
 function compgen(args: readonly Arg[]): Run {
   const { options, operands } = parseOptions(args, 1, { short: "AGWXPSCFo", permute: true });
   const launches: Launch[] = [];
@@ -118,8 +124,10 @@ export const NESTED_RUNNERS: ReadonlyMap<string, Runner> = new Map<string, Runne
   ["xargs", xargs],
   ["find", find],
   ["tee", tee],
+  ["sponge", tee],
   ["trap", trap],
   ["compgen", compgen],
+  ["complete", compgen],
   ["mapfile", mapfile],
   ["readarray", mapfile],
   ["source", source],

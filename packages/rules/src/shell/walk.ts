@@ -242,8 +242,11 @@ function walkCommand(node: Command, collector: Collector, scope: Scope): void {
   if (readsScriptFromStdin(args)) walkStdinScript(node, collector, scope);
 }
 
-/** Shells and `source` reading their script from a here-doc or here-string (`bash <<< 'rm x'`). */
-const STDIN_READERS = new Set([...SHELLS, "source", "."]);
+/**
+ * Shells, `source`, and `at`/`batch` (which run their input later) reading their script from a
+ * here-doc or here-string (`bash <<< 'rm x'`, `at now <<< 'rm x'`).
+ */
+const STDIN_READERS = new Set([...SHELLS, "source", ".", "at", "batch"]);
 const PASSING_ON = new Set([...TRANSPARENT_WRAPPERS.keys(), ...LAUNCHERS.keys()]);
 
 function readsScriptFromStdin(args: readonly Arg[]): boolean {

@@ -1,0 +1,168 @@
+import { anyDynamic, NOTHING, RUNS } from "./argument-runs.ts";
+import { isDangerousName } from "./names.ts";
+import type { Run, Runner } from "./run.ts";
+import type { Arg } from "./words.ts";
+
+/**
+ * Programs that take code in an argument: `python -c`, `node -e`, `perl -ne`, `gdb -ex 'shell …'`,
+ * `emacs --eval`, `make --eval`. A rule naming the program allows the files it runs (`python x.py`,
+ * as `bash x.sh`); code written in the command line is unseen, as `bash -c` is, and asks
+ * (`argument_runs_program`) however the rule is written.
+ */
+interface CodeOptions {
+  /** Short letters whose value is code, anywhere in a cluster (`perl -lne`, `python -Ic`). */
+  readonly letters?: string;
+  /** Whole option words (`--eval`, `-ex`; a `=value` is ignored), compared in lower case. */
+  readonly words?: readonly string[];
+  /** Short letters that take an ordinary value: a bare one consumes the next word. */
+  readonly valued?: string;
+  /** Short letters that name what runs and end the options (`python -m module`). */
+  readonly ends?: string;
+}
+
+/** A word that names the script: options after it are the script's own. */
+const SCRIPT = /[./]/;
+
+/**
+ * Reads options up to the script: `--`, a word that looks like a file (`x.py`, `bin/run`), or an
+ * option of `ends`. A word that is neither does not end them, so an option value the table does
+ * not know (`node --title t -e code`) cannot hide the code after it.
+ */
+export function inlineCode(options: CodeOptions): Runner {
+  const words = new Set(options.words);
+  return (args) => {
+    if (anyDynamic(args)) return RUNS;
+    for (let index = 1; index < args.length; index++) {
+      const text = args[index]!.text;
+      if (text === "--") return NOTHING;
+      if (!text.startsWith("-") || text === "-") {
+        if (SCRIPT.test(text)) return NOTHING;
+        continue;
+      }
+      const eq = text.indexOf("=");
+      if (words.has((eq === -1 ? text : text.slice(0, eq)).toLowerCase())) return RUNS;
+      // A long option may take the next word (`--require ./a.js`): skip it unless it is an
+      // option itself, which is then read as one (if it was a value, reading it costs an ask).
+      if (text.startsWith("--")) {
+        if (eq === -1 && !args[index + 1]?.text.startsWith("-")) index++;
+        continue;
+      }
+      for (let at = 1; at < text.length; at++) {
+        const letter = text[at]!;
+        if (options.letters?.includes(letter)) return RUNS;
+        if (options.ends?.includes(letter)) return NOTHING;
+        if (!options.valued?.includes(letter)) continue;
+        if (at === text.length - 1 && !args[index + 1]?.text.startsWith("-")) index++;
+        break;
+      }
+    }
+    return NOTHING;
+  };
+}
+
+const PYTHON = inlineCode({ letters: "c", valued: "WX", ends: "m" });
+const NODE = inlineCode({
+  letters: "ep",
+  words: ["--eval", "--print"],
+  valued: "rC",
+});
+const PERL = inlineCode({ letters: "eE", valued: "I" });
+const RUBY = inlineCode({ letters: "e", valued: "IrCEx" });
+
+/** `-M'Foo;system q(id)'` is code too: perl runs `use Foo;system q(id)`. */
+const perl: Runner = (args) => {
+  const modules = args
+    .slice(1)
+    .some((arg) => /^-[A-Za-z]*[Mm](?![\w:]*(?:=[\w,]*)?$)/.test(arg.text));
+  return modules ? RUNS : PERL(args);
+};
+
+/** `NAME=value`, `NAME:=value`, `NAME+=value`… as make reads an argument. */
+const MAKE_ASSIGNMENT = /^([^=\s-][^=\s]*?)[:!?+]*=(.*)$/s;
+const PLAIN_MAKE_VALUE = /^[\w.,/@%+:=-]*$/;
+
+/**
+ * `make --eval TEXT` (`-E`) reads makefile text from the command line, and `NAME=value` overrides
+ * a variable that recipes paste into shell lines: `CC=id`, `X='$(shell id)'`, `CFLAGS=-fplugin=x.so`.
+ * An override is plain only with an ordinary name and a value of plain characters (`V=1`).
+ */
+function make(args: readonly Arg[]): Run {
+  if (anyDynamic(args)) return RUNS;
+  for (const arg of args.slice(1)) {
+    if (/^--ev|^-[A-Za-z]*E/.test(arg.text)) return RUNS;
+    const assignment = MAKE_ASSIGNMENT.exec(arg.text);
+    if (!assignment) continue;
+    if (isDangerousName(assignment[1]!) || !PLAIN_MAKE_VALUE.test(assignment[2]!)) return RUNS;
+  }
+  return NOTHING;
+}
+
+/** `bun -e code`; bun is a package runner too (`package-runners.ts`). */
+export const BUN_CODE = inlineCode({ letters: "ep", words: ["--eval", "--print"], valued: "r" });
+
+/** Programs that take code in an argument, with the options that carry it. */
+export const INLINE_CODE: ReadonlyMap<string, Runner> = new Map<string, Runner>([
+  ...["python", "python2", "python3", "pypy", "pypy3"].map((name) => [name, PYTHON] as const),
+  ...Array.from({ length: 10 }, (_, minor) => [`python3.${minor + 6}`, PYTHON] as const),
+  ["make", make],
+  ["gmake", make],
+  ["node", NODE],
+  ["nodejs", NODE],
+  ["deno", (args) => (anyDynamic(args) || args[1]?.text === "eval" ? RUNS : NOTHING)],
+  ["perl", perl],
+  ["ruby", RUBY],
+  ["php", inlineCode({ letters: "rBRFE", valued: "cdz" })],
+  ["lua", inlineCode({ letters: "e", valued: "l" })],
+  ["luajit", inlineCode({ letters: "e", valued: "lj" })],
+  ["Rscript", inlineCode({ letters: "e" })],
+  ["julia", inlineCode({ letters: "eE", words: ["--eval", "--print"] })],
+  ["osascript", inlineCode({ letters: "e" })],
+  ["expect", inlineCode({ letters: "c" })],
+  [
+    "pwsh",
+    inlineCode({ words: ["-c", "-command", "-e", "-ec", "-encodedcommand", "-commandwithargs"] }),
+  ],
+  [
+    "gdb",
+    inlineCode({
+      words: [
+        "-ex",
+        "--ex",
+        "-eval-command",
+        "--eval-command",
+        "-iex",
+        "--iex",
+        "-init-eval-command",
+        "--init-eval-command",
+        "-x",
+        "--x",
+        "-command",
+        "--command",
+        "-ix",
+        "--ix",
+        "-init-command",
+        "--init-command",
+      ],
+    }),
+  ],
+  [
+    "lldb",
+    inlineCode({
+      words: ["-o", "--one-line", "--one-line-before-file", "-s", "--source", "-k"],
+    }),
+  ],
+  [
+    "emacs",
+    inlineCode({
+      words: [
+        ...["eval", "execute", "load", "funcall", "script"].flatMap((name) => [
+          `-${name}`,
+          `--${name}`,
+        ]),
+        "-l",
+        "-f",
+        "-x",
+      ],
+    }),
+  ],
+]);
