@@ -58,6 +58,29 @@ const ALLOWED = [
   "enable *",
   "hash *",
   "shopt *",
+  // Builtins that run a command or keep code for later, and programs that take code in an
+  // argument or run a package's program: the analysis must see what they run.
+  "jobs *",
+  "fc *",
+  "trap *",
+  "complete *",
+  "bind *",
+  "history *",
+  "cd *",
+  "pushd *",
+  "popd *",
+  "dirs *",
+  "make *",
+  "perl *",
+  "python3 *",
+  "node *",
+  "gdb *",
+  "yq *",
+  "jq *",
+  "npx *",
+  "npm *",
+  "setarch *",
+  "prlimit *",
 ];
 
 const policy = compilePolicy({

@@ -73,6 +73,18 @@ export const WRAPPERS = [
   "sort",
   "tar",
   "find",
+  "make",
+  "perl",
+  "python3",
+  "node",
+  "gdb",
+  "yq",
+  "jq",
+  "npx",
+  "npm",
+  "setarch",
+  "prlimit",
+  "time",
 ] as const;
 
 /**

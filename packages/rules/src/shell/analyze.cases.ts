@@ -1269,6 +1269,20 @@ export const SHELL_CASES: readonly ShellCase[] = [
     uncertain: ["unknown_wrapper"],
   },
   {
+    name: "GNU time -o writes its report to a file",
+    command: "command time -o out ls; /usr/bin/time --out=log ls",
+    commands: ["ls", "ls"],
+    aliases: [["command time -o out ls"], ["/usr/bin/time --out=log ls"]],
+    writes: ["out", "log"],
+  },
+  {
+    name: "BSD env -P looks the command up in a directory of the caller's choosing",
+    command: "env -P ./evil ls",
+    commands: ["ls"],
+    aliases: [["env -P ./evil ls"]],
+    uncertain: ["dangerous_environment"],
+  },
+  {
     name: "at and batch run their here-doc later: it is a script",
     command: "at now <<< 'rm x'; batch <<EOF\nrm y\nEOF",
     commands: ["at now", "rm x", "batch", "rm y"],

@@ -13,7 +13,7 @@ import { recordWrite } from "./redirects.ts";
 import type { Run, Runner } from "./run.ts";
 import { forkScope, type Scope } from "./scope.ts";
 import type { Arg } from "./words.ts";
-import { IN_SHELL_WRAPPERS, TRANSPARENT_WRAPPERS } from "./wrappers.ts";
+import { IN_SHELL_WRAPPERS, TRANSPARENT_WRAPPERS, WRAPPER_WRITES } from "./wrappers.ts";
 
 const MAX_UNWRAPS = 16;
 const DIR_CHANGERS = new Set(["cd", "pushd", "popd"]);
@@ -47,11 +47,17 @@ export function runCommand(
     if (!inner || inner.length === 0) break;
     // `env -C dir cmd` runs cmd elsewhere: the files it names are relative to a dir not followed.
     if (name === "env" && current.some((arg) => /^-[^-]*C|^--ch/.test(arg.text))) movedDir = true;
+    const own = current.slice(1, current.length - inner.length);
+    // BSD and macOS `env -P dir cmd` looks cmd up in dir: a PATH of the caller's choosing.
+    if (name === "env" && own.some((arg) => /^-[^-]*P/.test(arg.text))) {
+      collector.flag("dangerous_environment");
+    }
+    for (const target of WRAPPER_WRITES.get(name)?.(current) ?? []) {
+      recordWrite(collector, movedDir ? elsewhere(scope) : scope, target);
+    }
     // A word the wrapper consumed that may expand to anything (`nice -n $x cmd`) may shift
     // where the inner command starts.
-    if (current.slice(1, current.length - inner.length).some((arg) => !arg.literal)) {
-      collector.flag("dynamic_command");
-    }
+    if (own.some((arg) => !arg.literal)) collector.flag("dynamic_command");
     if (!IN_SHELL_WRAPPERS.has(name)) inShell = false;
     current = inner;
   }

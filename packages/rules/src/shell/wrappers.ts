@@ -1,3 +1,4 @@
+import { values } from "./argument-runs.ts";
 import { hasOption, type OptionSpec, optionValue, parseOptions } from "./options.ts";
 import { type Arg, literalArg } from "./words.ts";
 
@@ -34,6 +35,8 @@ function splitWords(arg: Arg): Arg[] {
   return words.map((text) => (arg.literal ? literalArg(text) : { ...arg, text }));
 }
 
+const TIME: OptionSpec = { short: "fo", long: ["format", "output"] };
+
 const timeout = operandsAfter({ short: "sk", long: ["signal", "kill-after"] }, 1);
 const stdbuf = operandsAfter({ short: "ioe", long: ["input", "output", "error"] });
 
@@ -60,7 +63,12 @@ export const TRANSPARENT_WRAPPERS: ReadonlyMap<string, Unwrap> = new Map<string,
       "uid",
     ]),
   ],
-  ["time", operandsAfter({ short: "fo", long: ["format", "output"] })],
+  ["time", operandsAfter(TIME)],
+]);
+
+/** Files a wrapper writes itself: GNU time's `-o FILE` (`command time -o out ls`). */
+export const WRAPPER_WRITES: ReadonlyMap<string, (args: readonly Arg[]) => Arg[]> = new Map([
+  ["time", (args: readonly Arg[]) => values(parseOptions(args, 1, TIME), "o", "output")],
 ]);
 
 /** Wrappers that run their command in the current shell, so a `cd` through them still moves it. */
