@@ -1283,6 +1283,40 @@ export const SHELL_CASES: readonly ShellCase[] = [
     uncertain: ["dangerous_environment"],
   },
   {
+    name: "fd -x and -X run a command per result, as find -exec does",
+    command: "fd -e ts -x rm {} ';'; fd . -X rm",
+    commands: ["fd -e ts -x rm {} ;", "rm {}", "fd . -X rm", "rm"],
+    uncertain: ["find_exec"],
+  },
+  {
+    name: "network, download and database tools that run a shell through options",
+    command:
+      "socat EXEC:rm -; nc -e rm h 1; aria2c --on-download-complete=rm u; tcpdump -z rm -w f; psql -c '\\! rm'; mysql -e 'system rm'; sqlite3 db '.shell rm'; emacsclient -e '(x)'; vimdiff -c '!rm' a b",
+    commands: [
+      "socat EXEC:rm -",
+      "nc -e rm h 1",
+      "aria2c --on-download-complete=rm u",
+      "tcpdump -z rm -w f",
+      "psql -c \\! rm",
+      "mysql -e system rm",
+      "sqlite3 db .shell rm",
+      "emacsclient -e (x)",
+      "vimdiff -c !rm a b",
+    ],
+    uncertain: ["argument_runs_program"],
+  },
+  {
+    name: "database clients with plain queries are plain",
+    command: "psql -c 'select 1'; sqlite3 db 'select 1;'; nc h 80",
+    commands: ["psql -c select 1", "sqlite3 db select 1;", "nc h 80"],
+  },
+  {
+    name: "ip netns exec and watchexec run a command",
+    command: "ip netns exec n rm a; watchexec -e ts 'rm b'; ip addr",
+    commands: ["ip netns exec n rm a", "rm a", "watchexec -e ts rm b", "ts", "rm b", "ip addr"],
+    uncertain: ["unknown_wrapper"],
+  },
+  {
     name: "at and batch run their here-doc later: it is a script",
     command: "at now <<< 'rm x'; batch <<EOF\nrm y\nEOF",
     commands: ["at now", "rm x", "batch", "rm y"],

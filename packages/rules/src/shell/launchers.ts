@@ -126,6 +126,12 @@ function eachScript(spec: OptionSpec): Runner {
   };
 }
 
+/** `ip netns exec NAME cmd` (also `ip -n NAME …` runs only ip itself). */
+function ip(args: readonly Arg[]) {
+  const at = args.findIndex((arg) => arg.text === "exec");
+  return at === -1 ? {} : unknown(argvLaunch(args.slice(at + 2)));
+}
+
 const SUDO: OptionSpec = {
   short: "ugpCDrtUTR",
   long: ["user", "group", "prompt", "close-from", "chdir", "role", "type", "other-user", "host"],
@@ -185,6 +191,11 @@ export const LAUNCHERS: ReadonlyMap<string, Runner> = new Map<string, Runner>([
   ["dumb-init", runsOperands({})],
   ["cgexec", runsOperands({ short: "g" })],
   ["entr", eachScript({})],
+  [
+    "watchexec",
+    eachScript({ short: "ewdsEi", long: ["exts", "watch", "debounce", "shell", "env"] }),
+  ],
+  ["ip", ip],
   ["tmux", eachScript({ short: "cCfLST" })],
   ["screen", eachScript({ short: "cdDehLmpRrSstTx" })],
   ["direnv", runsOperands({}, 2)],

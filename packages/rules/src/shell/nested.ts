@@ -63,6 +63,15 @@ function findDeletes(args: readonly Arg[]): Arg[] {
   return (roots.length > 0 ? roots : ["."]).map((root) => unknownWrite(`${root}/**`));
 }
 
+/** `fd … -x cmd args` and `-X` run cmd for the results, as `find -exec` does. */
+function fd(args: readonly Arg[]): Run {
+  const at = args.findIndex((arg, index) => index > 0 && /^-[A-Za-z]*[xX]|^--exec/.test(arg.text));
+  if (at === -1) return args.slice(1).some((arg) => !arg.literal) ? { reason: "find_exec" } : {};
+  let end = at + 1;
+  while (end < args.length && args[end]!.text !== ";") end++;
+  return { reason: "find_exec", launches: argvLaunch(args.slice(at + 1, end)) };
+}
+
 function isExecEnd(args: readonly Arg[], index: number): boolean {
   const text = args[index]!.text;
   return text === ";" || (text === "+" && args[index - 1]?.text === "{}");
@@ -123,6 +132,8 @@ export const NESTED_RUNNERS: ReadonlyMap<string, Runner> = new Map<string, Runne
   ["eval", evaluate],
   ["xargs", xargs],
   ["find", find],
+  ["fd", fd],
+  ["fdfind", fd],
   ["tee", tee],
   ["sponge", tee],
   ["trap", trap],

@@ -13,6 +13,7 @@ import { git } from "./git-options.ts";
 import { type OptionSpec, type ParsedArgs, parseOptions } from "./options.ts";
 import type { Run, Runner } from "./run.ts";
 import { sedEffects } from "./sed.ts";
+import { SYSTEM_TOOLS } from "./system-tool-options.ts";
 import { type Arg, literalArg } from "./words.ts";
 
 /**
@@ -194,65 +195,6 @@ function zip(args: readonly Arg[]): Run {
   return args.slice(1).some((arg) => /^-TT|^--unzip-command/.test(arg.text)) ? RUNS : NOTHING;
 }
 
-/** openssl loads engines and providers (shared libraries) and config files that name them; `-out` writes. */
-const OPENSSL_RUNS =
-  /^--?(?:engine|provider|provider-path|keygen_engine|ssl_client_engine|config)$/;
-
-function openssl(args: readonly Arg[]): Run {
-  if (anyDynamic(args)) return RUNS;
-  const writes: Arg[] = [];
-  for (let index = 1; index < args.length; index++) {
-    const word = args[index]!.text.split("=")[0]!;
-    if (OPENSSL_RUNS.test(word)) return RUNS;
-    if (/^--?(?:out|keyout)$/.test(word) && args[index + 1]) writes.push(args[++index]!);
-  }
-  return { writes };
-}
-
-/** cpio runs `--rsh-command`, and `rsh` for an archive named `host:file` unless `--force-local`. */
-function cpio(args: readonly Arg[]): Run {
-  if (anyDynamic(args)) return RUNS;
-  const parsed = parseOptions(args, 1, {
-    short: "FIOCEHMRD",
-    long: ["file", "rsh-command", "pattern-file", "format", "message", "owner", "directory"],
-    flags: ["force-local"],
-    permute: true,
-  });
-  if (named(parsed, new Set(["rsh-command"]))) return RUNS;
-  const archives = values(parsed, "F", "I", "O", "file");
-  const local = named(parsed, new Set(["force-local"]));
-  return !local && archives.some((arg) => /^[^/]*:/.test(arg.text)) ? RUNS : NOTHING;
-}
-
-/** `sdiff -o FILE` writes the merge; `--diff-program` runs a program instead of diff. */
-function sdiff(args: readonly Arg[]): Run {
-  if (anyDynamic(args)) return RUNS;
-  const parsed = parseOptions(args, 1, {
-    short: "ow",
-    long: ["output", "width", "diff-program"],
-    permute: true,
-  });
-  if (named(parsed, new Set(["diff-program"]))) return RUNS;
-  return { writes: values(parsed, "o", "output") };
-}
-
-/** `yq -i` edits its files in place: every operand after the expression. */
-function yq(args: readonly Arg[]): Run {
-  if (anyDynamic(args)) return RUNS;
-  const parsed = parseOptions(args, 1, {
-    short: "oIpsF",
-    long: ["output-format", "indent", "input-format", "split-exp", "front-matter", "from-file"],
-    flags: ["inplace"],
-    permute: true,
-  });
-  if (!named(parsed, new Set(["i", "inplace"]))) return NOTHING;
-  const operands = /^(?:e|eval|ea|eval-all)$/.test(parsed.operands[0]?.text ?? "")
-    ? parsed.operands.slice(1)
-    : parsed.operands;
-  const files = named(parsed, new Set(["from-file"])) ? operands : operands.slice(1);
-  return { writes: files.length > 0 ? files : [unknownWrite("-")] };
-}
-
 /** Brace expansions of plain text are known words: `git {log,--output=x}` is read as both. */
 function withBraces(runner: Runner): Runner {
   return (args) =>
@@ -297,15 +239,12 @@ export const ARGUMENT_RUNNERS: ReadonlyMap<string, Runner> = new Map<string, Run
       ["vi", editor],
       ["vim", editor],
       ["nvim", editor],
+      ...["vimdiff", "gvim", "gvimdiff", "rvim", "rview", "gview", "evim"].map(
+        (name) => [name, editor] as const,
+      ),
       ["view", editor],
       ["ex", editor],
-      ["openssl", openssl],
-      ["cpio", cpio],
-      ["sdiff", sdiff],
-      ["diff3", runsThrough({ short: "LX" }, ["diff-program"])],
-      ["yq", yq],
-      ["apt", runsThrough({ short: "ocqt" }, ["o", "option", "c", "config-file"])],
-      ["apt-get", runsThrough({ short: "ocqt" }, ["o", "option", "c", "config-file"])],
+      ...SYSTEM_TOOLS,
       ["scp", runsThrough({ short: "cFiJloPS" }, ["S", "o", "F", "J"])],
       ["sftp", runsThrough({ short: "BbcDFiJloPRS" }, ["S", "D", "o", "F", "J"])],
     ] as const

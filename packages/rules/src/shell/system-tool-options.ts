@@ -1,0 +1,127 @@
+import {
+  anyDynamic,
+  NOTHING,
+  named,
+  RUNS,
+  runsThrough,
+  unknownWrite,
+  values,
+} from "./argument-runs.ts";
+import { parseOptions } from "./options.ts";
+import type { Run, Runner } from "./run.ts";
+import type { Arg } from "./words.ts";
+
+/**
+ * More programs whose options run a program or write a file (`program-options.ts` has the
+ * common ones): crypto, archive, diff, package, network and database tools.
+ */
+
+/** openssl loads engines and providers (shared libraries) and config files that name them; `-out` writes. */
+const OPENSSL_RUNS =
+  /^--?(?:engine|provider|provider-path|keygen_engine|ssl_client_engine|config)$/;
+
+function openssl(args: readonly Arg[]): Run {
+  if (anyDynamic(args)) return RUNS;
+  const writes: Arg[] = [];
+  for (let index = 1; index < args.length; index++) {
+    const word = args[index]!.text.split("=")[0]!;
+    if (OPENSSL_RUNS.test(word)) return RUNS;
+    if (/^--?(?:out|keyout)$/.test(word) && args[index + 1]) writes.push(args[++index]!);
+  }
+  return { writes };
+}
+
+/** cpio runs `--rsh-command`, and `rsh` for an archive named `host:file` unless `--force-local`. */
+function cpio(args: readonly Arg[]): Run {
+  if (anyDynamic(args)) return RUNS;
+  const parsed = parseOptions(args, 1, {
+    short: "FIOCEHMRD",
+    long: ["file", "rsh-command", "pattern-file", "format", "message", "owner", "directory"],
+    flags: ["force-local"],
+    permute: true,
+  });
+  if (named(parsed, new Set(["rsh-command"]))) return RUNS;
+  const archives = values(parsed, "F", "I", "O", "file");
+  const local = named(parsed, new Set(["force-local"]));
+  return !local && archives.some((arg) => /^[^/]*:/.test(arg.text)) ? RUNS : NOTHING;
+}
+
+/** `sdiff -o FILE` writes the merge; `--diff-program` runs a program instead of diff. */
+function sdiff(args: readonly Arg[]): Run {
+  if (anyDynamic(args)) return RUNS;
+  const parsed = parseOptions(args, 1, {
+    short: "ow",
+    long: ["output", "width", "diff-program"],
+    permute: true,
+  });
+  if (named(parsed, new Set(["diff-program"]))) return RUNS;
+  return { writes: values(parsed, "o", "output") };
+}
+
+/** `yq -i` edits its files in place: every operand after the expression. */
+function yq(args: readonly Arg[]): Run {
+  if (anyDynamic(args)) return RUNS;
+  const parsed = parseOptions(args, 1, {
+    short: "oIpsF",
+    long: ["output-format", "indent", "input-format", "split-exp", "front-matter", "from-file"],
+    flags: ["inplace"],
+    permute: true,
+  });
+  if (!named(parsed, new Set(["i", "inplace"]))) return NOTHING;
+  const operands = /^(?:e|eval|ea|eval-all)$/.test(parsed.operands[0]?.text ?? "")
+    ? parsed.operands.slice(1)
+    : parsed.operands;
+  const files = named(parsed, new Set(["from-file"])) ? operands : operands.slice(1);
+  return { writes: files.length > 0 ? files : [unknownWrite("-")] };
+}
+
+/** `socat EXEC:cmd -` and `SYSTEM:cmd` addresses run a program. */
+function socat(args: readonly Arg[]): Run {
+  if (anyDynamic(args)) return RUNS;
+  return args.slice(1).some((arg) => /^(?:EXEC|SYSTEM)\b/i.test(arg.text)) ? RUNS : NOTHING;
+}
+
+/**
+ * Database clients run a shell through their meta-commands (`psql -c '\\! cmd'`,
+ * `mysql -e 'system cmd'`, `sqlite3 db '.shell cmd'`) and write through them (`\\o file`, `.output`):
+ * inline commands with a meta-command ask.
+ */
+function databaseClient(meta: RegExp): Runner {
+  return (args) => {
+    if (anyDynamic(args)) return RUNS;
+    return args.slice(1).some((arg) => meta.test(arg.text)) ? RUNS : NOTHING;
+  };
+}
+
+/** The tools, with what to look for. */
+export const SYSTEM_TOOLS: readonly (readonly [string, Runner])[] = [
+  ["openssl", openssl],
+  ["cpio", cpio],
+  ["sdiff", sdiff],
+  ["diff3", runsThrough({ short: "LX" }, ["diff-program"])],
+  ["yq", yq],
+  ["apt", runsThrough({ short: "ocqt" }, ["o", "option", "c", "config-file"])],
+  ["apt-get", runsThrough({ short: "ocqt" }, ["o", "option", "c", "config-file"])],
+  ["socat", socat],
+  ...["nc", "ncat", "netcat"].map(
+    (name) =>
+      [name, runsThrough({ short: "ecpsw" }, ["e", "c", "exec", "sh-exec", "lua-exec"])] as const,
+  ),
+  [
+    "aria2c",
+    runsThrough({}, [
+      "on-download-complete",
+      "on-download-start",
+      "on-download-error",
+      "on-download-stop",
+      "on-download-pause",
+      "on-bt-download-complete",
+    ]),
+  ],
+  ["tcpdump", runsThrough({ short: "zwCGWZ" }, ["z"])],
+  ["psql", databaseClient(/\\|\bprogram\b/i)],
+  ["mysql", databaseClient(/\\|\bsystem\b|\bpager\b|\btee\b/i)],
+  ["mariadb", databaseClient(/\\|\bsystem\b|\bpager\b|\btee\b/i)],
+  ["sqlite3", databaseClient(/(?:^|[;\n])\s*\.|^-(?:init|cmd)$/)],
+  ["emacsclient", runsThrough({ short: "aseftTdH" }, ["e", "eval"])],
+];
