@@ -47,7 +47,6 @@ export const STUBS = [
   "wc",
   "grep",
   "git",
-  "npm",
   "pwn",
   "rm",
   "touch",

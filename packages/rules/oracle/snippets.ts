@@ -475,6 +475,9 @@ const CODE_PROGRAMS = [
   "command time -o out ls",
   "env time --out=out ls",
   "command time -f %e ls",
+  "python3 - <<< 'import os; os.system(\"pwn\")'",
+  "perl <<'E'\nsystem 'pwn'\nE",
+  "python3 /dev/stdin <<< 'import os; os.system(\"pwn\")'",
 ] as const;
 
 /** Shell constructs around an allowed or hostile command: redirections, aliases, functions, … */

@@ -1317,6 +1317,18 @@ export const SHELL_CASES: readonly ShellCase[] = [
     uncertain: ["unknown_wrapper"],
   },
   {
+    name: "an interpreter reading its program from a here-doc or here-string runs inline code",
+    command: "python3 - <<< 'import os'; env node <<EOF\nx\nEOF\nperl /dev/stdin <<< 1",
+    commands: ["python3 -", "node", "perl /dev/stdin"],
+    aliases: [[], ["env node"], []],
+    uncertain: ["argument_runs_program"],
+  },
+  {
+    name: "a here-string to a script or module is its data",
+    command: "python3 x.py <<< data; python3 -m json.tool <<< '{}'",
+    commands: ["python3 x.py", "python3 -m json.tool"],
+  },
+  {
     name: "at and batch run their here-doc later: it is a script",
     command: "at now <<< 'rm x'; batch <<EOF\nrm y\nEOF",
     commands: ["at now", "rm x", "batch", "rm y"],

@@ -25,6 +25,7 @@ import {
   checkParameter,
   checkTest,
 } from "./expansions.ts";
+import { INLINE_CODE } from "./inline-code.ts";
 import { LAUNCHERS } from "./launchers.ts";
 import { isDangerousName } from "./names.ts";
 import { SHELLS } from "./nested.ts";
@@ -240,6 +241,34 @@ function walkCommand(node: Command, collector: Collector, scope: Scope): void {
   scan(node, collector, scope);
   if (dirChange) changeDir(scope, dirChange);
   if (readsScriptFromStdin(args)) walkStdinScript(node, collector, scope);
+  else if (readsCodeFromStdin(args) && hasHereInput(node)) collector.flag("argument_runs_program");
+}
+
+/**
+ * Interpreters that read their program from a here-doc or here-string (`python3 - <<< 'code'`):
+ * code written in the command line, as `python3 -c` is, which the analysis cannot read.
+ */
+function readsCodeFromStdin(args: readonly Arg[]): boolean {
+  const names = args.map((arg) => arg.text.slice(arg.text.lastIndexOf("/") + 1));
+  const at = PASSING_ON.has(names[0] ?? "")
+    ? names.findIndex((name) => INLINE_CODE.has(name))
+    : INLINE_CODE.has(names[0] ?? "")
+      ? 0
+      : -1;
+  // With a script or module named (`python3 x.py <<< data`), the input is data, unless the
+  // script is the input itself (`python3 /dev/stdin <<< code`).
+  return (
+    at !== -1 &&
+    args
+      .slice(at + 1)
+      .every((arg) => /^-|^\/dev\/stdin$|^\/dev\/fd\/0$|^\/proc\/self\/fd\/0$/.test(arg.text))
+  );
+}
+
+function hasHereInput(node: Command): boolean {
+  return [...node.suffix, ...node.redirects].some(
+    (item) => item.type === "HereString" || item.type === "HereDoc",
+  );
 }
 
 /**
