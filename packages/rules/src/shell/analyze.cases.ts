@@ -1083,8 +1083,13 @@ export const SHELL_CASES: readonly ShellCase[] = [
   {
     name: "a trap's action after -- is code",
     command: "trap -- 'rm x' EXIT; trap -p EXIT; trap - EXIT",
-    commands: ["trap -- rm x EXIT", "rm x", "trap -p EXIT", "trap - EXIT", "-"],
+    commands: ["trap -- rm x EXIT", "rm x", "trap -p EXIT", "trap - EXIT"],
     uncertain: ["eval"],
+  },
+  {
+    name: "resetting or ignoring a signal runs nothing",
+    command: "trap - EXIT INT; trap '' INT; trap 2 15",
+    commands: ["trap - EXIT INT", "trap  INT", "trap 2 15"],
   },
   {
     name: "history -w and -a write the history file",

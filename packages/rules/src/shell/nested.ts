@@ -90,6 +90,9 @@ function trap(args: readonly Arg[]): Run {
   const operands = args.slice(start);
   if (operands.length === 0) return {};
   if (operands.length === 1 && operands[0]!.literal) return {};
+  // `-` resets the signals, `''` ignores them, and a signal number first makes every operand one.
+  const action = operands[0]!;
+  if (action.literal && /^(?:-|\d+|)$/.test(action.text)) return {};
   return { reason: "eval", launches: scriptLaunch(operands.slice(0, 1), true) };
 }
 
