@@ -1281,6 +1281,12 @@ export const SHELL_CASES: readonly ShellCase[] = [
     writes: ["out", "log"],
   },
   {
+    name: "env -a names argv[0]: the command is the word after it",
+    command: "env -a x rm victim; env --argv0=y rm z",
+    commands: ["rm victim", "rm z"],
+    aliases: [["env -a x rm victim"], ["env --argv0=y rm z"]],
+  },
+  {
     name: "BSD env -P looks the command up in a directory of the caller's choosing",
     command: "env -P ./evil ls",
     commands: ["ls"],

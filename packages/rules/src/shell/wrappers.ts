@@ -16,8 +16,9 @@ function operandsAfter(spec: OptionSpec, skip = 0, queries: readonly string[] = 
 
 function unwrapEnv(args: readonly Arg[]): readonly Arg[] | undefined {
   const parsed = parseOptions(args, 1, {
-    short: "uCSP",
-    long: ["unset", "chdir", "split-string"],
+    // `-a NAME` (`--argv0`, coreutils 9.6) names argv[0]; `-P DIR` is BSD's search path.
+    short: "uCSPa",
+    long: ["unset", "chdir", "split-string", "argv0"],
   });
   const split = optionValue(parsed, "S", "split-string");
   const rest = split
