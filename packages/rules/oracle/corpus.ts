@@ -45,6 +45,25 @@ export const BASH_ORACLE_BYPASSES: readonly string[] = [
   // `set *` allowed: keyword mode and history expansion reshape later words and lines.
   "set -k; ls PATH=./evil",
   'set -H -o history\necho ";pwn"\nls !!:1:gs/"//',
+  // Builtins that run a command or keep code for later, found by a sweep of every builtin and
+  // option letter against bash, and programs that take code in an argument (each allowed with
+  // any arguments, as `Bash(jobs *)` or `Bash(python3 *)` allows them).
+  "jobs -x pwn",
+  "jobs -xl -- pwn",
+  "fc -e pwn",
+  "shopt -so keyword; ls PATH=./evil",
+  "command time -o out ls",
+  "history -w out",
+  "make -f - --eval $'x:\\n\\tpwn' x <<< ''",
+  "make -f - CC=pwn <<'E'\nall:\n\t$(CC)\nE",
+  "perl -e 'system \"pwn\"'",
+  "python3 -c 'import os; os.system(\"pwn\")'",
+  "python3 - <<< 'import os; os.system(\"pwn\")'",
+  'node -e \'require("child_process").execSync("pwn")\'',
+  "npx -c pwn",
+  "npm exec -c pwn",
+  "gdb -batch -ex 'shell pwn'",
+  "yq -yi '.a = 1' victim",
 ];
 
 /** Spellings of `rm victim` that a deny on `Bash(rm *)` must catch, each of which really runs rm. */
