@@ -241,7 +241,7 @@ function walkCommand(node: Command, collector: Collector, scope: Scope): void {
   scan(node, collector, scope);
   if (dirChange) changeDir(scope, dirChange);
   if (readsScriptFromStdin(args)) walkStdinScript(node, collector, scope);
-  else if (readsCodeFromStdin(args) && hasHereInput(node)) collector.flag("argument_runs_program");
+  else if (hasHereInput(node) && readsCodeFromStdin(args)) collector.flag("argument_runs_program");
 }
 
 /**
@@ -266,9 +266,9 @@ function readsCodeFromStdin(args: readonly Arg[]): boolean {
 }
 
 function hasHereInput(node: Command): boolean {
-  return [...node.suffix, ...node.redirects].some(
-    (item) => item.type === "HereString" || item.type === "HereDoc",
-  );
+  const isHere = (item: { readonly type: string }) =>
+    item.type === "HereString" || item.type === "HereDoc";
+  return node.suffix.some(isHere) || node.redirects.some(isHere);
 }
 
 /**
