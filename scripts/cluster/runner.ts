@@ -1,13 +1,7 @@
 // A Warden server (apps/server) in external-engine mode: one runner of the cluster.
 import { join, resolve } from "node:path";
-import { createInterface } from "node:readline";
 import { ENGINE_LOST_EXIT_CODE } from "../../apps/server/src/engine-link.ts";
-import { faultOfLogLine, SAVE_TICK_POLICY } from "../../apps/server/src/storage-log.ts";
-import {
-  describeLeftover,
-  EMPTY_STORAGE_WATCH,
-  noteFault,
-} from "../../apps/server/src/storage-watch.ts";
+import { watchSaveTicks } from "../../apps/server/src/save-tick-watch.ts";
 import { type Child, startChild, stopChild, waitUntil } from "./process.ts";
 
 const MAIN = resolve(import.meta.dirname, "../../apps/server/src/main.ts");
@@ -45,23 +39,13 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
   // The runner sees an actor on closed storage itself when calls to it fail (apps/server main.ts);
   // an actor nobody calls shows only in the runner's output, as RivetKit's save ticks failing
   // without end (apps/server/src/storage-log.ts). Such a runner is killed and started again.
-  function watchSaveTicks(child: Child) {
-    let faults = EMPTY_STORAGE_WATCH;
-    for (const stream of [child.process.stdout, child.process.stderr]) {
-      if (!stream) continue;
-      createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY }).on("line", (line) => {
-        const fault = faultOfLogLine(line);
-        if (!fault || leftovers.has(child) || !child.alive()) return;
-        const noted = noteFault(faults, fault, SAVE_TICK_POLICY);
-        faults = noted.state;
-        if (noted.verdict.kind === "watch") return;
-        leftovers.add(child);
-        console.error(
-          `${options.name}: ${describeLeftover(noted.verdict)} (save ticks); killing it`,
-        );
-        child.process.kill("SIGKILL");
-      });
-    }
+  function watchOutput(child: Child) {
+    watchSaveTicks([child.process.stdout, child.process.stderr], (description) => {
+      if (!child.alive()) return;
+      leftovers.add(child);
+      console.error(`${options.name}: ${description}; killing it`);
+      child.process.kill("SIGKILL");
+    });
   }
   const launch = async () => {
     const child = startChild(
@@ -83,7 +67,7 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
         },
       },
     );
-    watchSaveTicks(child);
+    watchOutput(child);
     await waitUntil(
       `${options.name} to join the engine`,
       () => (/warden: runner joined/.test(child.output()) ? true : undefined),

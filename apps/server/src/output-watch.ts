@@ -9,10 +9,8 @@
 // (scripts/cluster/runner.ts) read the output themselves.
 import { spawn } from "node:child_process";
 import { constants } from "node:os";
-import { createInterface } from "node:readline";
 import { ENGINE_LOST_EXIT_CODE } from "./engine-link.ts";
-import { faultOfLogLine, SAVE_TICK_POLICY } from "./storage-log.ts";
-import { describeLeftover, EMPTY_STORAGE_WATCH, noteFault } from "./storage-watch.ts";
+import { watchSaveTicks } from "./save-tick-watch.ts";
 
 const separator = process.argv.indexOf("--");
 const [command, ...args] = separator === -1 ? [] : process.argv.slice(separator + 1);
@@ -23,25 +21,15 @@ if (command === undefined) {
 
 const runner = spawn(command, args, { stdio: ["inherit", "pipe", "pipe"] });
 let leftover = false;
-let faults = EMPTY_STORAGE_WATCH;
-for (const [from, to] of [
-  [runner.stdout, process.stdout],
-  [runner.stderr, process.stderr],
-] as const) {
-  from.pipe(to);
-  createInterface({ input: from, crlfDelay: Number.POSITIVE_INFINITY }).on("line", (line) => {
-    const fault = faultOfLogLine(line);
-    if (!fault || leftover) return;
-    const noted = noteFault(faults, fault, SAVE_TICK_POLICY);
-    faults = noted.state;
-    if (noted.verdict.kind === "watch") return;
-    leftover = true;
-    console.error(
-      `warden: ${describeLeftover(noted.verdict)} (save ticks); killing the runner and exiting (${ENGINE_LOST_EXIT_CODE}) so that it is started again (docs/deploy.md)`,
-    );
-    runner.kill("SIGKILL");
-  });
-}
+runner.stdout.pipe(process.stdout);
+runner.stderr.pipe(process.stderr);
+watchSaveTicks([runner.stdout, runner.stderr], (description) => {
+  leftover = true;
+  console.error(
+    `warden: ${description}; killing the runner and exiting (${ENGINE_LOST_EXIT_CODE}) so that it is started again (docs/deploy.md)`,
+  );
+  runner.kill("SIGKILL");
+});
 // The container's stop signal is the runner's: it drains its actors before it exits.
 for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => runner.kill(signal));
 // "close", not "exit": the runner's last lines are through the pipes before this process ends.
