@@ -92,7 +92,8 @@ async function main(argv: string[]): Promise<number> {
   // An actor left on closed storage answers nothing until its process goes (storage-watch.ts).
   // A runner of a cluster exits so that its supervisor restarts it and the engine starts its
   // actors afresh; an embedded server would take its engine, and every session, down with it and
-  // may run without a supervisor, so it says so loudly instead.
+  // may run without a supervisor, so it says so loudly instead, and through /health (503) to
+  // whatever watches that.
   let faults = EMPTY_STORAGE_WATCH;
   onStorageFault((fault) => {
     if (stopping) return;
@@ -105,9 +106,9 @@ async function main(argv: string[]): Promise<number> {
       );
       process.exit(ENGINE_LOST_EXIT_CODE);
     }
-    console.error(
-      `warden: ERROR: ${describeLeftover(noted.verdict)}; its sessions stay unanswered until this server restarts (docs/deploy.md)`,
-    );
+    const reason = `${describeLeftover(noted.verdict)}; its sessions stay unanswered until this server restarts`;
+    console.error(`warden: ERROR: ${reason} (docs/deploy.md)`);
+    server?.markUnhealthy(reason);
     faults = EMPTY_STORAGE_WATCH;
   });
 
