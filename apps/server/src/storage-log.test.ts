@@ -28,7 +28,7 @@ function firstRestart(lines: readonly string[]): { fault?: Fault; first?: Fault 
 
 describe("faultOfLogLine", () => {
   test("reads the actor, its generation and the time of a failed save tick", () => {
-    const [line] = fixture("save-ticks-leftover.log");
+    const [line] = fixture("save-ticks-leftover.txt");
     expect(faultOfLogLine(line as string)).toEqual({
       actorId: "p6txmivyvrgglvtecducz195cqbl00/3",
       code: "save_tick",
@@ -49,7 +49,7 @@ describe("faultOfLogLine", () => {
 
 describe("on real runners' output", () => {
   test("a leftover's save ticks restart the runner 20 s after they began", () => {
-    const { fault, first } = firstRestart(fixture("save-ticks-leftover.log"));
+    const { fault, first } = firstRestart(fixture("save-ticks-leftover.txt"));
     expect(fault?.actorId).toBe("p6txmivyvrgglvtecducz195cqbl00/3");
     const afterMs = (fault?.at ?? 0) - (first?.at ?? 0);
     expect(afterMs).toBeGreaterThanOrEqual(SAVE_TICK_POLICY.minSpanMs);
@@ -57,7 +57,7 @@ describe("on real runners' output", () => {
   });
 
   test("bursts that ended by themselves restart nothing", () => {
-    const lines = fixture("save-ticks-healed.log");
+    const lines = fixture("save-ticks-healed.txt");
     expect(lines.filter((l) => faultOfLogLine(l)).length).toBeGreaterThan(150);
     expect(firstRestart(lines).fault).toBeUndefined();
   });

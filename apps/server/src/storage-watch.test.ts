@@ -82,7 +82,7 @@ describe("noteFault", () => {
 // answered every call with database_client_not_ready for three minutes), and lines of other runs
 // whose errors were not closed storage.
 const LOG = readFileSync(
-  join(import.meta.dirname, "../tests/fixtures/closed-storage-actions.log"),
+  join(import.meta.dirname, "../tests/fixtures/closed-storage-actions.txt"),
   "utf8",
 );
 const ACTION_ERROR =

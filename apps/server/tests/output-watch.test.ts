@@ -36,7 +36,7 @@ afterEach(() => {
 
 describe("output-watch", () => {
   test("a runner whose actor's save ticks keep failing is killed, and the watch exits 75", async () => {
-    const run = watch("echo pid=$$; cat save-ticks-leftover.log; exec sleep 600");
+    const run = watch("echo pid=$$; cat save-ticks-leftover.txt; exec sleep 600");
     expect(await run.exited).toBe(75);
     const pid = Number(/pid=(\d+)/.exec(run.out())?.[1]);
     expect(await isRunning(pid)).toBe(false);
@@ -46,9 +46,9 @@ describe("output-watch", () => {
   });
 
   test("bursts that ended by themselves pass through unchanged, and the runner's exit code is kept", async () => {
-    const run = watch("cat save-ticks-healed.log; exit 3");
+    const run = watch("cat save-ticks-healed.txt; exit 3");
     expect(await run.exited).toBe(3);
-    expect(run.out()).toBe(readFileSync(join(FIXTURES, "save-ticks-healed.log"), "utf8"));
+    expect(run.out()).toBe(readFileSync(join(FIXTURES, "save-ticks-healed.txt"), "utf8"));
     expect(run.err()).toBe("");
   });
 
