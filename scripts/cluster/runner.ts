@@ -1,6 +1,7 @@
 // A Warden server (apps/server) in external-engine mode: one runner of the cluster.
 import { join, resolve } from "node:path";
 import { ENGINE_LOST_EXIT_CODE } from "../../apps/server/src/engine-link.ts";
+import { watchSaveTicks } from "../../apps/server/src/save-tick-watch.ts";
 import { type Child, startChild, stopChild, waitUntil } from "./process.ts";
 
 const MAIN = resolve(import.meta.dirname, "../../apps/server/src/main.ts");
@@ -33,6 +34,19 @@ export interface Runner {
 }
 
 export async function startRunner(options: RunnerOptions): Promise<Runner> {
+  /** Children this supervisor killed for an actor left on closed storage: restarts, not crashes. */
+  const leftovers = new WeakSet<Child>();
+  // The runner sees an actor on closed storage itself when calls to it fail (apps/server main.ts);
+  // an actor nobody calls shows only in the runner's output, as RivetKit's save ticks failing
+  // without end (apps/server/src/storage-log.ts). Such a runner is killed and started again.
+  function watchOutput(child: Child) {
+    watchSaveTicks([child.process.stdout, child.process.stderr], (description) => {
+      if (!child.alive()) return;
+      leftovers.add(child);
+      console.error(`${options.name}: ${description}; killing it`);
+      child.process.kill("SIGKILL");
+    });
+  }
   const launch = async () => {
     const child = startChild(
       options.name,
@@ -53,6 +67,7 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
         },
       },
     );
+    watchOutput(child);
     await waitUntil(
       `${options.name} to join the engine`,
       () => (/warden: runner joined/.test(child.output()) ? true : undefined),
@@ -69,10 +84,10 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
   const supervise = (child: Child) => {
     void child.exited.then((code) => {
       if (stopped || runner.child !== child) return;
-      if (code === ENGINE_LOST_EXIT_CODE) runner.restarts += 1;
+      if (code === ENGINE_LOST_EXIT_CODE || leftovers.has(child)) runner.restarts += 1;
       else runner.crashes.push(code);
       console.error(
-        `${options.name}: ${code === ENGINE_LOST_EXIT_CODE ? "lost its engine connection" : `crashed (${code})`}, starting it again`,
+        `${options.name}: ${code === ENGINE_LOST_EXIT_CODE ? "lost its engine connection or an actor's storage" : leftovers.has(child) ? "killed for an actor on closed storage" : `crashed (${code})`}, starting it again`,
       );
       relaunching = launch().then(
         (next) => {

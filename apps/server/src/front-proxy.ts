@@ -42,6 +42,8 @@ export interface FrontOptions {
   readonly adminToken: string;
   /** The actors' connection check (`createWarden(...).admit`). */
   readonly admit: (name: string, key: unknown, params: unknown) => Admission;
+  /** Why this server needs a restart, if it does: `/health` then answers 503 with it. */
+  readonly unhealthy?: () => string | undefined;
 }
 
 /** A listening front. */
@@ -110,6 +112,14 @@ export async function startFront(options: FrontOptions): Promise<RunningFront> {
       return { refusal: FOREIGN_ORIGIN, asActor: false };
     }
     switch (route.kind) {
+      case "health": {
+        const reason = options.unhealthy?.();
+        if (reason === undefined) return undefined;
+        return {
+          refusal: { status: 503, group: "warden", code: "storage_closed", message: reason },
+          asActor: false,
+        };
+      }
       case "public":
       case "actor-by-id":
         return undefined;

@@ -115,7 +115,7 @@ const CASES: readonly [string, string, string, FrontRoute["kind"], Partial<Front
   ["a runner route", "GET", "/envoys/connect", "engine"],
   ["a header-routed call", "POST", "/action/listPending", "engine"],
   ["metadata", "GET", "/metadata", "public"],
-  ["health", "GET", "/health", "public"],
+  ["health", "GET", "/health", "health"],
   ["metadata by POST", "POST", "/metadata", "engine"],
 ];
 

@@ -6,8 +6,10 @@
 
 /** How the front treats a request. */
 export type FrontRoute =
-  /** The client's metadata lookup and the health check: open to anyone. */
+  /** The client's metadata lookup: open to anyone. */
   | { readonly kind: "public" }
+  /** The health check: open to anyone; the server's own verdict first, then the engine's. */
+  | { readonly kind: "health" }
   /** An existing actor by id: the engine creates nothing, the actor checks the caller. */
   | { readonly kind: "actor-by-id" }
   /** An actor by name and key: the front checks the caller before the engine may create it. */
@@ -35,7 +37,7 @@ const GATEWAY_PARAMS = new Set([
   "skip-ready-wait",
 ]);
 
-const PUBLIC_PATHS = new Set(["/metadata", "/health"]);
+const PUBLIC_PATHS = new Set(["/metadata"]);
 
 /**
  * Classifies a request by its method and raw request target (`req.url`, never normalised: the
@@ -48,6 +50,7 @@ export function routeOf(method: string, target: string): FrontRoute {
   const mark = target.indexOf("?");
   const path = mark < 0 ? target : target.slice(0, mark);
   const query = mark < 0 ? "" : target.slice(mark + 1);
+  if ((method === "GET" || method === "HEAD") && path === "/health") return { kind: "health" };
   if ((method === "GET" || method === "HEAD") && PUBLIC_PATHS.has(path)) return { kind: "public" };
   // The engine does not read a path with an empty segment as a gateway path.
   if (path.includes("//")) return { kind: "engine" };

@@ -1,10 +1,12 @@
 // Usage: node --import tsx apps/server/src/main.ts [--config FILE] [--print-config]
 import { parseArgs } from "node:util";
+import { onStorageFault } from "@warden/server";
 import { loadConfig } from "./config.ts";
 import { describeStart, redactConfig } from "./describe.ts";
 import { ENGINE_LOST_EXIT_CODE } from "./engine-link.ts";
 import { StartError } from "./errors.ts";
 import { prepare, type RunningServer, startServer } from "./start.ts";
+import { describeLeftover, EMPTY_STORAGE_WATCH, noteFault } from "./storage-watch.ts";
 
 const USAGE = `usage: warden-server [--config FILE] [--print-config]
 
@@ -86,6 +88,29 @@ async function main(argv: string[]): Promise<number> {
       else signalledDuringStart = signal;
     });
   }
+
+  // An actor left on closed storage answers nothing until its process goes (storage-watch.ts).
+  // A runner of a cluster exits so that its supervisor restarts it and the engine starts its
+  // actors afresh; an embedded server would take its engine, and every session, down with it and
+  // may run without a supervisor, so it says so loudly instead, and through /health (503) to
+  // whatever watches that.
+  let faults = EMPTY_STORAGE_WATCH;
+  onStorageFault((fault) => {
+    if (stopping) return;
+    const noted = noteFault(faults, fault);
+    faults = noted.state;
+    if (noted.verdict.kind === "watch") return;
+    if (config.engine.mode === "external") {
+      console.error(
+        `warden: ${describeLeftover(noted.verdict)}; exiting (${ENGINE_LOST_EXIT_CODE}) so that a supervisor restarts this runner and the engine starts its actors afresh (docs/deploy.md)`,
+      );
+      process.exit(ENGINE_LOST_EXIT_CODE);
+    }
+    const reason = `${describeLeftover(noted.verdict)}; its sessions stay unanswered until this server restarts`;
+    console.error(`warden: ERROR: ${reason} (docs/deploy.md)`);
+    server?.markUnhealthy(reason);
+    faults = EMPTY_STORAGE_WATCH;
+  });
 
   server = await startServer(config);
   if (signalledDuringStart) return shutdown(signalledDuringStart);

@@ -18,6 +18,8 @@ export interface RunningServer {
   readonly enginePid: number | undefined;
   /** With an external engine: resolves when the engine ends this runner's connection (engine-link.ts). */
   readonly engineLost?: Promise<void>;
+  /** From now on the front's `/health` answers 503 with `reason` (embedded engine only). */
+  markUnhealthy(reason: string): void;
   stop(): Promise<void>;
 }
 
@@ -97,6 +99,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   };
 
   let front: RunningFront | undefined;
+  let unhealthy: string | undefined;
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
@@ -120,6 +123,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
         allowedOrigins: config.allowedOrigins,
         adminToken,
         admit,
+        unhealthy: () => unhealthy,
       });
     }
   } catch (error) {
@@ -130,6 +134,9 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     endpoint: endpointOf(config),
     enginePid: engine.mode === "embedded" ? await findEngine(config.storage) : undefined,
     ...(link ? { engineLost: link.lost } : {}),
+    markUnhealthy(reason) {
+      unhealthy ??= reason;
+    },
     stop,
   };
 }

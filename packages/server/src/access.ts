@@ -5,6 +5,7 @@ import type { Principal } from "./auth.ts";
 import { fail } from "./errors.ts";
 import type { InboxChange } from "./inbox.ts";
 import { RESERVED_KEYS } from "./protocol.ts";
+import { watchStorage } from "./storage-fault.ts";
 import type {
   HistoryAppendedEvent,
   PermissionRequestEvent,
@@ -164,6 +165,7 @@ interface Conn {
 }
 
 interface GuardedContext {
+  actorId: string;
   conn?: Conn;
   conns?: Map<string, Conn>;
   state?: unknown;
@@ -284,7 +286,10 @@ export function guardActor<D extends { config: unknown }>(actor: ActorName, defi
       authorizeCall(actor, name, c);
       // Scheduled calls (no connection) carry the arguments Warden scheduled, plus RivetKit's own.
       if (c.conn !== undefined) requirePlainArgs(args);
-      return handler(withFilteredBroadcast(c), ...args);
+      return watchStorage(
+        () => c.actorId,
+        () => handler(withFilteredBroadcast(c), ...args),
+      );
     };
   }
   for (const name of Object.keys(ACCESS[actor].actions)) {
@@ -303,7 +308,10 @@ export function guardActor<D extends { config: unknown }>(actor: ActorName, defi
     const original = config[hook];
     if (typeof original !== "function") continue;
     config[hook] = (c: GuardedContext, ...args: unknown[]) =>
-      (original as (...a: unknown[]) => unknown)(withFilteredBroadcast(c), ...args);
+      watchStorage(
+        () => c.actorId,
+        () => (original as (...a: unknown[]) => unknown)(withFilteredBroadcast(c), ...args),
+      );
   }
   return definition;
 }

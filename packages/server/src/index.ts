@@ -20,6 +20,7 @@ export type {
   RuleInput,
 } from "./schema.ts";
 export type { SessionCreateInput } from "./session.ts";
+export { closedStorageCode, onStorageFault, type StorageFault } from "./storage-fault.ts";
 export type {
   AgentDecision,
   Decider,
