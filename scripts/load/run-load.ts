@@ -85,6 +85,8 @@ export interface AgentRecord {
 }
 
 const MB = 1024 * 1024;
+/** The engine's storage transaction that finds an actor by its key. */
+const KEY_LOOKUP = "pegboard_actor_list_for_ns";
 const errorCode = (error: unknown) =>
   (error as { code?: string }).code ?? (error as { name?: string }).name ?? "unknown";
 
@@ -179,8 +181,12 @@ export async function runLoad(target: LoadTarget, options: LoadOptions): Promise
       const since = workCounters;
       void readEngineCounters(target.metricsUrl).then((now) => {
         const top = topTransactions(since, now, 8);
+        // Actor lookups by key, whatever their rank (a call by id makes none).
+        const byKey = topTransactions(since, now, 100).find(([n]) => n === KEY_LOOKUP)?.[1] ?? 0;
         if (top.length > 0)
-          log(`[${s}s] storage since work began: ${top.map(([n, c]) => `${n} ${c}`).join(", ")}`);
+          log(
+            `[${s}s] storage since work began: ${top.map(([n, c]) => `${n} ${c}`).join(", ")}; key lookups (${KEY_LOOKUP}) ${byKey}`,
+          );
       });
     }
     log(
