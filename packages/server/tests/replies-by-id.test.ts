@@ -6,6 +6,7 @@
 import { policySource } from "@warden/rules";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import type { InboxRequest } from "../src/index.ts";
+import { isActorGone } from "../src/protocol.ts";
 import { type RunningWarden, startWarden, type TokenName } from "./warden-harness.ts";
 
 let warden: RunningWarden;
@@ -177,6 +178,11 @@ describe("replies by the session actor's id", () => {
       ),
     );
     expect(missing).toMatchObject({ group: "actor", code: "not_found" });
+    // What the client's inbox and the runner read as "the id missed: go by key".
+    expect(isActorGone(missing)).toBe(true);
+    expect(
+      isActorGone(await expectRefused(() => byId("approver", projectId).getRequest("x"))),
+    ).toBe(false);
     await expectRefused(() =>
       byId("approver", "not-an-actor-id").respondPermission(
         "by-id-project",
