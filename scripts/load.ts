@@ -139,6 +139,7 @@ export function describeLoad(r: LoadResult): string {
     `decisions     ${fixed(r.decisions_actor_per_s)}/s by the actors, ${fixed(r.decisions_local_per_s)}/s local (p50 ${fixed(r.decision_p50_ms)} ms, p99 ${fixed(r.decision_p99_ms)} ms) over ${fixed(r.work_s)} s`,
     `asks          ${r.asks} (${fixed(r.asks_per_s)}/s); ask → first approver p50 ${fixed(r.ask_to_first_approver_p50_ms, 0)} ms, p99 ${fixed(r.ask_to_first_approver_p99_ms, 0)} ms; reply → agent p50 ${fixed(r.reply_to_agent_p50_ms, 0)} ms, p99 ${fixed(r.reply_to_agent_p99_ms, 0)} ms; ${r.approver_races_lost} races lost`,
     `engine CPU    ${fixed(r.engine_cpu_ms_per_actor_call, 2)} ms per actor-decided call (runner ${fixed(r.runner_cpu_ms_per_actor_call, 2)} ms); storage ${fixed(r.engine_transactions_per_actor_call, 2)} transactions, ${fixed(r.engine_operations_per_actor_call, 1)} operations per call, ${fixed(r.engine_transactions_per_session_created, 1)} transactions per session created`,
+    `storage work  ${r.engine_work_transactions_top.map(([n, c]) => `${n} ${c}`).join(", ") || "n/a"}`,
     `idle          engine ${fixed(r.engine_idle_cpu_ms_per_s_per_session, 2)} ms CPU and ${fixed(r.engine_idle_transactions_per_s_per_session, 2)} storage transactions per second per connected idle session`,
     `memory        engine ${fixed(r.engine_rss_mb_per_session, 2)} MB, runner ${fixed(r.runner_rss_mb_per_session, 2)} MB RSS per session (now ${fixed(r.engine_rss_mb, 0)} / ${fixed(r.runner_rss_mb, 0)} MB)`,
     `errors        ${r.errors_total === 0 ? "none" : JSON.stringify(r.errors)}`,

@@ -5,7 +5,7 @@
 import { createWardenClient, type WardenClient } from "@warden/client";
 import { type AuditCheck, checkAudit } from "./audit-check.ts";
 import type { LoadTarget } from "./embedded-server.ts";
-import { type EngineCounters, readEngineCounters } from "./engine-metrics.ts";
+import { type EngineCounters, readEngineCounters, topTransactions } from "./engine-metrics.ts";
 import { cpuMs, rssBytes } from "./proc-stats.ts";
 import { percentiles, Tally } from "./stats.ts";
 
@@ -62,6 +62,8 @@ export interface LoadResult {
   readonly engine_transactions_per_actor_call: number;
   readonly engine_operations_per_actor_call: number;
   readonly engine_transactions_per_session_created: number;
+  /** The engine's storage transactions over the work phase by name, most first (top 12). */
+  readonly engine_work_transactions_top: [string, number][];
   /** The engine's CPU and storage transactions per second per connected idle session. */
   readonly engine_idle_cpu_ms_per_s_per_session: number;
   readonly engine_idle_transactions_per_s_per_session: number;
@@ -83,6 +85,8 @@ export interface AgentRecord {
 }
 
 const MB = 1024 * 1024;
+/** The engine's storage transaction that finds an actor by its key. */
+const KEY_LOOKUP = "pegboard_actor_list_for_ns";
 const errorCode = (error: unknown) =>
   (error as { code?: string }).code ?? (error as { name?: string }).name ?? "unknown";
 
@@ -160,6 +164,8 @@ export async function runLoad(target: LoadTarget, options: LoadOptions): Promise
   const createLatency: number[] = [];
   let phase = "create";
   const started = performance.now();
+  let workCounters: EngineCounters | undefined;
+  let ticks = 0;
   const progress = setInterval(() => {
     const s = ((performance.now() - started) / 1000).toFixed(0);
     // The latencies so far: a run stopped from outside (`timeout`, Ctrl-C) prints no summary.
@@ -169,6 +175,20 @@ export async function runLoad(target: LoadTarget, options: LoadOptions): Promise
       askLatency.length === 0
         ? ""
         : ` · ask→approver p50/p99 ${seen.p50.toFixed(0)}/${seen.p99.toFixed(0)} ms · reply→agent ${heard.p50.toFixed(0)}/${heard.p99.toFixed(0)} ms`;
+    // Every 20 s of work, what the engine's storage did since the work began, by name: the
+    // counters a run stopped from outside would otherwise never show.
+    if (workCounters && ++ticks % 10 === 0) {
+      const since = workCounters;
+      void readEngineCounters(target.metricsUrl).then((now) => {
+        const top = topTransactions(since, now, 8);
+        // Actor lookups by key, whatever their rank (a call by id makes none).
+        const byKey = topTransactions(since, now, 100).find(([n]) => n === KEY_LOOKUP)?.[1] ?? 0;
+        if (top.length > 0)
+          log(
+            `[${s}s] storage since work began: ${top.map(([n, c]) => `${n} ${c}`).join(", ")}; key lookups (${KEY_LOOKUP}) ${byKey}`,
+          );
+      });
+    }
     log(
       `[${s}s] ${phase}: sessions ${created.length}/${options.sessions} · decisions ${local + actor} · asks ${asksDone}/${asked.size}${latencies} · errors ${errors.total === 0 ? 0 : JSON.stringify(errors.toJSON())}`,
     );
@@ -245,6 +265,7 @@ export async function runLoad(target: LoadTarget, options: LoadOptions): Promise
 
     // Work: every created session at once, each making its calls one after another.
     phase = "work";
+    workCounters = idle1.counters;
     const workStart = performance.now();
     const deadline =
       options.durationS !== undefined ? workStart + options.durationS * 1000 : Infinity;
@@ -269,7 +290,7 @@ export async function runLoad(target: LoadTarget, options: LoadOptions): Promise
     const counted = (
       a: EngineCounters | undefined,
       b: EngineCounters | undefined,
-      key: keyof EngineCounters,
+      key: "udbTransactions" | "udbOperations",
       per: number,
     ) => (a === undefined || b === undefined || per === 0 ? Number.NaN : (b[key] - a[key]) / per);
     const perSession = (a: number | undefined, b: number | undefined) =>
@@ -320,6 +341,7 @@ export async function runLoad(target: LoadTarget, options: LoadOptions): Promise
         "udbOperations",
         actorCalls,
       ),
+      engine_work_transactions_top: topTransactions(at1.counters, at2.counters, 12),
       engine_transactions_per_session_created: counted(
         at0.counters,
         at1.counters,

@@ -107,6 +107,7 @@ export function createWardenClient(options: WardenClientOptions) {
           openProject: (actorId) => rivet.wardenProject.getForId(actorId, { params }).connect(),
           session: (sessionId) =>
             rivet.permissionSession.getOrCreate([projectId, sessionId], { params }),
+          sessionById: (actorId) => rivet.permissionSession.getForId(actorId, { params }),
           resolveId,
         });
         inboxes.set(projectId, inbox);

@@ -1,15 +1,15 @@
 import type {
   HistoryAppendedEvent,
   PermissionReply,
-  PermissionRequest,
   PermissionResolvedEvent,
   ProjectHistoryEntry,
   ProjectHistoryPage,
   ProjectHistoryQuery,
   RespondOptions,
+  InboxRequest as ServerInboxRequest,
   WardenRegistry,
 } from "@warden/server";
-import { newReplyId } from "@warden/server/protocol";
+import { isActorGone, newReplyId } from "@warden/server/protocol";
 import type { createClient } from "rivetkit/client";
 import { type ConnectionStatus, LiveConnection } from "./connection.ts";
 import { toWardenError } from "./errors.ts";
@@ -20,9 +20,15 @@ type RivetClient = ReturnType<typeof createClient<WardenRegistry>>;
 type ProjectHandle = ReturnType<RivetClient["wardenProject"]["getOrCreate"]>;
 type ProjectConn = ReturnType<ProjectHandle["connect"]>;
 type SessionHandle = ReturnType<RivetClient["permissionSession"]["getOrCreate"]>;
+type SessionByIdHandle = ReturnType<RivetClient["permissionSession"]["getForId"]>;
+/** What the inbox calls on a session, however it is addressed. */
+type SessionCalls = Pick<SessionHandle, "respondPermission" | "getRequest">;
 
-/** A pending request as the inbox shows it: its session, tool, action line, input, details, suggestions (with breadth warnings), deadline. */
-export type InboxRequest = PermissionRequest;
+/**
+ * A pending request as the inbox shows it: its session, tool, action line, input, details,
+ * suggestions (with breadth warnings), deadline; `sessionActorId` is where replies go.
+ */
+export type InboxRequest = ServerInboxRequest;
 
 /** A request that was settled, wherever: the outcome, who decided, the rules added. */
 export type InboxResolved = PermissionResolvedEvent;
@@ -53,8 +59,10 @@ export interface InboxLink {
   readonly retry: RetryPolicy;
   project(): ProjectHandle;
   openProject(actorId: string): ProjectConn;
-  /** A stateless handle on a session (no connection kept open). */
+  /** A stateless handle on a session (no connection kept open), by key. */
   session(sessionId: string): SessionHandle;
+  /** The same, by the session actor's id (no lookup of its key by the engine). */
+  sessionById(actorId: string): SessionByIdHandle;
   /** The client's way to turn the project's key into its actor id. */
   readonly resolveId: ActorResolver;
 }
@@ -62,6 +70,17 @@ export interface InboxLink {
 /** The bound of a read: an attempt, or a call on the live connection (connection.ts). */
 const READ_BOUND_MS = 30_000;
 const READ = { attemptTimeoutMs: READ_BOUND_MS };
+/** Session actor ids an inbox remembers (the oldest learned is forgotten first). */
+const MAX_ACTOR_IDS = 10_000;
+
+/**
+ * Whether a call addressed by id missed its session: the actor is gone, or the id names another
+ * session. Either way the session refused before changing anything; the key is the way there.
+ */
+function missedById(error: unknown): boolean {
+  const e = error as { group?: unknown; code?: unknown } | undefined;
+  return isActorGone(error) || (e?.group === "user" && e.code === "wrong_session");
+}
 
 /**
  * The pending requests of every session of a project, for approvers.
@@ -75,6 +94,12 @@ const READ = { attemptTimeoutMs: READ_BOUND_MS };
  */
 export class WardenInbox {
   readonly #live: LiveConnection<ProjectConn>;
+  /**
+   * Each session's actor id, learned from the requests listed or announced (`sessionActorId`).
+   * A reply addressed by id spares the engine a lookup of the session's key: under load those
+   * lookups were its slowest operations (docs/scale.md).
+   */
+  readonly #actorIds = new Map<string, string>();
 
   constructor(readonly link: InboxLink) {
     const handle = link.project();
@@ -114,7 +139,7 @@ export class WardenInbox {
     /** A request left the index without its resolution: read it from the session. */
     const resolveFromSession = async (request: InboxRequest) => {
       const record = await this.#call(() =>
-        this.link.session(request.sessionId).getRequest(request.permissionId),
+        this.#toSession(request.sessionId, (s) => s.getRequest(request.permissionId)),
       ).catch(() => undefined);
       if (record?.resolution) {
         deliverResolved({
@@ -153,8 +178,10 @@ export class WardenInbox {
     const offStatus = handlers.onStatus ? this.#live.onStatus(handlers.onStatus) : () => undefined;
     const detach = await this.#live.attach((conn) => [
       conn.on("inboxChanged", (change) => {
-        if (change.kind === "pending" && change.request) deliverRequest(change.request);
-        else if (change.kind === "resolved") {
+        if (change.kind === "pending" && change.request) {
+          this.#learn(change.request);
+          deliverRequest(change.request);
+        } else if (change.kind === "resolved") {
           const request = pending.get(key(change.sessionId, change.permissionId));
           if (!request) return;
           if (change.resolution) {
@@ -194,6 +221,7 @@ export class WardenInbox {
     do {
       const query = after === undefined ? {} : { after };
       const page = await this.#read((conn) => conn.listInbox(query));
+      for (const request of page.requests) this.#learn(request);
       yield page.requests;
       after = page.next ?? undefined;
     } while (after !== undefined);
@@ -219,7 +247,10 @@ export class WardenInbox {
       // answer that never comes. A retry of a reply that had landed gets `already_resolved`,
       // carrying the resolution it made.
       return await withRetry(
-        () => this.link.session(sessionId).respondPermission(sessionId, permissionId, reply, sent),
+        () =>
+          this.#toSession(sessionId, (s) =>
+            s.respondPermission(sessionId, permissionId, reply, sent),
+          ),
         this.link.retry,
         REPLY_ATTEMPTS,
       );
@@ -238,6 +269,36 @@ export class WardenInbox {
    */
   history(query: HistoryQuery = {}): Promise<HistoryPage> {
     return this.#read((conn) => conn.getHistory(query));
+  }
+
+  /** Notes where a request's session lives. */
+  #learn(request: InboxRequest) {
+    const id = request.sessionActorId;
+    if (id === undefined || this.#actorIds.get(request.sessionId) === id) return;
+    this.#actorIds.delete(request.sessionId);
+    this.#actorIds.set(request.sessionId, id);
+    if (this.#actorIds.size > MAX_ACTOR_IDS) {
+      const oldest = this.#actorIds.keys().next().value;
+      if (oldest !== undefined) this.#actorIds.delete(oldest);
+    }
+  }
+
+  /**
+   * Calls a session by its actor's id when known, else (or when the id missed it) by key. The id
+   * decides nothing: the session checks this client's token against its own project and session
+   * whichever way it is reached, and refuses a call that is not its own before changing anything.
+   */
+  async #toSession<T>(sessionId: string, call: (session: SessionCalls) => Promise<T>): Promise<T> {
+    const id = this.#actorIds.get(sessionId);
+    if (id !== undefined) {
+      try {
+        return await call(this.link.sessionById(id));
+      } catch (error) {
+        if (!missedById(error)) throw error;
+        if (this.#actorIds.get(sessionId) === id) this.#actorIds.delete(sessionId);
+      }
+    }
+    return call(this.link.session(sessionId));
   }
 
   /** A read on the live connection, which is replaced when it leaves one unanswered. */

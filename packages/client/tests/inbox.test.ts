@@ -50,6 +50,19 @@ async function pendingOf(client: WardenClient, sessions: readonly string[], proj
   return (await client.inbox(project).list()).filter((r) => sessions.includes(r.sessionId));
 }
 
+/**
+ * Actor lookups by key the engine made so far: its storage transactions of that name, from its
+ * Prometheus endpoint (guard port + 10). A call by id makes none.
+ */
+async function keyLookups(): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${server.slot.port + 10}/metrics`)).text();
+  let total = 0;
+  for (const line of text.split("\n"))
+    if (/^rivet_udb_transaction_total\{.*name="pegboard_actor_list_for_ns"/.test(line))
+      total += Number(line.slice(line.lastIndexOf(" ")));
+  return total;
+}
+
 function watch(client: WardenClient, project?: string) {
   const requests: InboxRequest[] = [];
   const resolved: InboxResolved[] = [];
@@ -135,6 +148,34 @@ describe("the project inbox", () => {
       metadata: { resolution: { outcome: "allow", decidedBy: { id: "alice" } } },
     });
     await asking;
+  });
+
+  test("replies go to each session by its actor id: the engine looks up no key per reply", async () => {
+    const sessions = ["by-id-1", "by-id-2", "by-id-3", "by-id-4", "by-id-5"];
+    const ask = (sessionId: string) =>
+      agent.session(sessionId).requestPermission({ toolName: "Bash", input: { command: "ship" } });
+    // A first round creates the sessions and teaches them their project's id.
+    const warmup = sessions.map(ask);
+    await expect.poll(async () => (await pendingOf(alice, sessions)).length, POLL).toBe(5);
+    const inbox = alice.inbox();
+    for (const request of await pendingOf(alice, sessions)) {
+      expect(request.sessionActorId).toMatch(/^[a-z0-9]+$/);
+      await inbox.respond(request.sessionId, request.permissionId, "once");
+    }
+    await Promise.all(warmup);
+
+    const asks = sessions.map(ask);
+    await expect.poll(async () => (await pendingOf(alice, sessions)).length, POLL).toBe(5);
+    const pending = await pendingOf(alice, sessions);
+    const before = await keyLookups();
+    for (const request of pending)
+      await inbox.respond(request.sessionId, request.permissionId, "once");
+    const lookups = (await keyLookups()) - before;
+    await expect(Promise.all(asks)).resolves.toMatchObject(
+      sessions.map(() => ({ behavior: "allow" })),
+    );
+    // By key, each reply costs the engine a lookup of the session's key (5 here).
+    expect(lookups).toBeLessThan(sessions.length);
   });
 
   test("history lists resolved requests per session and across the project", async () => {

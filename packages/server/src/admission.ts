@@ -42,15 +42,15 @@ export function requireAdmission(
     const principal = requireToken(tokens, params);
     parseInput(SessionParamsSchema, params, "params");
     if (!canReach(principal, projectId, sessionId)) {
-      fail("forbidden", `this token may not reach session ${sessionId} of project ${projectId}`);
+      // Names neither: a caller that addressed the actor by id must not learn its key.
+      fail("forbidden", "this token may not reach that session");
     }
     return principal;
   }
   const projectId = requireProjectKey(key);
   const principal = requireToken(tokens, params);
   parseInput(ConnParamsSchema, params, "params");
-  if (!canReach(principal, projectId))
-    fail("forbidden", `this token may not reach project ${projectId}`);
+  if (!canReach(principal, projectId)) fail("forbidden", "this token may not reach that project");
   if (!mayEnter("wardenProject", principal.role))
     fail("forbidden", `the ${principal.role} role has nothing to do in a project`);
   return principal;

@@ -197,4 +197,39 @@ describe("the inbox index", () => {
     ).toThrow(expect.objectContaining({ code: "invalid_input" }));
     expect(state).toEqual(empty());
   });
+
+  test("a report's actor id is stamped on the requests it makes pending, sync and changes", () => {
+    const state = empty();
+    const applied = applyInboxReport(
+      state,
+      {
+        sessionId: "s1",
+        actorId: "actor-s1",
+        sync: [request("s1", "synced")],
+        changes: [
+          { kind: "pending", sessionId: "s1", permissionId: "new", request: request("s1", "new") },
+        ],
+        history: [],
+      },
+      1,
+    );
+    expect(applied.map((c) => c.request?.sessionActorId)).toEqual(["actor-s1", "actor-s1"]);
+    expect(Object.values(state.bodies).map((r) => r.sessionActorId)).toEqual([
+      "actor-s1",
+      "actor-s1",
+    ]);
+    // Without an id (an older runner's report) the requests carry none: replies go by key.
+    applyInboxReport(
+      state,
+      {
+        sessionId: "s2",
+        changes: [
+          { kind: "pending", sessionId: "s2", permissionId: "old", request: request("s2", "old") },
+        ],
+        history: [],
+      },
+      2,
+    );
+    expect(state.bodies["s2/old"]).not.toHaveProperty("sessionActorId");
+  });
 });

@@ -10,10 +10,19 @@ export interface InboxChange {
   readonly permissionId: string;
   readonly requestId?: string;
   /** With `pending`: the request. */
-  readonly request?: PermissionRequest;
+  readonly request?: InboxRequest;
   /** With `resolved`: how it ended (absent when a reconciliation found it gone). */
   readonly resolution?: Resolution;
 }
+
+/**
+ * A pending request as the inbox lists it: with the id of its session's actor when the session
+ * reported it, so that an approver's reply goes to the actor by id, not by a lookup of its key.
+ * The id is an address only: the session checks every caller's token, project and role itself,
+ * and a reply it does not reach changes nothing. Absent on requests a reconciliation found (and
+ * on rows written before ids were carried): replies then go by key.
+ */
+export type InboxRequest = PermissionRequest & { readonly sessionActorId?: string };
 
 /**
  * What one session sends its project in one call: when due, every request it holds pending (after
@@ -21,6 +30,8 @@ export interface InboxChange {
  */
 export interface InboxReport {
   readonly sessionId: string;
+  /** The session actor's own id (`c.actorId`), stamped on the requests it reports. */
+  readonly actorId?: string;
   readonly sync?: readonly PermissionRequest[];
   readonly changes: readonly InboxChange[];
   readonly history: readonly ProjectHistoryEntry[];
@@ -60,7 +71,7 @@ export interface InboxState {
   /** Pending requests by `sessionId/permissionId` (what the index needs of them). */
   pending: Record<string, IndexedRequest>;
   /** The whole requests of pending entries not yet written (keys of `unsaved.pending`). */
-  bodies: Record<string, PermissionRequest>;
+  bodies: Record<string, InboxRequest>;
   /** Sessions that ever had a request here, with when they last reported. */
   sessions: Record<string, number>;
   /** Recently settled requests (key → when), so that a late `pending` report cannot revive them. */
@@ -180,7 +191,7 @@ function seen(state: InboxState, sessionId: string, now: number) {
 }
 
 /** Makes a request pending, or (undefined) takes it out of the inbox. */
-function setPending(state: InboxState, key: string, request: PermissionRequest | undefined) {
+function setPending(state: InboxState, key: string, request: InboxRequest | undefined) {
   if (request) {
     state.pending[key] = indexedRequestOf(request);
     state.bodies[key] = request;
@@ -245,9 +256,15 @@ export function applyInboxReport(
     report.history.some((entry) => entry.sessionId !== sessionId) ||
     (report.sync ?? []).some((request) => request.sessionId !== sessionId);
   if (foreign) fail("invalid_input", `a report of session ${sessionId} names another session`);
-  const applied = report.sync ? applyInboxSync(state, sessionId, report.sync, now) : [];
+  const { actorId } = report;
+  const address = (request: PermissionRequest): InboxRequest =>
+    actorId === undefined ? request : { ...request, sessionActorId: actorId };
+  const applied = report.sync
+    ? applyInboxSync(state, sessionId, report.sync.map(address), now)
+    : [];
   for (const change of report.changes) {
-    const done = applyInboxChange(state, change, now);
+    const addressed = change.request ? { ...change, request: address(change.request) } : change;
+    const done = applyInboxChange(state, addressed, now);
     if (done) applied.push(done);
   }
   return applied;
@@ -299,7 +316,7 @@ export const INBOX_PAGE_CHARS = 512 * 1024;
 
 /** One page of the inbox, oldest first; `next` continues it, null at the end. */
 export interface InboxPage {
-  readonly requests: PermissionRequest[];
+  readonly requests: InboxRequest[];
   readonly next: string | null;
 }
 
@@ -332,8 +349,8 @@ export type InboxPageQuery = z.input<typeof InboxPageQuerySchema>;
  * `INBOX_PAGE_CHARS` of JSON (one request at least), so that no answer outgrows the transport
  * however many are pending. Requests opened while an approver pages reach it as events.
  */
-export function cutInboxPage(rows: readonly PermissionRequest[], limit: number): InboxPage {
-  const requests: PermissionRequest[] = [];
+export function cutInboxPage(rows: readonly InboxRequest[], limit: number): InboxPage {
+  const requests: InboxRequest[] = [];
   let chars = 0;
   for (const request of rows) {
     if (requests.length >= limit) break;

@@ -4,7 +4,7 @@ export { type Principal, type PrincipalInput, PrincipalSchema } from "./auth.ts"
 export type { WardenErrorCode } from "./errors.ts";
 export type { PermissionHook, PermissionHookContext, ReplyOptions } from "./hook.ts";
 export type { ServerPolicy } from "./policy.ts";
-export type { InboxChange } from "./project.ts";
+export type { InboxChange, InboxRequest } from "./project.ts";
 export type {
   ProjectHistoryEntry,
   ProjectHistoryPage,

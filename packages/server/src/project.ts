@@ -49,7 +49,13 @@ import { ConnParamsSchema, IdSchema, parseInput } from "./schema.ts";
 import { parseProjectKey } from "./session-key.ts";
 import type { HistoryAppendedEvent, PermissionRequest } from "./types.ts";
 
-export type { InboxChange, InboxPage, InboxReport } from "./inbox.ts";
+export type { InboxChange, InboxPage, InboxReport, InboxRequest } from "./inbox.ts";
+
+/** The project's answer to a session's report: how many changes applied, and its own actor id. */
+export interface NoteInboxAnswer {
+  readonly applied: number;
+  readonly actorId: string;
+}
 
 /**
  * The durable state of a project: its learned rules. The index of pending requests (the inbox)
@@ -306,16 +312,22 @@ export function createProjectActor(deps: {
        * under load queued every ask behind other sessions' commits. Concurrent reports share one
        * write of the history and one save; each is acknowledged once durable (the session resends
        * until then), and only then is the history announced, since readers read it from storage.
-       * A resent report changes nothing twice.
+       * A resent report changes nothing twice. The answer carries this actor's id: sessions
+       * then address their project by id, which costs the engine no lookup of its key.
        */
-      noteInbox: async (c, report: InboxReport) => {
+      noteInbox: async (c, report: InboxReport): Promise<NoteInboxAnswer> => {
         const id = parseInput(IdSchema, report?.sessionId, "sessionId");
+        const actorId =
+          report.actorId === undefined
+            ? undefined
+            : parseInput(IdSchema, report.actorId, "actorId");
         const ctx = c as unknown as Ctx;
         const inbox = await inboxOf(ctx);
         const applied = applyInboxReport(
           inbox,
           {
             sessionId: id,
+            ...(actorId !== undefined ? { actorId } : {}),
             ...(report.sync ? { sync: report.sync } : {}),
             changes: report.changes ?? [],
             history: report.history ?? [],
@@ -328,7 +340,7 @@ export function createProjectActor(deps: {
         if (report.history?.length)
           c.broadcast("historyAppended", { sessionId: id, count: report.history.length });
         await scheduleReconcile(ctx, inbox);
-        return applied.length;
+        return { applied: applied.length, actorId: c.actorId };
       },
       /**
        * Checks the index against the sessions that are due (scheduled; also callable by admins):

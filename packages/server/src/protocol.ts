@@ -25,6 +25,19 @@ export function isWardenErrorCode(code: string): code is WardenErrorCode {
   return Object.hasOwn(ERROR_CODES, code);
 }
 
+/**
+ * Whether RivetKit's error says that the actor a call addressed by id is not there (destroyed, or
+ * never was): a caller that learned the id then forgets it and addresses the actor by key.
+ */
+export function isActorGone(error: unknown): boolean {
+  const { group, code } = (error ?? {}) as { group?: unknown; code?: unknown };
+  return (
+    group === "actor" &&
+    typeof code === "string" &&
+    (code === "not_found" || code.startsWith("destroyed_"))
+  );
+}
+
 /** Identifiers (actor keys, request, permission, rule and reply ids): 1–200 of these characters. */
 export const ID_PATTERN = /^[\w.:@/-]+$/;
 export const MAX_ID_LENGTH = 200;

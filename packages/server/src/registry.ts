@@ -6,6 +6,7 @@ import { type PrincipalInput, TokenTable } from "./auth.ts";
 import type { PermissionHook } from "./hook.ts";
 import type { ServerPolicy } from "./policy.ts";
 import { createProjectActor } from "./project.ts";
+import { isActorGone } from "./protocol.ts";
 import { MAX_MESSAGE_BYTES } from "./schema.ts";
 import { createSessionActor, type ProjectLink } from "./session.ts";
 import type { ProjectClient } from "./session-effects.ts";
@@ -49,40 +50,30 @@ async function retried<T>(call: () => Promise<T>, deadlineMs = 120_000): Promise
 }
 
 /**
- * Handles on project actors, by id once known. A call by key makes the engine's gateway find the
- * actor by its key first: four more storage transactions per call than by id (measured with
+ * Handles on project actors, by id once known. A call by key makes the engine find the actor by
+ * its key first: four more storage transactions per call than by id (measured with
  * `bench/probes/call-cost.ts`, docs/scale.md), and sessions call their project on every ask and
- * its settlement. The id comes from `resolve()` once per project and process; a failed call
- * forgets it, so the retry goes by key again. Where the engine's actor API refuses `resolve()`
- * (it needs the engine's admin token), calls keep going by key.
+ * its settlement. The id is the project's own (`noteInbox` answers with `c.actorId`), so learning
+ * it costs no lookup, and it works where the engine's actor API refuses `resolve()` without its
+ * admin token (a cluster). It is forgotten only when the engine says the actor is gone: a timeout
+ * or a restart keeps it (an actor keeps its id across restarts), where forgetting it on every
+ * failure made a lookup by key per retry under load.
  */
 function projectAddresses(internalToken: string) {
   const ids = new Map<string, string>();
-  /** One `resolve()` in flight per project: 100 sessions reporting at once made 100 of them. */
-  const resolving = new Set<string>();
   const params = { token: internalToken };
-  let unresolvable = false;
   return {
     handle(client: ProjectClient, projectId: string) {
       const id = ids.get(projectId);
-      if (id !== undefined) return client.wardenProject.getForId(id, { params });
-      const byKey = client.wardenProject.getOrCreate([projectId], { params });
-      if (!unresolvable && !resolving.has(projectId)) {
-        resolving.add(projectId);
-        byKey
-          .resolve()
-          .then(
-            (resolved) => ids.set(projectId, resolved),
-            () => {
-              unresolvable = true;
-            },
-          )
-          .finally(() => resolving.delete(projectId));
-      }
-      return byKey;
+      return id !== undefined
+        ? client.wardenProject.getForId(id, { params })
+        : client.wardenProject.getOrCreate([projectId], { params });
     },
-    forget(projectId: string) {
-      ids.delete(projectId);
+    learn(projectId: string, actorId: string) {
+      ids.set(projectId, actorId);
+    },
+    failed(projectId: string, error: unknown) {
+      if (isActorGone(error)) ids.delete(projectId);
     },
   };
 }
@@ -103,7 +94,7 @@ export function createWarden(options: WardenOptions) {
     project: (projectId) => options.policy?.projects?.[projectId] ?? options.policy?.defaultProject,
   };
   const addresses = projectAddresses(internalToken);
-  /** Calls the project actor; a failure forgets its id. */
+  /** Calls the project actor; the engine's word that it is gone forgets its id. */
   const toProject = async <T>(
     client: ProjectClient,
     projectId: string,
@@ -112,7 +103,7 @@ export function createWarden(options: WardenOptions) {
     try {
       return await call(addresses.handle(client, projectId));
     } catch (error) {
-      addresses.forget(projectId);
+      addresses.failed(projectId, error);
       throw error;
     }
   };
@@ -123,7 +114,10 @@ export function createWarden(options: WardenOptions) {
       await toProject(client, projectId, (handle) => handle.addProjectRules(rules));
     },
     noteInbox: async (client, projectId, report) => {
-      await retried(() => toProject(client, projectId, (handle) => handle.noteInbox(report)));
+      const answer = await retried(() =>
+        toProject(client, projectId, (handle) => handle.noteInbox(report)),
+      );
+      addresses.learn(projectId, answer.actorId);
     },
   };
 

@@ -490,6 +490,8 @@ function deliverInbox(c: SessionContext, deps: EffectDependencies) {
           sent = changes.length;
           const report: InboxReport = {
             sessionId,
+            // The project stamps it on this session's requests: approvers reply to it by id.
+            actorId: c.actorId,
             ...(syncing ? { sync: pendingRequests(live(c)).map(publicRequest) } : {}),
             changes,
             history,

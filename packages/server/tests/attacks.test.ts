@@ -732,6 +732,48 @@ describe("replies replayed and reordered", () => {
   });
 });
 
+describe("replies addressed by actor id, through the front", () => {
+  /** A session or project actor addressed by id on the public port, as the inbox's replies go. */
+  const byId = (token: TokenName, actorId: string): Handle =>
+    publicClient.permissionSession.getForId(actorId, { params: { token } }) as unknown as Handle;
+
+  test.each([
+    ["another project's approver", "otherProject", "forbidden"],
+    ["an approver of another session", "narrowApprover", "forbidden"],
+    ["an agent", "agent", "forbidden"],
+    ["no token", undefined, "unauthorized"],
+  ] as const)(
+    "%s replying by the session's id is refused and changes nothing",
+    async (_name, token, code) => {
+      const pending = await askPending("by-id", `bi-${token}`, "make by-id");
+      const actorId = await warden.client.permissionSession
+        .getOrCreate(["p1", "by-id"], { params: { token: "admin" } })
+        .resolve();
+      const handle =
+        token === undefined
+          ? (publicClient.permissionSession.getForId(actorId) as unknown as Handle)
+          : byId(token, actorId);
+      await expectRefusedUnchanged(
+        "by-id",
+        () => handle.respondPermission("by-id", pending.permissionId, "once"),
+        code,
+      );
+    },
+  );
+
+  test("a reply sent to the project actor's id as a session's changes nothing", async () => {
+    const pending = await askPending("by-id", "bi-project", "make by-id");
+    const projectActor = await warden.client.wardenProject
+      .getOrCreate(["p1"], { params: { token: "admin" } })
+      .resolve();
+    await expectRefusedUnchanged(
+      "by-id",
+      () => byId("approver", projectActor).respondPermission("by-id", pending.permissionId, "once"),
+      "action_not_found",
+    );
+  });
+});
+
 describe("local decision reports", () => {
   test.each([
     ["an agent of another session", "narrowAgent", "forbidden"],

@@ -155,7 +155,7 @@ test("a project holding its inbox in its state keeps every request, session and 
     ],
     history: [],
   });
-  expect(applied).toBe(0);
+  expect(applied.applied).toBe(0);
   // And the inbox goes on: an answer takes its request out.
   const [first] = asks.sort();
   const [sessionId, permissionId] = first!.split("/") as [string, string];
