@@ -13,6 +13,16 @@ describe("adjust", () => {
     expect(Math.floor(bound.limit)).toBe(5);
   });
 
+  test("until the first slow answer, every fast one adds one (the bound doubles per round)", () => {
+    let bound: GateBound = { limit: 4, cutAt: Number.NEGATIVE_INFINITY };
+    for (let i = 0; i < 4; i++)
+      bound = adjust(bound, { startedAt: 1, ms: 100, ok: true }, OPTIONS, 2);
+    expect(bound.limit).toBe(8);
+    for (let i = 0; i < 20; i++)
+      bound = adjust(bound, { startedAt: 1, ms: 100, ok: true }, OPTIONS, 2);
+    expect(bound.limit).toBe(OPTIONS.max);
+  });
+
   test("a slow answer halves the bound, once per round", () => {
     const bound: GateBound = { limit: 8, cutAt: 0 };
     const cut = adjust(bound, { startedAt: 10, ms: 5_000, ok: true }, OPTIONS, 5_010);
@@ -75,11 +85,13 @@ describe("CreationGate", () => {
     await flush();
     expect(started).toEqual([0, 1]);
     expect(gate.inFlight).toBe(2);
+    // A fast answer frees its slot and, in slow start, adds one.
     clock = 100;
     creations[1]!.finish();
     await flush();
-    expect(started).toEqual([0, 1, 2]);
-    expect(gate.inFlight).toBe(2);
+    expect(gate.limit).toBe(3);
+    expect(started).toEqual([0, 1, 2, 3]);
+    expect(gate.inFlight).toBe(3);
     for (const c of creations) c.finish();
     await Promise.all(runs);
     expect(started).toEqual([0, 1, 2, 3, 4]);
@@ -91,7 +103,7 @@ describe("CreationGate", () => {
     const gate = new CreationGate({ ...OPTIONS, initial: 8 }, () => clock);
     const refused = Object.assign(new Error("forbidden"), { group: "user", code: "forbidden" });
     await expect(gate.run(() => Promise.reject(refused))).rejects.toBe(refused);
-    expect(gate.limit).toBe(8);
+    expect(gate.limit).toBe(9);
     clock = 10;
     const down = new WardenError("unavailable", "actor_ready_timeout");
     await expect(gate.run(() => Promise.reject(down))).rejects.toBe(down);

@@ -1,9 +1,10 @@
 // How many sessions one client creates at once. Creating an actor is the engine's most expensive
 // operation (~120 storage transactions, docs/scale.md), and a fixed number in flight either
 // starves a quiet engine or buries a loaded one (50 at once: creations timed out by the dozen).
-// So the bound adapts, as TCP's congestion window does: it grows by one per bound's worth of
-// creations answered within the target latency, and halves when one is slow or fails, at most
-// once per round (creations begun before the last cut do not cut again).
+// So the bound adapts, as TCP's congestion window does: it doubles per round until a creation is
+// slow or fails, then grows by one per bound's worth of creations answered within the target
+// latency, and halves when one is slow or fails, at most once per round (creations begun before
+// the last cut do not cut again).
 import { isTransient } from "./errors.ts";
 
 /** The gate's settings. */
@@ -41,8 +42,12 @@ export function adjust(
   now: number,
 ): GateBound {
   const overloaded = !sample.ok || sample.ms > options.targetMs;
-  if (!overloaded)
-    return { ...bound, limit: Math.min(options.max, bound.limit + 1 / Math.floor(bound.limit)) };
+  if (!overloaded) {
+    // Until the first sign of overload the bound doubles per round (one more per fast answer),
+    // as TCP's slow start does; after it, it grows by one per round.
+    const step = bound.cutAt === Number.NEGATIVE_INFINITY ? 1 : 1 / Math.floor(bound.limit);
+    return { ...bound, limit: Math.min(options.max, bound.limit + step) };
+  }
   if (sample.startedAt < bound.cutAt) return bound;
   return { limit: Math.max(options.min, Math.floor(bound.limit / 2)), cutAt: now };
 }
