@@ -70,7 +70,7 @@ export function createWardenClient(options: WardenClientOptions) {
   const resolveId = createActorResolver();
   // A session's key is resolved once (the connection keeps the id): for a new session, this is
   // where the engine creates its actor.
-  const creations = new CreationGate({ ...CREATION_GATE, ...options.creation });
+  const creations = new CreationGate(creationGate(options.creation));
   return {
     /** A session handle; the same id gives the same handle. */
     session(sessionId: string, sessionOptions: SessionOptions = {}): WardenSession {
@@ -134,6 +134,18 @@ export function createWardenClient(options: WardenClientOptions) {
       await rivet.dispose();
     },
   };
+}
+
+function creationGate(option: Partial<CreationGateOptions> | undefined): CreationGateOptions {
+  const gate = { ...CREATION_GATE, ...option };
+  const { initial, min, max, targetMs } = gate;
+  const counts = [initial, min, max].every((n) => Number.isInteger(n) && n >= 1);
+  if (!counts || min > initial || initial > max || !(targetMs > 0))
+    throw new WardenError(
+      "invalid_input",
+      "creation needs whole numbers 1 ≤ min ≤ initial ≤ max and a targetMs > 0",
+    );
+  return gate;
 }
 
 function idleCloseMs(option: number | false | undefined): number | undefined {

@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
+import { createWardenClient } from "./client.ts";
 import { adjust, CreationGate, type CreationGateOptions, type GateBound } from "./creation-gate.ts";
 import { WardenError } from "./errors.ts";
 
@@ -108,5 +109,26 @@ describe("CreationGate", () => {
     const down = new WardenError("unavailable", "actor_ready_timeout");
     await expect(gate.run(() => Promise.reject(down))).rejects.toBe(down);
     expect(gate.limit).toBe(4);
+  });
+});
+
+describe("createWardenClient({ creation })", () => {
+  const create = (creation: Partial<CreationGateOptions>) => () =>
+    createWardenClient({ endpoint: "http://127.0.0.1:1", token: "t", project: "p", creation });
+
+  test.each([
+    ["min above max", { min: 5, max: 2 }],
+    ["initial above max", { initial: 20, max: 16 }],
+    ["a zero bound", { min: 0 }],
+    ["a fractional bound", { initial: 2.5 }],
+    ["no target", { targetMs: 0 }],
+    ["a NaN target", { targetMs: Number.NaN }],
+  ])("refuses %s with invalid_input", (_name, creation) => {
+    expect(create(creation)).toThrow(expect.objectContaining({ code: "invalid_input" }));
+  });
+
+  test("takes a bound that holds", async () => {
+    const client = create({ initial: 1, min: 1, max: 1, targetMs: 500 })();
+    await client.dispose();
   });
 });
