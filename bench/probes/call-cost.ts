@@ -10,6 +10,7 @@
 import { createWardenClient } from "@warden/client";
 import { startEmbeddedServer } from "../../scripts/load/embedded-server.ts";
 import { cpuMs } from "../../scripts/load/proc-stats.ts";
+import { engineCounters } from "./engine-counters.ts";
 
 const SESSIONS = Number(process.env.SESSIONS ?? 4);
 const CALLS = Number(process.env.CALLS ?? 15);
@@ -33,19 +34,7 @@ const approver = createWardenClient({
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Engine counters so far: storage transactions by name, and SQLite commits. */
-async function counters(): Promise<Map<string, number>> {
-  const text = await (await fetch(target.metricsUrl!)).text();
-  const byName = new Map<string, number>();
-  const add = (key: string, line: string) =>
-    byName.set(key, (byName.get(key) ?? 0) + Number(line.slice(line.lastIndexOf(" ") + 1)));
-  for (const line of text.split("\n")) {
-    const name = /^rivet_udb_transaction_total\{.*name="([^"]+)"/.exec(line)?.[1];
-    if (name) add(name, line);
-    if (/^rivet_pegboard_envoy_sqlite_request_total\{.*type="commit"/.test(line))
-      add("(sqlite commits)", line);
-  }
-  return byName;
-}
+const counters = () => engineCounters(target.metricsUrl!);
 
 interface Sample {
   readonly at: number;
@@ -71,13 +60,13 @@ function report(label: string, a: Sample, b: Sample, calls: number) {
       (a.counters.get(name) ?? 0) -
       (bg.perS.get(name) ?? 0) * seconds) /
     calls;
-  const names = [...b.counters.keys()].filter((name) => name !== "(sqlite commits)");
+  const names = [...b.counters.keys()].filter((name) => !name.startsWith("("));
   const total = names.reduce((sum, name) => sum + per(name), 0);
   const engine = (b.engine - a.engine - bg.engine * seconds) / calls;
   const runner = (b.runner - a.runner - bg.runner * seconds) / calls;
   console.log(
     `${label}: ${calls} calls in ${seconds.toFixed(1)} s; per call ${total.toFixed(2)} storage tx, ` +
-      `${per("(sqlite commits)").toFixed(2)} sqlite commits, engine ${engine.toFixed(2)} ms, runner ${runner.toFixed(2)} ms CPU`,
+      `${per("(sqlite commit)").toFixed(2)} sqlite commits, engine ${engine.toFixed(2)} ms, runner ${runner.toFixed(2)} ms CPU`,
   );
   const top = names
     .map((name) => [name, per(name)] as const)
@@ -147,7 +136,7 @@ try {
   console.log(
     `idle background (${SESSIONS} connected sessions, an inbox subscriber): ` +
       `${[...background.perS.entries()]
-        .filter(([n]) => n !== "(sqlite commits)")
+        .filter(([n]) => !n.startsWith("("))
         .reduce((s, [, r]) => s + r, 0)
         .toFixed(2)} storage tx/s, ` +
       `engine ${background.engine.toFixed(1)} ms/s, runner ${background.runner.toFixed(1)} ms/s`,

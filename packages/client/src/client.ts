@@ -1,6 +1,7 @@
 import type { SessionCreateInput, WardenRegistry } from "@warden/server";
 import { createClient } from "rivetkit/client";
 import { bufferStreamedFetchBodies } from "./buffer-fetch.ts";
+import { CREATION_GATE, CreationGate, type CreationGateOptions } from "./creation-gate.ts";
 import { WardenError } from "./errors.ts";
 import type { FastPathMode } from "./fast-path.ts";
 import { WardenInbox } from "./inbox.ts";
@@ -30,6 +31,12 @@ export interface WardenClientOptions {
    * (docs/scale.md). The inbox's connection never closes for idleness.
    */
   readonly idleCloseMs?: number | false;
+  /**
+   * How many sessions this client creates at once: a bound that adapts to how long the engine
+   * takes to create an actor (default `CREATION_GATE`; docs/client.md). Calls of sessions already
+   * created never wait for it.
+   */
+  readonly creation?: Partial<CreationGateOptions>;
 }
 
 /**
@@ -61,6 +68,9 @@ export function createWardenClient(options: WardenClientOptions) {
   const inboxes = new Map<string, WardenInbox>();
   const params = { token: options.token };
   const resolveId = createActorResolver();
+  // A session's key is resolved once (the connection keeps the id): for a new session, this is
+  // where the engine creates its actor.
+  const creations = new CreationGate(creationGate(options.creation));
   return {
     /** A session handle; the same id gives the same handle. */
     session(sessionId: string, sessionOptions: SessionOptions = {}): WardenSession {
@@ -77,7 +87,7 @@ export function createWardenClient(options: WardenClientOptions) {
           project,
           sessionId,
           {
-            resolveId: () => resolveId(handle),
+            resolveId: () => creations.run(() => resolveId(handle)),
             open: (actorId) =>
               rivet.permissionSession.getForId(actorId, { params: sessionParams }).connect(),
           },
@@ -125,6 +135,18 @@ export function createWardenClient(options: WardenClientOptions) {
       await rivet.dispose();
     },
   };
+}
+
+function creationGate(option: Partial<CreationGateOptions> | undefined): CreationGateOptions {
+  const gate = { ...CREATION_GATE, ...option };
+  const { initial, min, max, targetMs } = gate;
+  const counts = [initial, min, max].every((n) => Number.isInteger(n) && n >= 1);
+  if (!counts || min > initial || initial > max || !(targetMs > 0))
+    throw new WardenError(
+      "invalid_input",
+      "creation needs whole numbers 1 ≤ min ≤ initial ≤ max and a targetMs > 0",
+    );
+  return gate;
 }
 
 function idleCloseMs(option: number | false | undefined): number | undefined {

@@ -12,6 +12,7 @@ export {
   type WardenClientOptions,
 } from "./client.ts";
 export type { ConnectionStatus } from "./connection.ts";
+export { CREATION_GATE, type CreationGateOptions } from "./creation-gate.ts";
 export type { AgentDecision, AllowReason, DenyReason } from "./decision.ts";
 export {
   type ActionLines,

@@ -67,23 +67,49 @@ export function sessionAccess(deps: AccessDependencies) {
   };
 }
 
-/** Reads the project's learned rules once, when the session first needs its policy. */
-export async function ensureProjectRules(c: SessionContext, project: ProjectLink): Promise<void> {
-  if (live(c).projectRulesLoaded) return;
-  const rules = await project.loadRules(
-    c.client<ProjectRegistry>(),
-    live(c).projectId,
-    live(c).sessionId,
-  );
-  // Read after the await: the state may have moved on meanwhile.
-  const current = live(c);
-  if (current.projectRulesLoaded) return;
-  commit(c, {
-    state: {
-      ...current,
-      projectRules: rules.map((rule) => ({ ...rule, source: "project" as const })),
-      projectRulesLoaded: true,
-      revision: current.revision + 1,
-    },
-  });
+/**
+ * Reads the project's learned rules once, when the session first needs its policy (after the
+ * call that needs it passed its checks: a refused call must not make the project record a
+ * session). Concurrent callers share one read. A read
+ * started before `forgetProjectRules` (the project's rules changed meanwhile) is superseded: its
+ * answer is dropped and its callers wait for the newer read, so an older answer never lands
+ * after a newer one. A failed read fails its callers and leaves the rules unloaded: the next
+ * decision reads again rather than deciding without them.
+ */
+export function ensureProjectRules(c: SessionContext, project: ProjectLink): Promise<void> {
+  if (live(c).projectRulesLoaded) return Promise.resolve();
+  // Read once, now: once the actor has stopped, `c.vars` is undefined.
+  const vars = c.vars;
+  if (vars.rulesRead) return vars.rulesRead;
+  const read: Promise<void> = project
+    .loadRules(c.client<ProjectRegistry>(), live(c).projectId, live(c).sessionId)
+    .then(
+      (rules) => {
+        if (vars.rulesRead !== read) return vars.rulesRead ?? ensureProjectRules(c, project);
+        vars.rulesRead = undefined;
+        // Read after the await: the state may have moved on meanwhile.
+        const current = live(c);
+        if (current.projectRulesLoaded) return;
+        commit(c, {
+          state: {
+            ...current,
+            projectRules: rules.map((rule) => ({ ...rule, source: "project" as const })),
+            projectRulesLoaded: true,
+            revision: current.revision + 1,
+          },
+        });
+      },
+      (error: unknown) => {
+        if (vars.rulesRead === read) vars.rulesRead = undefined;
+        throw error;
+      },
+    );
+  vars.rulesRead = read;
+  return read;
+}
+
+/** The project's rules changed: what the session holds, or is reading, is out of date. */
+export function forgetProjectRules(c: SessionContext): void {
+  c.vars.rulesRead = undefined;
+  commit(c, { state: { ...live(c), projectRulesLoaded: false } });
 }

@@ -99,6 +99,8 @@ export interface SessionVars {
   live: SessionState | undefined;
   /** The state brought up to the audit log, once per wake (see `recoverFromAuditLog`). */
   recovered: Promise<void> | undefined;
+  /** The project's rules being read, if a read runs (see `ensureProjectRules`). */
+  rulesRead: Promise<void> | undefined;
   /**
    * The expiry alarms this wake scheduled that have not fired, by time, each with its
    * `c.schedule.at` call. Alarms from before the wake are not counted on (the wake arms its own).

@@ -43,7 +43,7 @@ import {
   type RuleInput,
   RuleInputSchema,
 } from "./schema.ts";
-import { ensureProjectRules, sessionAccess } from "./session-access.ts";
+import { ensureProjectRules, forgetProjectRules, sessionAccess } from "./session-access.ts";
 import {
   alarmsFired,
   announceRules,
@@ -231,6 +231,7 @@ export function createSessionActor(deps: SessionDependencies) {
       logDue: false,
       logging: undefined,
       recovered: undefined,
+      rulesRead: undefined,
       inbox: [],
       inboxSyncDue: false,
       historyDue: false,
@@ -423,7 +424,7 @@ export function createSessionActor(deps: SessionDependencies) {
 
       /** The project's rules changed: read them again and tell subscribers (the project calls it). */
       reloadProjectRules: async (c) => {
-        commit(c, { state: { ...live(c), projectRulesLoaded: false } });
+        forgetProjectRules(c);
         await ensureProjectRules(c, deps.project);
         await saveNow(c);
         announceRules(c, deps);
