@@ -244,25 +244,25 @@ function walkCommand(node: Command, collector: Collector, scope: Scope): void {
   else if (hasHereInput(node) && readsCodeFromStdin(args)) collector.flag("argument_runs_program");
 }
 
+/** Line editors read their commands from standard input, and `!cmd` runs a shell. */
+const STDIN_EDITORS = new Set(["ed", "red", "ex"]);
+
 /**
- * Interpreters that read their program from a here-doc or here-string (`python3 - <<< 'code'`):
- * code written in the command line, as `python3 -c` is, which the analysis cannot read.
+ * Interpreters that read their program from a here-doc or here-string (`python3 - <<< 'code'`),
+ * and line editors their commands (`ed -s f <<< '!cmd'`): code written in the command line, as
+ * `python3 -c` is, which the analysis cannot read.
  */
 function readsCodeFromStdin(args: readonly Arg[]): boolean {
   const names = args.map((arg) => arg.text.slice(arg.text.lastIndexOf("/") + 1));
-  const at = PASSING_ON.has(names[0] ?? "")
-    ? names.findIndex((name) => INLINE_CODE.has(name))
-    : INLINE_CODE.has(names[0] ?? "")
-      ? 0
-      : -1;
+  const reads = (name: string) => INLINE_CODE.has(name) || STDIN_EDITORS.has(name);
+  const at = PASSING_ON.has(names[0] ?? "") ? names.findIndex(reads) : reads(names[0] ?? "") ? 0 : -1;
+  if (at === -1) return false;
+  if (STDIN_EDITORS.has(names[at]!)) return true;
   // With a script or module named (`python3 x.py <<< data`), the input is data, unless the
   // script is the input itself (`python3 /dev/stdin <<< code`).
-  return (
-    at !== -1 &&
-    args
-      .slice(at + 1)
-      .every((arg) => /^-|^\/dev\/stdin$|^\/dev\/fd\/0$|^\/proc\/self\/fd\/0$/.test(arg.text))
-  );
+  return args
+    .slice(at + 1)
+    .every((arg) => /^-|^\/dev\/stdin$|^\/dev\/fd\/0$|^\/proc\/self\/fd\/0$/.test(arg.text));
 }
 
 function hasHereInput(node: Command): boolean {
