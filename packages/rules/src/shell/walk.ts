@@ -255,7 +255,11 @@ const STDIN_EDITORS = new Set(["ed", "red", "ex"]);
 function readsCodeFromStdin(args: readonly Arg[]): boolean {
   const names = args.map((arg) => arg.text.slice(arg.text.lastIndexOf("/") + 1));
   const reads = (name: string) => INLINE_CODE.has(name) || STDIN_EDITORS.has(name);
-  const at = PASSING_ON.has(names[0] ?? "") ? names.findIndex(reads) : reads(names[0] ?? "") ? 0 : -1;
+  const at = PASSING_ON.has(names[0] ?? "")
+    ? names.findIndex(reads)
+    : reads(names[0] ?? "")
+      ? 0
+      : -1;
   if (at === -1) return false;
   if (STDIN_EDITORS.has(names[at]!)) return true;
   // With a script or module named (`python3 x.py <<< data`), the input is data, unless the
