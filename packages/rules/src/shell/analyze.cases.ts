@@ -1341,6 +1341,11 @@ export const SHELL_CASES: readonly ShellCase[] = [
     uncertain: ["argument_runs_program"],
   },
   {
+    name: "a shell run by a package runner reads its here-string as a script",
+    command: "uv run bash <<< 'rm x'",
+    commands: ["uv run bash", "bash", "rm x"],
+  },
+  {
     name: "a here-string to a script or module is its data",
     command: "python3 x.py <<< data; python3 -m json.tool <<< '{}'",
     commands: ["python3 x.py", "python3 -m json.tool"],

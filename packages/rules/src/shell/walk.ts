@@ -29,6 +29,7 @@ import { INLINE_CODE } from "./inline-code.ts";
 import { LAUNCHERS } from "./launchers.ts";
 import { isDangerousName } from "./names.ts";
 import { SHELLS } from "./nested.ts";
+import { PACKAGE_RUNNERS } from "./package-runners.ts";
 import { recordRedirect } from "./redirects.ts";
 import { changeDir, forkScope, type Scope, scopeMoved } from "./scope.ts";
 import type { ShellUncertainty } from "./types.ts";
@@ -280,7 +281,11 @@ function hasHereInput(node: Command): boolean {
  * here-doc or here-string (`bash <<< 'rm x'`, `at now <<< 'rm x'`).
  */
 const STDIN_READERS = new Set([...SHELLS, "source", ".", "at", "batch"]);
-const PASSING_ON = new Set([...TRANSPARENT_WRAPPERS.keys(), ...LAUNCHERS.keys()]);
+const PASSING_ON = new Set([
+  ...TRANSPARENT_WRAPPERS.keys(),
+  ...LAUNCHERS.keys(),
+  ...PACKAGE_RUNNERS.keys(),
+]);
 
 function readsScriptFromStdin(args: readonly Arg[]): boolean {
   const names = args.map((arg) => arg.text.slice(arg.text.lastIndexOf("/") + 1));
