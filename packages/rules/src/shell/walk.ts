@@ -242,7 +242,7 @@ function walkCommand(node: Command, collector: Collector, scope: Scope): void {
   scan(node, collector, scope);
   if (dirChange) changeDir(scope, dirChange);
   if (readsScriptFromStdin(args)) walkStdinScript(node, collector, scope);
-  else if (hasHereInput(node) && readsCodeFromStdin(args)) collector.flag("argument_runs_program");
+  else if (readsCodeFromStdin(args) && hasHereInput(node)) collector.flag("argument_runs_program");
 }
 
 /** Line editors read their commands from standard input, and `!cmd` runs a shell. */
@@ -254,8 +254,11 @@ const STDIN_EDITORS = new Set(["ed", "red", "ex"]);
  * `python3 -c` is, which the analysis cannot read.
  */
 function readsCodeFromStdin(args: readonly Arg[]): boolean {
+  const head = args[0]?.text ?? "";
+  const program = head.slice(head.lastIndexOf("/") + 1);
+  // Most commands are neither an interpreter nor a wrapper: answered without reading the rest.
+  if (!reads(program) && !PASSING_ON.has(program)) return false;
   const names = args.map((arg) => arg.text.slice(arg.text.lastIndexOf("/") + 1));
-  const reads = (name: string) => INLINE_CODE.has(name) || STDIN_EDITORS.has(name);
   const at = PASSING_ON.has(names[0] ?? "")
     ? names.findIndex(reads)
     : reads(names[0] ?? "")
@@ -270,10 +273,16 @@ function readsCodeFromStdin(args: readonly Arg[]): boolean {
     .every((arg) => /^-|^\/dev\/stdin$|^\/dev\/fd\/0$|^\/proc\/self\/fd\/0$/.test(arg.text));
 }
 
+function reads(name: string): boolean {
+  return INLINE_CODE.has(name) || STDIN_EDITORS.has(name);
+}
+
 function hasHereInput(node: Command): boolean {
-  const isHere = (item: { readonly type: string }) =>
-    item.type === "HereString" || item.type === "HereDoc";
   return node.suffix.some(isHere) || node.redirects.some(isHere);
+}
+
+function isHere(item: { readonly type: string }): boolean {
+  return item.type === "HereString" || item.type === "HereDoc";
 }
 
 /**
