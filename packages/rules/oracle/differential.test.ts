@@ -101,7 +101,9 @@ function decide(command: string): Behavior {
 function violations(sandbox: Sandbox, run: SnippetRun): string[] {
   const found: string[] = [];
   for (const exec of run.execs) {
-    const line = [exec.program, ...exec.args].map(shellQuote).join(" ");
+    // A program named like a reserved word (`time`) is a command when bash started it.
+    const program = exec.program === "time" ? "\\time" : shellQuote(exec.program);
+    const line = [program, ...exec.args.map(shellQuote)].join(" ");
     if (sandbox.binOf(exec) === "other") found.push(`ran ${exec.path} (outside PATH's stubs)`);
     else if (decide(line) !== "allow")
       found.push(`ran \`${line}\`, which the policy does not allow`);

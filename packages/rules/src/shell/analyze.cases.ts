@@ -1335,6 +1335,17 @@ export const SHELL_CASES: readonly ShellCase[] = [
     uncertain: ["argument_runs_program"],
   },
   {
+    name: "a line editor's here-doc is its commands, and `!cmd` runs a shell",
+    command: "ed -s f <<< '!rm x'; ex f <<EOF\n!rm y\nEOF",
+    commands: ["ed -s f", "ex f"],
+    uncertain: ["argument_runs_program"],
+  },
+  {
+    name: "a shell run by a package runner reads its here-string as a script",
+    command: "uv run bash <<< 'rm x'",
+    commands: ["uv run bash", "bash", "rm x"],
+  },
+  {
     name: "a here-string to a script or module is its data",
     command: "python3 x.py <<< data; python3 -m json.tool <<< '{}'",
     commands: ["python3 x.py", "python3 -m json.tool"],

@@ -96,6 +96,10 @@ describe("analyzeShell", () => {
     ["a long eval chain", `${"eval ".repeat(20000)}x`],
     ["a deep subshell", `${"(".repeat(50000)}x${")".repeat(50000)}`],
     ["a huge brace list", `echo {${"a,".repeat(30000)}b}`],
+    // Option readers scan each word once (a backtracking reading of these took minutes).
+    ["a long perl -M cluster", `perl -${"M".repeat(320_000)};`],
+    ["a long sqlite3 script of newlines", `sqlite3 db '${"\n".repeat(320_000)}x'`],
+    ["a long make variable name", `make a${":".repeat(320_000)}x`],
   ])("%s finishes and is never vouched for", (_, line) => {
     const analysis = analyzeShell(line);
     expectDeeplyFrozen(analysis);

@@ -70,16 +70,26 @@ const PERL = inlineCode({ letters: "eE", valued: "I" });
 const RUBY = inlineCode({ letters: "e", valued: "IrCEx" });
 
 /** `-M'Foo;system q(id)'` is code too: perl runs `use Foo;system q(id)`. */
-const perl: Runner = (args) => {
-  const modules = args
-    .slice(1)
-    .some((arg) => /^-[A-Za-z]*[Mm](?![\w:]*(?:=[\w,]*)?$)/.test(arg.text));
-  return modules ? RUNS : PERL(args);
-};
+const perl: Runner = (args) => (args.slice(1).some(importsCode) ? RUNS : PERL(args));
 
-/** `NAME=value`, `NAME:=value`, `NAME+=value`… as make reads an argument. */
-const MAKE_ASSIGNMENT = /^([^=\s-][^=\s]*?)[:!?+]*=(.*)$/s;
+/** `-M`/`-m` takes the rest of its word: plain only as `Module` or `Module=a,b`. */
+function importsCode(arg: Arg): boolean {
+  // The first `M` or `m` of the cluster, found lazily so a long word is read once.
+  const option = /^-[A-Za-z]*?[Mm]/.exec(arg.text);
+  return option !== null && !/^[\w:]*(?:=[\w,]*)?$/.test(arg.text.slice(option[0].length));
+}
+
 const PLAIN_MAKE_VALUE = /^[\w.,/@%+:=-]*$/;
+
+/** The variable `NAME=value`, `NAME:=value`, `NAME+=value`… assigns, as make reads a word. */
+function makeAssignment(text: string): { name: string; value: string } | undefined {
+  const eq = text.indexOf("=");
+  if (eq <= 0 || text.startsWith("-")) return undefined;
+  let end = eq;
+  while (end > 0 && ":!?+".includes(text[end - 1]!)) end--;
+  const name = text.slice(0, end);
+  return /\s/.test(name) ? undefined : { name, value: text.slice(eq + 1) };
+}
 
 /**
  * `make --eval TEXT` (`-E`) reads makefile text from the command line, and `NAME=value` overrides
@@ -90,9 +100,9 @@ function make(args: readonly Arg[]): Run {
   if (anyDynamic(args)) return RUNS;
   for (const arg of args.slice(1)) {
     if (/^--ev|^-[A-Za-z]*E/.test(arg.text)) return RUNS;
-    const assignment = MAKE_ASSIGNMENT.exec(arg.text);
+    const assignment = makeAssignment(arg.text);
     if (!assignment) continue;
-    if (isDangerousName(assignment[1]!) || !PLAIN_MAKE_VALUE.test(assignment[2]!)) return RUNS;
+    if (isDangerousName(assignment.name) || !PLAIN_MAKE_VALUE.test(assignment.value)) return RUNS;
   }
   return NOTHING;
 }

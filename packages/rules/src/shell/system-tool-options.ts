@@ -122,6 +122,6 @@ export const SYSTEM_TOOLS: readonly (readonly [string, Runner])[] = [
   ["psql", databaseClient(/\\|\bprogram\b/i)],
   ["mysql", databaseClient(/\\|\bsystem\b|\bpager\b|\btee\b/i)],
   ["mariadb", databaseClient(/\\|\bsystem\b|\bpager\b|\btee\b/i)],
-  ["sqlite3", databaseClient(/(?:^|[;\n])\s*\.|^-(?:init|cmd)$/)],
+  ["sqlite3", databaseClient(/(?:^|[;\n])[ \t]*\.|^-(?:init|cmd)$/)],
   ["emacsclient", runsThrough({ short: "aseftTdH" }, ["e", "eval"])],
 ];

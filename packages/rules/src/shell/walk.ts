@@ -29,6 +29,7 @@ import { INLINE_CODE } from "./inline-code.ts";
 import { LAUNCHERS } from "./launchers.ts";
 import { isDangerousName } from "./names.ts";
 import { SHELLS } from "./nested.ts";
+import { PACKAGE_RUNNERS } from "./package-runners.ts";
 import { recordRedirect } from "./redirects.ts";
 import { changeDir, forkScope, type Scope, scopeMoved } from "./scope.ts";
 import type { ShellUncertainty } from "./types.ts";
@@ -241,34 +242,47 @@ function walkCommand(node: Command, collector: Collector, scope: Scope): void {
   scan(node, collector, scope);
   if (dirChange) changeDir(scope, dirChange);
   if (readsScriptFromStdin(args)) walkStdinScript(node, collector, scope);
-  else if (hasHereInput(node) && readsCodeFromStdin(args)) collector.flag("argument_runs_program");
+  else if (readsCodeFromStdin(args) && hasHereInput(node)) collector.flag("argument_runs_program");
 }
 
+/** Line editors read their commands from standard input, and `!cmd` runs a shell. */
+const STDIN_EDITORS = new Set(["ed", "red", "ex"]);
+
 /**
- * Interpreters that read their program from a here-doc or here-string (`python3 - <<< 'code'`):
- * code written in the command line, as `python3 -c` is, which the analysis cannot read.
+ * Interpreters that read their program from a here-doc or here-string (`python3 - <<< 'code'`),
+ * and line editors their commands (`ed -s f <<< '!cmd'`): code written in the command line, as
+ * `python3 -c` is, which the analysis cannot read.
  */
 function readsCodeFromStdin(args: readonly Arg[]): boolean {
+  const head = args[0]?.text ?? "";
+  const program = head.slice(head.lastIndexOf("/") + 1);
+  // Most commands are neither an interpreter nor a wrapper: answered without reading the rest.
+  if (!reads(program) && !PASSING_ON.has(program)) return false;
   const names = args.map((arg) => arg.text.slice(arg.text.lastIndexOf("/") + 1));
   const at = PASSING_ON.has(names[0] ?? "")
-    ? names.findIndex((name) => INLINE_CODE.has(name))
-    : INLINE_CODE.has(names[0] ?? "")
+    ? names.findIndex(reads)
+    : reads(names[0] ?? "")
       ? 0
       : -1;
+  if (at === -1) return false;
+  if (STDIN_EDITORS.has(names[at]!)) return true;
   // With a script or module named (`python3 x.py <<< data`), the input is data, unless the
   // script is the input itself (`python3 /dev/stdin <<< code`).
-  return (
-    at !== -1 &&
-    args
-      .slice(at + 1)
-      .every((arg) => /^-|^\/dev\/stdin$|^\/dev\/fd\/0$|^\/proc\/self\/fd\/0$/.test(arg.text))
-  );
+  return args
+    .slice(at + 1)
+    .every((arg) => /^-|^\/dev\/stdin$|^\/dev\/fd\/0$|^\/proc\/self\/fd\/0$/.test(arg.text));
+}
+
+function reads(name: string): boolean {
+  return INLINE_CODE.has(name) || STDIN_EDITORS.has(name);
 }
 
 function hasHereInput(node: Command): boolean {
-  const isHere = (item: { readonly type: string }) =>
-    item.type === "HereString" || item.type === "HereDoc";
   return node.suffix.some(isHere) || node.redirects.some(isHere);
+}
+
+function isHere(item: { readonly type: string }): boolean {
+  return item.type === "HereString" || item.type === "HereDoc";
 }
 
 /**
@@ -276,7 +290,11 @@ function hasHereInput(node: Command): boolean {
  * here-doc or here-string (`bash <<< 'rm x'`, `at now <<< 'rm x'`).
  */
 const STDIN_READERS = new Set([...SHELLS, "source", ".", "at", "batch"]);
-const PASSING_ON = new Set([...TRANSPARENT_WRAPPERS.keys(), ...LAUNCHERS.keys()]);
+const PASSING_ON = new Set([
+  ...TRANSPARENT_WRAPPERS.keys(),
+  ...LAUNCHERS.keys(),
+  ...PACKAGE_RUNNERS.keys(),
+]);
 
 function readsScriptFromStdin(args: readonly Arg[]): boolean {
   const names = args.map((arg) => arg.text.slice(arg.text.lastIndexOf("/") + 1));
