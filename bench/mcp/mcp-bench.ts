@@ -4,12 +4,13 @@
  * run, against a real Warden server (fast path on: the rules decide locally).
  */
 import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
-import { stopSlotEngine } from "@warden/server/testing";
+import { readEnginePid, stopSlotEngine } from "@warden/server/testing";
 import {
   BIN,
   RECORDING_SERVER,
@@ -26,6 +27,19 @@ const WARDEN_SERVER = fileURLToPath(new URL("./warden-server.ts", import.meta.ur
 const CALL = { name: "echo", arguments: { text: "bench" } };
 const ROUNDS = 5;
 const PER_ROUND = 200;
+
+/** CPU time (user + system) a process has used so far, in ns (Linux `/proc`, 10 ms ticks). */
+function cpuNs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * 10_000_000;
+}
+
+/** CPU used by `pids` while `work` runs, in ns each. */
+async function cpuDuring<T>(pids: readonly number[], work: () => Promise<T>) {
+  const before = pids.map(cpuNs);
+  const result = await work();
+  return { result, cpu: pids.map((pid, i) => cpuNs(pid) - before[i]!) };
+}
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -46,6 +60,9 @@ async function connect(transport: Transport): Promise<Client> {
   await client.connect(transport);
   return client;
 }
+
+/** Calls each client makes in `compare`, warm-up included. */
+const CALLS_EACH = 300 + ROUNDS * PER_ROUND;
 
 /** Warms each up, then alternates rounds so that drift on a loaded machine hits all alike; medians. */
 async function compare(clients: readonly Client[]): Promise<number[]> {
@@ -88,12 +105,17 @@ export async function measureMcp(options: {
     ]);
     const bareStdio = await overStdio([process.execPath, "--import", "tsx", BARE_RELAY, ...server]);
     const byteStdio = await overStdio([process.execPath, "--import", "tsx", BYTE_RELAY, ...server]);
-    const [stdioDirect, stdioByte, stdioBare, stdioGateway] = await compare([
-      directStdio,
-      byteStdio,
-      bareStdio,
-      gatewayStdio,
-    ]);
+    // What each relay process, and Warden's server and engine (busy only with the gateway's audit
+    // of its local decisions), spend in CPU per call: the latency hides work done between calls.
+    const pidOf = (client: Client) => (client.transport as StdioClientTransport).pid!;
+    const enginePid = await readEnginePid(warden.storagePath);
+    const {
+      result: [stdioDirect, stdioByte, stdioBare, stdioGateway],
+      cpu: [bareCpu, gatewayCpu, wardenCpu, engineCpu],
+    } = await cpuDuring(
+      [pidOf(bareStdio), pidOf(gatewayStdio), warden.pid, ...(enginePid ? [enginePid] : [])],
+      () => compare([directStdio, byteStdio, bareStdio, gatewayStdio]),
+    );
 
     log(`mcp: Streamable HTTP, ${ROUNDS * PER_ROUND} calls each, direct and through the gateway`);
     const upstream = await startRecordingHttpServer("");
@@ -131,6 +153,10 @@ export async function measureMcp(options: {
       stdio_gateway_ns: stdioGateway!,
       stdio_ratio: stdioGateway! / stdioDirect!,
       stdio_over_bare_relay: stdioGateway! / stdioBare!,
+      stdio_bare_relay_cpu_ns: bareCpu! / CALLS_EACH,
+      stdio_gateway_cpu_ns: gatewayCpu! / CALLS_EACH,
+      stdio_warden_server_cpu_ns: wardenCpu! / CALLS_EACH,
+      stdio_warden_engine_cpu_ns: (engineCpu ?? Number.NaN) / CALLS_EACH,
       http_direct_ns: httpDirect!,
       http_byte_proxy_ns: httpByte!,
       http_gateway_ns: httpGateway!,
@@ -150,7 +176,12 @@ export function runMcpBench(options: {
 }
 
 /** Starts `warden-server.ts`; resolves with its endpoint and a stop that waits for its exit. */
-function startWardenProcess(): Promise<{ endpoint: string; stop: () => Promise<void> }> {
+function startWardenProcess(): Promise<{
+  endpoint: string;
+  storagePath: string;
+  pid: number;
+  stop: () => Promise<void>;
+}> {
   const child = spawn(process.execPath, ["--import", "tsx", WARDEN_SERVER, TOKEN], {
     env: { ...process.env, RIVET_LOG_LEVEL: "silent" },
     stdio: ["ignore", "pipe", "inherit"],
@@ -162,6 +193,8 @@ function startWardenProcess(): Promise<{ endpoint: string; stop: () => Promise<v
       if (endpoint && storagePath)
         resolve({
           endpoint,
+          storagePath,
+          pid: child.pid!,
           stop: async () => {
             child.kill("SIGTERM");
             await exited;
@@ -249,6 +282,24 @@ export const mcpSection = {
       ratio: `${times(r.stdio_over_bare_relay!)} relay`,
       goal: "≤ 1.1× relay + 5 µs",
       pass: meets(r.stdio_gateway_ns!, r.stdio_bare_relay_ns!),
+    },
+    {
+      name: "  CPU per call: the bare relay's process (stdio)",
+      ns: r.stdio_bare_relay_cpu_ns!,
+      ratio: "",
+      goal: "",
+    },
+    {
+      name: "  CPU per call: the gateway's process (stdio)",
+      ns: r.stdio_gateway_cpu_ns!,
+      ratio: `${times(r.stdio_gateway_cpu_ns! / r.stdio_bare_relay_cpu_ns!)} relay`,
+      goal: "",
+    },
+    {
+      name: "  CPU per call: Warden's server + engine, auditing it (stdio)",
+      ns: r.stdio_warden_server_cpu_ns! + r.stdio_warden_engine_cpu_ns!,
+      ratio: "",
+      goal: "",
     },
     {
       name: "tools/call straight to the server (HTTP)",

@@ -44,25 +44,36 @@ describe("the report queue", () => {
   test("batches by size: an entry larger than a batch goes alone", async () => {
     const r = receiver();
     const sizes = [60, 60, 500, 10];
-    const queue = new ReportQueue(r.send, OPTIONS, (i) => sizes[i]!);
+    const queue = new ReportQueue(r.send, OPTIONS, (i) => "x".repeat(sizes[i]!));
     for (let i = 0; i < 4; i++) queue.push(i);
     await queue.drained();
     expect(r.batches).toEqual([[0], [1], [2], [3]]);
   });
 
-  test("sizes are measured when a batch is cut, once each, never on push", async () => {
+  test("entries are serialized when a batch is cut, once each, never on push", async () => {
     const r = receiver();
     r.fail(2);
     const measured: number[] = [];
     const queue = new ReportQueue(r.send, OPTIONS, (i) => {
       measured.push(i);
-      return 1;
+      return String(i);
     });
     for (let i = 0; i < 6; i++) queue.push(i);
     expect(measured).toEqual([]);
     await queue.drained();
     expect(r.batches.flat()).toEqual([0, 1, 2, 3, 4, 5]);
     expect(measured.sort()).toEqual([0, 1, 2, 3, 4, 5]);
+  });
+
+  test("each entry is sent with its JSON, made by the serializer", async () => {
+    const sent: string[] = [];
+    const queue = new ReportQueue(async (batch: readonly QueuedReport<{ n: number }>[]) => {
+      sent.push(...batch.map((item) => item.json));
+    }, OPTIONS);
+    queue.push({ n: 1 });
+    queue.push({ n: 2 });
+    await queue.drained();
+    expect(sent).toEqual(['{"n":1}', '{"n":2}']);
   });
 
   test("a failed batch is sent again, never dropped", async () => {

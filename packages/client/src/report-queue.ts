@@ -1,7 +1,8 @@
 // The queue of local decisions on their way to the session's audit log: batched by count, size
 // and time, one batch in flight, bounded. Nothing is dropped: a failed batch is sent again, and a
-// full queue tells the session to stop deciding locally until it has drained to half. An entry's
-// size is measured when a batch is cut, not when it is pushed: pushing is on the agent's hot path.
+// full queue tells the session to stop deciding locally until it has drained to half. An entry is
+// serialized when a batch is first cut with it, not when it is pushed (pushing is on the agent's
+// hot path), and once: its text is both what counts against the batch's size and what is sent.
 
 /** How reports are batched and bounded. */
 export interface ReportQueueOptions {
@@ -17,12 +18,14 @@ export interface ReportQueueOptions {
 
 export interface QueuedReport<E> {
   readonly entry: E;
+  /** The entry as JSON, made when its batch was cut. */
+  readonly json: string;
 }
 
 interface Item<E> {
   readonly entry: E;
-  /** The entry's size, measured once when a batch is first cut with it. */
-  chars: number | undefined;
+  /** The entry as JSON, made once when a batch is first cut with it. */
+  json: string | undefined;
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -41,8 +44,8 @@ export class ReportQueue<E> {
     /** Sends one batch; resolves once the server has recorded it, throws to be sent again. */
     readonly send: (batch: readonly QueuedReport<E>[]) => Promise<void>,
     readonly options: ReportQueueOptions,
-    /** An entry's size in characters of JSON, as counted against `maxBatchChars`. */
-    readonly measure: (entry: E) => number = (entry) => JSON.stringify(entry).length,
+    /** An entry as JSON: its length counts against `maxBatchChars`. */
+    readonly serialize: (entry: E) => string = (entry) => JSON.stringify(entry),
   ) {}
 
   /** Entries not yet recorded by the server (queued or in flight). */
@@ -57,7 +60,7 @@ export class ReportQueue<E> {
 
   /** Queues a report; the caller checked `accepting` in the same tick. */
   push(entry: E): void {
-    this.#items.push({ entry, chars: undefined });
+    this.#items.push({ entry, json: undefined });
     if (this.#items.length >= this.options.maxQueued) this.#full = true;
     if (this.#items.length >= this.options.maxBatch) this.#wakeDelay?.();
     this.#run();
@@ -116,16 +119,16 @@ export class ReportQueue<E> {
     }
   }
 
-  #nextBatch(): Item<E>[] {
+  #nextBatch(): QueuedReport<E>[] {
+    const batch: QueuedReport<E>[] = [];
     let chars = 0;
-    let count = 0;
     for (const item of this.#items) {
-      if (count >= this.options.maxBatch) break;
-      item.chars ??= this.measure(item.entry);
-      if (count > 0 && chars + item.chars > this.options.maxBatchChars) break;
-      chars += item.chars;
-      count += 1;
+      if (batch.length >= this.options.maxBatch) break;
+      item.json ??= this.serialize(item.entry);
+      if (batch.length > 0 && chars + item.json.length > this.options.maxBatchChars) break;
+      chars += item.json.length;
+      batch.push({ entry: item.entry, json: item.json });
     }
-    return this.#items.slice(0, count);
+    return batch;
   }
 }

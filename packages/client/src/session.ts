@@ -161,7 +161,7 @@ export class WardenSession {
     this.#reports = new ReportQueue(
       (batch) => this.#sendReports(batch),
       { ...REPORTS, ...settings.reports },
-      (report) => JSON.stringify(report.entry).length,
+      (report) => JSON.stringify(report.entry),
     );
   }
 
@@ -415,7 +415,9 @@ export class WardenSession {
       answer = await withRetry(
         () =>
           this.#live.call(
-            (conn) => conn.recordLocalDecisions(batch.map((item) => item.entry.entry)),
+            // As JSON text, from each entry's text made when the batch was cut: RivetKit carries
+            // a string as it is (an array it walks and re-encodes entry by entry).
+            (conn) => conn.recordLocalDecisions(`[${batch.map((item) => item.json).join(",")}]`),
             READ_BOUND_MS,
           ),
         this.retry,

@@ -121,6 +121,25 @@ describe("stdio gateway in front of the recording server", () => {
     expect(record()).toContainEqual({ tool: "echo", args: { text: "hi" } });
   });
 
+  test("calls the rules settle in the gateway reach the session's audit log, each once, marked local", async () => {
+    const texts = Array.from({ length: 30 }, (_, i) => `audited-${i}`);
+    for (const t of texts) await client.callTool({ name: "echo", arguments: { text: t } });
+    let logged: { input: Record<string, unknown>; resolution?: unknown }[] = [];
+    const read = async () => {
+      const { entries } = await approver.session("stdio-1").getHistory({ limit: 500 });
+      logged = entries.filter((e) => texts.includes(String(e.input.text)));
+    };
+    const deadline = Date.now() + 30_000;
+    for (await read(); logged.length < texts.length && Date.now() < deadline; await read())
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(logged.map((e) => e.input.text).sort()).toEqual([...texts].sort());
+    for (const entry of logged)
+      expect(entry.resolution).toMatchObject({
+        outcome: "allow",
+        local: { behavior: "allow", server: "allow" },
+      });
+  });
+
   test("a call a rule denies gets an isError result with the rule's message and never reaches the server", async () => {
     const result = await client.callTool({ name: "delete_all", arguments: {} });
     expect(result.isError).toBe(true);

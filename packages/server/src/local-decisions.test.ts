@@ -2,8 +2,9 @@ import { policySource } from "@warden/rules";
 import { describe, expect, test } from "vitest";
 import type { Principal } from "./auth.ts";
 import { decide } from "./lifecycle.ts";
-import { type KnownCall, recordLocal } from "./local-decisions.ts";
+import { batchFromWire, type KnownCall, recordLocal } from "./local-decisions.ts";
 import { compileSessionPolicy, type ServerPolicy } from "./policy.ts";
+import { MAX_MESSAGE_BYTES } from "./protocol.ts";
 import { type LocalDecision, LocalDecisionBatchSchema } from "./schema.ts";
 import { initialState, type SessionState } from "./session-state.ts";
 
@@ -96,7 +97,7 @@ describe("recording local decisions", () => {
       entry("a"),
       entry("b", { toolName: "Bash", input: { command: "make" } }),
     ]);
-    expect(result.effects).toEqual([{ type: "save" }, { type: "log" }]);
+    expect(result.effects).toEqual([{ type: "audit" }]);
   });
 
   test.each([
@@ -209,5 +210,25 @@ describe("the batch schema", () => {
     expect(
       LocalDecisionBatchSchema.safeParse([{ ...entry("a"), requestId: "__proto__" }]).success,
     ).toBe(false);
+  });
+});
+
+describe("a batch over the wire", () => {
+  test("its JSON text reads as the same batch as the array", () => {
+    const batch = [entry("w-1"), entry("w-2", { decision: "deny" })];
+    expect(batchFromWire(JSON.stringify(batch))).toEqual(batch);
+    expect(batchFromWire(batch)).toBe(batch);
+  });
+
+  test("text that is not JSON, or longer than a message, is invalid_input", () => {
+    for (const text of ["[{", "", "undefined", `[${" ".repeat(MAX_MESSAGE_BYTES)}]`])
+      expect(() => batchFromWire(text)).toThrow(
+        expect.objectContaining({ code: "invalid_input" }) as unknown as Error,
+      );
+  });
+
+  test("what the text holds is then checked as any batch is (a number is no batch)", () => {
+    expect(LocalDecisionBatchSchema.safeParse(batchFromWire("42")).success).toBe(false);
+    expect(LocalDecisionBatchSchema.safeParse(batchFromWire("[]")).success).toBe(false);
   });
 });

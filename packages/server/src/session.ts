@@ -17,7 +17,7 @@ import {
   open,
   sweep,
 } from "./lifecycle.ts";
-import { type KnownCall, recordLocal } from "./local-decisions.ts";
+import { batchFromWire, type KnownCall, recordLocal } from "./local-decisions.ts";
 import { compileOrFail } from "./policy.ts";
 import type { PolicyEnv, Reply } from "./reply-resolution.ts";
 import {
@@ -292,12 +292,17 @@ export function createSessionActor(deps: SessionDependencies) {
 
       /**
        * The SDK's local decisions, in batches: decided again with the current rules and written
-       * to the audit log and usage in one state write. Never runs the hook, broadcasts, opens a
-       * request or arms a timer; says which entries the current rules decide otherwise.
+       * to the audit log (with the usage) in one commit. Never runs the hook, broadcasts, opens a
+       * request or arms a timer; says which entries the current rules decide otherwise. The batch
+       * is the array or its JSON text (the SDK's form, see `batchFromWire`).
        */
-      recordLocalDecisions: async (c, entries: LocalDecisionInput[]) => {
+      recordLocalDecisions: async (c, entries: LocalDecisionInput[] | string) => {
         const principal = authorize(callerOf(c), "recordLocalDecisions");
-        const batch = parseInput(LocalDecisionBatchSchema, entries, "recordLocalDecisions");
+        const batch = parseInput(
+          LocalDecisionBatchSchema,
+          batchFromWire(entries),
+          "recordLocalDecisions",
+        );
         // Counters first: the batch takes sequence numbers and adds to usage.
         await Promise.all([ensureProjectRules(c, deps.project), recoverFromAuditLog(c)]);
         const logged = new Map<string, KnownCall>();
@@ -316,6 +321,9 @@ export function createSessionActor(deps: SessionDependencies) {
           now: Date.now(),
         });
         await run(c, deps, recorded);
+        // A resend of a batch whose commit failed finds its entries in memory (`duplicates`):
+        // they are acknowledged only once durable.
+        await durable(c);
         return recorded.answer;
       },
 

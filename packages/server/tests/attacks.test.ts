@@ -636,6 +636,22 @@ describe("hostile inputs", () => {
     );
   });
 
+  test.each(RAW_RESERVED)(
+    "a local decision sent as JSON text whose input is %s is invalid_input",
+    async (json) => {
+      // The SDK's form: the text carries even `__proto__`, which RivetKit's client drops.
+      const text = `[${JSON.stringify(localEntry(`lp-${Math.random()}`, { input: {} })).replace(
+        '"input":{}',
+        `"input":${json}`,
+      )}]`;
+      await expectRefusedUnchanged(
+        "hostile",
+        () => session("agent", ["p1", "hostile"]).recordLocalDecisions(text),
+        "invalid_input",
+      );
+    },
+  );
+
   test.each([
     ["a session rule", () => session("admin", ["p1", "hostile"]).addRule(reservedRule())],
     ["a project rule", () => project("admin", ["p1"]).addProjectRules([reservedRule()])],
