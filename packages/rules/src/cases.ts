@@ -842,6 +842,56 @@ export const POLICY_CASES: readonly PolicyCase[] = [
     context: cwd,
     expect: { decision: "ask", rule: null },
   },
+  // A package runner's program is a command of its own (deny rules see it); an allow rule that
+  // names the runner and the program covers both, one that leaves the program open does not.
+  ...(
+    [
+      ["Bash(npx prettier *)", "npx prettier --write src", "allow"],
+      ["Bash(uv run pytest *)", "uv run pytest -q tests", "allow"],
+      ["Bash(pnpm exec vitest *)", "pnpm exec vitest run", "allow"],
+      ["Bash(npx tsc*)", "npx tsc --noEmit", "allow"],
+      ["Bash(npx *)", "npx rm -rf build", "ask"],
+      ["Bash(npm *)", "npm exec -- rm -rf build", "ask"],
+      ["Bash(npx * --write src)", "npx rm --write src", "ask"],
+      ["Bash(npx timeout *)", "npx timeout 5 rm -rf build", "ask"],
+      ["Bash(npx prettier *)", "npx prettier x && npx rm y", "ask"],
+      ["Bash(npx prettier *)", "npx -- prettier x", "ask"],
+    ] as const
+  ).map(
+    ([tool, command, decision]): PolicyCase => ({
+      name: `package runners: ${tool} ${decision === "allow" ? "allows" : "leaves open"} ${command}`,
+      policy: { default_behavior: "ask", rules: [{ tool, behavior: "allow" }] },
+      tool: "Bash",
+      input: { command },
+      expect: { decision },
+    }),
+  ),
+  {
+    name: "package runners: a deny rule sees the program an allowed runner line runs",
+    policy: {
+      default_behavior: "ask",
+      rules: [
+        { tool: "Bash(npx eslint *)", behavior: "allow" },
+        { tool: "Bash(eslint *)", behavior: "deny" },
+      ],
+    },
+    tool: "Bash",
+    input: { command: "npx eslint ." },
+    expect: { decision: "deny", rule: "Bash(eslint *)" },
+  },
+  {
+    name: "package runners: an ask rule on the program beats the runner's allow",
+    policy: {
+      default_behavior: "allow",
+      rules: [
+        { tool: "Bash(npx prettier *)", behavior: "allow" },
+        { tool: "Bash(prettier *)", behavior: "ask" },
+      ],
+    },
+    tool: "Bash",
+    input: { command: "npx prettier --write src" },
+    expect: { decision: "ask", rule: "Bash(prettier *)" },
+  },
 ];
 
 /** A pattern that must be rejected at load, at a column of the pattern, with a hint. */

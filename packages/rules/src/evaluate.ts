@@ -12,7 +12,7 @@ import { parseFieldPath } from "./pattern.ts";
 import { candidatesOf, type ToolIndex } from "./rule-index.ts";
 import type { Behavior, EvaluationContext, Tier, ToolCall } from "./schema.ts";
 import { analyzeShell } from "./shell/index.ts";
-import type { ShellAnalysis, ShellUncertainty } from "./shell/types.ts";
+import type { ShellAnalysis, ShellCommand, ShellUncertainty } from "./shell/types.ts";
 
 /** Why a decision came out as it did. */
 export type DecisionReason =
@@ -61,7 +61,10 @@ export function ruleMatches(
   const quantifier = quantifierFor(rule.public.behavior);
   if (!analysis || analysis.commands.length === 0) return rule.args(prepared, quantifier);
   if (rule.public.behavior === "allow") {
-    return analysis.commands.every((command) => rule.args(prepared, "every", [command.text]));
+    return analysis.commands.every(
+      (command) =>
+        rule.args(prepared, "every", [command.text]) || grants(rule, prepared, command.grant),
+    );
   }
   return rule.args(prepared, "some") || rule.args(prepared, "some", shellSubjects(analysis));
 }
@@ -70,6 +73,19 @@ function shellAnalysisOf(call: PreparedCall): ShellAnalysis | undefined {
   if (!call.spec.shell || call.spec.primary === undefined) return undefined;
   const command = call.input[call.spec.primary];
   return typeof command === "string" ? analyzeShell(command) : undefined;
+}
+
+/**
+ * Whether an allow rule covers a program through the package runner that runs it: it matches
+ * the runner's line and would not match it with another program (`ShellCommand.grant`).
+ */
+function grants(rule: InternalRule, call: PreparedCall, grant: ShellCommand["grant"]): boolean {
+  return (
+    grant !== undefined &&
+    rule.public.behavior === "allow" &&
+    rule.args(call, "every", [grant.text]) &&
+    !rule.args(call, "every", [grant.probe])
+  );
 }
 
 function shellSubjects(analysis: ShellAnalysis): string[] {
@@ -132,6 +148,11 @@ function evaluateShell(
       if (behavior === "deny") continue;
       if (rule.args(call, quantifierFor(behavior), behavior === "allow" ? text : texts)) {
         return { behavior, rule };
+      }
+    }
+    if (command.grant) {
+      for (const rule of candidatesOf(index, call, [command.grant.text])) {
+        if (grants(rule, call, command.grant)) return { behavior: "allow", rule };
       }
     }
     return { behavior: fallback, rule: null };

@@ -61,14 +61,25 @@ export class Collector {
     if (this.#budget < 0) this.#stop();
   }
 
-  addCommand(argv: readonly string[], text: string, aliases: readonly string[]): void {
-    const key =
+  addCommand(
+    argv: readonly string[],
+    text: string,
+    aliases: readonly string[],
+    grant?: ShellCommand["grant"],
+  ): void {
+    let key =
       aliases.length === 0 ? argv.join("\0") : `${argv.join("\0")}\u0001${aliases.join("\0")}`;
+    if (grant) key += `\u0002${grant.text}`;
     if (this.#commandKeys.has(key)) return;
     this.#guardSize(this.#commands.length);
     this.#commandKeys.add(key);
     this.#commands.push(
-      Object.freeze({ argv: Object.freeze(argv), text, aliases: Object.freeze(aliases) }),
+      Object.freeze({
+        argv: Object.freeze(argv),
+        text,
+        aliases: Object.freeze(aliases),
+        ...(grant ? { grant: Object.freeze(grant) } : {}),
+      }),
     );
   }
 

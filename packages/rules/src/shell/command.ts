@@ -12,6 +12,7 @@ import { ARGUMENT_RUNNERS } from "./program-options.ts";
 import { recordWrite } from "./redirects.ts";
 import type { Run, Runner } from "./run.ts";
 import { forkScope, type Scope } from "./scope.ts";
+import type { ShellCommand } from "./types.ts";
 import type { Arg } from "./words.ts";
 import { IN_SHELL_WRAPPERS, TRANSPARENT_WRAPPERS, WRAPPER_WRITES } from "./wrappers.ts";
 
@@ -35,6 +36,7 @@ export function runCommand(
   assignments: readonly string[],
   collector: Collector,
   scope: Scope,
+  grant?: ShellCommand["grant"],
 ): readonly Arg[] | undefined {
   let current = args;
   let inShell = true;
@@ -80,27 +82,44 @@ export function runCommand(
     aliases.unshift([...assignments, ...args.map((arg) => arg.text)].join(" "));
   }
   if (current.some((arg) => arg.braces)) aliases.push(braceSpelling(current));
-  collector.addCommand(argv, text, unique(aliases, text));
+  // A grant holds only for the program as the runner named it: not through a wrapper it looked
+  // through (`npx timeout 5 rm`), nor a path spelled otherwise.
+  const granted = grant && current === args && argv[0] === head.text ? grant : undefined;
+  collector.addCommand(argv, text, unique(aliases, text), granted);
 
-  if (runner) applyRun(runner(current), collector, movedDir ? elsewhere(scope) : scope);
+  if (runner) applyRun(runner(current), collector, movedDir ? elsewhere(scope) : scope, argv);
   const builtin = head.literal ? NAME_BUILTINS.get(argv[0]!) : undefined;
   const reason = builtin?.(current);
   if (reason) collector.flag(reason);
   return inShell && DIR_CHANGERS.has(argv[0]!) ? current : undefined;
 }
 
-function applyRun(run: Run, collector: Collector, scope: Scope): void {
+function applyRun(run: Run, collector: Collector, scope: Scope, parent: readonly string[]): void {
   if (run.reason) collector.flag(run.reason);
   for (const target of run.writes ?? []) recordWrite(collector, scope, target);
   for (const launch of run.launches ?? []) {
     if (!collector.enter()) return;
-    if (launch.kind === "argv") runCommand(launch.args, [], collector, forkScope(scope));
-    else if (launch.args.some((arg) => !arg.opaque)) {
+    if (launch.kind === "argv") {
+      const grant = launch.grantable ? grantFor(parent, launch.args.length) : undefined;
+      runCommand(launch.args, [], collector, forkScope(scope), grant);
+    } else if (launch.args.some((arg) => !arg.opaque)) {
       const source = launch.args.map((arg) => arg.text).join(" ");
       collector.walkSource(source, collector, launch.sameShell ? scope : forkScope(scope));
     }
     collector.leave();
   }
+}
+
+/** No glob names this word except by a wildcard: a NUL cannot be in a shell word. */
+const PROBE_WORD = "\0warden-probe\0";
+
+/** The grant for a program that is the last `length` words of its runner's `parent` argv. */
+function grantFor(parent: readonly string[], length: number): ShellCommand["grant"] {
+  const at = parent.length - length;
+  if (at < 1 || at >= parent.length) return undefined;
+  const probe = [...parent];
+  probe[at] = PROBE_WORD;
+  return { text: parent.join(" "), probe: probe.join(" ") };
 }
 
 function elsewhere(scope: Scope): Scope {

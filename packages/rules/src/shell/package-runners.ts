@@ -70,7 +70,7 @@ function packageRunner(spec: RunnerSpec): Runner {
         word === arg.text ? args[index + 1] : { ...arg, text: arg.text.slice(word.length + 1) };
       return { reason: "argument_runs_program", launches: value ? scriptLaunch([value]) : [] };
     }
-    return { launches };
+    return { launches: launches.map((launch) => ({ ...launch, grantable: true })) };
   };
 }
 

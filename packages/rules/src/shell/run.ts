@@ -3,7 +3,15 @@ import type { Arg } from "./words.ts";
 
 /** Something a command would run: another command line as argv, or shell source to parse. */
 export type Launch =
-  | { readonly kind: "argv"; readonly args: readonly Arg[] }
+  | {
+      readonly kind: "argv";
+      readonly args: readonly Arg[];
+      /**
+       * Set by package runners: an allow rule that names the runner and this program (`Bash(npx
+       * prettier *)`) covers the program too (`ShellCommand.grant`).
+       */
+      readonly grantable?: boolean;
+    }
   | { readonly kind: "script"; readonly args: readonly Arg[]; readonly sameShell: boolean };
 
 /** What a program does beyond being a command: why it is uncertain, what it runs, what it writes. */

@@ -31,6 +31,14 @@ export interface ShellCommand {
   readonly text: string;
   /** Other spellings of the same command that deny rules must also see (e.g. `/tmp/x/rm -rf a` → `rm -rf a`). */
   readonly aliases: readonly string[];
+  /**
+   * For a program run by a package runner (`npx prettier --write .` runs `prettier --write .`):
+   * the runner's command line, and the same line with the program's word replaced by a word no
+   * rule names. An allow rule that matches `text` but not `probe` names the program itself, so
+   * it allows the program as well as the runner; `Bash(npx *)` does not. Deny rules see the
+   * program whatever this says.
+   */
+  readonly grant?: { readonly text: string; readonly probe: string };
 }
 
 /** A redirection that writes to a file. */
