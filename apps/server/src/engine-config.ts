@@ -138,6 +138,35 @@ export function engineRefusal(
 ): StartError | undefined {
   const text = error instanceof Error ? error.message : String(error);
   if (!/\b(401 Unauthorized|403 Forbidden)\b|Invalid token/i.test(text)) return undefined;
+  return refusalError(engine);
+}
+
+/**
+ * Asks the engine itself whether it refuses this runner's token, for a start that failed with
+ * some other error: RivetKit may report its registry's own shutdown instead of the engine's 403
+ * when the two race. The engine's API (`/namespaces`) answers only its admin token. Any other
+ * answer, or none within 5 s, leaves the original error standing.
+ */
+export async function probeEngineRefusal(engine: {
+  readonly endpoint: string;
+  readonly token: ResolvedSecret;
+}): Promise<StartError | undefined> {
+  try {
+    const response = await fetch(`${engine.endpoint}/namespaces`, {
+      headers: { authorization: `Bearer ${engine.token.value}` },
+      signal: AbortSignal.timeout(5_000),
+    });
+    await response.body?.cancel();
+    return response.status === 401 || response.status === 403 ? refusalError(engine) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function refusalError(engine: {
+  readonly endpoint: string;
+  readonly token: { readonly source: string };
+}): StartError {
   return new StartError(
     "engine_refused",
     `the engine at ${engine.endpoint} refused this runner's engine token (${engine.token.source}): set it to the engine's admin token`,

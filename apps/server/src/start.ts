@@ -1,7 +1,7 @@
 import { createWarden, type PermissionHook } from "@warden/server";
 import { endpointOf, type ServerConfig } from "./config.ts";
 import { checkFrontPort, checkPorts, findEngine, stopEngine } from "./engine.ts";
-import { engineRefusal } from "./engine-config.ts";
+import { engineRefusal, probeEngineRefusal } from "./engine-config.ts";
 import { type EngineLink, openEngineLink } from "./engine-link.ts";
 import { engineAdminToken } from "./engine-token.ts";
 import { type RunningFront, startFront } from "./front-proxy.ts";
@@ -128,7 +128,10 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     }
   } catch (error) {
     await stop();
-    throw (engine.mode === "external" && engineRefusal(error, engine)) || error;
+    if (engine.mode === "external") {
+      throw engineRefusal(error, engine) ?? (await probeEngineRefusal(engine)) ?? error;
+    }
+    throw error;
   }
   return {
     endpoint: endpointOf(config),

@@ -5,6 +5,7 @@ import { readFile } from "node:fs/promises";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
+import { probeEngineRefusal } from "../src/engine-config.ts";
 import {
   createWorkspace,
   runServer,
@@ -68,6 +69,22 @@ test("a runner with a wrong engine token fails closed: it exits, says why, and p
     expect(stderr).not.toContain(secret);
   }
 }, 120_000);
+
+test("the engine itself tells a refused token from a good one (the start's fallback when RivetKit reports something else)", async () => {
+  const wrong = {
+    value: "wrong-engine-token-0123456789abcdef",
+    source: "$WARDEN_ENGINE_TOKEN",
+    dev: false,
+  };
+  const refused = await probeEngineRefusal({ endpoint: engineEndpoint, token: wrong });
+  expect(refused?.code).toBe("engine_refused");
+  expect(refused?.message).not.toContain(wrong.value);
+  const good = { value: engineToken, source: "$WARDEN_ENGINE_TOKEN", dev: false };
+  expect(await probeEngineRefusal({ endpoint: engineEndpoint, token: good })).toBeUndefined();
+  // No engine there: the original error stands.
+  const closed = `http://127.0.0.1:${engineSide.port + 7}`;
+  expect(await probeEngineRefusal({ endpoint: closed, token: wrong })).toBeUndefined();
+});
 
 test("a runner given an engine endpoint but no token refuses to start, naming the setting", async () => {
   const { code, stdout, stderr } = await startRunner({});
