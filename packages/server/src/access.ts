@@ -89,6 +89,7 @@ export const ACCESS = {
   wardenProject: {
     actions: {
       listProjectRules: ["approver", "admin", "system"],
+      loadSessionRules: ["system"],
       addProjectRules: ["admin", "system"],
       removeProjectRule: ["admin"],
       getProjectRulesLog: ["approver", "admin"],

@@ -58,6 +58,16 @@ export interface NoteInboxAnswer {
 }
 
 /**
+ * The project's answer to a session reading its rules: the rules and the project's own actor id, so
+ * that the session's first report (its first ask, often many sessions' at once) goes by id and
+ * not by key (a key lookup in the engine per report).
+ */
+export interface SessionRulesAnswer {
+  readonly rules: ProjectState["rules"];
+  readonly actorId: string;
+}
+
+/**
  * The durable state of a project: its learned rules. The index of pending requests (the inbox)
  * and the history index are rows of the project's SQLite database.
  */
@@ -276,15 +286,18 @@ export function createProjectActor(deps: {
       principal: deps.tokens.lookup(ConnParamsSchema.parse(params).token)!,
     }),
     actions: {
-      /** The project's rules; a session (the system) names itself to hear of later changes. */
-      listProjectRules: (c, sessionId?: string) => {
-        if (callerOfContext(c)?.role === "system" && sessionId !== undefined) {
-          const id = parseInput(IdSchema, sessionId, "sessionId");
-          c.state.ruleSessions[id] = Date.now();
-          const ids = Object.entries(c.state.ruleSessions).sort((a, b) => b[1] - a[1]);
-          for (const [old] of ids.slice(MAX_RULE_SESSIONS)) delete c.state.ruleSessions[old];
-        }
-        return c.state.rules;
+      /** The project's rules. */
+      listProjectRules: (c) => c.state.rules,
+      /**
+       * A session's first read of the project's rules: it is remembered (and told when the
+       * rules change), and learns the project's actor id (`SessionRulesAnswer`).
+       */
+      loadSessionRules: (c, sessionId: string): SessionRulesAnswer => {
+        const id = parseInput(IdSchema, sessionId, "sessionId");
+        c.state.ruleSessions[id] = Date.now();
+        const ids = Object.entries(c.state.ruleSessions).sort((a, b) => b[1] - a[1]);
+        for (const [old] of ids.slice(MAX_RULE_SESSIONS)) delete c.state.ruleSessions[old];
+        return { rules: c.state.rules, actorId: c.actorId };
       },
       /** Adds rules (admins, or a session relaying a validated "always" reply of scope project). */
       addProjectRules: async (c, rules: unknown) => {

@@ -53,8 +53,9 @@ async function retried<T>(call: () => Promise<T>, deadlineMs = 120_000): Promise
  * Handles on project actors, by id once known. A call by key makes the engine find the actor by
  * its key first: four more storage transactions per call than by id (measured with
  * `bench/probes/call-cost.ts`, docs/scale.md), and sessions call their project on every ask and
- * its settlement. The id is the project's own (`noteInbox` answers with `c.actorId`), so learning
- * it costs no lookup, and it works where the engine's actor API refuses `resolve()` without its
+ * its settlement. The id is the project's own: `loadSessionRules` (a session's first call to it)
+ * and `noteInbox` answer with `c.actorId`, so a session's first report (in a first round of asks,
+ * every session's at once) goes by id, learning it costs no lookup, and it works where the engine's actor API refuses `resolve()` without its
  * admin token (a cluster). It is forgotten only when the engine says the actor is gone: a timeout
  * or a restart keeps it (an actor keeps its id across restarts), where forgetting it on every
  * failure made a lookup by key per retry under load.
@@ -108,8 +109,13 @@ export function createWarden(options: WardenOptions) {
     }
   };
   const project: ProjectLink = {
-    loadRules: (client, projectId, sessionId) =>
-      toProject(client, projectId, (handle) => handle.listProjectRules(sessionId)),
+    loadRules: async (client, projectId, sessionId) => {
+      const answer = await toProject(client, projectId, (handle) =>
+        handle.loadSessionRules(sessionId),
+      );
+      addresses.learn(projectId, answer.actorId);
+      return answer.rules;
+    },
     addRules: async (client, projectId, rules) => {
       await toProject(client, projectId, (handle) => handle.addProjectRules(rules));
     },

@@ -188,6 +188,7 @@ const ARGS: Record<ActorName, Record<string, (sessionId: string) => unknown[]>> 
   },
   wardenProject: {
     listProjectRules: () => [],
+    loadSessionRules: (sessionId) => [sessionId],
     addProjectRules: () => [[{ tool: "Bash(make lint)", behavior: "allow" }]],
     removeProjectRule: () => ["prule_none"],
     getProjectRulesLog: () => [],
