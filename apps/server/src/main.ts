@@ -108,7 +108,10 @@ async function main(argv: string[]): Promise<number> {
     }
     const reason = `${describeLeftover(noted.verdict)}; its sessions stay unanswered until this server restarts`;
     console.error(`warden: ERROR: ${reason} (docs/deploy.md)`);
-    server?.markUnhealthy(reason);
+    // /health answers anyone: it says what to do, not which actor (the log names it).
+    server?.markUnhealthy(
+      "an actor of this server is on closed storage; restart the server (its log names the actor)",
+    );
     faults = EMPTY_STORAGE_WATCH;
   });
 
