@@ -6,6 +6,7 @@ import {
   mayEnter,
   mayReceive,
   requirePlainArgs,
+  requireWholeProject,
 } from "./access.ts";
 import type { Principal } from "./auth.ts";
 
@@ -119,5 +120,40 @@ describe("who receives an event's payload", () => {
     expect(mayReceive("wardenProject", "inboxChanged", narrow, change("s2"), {})).toBe(false);
     expect(mayReceive("wardenProject", "inboxChanged", agent, change("s1"), {})).toBe(false);
     expect(mayReceive("wardenProject", "unknownEvent", approver, change("s1"), {})).toBe(false);
+  });
+});
+
+describe("project-wide changes need a token that reaches every session", () => {
+  const wide: Principal = { id: "w", role: "admin", projects: ["p1"], sessions: "*" };
+  const narrow: Principal = { id: "n", role: "admin", projects: ["p1"], sessions: ["s1"] };
+  const always = (scope?: string) => ["s1", "perm_1", "always", scope ? { scope } : {}];
+  test.each([
+    [
+      "an always reply of scope project",
+      "permissionSession",
+      "respondPermission",
+      always("project"),
+      "forbidden",
+    ],
+    [
+      "an always reply of scope session",
+      "permissionSession",
+      "respondPermission",
+      always("session"),
+      "ok",
+    ],
+    [
+      "a reply with no options",
+      "permissionSession",
+      "respondPermission",
+      ["s1", "perm_1", "once"],
+      "ok",
+    ],
+    ["adding project rules", "wardenProject", "addProjectRules", [[]], "forbidden"],
+    ["removing a project rule", "wardenProject", "removeProjectRule", ["prule_1"], "forbidden"],
+    ["a session rule (its own session)", "permissionSession", "addRule", [{}], "ok"],
+  ] as const)("%s from a narrow token: %s", (_name, actor, action, args, code) => {
+    expect(codeOf(() => requireWholeProject(actor, action, narrow, args))).toBe(code);
+    expect(codeOf(() => requireWholeProject(actor, action, wide, args))).toBe("ok");
   });
 });

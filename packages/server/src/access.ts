@@ -118,6 +118,48 @@ export const ACCESS = {
 export type ActorName = keyof typeof ACCESS;
 export type ActionName<A extends ActorName> = keyof (typeof ACCESS)[A]["actions"] & string;
 
+/** The `scope` of a reply's options, if the options are an object that has one. */
+const scopeOf = (options: unknown) =>
+  typeof options === "object" && options !== null && Object.hasOwn(options, "scope")
+    ? (options as { scope?: unknown }).scope
+    : undefined;
+
+/**
+ * Calls that change what every session of a project decides, by action and arguments. A token
+ * whose `sessions` names only some sessions reaches only those, so it may not make them (a row
+ * above lets its role call the action for the sessions it reaches).
+ */
+export const PROJECT_WIDE: {
+  readonly [A in ActorName]: Readonly<
+    Partial<Record<ActionName<A>, (args: readonly unknown[]) => boolean>>
+  >;
+} = {
+  permissionSession: {
+    // An "always" reply of scope project becomes a rule of every session of the project.
+    respondPermission: (args) => scopeOf(args[3]) === "project",
+  },
+  wardenProject: {
+    addProjectRules: () => true,
+    removeProjectRule: () => true,
+  },
+};
+
+/** Fails with `forbidden` when a caller limited to some sessions makes a project-wide change. */
+export function requireWholeProject(
+  actor: ActorName,
+  action: string,
+  principal: Principal,
+  args: readonly unknown[],
+): void {
+  if (principal.sessions === "*") return;
+  const rows: Readonly<Record<string, (args: readonly unknown[]) => boolean>> = PROJECT_WIDE[actor];
+  if (Object.hasOwn(rows, action) && rows[action]?.(args)) {
+    fail("forbidden", `a token limited to some sessions may not change every session's rules`, {
+      action,
+    });
+  }
+}
+
 /** Whether a role may call an action of an actor (unknown actions: never). */
 export function mayCall(actor: ActorName, action: string, role: CallerRole): boolean {
   const rows: ActionRows = ACCESS[actor].actions;
@@ -266,8 +308,10 @@ export function requirePlainArgs(args: readonly unknown[]): void {
 const CONTEXT_HOOKS = ["onWake", "onSleep", "onConnect", "onDisconnect"] as const;
 
 /**
- * Applies the access table to an actor definition: every action checks its caller first and then
- * that its arguments are plain data, every event checks its subscriber, and every broadcast reaches only the connections that may see it.
+ * Applies the access table to an actor definition: every action checks its caller first, then
+ * that its arguments are plain data and that a project-wide change comes from a project-wide
+ * token; every event checks its subscriber, and every broadcast reaches only the connections that
+ * may see it.
  * Throws at start when an action or event has no row, so that a new door cannot ship unlocked.
  */
 export function guardActor<D extends { config: unknown }>(actor: ActorName, definition: D): D {
@@ -284,9 +328,10 @@ export function guardActor<D extends { config: unknown }>(actor: ActorName, defi
     if (typeof handler !== "function" || !Object.hasOwn(ACCESS[actor].actions, name))
       throw new Error(`${actor}.${name} has no row in the access table (access.ts)`);
     config.actions[name] = (c, ...args) => {
-      authorizeCall(actor, name, c);
+      const principal = authorizeCall(actor, name, c);
       // Scheduled calls (no connection) carry the arguments Warden scheduled, plus RivetKit's own.
       if (c.conn !== undefined) requirePlainArgs(args);
+      requireWholeProject(actor, name, principal, args);
       return watchStorage(
         () => c.actorId,
         () => handler(withFilteredBroadcast(c), ...args),

@@ -1000,6 +1000,45 @@ describe("project rules", () => {
     await conn.dispose();
   });
 
+  // A token limited to some sessions reaches only those: it may not set every session's rules.
+  test("an approver limited to some sessions cannot reply always for the whole project", async () => {
+    const pending = await askPending("narrow", "nw-1", "make narrow-wide");
+    const narrow = session("narrowApprover", ["p1", "narrow"]);
+    const always = (scope: string) =>
+      narrow.respondPermission("narrow", pending.permissionId, "always", {
+        rule: "Bash(make narrow-wide)",
+        scope,
+      });
+    await expectRefusedUnchanged("narrow", () => always("project"), "forbidden");
+    // Its own session's rules are its to set.
+    await expect(codeOf(always("session"))).resolves.toBe("ok");
+    const projectRules = (await project("admin", ["p1"]).listProjectRules()) as { tool: string }[];
+    expect(projectRules.map((r) => r.tool)).not.toContain("Bash(make narrow-wide)");
+  });
+
+  test("an admin limited to some sessions cannot add or remove project rules", async () => {
+    const rules = (await project("admin", ["p1"]).addProjectRules([
+      { tool: "Bash(make narrow-admin)", behavior: "deny" },
+    ])) as { id: string; tool: string }[];
+    const rule = rules.find((r) => r.tool === "Bash(make narrow-admin)")!;
+    await expectRefusedUnchanged(
+      "narrow",
+      () => project("narrowAdmin", ["p1"]).removeProjectRule(rule.id),
+      "forbidden",
+    );
+    await expectRefusedUnchanged(
+      "narrow",
+      () =>
+        project("narrowAdmin", ["p1"]).addProjectRules([
+          { tool: "Bash(make narrow-added)", behavior: "allow" },
+        ]),
+      "forbidden",
+    );
+    // Within its session it is an admin still.
+    await expect(codeOf(session("narrowAdmin", ["p1", "narrow"]).listRules())).resolves.toBe("ok");
+    await project("admin", ["p1"]).removeProjectRule(rule.id);
+  });
+
   test("an always reply of scope project is stored with its approver and logged", async () => {
     const pending = (await session("agent", ["p1", "learn"]).requestPermission(
       ask("ln-1", "make learn"),

@@ -15,6 +15,8 @@ export const TOKENS = {
   narrowAgent: { id: "agent-n", role: "agent", projects: ["p1"], sessions: ["narrow"] },
   /** An approver limited to one session of p1. */
   narrowApprover: { id: "carol", role: "approver", projects: ["p1"], sessions: ["narrow"] },
+  /** An admin limited to one session of p1. */
+  narrowAdmin: { id: "erin", role: "admin", projects: ["p1"], sessions: ["narrow"] },
   /** An approver limited to three sessions of p1. */
   teamApprover: {
     id: "dana",
