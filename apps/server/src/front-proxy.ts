@@ -106,13 +106,23 @@ export async function startFront(options: FrontOptions): Promise<RunningFront> {
   const agent = new Agent({ keepAlive: true, noDelay: true });
   const tunnels = new Set<Socket>();
 
+  /** The engine's own routes: with its admin token only. */
+  const engineOnly = (request: IncomingMessage): Verdict =>
+    hasToken(request, adminHash) ? undefined : { refusal: ENGINE_API, asActor: false };
+
   const decide = (request: IncomingMessage, route: FrontRoute, upgrade: boolean): Verdict => {
     const origin = request.headers.origin;
     if (origin !== undefined && !allowed.has(origin)) {
       return { refusal: FOREIGN_ORIGIN, asActor: false };
     }
     switch (route.kind) {
-      case "health": {
+      case "health":
+      case "public": {
+        // Open to anyone for what their path names only: an upgrade or an `x-rivet-target`
+        // header has the engine route the request by it instead (its runner, envoy, API and
+        // actor routes), and those are the engine's routes, behind its token.
+        if (upgrade || request.headers["x-rivet-target"] !== undefined) return engineOnly(request);
+        if (route.kind === "public") return undefined;
         const reason = options.unhealthy?.();
         if (reason === undefined) return undefined;
         return {
@@ -120,11 +130,10 @@ export async function startFront(options: FrontOptions): Promise<RunningFront> {
           asActor: false,
         };
       }
-      case "public":
       case "actor-by-id":
         return undefined;
       case "engine":
-        return hasToken(request, adminHash) ? undefined : { refusal: ENGINE_API, asActor: false };
+        return engineOnly(request);
       case "malformed":
         return {
           refusal: { status: 400, group: "user", code: "invalid_input", message: route.reason },

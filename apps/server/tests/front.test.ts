@@ -356,6 +356,42 @@ describe("a refused call creates nothing", () => {
     }
   });
 
+  // The engine routes by header or WebSocket protocol a request whose path it does not route, so
+  // the open paths must not carry either: they would reach its runner, envoy and actor routes.
+  test.each([
+    ["/health", "runner"],
+    ["/health", "api-public"],
+    ["/metadata", "runner"],
+    ["/metadata", "actor"],
+  ])(
+    "GET %s routed by header to the engine's %s route needs its admin token",
+    async (path, target) => {
+      const refused = await fetch(`${base}${path}`, {
+        headers: { "x-rivet-target": target, "x-rivet-actor": "0000", "x-rivet-token": "x" },
+      });
+      expect(refused.status).toBe(403);
+      expect(await refused.json()).toMatchObject({ group: "api", code: "forbidden" });
+    },
+  );
+
+  test.each([
+    ["/health", "rivet_target.runner"],
+    ["/metadata", "rivet_target.runner"],
+    ["/metadata", "rivet, rivet_target.actor, rivet_actor.0000, rivet_encoding.json"],
+    ["/health", "rivet"],
+  ])("a WebSocket to %s (protocols %s) is refused before the engine", async (path, protocols) => {
+    expect(await rawUpgrade(path, { "Sec-WebSocket-Protocol": protocols })).toBe(
+      "HTTP/1.1 403 Refused",
+    );
+  });
+
+  test("the open paths routed by header pass with the engine's admin token (the same route)", async () => {
+    const response = await fetch(`${base}/health`, {
+      headers: { "x-rivet-target": "api-public", Authorization: `Bearer ${adminToken}` },
+    });
+    expect(response.status).toBe(200);
+  });
+
   test("a request smuggled behind an upgrade the engine declines never reaches it", async () => {
     const { connect } = await import("node:net");
     const params = JSON.stringify({ token: AGENT });
