@@ -123,7 +123,7 @@ describe("who receives an event's payload", () => {
   });
 });
 
-describe("project-wide changes need a token that reaches every session", () => {
+describe("project-wide calls need a token that reaches every session", () => {
   const wide: Principal = { id: "w", role: "admin", projects: ["p1"], sessions: "*" };
   const narrow: Principal = { id: "n", role: "admin", projects: ["p1"], sessions: ["s1"] };
   const always = (scope?: string) => ["s1", "perm_1", "always", scope ? { scope } : {}];
@@ -151,6 +151,7 @@ describe("project-wide changes need a token that reaches every session", () => {
     ],
     ["adding project rules", "wardenProject", "addProjectRules", [[]], "forbidden"],
     ["removing a project rule", "wardenProject", "removeProjectRule", ["prule_1"], "forbidden"],
+    ["reconciling the project's inbox", "wardenProject", "reconcileInbox", [], "forbidden"],
     ["a session rule (its own session)", "permissionSession", "addRule", [{}], "ok"],
   ] as const)("%s from a narrow token: %s", (_name, actor, action, args, code) => {
     expect(codeOf(() => requireWholeProject(actor, action, narrow, args))).toBe(code);

@@ -125,9 +125,10 @@ const scopeOf = (options: unknown) =>
     : undefined;
 
 /**
- * Calls that change what every session of a project decides, by action and arguments. A token
- * whose `sessions` names only some sessions reaches only those, so it may not make them (a row
- * above lets its role call the action for the sessions it reaches).
+ * Calls that act on every session of a project, by action and arguments: they change what every
+ * session decides, or read and count every session. A token whose `sessions` names only some
+ * sessions reaches only those, so it may not make them (a row above lets its role call the
+ * action for the sessions it reaches).
  */
 export const PROJECT_WIDE: {
   readonly [A in ActorName]: Readonly<
@@ -141,10 +142,12 @@ export const PROJECT_WIDE: {
   wardenProject: {
     addProjectRules: () => true,
     removeProjectRule: () => true,
+    // Asks every due session for its pending requests and answers the project's count.
+    reconcileInbox: () => true,
   },
 };
 
-/** Fails with `forbidden` when a caller limited to some sessions makes a project-wide change. */
+/** Fails with `forbidden` when a caller limited to some sessions makes a project-wide call. */
 export function requireWholeProject(
   actor: ActorName,
   action: string,
@@ -154,9 +157,13 @@ export function requireWholeProject(
   if (principal.sessions === "*") return;
   const rows: Readonly<Record<string, (args: readonly unknown[]) => boolean>> = PROJECT_WIDE[actor];
   if (Object.hasOwn(rows, action) && rows[action]?.(args)) {
-    fail("forbidden", `a token limited to some sessions may not change every session's rules`, {
-      action,
-    });
+    fail(
+      "forbidden",
+      "a token limited to some sessions may not act on every session of the project",
+      {
+        action,
+      },
+    );
   }
 }
 
@@ -309,7 +316,7 @@ const CONTEXT_HOOKS = ["onWake", "onSleep", "onConnect", "onDisconnect"] as cons
 
 /**
  * Applies the access table to an actor definition: every action checks its caller first, then
- * that its arguments are plain data and that a project-wide change comes from a project-wide
+ * that its arguments are plain data and that a project-wide call comes from a project-wide
  * token; every event checks its subscriber, and every broadcast reaches only the connections that
  * may see it.
  * Throws at start when an action or event has no row, so that a new door cannot ship unlocked.

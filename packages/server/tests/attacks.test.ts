@@ -1016,7 +1016,7 @@ describe("project rules", () => {
     expect(projectRules.map((r) => r.tool)).not.toContain("Bash(make narrow-wide)");
   });
 
-  test("an admin limited to some sessions cannot add or remove project rules", async () => {
+  test("an admin limited to some sessions cannot add or remove project rules, nor reconcile the inbox", async () => {
     const rules = (await project("admin", ["p1"]).addProjectRules([
       { tool: "Bash(make narrow-admin)", behavior: "deny" },
     ])) as { id: string; tool: string }[];
@@ -1032,6 +1032,11 @@ describe("project rules", () => {
         project("narrowAdmin", ["p1"]).addProjectRules([
           { tool: "Bash(make narrow-added)", behavior: "allow" },
         ]),
+      "forbidden",
+    );
+    await expectRefusedUnchanged(
+      "narrow",
+      () => project("narrowAdmin", ["p1"]).reconcileInbox(),
       "forbidden",
     );
     // Within its session it is an admin still.
