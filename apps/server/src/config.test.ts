@@ -112,6 +112,26 @@ describe("tokens", () => {
     ).rejects.toMatchObject({ code: "duplicate_token" });
   });
 
+  test("one id stands for one principal: a second token of it must be the same principal", async () => {
+    const text =
+      "tokens: { token-a-0123456789abcdefXYZ: { id: a, role: agent, projects: [p1] } }\n";
+    const second = (principal: object) =>
+      load(text, { WARDEN_TOKENS: JSON.stringify({ "token-b-0123456789abcdefXYZ": principal }) });
+    // A rotation: two tokens, one principal (the default sessions spelled out or not).
+    const rotated = await second({ id: "a", role: "agent", projects: ["p1"], sessions: "*" });
+    expect(rotated.tokens.map((t) => t.principal.id)).toEqual(["a", "a"]);
+    for (const other of [
+      { id: "a", role: "agent", projects: ["p1"], sessions: ["s1"] },
+      { id: "a", role: "approver", projects: ["p1"] },
+      { id: "a", role: "agent", projects: ["p2"] },
+    ]) {
+      await expect(second(other)).rejects.toMatchObject({
+        code: "duplicate_token",
+        message: expect.stringContaining('the id "a" stands for two different principals'),
+      });
+    }
+  });
+
   test("a malformed reference is an error, never a literal token", async () => {
     await expect(
       load("tokens:\n  ${AGENT_TOKEN: { id: a, role: agent, projects: [demo] }\n"),

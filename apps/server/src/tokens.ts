@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from "node:util";
 import { type PrincipalInput, PrincipalSchema, type Role } from "@warden/server";
 import { z } from "zod";
 import { StartError } from "./errors.ts";
@@ -96,6 +97,7 @@ export function resolveTokens(
     }
     seen.set(token.value, token.principal.id);
   }
+  requireOnePrincipalPerId(resolved);
   if (resolved.length === 0) {
     throw new StartError(
       "no_tokens",
@@ -103,6 +105,29 @@ export function resolveTokens(
     );
   }
   return resolved;
+}
+
+/**
+ * An id stands for one principal: requests are owned (`requestedBy`) and decisions logged by id,
+ * so two principals with one id would share their requests. Two tokens of the same principal (a
+ * rotation) are fine.
+ */
+function requireOnePrincipalPerId(tokens: readonly ResolvedToken[]): void {
+  const byId = new Map<string, ResolvedToken>();
+  for (const token of tokens) {
+    const principal = PrincipalSchema.parse(token.principal);
+    const other = byId.get(principal.id);
+    if (other === undefined) {
+      byId.set(principal.id, token);
+      continue;
+    }
+    if (!isDeepStrictEqual(PrincipalSchema.parse(other.principal), principal)) {
+      throw new StartError(
+        "duplicate_token",
+        `the id "${principal.id}" stands for two different principals (from ${other.source} and ${token.source}); give each its own id`,
+      );
+    }
+  }
 }
 
 /** How many tokens each role has, e.g. `1 agent, 2 approvers, 1 admin`. */
