@@ -2,12 +2,15 @@
  * `pnpm load [--sessions N] [--requests N] [--ask-fraction F] [--approvers N] [--duration S]
  * [--fast-path on|off] [--endpoint URL …] [--json]`: a fleet of agents against a Warden server,
  * with approvers racing on the inbox, then an audit check. Without `--endpoint` it starts an
- * embedded server (apps/server) on free ports and stops it afterwards. Progress goes to stderr;
- * `--json` prints only the result on stdout. Exits 1 when the audit check or any call failed.
+ * embedded server (apps/server) on free ports and stops it afterwards, engine included, however
+ * the run ends. Progress goes to stderr; `--json` prints only the result on stdout. Exits 1 when
+ * the audit check or any call failed; stopped by SIGINT or SIGTERM it prints what it did so far
+ * (the partial result) and exits 130 or 143.
  */
+import { writeSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { type LoadTarget, startEmbeddedServer } from "./load/embedded-server.ts";
-import { type LoadResult, runLoad } from "./load/run-load.ts";
+import { type LoadResult, type LoadSnapshot, runLoad } from "./load/run-load.ts";
 
 const USAGE = `usage: pnpm load [options]
 
@@ -147,6 +150,18 @@ export function describeLoad(r: LoadResult): string {
   ].join("\n");
 }
 
+/** What a run stopped before its end did, as a few lines for people. */
+export function describeSnapshot(s: LoadSnapshot): string {
+  return [
+    `stopped       in the ${s.phase} phase after ${fixed(s.elapsed_s, 0)} s: a partial result, no audit verdict`,
+    `sessions      ${s.sessions_created}/${s.sessions} created (p50 ${fixed(s.create_p50_ms, 0)} ms, p99 ${fixed(s.create_p99_ms, 0)} ms)`,
+    `decisions     ${s.decisions_actor} by the actors, ${s.decisions_local} local over ${fixed(s.work_s)} s of work (${fixed(s.decisions_per_s)}/s; p50 ${fixed(s.decision_p50_ms)} ms, p99 ${fixed(s.decision_p99_ms)} ms)`,
+    `asks          ${s.asks_answered}/${s.asks} answered; ask → first approver p50 ${fixed(s.ask_to_first_approver_p50_ms, 0)} ms, p99 ${fixed(s.ask_to_first_approver_p99_ms, 0)} ms; reply → agent p50 ${fixed(s.reply_to_agent_p50_ms, 0)} ms, p99 ${fixed(s.reply_to_agent_p99_ms, 0)} ms`,
+    `errors        ${s.errors_total === 0 ? "none" : JSON.stringify(s.errors)}`,
+    `audit         ${s.audit_sessions_read} sessions read (${s.audit_sessions_unreadable} unreadable) before the stop`,
+  ].join("\n");
+}
+
 async function main(): Promise<number> {
   const args = parse(process.argv.slice(2));
   if (args.help) {
@@ -154,21 +169,55 @@ async function main(): Promise<number> {
     return 0;
   }
   const log = (line: string) => process.stderr.write(`${line}\n`);
-  const server = await target(args, log);
-  // Stopped from outside (`timeout`, a process manager, Ctrl-C): the embedded server and its
-  // engine must not outlive the run, or the engine keeps a core busy with nobody to stop it.
-  for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    process.once(signal, () => {
-      log(`load: ${signal} received, stopping the server`);
-      void server.stop().finally(() => process.exit(signal === "SIGINT" ? 130 : 143));
-    });
+  // Stopped from outside (`timeout`, a process manager, Ctrl-C): print what was done so far, and
+  // stop the embedded server and its engine, which must not outlive the run (the engine would keep
+  // a core busy with nobody to stop it). `on`, not `once`: one Ctrl-C reaches this process
+  // from the terminal's process group and again from the package runner, and a signal without a
+  // listener would end the process at once, before the server is stopped. A signal during start
+  // is handled too: the server is stopped as soon as it is up.
+  let snapshot: (() => LoadSnapshot) | undefined;
+  let stopped: NodeJS.Signals | undefined;
+  let server: LoadTarget | undefined;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopped) return;
+    stopped = signal;
+    log(`load: ${signal} received, stopping${server ? " the server" : ""}`);
+    if (snapshot) {
+      const partial = snapshot();
+      // Synchronously: the process exits as soon as the server has stopped, and a pipe's
+      // asynchronous write would be lost with it.
+      writeSync(
+        1,
+        `${args.json ? JSON.stringify({ stopped: signal, ...partial }, null, 2) : describeSnapshot(partial)}\n`,
+      );
+    }
+    const code = signal === "SIGINT" ? 130 : 143;
+    if (server) void server.stop().finally(() => process.exit(code));
+  };
+  for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => stop(signal));
+  server = await target(args, log);
+  if (stopped) {
+    await server.stop();
+    return stopped === "SIGINT" ? 130 : 143;
   }
   let result: LoadResult;
   try {
-    result = await runLoad(server, { ...args.load, onProgress: log });
+    result = await runLoad(server, {
+      ...args.load,
+      onProgress: log,
+      onSnapshot: (take) => {
+        snapshot = take;
+      },
+    });
+  } catch (error) {
+    // A run stopped by a signal fails its calls as the server goes: the partial result was printed.
+    if (stopped) return new Promise<number>(() => undefined);
+    throw error;
   } finally {
     await server.stop();
   }
+  // The signal's handler exits once the server has stopped; this result came after it.
+  if (stopped) return new Promise<number>(() => undefined);
   if (args.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   else console.log(describeLoad(result));
   return result.audit.ok && result.errors_total === 0 ? 0 : 1;

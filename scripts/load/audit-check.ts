@@ -1,8 +1,18 @@
 // The end of a load run: the audit log must hold every request an agent was answered for exactly
 // once, with the outcome the agent got; no request may be left pending; no ask may have two winners.
+//
+// Each session's own audit log is the source of truth (the project's history index is filled from
+// it in the background, may lag, and keeps one row per request, so it could not show a request
+// logged twice). Reading it wakes a sleeping session, which is what bounds the check at fleet
+// scale: every woken actor stays awake ~30 s and costs the engine its bookkeeping meanwhile. So the
+// logs are read by actor id with stateless actions (session-reader.ts), sessions most recently
+// active first (still awake: no wake), under the SDK's adaptive creation bound (a wake is an actor
+// start in the engine, as a creation is), and each session is judged as soon as its log is read.
 import { createWardenClient } from "@warden/client";
+import { CreationGate } from "../../packages/client/src/creation-gate.ts";
 import type { LoadTarget } from "./embedded-server.ts";
 import type { AgentRecord } from "./run-load.ts";
+import { type AuditEntry, createSessionReader } from "./session-reader.ts";
 
 /** What the audit log and the agents agree on, and where they do not. */
 export interface AuditCheck {
@@ -28,94 +38,154 @@ export interface AuditCheck {
   readonly ok: boolean;
 }
 
-const READ_CONCURRENCY = 16;
+/** How far the check is, for progress lines. */
+export interface AuditProgress {
+  sessionsRead: number;
+  sessionsTotal: number;
+  unreadable: number;
+  /** Sessions read at once now (the adaptive bound). */
+  bound: number;
+}
+
+/** Reads at once: starts like the SDK's creation bound, may grow further (a read is lighter). */
+const READ_GATE = { initial: 4, min: 1, max: 32, targetMs: 2_000 };
+const PAGE = 500;
+/** Attempts per page: a read is idempotent, and a session waking under load may miss one. */
+const ATTEMPTS = 3;
 
 /** Reads every session's audit log and the inbox, and compares them with the agents' records. */
 export async function checkAudit(
   target: LoadTarget,
-  records: readonly AgentRecord[],
-  wins: ReadonlyMap<string, number>,
-  tag: string,
+  run: {
+    readonly records: readonly AgentRecord[];
+    readonly wins: ReadonlyMap<string, number>;
+    readonly tag: string;
+    /** Each session's actor id, as its agent's connection learned it (read by key without one). */
+    readonly actorIds: ReadonlyMap<string, string>;
+    /** Session ids, most recently active first. */
+    readonly order: readonly string[];
+  },
+  progress: AuditProgress = { sessionsRead: 0, sessionsTotal: 0, unreadable: 0, bound: 0 },
 ): Promise<AuditCheck> {
+  const token = target.approverTokens[0]!;
   const reader = createWardenClient({
     endpoint: target.endpoint,
     project: target.project,
-    token: target.approverTokens[0]!,
+    token,
     fastPath: "off",
   });
-  try {
-    const inbox = reader.inbox();
-    const sessions = [...new Set(records.map((r) => r.sessionId))];
-    const logged = new Map<string, { count: number; outcome: string }>();
-    let next = 0;
-    let unreadable = 0;
-    await Promise.all(
-      Array.from({ length: READ_CONCURRENCY }, async () => {
-        while (next < sessions.length) {
-          const sessionId = sessions[next++]!;
-          // The session's own audit log, the source of truth (the project's history index is
-          // filled from it in the background and may still lag).
-          const session = reader.session(sessionId);
-          let before: number | undefined;
-          try {
-            do {
-              const page = await session.getHistory({
-                limit: 500,
-                ...(before !== undefined ? { before } : {}),
-              });
-              for (const entry of page.entries) {
-                const seen = logged.get(entry.requestId);
-                logged.set(entry.requestId, {
-                  count: (seen?.count ?? 0) + 1,
-                  outcome: entry.resolution?.outcome ?? "none",
-                });
-              }
-              before = page.nextBefore ?? undefined;
-            } while (before !== undefined);
-          } catch {
-            unreadable++;
-          } finally {
-            await session.dispose().catch(() => {});
-          }
+  const byId = createSessionReader(target.endpoint, token);
+  const gate = new CreationGate(READ_GATE);
+  const bySession = new Map<string, AgentRecord[]>();
+  for (const record of run.records) {
+    const list = bySession.get(record.sessionId) ?? [];
+    list.push(record);
+    bySession.set(record.sessionId, list);
+  }
+  const sessions = [
+    ...new Set([...run.order.filter((s) => bySession.has(s)), ...bySession.keys()]),
+  ];
+  progress.sessionsTotal = sessions.length;
+  const tally = { audited: 0, lost: 0, doubled: 0, mismatched: 0, withoutAnswer: 0 };
+
+  /** Every entry of one session's log, page by page. */
+  const readLog = async (sessionId: string): Promise<AuditEntry[]> => {
+    const actorId = run.actorIds.get(sessionId);
+    const session = actorId === undefined ? reader.session(sessionId) : undefined;
+    const page = async (query: { limit: number; before?: number }) => {
+      if (session) return session.getHistory(query);
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await byId.page(actorId!, query);
+        } catch (error) {
+          if (attempt >= ATTEMPTS) throw error;
         }
-      }),
-    );
-    const pendingLeft = await inbox.list().then(
-      (pending) => pending.filter((r) => r.requestId.startsWith(tag)).length,
-      () => Number.NaN,
-    );
-    let lost = 0;
-    let mismatched = 0;
-    let withoutAnswer = 0;
-    const answered = records.filter((r) => r.outcome !== "error");
+      }
+    };
+    const entries: AuditEntry[] = [];
+    try {
+      let before: number | undefined;
+      do {
+        const got = await page({ limit: PAGE, ...(before !== undefined ? { before } : {}) });
+        entries.push(...got.entries);
+        before = got.nextBefore ?? undefined;
+      } while (before !== undefined);
+      return entries;
+    } finally {
+      await session?.dispose().catch(() => undefined);
+    }
+  };
+
+  /** Judges one session as soon as its log is read; an unreadable log loses all its requests. */
+  const judge = (records: readonly AgentRecord[], entries: readonly AuditEntry[] | undefined) => {
+    const logged = new Map<string, { count: number; outcome: string }>();
+    for (const entry of entries ?? []) {
+      const seen = logged.get(entry.requestId);
+      logged.set(entry.requestId, {
+        count: (seen?.count ?? 0) + 1,
+        outcome: entry.resolution?.outcome ?? "none",
+      });
+    }
     for (const record of records) {
       const entry = logged.get(record.requestId);
       if (record.outcome === "error") {
-        if (entry) withoutAnswer++;
-      } else if (!entry) lost++;
-      else if (entry.outcome !== record.outcome) mismatched++;
+        if (entry) tally.withoutAnswer++;
+      } else if (!entry) tally.lost++;
+      else if (entry.outcome !== record.outcome) tally.mismatched++;
     }
-    const doubled = [...logged.values()].filter((e) => e.count > 1).length;
-    const approvalsDoubled = [...wins.values()].filter((n) => n > 1).length;
+    tally.audited += logged.size;
+    for (const e of logged.values()) if (e.count > 1) tally.doubled++;
+  };
+
+  try {
+    await Promise.all(
+      sessions.map((sessionId) =>
+        gate
+          .run(() => {
+            progress.bound = gate.limit;
+            return readLog(sessionId);
+          })
+          .then(
+            (entries) => judge(bySession.get(sessionId)!, entries),
+            () => {
+              progress.unreadable++;
+              judge(bySession.get(sessionId)!, undefined);
+            },
+          )
+          .finally(() => {
+            progress.sessionsRead++;
+          }),
+      ),
+    );
+    const pendingLeft = await reader
+      .inbox()
+      .list()
+      .then(
+        (pending) => pending.filter((r) => r.requestId.startsWith(run.tag)).length,
+        () => Number.NaN,
+      );
+    const approvalsDoubled = [...run.wins.values()].filter((n) => n > 1).length;
+    const unreadable = progress.unreadable;
     return {
-      answered: answered.length,
-      audited: logged.size,
-      lost,
-      doubled,
-      mismatched,
+      answered: run.records.filter((r) => r.outcome !== "error").length,
+      audited: tally.audited,
+      lost: tally.lost,
+      doubled: tally.doubled,
+      mismatched: tally.mismatched,
       approvals_doubled: approvalsDoubled,
       pending_left: pendingLeft,
-      audited_without_answer: withoutAnswer,
+      audited_without_answer: tally.withoutAnswer,
       unreadable_sessions: unreadable,
       ok:
         unreadable === 0 &&
-        lost === 0 &&
-        doubled === 0 &&
-        mismatched === 0 &&
+        tally.lost === 0 &&
+        tally.doubled === 0 &&
+        tally.mismatched === 0 &&
         approvalsDoubled === 0 &&
         pendingLeft === 0,
     };
   } finally {
+    await byId.dispose().catch(() => undefined);
     await reader.dispose();
   }
 }

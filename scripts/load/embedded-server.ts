@@ -1,11 +1,13 @@
 // The server `pnpm load` runs against by default: apps/server with its embedded engine, in a temp
-// dir with fresh tokens and free ports, stopped (engine included) when the run ends.
+// dir with fresh tokens and free ports, stopped (engine included) when the run ends, however it
+// ends (engine-guard.ts).
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { checkPorts, findEngine, stopEngine } from "../../apps/server/src/engine.ts";
 import { freePorts, startChild, stopChild, waitUntil } from "../cluster/process.ts";
+import { guardEngine } from "./engine-guard.ts";
 
 const MAIN = resolve(import.meta.dirname, "../../apps/server/src/main.ts");
 
@@ -87,11 +89,19 @@ export async function startEmbeddedServer(options: {
       env,
     },
   );
-  const stop = async () => {
-    await stopChild(child, "SIGTERM", 15_000);
-    const engine = await findEngine(storage);
-    if (engine !== undefined) await stopEngine(engine);
-    rmSync(dir, { recursive: true, force: true });
+  const guard = guardEngine({ dir, storage, serverPid: child.pid });
+  // Once: a signal handler and the run's own `finally` may both stop it; the second waits for
+  // the first instead of finding the engine's stamp half-removed.
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      await stopChild(child, "SIGTERM", 15_000);
+      const engine = await findEngine(storage);
+      if (engine !== undefined) await stopEngine(engine);
+      rmSync(dir, { recursive: true, force: true });
+      guard.dismiss();
+    })();
+    return stopping;
   };
   try {
     await waitUntil(

@@ -3,7 +3,7 @@
 // what every agent was told. Measures throughput, latencies, errors, and the engine's and runner's
 // CPU and memory from /proc.
 import { createWardenClient, type WardenClient } from "@warden/client";
-import { type AuditCheck, checkAudit } from "./audit-check.ts";
+import { type AuditCheck, type AuditProgress, checkAudit } from "./audit-check.ts";
 import type { LoadTarget } from "./embedded-server.ts";
 import { type EngineCounters, readEngineCounters, topTransactions } from "./engine-metrics.ts";
 import { cpuMs, rssBytes } from "./proc-stats.ts";
@@ -29,6 +29,37 @@ export interface LoadOptions {
   /** Seconds every created session sits connected and idle before the work, to measure its cost (default 5). */
   readonly idleSampleS?: number;
   readonly onProgress?: (line: string) => void;
+  /**
+   * Called once at the start with a function that tells what the run has done so far: what a run
+   * stopped before its end (a signal) prints instead of its result.
+   */
+  readonly onSnapshot?: (snapshot: () => LoadSnapshot) => void;
+}
+
+/** What a run has done so far; latencies in ms, rates over the work phase so far. */
+export interface LoadSnapshot {
+  readonly phase: string;
+  readonly elapsed_s: number;
+  readonly sessions: number;
+  readonly sessions_created: number;
+  readonly create_p50_ms: number;
+  readonly create_p99_ms: number;
+  readonly work_s: number;
+  readonly decisions_local: number;
+  readonly decisions_actor: number;
+  readonly decisions_per_s: number;
+  readonly decision_p50_ms: number;
+  readonly decision_p99_ms: number;
+  readonly asks: number;
+  readonly asks_answered: number;
+  readonly ask_to_first_approver_p50_ms: number;
+  readonly ask_to_first_approver_p99_ms: number;
+  readonly reply_to_agent_p50_ms: number;
+  readonly reply_to_agent_p99_ms: number;
+  readonly errors: Record<string, number>;
+  readonly errors_total: number;
+  readonly audit_sessions_read: number;
+  readonly audit_sessions_unreadable: number;
 }
 
 /** Everything a run measured; times in ms, rates per second, memory in MB. */
@@ -122,6 +153,11 @@ export async function runLoad(target: LoadTarget, options: LoadOptions): Promise
   let local = 0;
   let actor = 0;
   let asksDone = 0;
+  /** Each session's actor id, learned by its agent's connection: the audit check reads by id. */
+  const actorIds = new Map<string, string>();
+  /** When each session's last call ended: the audit check reads the most recent (awake) first. */
+  const lastCall = new Map<string, number>();
+  const audit: AuditProgress = { sessionsRead: 0, sessionsTotal: 0, unreadable: 0, bound: 0 };
 
   const common = { endpoint: target.endpoint, project: target.project };
   const agents = createWardenClient({
@@ -165,16 +201,54 @@ export async function runLoad(target: LoadTarget, options: LoadOptions): Promise
   let phase = "create";
   const started = performance.now();
   let workCounters: EngineCounters | undefined;
+  let workStart: number | undefined;
+  let workEnd: number | undefined;
   let ticks = 0;
+  const snapshot = (): LoadSnapshot => {
+    const now = performance.now();
+    const workS = workStart === undefined ? 0 : ((workEnd ?? now) - workStart) / 1000;
+    const create = percentiles(createLatency);
+    const decision = percentiles(decisionLatency);
+    const seen = percentiles(askLatency);
+    const heard = percentiles(replyLatency);
+    return {
+      phase,
+      elapsed_s: (now - started) / 1000,
+      sessions: options.sessions,
+      sessions_created: created.length,
+      create_p50_ms: create.p50,
+      create_p99_ms: create.p99,
+      work_s: workS,
+      decisions_local: local,
+      decisions_actor: actor,
+      decisions_per_s: workS > 0 ? (local + actor) / workS : Number.NaN,
+      decision_p50_ms: decision.p50,
+      decision_p99_ms: decision.p99,
+      asks: asked.size,
+      asks_answered: asksDone,
+      ask_to_first_approver_p50_ms: seen.p50,
+      ask_to_first_approver_p99_ms: seen.p99,
+      reply_to_agent_p50_ms: heard.p50,
+      reply_to_agent_p99_ms: heard.p99,
+      errors: errors.toJSON(),
+      errors_total: errors.total,
+      audit_sessions_read: audit.sessionsRead,
+      audit_sessions_unreadable: audit.unreadable,
+    };
+  };
+  options.onSnapshot?.(snapshot);
   const progress = setInterval(() => {
     const s = ((performance.now() - started) / 1000).toFixed(0);
-    // The latencies so far: a run stopped from outside (`timeout`, Ctrl-C) prints no summary.
     const seen = percentiles(askLatency);
     const heard = percentiles(replyLatency);
     const latencies =
       askLatency.length === 0
         ? ""
         : ` · ask→approver p50/p99 ${seen.p50.toFixed(0)}/${seen.p99.toFixed(0)} ms · reply→agent ${heard.p50.toFixed(0)}/${heard.p99.toFixed(0)} ms`;
+    const checking =
+      audit.sessionsTotal === 0
+        ? ""
+        : ` · audit read ${audit.sessionsRead}/${audit.sessionsTotal} sessions (${audit.bound} at once, ${audit.unreadable} unreadable)`;
     // Every 20 s of work, what the engine's storage did since the work began, by name: the
     // counters a run stopped from outside would otherwise never show.
     if (workCounters && ++ticks % 10 === 0) {
@@ -190,7 +264,7 @@ export async function runLoad(target: LoadTarget, options: LoadOptions): Promise
       });
     }
     log(
-      `[${s}s] ${phase}: sessions ${created.length}/${options.sessions} · decisions ${local + actor} · asks ${asksDone}/${asked.size}${latencies} · errors ${errors.total === 0 ? 0 : JSON.stringify(errors.toJSON())}`,
+      `[${s}s] ${phase}: sessions ${created.length}/${options.sessions} · decisions ${local + actor} · asks ${asksDone}/${asked.size}${latencies} · errors ${errors.total === 0 ? 0 : JSON.stringify(errors.toJSON())}${checking}`,
     );
   }, 2_000);
 
@@ -207,7 +281,18 @@ export async function runLoad(target: LoadTarget, options: LoadOptions): Promise
         requestId,
       });
       const done = performance.now();
+      lastCall.set(sessionId, done);
       records.push({ sessionId, requestId, outcome: decision.behavior, ask });
+      // The connection that created the session is open now and knows its actor's id (RivetKit
+      // 2.3.19's connection carries it; its type does not say so, as in resolve-actor.ts).
+      if (first)
+        void session.connection().then(
+          (conn) => {
+            const id = (conn as { actorId?: unknown }).actorId;
+            if (typeof id === "string") actorIds.set(sessionId, id);
+          },
+          () => undefined,
+        );
       if (ask) {
         asksDone++;
         const seen = firstSeen.get(requestId);
@@ -266,7 +351,7 @@ export async function runLoad(target: LoadTarget, options: LoadOptions): Promise
     // Work: every created session at once, each making its calls one after another.
     phase = "work";
     workCounters = idle1.counters;
-    const workStart = performance.now();
+    workStart = performance.now();
     const deadline =
       options.durationS !== undefined ? workStart + options.durationS * 1000 : Infinity;
     await Promise.all(
@@ -276,13 +361,18 @@ export async function runLoad(target: LoadTarget, options: LoadOptions): Promise
         }
       }),
     );
-    const workS = (performance.now() - workStart) / 1000;
+    workEnd = performance.now();
+    const workS = (workEnd - workStart) / 1000;
     const at2 = await measure(target);
 
     // Check: local decisions reach the audit log when the agents' client flushes its reports.
     phase = "audit check";
     await agents.dispose({ flushMs: 120_000 });
-    const audit = await checkAudit(target, records, wins, tag);
+    const order = [...lastCall].sort((a, b) => b[1] - a[1]).map(([id]) => id);
+    log(
+      `audit check: reading ${new Set(records.map((r) => r.sessionId)).size} sessions' logs, ${actorIds.size} by actor id`,
+    );
+    const checked = await checkAudit(target, { records, wins, tag, actorIds, order }, audit);
 
     const actorCalls = actor + asksDone;
     const perCall = (a: number | undefined, b: number | undefined) =>
@@ -359,7 +449,7 @@ export async function runLoad(target: LoadTarget, options: LoadOptions): Promise
       runner_rss_mb: (at2.runnerRss ?? Number.NaN) / MB,
       errors: errors.toJSON(),
       errors_total: errors.total,
-      audit,
+      audit: checked,
     };
   } finally {
     clearInterval(progress);
