@@ -88,9 +88,10 @@ export async function startEngineNode(options: EngineNodeOptions): Promise<Engin
       logFile: join(options.dir, `${options.name}.log`),
       env: {
         ...process.env,
-        // Warnings, plus the lease messages that say which node leads (see `leader()`); test
+        // Warnings, plus the lease messages that say which node leads (see `leader()`) and the
+        // workflow runtime's failover of a dead node's workflows (`workflowsFailedOver()`); test
         // runners silence RUST_LOG, so the cluster has its own variable.
-        RUST_LOG: process.env.WARDEN_CLUSTER_RUST_LOG ?? "warn,universaldb=info",
+        RUST_LOG: process.env.WARDEN_CLUSTER_RUST_LOG ?? "warn,universaldb=info,gasoline=info",
         RIVET__TELEMETRY__ENABLED: "false",
       },
     });
@@ -143,4 +144,21 @@ export function checkParsedConfig(configFile: string, natsPort: number): void {
       `${configFile}: the engine did not parse PostgreSQL and NATS from it:\n${shown}`,
     );
   }
+}
+
+/**
+ * The engine's own view of its workflows in one state (`rivet-engine workflow list`), read through
+ * a node's config (PostgreSQL and NATS): for a post-mortem of a stalled failover, e.g. an actor's
+ * workflow left `dead` after its activities failed while no node held the storage leader lease.
+ */
+export function listWorkflows(
+  node: EngineNode,
+  state: "running" | "sleeping" | "dead",
+  timeoutMs = 30_000,
+): string {
+  return execFileSync(
+    findEngineBinary(),
+    ["--config", node.configFile, "workflow", "list", "--state", state, "--pretty"],
+    { encoding: "utf8", env: { ...process.env, RUST_LOG: "off" }, timeout: timeoutMs },
+  );
 }

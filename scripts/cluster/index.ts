@@ -47,6 +47,12 @@ export interface Cluster {
   addRunner(): Promise<Runner>;
   /** The engine node that holds the storage leader lease now. */
   leader(): EngineNode | undefined;
+  /**
+   * Resolves once a live engine node took over the workflows that nodes killed since `since` (a
+   * `Date.now()`) held, with the milliseconds from `since`; undefined if none was logged within
+   * `boundMs` (the killed nodes held none). See `workflowFailoverAfter`.
+   */
+  workflowsFailedOver(since: number, boundMs?: number): Promise<number | undefined>;
   /** Stops everything it started: runners, then engines, then NATS and PostgreSQL. */
   stop(): Promise<void>;
 }
@@ -158,6 +164,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       runners,
       addRunner,
       leader: () => leaderOf(engines, postgres),
+      workflowsFailedOver: (since, boundMs) => workflowFailoverAfter(engines, since, boundMs),
       stop,
     };
   } catch (error) {
@@ -182,4 +189,35 @@ function leaderOf(engines: readonly EngineNode[], postgres: Postgres): EngineNod
       readFileSync(e.child.logFile, "utf8").includes(`acquired udb postgres leader lease`) &&
       readFileSync(e.child.logFile, "utf8").includes(`node_id=${id}`),
   );
+}
+
+/**
+ * The engine's workflows (an actor's, a runner's) run leased to one node's worker (gasoline, the
+ * engine's workflow runtime). A SIGKILLed node's leases pass to a live node's worker only once the
+ * dead worker's last ping is 30 s old (gasoline's `WORKER_LOST_THRESHOLD_MS`, checked at each live
+ * worker's 10 s ping, and only while some node holds the storage leader lease): until then those
+ * workflows do not run, so an actor whose workflow the dead node held is not moved, whatever
+ * happens to its runner. A live node logs `handled failover` when it took them over. This waits
+ * for that line (logged after `since`), reading the nodes' logs, and returns the time from `since`;
+ * undefined when no node logged one within `boundMs` (the killed node held no workflow).
+ */
+async function workflowFailoverAfter(
+  engines: readonly EngineNode[],
+  since: number,
+  boundMs = 60_000,
+): Promise<number | undefined> {
+  const deadline = since + boundMs;
+  for (;;) {
+    for (const engine of engines) {
+      if (!engine.child.alive()) continue;
+      for (const match of readFileSync(engine.child.logFile, "utf8").matchAll(
+        /^ts=(\S+) level=info message="handled failover"/gm,
+      )) {
+        const at = Date.parse(match[1]!);
+        if (at >= since) return at - since;
+      }
+    }
+    if (Date.now() > deadline) return undefined;
+    await new Promise((r) => setTimeout(r, 500));
+  }
 }

@@ -47,7 +47,8 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
       child.process.kill("SIGKILL");
     });
   }
-  const launch = async () => {
+  const spawnedAt = new WeakMap<Child, number>();
+  const spawn = () => {
     const child = startChild(
       options.name,
       process.execPath,
@@ -68,48 +69,81 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
       },
     );
     watchOutput(child);
-    await waitUntil(
+    spawnedAt.set(child, Date.now());
+    return child;
+  };
+  const joined = (child: Child) =>
+    waitUntil(
       `${options.name} to join the engine`,
       () => (/warden: runner joined/.test(child.output()) ? true : undefined),
       { timeoutMs: 90_000, child },
     );
-    return child;
-  };
   // Like a container's restart policy (compose's `unless-stopped`): a runner that exits without
-  // being asked to is started again. A runner that lost its engine connection exits with
-  // ENGINE_LOST_EXIT_CODE on purpose, to come back with fresh actors (apps/server/src/engine-link.ts);
-  // any other exit is a crash, restarted as well but recorded in `crashes`.
+  // being asked to is started again, also when it exits before it joined (a runner started while
+  // the engines elect a new storage leader can lose its engine connection at once). A runner that
+  // lost its engine connection exits with ENGINE_LOST_EXIT_CODE on purpose, to come back with fresh
+  // actors (apps/server/src/engine-link.ts); any other exit is a crash, restarted as well but
+  // recorded in `crashes`.
   let stopped = false;
   let relaunching: Promise<void> | undefined;
   const supervise = (child: Child) => {
-    void child.exited.then((code) => {
+    void child.exited.then(async (code) => {
       if (stopped || runner.child !== child) return;
       if (code === ENGINE_LOST_EXIT_CODE || leftovers.has(child)) runner.restarts += 1;
       else runner.crashes.push(code);
       console.error(
         `${options.name}: ${code === ENGINE_LOST_EXIT_CODE ? "lost its engine connection or an actor's storage" : leftovers.has(child) ? "killed for an actor on closed storage" : `crashed (${code})`}, starting it again`,
       );
-      relaunching = launch().then(
-        (next) => {
-          runner.child = next;
-          supervise(next);
+      // A second a restart, as compose's restart policy at least waits: a runner that cannot start
+      // must not spin.
+      if (Date.now() - (spawnedAt.get(child) ?? 0) < 1_000) {
+        await new Promise((r) => setTimeout(r, 1_000));
+      }
+      if (stopped || runner.child !== child) return;
+      const next = spawn();
+      runner.child = next;
+      supervise(next);
+      relaunching = joined(next).then(
+        () => undefined,
+        // Its exit is handled (and restarted) by `supervise`; a start that hangs is reported.
+        (error: unknown) => {
+          if (next.alive()) console.error(`${options.name}: restart failed:`, error);
         },
-        (error: unknown) => console.error(`${options.name}: restart failed:`, error),
       );
     });
     return child;
   };
+  /** Until the runner, restarted by its supervisor as often as it exits first, has joined. */
+  const untilJoined = async () => {
+    const deadline = Date.now() + 90_000;
+    for (;;) {
+      const child = runner.child;
+      try {
+        return await joined(child);
+      } catch (error) {
+        if (stopped || Date.now() > deadline) throw error;
+        await waitUntil(
+          `${options.name} to start again`,
+          () => (runner.child !== child ? true : undefined),
+          { timeoutMs: 5_000 },
+        );
+      }
+    }
+  };
+  const first = spawn();
+  await joined(first);
   const runner: Runner = {
     name: options.name,
     options,
-    child: supervise(await launch()),
+    child: supervise(first),
     restarts: 0,
     crashes: [],
     async restart() {
       await relaunching;
       if (runner.child.alive()) throw new Error(`${options.name} is still running`);
       stopped = false;
-      runner.child = supervise(await launch());
+      runner.child = supervise(spawn());
+      await untilJoined();
     },
     async stop() {
       stopped = true;
