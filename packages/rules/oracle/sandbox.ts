@@ -84,6 +84,8 @@ export const WRAPPERS = [
   "setarch",
   "prlimit",
   "time",
+  "sqlite3",
+  "tclsh",
 ] as const;
 
 /**

@@ -69,8 +69,11 @@ function inPlaceSuffixes(args: readonly Arg[], parsed: ParsedArgs): string[] {
 
 /** Options that load a program from a file or a library; `-W exec=file` is mawk's and gawk's too. */
 const AWK_CODE_OPTIONS = new Set(["f", "file", "E", "exec", "i", "include", "l", "load", "W"]);
-/** Text in an awk program that runs a command or writes a file: `system()`, pipes, `print > f`. */
-const AWK_RUNS = /\bsystem\b|\||@load|\bgetline\b/;
+/**
+ * Text in an awk program that runs a command or reads code: `system()`, pipes, `getline`, gawk's
+ * `@load`/`@include` and its indirect calls (`f = "sys" "tem"; @f("cmd")`).
+ */
+const AWK_RUNS = /\bsystem\b|\||\bgetline\b|@\s*(?:load|include|namespace)\b|@[A-Za-z_]\w*\s*\(/;
 /** `print > "file"` names its file; `print > $2` (or anything else after `>`) does not. */
 const AWK_WRITES = /\bprintf?\b[^;}\n>]*>>?\s*("([^"\\]*)"(?=\s*(?:[;}\n]|$))|[^;}\n]*)/g;
 
@@ -174,12 +177,26 @@ function tar(args: readonly Arg[]): Run {
   return { writes: creates ? archives.filter((arg) => arg.text !== "-") : [] };
 }
 
-/** `less +cmd` and `-k file` run less commands (`!cmd` runs a shell). */
+/**
+ * `less +cmd` and `-k file` run less commands (`!cmd` runs a shell); `-o`/`-O FILE` and
+ * `--log-file`/`--LOG-FILE` (abbreviated too) copy a piped input to FILE.
+ */
 function pager(args: readonly Arg[]): Run {
   if (anyDynamic(args)) return RUNS;
   const words = args.slice(1);
   const runs = words.some((arg) => /^\+|^-[a-zA-Z]*k|^--lesskey/.test(arg.text));
-  return runs ? RUNS : NOTHING;
+  if (runs) return RUNS;
+  const writes: Arg[] = [];
+  for (let index = 0; index < words.length; index++) {
+    const text = words[index]!.text;
+    if (text === "--") break;
+    const glued = /^-[A-Za-z]*[oO](.+)$|^--log[-a-z]*=(.*)$/i.exec(text);
+    if (glued) writes.push({ ...words[index]!, text: glued[1] ?? glued[2]! });
+    else if (/^-[A-Za-z]*[oO]$|^--log[-a-z]*$/i.test(text) && words[index + 1]) {
+      writes.push(words[++index]!);
+    }
+  }
+  return { writes };
 }
 
 /** Editors run commands given with `+cmd`, `-c`, `--cmd`, `-S` and `-u`. */
@@ -231,7 +248,10 @@ export const ARGUMENT_RUNNERS: ReadonlyMap<string, Runner> = new Map<string, Run
         runsThrough({ short: "PHCMLmSespRr" }, ["P", "pager", "H", "html", "C", "config-file"]),
       ],
       ["rsync", runsThrough({ short: "eBfT" }, ["e", "rsh", "rsync-path"])],
-      ["rg", runsThrough({ short: "egtTfjmAB" }, ["pre"])],
+      ["rg", runsThrough({ short: "egtTfjmAB" }, ["pre", "hostname-bin"])],
+      ...["bat", "batcat", "delta"].map(
+        (name) => [name, runsThrough({ short: "lmHrd" }, ["pager"])] as const,
+      ),
       ["split", runsThrough({ short: "abdlnCt" }, ["filter"])],
       ["zip", zip],
       ["wget", wget],

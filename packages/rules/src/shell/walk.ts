@@ -7,12 +7,15 @@ import {
   type Elif,
   type Function as FunctionNode,
   forEachChild,
+  type HereDoc,
   type HereDocBody,
+  type HereString,
   type ParsedScript,
   type Pipeline,
   type PipelineNode,
   parse,
   type Redirected,
+  type Redirection,
   type Statement,
   type SyntaxNode,
 } from "unbash";
@@ -25,16 +28,12 @@ import {
   checkParameter,
   checkTest,
 } from "./expansions.ts";
-import { INLINE_CODE } from "./inline-code.ts";
-import { LAUNCHERS } from "./launchers.ts";
 import { isDangerousName } from "./names.ts";
-import { SHELLS } from "./nested.ts";
-import { PACKAGE_RUNNERS } from "./package-runners.ts";
 import { recordRedirect } from "./redirects.ts";
 import { changeDir, forkScope, type Scope, scopeMoved } from "./scope.ts";
+import { type Input, inputUse } from "./stdin-code.ts";
 import type { ShellUncertainty } from "./types.ts";
 import { type Arg, assignmentArg, wordArg } from "./words.ts";
-import { TRANSPARENT_WRAPPERS } from "./wrappers.ts";
 
 type WalkNode = PipelineNode | AndOr | CompoundList;
 type NestedNode = CompoundCommand | FunctionNode | Coproc;
@@ -139,7 +138,8 @@ function walkNested(node: NestedNode, collector: Collector, scope: Scope): void 
       if (node.expression) scan(node.expression, collector, scope);
       break;
     case "Function": {
-      const inner = forkScope(scope);
+      // A function may be called with any input (`echo code | f`): its body reads unseen data.
+      const inner: Scope = { ...forkScope(scope), input: "unseen" };
       walkNode(node.body, collector, inner);
       if (scopeMoved(inner, scope)) scope.dynamic = true;
       break;
@@ -186,10 +186,12 @@ function walkPipeline(node: Pipeline, collector: Collector, scope: Scope): void 
     return;
   }
   let last: Scope = scope;
-  for (const command of node.commands) {
+  node.commands.forEach((command, index) => {
     last = forkScope(scope);
+    // Every command but the first reads what the one before it writes.
+    if (index > 0) last.input = "unseen";
     walkNode(command, collector, last);
-  }
+  });
   // With `shopt -s lastpipe` the last command runs in this shell: its `cd` may move it.
   if (scopeMoved(last, scope)) scope.dynamic = true;
 }
@@ -215,7 +217,13 @@ function isExit(node: PipelineNode): boolean {
 
 function walkRedirected(node: Redirected, collector: Collector, scope: Scope): void {
   const before = forkScope(scope);
+  // A here-doc or a file on a group or loop (`{ python3; } <<< code`) is what its commands read.
+  const input = scope.input;
+  const texts = hereTexts(node.redirects);
+  if (texts.length > 0) scope.input = texts;
+  else if (node.redirects.some(readsFile)) scope.input = undefined;
   walkNode(node.command, collector, scope);
+  scope.input = input;
   for (const redirect of node.redirects) {
     recordRedirect(collector, before, redirect);
     scan(redirect, collector, before);
@@ -241,80 +249,50 @@ function walkCommand(node: Command, collector: Collector, scope: Scope): void {
   for (const redirect of node.redirects) recordRedirect(collector, scope, redirect);
   scan(node, collector, scope);
   if (dirChange) changeDir(scope, dirChange);
-  if (readsScriptFromStdin(args)) walkStdinScript(node, collector, scope);
-  else if (readsCodeFromStdin(args) && hasHereInput(node)) collector.flag("argument_runs_program");
-}
-
-/** Line editors read their commands from standard input, and `!cmd` runs a shell. */
-const STDIN_EDITORS = new Set(["ed", "red", "ex"]);
-
-/**
- * Interpreters that read their program from a here-doc or here-string (`python3 - <<< 'code'`),
- * and line editors their commands (`ed -s f <<< '!cmd'`): code written in the command line, as
- * `python3 -c` is, which the analysis cannot read.
- */
-function readsCodeFromStdin(args: readonly Arg[]): boolean {
-  const head = args[0]?.text ?? "";
-  const program = head.slice(head.lastIndexOf("/") + 1);
-  // Most commands are neither an interpreter nor a wrapper: answered without reading the rest.
-  if (!reads(program) && !PASSING_ON.has(program)) return false;
-  const names = args.map((arg) => arg.text.slice(arg.text.lastIndexOf("/") + 1));
-  const at = PASSING_ON.has(names[0] ?? "")
-    ? names.findIndex(reads)
-    : reads(names[0] ?? "")
-      ? 0
-      : -1;
-  if (at === -1) return false;
-  if (STDIN_EDITORS.has(names[at]!)) return true;
-  // With a script or module named (`python3 x.py <<< data`), the input is data, unless the
-  // script is the input itself (`python3 /dev/stdin <<< code`).
-  return args
-    .slice(at + 1)
-    .every((arg) => /^-|^\/dev\/stdin$|^\/dev\/fd\/0$|^\/proc\/self\/fd\/0$/.test(arg.text));
-}
-
-function reads(name: string): boolean {
-  return INLINE_CODE.has(name) || STDIN_EDITORS.has(name);
-}
-
-function hasHereInput(node: Command): boolean {
-  return node.suffix.some(isHere) || node.redirects.some(isHere);
-}
-
-function isHere(item: { readonly type: string }): boolean {
-  return item.type === "HereString" || item.type === "HereDoc";
+  const input = args.length > 0 ? commandInput(node, scope) : undefined;
+  if (input) walkInput(args, input, collector, scope);
 }
 
 /**
- * Shells, `source`, and `at`/`batch` (which run their input later) reading their script from a
- * here-doc or here-string (`bash <<< 'rm x'`, `at now <<< 'rm x'`).
+ * The input this command reads: its own here-docs and here-strings, else none when it redirects
+ * its input from a file, else what the command line feeds the commands around it.
  */
-const STDIN_READERS = new Set([...SHELLS, "source", ".", "at", "batch"]);
-const PASSING_ON = new Set([
-  ...TRANSPARENT_WRAPPERS.keys(),
-  ...LAUNCHERS.keys(),
-  ...PACKAGE_RUNNERS.keys(),
-]);
-
-function readsScriptFromStdin(args: readonly Arg[]): boolean {
-  const names = args.map((arg) => arg.text.slice(arg.text.lastIndexOf("/") + 1));
-  if (STDIN_READERS.has(names[0] ?? "")) return true;
-  // Through a wrapper or launcher (`env bash`, `sudo -u x sh`), any later word may be the shell.
-  return PASSING_ON.has(names[0] ?? "") && names.some((name) => STDIN_READERS.has(name));
+function commandInput(node: Command, scope: Scope): Input | undefined {
+  const texts = hereTexts([...node.suffix, ...node.redirects]);
+  if (texts.length > 0) return texts;
+  return node.redirects.some(readsFile) ? undefined : scope.input;
 }
 
-/** The here-doc or here-string such a program reads is a script: its commands are collected too. */
-function walkStdinScript(node: Command, collector: Collector, scope: Scope): void {
-  for (const item of [...node.suffix, ...node.redirects]) {
-    const source =
-      item.type === "HereString"
-        ? item.target?.value
-        : item.type === "HereDoc"
-          ? item.body?.text
-          : undefined;
+/** A redirection of the standard input from a file (`< file`, `0< file`). */
+function readsFile(redirect: Redirection): boolean {
+  const fd = redirect.descriptor;
+  const onInput = fd === undefined || (fd.type === "FileDescriptor" && fd.value === 0);
+  return redirect.type === "Redirect" && redirect.operator === "<" && onInput;
+}
+
+/** The texts of the here-docs and here-strings among `items`, on any descriptor. */
+function hereTexts(items: readonly { readonly type: string }[]): string[] {
+  const texts: string[] = [];
+  for (const item of items) {
+    if (item.type === "HereString") texts.push((item as HereString).target?.value ?? "");
+    else if (item.type === "HereDoc") texts.push((item as HereDoc).body?.text ?? "");
+  }
+  return texts;
+}
+
+/**
+ * A shell, `source`, `at` or `batch` fed a here-doc or here-string runs it as a script: its
+ * commands are collected too (`bash <<< 'rm x'`). A program that reads code from its input
+ * (`python3 - <<< code`, `echo code | perl`) runs code the analysis cannot read.
+ */
+function walkInput(args: readonly Arg[], input: Input, collector: Collector, scope: Scope): void {
+  const use = inputUse(args, input);
+  if (use === "code") collector.flag("argument_runs_program");
+  if (use !== "script" || input === "unseen") return;
+  for (const source of input) {
     if (!source) continue;
     if (!collector.enter()) return;
-    collector.walkSource(source, collector, forkScope(scope));
+    collector.walkSource(source, collector, { ...forkScope(scope), input: undefined });
     collector.leave();
   }
 }
