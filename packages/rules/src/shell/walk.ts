@@ -7,9 +7,7 @@ import {
   type Elif,
   type Function as FunctionNode,
   forEachChild,
-  type HereDoc,
   type HereDocBody,
-  type HereString,
   type ParsedScript,
   type Pipeline,
   type PipelineNode,
@@ -220,7 +218,7 @@ function walkRedirected(node: Redirected, collector: Collector, scope: Scope): v
   // A here-doc or a file on a group or loop (`{ python3; } <<< code`) is what its commands read.
   const input = scope.input;
   const texts = hereTexts(node.redirects);
-  if (texts.length > 0) scope.input = texts;
+  if (texts) scope.input = texts;
   else if (node.redirects.some(readsFile)) scope.input = undefined;
   walkNode(node.command, collector, scope);
   scope.input = input;
@@ -255,12 +253,13 @@ function walkCommand(node: Command, collector: Collector, scope: Scope): void {
 
 /**
  * The input this command reads: its own here-docs and here-strings, else none when it redirects
- * its input from a file, else what the command line feeds the commands around it.
+ * its input from a file, else what the command line feeds the commands around it. Most commands
+ * have none of these: answered without allocating.
  */
 function commandInput(node: Command, scope: Scope): Input | undefined {
-  const texts = hereTexts([...node.suffix, ...node.redirects]);
-  if (texts.length > 0) return texts;
-  return node.redirects.some(readsFile) ? undefined : scope.input;
+  const redirects = node.redirects;
+  if (redirects.length === 0) return scope.input;
+  return hereTexts(redirects) ?? (redirects.some(readsFile) ? undefined : scope.input);
 }
 
 /** A redirection of the standard input from a file (`< file`, `0< file`). */
@@ -270,12 +269,12 @@ function readsFile(redirect: Redirection): boolean {
   return redirect.type === "Redirect" && redirect.operator === "<" && onInput;
 }
 
-/** The texts of the here-docs and here-strings among `items`, on any descriptor. */
-function hereTexts(items: readonly { readonly type: string }[]): string[] {
-  const texts: string[] = [];
-  for (const item of items) {
-    if (item.type === "HereString") texts.push((item as HereString).target?.value ?? "");
-    else if (item.type === "HereDoc") texts.push((item as HereDoc).body?.text ?? "");
+/** The texts of the here-docs and here-strings among `redirects`, on any descriptor, if any. */
+function hereTexts(redirects: readonly Redirection[]): string[] | undefined {
+  let texts: string[] | undefined;
+  for (const item of redirects) {
+    if (item.type === "HereString") (texts ??= []).push(item.target?.value ?? "");
+    else if (item.type === "HereDoc") (texts ??= []).push(item.body?.text ?? "");
   }
   return texts;
 }
