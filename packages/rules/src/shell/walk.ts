@@ -273,8 +273,15 @@ function readsFile(redirect: Redirection): boolean {
 function hereTexts(redirects: readonly Redirection[]): string[] | undefined {
   let texts: string[] | undefined;
   for (const item of redirects) {
-    if (item.type === "HereString") (texts ??= []).push(item.target?.value ?? "");
-    else if (item.type === "HereDoc") (texts ??= []).push(item.body?.text ?? "");
+    const text =
+      item.type === "HereString"
+        ? (item.target?.value ?? "")
+        : item.type === "HereDoc"
+          ? (item.body?.text ?? "")
+          : undefined;
+    if (text === undefined) continue;
+    texts ??= [];
+    texts.push(text);
   }
   return texts;
 }
