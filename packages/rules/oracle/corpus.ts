@@ -82,6 +82,9 @@ export const BASH_ORACLE_BYPASSES: readonly string[] = [
   "vim README.md <<< $':!pwn\\n:qa!\\n'",
   "sqlite3 :memory: <<< '.shell pwn'",
   "tclsh <<< 'exec pwn'",
+  "exec 3<<< 'import os; os.system(\"pwn\")'; python3 <&3",
+  "echo 'import os; os.system(\"pwn\")' | python3 < /dev/stdin",
+  "coproc { python3 -; }; echo 'import os; os.system(\"pwn\")' >&60",
   // `set +o NAME` takes a name as `-o NAME` does, and the options after it are read.
   "set +o posix -o keyword; ls PATH=./evil",
   "set +o errexit -k; ls PATH=./evil",

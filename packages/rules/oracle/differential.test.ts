@@ -83,6 +83,8 @@ const ALLOWED = [
   "prlimit *",
   "sqlite3 *",
   "tclsh *",
+  // `exec` with redirections only: it reopens the shell's descriptors for later commands.
+  "exec",
   // Named only by the fixed corpus: programs that are not on the sandbox's PATH.
   "vim *",
   "man *",

@@ -564,7 +564,8 @@ const CONSTRUCTS = [
  * Code fed to a program on its standard input: each reader with code that runs `pwn`, behind the
  * argument shapes that still read it (`-`, `- x`, `/dev/stdin x`, an option's value) or name a
  * script instead (`x.py`, which then reads data), fed by a here-string, a here-doc, a pipe, a
- * redirected group or loop, or a function's caller, perhaps through a wrapper.
+ * redirected group or loop, a function's caller, or a descriptor `exec` opened, perhaps through
+ * a wrapper.
  */
 const STDIN_READERS: readonly (readonly [string, string, readonly string[]])[] = [
   [
@@ -589,7 +590,7 @@ const stdinCode = fc
     fc.constantFrom(...STDIN_READERS),
     fc.nat(),
     fc.constantFrom("", "env ", "timeout 5 ", "nice ", "command "),
-    fc.integer({ min: 0, max: 6 }),
+    fc.integer({ min: 0, max: 8 }),
   )
   .map(([[program, code, shapes], pick, wrapper, feed]) => {
     const shape = shapes[pick % shapes.length]!;
@@ -608,6 +609,10 @@ const stdinCode = fc
         return `while true; do ${reader}; break; done <<< ${text}`;
       case 5:
         return `f() { ${reader}; }; f <<< ${text}`;
+      case 6:
+        return `exec 3<<< ${text}; ${reader} <&3`;
+      case 7:
+        return `printf '%s\\n' ${text} | ${reader} < /dev/stdin`;
       default:
         return `env -S '${program} ${shape}' <<< ${text}`;
     }

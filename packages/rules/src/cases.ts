@@ -1115,6 +1115,7 @@ function shellInputCases(): PolicyCase[] {
         "man *",
         "less *",
         "rg *",
+        "exec",
       ].map((glob) => ({ tool: `Bash(${glob})`, behavior: "allow" as const })),
       { tool: "Bash(rm *)", behavior: "deny" as const },
     ],
@@ -1143,6 +1144,9 @@ function shellInputCases(): PolicyCase[] {
     asks("a here-string on a group feeds its commands", `{ python3 - x; } <<< ${code}`),
     asks("a wrapper that splits its string is looked through", `env -Spython3 <<< ${code}`),
     asks("node -r /dev/stdin loads the input", "node -r /dev/stdin x.js <<< 'x'"),
+    asks("a device as input is the pipe's data", `echo ${code} | python3 < /dev/stdin`),
+    asks("exec reopens the shell's descriptors", `exec 3<<< ${code}; python3 <&3`),
+    asks("a coprocess reads what the shell writes", "coproc { python3; }; echo x >&60"),
     asks("make -f - reads a makefile from the input", "make -f - x <<< $'x:\n\ttouch /tmp/pwned'"),
     asks(
       "a debugger reads commands unless in batch mode",

@@ -21,6 +21,11 @@ const SCRIPT_READERS = new Set([...SHELLS, "source", ".", "at", "batch"]);
 
 /** A word that names standard input or another descriptor: `-`, `/dev/stdin`, `/dev/fd/3`, `/proc/self/fd/0`. */
 const INPUT_WORD = /^-$|(?:^|\/)(?:dev|proc)\//;
+/** Whether a path names standard input or another descriptor rather than a file. */
+export function namesInput(path: string): boolean {
+  return INPUT_WORD.test(path);
+}
+
 /** A word that names the script file, as `inline-code.ts` reads it. */
 const SCRIPT_WORD = /[./]/;
 

@@ -29,7 +29,7 @@ import {
 import { isDangerousName } from "./names.ts";
 import { recordRedirect } from "./redirects.ts";
 import { changeDir, forkScope, type Scope, scopeMoved } from "./scope.ts";
-import { type Input, inputUse } from "./stdin-code.ts";
+import { type Input, inputUse, namesInput } from "./stdin-code.ts";
 import type { ShellUncertainty } from "./types.ts";
 import { type Arg, assignmentArg, wordArg } from "./words.ts";
 
@@ -144,7 +144,8 @@ function walkNested(node: NestedNode, collector: Collector, scope: Scope): void 
     }
     case "Coproc":
       if (node.name && isDangerousName(node.name.value)) collector.flag("dangerous_environment");
-      walkNode(node.body, collector, forkScope(scope));
+      // A coprocess reads what the shell later writes to it (`echo code >&60`).
+      walkNode(node.body, collector, { ...forkScope(scope), input: "unseen" });
       break;
   }
 }
@@ -217,9 +218,7 @@ function walkRedirected(node: Redirected, collector: Collector, scope: Scope): v
   const before = forkScope(scope);
   // A here-doc or a file on a group or loop (`{ python3; } <<< code`) is what its commands read.
   const input = scope.input;
-  const texts = hereTexts(node.redirects);
-  if (texts) scope.input = texts;
-  else if (node.redirects.some(readsFile)) scope.input = undefined;
+  scope.input = redirectedInput(node.redirects, input);
   walkNode(node.command, collector, scope);
   scope.input = input;
   for (const redirect of node.redirects) {
@@ -247,26 +246,63 @@ function walkCommand(node: Command, collector: Collector, scope: Scope): void {
   for (const redirect of node.redirects) recordRedirect(collector, scope, redirect);
   scan(node, collector, scope);
   if (dirChange) changeDir(scope, dirChange);
-  const input = args.length > 0 ? commandInput(node, scope) : undefined;
+  const input = args.length > 0 ? redirectedInput(node.redirects, scope.input) : undefined;
   if (input) walkInput(args, input, collector, scope);
+  // `exec 3<<< code` or `exec < file` with no command reopens the shell's own descriptors: what
+  // later commands read (`python3 <&3`, `python3 /dev/fd/3`) is no longer known.
+  if (args.every((arg) => IN_SHELL.has(arg.text)) && args.length > 0 && readsAny(node.redirects)) {
+    scope.input = "unseen";
+  }
+}
+
+const IN_SHELL = new Set(["exec", "builtin", "command"]);
+
+/** Whether a redirection opens something to read, on any descriptor. */
+function readsAny(redirects: readonly Redirection[]): boolean {
+  return redirects.some(
+    (item) =>
+      item.type !== "Redirect" ||
+      item.operator === "<" ||
+      item.operator === "<&" ||
+      item.operator === "<>",
+  );
 }
 
 /**
- * The input this command reads: its own here-docs and here-strings, else none when it redirects
- * its input from a file, else what the command line feeds the commands around it. Most commands
- * have none of these: answered without allocating.
+ * The input commands read under these redirections: their here-docs and here-strings, nothing
+ * from a file, unknown data from a descriptor or a device (`<&3`, `< /dev/stdin`), else what the
+ * command line feeds the commands around them. Most commands have no redirections: answered
+ * without allocating.
  */
-function commandInput(node: Command, scope: Scope): Input | undefined {
-  const redirects = node.redirects;
-  if (redirects.length === 0) return scope.input;
-  return hereTexts(redirects) ?? (redirects.some(readsFile) ? undefined : scope.input);
+function redirectedInput(
+  redirects: readonly Redirection[],
+  around: Input | undefined,
+): Input | undefined {
+  if (redirects.length === 0) return around;
+  const texts = hereTexts(redirects);
+  if (texts) return texts;
+  let input = around;
+  for (const redirect of redirects) {
+    const opened = inputOpened(redirect);
+    if (opened === "unknown") return "unseen";
+    if (opened === "file") input = undefined;
+  }
+  return input;
 }
 
-/** A redirection of the standard input from a file (`< file`, `0< file`). */
-function readsFile(redirect: Redirection): boolean {
+/**
+ * What a redirection opens as standard input: a `file`, or `unknown` data (another descriptor,
+ * a device or `/proc` path that may be one: `<&3`, `< /dev/fd/3`), or nothing on descriptor 0.
+ */
+function inputOpened(redirect: Redirection): "file" | "unknown" | undefined {
+  if (redirect.type !== "Redirect" || !redirect.target) return undefined;
   const fd = redirect.descriptor;
-  const onInput = fd === undefined || (fd.type === "FileDescriptor" && fd.value === 0);
-  return redirect.type === "Redirect" && redirect.operator === "<" && onInput;
+  if (fd !== undefined && (fd.type !== "FileDescriptor" || fd.value !== 0)) return undefined;
+  const target = redirect.target.value;
+  if (redirect.operator === "<&")
+    return target === "0" ? undefined : target === "-" ? "file" : "unknown";
+  if (redirect.operator !== "<" && redirect.operator !== "<>") return undefined;
+  return namesInput(target) && target !== "/dev/null" ? "unknown" : "file";
 }
 
 /** The texts of the here-docs and here-strings among `redirects`, on any descriptor, if any. */
