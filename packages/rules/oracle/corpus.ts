@@ -85,6 +85,13 @@ export const BASH_ORACLE_BYPASSES: readonly string[] = [
   "exec 3<<< 'import os; os.system(\"pwn\")'; python3 <&3",
   "echo 'import os; os.system(\"pwn\")' | python3 < /dev/stdin",
   "coproc { python3 -; }; echo 'import os; os.system(\"pwn\")' >&60",
+  // Filters that write a file their arguments name.
+  "uniq README.md out",
+  "xxd README.md out",
+  "shuf -o out README.md",
+  "iconv -f utf8 -t ascii -o out README.md",
+  "tar -cf - README.md --index-file=out -v",
+  "tar -c -g out -f - README.md",
   // `set +o NAME` takes a name as `-o NAME` does, and the options after it are read.
   "set +o posix -o keyword; ls PATH=./evil",
   "set +o errexit -k; ls PATH=./evil",

@@ -83,6 +83,10 @@ const ALLOWED = [
   "prlimit *",
   "sqlite3 *",
   "tclsh *",
+  "uniq *",
+  "xxd *",
+  "shuf *",
+  "iconv *",
   // `exec` with redirections only: it reopens the shell's descriptors for later commands.
   "exec",
   // Named only by the fixed corpus: programs that are not on the sandbox's PATH.

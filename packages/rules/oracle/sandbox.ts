@@ -86,6 +86,10 @@ export const WRAPPERS = [
   "time",
   "sqlite3",
   "tclsh",
+  "uniq",
+  "xxd",
+  "shuf",
+  "iconv",
 ] as const;
 
 /**

@@ -385,6 +385,15 @@ const argumentCommand = fc.oneof(
     "find . -maxdepth 0 -ok pwn \\; <<< y",
     "find . -newer README.md -quit",
     "find -D exec . -quit",
+    "uniq README.md out",
+    "uniq -c README.md",
+    "xxd README.md out",
+    "xxd README.md",
+    "shuf -o out README.md",
+    "shuf --out=victim README.md",
+    "iconv -f utf8 -t ascii -o out README.md",
+    "tar -cf - README.md --index-file=out -v",
+    "tar -c -g out -f - README.md",
   ),
 );
 

@@ -140,6 +140,8 @@ export const INLINE_CODE: ReadonlyMap<string, Runner> = new Map<string, Runner>(
   ),
   ["racket", inlineCode({ letters: "e", words: ["--eval"] })],
   ["guile", inlineCode({ words: ["-c"] })],
+  ["R", inlineCode({ letters: "e" })],
+  ["gnuplot", inlineCode({ letters: "e" })],
   ["sbcl", inlineCode({ words: ["--eval"] })],
   ["clisp", inlineCode({ words: ["-x"] })],
   ...["clojure", "clj"].map((name) => [name, inlineCode({ words: ["-e", "--eval"] })] as const),

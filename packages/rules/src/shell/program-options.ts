@@ -165,6 +165,7 @@ function tar(args: readonly Arg[]): Run {
       "exclude-from",
       "files-from",
       "checkpoint-action",
+      ...TAR_SIDE_FILES,
     ],
     flags: ["force-local", "create", "append", "update"],
     permute: true,
@@ -174,7 +175,30 @@ function tar(args: readonly Arg[]): Run {
   const archives = values(parsed, "f", "file");
   if (!local && archives.some((arg) => /^[^/]*:/.test(arg.text))) return RUNS;
   const creates = named(parsed, new Set(["c", "r", "u", "A", "create", "append", "update"]));
-  return { writes: creates ? archives.filter((arg) => arg.text !== "-") : [] };
+  const sideFiles = values(parsed, "g", ...TAR_SIDE_FILES);
+  return { writes: [...(creates ? archives.filter((arg) => arg.text !== "-") : []), ...sideFiles] };
+}
+
+/** Files tar writes beside the archive: the verbose listing, the incremental snapshot, the volume number. */
+const TAR_SIDE_FILES = ["index-file", "listed-incremental", "volno-file"];
+
+/**
+ * Programs that read like filters but write a file their arguments name: `uniq IN OUT` and
+ * `xxd IN OUT` (the second operand), `shuf -o`, `iconv -o`.
+ */
+function secondOperandWrites(spec: OptionSpec): Runner {
+  return (args) => {
+    if (anyDynamic(args)) return RUNS;
+    const output = parseOptions(args, 1, { ...spec, permute: true }).operands[1];
+    return { writes: output && output.text !== "-" ? [output] : [] };
+  };
+}
+
+function outputOption(spec: OptionSpec): Runner {
+  return (args) => {
+    if (anyDynamic(args)) return RUNS;
+    return { writes: values(parseOptions(args, 1, { ...spec, permute: true }), "o", "output") };
+  };
 }
 
 /**
@@ -254,6 +278,22 @@ export const ARGUMENT_RUNNERS: ReadonlyMap<string, Runner> = new Map<string, Run
       ),
       ["split", runsThrough({ short: "abdlnCt" }, ["filter"])],
       ["zip", zip],
+      [
+        "uniq",
+        secondOperandWrites({
+          short: "fsw",
+          long: ["skip-fields", "skip-chars", "check-chars", "group", "all-repeated"],
+        }),
+      ],
+      ["xxd", secondOperandWrites({ short: "cglosnR" })],
+      [
+        "shuf",
+        outputOption({
+          short: "noi",
+          long: ["head-count", "output", "input-range", "random-source"],
+        }),
+      ],
+      ["iconv", outputOption({ short: "fto", long: ["from-code", "to-code", "output"] })],
       ["wget", wget],
       ["curl", curl],
       ["vi", editor],

@@ -78,7 +78,11 @@ const CODE_READERS: ReadonlyMap<string, InputRule> = new Map<string, InputRule>(
   ...[...INLINE_CODE.keys()]
     .filter((name) => !["make", "gmake", "gdb", "lldb", "emacs"].includes(name))
     .map((name) => [name, /^(?:python|pypy)/.test(name) ? python : program] as const),
-  ...["tclsh", "wish", "m4", "bun"].map((name) => [name, program] as const),
+  ...["tclsh", "wish", "m4", "bun", "irb", "jshell", "ghci"].map(
+    (name) => [name, program] as const,
+  ),
+  // File-transfer clients run `!cmd` from the commands they read.
+  ...["ftp", "sftp", "lftp", "tftp"].map((name) => [name, always] as const),
   ["make", makefileFromInput],
   ["gmake", makefileFromInput],
   ["gdb", debuggerReads],
