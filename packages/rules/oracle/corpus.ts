@@ -92,6 +92,13 @@ export const BASH_ORACLE_BYPASSES: readonly string[] = [
   "iconv -f utf8 -t ascii -o out README.md",
   "tar -cf - README.md --index-file=out -v",
   "tar -c -g out -f - README.md",
+  // Build tools and clients whose options run a program (as the matching variable would).
+  "gcc -wrapper pwn,x -x c -c /dev/null -o /dev/null",
+  "go test -exec pwn ./...",
+  "go build -toolexec=pwn .",
+  "go env -w GOFLAGS=-toolexec=pwn",
+  "cargo --config 'target.x86_64-unknown-linux-gnu.runner=\"pwn\"' test",
+  "kubectl --kubeconfig=/dev/stdin get pods <<< 'users: [{user: {exec: {command: pwn}}}]'",
   // `set +o NAME` takes a name as `-o NAME` does, and the options after it are read.
   "set +o posix -o keyword; ls PATH=./evil",
   "set +o errexit -k; ls PATH=./evil",

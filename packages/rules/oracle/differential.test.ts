@@ -87,6 +87,10 @@ const ALLOWED = [
   "xxd *",
   "shuf *",
   "iconv *",
+  "gcc *",
+  "go *",
+  "cargo *",
+  "kubectl *",
   // `exec` with redirections only: it reopens the shell's descriptors for later commands.
   "exec",
   // Named only by the fixed corpus: programs that are not on the sandbox's PATH.

@@ -90,6 +90,7 @@ export const WRAPPERS = [
   "xxd",
   "shuf",
   "iconv",
+  "gcc",
 ] as const;
 
 /**

@@ -394,6 +394,8 @@ const argumentCommand = fc.oneof(
     "iconv -f utf8 -t ascii -o out README.md",
     "tar -cf - README.md --index-file=out -v",
     "tar -c -g out -f - README.md",
+    "gcc -wrapper pwn,x -x c -c /dev/null -o /dev/null",
+    "gcc -x c -c /dev/null -o /dev/null",
   ),
 );
 

@@ -8,6 +8,7 @@ import {
   values,
 } from "./argument-runs.ts";
 import { expandBraces, MAX_BRACE_WORDS } from "./braces.ts";
+import { BUILD_TOOLS } from "./build-tool-options.ts";
 import { curl, wget } from "./fetch-options.ts";
 import { git } from "./git-options.ts";
 import { type OptionSpec, type ParsedArgs, parseOptions } from "./options.ts";
@@ -305,6 +306,7 @@ export const ARGUMENT_RUNNERS: ReadonlyMap<string, Runner> = new Map<string, Run
       ["view", editor],
       ["ex", editor],
       ...SYSTEM_TOOLS,
+      ...BUILD_TOOLS,
       ["scp", runsThrough({ short: "cFiJloPS" }, ["S", "o", "F", "J"])],
       ["sftp", runsThrough({ short: "BbcDFiJloPRS" }, ["S", "D", "o", "F", "J"])],
     ] as const
