@@ -1209,6 +1209,7 @@ function shellInputCases(): PolicyCase[] {
     asks("go env -w writes go's configuration", "go env -w GOFLAGS=-toolexec=id"),
     asks("gcc -wrapper runs each tool through a program", "gcc -wrapper sh,-c,id x.c"),
     allows("go test and gcc without such options", "go test ./... && gcc -O2 -o x x.c"),
+    allows("an interpreter's version in a function", "f() { python3 --version; }"),
     call("shell input: cross-env's command is what deny rules see", "cross-env A=1 rm -rf x", {
       decision: "deny",
       rule: "Bash(rm *)",

@@ -35,6 +35,8 @@ const SCRIPT_WORD = /[./]/;
  * counted too). A word that is neither (`-W ignore`, `-X dev`) may be an option's value.
  */
 function readsProgram(args: readonly Arg[], module?: RegExp): boolean {
+  // `--version` and `--help` print and exit before reading anything (`f() { node --version; }`).
+  if (args.length === 2 && /^--?(?:version|help|V|v|h)$/.test(args[1]!.text)) return false;
   let script = false;
   for (const arg of args.slice(1)) {
     if (!arg.literal || INPUT_WORD.test(arg.text)) return true;
