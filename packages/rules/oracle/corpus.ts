@@ -64,6 +64,56 @@ export const BASH_ORACLE_BYPASSES: readonly string[] = [
   "npm exec -c pwn",
   "gdb -batch -ex 'shell pwn'",
   "yq -yi '.a = 1' victim",
+  // Found by a grammar-based attack pass with the real programs (the fourth pass): code fed on
+  // standard input past a script-looking operand, an option's value, a wrapper, a group, a pipe.
+  "python3 - x <<< 'import os; os.system(\"pwn\")'",
+  "python3 -W ignore <<< 'import os; os.system(\"pwn\")'",
+  "python3 /dev/fd/3 3<<< 'import os; os.system(\"pwn\")'",
+  "perl - x <<< 'system \"pwn\"'",
+  'node - x <<< \'require("child_process").execSync("pwn")\'',
+  "env -Spython3 <<< 'import os; os.system(\"pwn\")'",
+  "timeout 5 python3 - x <<< 'import os; os.system(\"pwn\")'",
+  "{ python3 - x; } <<< 'import os; os.system(\"pwn\")'",
+  "echo 'import os; os.system(\"pwn\")' | python3",
+  "make -f - x <<< $'x:\\n\\tpwn'",
+  "make --file=- x <<< $'x:\\n\\tpwn'",
+  "gdb -q /bin/true <<< 'shell pwn'",
+  "vim -es README.md <<< '!pwn'",
+  "vim README.md <<< $':!pwn\\n:qa!\\n'",
+  "sqlite3 :memory: <<< '.shell pwn'",
+  "tclsh <<< 'exec pwn'",
+  "exec 3<<< 'import os; os.system(\"pwn\")'; python3 <&3",
+  "echo 'import os; os.system(\"pwn\")' | python3 < /dev/stdin",
+  "coproc { python3 -; }; echo 'import os; os.system(\"pwn\")' >&60",
+  // Filters that write a file their arguments name.
+  "uniq README.md out",
+  "xxd README.md out",
+  "shuf -o out README.md",
+  "iconv -f utf8 -t ascii -o out README.md",
+  "tar -cf - README.md --index-file=out -v",
+  "tar -c -g out -f - README.md",
+  // Build tools and clients whose options run a program (as the matching variable would).
+  "gcc -wrapper pwn,x -x c -c /dev/null -o /dev/null",
+  "go test -exec pwn ./...",
+  "go build -toolexec=pwn .",
+  "go env -w GOFLAGS=-toolexec=pwn",
+  "cargo --config 'target.x86_64-unknown-linux-gnu.runner=\"pwn\"' test",
+  "kubectl --kubeconfig=/dev/stdin get pods <<< 'users: [{user: {exec: {command: pwn}}}]'",
+  // `set +o NAME` takes a name as `-o NAME` does, and the options after it are read.
+  "set +o posix -o keyword; ls PATH=./evil",
+  "set +o errexit -k; ls PATH=./evil",
+  // Variables that programs read as options, start-up code or makefiles.
+  "MAKEFILES=/dev/stdin make -f /dev/null x <<< $'x:\\n\\tpwn'",
+  "MANOPT=-Ppwn man ls",
+  "ZIPOPT='-T -TT pwn' zip x.zip README.md",
+  "LUA_INIT='os.execute(\"pwn\")' lua -e 1",
+  "RSYNC_RSH=pwn rsync README.md h:x",
+  // git subcommands that run a command: remote-ext runs its URL.
+  "git remote-ext x 'pwn %S' <<< 'connect git-upload-pack'",
+  "git web--browse --cmd=pwn http://x",
+  "git daemon --access-hook=pwn --inetd",
+  // gawk's indirect calls and @include.
+  'awk \'BEGIN { f = "sys" "tem"; @f("pwn") }\'',
 ];
 
 /** Spellings of `rm victim` that a deny on `Bash(rm *)` must catch, each of which really runs rm. */

@@ -81,6 +81,24 @@ const ALLOWED = [
   "npm *",
   "setarch *",
   "prlimit *",
+  "sqlite3 *",
+  "tclsh *",
+  "uniq *",
+  "xxd *",
+  "shuf *",
+  "iconv *",
+  "gcc *",
+  "go *",
+  "cargo *",
+  "kubectl *",
+  // `exec` with redirections only: it reopens the shell's descriptors for later commands.
+  "exec",
+  // Named only by the fixed corpus: programs that are not on the sandbox's PATH.
+  "vim *",
+  "man *",
+  "zip *",
+  "lua *",
+  "rsync *",
 ];
 
 const policy = compilePolicy({

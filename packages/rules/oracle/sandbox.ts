@@ -84,6 +84,13 @@ export const WRAPPERS = [
   "setarch",
   "prlimit",
   "time",
+  "sqlite3",
+  "tclsh",
+  "uniq",
+  "xxd",
+  "shuf",
+  "iconv",
+  "gcc",
 ] as const;
 
 /**

@@ -385,6 +385,17 @@ const argumentCommand = fc.oneof(
     "find . -maxdepth 0 -ok pwn \\; <<< y",
     "find . -newer README.md -quit",
     "find -D exec . -quit",
+    "uniq README.md out",
+    "uniq -c README.md",
+    "xxd README.md out",
+    "xxd README.md",
+    "shuf -o out README.md",
+    "shuf --out=victim README.md",
+    "iconv -f utf8 -t ascii -o out README.md",
+    "tar -cf - README.md --index-file=out -v",
+    "tar -c -g out -f - README.md",
+    "gcc -wrapper pwn,x -x c -c /dev/null -o /dev/null",
+    "gcc -x c -c /dev/null -o /dev/null",
   ),
 );
 
@@ -478,6 +489,10 @@ const CODE_PROGRAMS = [
   "python3 - <<< 'import os; os.system(\"pwn\")'",
   "perl <<'E'\nsystem 'pwn'\nE",
   "python3 /dev/stdin <<< 'import os; os.system(\"pwn\")'",
+  "MAKEFILES=/dev/stdin make -f /dev/null x <<< $'x:\\n\\tpwn'",
+  "MANOPT=-Ppwn make -f /dev/null",
+  'awk \'BEGIN { f = "sys" "tem"; @f("pwn") }\'',
+  "awk '@include \"/dev/stdin\"' <<< 'BEGIN { system(\"pwn\") }'",
 ] as const;
 
 /** Shell constructs around an allowed or hostile command: redirections, aliases, functions, … */
@@ -552,7 +567,67 @@ const CONSTRUCTS = [
   "set -o history -H\necho x pwn\n!!:2; C",
   'set -H -o history\necho ";pwn"\nC !!:1:gs/"//',
   "shopt -s lastpipe; true | cd evil; C",
+  "set +o posix -o keyword; C PATH=./evil",
+  "set +o errexit -k; C PATH=./evil",
 ] as const;
+
+/**
+ * Code fed to a program on its standard input: each reader with code that runs `pwn`, behind the
+ * argument shapes that still read it (`-`, `- x`, `/dev/stdin x`, an option's value) or name a
+ * script instead (`x.py`, which then reads data), fed by a here-string, a here-doc, a pipe, a
+ * redirected group or loop, a function's caller, or a descriptor `exec` opened, perhaps through
+ * a wrapper.
+ */
+const STDIN_READERS: readonly (readonly [string, string, readonly string[]])[] = [
+  [
+    "python3",
+    'import os; os.system("pwn")',
+    ["", "-", "- x", "/dev/stdin x", "-W ignore", "-X dev", "-u --", "x.py", "-m json.tool"],
+  ],
+  ["perl", 'system "pwn"', ["", "-", "- x", "-w", "-I. -Mstrict -", "x.pl"]],
+  [
+    "node",
+    'require("child_process").execSync("pwn")',
+    ["", "-", "- x", "--input-type=commonjs", "x.js"],
+  ],
+  ["make", "x:\n\tpwn", ["-f - x", "x -f -", "--file=- x", "-f/dev/stdin x", "x"]],
+  ["gdb", "shell pwn", ["-q -nx", "-q -nx /bin/true", "-batch -nx /bin/true"]],
+  ["sqlite3", ".shell pwn", ["", ":memory:", "-bail :memory:"]],
+  ["tclsh", "exec pwn", ["", "-", "x.tcl"]],
+];
+
+const stdinCode = fc
+  .tuple(
+    fc.constantFrom(...STDIN_READERS),
+    fc.nat(),
+    fc.constantFrom("", "env ", "timeout 5 ", "nice ", "command "),
+    fc.integer({ min: 0, max: 8 }),
+  )
+  .map(([[program, code, shapes], pick, wrapper, feed]) => {
+    const shape = shapes[pick % shapes.length]!;
+    const reader = `${wrapper}${program} ${shape}`.trimEnd();
+    const text = quote(code, 2);
+    switch (feed) {
+      case 0:
+        return `${reader} <<< ${text}`;
+      case 1:
+        return `${reader} <<'E'\n${code}\nE`;
+      case 2:
+        return `printf '%s\\n' ${text} | ${reader}`;
+      case 3:
+        return `{ ${reader}; } <<< ${text}`;
+      case 4:
+        return `while true; do ${reader}; break; done <<< ${text}`;
+      case 5:
+        return `f() { ${reader}; }; f <<< ${text}`;
+      case 6:
+        return `exec 3<<< ${text}; ${reader} <&3`;
+      case 7:
+        return `printf '%s\\n' ${text} | ${reader} < /dev/stdin`;
+      default:
+        return `env -S '${program} ${shape}' <<< ${text}`;
+    }
+  });
 
 const construct = fc
   .tuple(fc.constantFrom(...CONSTRUCTS), fc.oneof(fc.constant("ls"), fc.constant("cat README.md")))
@@ -590,6 +665,7 @@ const simple = fc.oneof(
   { weight: 2, arbitrary: construct },
   { weight: 2, arbitrary: fc.constantFrom(...RUNNING_BUILTINS) },
   { weight: 2, arbitrary: fc.constantFrom(...CODE_PROGRAMS) },
+  { weight: 2, arbitrary: stdinCode },
 );
 
 const REDIRECTS = ["", "", "", " 2>/dev/null", " >/dev/null", " < README.md", " 2>&1"];

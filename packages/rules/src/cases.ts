@@ -698,6 +698,9 @@ export const POLICY_CASES: readonly PolicyCase[] = [
   // bash, would run code its rules do not name (checked against bash by oracle/). Plain uses of
   // the same constructs stay allowed; a deny still fires where the denied command is visible.
   ...shellCodeCases(),
+  // A fourth attack pass, with the real programs: code fed on standard input, `set +o`,
+  // programs' option and start-up variables, git subcommands that run a command.
+  ...shellInputCases(),
 
   // tiers (engine only)
   {
@@ -1087,5 +1090,139 @@ function shellCodeCases(): PolicyCase[] {
     allows("export an ordinary variable", 'export FOO="$x"'),
     allows("unset an ordinary variable", "unset FOO"),
     allows("test on quoted values", 'test -n "$x" && test -f "$x"'),
+  ];
+}
+
+function shellInputCases(): PolicyCase[] {
+  const policy: PolicyDocument = {
+    default_behavior: "ask",
+    rules: [
+      ...[
+        "python3 *",
+        "perl *",
+        "node *",
+        "tsx *",
+        "make *",
+        "gdb *",
+        "sqlite3 *",
+        "vim *",
+        "echo *",
+        "cat *",
+        "ls *",
+        "set *",
+        "git *",
+        "awk *",
+        "man *",
+        "less *",
+        "rg *",
+        "exec",
+        "uniq *",
+        "tar *",
+        "ftp *",
+        "hyperfine *",
+        "chronic *",
+        "go *",
+        "gcc *",
+      ].map((glob) => ({ tool: `Bash(${glob})`, behavior: "allow" as const })),
+      { tool: "Bash(rm *)", behavior: "deny" as const },
+    ],
+  };
+  const call = (name: string, command: string, expect: PolicyCase["expect"]): PolicyCase => ({
+    name,
+    policy,
+    tool: "Bash",
+    input: { command },
+    expect,
+  });
+  const asks = (name: string, command: string) =>
+    call(`shell input: ${name}`, command, {
+      decision: "ask",
+      rule: null,
+      reason: "shell_uncertain",
+    });
+  const allows = (name: string, command: string) =>
+    call(`shell input, plain: ${name}`, command, { decision: "allow" });
+  const code = "'import os; os.system(\"touch /tmp/pwned\")'";
+  return [
+    asks("python3 reads its program from `-` whatever follows", `python3 - x <<< ${code}`),
+    asks("an option's value is not a script", `python3 -W ignore <<< ${code}`),
+    asks("a descriptor path is the input", `python3 /dev/fd/3 3<<< ${code}`),
+    asks("a pipe feeds code as a here-string does", `echo ${code} | python3`),
+    asks("a here-string on a group feeds its commands", `{ python3 - x; } <<< ${code}`),
+    asks("a wrapper that splits its string is looked through", `env -Spython3 <<< ${code}`),
+    asks("node -r /dev/stdin loads the input", "node -r /dev/stdin x.js <<< 'x'"),
+    asks("a device as input is the pipe's data", `echo ${code} | python3 < /dev/stdin`),
+    asks("exec reopens the shell's descriptors", `exec 3<<< ${code}; python3 <&3`),
+    asks("a coprocess reads what the shell writes", "coproc { python3; }; echo x >&60"),
+    asks("make -f - reads a makefile from the input", "make -f - x <<< $'x:\n\ttouch /tmp/pwned'"),
+    asks(
+      "a debugger reads commands unless in batch mode",
+      "gdb -q prog <<< 'shell touch /tmp/pwned'",
+    ),
+    asks("vim reads keystrokes from its input", "vim README.md <<< ':!touch /tmp/pwned'"),
+    asks(
+      "a database client's meta-command in its input",
+      "sqlite3 db <<< '.shell touch /tmp/pwned'",
+    ),
+    asks("tsx -e is inline code", "tsx -e 'process.exit(1)'"),
+    asks(
+      "set +o takes a name and reads the options after it",
+      "set +o posix -o keyword; ls PATH=./evil",
+    ),
+    asks("MANOPT is man's options", "MANOPT=-Ptouch man ls"),
+    asks("MAKEFILES is read before the makefile", "MAKEFILES=/tmp/x.mk make"),
+    asks("VIMINIT is start-up code", "VIMINIT='!touch /tmp/pwned' vim -es"),
+    asks("git remote-ext runs its URL", "git remote-ext x 'touch /tmp/pwned'"),
+    asks("git web--browse runs --cmd", "git web--browse --cmd=touch http://x"),
+    asks("git daemon --access-hook runs a command", "git daemon --access-hook=touch --inetd"),
+    asks("gawk's indirect call", `awk 'BEGIN { f = "sys" "tem"; @f("touch /tmp/pwned") }'`),
+    asks("rg --hostname-bin runs a program", "rg --hostname-bin=touch x"),
+    call("shell input: less -o writes the piped input", "cat x | less -o ~/.bashrc", {
+      decision: "ask",
+    }),
+    call(
+      "shell input: a shell under env -S reads its here-string as a script",
+      "env -Sbash <<< 'rm -rf x'",
+      {
+        decision: "deny",
+        rule: "Bash(rm *)",
+      },
+    ),
+    call(
+      "shell input: a shell in a redirected group reads its here-string",
+      "{ bash; } <<< 'rm -rf x'",
+      {
+        decision: "deny",
+        rule: "Bash(rm *)",
+      },
+    ),
+    call("shell input: uniq's second operand is a write", "uniq a.txt ~/.bashrc", {
+      decision: "ask",
+    }),
+    call("shell input: tar's incremental snapshot is a write", "tar -c -g ~/.bashrc -f - src", {
+      decision: "ask",
+    }),
+    asks("ftp runs `!cmd` from its input", "ftp <<< '!touch /tmp/pwned'"),
+    allows("uniq to standard output", "uniq -c a.txt"),
+    allows("cross-env is looked through as env is", "cross-env NODE_ENV=test ls -la"),
+    asks("go test -exec runs the test binary through a program", "go test -exec 'sh -c id' ./..."),
+    asks("go env -w writes go's configuration", "go env -w GOFLAGS=-toolexec=id"),
+    asks("gcc -wrapper runs each tool through a program", "gcc -wrapper sh,-c,id x.c"),
+    allows("go test and gcc without such options", "go test ./... && gcc -O2 -o x x.c"),
+    allows("an interpreter's version in a function", "f() { python3 --version; }"),
+    call("shell input: cross-env's command is what deny rules see", "cross-env A=1 rm -rf x", {
+      decision: "deny",
+      rule: "Bash(rm *)",
+    }),
+    asks("cross-env with a dangerous assignment", "cross-env PATH=/tmp/evil ls"),
+    asks("hyperfine runs its operands as command lines", "hyperfine 'ls'"),
+    asks("chronic runs its operand", "chronic ls"),
+    allows("a here-string to a named script is its data", "python3 x.py <<< data"),
+    allows("a module reads its input as data", "cat x.json | python3 -m json.tool"),
+    allows("plain SQL on standard input", "sqlite3 db <<< 'select 1;'"),
+    allows("a debugger in batch mode", "gdb -batch prog <<< x"),
+    allows("set with +o and a harmless name", "set +o posix; ls"),
+    allows("less without options that run or write", "cat x | less -R"),
+    allows("ordinary prefix variables", "CI=1 NODE_ENV=test FORCE_COLOR=0 ls"),
   ];
 }

@@ -1346,6 +1346,20 @@ export const SHELL_CASES: readonly ShellCase[] = [
     commands: ["uv run bash", "bash", "rm x"],
   },
   {
+    name: "code fed past `-`, an option's value, through env -S, to a group or by a pipe",
+    command:
+      "python3 - x <<< 1; perl -w <<< 1; env -Snode <<< 1; { python3; } <<< 1; echo 1 | ruby; f() { php; }",
+    commands: ["python3 - x", "perl -w", "node", "python3", "echo 1", "ruby", "php"],
+    aliases: [[], [], ["env -Snode"], [], [], [], []],
+    uncertain: ["argument_runs_program"],
+  },
+  {
+    name: "a shell in a redirected group or under env -S reads its here-string as a script",
+    command: "{ bash; } <<< 'rm x'; env -Ssh <<< 'rm y'; echo 'rm z' | bash",
+    commands: ["bash", "rm x", "sh", "rm y", "echo rm z"],
+    aliases: [[], [], ["env -Ssh"], [], []],
+  },
+  {
     name: "a here-string to a script or module is its data",
     command: "python3 x.py <<< data; python3 -m json.tool <<< '{}'",
     commands: ["python3 x.py", "python3 -m json.tool"],

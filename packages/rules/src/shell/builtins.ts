@@ -198,7 +198,8 @@ const set: Check = (args) => {
     if (arg.text === "--" || arg.text === "-") return undefined;
     if (!arg.literal) return "dangerous_environment";
     if (RESHAPING_LETTERS.test(arg.text)) return "dangerous_environment";
-    if (/^-[A-Za-z]*o$/.test(arg.text)) {
+    // `+o NAME` takes its name as `-o NAME` does, and options go on after it (`set +o posix -k`).
+    if (/^[-+][A-Za-z]*o$/.test(arg.text)) {
       const name = args[++index];
       if (name && (!name.literal || RESHAPING_NAMES.has(name.text))) return "dangerous_environment";
       continue;

@@ -37,6 +37,8 @@ export function curl(args: readonly Arg[]): Run {
   return { writes: writes.filter((arg) => arg.text !== "-") };
 }
 
+/** wget's long options that name a file it writes besides the download and its log. */
+const WGET_WRITES = ["save-cookies", "rejected-log", "hsts-file", "warc-file"];
 const WGET: OptionSpec = {
   short: "oOaPeiBtTwQUYlAR",
   long: [
@@ -47,16 +49,24 @@ const WGET: OptionSpec = {
     "execute",
     "use-askpass",
     "input-file",
+    "config",
+    ...WGET_WRITES,
   ],
   permute: true,
 };
 
-/** wget writes the download (`-O` names it) and its log; `-e` runs wgetrc commands. */
+/**
+ * wget writes the download (`-O` names it), its log, cookies, a WARC, an HSTS store; `-e` runs
+ * wgetrc commands and `--config` reads a wgetrc (which may set `use_askpass` and the outputs).
+ */
 export function wget(args: readonly Arg[]): Run {
   if (anyDynamic(args)) return RUNS;
   const parsed = parseOptions(args, 1, WGET);
-  if (named(parsed, new Set(["e", "execute", "use-askpass"]))) return RUNS;
-  const writes = values(parsed, "o", "output-file", "a", "append-output");
+  if (named(parsed, new Set(["e", "execute", "use-askpass", "config"]))) return RUNS;
+  const writes = values(parsed, "o", "output-file", "a", "append-output", ...WGET_WRITES);
+  // `--warc-file=NAME` writes NAME.warc.gz.
+  for (const warc of values(parsed, "warc-file"))
+    writes.push({ ...warc, text: `${warc.text}.warc.gz` });
   const document = values(parsed, "O", "output-document");
   if (document.length > 0) writes.push(...document);
   else writes.push(unknownWrite(`${values(parsed, "P", "directory-prefix")[0]?.text ?? "."}/*`));

@@ -16,11 +16,18 @@ const GIT_SUBCOMMAND_RUNS: ReadonlySet<string> = new Set([
   "receive-pack",
   "extcmd",
   "open-files-in-pager",
+  // `git daemon --access-hook=cmd` runs cmd for every request.
+  "access-hook",
 ]);
 /** Long options that do the same only for some subcommands (`commit --template` is a message). */
 const GIT_LONG_RUNS: Readonly<Record<string, readonly string[]>> = {
   clone: ["template", "config"],
   init: ["template"],
+};
+/** Long options that name a file the subcommand writes (`credential-store --file=~/.bashrc`). */
+const GIT_LONG_WRITES: Readonly<Record<string, readonly string[]>> = {
+  "credential-store": ["file"],
+  "credential-cache": ["socket"],
 };
 /** Short options that do the same, only for the subcommands where they do (`push -u` is a flag). */
 const GIT_SHORT_RUNS: Readonly<Record<string, string>> = {
@@ -29,13 +36,26 @@ const GIT_SHORT_RUNS: Readonly<Record<string, string>> = {
   clone: "uc",
   "ls-remote": "u",
 };
-/** Subcommands that run a command given to them, or a configured tool. */
+/**
+ * Subcommands that run a command given to them, or a configured tool: `remote-ext` runs its URL
+ * as a command, `instaweb` and `web--browse` a server and a browser of the caller's choosing
+ * (`--httpd`, `--cmd`), `send-email` its `--sendmail-cmd`/`--to-cmd`/`--smtp-server=/path`,
+ * `for-each-repo` a git command line in other repositories, `hook run` a hook, `maintenance start`
+ * a scheduler (crontab, systemd).
+ */
 const GIT_RUNNING_SUBCOMMANDS = new Set([
   "bisect",
   "submodule",
   "filter-branch",
   "difftool",
   "mergetool",
+  "remote-ext",
+  "instaweb",
+  "web--browse",
+  "send-email",
+  "for-each-repo",
+  "hook",
+  "maintenance",
 ]);
 const GIT_CONFIG_READS = new Set(["get", "get-all", "get-regexp", "list", "l", "get-urlmatch"]);
 const GIT_CONFIG_WRITES = new Set([
@@ -60,7 +80,13 @@ export function git(args: readonly Arg[]): Run {
   if (GIT_RUNNING_SUBCOMMANDS.has(name)) return RUNS;
   const parsed = parseOptions([subcommand, ...rest], 1, {
     short: "o",
-    long: ["output", "output-directory", ...GIT_SUBCOMMAND_RUNS, ...(GIT_LONG_RUNS[name] ?? [])],
+    long: [
+      "output",
+      "output-directory",
+      ...GIT_SUBCOMMAND_RUNS,
+      ...(GIT_LONG_RUNS[name] ?? []),
+      ...(GIT_LONG_WRITES[name] ?? []),
+    ],
     flags: [...GIT_CONFIG_READS, ...GIT_CONFIG_WRITES],
     permute: true,
   });
@@ -73,7 +99,13 @@ export function git(args: readonly Arg[]): Run {
       : GIT_SUBCOMMAND_RUNS.has(option.name) || longRuns.includes(option.name),
   );
   if (runs) return RUNS;
-  const outputs = values(parsed, "output", "output-directory", "o");
+  const outputs = values(
+    parsed,
+    "output",
+    "output-directory",
+    "o",
+    ...(GIT_LONG_WRITES[name] ?? []),
+  );
   return { writes: outputs.map((output) => underDirs(values(global, "C"), output)) };
 }
 

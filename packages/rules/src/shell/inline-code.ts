@@ -128,6 +128,26 @@ export const INLINE_CODE: ReadonlyMap<string, Runner> = new Map<string, Runner>(
   ["julia", inlineCode({ letters: "eE", words: ["--eval", "--print"] })],
   ["osascript", inlineCode({ letters: "e" })],
   ["expect", inlineCode({ letters: "c" })],
+  // TypeScript runners, other languages' interpreters and REPLs, and shells whose syntax is not
+  // bash's (their command string is code the analysis cannot read).
+  ...["tsx", "ts-node"].map((name) => [name, NODE] as const),
+  ["dc", inlineCode({ letters: "e", words: ["--expression"], valued: "f" })],
+  ["elixir", inlineCode({ words: ["-e", "--eval"], valued: "r" })],
+  ["erl", inlineCode({ words: ["-eval", "-s", "-run"] })],
+  ...["ghc", "runghc", "runhaskell"].map((name) => [name, inlineCode({ words: ["-e"] })] as const),
+  ...["raku", "rakudo", "perl6", "scala", "groovy", "swift", "bb"].map(
+    (name) => [name, inlineCode({ letters: "e" })] as const,
+  ),
+  ["racket", inlineCode({ letters: "e", words: ["--eval"] })],
+  ["guile", inlineCode({ words: ["-c"] })],
+  ["R", inlineCode({ letters: "e" })],
+  ["gnuplot", inlineCode({ letters: "e" })],
+  ["sbcl", inlineCode({ words: ["--eval"] })],
+  ["clisp", inlineCode({ words: ["-x"] })],
+  ...["clojure", "clj"].map((name) => [name, inlineCode({ words: ["-e", "--eval"] })] as const),
+  ...["nu", "xonsh", "elvish"].map(
+    (name) => [name, inlineCode({ words: ["-c", "--commands"] })] as const,
+  ),
   [
     "pwsh",
     inlineCode({ words: ["-c", "-command", "-e", "-ec", "-encodedcommand", "-commandwithargs"] }),

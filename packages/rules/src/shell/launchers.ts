@@ -105,6 +105,18 @@ function chrt(args: readonly Arg[]) {
   return unknown(argvLaunch(parsed.operands.slice(skip)));
 }
 
+/** `perf record|stat|trace … cmd`: the subcommand's operands after its options. */
+function perf(args: readonly Arg[]) {
+  const parsed = parseOptions(args, 2, { short: "eoptcCGjJFmr", long: ["event", "output", "pid"] });
+  return unknown(argvLaunch(parsed.operands));
+}
+
+/** Options whose values this table does not know come first: the command is what follows `--`. */
+function afterDashes(args: readonly Arg[]) {
+  const at = args.findIndex((arg) => arg.text === "--");
+  return unknown(at === -1 ? [] : argvLaunch(args.slice(at + 1)));
+}
+
 /** `setarch ARCH [options] cmd`: the architecture comes before the options. */
 function setarch(args: readonly Arg[]) {
   return unknown(argvLaunch(parseOptions([args[0]!, ...args.slice(2)], 1, {}).operands));
@@ -196,6 +208,38 @@ export const LAUNCHERS: ReadonlyMap<string, Runner> = new Map<string, Runner>([
     eachScript({ short: "ewdsEi", long: ["exts", "watch", "debounce", "shell", "env"] }),
   ],
   ["ip", ip],
+  // Run their operands, or load variables from a file first (`.env` may set `NODE_OPTIONS`).
+  ["dotenv", runsOperands({ short: "evcp" })],
+  ["env-cmd", runsOperands({ short: "fer", long: ["file", "environments", "rc-file"] })],
+  ...["chronic", "ifne", "nocache", "trickle", "torify", "tsocks", "rr", "heaptrack"].map(
+    (name) => [name, runsOperands({ short: name === "trickle" ? "udwtlLn" : "" })] as const,
+  ),
+  ["cpulimit", runsOperands({ short: "lpe", long: ["limit", "pid", "exe"] })],
+  ["perf", perf],
+  // Each operand, or the value of `--exec`, is a command line.
+  ["cross-env-shell", eachScript({})],
+  ["pee", eachScript({})],
+  [
+    "hyperfine",
+    eachScript({
+      short: "wrmMpcsSnNu",
+      long: ["prepare", "cleanup", "setup", "warmup", "runs", "shell", "command-name"],
+    }),
+  ],
+  [
+    "concurrently",
+    eachScript({
+      short: "npcksr",
+      long: ["names", "prefix", "prefix-colors", "kill-signal", "restart-tries"],
+    }),
+  ],
+  [
+    "nodemon",
+    eachScript({ short: "xweid", long: ["exec", "watch", "ext", "ignore", "delay", "signal"] }),
+  ],
+  ["sem", parallel],
+  // Sandboxes and containers run the command after their options (after `--` when given).
+  ...["bwrap", "proot", "schroot", "systemd-nspawn"].map((name) => [name, afterDashes] as const),
   ["tmux", eachScript({ short: "cCfLST" })],
   ["screen", eachScript({ short: "cdDehLmpRrSstTx" })],
   ["direnv", runsOperands({}, 2)],

@@ -48,11 +48,35 @@ const DANGEROUS_NAMES = new Set([
   // `$"…"` strings are replaced by translations, which are then expanded like "…".
   "TEXTDOMAIN",
   "TEXTDOMAINDIR",
+  // Programs' own option, start-up and tool variables: `MAKEFILES` (makefiles read first), zip's
+  // and unzip's options (`ZIP='-TT cmd'`), fc's editor, psql's start-up file (`\! cmd`), a TLS
+  // key log written where it names, and the tools make's rules run.
+  "MAKEFILES",
+  "ZIP",
+  "UNZIP",
+  "ZIPINFO",
+  "FCEDIT",
+  "PSQLRC",
+  "SSLKEYLOGFILE",
+  "FC",
+  "F77",
+  "YACC",
+  "LEX",
+  "M4",
+  "RANLIB",
+  "STRIP",
+  "OBJCOPY",
 ]);
 
-/** Families of such variables, matched on the upper-cased name. */
+/**
+ * Families of such variables, matched on the upper-cased name: besides the search paths, options
+ * and hooks, programs' start-up code (`VIMINIT`, `EXINIT`, `LUA_INIT`, `PHPRC`, `R_PROFILE`), option
+ * variables (`MANOPT='-P cmd'`, `ZIPOPT`), remote shells and connect programs (`RSYNC_RSH`,
+ * `CVS_RSH`, `SVN_SSH`, `RSYNC_CONNECT_PROG`), OpenSSL's config and engines, less's key files
+ * (`LESSKEYIN`), D-Bus addresses (`unixexec:`), modules loaded as libraries (`GTK_MODULES`).
+ */
 const DANGEROUS_PATTERN =
-  /^(?:LD_|DYLD_|GIT_|NPM_CONFIG_|BASH_|PYTHON|PERL|RUBY|JAVA_|_JAVA_|JDK_|GEM_|BUNDLE_|CARGO_|PIP_|MALLOC_|XDG_|GO(?:ROOT|TOOLCHAIN|PROXY|ENV|BIN|WORK|EXPERIMENT|DEBUG)$)|PATH|OPTIONS|OPTS$|FLAGS$|CONFIG|EDITOR|PAGER|SHELL|HOOK|COMMAND|WRAPPER|RUNNER|PRELOAD|ASKPASS|HOME$/;
+  /^(?:LD_|DYLD_|GIT_|NPM_CONFIG_|BASH_|PYTHON|PERL|RUBY|JAVA_|_JAVA_|JDK_|GEM_|BUNDLE_|CARGO_|RUSTUP_|PIP_|MALLOC_|XDG_|OPENSSL_|DBUS_|LESS|LUA_INIT|PHP|R_(?:PROFILE|ENVIRON|LIBS)|GO(?:ROOT|TOOLCHAIN|PROXY|ENV|BIN|WORK|EXPERIMENT|DEBUG)$)|PATH|OPTIONS|OPTS?$|FLAGS$|CONFIG|EDITOR|PAGER|SHELL|HOOK|COMMAND|WRAPPER|RUNNER|PRELOAD|ASKPASS|BROWSER$|HOME$|INIT$|(?:^|_)(?:RSH|SSH)$|(?:^|_)PROG(?:RAM)?$|WGETRC$|_MODULES$/;
 
 /** Members of those families that only tune output or a build target, common before a command. */
 const HARMLESS_NAMES = new Set([

@@ -3,7 +3,24 @@ import { hasOption, optionValue, parseOptions } from "./options.ts";
 import { argvLaunch, type Launch, type Run, type Runner, scriptLaunch } from "./run.ts";
 import { type Arg, literalArg } from "./words.ts";
 
-export const SHELLS = ["sh", "bash", "zsh", "dash", "ksh", "ash", "mksh", "fish"];
+export const SHELLS = [
+  "sh",
+  "bash",
+  "rbash",
+  "zsh",
+  "dash",
+  "ksh",
+  "ash",
+  "mksh",
+  "oksh",
+  "loksh",
+  "pdksh",
+  "yash",
+  "posh",
+  "csh",
+  "tcsh",
+  "fish",
+];
 const FIND_ACTIONS = new Set(["-exec", "-execdir", "-ok", "-okdir"]);
 const FIND_WRITES = new Set(["-fprint", "-fprint0", "-fprintf", "-fls"]);
 

@@ -8,6 +8,7 @@ import {
   values,
 } from "./argument-runs.ts";
 import { expandBraces, MAX_BRACE_WORDS } from "./braces.ts";
+import { BUILD_TOOLS } from "./build-tool-options.ts";
 import { curl, wget } from "./fetch-options.ts";
 import { git } from "./git-options.ts";
 import { type OptionSpec, type ParsedArgs, parseOptions } from "./options.ts";
@@ -69,8 +70,11 @@ function inPlaceSuffixes(args: readonly Arg[], parsed: ParsedArgs): string[] {
 
 /** Options that load a program from a file or a library; `-W exec=file` is mawk's and gawk's too. */
 const AWK_CODE_OPTIONS = new Set(["f", "file", "E", "exec", "i", "include", "l", "load", "W"]);
-/** Text in an awk program that runs a command or writes a file: `system()`, pipes, `print > f`. */
-const AWK_RUNS = /\bsystem\b|\||@load|\bgetline\b/;
+/**
+ * Text in an awk program that runs a command or reads code: `system()`, pipes, `getline`, gawk's
+ * `@load`/`@include` and its indirect calls (`f = "sys" "tem"; @f("cmd")`).
+ */
+const AWK_RUNS = /\bsystem\b|\||\bgetline\b|@\s*(?:load|include|namespace)\b|@[A-Za-z_]\w*\s*\(/;
 /** `print > "file"` names its file; `print > $2` (or anything else after `>`) does not. */
 const AWK_WRITES = /\bprintf?\b[^;}\n>]*>>?\s*("([^"\\]*)"(?=\s*(?:[;}\n]|$))|[^;}\n]*)/g;
 
@@ -162,6 +166,7 @@ function tar(args: readonly Arg[]): Run {
       "exclude-from",
       "files-from",
       "checkpoint-action",
+      ...TAR_SIDE_FILES,
     ],
     flags: ["force-local", "create", "append", "update"],
     permute: true,
@@ -171,15 +176,52 @@ function tar(args: readonly Arg[]): Run {
   const archives = values(parsed, "f", "file");
   if (!local && archives.some((arg) => /^[^/]*:/.test(arg.text))) return RUNS;
   const creates = named(parsed, new Set(["c", "r", "u", "A", "create", "append", "update"]));
-  return { writes: creates ? archives.filter((arg) => arg.text !== "-") : [] };
+  const sideFiles = values(parsed, "g", ...TAR_SIDE_FILES);
+  return { writes: [...(creates ? archives.filter((arg) => arg.text !== "-") : []), ...sideFiles] };
 }
 
-/** `less +cmd` and `-k file` run less commands (`!cmd` runs a shell). */
+/** Files tar writes beside the archive: the verbose listing, the incremental snapshot, the volume number. */
+const TAR_SIDE_FILES = ["index-file", "listed-incremental", "volno-file"];
+
+/**
+ * Programs that read like filters but write a file their arguments name: `uniq IN OUT` and
+ * `xxd IN OUT` (the second operand), `shuf -o`, `iconv -o`.
+ */
+function secondOperandWrites(spec: OptionSpec): Runner {
+  return (args) => {
+    if (anyDynamic(args)) return RUNS;
+    const output = parseOptions(args, 1, { ...spec, permute: true }).operands[1];
+    return { writes: output && output.text !== "-" ? [output] : [] };
+  };
+}
+
+function outputOption(spec: OptionSpec): Runner {
+  return (args) => {
+    if (anyDynamic(args)) return RUNS;
+    return { writes: values(parseOptions(args, 1, { ...spec, permute: true }), "o", "output") };
+  };
+}
+
+/**
+ * `less +cmd` and `-k file` run less commands (`!cmd` runs a shell); `-o`/`-O FILE` and
+ * `--log-file`/`--LOG-FILE` (abbreviated too) copy a piped input to FILE.
+ */
 function pager(args: readonly Arg[]): Run {
   if (anyDynamic(args)) return RUNS;
   const words = args.slice(1);
   const runs = words.some((arg) => /^\+|^-[a-zA-Z]*k|^--lesskey/.test(arg.text));
-  return runs ? RUNS : NOTHING;
+  if (runs) return RUNS;
+  const writes: Arg[] = [];
+  for (let index = 0; index < words.length; index++) {
+    const text = words[index]!.text;
+    if (text === "--") break;
+    const glued = /^-[A-Za-z]*[oO](.+)$|^--log[-a-z]*=(.*)$/i.exec(text);
+    if (glued) writes.push({ ...words[index]!, text: glued[1] ?? glued[2]! });
+    else if (/^-[A-Za-z]*[oO]$|^--log[-a-z]*$/i.test(text) && words[index + 1]) {
+      writes.push(words[++index]!);
+    }
+  }
+  return { writes };
 }
 
 /** Editors run commands given with `+cmd`, `-c`, `--cmd`, `-S` and `-u`. */
@@ -231,9 +273,28 @@ export const ARGUMENT_RUNNERS: ReadonlyMap<string, Runner> = new Map<string, Run
         runsThrough({ short: "PHCMLmSespRr" }, ["P", "pager", "H", "html", "C", "config-file"]),
       ],
       ["rsync", runsThrough({ short: "eBfT" }, ["e", "rsh", "rsync-path"])],
-      ["rg", runsThrough({ short: "egtTfjmAB" }, ["pre"])],
+      ["rg", runsThrough({ short: "egtTfjmAB" }, ["pre", "hostname-bin"])],
+      ...["bat", "batcat", "delta"].map(
+        (name) => [name, runsThrough({ short: "lmHrd" }, ["pager"])] as const,
+      ),
       ["split", runsThrough({ short: "abdlnCt" }, ["filter"])],
       ["zip", zip],
+      [
+        "uniq",
+        secondOperandWrites({
+          short: "fsw",
+          long: ["skip-fields", "skip-chars", "check-chars", "group", "all-repeated"],
+        }),
+      ],
+      ["xxd", secondOperandWrites({ short: "cglosnR" })],
+      [
+        "shuf",
+        outputOption({
+          short: "noi",
+          long: ["head-count", "output", "input-range", "random-source"],
+        }),
+      ],
+      ["iconv", outputOption({ short: "fto", long: ["from-code", "to-code", "output"] })],
       ["wget", wget],
       ["curl", curl],
       ["vi", editor],
@@ -245,6 +306,7 @@ export const ARGUMENT_RUNNERS: ReadonlyMap<string, Runner> = new Map<string, Run
       ["view", editor],
       ["ex", editor],
       ...SYSTEM_TOOLS,
+      ...BUILD_TOOLS,
       ["scp", runsThrough({ short: "cFiJloPS" }, ["S", "o", "F", "J"])],
       ["sftp", runsThrough({ short: "BbcDFiJloPRS" }, ["S", "D", "o", "F", "J"])],
     ] as const

@@ -1,12 +1,18 @@
 import { isAnchored, joinPath } from "./paths.ts";
+import type { Input } from "./stdin-code.ts";
 import type { Arg } from "./words.ts";
 
-/** The working directory as far as the analysis can follow it through `cd`. */
+/**
+ * Where the commands being walked run: the working directory as far as the analysis can follow it
+ * through `cd`, and the standard input the command line feeds them.
+ */
 export interface Scope {
   /** The dir set by the last literal `cd`, or undefined while still the starting dir. */
   dir: string | undefined;
   /** A `cd` had a target the analysis cannot know, or ran only conditionally. */
   dynamic: boolean;
+  /** Input fed by a pipe or a here-doc around these commands (`{ python3; } <<< code`), if any. */
+  input?: Input;
 }
 
 /** Builds the scope a command line starts in. */
@@ -16,7 +22,7 @@ export function startScope(): Scope {
 
 /** Copies a scope for a subshell, whose `cd` does not leak out. */
 export function forkScope(scope: Scope): Scope {
-  return { dir: scope.dir, dynamic: scope.dynamic };
+  return { dir: scope.dir, dynamic: scope.dynamic, input: scope.input };
 }
 
 /** Whether a `cd` moved one scope away from another. */

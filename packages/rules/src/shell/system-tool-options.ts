@@ -93,6 +93,17 @@ function databaseClient(meta: RegExp): Runner {
   };
 }
 
+/**
+ * Meta-commands of the database clients, as they appear in an argument or in the SQL the client
+ * reads on standard input (`stdin-code.ts`).
+ */
+export const DATABASE_META: ReadonlyMap<string, RegExp> = new Map([
+  ["psql", /\\|\bprogram\b/i],
+  ["mysql", /\\|\bsystem\b|\bpager\b|\btee\b/i],
+  ["mariadb", /\\|\bsystem\b|\bpager\b|\btee\b/i],
+  ["sqlite3", /(?:^|[;\n])[ \t]*\.|^-(?:init|cmd)$/],
+]);
+
 /** The tools, with what to look for. */
 export const SYSTEM_TOOLS: readonly (readonly [string, Runner])[] = [
   ["openssl", openssl],
@@ -119,9 +130,6 @@ export const SYSTEM_TOOLS: readonly (readonly [string, Runner])[] = [
     ]),
   ],
   ["tcpdump", runsThrough({ short: "zwCGWZ" }, ["z"])],
-  ["psql", databaseClient(/\\|\bprogram\b/i)],
-  ["mysql", databaseClient(/\\|\bsystem\b|\bpager\b|\btee\b/i)],
-  ["mariadb", databaseClient(/\\|\bsystem\b|\bpager\b|\btee\b/i)],
-  ["sqlite3", databaseClient(/(?:^|[;\n])[ \t]*\.|^-(?:init|cmd)$/)],
+  ...[...DATABASE_META].map(([name, meta]) => [name, databaseClient(meta)] as const),
   ["emacsclient", runsThrough({ short: "aseftTdH" }, ["e", "eval"])],
 ];

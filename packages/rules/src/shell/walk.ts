@@ -13,6 +13,7 @@ import {
   type PipelineNode,
   parse,
   type Redirected,
+  type Redirection,
   type Statement,
   type SyntaxNode,
 } from "unbash";
@@ -25,16 +26,12 @@ import {
   checkParameter,
   checkTest,
 } from "./expansions.ts";
-import { INLINE_CODE } from "./inline-code.ts";
-import { LAUNCHERS } from "./launchers.ts";
 import { isDangerousName } from "./names.ts";
-import { SHELLS } from "./nested.ts";
-import { PACKAGE_RUNNERS } from "./package-runners.ts";
 import { recordRedirect } from "./redirects.ts";
 import { changeDir, forkScope, type Scope, scopeMoved } from "./scope.ts";
+import { type Input, inputUse, namesInput } from "./stdin-code.ts";
 import type { ShellUncertainty } from "./types.ts";
 import { type Arg, assignmentArg, wordArg } from "./words.ts";
-import { TRANSPARENT_WRAPPERS } from "./wrappers.ts";
 
 type WalkNode = PipelineNode | AndOr | CompoundList;
 type NestedNode = CompoundCommand | FunctionNode | Coproc;
@@ -139,14 +136,16 @@ function walkNested(node: NestedNode, collector: Collector, scope: Scope): void 
       if (node.expression) scan(node.expression, collector, scope);
       break;
     case "Function": {
-      const inner = forkScope(scope);
+      // A function may be called with any input (`echo code | f`): its body reads unseen data.
+      const inner: Scope = { ...forkScope(scope), input: "unseen" };
       walkNode(node.body, collector, inner);
       if (scopeMoved(inner, scope)) scope.dynamic = true;
       break;
     }
     case "Coproc":
       if (node.name && isDangerousName(node.name.value)) collector.flag("dangerous_environment");
-      walkNode(node.body, collector, forkScope(scope));
+      // A coprocess reads what the shell later writes to it (`echo code >&60`).
+      walkNode(node.body, collector, { ...forkScope(scope), input: "unseen" });
       break;
   }
 }
@@ -186,10 +185,12 @@ function walkPipeline(node: Pipeline, collector: Collector, scope: Scope): void 
     return;
   }
   let last: Scope = scope;
-  for (const command of node.commands) {
+  node.commands.forEach((command, index) => {
     last = forkScope(scope);
+    // Every command but the first reads what the one before it writes.
+    if (index > 0) last.input = "unseen";
     walkNode(command, collector, last);
-  }
+  });
   // With `shopt -s lastpipe` the last command runs in this shell: its `cd` may move it.
   if (scopeMoved(last, scope)) scope.dynamic = true;
 }
@@ -215,7 +216,11 @@ function isExit(node: PipelineNode): boolean {
 
 function walkRedirected(node: Redirected, collector: Collector, scope: Scope): void {
   const before = forkScope(scope);
+  // A here-doc or a file on a group or loop (`{ python3; } <<< code`) is what its commands read.
+  const input = scope.input;
+  scope.input = redirectedInput(node.redirects, input);
   walkNode(node.command, collector, scope);
+  scope.input = input;
   for (const redirect of node.redirects) {
     recordRedirect(collector, before, redirect);
     scan(redirect, collector, before);
@@ -241,80 +246,95 @@ function walkCommand(node: Command, collector: Collector, scope: Scope): void {
   for (const redirect of node.redirects) recordRedirect(collector, scope, redirect);
   scan(node, collector, scope);
   if (dirChange) changeDir(scope, dirChange);
-  if (readsScriptFromStdin(args)) walkStdinScript(node, collector, scope);
-  else if (readsCodeFromStdin(args) && hasHereInput(node)) collector.flag("argument_runs_program");
+  const input = args.length > 0 ? redirectedInput(node.redirects, scope.input) : undefined;
+  if (input) walkInput(args, input, collector, scope);
+  // `exec 3<<< code` or `exec < file` with no command reopens the shell's own descriptors: what
+  // later commands read (`python3 <&3`, `python3 /dev/fd/3`) is no longer known.
+  if (args.every((arg) => IN_SHELL.has(arg.text)) && args.length > 0 && readsAny(node.redirects)) {
+    scope.input = "unseen";
+  }
 }
 
-/** Line editors read their commands from standard input, and `!cmd` runs a shell. */
-const STDIN_EDITORS = new Set(["ed", "red", "ex"]);
+const IN_SHELL = new Set(["exec", "builtin", "command"]);
 
-/**
- * Interpreters that read their program from a here-doc or here-string (`python3 - <<< 'code'`),
- * and line editors their commands (`ed -s f <<< '!cmd'`): code written in the command line, as
- * `python3 -c` is, which the analysis cannot read.
- */
-function readsCodeFromStdin(args: readonly Arg[]): boolean {
-  const head = args[0]?.text ?? "";
-  const program = head.slice(head.lastIndexOf("/") + 1);
-  // Most commands are neither an interpreter nor a wrapper: answered without reading the rest.
-  if (!reads(program) && !PASSING_ON.has(program)) return false;
-  const names = args.map((arg) => arg.text.slice(arg.text.lastIndexOf("/") + 1));
-  const at = PASSING_ON.has(names[0] ?? "")
-    ? names.findIndex(reads)
-    : reads(names[0] ?? "")
-      ? 0
-      : -1;
-  if (at === -1) return false;
-  if (STDIN_EDITORS.has(names[at]!)) return true;
-  // With a script or module named (`python3 x.py <<< data`), the input is data, unless the
-  // script is the input itself (`python3 /dev/stdin <<< code`).
-  return args
-    .slice(at + 1)
-    .every((arg) => /^-|^\/dev\/stdin$|^\/dev\/fd\/0$|^\/proc\/self\/fd\/0$/.test(arg.text));
-}
-
-function reads(name: string): boolean {
-  return INLINE_CODE.has(name) || STDIN_EDITORS.has(name);
-}
-
-function hasHereInput(node: Command): boolean {
-  return node.suffix.some(isHere) || node.redirects.some(isHere);
-}
-
-function isHere(item: { readonly type: string }): boolean {
-  return item.type === "HereString" || item.type === "HereDoc";
+/** Whether a redirection opens something to read, on any descriptor. */
+function readsAny(redirects: readonly Redirection[]): boolean {
+  return redirects.some(
+    (item) =>
+      item.type !== "Redirect" ||
+      item.operator === "<" ||
+      item.operator === "<&" ||
+      item.operator === "<>",
+  );
 }
 
 /**
- * Shells, `source`, and `at`/`batch` (which run their input later) reading their script from a
- * here-doc or here-string (`bash <<< 'rm x'`, `at now <<< 'rm x'`).
+ * The input commands read under these redirections: their here-docs and here-strings, nothing
+ * from a file, unknown data from a descriptor or a device (`<&3`, `< /dev/stdin`), else what the
+ * command line feeds the commands around them. Most commands have no redirections: answered
+ * without allocating.
  */
-const STDIN_READERS = new Set([...SHELLS, "source", ".", "at", "batch"]);
-const PASSING_ON = new Set([
-  ...TRANSPARENT_WRAPPERS.keys(),
-  ...LAUNCHERS.keys(),
-  ...PACKAGE_RUNNERS.keys(),
-]);
-
-function readsScriptFromStdin(args: readonly Arg[]): boolean {
-  const names = args.map((arg) => arg.text.slice(arg.text.lastIndexOf("/") + 1));
-  if (STDIN_READERS.has(names[0] ?? "")) return true;
-  // Through a wrapper or launcher (`env bash`, `sudo -u x sh`), any later word may be the shell.
-  return PASSING_ON.has(names[0] ?? "") && names.some((name) => STDIN_READERS.has(name));
+function redirectedInput(
+  redirects: readonly Redirection[],
+  around: Input | undefined,
+): Input | undefined {
+  if (redirects.length === 0) return around;
+  const texts = hereTexts(redirects);
+  if (texts) return texts;
+  let input = around;
+  for (const redirect of redirects) {
+    const opened = inputOpened(redirect);
+    if (opened === "unknown") return "unseen";
+    if (opened === "file") input = undefined;
+  }
+  return input;
 }
 
-/** The here-doc or here-string such a program reads is a script: its commands are collected too. */
-function walkStdinScript(node: Command, collector: Collector, scope: Scope): void {
-  for (const item of [...node.suffix, ...node.redirects]) {
-    const source =
+/**
+ * What a redirection opens as standard input: a `file`, or `unknown` data (another descriptor,
+ * a device or `/proc` path that may be one: `<&3`, `< /dev/fd/3`), or nothing on descriptor 0.
+ */
+function inputOpened(redirect: Redirection): "file" | "unknown" | undefined {
+  if (redirect.type !== "Redirect" || !redirect.target) return undefined;
+  const fd = redirect.descriptor;
+  if (fd !== undefined && (fd.type !== "FileDescriptor" || fd.value !== 0)) return undefined;
+  const target = redirect.target.value;
+  if (redirect.operator === "<&")
+    return target === "0" ? undefined : target === "-" ? "file" : "unknown";
+  if (redirect.operator !== "<" && redirect.operator !== "<>") return undefined;
+  return namesInput(target) && target !== "/dev/null" ? "unknown" : "file";
+}
+
+/** The texts of the here-docs and here-strings among `redirects`, on any descriptor, if any. */
+function hereTexts(redirects: readonly Redirection[]): string[] | undefined {
+  let texts: string[] | undefined;
+  for (const item of redirects) {
+    const text =
       item.type === "HereString"
-        ? item.target?.value
+        ? (item.target?.value ?? "")
         : item.type === "HereDoc"
-          ? item.body?.text
+          ? (item.body?.text ?? "")
           : undefined;
+    if (text === undefined) continue;
+    texts ??= [];
+    texts.push(text);
+  }
+  return texts;
+}
+
+/**
+ * A shell, `source`, `at` or `batch` fed a here-doc or here-string runs it as a script: its
+ * commands are collected too (`bash <<< 'rm x'`). A program that reads code from its input
+ * (`python3 - <<< code`, `echo code | perl`) runs code the analysis cannot read.
+ */
+function walkInput(args: readonly Arg[], input: Input, collector: Collector, scope: Scope): void {
+  const use = inputUse(args, input);
+  if (use === "code") collector.flag("argument_runs_program");
+  if (use !== "script" || input === "unseen") return;
+  for (const source of input) {
     if (!source) continue;
     if (!collector.enter()) return;
-    collector.walkSource(source, collector, forkScope(scope));
+    collector.walkSource(source, collector, { ...forkScope(scope), input: undefined });
     collector.leave();
   }
 }

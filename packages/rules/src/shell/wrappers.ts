@@ -41,9 +41,17 @@ const TIME: OptionSpec = { short: "fo", long: ["format", "output"] };
 const timeout = operandsAfter({ short: "sk", long: ["signal", "kill-after"] }, 1);
 const stdbuf = operandsAfter({ short: "ioe", long: ["input", "output", "error"] });
 
+/** `cross-env A=1 B=2 cmd …`: assignments, as `env` takes them, then the command. */
+function unwrapCrossEnv(args: readonly Arg[]): readonly Arg[] | undefined {
+  let index = 1;
+  while (index < args.length && ASSIGNMENT.test(args[index]!.text)) index++;
+  return index < args.length ? args.slice(index) : undefined;
+}
+
 /** Wrappers that run their operand command as it is: the analysis sees the inner command instead. */
 export const TRANSPARENT_WRAPPERS: ReadonlyMap<string, Unwrap> = new Map<string, Unwrap>([
   ["env", unwrapEnv],
+  ["cross-env", unwrapCrossEnv],
   ["timeout", timeout],
   ["gtimeout", timeout],
   ["nice", operandsAfter({ short: "n", long: ["adjustment"] })],
