@@ -233,6 +233,7 @@ export function createSessionActor(deps: SessionDependencies) {
       recovered: undefined,
       rulesRead: undefined,
       inbox: [],
+      reported: new Map(),
       inboxSyncDue: false,
       historyDue: false,
       history: undefined,
