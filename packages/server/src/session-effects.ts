@@ -108,8 +108,6 @@ export interface SessionVars {
   alarms: { readonly at: number; readonly armed: Promise<unknown> }[];
   /** Inbox changes waiting to be sent to the project actor together. */
   inbox: InboxChange[];
-  /** Called once the first report carrying the change was sent or failed (see `reportAttempted`). */
-  reported: Map<InboxChange, () => void>;
   /** Whether the inbox should be told the whole pending list (after a wake). */
   inboxSyncDue: boolean;
   /** Whether the audit log may hold entries the project's history index lacks. */
@@ -263,45 +261,10 @@ export async function applyEffects(
       for (const id of settling) c.vars.settling.delete(id);
     }
   }
-  const reported = reportAttempted(c, effects);
   for (const effect of effects) applyNow(c, deps, effect);
   for (const effect of effects) {
-    if (effect.type !== "schedule") continue;
-    await reported;
-    await armAlarm(c, effect.at);
+    if (effect.type === "schedule") await armAlarm(c, effect.at);
   }
-}
-
-/**
- * The longest an opened ask's expiry alarm waits for the ask's report to the project. The agent's
- * acknowledgement still waits for the alarm; the expiry does not depend on it either (a reply past
- * the deadline times the request out, see `answer`).
- */
-const ALARM_AFTER_REPORT_MAX_MS = 2_000;
-
-/**
- * When an opened ask's alarm may be armed: once its report to the project was sent (or failed), at
- * most `ALARM_AFTER_REPORT_MAX_MS` later. Nothing needs the alarm before the announcement: the ask
- * is durable in the saved state, and a restart arms an alarm for every pending request (`sweep`).
- * Arming it is a storage commit and a signal to the engine's actor workflow (about 15 storage
- * transactions for the first ask of a wake, bench/probes/ask-open-cost.ts): made at once, it
- * competed with the report it does not gate.
- */
-function reportAttempted(c: SessionContext, effects: Transition["effects"]): Promise<void> {
-  const opened = effects.flatMap((e) =>
-    e.type === "notifyInbox" && e.change.kind === "pending" ? [e.change] : [],
-  );
-  if (opened.length === 0 || !effects.some((e) => e.type === "schedule")) return Promise.resolve();
-  const vars = c.vars;
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ALARM_AFTER_REPORT_MAX_MS);
-    function done() {
-      clearTimeout(timer);
-      for (const change of opened) vars.reported.delete(change);
-      resolve();
-    }
-    for (const change of opened) vars.reported.set(change, done);
-  });
 }
 
 function applyNow(c: SessionContext, deps: EffectDependencies, effect: Effect): void {
@@ -504,8 +467,7 @@ function deliverInbox(c: SessionContext, deps: EffectDependencies) {
   c.vars.inboxDelivering = true;
   const client = c.client<ProjectRegistry>();
   const { projectId, sessionId } = live(c);
-  const vars = c.vars;
-  const queue = vars.inbox;
+  const queue = c.vars.inbox;
   c.waitUntil(
     (async () => {
       await sleep(INBOX_BATCH_MS);
@@ -515,8 +477,6 @@ function deliverInbox(c: SessionContext, deps: EffectDependencies) {
         const historyDue = c.vars.historyDue;
         c.vars.historyDue = false;
         let sent = 0;
-        // The changes this round's report carries (a sync carries every change queued so far).
-        const carried: InboxChange[] = [];
         try {
           // The inbox lists only what a restart keeps.
           await durable(c);
@@ -526,10 +486,9 @@ function deliverInbox(c: SessionContext, deps: EffectDependencies) {
           // change queued so far (the state already holds them).
           if (syncing) {
             c.vars.inboxSyncDue = false;
-            carried.push(...queue.splice(0));
+            queue.splice(0);
           }
           const changes = queue.slice();
-          carried.push(...changes);
           sent = changes.length;
           const report: InboxReport = {
             sessionId,
@@ -539,12 +498,8 @@ function deliverInbox(c: SessionContext, deps: EffectDependencies) {
             changes,
             history,
           };
-          try {
-            if (syncing || changes.length > 0 || history.length > 0)
-              await deps.project.noteInbox(client, projectId, report);
-          } finally {
-            for (const change of carried) vars.reported.get(change)?.();
-          }
+          if (syncing || changes.length > 0 || history.length > 0)
+            await deps.project.noteInbox(client, projectId, report);
           queue.splice(0, sent);
           if (history.length > 0) {
             await markIndexed(

@@ -233,7 +233,6 @@ export function createSessionActor(deps: SessionDependencies) {
       recovered: undefined,
       rulesRead: undefined,
       inbox: [],
-      reported: new Map(),
       inboxSyncDue: false,
       historyDue: false,
       history: undefined,

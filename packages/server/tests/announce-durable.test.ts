@@ -2,9 +2,10 @@
 // session SIGKILLs the runner (tests/fixtures/runner.ts) the moment the ask is announced, before
 // the agent was answered; a new runner on the same engine must still hold the ask pending under
 // the id the approver saw, list it in the project's inbox, and time it out when due. The ask is
-// its session's first of the wake: its expiry alarm is armed only after the announcement went to
-// the project (session-effects.ts `reportAttempted`), so the kill usually lands before the alarm
-// was written, and the expiry must come from the recovered state alone.
+// its session's first of the wake: its expiry alarm is written after the announcement (see
+// session-effects.ts `applyEffects`), so the kill may land before it is, and the expiry must then
+// come from the recovered state (the wake arms an alarm for every pending request, `sweep`).
+// Leaving the open's state save to RivetKit's interval makes this test fail (checked once).
 import { createClient } from "rivetkit/client";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import type { PermissionRequestEvent, WardenRegistry } from "../src/index.ts";
