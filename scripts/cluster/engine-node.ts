@@ -58,7 +58,15 @@ export function engineConfig(options: EngineNodeOptions) {
     },
     // A runner that stops answering is declared lost after this; its actors then move to a
     // survivor. Upstream's default took 21–25 s per runner crash here, this 8.6–9.5 s.
-    pegboard: { envoy_lost_threshold: options.runnerLostMs ?? 5_000 },
+    // An actor the engine could not place (every runner restarting at once, as after an engine
+    // node's death) is retried after base × 2^attempts, attempts counted until 10 min pass
+    // without one: upstream's exponent 8 left a session unplaced for ~12 min in a CI run. 2 caps
+    // the wait at 8 s; a reset after 60 s keeps one failover's attempts from the next's.
+    pegboard: {
+      envoy_lost_threshold: options.runnerLostMs ?? 5_000,
+      reschedule_backoff_max_exponent: 2,
+      retry_reset_duration: 60_000,
+    },
     telemetry: { enabled: false },
     // The engine stops admitting workflows when the host's CPU nears 90 %; on a box it shares
     // with runners that stalls new sessions (see docs/deploy.md).
