@@ -182,6 +182,8 @@ export async function startHttpGateway(
   const clients = new Map<string, ClientSession>();
   const wardenSessions = new Map<string, string>();
   const relays = new Set<Relay>();
+  /** Idle sessions being closed: out of `relays` (their places are free), awaited by close(). */
+  const closing = new Set<Promise<unknown>>();
   const { host, port } = options.listen;
   let trust: ReturnType<typeof listenerTrust>;
 
@@ -262,11 +264,17 @@ export async function startHttpGateway(
         // Out of the table now: a request arriving while it closes finds no session (404).
         clients.delete(id);
         wardenSessions.delete(id);
+        // Its place is free now, as after a client's DELETE: the upstream's answer to the
+        // termination (slow on a loaded box) must not hold it against the next initialize.
+        relays.delete(client.relay);
         io.log(`closed an MCP session idle for ${options.idleCloseMs} ms (--idle-close-ms)`);
-        void client.upstream
+        const closed = client.upstream
           .terminateSession()
           .catch(() => undefined)
-          .finally(() => client.relay.close("client"));
+          .finally(() => client.relay.close("client"))
+          .catch(() => undefined);
+        closing.add(closed);
+        void closed.finally(() => closing.delete(closed));
       }
     }
   }
@@ -378,7 +386,7 @@ export async function startHttpGateway(
     sessions: wardenSessions,
     async close() {
       clearInterval(sweep);
-      await Promise.allSettled([...relays].map((relay) => relay.close("client")));
+      await Promise.allSettled([...[...relays].map((relay) => relay.close("client")), ...closing]);
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await warden.dispose();
