@@ -245,7 +245,9 @@ export class LiveConnection<C extends RivetConn> {
         const link = this.#link ?? this.#replace(actorId);
         resolve(link);
         await Promise.race([link.opened, link.dropped, link.closed]);
-      }).catch(() => undefined);
+        // After `resolve`, a rejection here is the gate's sign of overload only; before it (an open
+        // that threw), it is the callers' error.
+      }).catch(reject);
     });
   }
 
