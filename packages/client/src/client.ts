@@ -32,9 +32,10 @@ export interface WardenClientOptions {
    */
   readonly idleCloseMs?: number | false;
   /**
-   * How many sessions this client creates at once: a bound that adapts to how long the engine
-   * takes to create an actor (default `CREATION_GATE`; docs/client.md). Calls of sessions already
-   * created never wait for it.
+   * How many sessions this client creates or wakes at once: a bound that adapts to how long the
+   * engine takes to create an actor or reopen an idle-closed session's connection (default
+   * `CREATION_GATE`; docs/client.md). Calls of sessions already created and connected never wait
+   * for it.
    */
   readonly creation?: Partial<CreationGateOptions>;
 }
@@ -69,7 +70,9 @@ export function createWardenClient(options: WardenClientOptions) {
   const params = { token: options.token };
   const resolveId = createActorResolver();
   // A session's key is resolved once (the connection keeps the id): for a new session, this is
-  // where the engine creates its actor.
+  // where the engine creates its actor. Reopening an idle-closed session wakes its actor, the
+  // engine's next costliest step: wakes share the same bound, or a client whose sessions all
+  // idled would wake them all at once (docs/scale.md, "the wake herd").
   const creations = new CreationGate(creationGate(options.creation));
   return {
     /** A session handle; the same id gives the same handle. */
@@ -90,6 +93,7 @@ export function createWardenClient(options: WardenClientOptions) {
             resolveId: () => creations.run(() => resolveId(handle)),
             open: (actorId) =>
               rivet.permissionSession.getForId(actorId, { params: sessionParams }).connect(),
+            wakes: (wake) => creations.run(wake),
           },
           {
             retry: options.retry ?? {},

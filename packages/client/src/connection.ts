@@ -49,7 +49,16 @@ export interface LiveConnectionOptions {
    * it open; the next call opens a new one. Undefined: never close it.
    */
   readonly idleCloseMs?: number | undefined;
+  /**
+   * Runs the reopening of a connection closed for idleness (which wakes its sleeping actor) under
+   * a bound shared by the client's sessions: `wake` creates the connection at once and resolves
+   * once it is open or dropped, so the bound holds until then. Undefined: reopen at once.
+   */
+  readonly wakes?: WakeGate | undefined;
 }
+
+/** Runs one wake under a bound; rejects with the wake's error (see `LiveConnectionOptions.wakes`). */
+export type WakeGate = (wake: () => Promise<void>) => Promise<void>;
 
 /** One RivetKit connection and what settles the calls made on it when it is dropped. */
 interface Link<C> {
@@ -61,6 +70,9 @@ interface Link<C> {
   /** Resolves once the connection is open: calls' bounds count from then (see `call`). */
   readonly opened: Promise<void>;
   readonly open: () => void;
+  /** Resolves once the connection is forgotten (dropped, closed for idleness, disposed). */
+  readonly closed: Promise<void>;
+  readonly close: () => void;
 }
 
 /**
@@ -90,7 +102,9 @@ interface Link<C> {
  * an awake actor costs it ~7 storage transactions every ~7 s (its workflow's liveness loop;
  * docs/scale.md), connected or not; once closed, the actor sleeps after its sleep timeout and
  * costs nothing. Closing happens only between calls, so no call is cut off; the next call opens
- * a connection first (reopened by id, no key lookup) and runs on it.
+ * a connection first (reopened by id, no key lookup) and runs on it. That reopening wakes the
+ * actor, the engine's costly step: with `wakes`, it waits its turn under the client's bound, so
+ * that a client whose sessions all idled does not wake hundreds of actors at once (docs/scale.md).
  */
 export class LiveConnection<C extends RivetConn> {
   #link: Link<C> | undefined;
@@ -103,6 +117,8 @@ export class LiveConnection<C extends RivetConn> {
   #reopenTimer: ReturnType<typeof setTimeout> | undefined;
   #stallTimer: ReturnType<typeof setTimeout> | undefined;
   #idleTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The reopening after an idle close, while it waits its turn: every caller shares it. */
+  #waking: Promise<Link<C>> | undefined;
   /** Calls in flight (or about to get a connection): like listeners, they need one that opens. */
   #calls = 0;
   readonly #attached = new Set<{
@@ -206,7 +222,33 @@ export class LiveConnection<C extends RivetConn> {
     });
     const actorId = await this.#actorId;
     if (this.#disposed) throw disposedError();
-    return this.#link ?? this.#replace(actorId);
+    if (this.#link) return this.#link;
+    const wakes = this.options.wakes;
+    if (wakes === undefined || this.#status !== "idle") return this.#replace(actorId);
+    this.#waking ??= this.#wake(wakes, actorId).finally(() => {
+      this.#waking = undefined;
+    });
+    return this.#waking;
+  }
+
+  /**
+   * Reopens a connection closed for idleness once the gate lets it: resolves with the new
+   * connection at once (calls queue on it as on any opening one, and keep their retry and stall
+   * logic), while the gate's slot is held until it opens or is dropped, so that the bound counts
+   * the engine's whole wake and adapts to its duration. A connection dropped unopened counts as
+   * a sign of overload, as a failed creation does.
+   */
+  #wake(wakes: WakeGate, actorId: string): Promise<Link<C>> {
+    return new Promise<Link<C>>((resolve, reject) => {
+      wakes(async () => {
+        if (this.#disposed) return reject(disposedError());
+        const link = this.#link ?? this.#replace(actorId);
+        resolve(link);
+        await Promise.race([link.opened, link.dropped, link.closed]);
+        // After `resolve`, a rejection here is the gate's sign of overload only; before it (an open
+        // that threw), it is the callers' error.
+      }).catch(reject);
+    });
   }
 
   #setStatus(status: ConnectionStatus) {
@@ -261,7 +303,20 @@ export class LiveConnection<C extends RivetConn> {
     const opened = new Promise<void>((resolve) => {
       open = resolve;
     });
-    const link: Link<C> = { conn, status: "connecting", dropped, drop, opened, open };
+    let close: () => void = () => undefined;
+    const closed = new Promise<void>((resolve) => {
+      close = resolve;
+    });
+    const link: Link<C> = {
+      conn,
+      status: "connecting",
+      dropped,
+      drop,
+      opened,
+      open,
+      closed,
+      close,
+    };
     this.#link = link;
     this.#setStatus(this.#everOpen ? "reconnecting" : "connecting");
     conn.onStatusChange((status) => {
@@ -329,6 +384,7 @@ export class LiveConnection<C extends RivetConn> {
       this.#stallTimer = undefined;
     }
     if (error) link.drop(error);
+    link.close();
     void link.conn.dispose().catch(() => undefined);
   }
 
@@ -346,6 +402,7 @@ export class LiveConnection<C extends RivetConn> {
     this.#setStatus("closed");
     if (!link) return;
     link.drop(disposedError());
+    link.close();
     let timer: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([
       link.conn.dispose().catch(() => undefined),

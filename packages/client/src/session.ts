@@ -16,7 +16,7 @@ import {
   newReplyId,
 } from "@warden/server/protocol";
 import type { createClient } from "rivetkit/client";
-import { type ConnectionStatus, LiveConnection } from "./connection.ts";
+import { type ConnectionStatus, LiveConnection, type WakeGate } from "./connection.ts";
 import type { AgentDecision } from "./decision.ts";
 import { toWardenError, WardenError } from "./errors.ts";
 import { type FastPathMode, type LocalDecision, LocalPolicy } from "./fast-path.ts";
@@ -33,6 +33,8 @@ export type SessionConn = ReturnType<SessionHandle["connect"]>;
 export interface SessionLink {
   resolveId(): Promise<string>;
   open(actorId: string): SessionConn;
+  /** Bounds the reopenings after an idle close across the client's sessions (see `LiveConnection`). */
+  readonly wakes?: WakeGate;
 }
 
 /** What an agent asks for. */
@@ -156,6 +158,7 @@ export class WardenSession {
     this.retry = settings.retry;
     this.#live = new LiveConnection(link.resolveId, link.open, {
       idleCloseMs: settings.idleCloseMs,
+      wakes: link.wakes,
     });
     this.#policy = new LocalPolicy(settings.fastPath);
     this.#reports = new ReportQueue(
@@ -178,6 +181,14 @@ export class WardenSession {
   /** The connection's status. */
   get status(): ConnectionStatus {
     return this.#live.status;
+  }
+
+  /**
+   * Calls back on every change of the connection's status; returns what stops it. Unlike
+   * `subscribe`'s `onStatus`, it keeps nothing open: an agent's idle connection still closes.
+   */
+  onStatus(listener: (status: ConnectionStatus) => void): () => void {
+    return this.#live.onStatus(listener);
   }
 
   /**
