@@ -14,12 +14,23 @@ export interface LogCounters {
 }
 
 /**
+ * Upgrades an audit table made before later columns (on every wake). A session without one gets
+ * it with its first row (`appendToAuditLog`), in that row's transaction: a migration of its own
+ * was one more storage commit for every session created (docs/scale.md, "What a creation costs,
+ * by name"). Reads of a log that has no table yet find nothing (`orEmpty`). A migration that only
+ * reads commits nothing.
+ */
+export async function migrateAuditLog(db: RawAccess): Promise<void> {
+  if (await hasTable(db)) await createAuditTable(db);
+}
+
+/**
  * Creates the audit table (idempotent), adding later columns to a table made before them.
  * `indexed` is 0 until the project's history index has the entry: the outbox of the project
  * history, durable with the entry itself. Entries logged before the column existed count as
  * indexed (they are not sent again).
  */
-export async function migrateAuditLog(db: RawAccess): Promise<void> {
+async function createAuditTable(db: RawAccess): Promise<void> {
   await db.execute(`CREATE TABLE IF NOT EXISTS history (
     seq INTEGER PRIMARY KEY,
     permission_id TEXT NOT NULL UNIQUE,
@@ -42,10 +53,34 @@ export async function migrateAuditLog(db: RawAccess): Promise<void> {
   );
 }
 
+/** Logs known to have their table (a table, once made, stays): no need to look again. */
+const withTable = new WeakSet<RawAccess>();
+
+/** Whether the log has its table: looked up until it has (SQLite's own catalogue, no commit). */
+async function hasTable(db: RawAccess): Promise<boolean> {
+  if (withTable.has(db)) return true;
+  const found = await db.execute(
+    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'history'",
+  );
+  if (found.length > 0) withTable.add(db);
+  return found.length > 0;
+}
+
+/**
+ * A read of the log: nothing when the log has no table yet (no row was ever appended). Looked up
+ * rather than caught: the engine's SQLite reports a missing table as an internal error, like any
+ * other failure, which must still fail the read.
+ */
+async function orEmpty<T>(db: RawAccess, read: () => Promise<T[]>): Promise<T[]> {
+  return (await hasTable(db)) ? read() : [];
+}
+
 /** The highest sequence number and usage any row recorded, and how many rows there are. */
 export async function readLogCounters(db: RawAccess): Promise<LogCounters> {
-  const [row] = await db.execute<{ seq: number; turns: number; cost: number; rows: number }>(
-    "SELECT COALESCE(MAX(seq), 0) AS seq, COALESCE(MAX(turns), 0) AS turns, COALESCE(MAX(cost_usd), 0) AS cost, COUNT(*) AS rows FROM history",
+  const [row] = await orEmpty(db, () =>
+    db.execute<{ seq: number; turns: number; cost: number; rows: number }>(
+      "SELECT COALESCE(MAX(seq), 0) AS seq, COALESCE(MAX(turns), 0) AS turns, COALESCE(MAX(cost_usd), 0) AS cost, COUNT(*) AS rows FROM history",
+    ),
   );
   return {
     seq: Number(row?.seq ?? 0),
@@ -70,6 +105,8 @@ export async function appendToAuditLog(
 ): Promise<void> {
   await db.transaction(
     async (tx) => {
+      // The first row brings the table (see `migrateAuditLog`): one commit for both.
+      await createAuditTable(tx);
       for (let start = 0; start < records.length; start += ROWS_PER_INSERT) {
         const rows = records.slice(start, start + ROWS_PER_INSERT);
         await tx.execute(
@@ -91,16 +128,20 @@ export async function appendToAuditLog(
 
 /** Up to `limit` logged entries the project's history index does not have yet, oldest first. */
 export async function listUnindexed(db: RawAccess, limit: number): Promise<LoggedRequest[]> {
-  const rows = await db.execute<{ record: string }>(
-    "SELECT record FROM history WHERE indexed = 0 ORDER BY seq LIMIT ?",
-    limit,
+  const rows = await orEmpty(db, () =>
+    db.execute<{ record: string }>(
+      "SELECT record FROM history WHERE indexed = 0 ORDER BY seq LIMIT ?",
+      limit,
+    ),
   );
   return rows.map((row) => JSON.parse(row.record) as LoggedRequest);
 }
 
 /** Whether some logged entry still waits for the project's history index. */
 export async function hasUnindexed(db: RawAccess): Promise<boolean> {
-  const rows = await db.execute("SELECT 1 FROM history WHERE indexed = 0 LIMIT 1");
+  const rows = await orEmpty(db, () =>
+    db.execute("SELECT 1 FROM history WHERE indexed = 0 LIMIT 1"),
+  );
   return rows.length > 0;
 }
 
@@ -119,16 +160,20 @@ export async function listLoggedPermissionIds(
   permissionIds: readonly string[],
 ): Promise<Set<string>> {
   if (permissionIds.length === 0) return new Set();
-  const rows = await db.execute<{ permission_id: string }>(
-    "SELECT permission_id FROM history WHERE permission_id IN (SELECT value FROM json_each(?))",
-    JSON.stringify(permissionIds),
+  const rows = await orEmpty(db, () =>
+    db.execute<{ permission_id: string }>(
+      "SELECT permission_id FROM history WHERE permission_id IN (SELECT value FROM json_each(?))",
+      JSON.stringify(permissionIds),
+    ),
   );
   return new Set(rows.map((row) => row.permission_id));
 }
 
 /** Every request id in the log. */
 export async function listLoggedRequestIds(db: RawAccess): Promise<string[]> {
-  const rows = await db.execute<{ request_id: string }>("SELECT request_id FROM history");
+  const rows = await orEmpty(db, () =>
+    db.execute<{ request_id: string }>("SELECT request_id FROM history"),
+  );
   return rows.map((row) => row.request_id);
 }
 
@@ -137,10 +182,12 @@ export async function readAuditLog(
   db: RawAccess,
   options: { before?: number; limit: number },
 ): Promise<LoggedRequest[]> {
-  const rows = await db.execute<{ record: string }>(
-    "SELECT record FROM history WHERE seq < ? ORDER BY seq DESC LIMIT ?",
-    options.before ?? Number.MAX_SAFE_INTEGER,
-    options.limit,
+  const rows = await orEmpty(db, () =>
+    db.execute<{ record: string }>(
+      "SELECT record FROM history WHERE seq < ? ORDER BY seq DESC LIMIT ?",
+      options.before ?? Number.MAX_SAFE_INTEGER,
+      options.limit,
+    ),
   );
   return rows.map((row) => JSON.parse(row.record) as LoggedRequest);
 }
@@ -150,9 +197,11 @@ export async function findLoggedRequest(
   db: RawAccess,
   requestId: string,
 ): Promise<LoggedRequest | undefined> {
-  const rows = await db.execute<{ record: string }>(
-    "SELECT record FROM history WHERE request_id = ? LIMIT 1",
-    requestId,
+  const rows = await orEmpty(db, () =>
+    db.execute<{ record: string }>(
+      "SELECT record FROM history WHERE request_id = ? LIMIT 1",
+      requestId,
+    ),
   );
   return rows[0] ? (JSON.parse(rows[0].record) as LoggedRequest) : undefined;
 }
@@ -162,9 +211,11 @@ export async function findLoggedPermission(
   db: RawAccess,
   permissionId: string,
 ): Promise<LoggedRequest | undefined> {
-  const rows = await db.execute<{ record: string }>(
-    "SELECT record FROM history WHERE permission_id = ? LIMIT 1",
-    permissionId,
+  const rows = await orEmpty(db, () =>
+    db.execute<{ record: string }>(
+      "SELECT record FROM history WHERE permission_id = ? LIMIT 1",
+      permissionId,
+    ),
   );
   return rows[0] ? (JSON.parse(rows[0].record) as LoggedRequest) : undefined;
 }
