@@ -105,8 +105,9 @@ export async function appendToAuditLog(
 ): Promise<void> {
   await db.transaction(
     async (tx) => {
-      // The first row brings the table (see `migrateAuditLog`): one commit for both.
-      await createAuditTable(tx);
+      // The first row brings the table (see `migrateAuditLog`): one commit for both. Later
+      // appends skip its five statements: they run on every decision.
+      if (!withTable.has(db)) await createAuditTable(tx);
       for (let start = 0; start < records.length; start += ROWS_PER_INSERT) {
         const rows = records.slice(start, start + ROWS_PER_INSERT);
         await tx.execute(
@@ -124,6 +125,7 @@ export async function appendToAuditLog(
     },
     { name: "audit_append" },
   );
+  withTable.add(db);
 }
 
 /** Up to `limit` logged entries the project's history index does not have yet, oldest first. */
