@@ -38,6 +38,11 @@ export const BASH_ORACLE_BYPASSES: readonly string[] = [
   "sed --expression=$'\\\\,R,e pwn' README.md",
   "awk -F: '{print | \"pwn\"}' victim",
   'awk -- \'BEGIN{printf "x" >> "out"}\'',
+  // Found by a fifth attack pass: awk read by patterns missed a redirection after a string
+  // holding `;` or `}`, or a print continued on the next line.
+  'awk \'BEGIN{print ";" > "out"}\'',
+  'awk \'{print "}" >> "out"}\' README.md',
+  "awk 'BEGIN{print\\\n> \"out\"}'",
   "tar -cf - README.md | tar -x --to-command=pwn",
   "tar -I pwn -cf x.tar README.md",
   "tar cvf out.tar README.md",

@@ -326,6 +326,12 @@ const AWK_PROGRAMS = [
   'BEGIN { while (("pwn") | getline x) print x }',
   "BEGIN{print(1 > 2)}",
   'END{print length > "out"}',
+  // Strings and line breaks that a reading of awk by pattern took for the statement's end.
+  'BEGIN{print "}" > "out"}',
+  'BEGIN{print ";" > "out"}',
+  '{print /;/ > "out"}',
+  'BEGIN{print\\\n> "out"}',
+  'BEGIN{print "a",\n"b" >> "out"}',
 ] as const;
 const PROGRAM_OPTIONS = [
   "sed -n",

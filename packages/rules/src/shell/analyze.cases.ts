@@ -840,6 +840,29 @@ export const SHELL_CASES: readonly ShellCase[] = [
     commands: ["awk -F: $3 > 100 { print $1 } f"],
   },
   {
+    name: "an awk redirection is found whatever the strings before it hold",
+    command: `awk 'BEGIN { print ";" > "a" }'; awk 'BEGIN { print "}" >> "b" }'; awk '{ print\\\n> "c" }'`,
+    commands: [
+      'awk BEGIN { print ";" > "a" }',
+      'awk BEGIN { print "}" >> "b" }',
+      'awk { print\\\n> "c" }',
+    ],
+    writes: ["a", "b", "c"],
+  },
+  {
+    name: "gawk's pretty-print, profile and variable dump write a file, its debugger runs commands",
+    command:
+      "gawk -o/tmp/x 'BEGIN{}'; awk --profile=p 'BEGIN{}'; gawk -d 'BEGIN{}'; gawk -D 'BEGIN{}'",
+    commands: [
+      "gawk -o/tmp/x BEGIN{}",
+      "awk --profile=p BEGIN{}",
+      "gawk -d BEGIN{}",
+      "gawk -D BEGIN{}",
+    ],
+    writes: [dynamic("-o"), dynamic("-profile"), dynamic("-d")],
+    uncertain: ["argument_runs_program"],
+  },
+  {
     name: "awk -f is a program from a file",
     command: "gawk -f prog.awk f; awk -W exec prog.awk",
     commands: ["gawk -f prog.awk f", "awk -W exec prog.awk"],
@@ -1216,6 +1239,35 @@ export const SHELL_CASES: readonly ShellCase[] = [
     command: "yq -i .a=1 f.yaml; yq e -i .a g.yaml; sponge out; sdiff -o merged a b",
     commands: ["yq -i .a=1 f.yaml", "yq e -i .a g.yaml", "sponge out", "sdiff -o merged a b"],
     writes: ["f.yaml", "g.yaml", "out", "merged"],
+  },
+  {
+    name: "tree -o, yq -s, git bundle create and pytest's reports write files",
+    command:
+      "tree -o list.txt .; yq -s '.name' all.yaml; git bundle create b.bundle HEAD; pytest --junitxml=r.xml; python3 -m pytest --basetemp=tmp",
+    commands: [
+      "tree -o list.txt .",
+      "yq -s .name all.yaml",
+      "git bundle create b.bundle HEAD",
+      "pytest --junitxml=r.xml",
+      "python3 -m pytest --basetemp=tmp",
+    ],
+    writes: ["list.txt", dynamic(".name"), "b.bundle", "r.xml", "tmp"],
+  },
+  {
+    name: "git help -w opens a browser",
+    command: "git help -w log",
+    commands: ["git help -w log"],
+    uncertain: ["argument_runs_program"],
+  },
+  {
+    name: "tree, yq, git help and pytest without such options write nothing",
+    command: "tree -L 2 -a src; yq .a f.yaml; git help log; python3 -m pytest -x -q tests -k foo",
+    commands: [
+      "tree -L 2 -a src",
+      "yq .a f.yaml",
+      "git help log",
+      "python3 -m pytest -x -q tests -k foo",
+    ],
   },
   // Package runners
   {

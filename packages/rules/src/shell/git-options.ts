@@ -21,6 +21,7 @@ const GIT_SUBCOMMAND_RUNS: ReadonlySet<string> = new Set([
 ]);
 /** Long options that do the same only for some subcommands (`commit --template` is a message). */
 const GIT_LONG_RUNS: Readonly<Record<string, readonly string[]>> = {
+  help: ["web", "info"],
   clone: ["template", "config"],
   init: ["template"],
 };
@@ -31,6 +32,8 @@ const GIT_LONG_WRITES: Readonly<Record<string, readonly string[]>> = {
 };
 /** Short options that do the same, only for the subcommands where they do (`push -u` is a flag). */
 const GIT_SHORT_RUNS: Readonly<Record<string, string>> = {
+  // `git help -w` opens a browser (`web--browse`), `-i` runs info.
+  help: "wi",
   rebase: "x",
   grep: "O",
   clone: "uc",
@@ -106,6 +109,10 @@ export function git(args: readonly Arg[]): Run {
     "o",
     ...(GIT_LONG_WRITES[name] ?? []),
   );
+  // `git bundle create FILE` writes the bundle (its lines name refs of the caller's choosing).
+  const bundle =
+    name === "bundle" && parsed.operands[0]?.text === "create" ? parsed.operands[1] : undefined;
+  if (bundle && bundle.text !== "-") outputs.push(bundle);
   return { writes: outputs.map((output) => underDirs(values(global, "C"), output)) };
 }
 

@@ -1,6 +1,7 @@
 import { anyDynamic, NOTHING, RUNS } from "./argument-runs.ts";
 import { isDangerousName } from "./names.ts";
 import type { Run, Runner } from "./run.ts";
+import { pytest } from "./test-runner-options.ts";
 import type { Arg } from "./words.ts";
 
 /**
@@ -60,7 +61,19 @@ export function inlineCode(options: CodeOptions): Runner {
   };
 }
 
-const PYTHON = inlineCode({ letters: "c", valued: "WX", ends: "m" });
+const PYTHON_CODE = inlineCode({ letters: "c", valued: "WX", ends: "m" });
+
+/** `python -m pytest …` is pytest, whose options write files (`test-runner-options.ts`). */
+const PYTHON: Runner = (args) => {
+  const run = PYTHON_CODE(args);
+  if (run !== NOTHING) return run;
+  const module = args.findIndex((arg) => /^-[A-Za-z]*m/.test(arg.text));
+  if (module === -1) return run;
+  const glued = /^-[A-Za-z]*?m(.+)$/.exec(args[module]!.text)?.[1];
+  const name = glued ?? args[module + 1]?.text;
+  const rest = args.slice(module + (glued === undefined ? 2 : 1));
+  return name === "pytest" ? pytest([args[module]!, ...rest]) : run;
+};
 const NODE = inlineCode({
   letters: "ep",
   words: ["--eval", "--print"],

@@ -67,12 +67,30 @@ function yq(args: readonly Arg[]): Run {
     flags: ["inplace"],
     permute: true,
   });
-  if (!named(parsed, new Set(["i", "inplace"]))) return NOTHING;
+  // `-s EXPR` writes each document to a file the expression names (`-s '"../.bashrc"'`).
+  const split = values(parsed, "s", "split-exp").map((arg) => unknownWrite(arg.text));
+  if (!named(parsed, new Set(["i", "inplace"]))) return { writes: split };
   const operands = /^(?:e|eval|ea|eval-all)$/.test(parsed.operands[0]?.text ?? "")
     ? parsed.operands.slice(1)
     : parsed.operands;
   const files = named(parsed, new Set(["from-file"])) ? operands : operands.slice(1);
-  return { writes: files.length > 0 ? files : [unknownWrite("-")] };
+  return { writes: [...split, ...(files.length > 0 ? files : [unknownWrite("-")])] };
+}
+
+/**
+ * tree writes its listing to `-o FILE`, and `-R` writes `00Tree.html` in every directory it
+ * reaches. A listing is text of the caller's choosing: file names on their own lines
+ * (`tree -if --noreport -o ~/.bashrc` makes a script of them).
+ */
+function tree(args: readonly Arg[]): Run {
+  if (anyDynamic(args)) return RUNS;
+  const parsed = parseOptions(args, 1, {
+    short: "LPIHTo",
+    long: ["charset", "filelimit", "timefmt", "sort", "gitfile", "infofile", "hintro", "houtro"],
+    permute: true,
+  });
+  const rerun = named(parsed, new Set(["R"])) ? [unknownWrite("00Tree.html")] : [];
+  return { writes: [...values(parsed, "o"), ...rerun] };
 }
 
 /** `socat EXEC:cmd -` and `SYSTEM:cmd` addresses run a program. */
@@ -111,6 +129,7 @@ export const SYSTEM_TOOLS: readonly (readonly [string, Runner])[] = [
   ["sdiff", sdiff],
   ["diff3", runsThrough({ short: "LX" }, ["diff-program"])],
   ["yq", yq],
+  ["tree", tree],
   ["apt", runsThrough({ short: "ocqt" }, ["o", "option", "c", "config-file"])],
   ["apt-get", runsThrough({ short: "ocqt" }, ["o", "option", "c", "config-file"])],
   ["socat", socat],
