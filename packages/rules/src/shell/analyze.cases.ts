@@ -1254,6 +1254,17 @@ export const SHELL_CASES: readonly ShellCase[] = [
     writes: ["list.txt", dynamic(".name"), "b.bundle", "r.xml", "tmp"],
   },
   {
+    name: "tar's long operations write the archive as their letters do",
+    command:
+      "tar --delete -f a.tar x; tar --concatenate --file=b.tar c.tar; tar --cat -f d.tar e.tar",
+    commands: [
+      "tar --delete -f a.tar x",
+      "tar --concatenate --file=b.tar c.tar",
+      "tar --cat -f d.tar e.tar",
+    ],
+    writes: ["a.tar", "b.tar", "d.tar"],
+  },
+  {
     name: "git help -w opens a browser",
     command: "git help -w log",
     commands: ["git help -w log"],

@@ -176,17 +176,20 @@ function tar(args: readonly Arg[]): Run {
       "checkpoint-action",
       ...TAR_SIDE_FILES,
     ],
-    flags: ["force-local", "create", "append", "update"],
+    flags: ["force-local", ...TAR_ARCHIVE_WRITES],
     permute: true,
   });
   if (named(parsed, TAR_RUNS)) return RUNS;
   const local = named(parsed, new Set(["force-local"]));
   const archives = values(parsed, "f", "file");
   if (!local && archives.some((arg) => /^[^/]*:/.test(arg.text))) return RUNS;
-  const creates = named(parsed, new Set(["c", "r", "u", "A", "create", "append", "update"]));
+  const creates = named(parsed, new Set(["c", "r", "u", "A", ...TAR_ARCHIVE_WRITES]));
   const sideFiles = values(parsed, "g", ...TAR_SIDE_FILES);
   return { writes: [...(creates ? archives.filter((arg) => arg.text !== "-") : []), ...sideFiles] };
 }
+
+/** Long operations that write the archive `-f` names (`-c`, `-r`, `-u`, `-A` as letters). */
+const TAR_ARCHIVE_WRITES = ["create", "append", "update", "catenate", "concatenate", "delete"];
 
 /** Files tar writes beside the archive: the verbose listing, the incremental snapshot, the volume number. */
 const TAR_SIDE_FILES = ["index-file", "listed-incremental", "volno-file"];
