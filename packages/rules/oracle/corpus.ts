@@ -43,6 +43,8 @@ export const BASH_ORACLE_BYPASSES: readonly string[] = [
   'awk \'BEGIN{print ";" > "out"}\'',
   'awk \'{print "}" >> "out"}\' README.md',
   "awk 'BEGIN{print\\\n> \"out\"}'",
+  // node preloading a module from a `data:` URL: code in the argument.
+  'node --import \'data:text/javascript,import{execFileSync}from"child_process";execFileSync("pwn")\' /dev/null',
   "tar -cf - README.md | tar -x --to-command=pwn",
   "tar -I pwn -cf x.tar README.md",
   "tar cvf out.tar README.md",

@@ -484,6 +484,8 @@ const CODE_PROGRAMS = [
   "jq -n 1",
   "npx -c pwn",
   "npx --yes pwn",
+  'node --import \'data:text/javascript,import{execFileSync}from"child_process";execFileSync("pwn")\' /dev/null',
+  'node -r=data:x --import=DATA:text/javascript,import{execFileSync}from"child_process";execFileSync("pwn") /dev/null',
   "npm exec -c pwn",
   "npm exec -- pwn",
   "setarch x86_64 pwn",

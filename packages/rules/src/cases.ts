@@ -1233,7 +1233,16 @@ function shellOptionCases(): PolicyCase[] {
   const policy: PolicyDocument = {
     default_behavior: "ask",
     rules: [
-      ...["awk *", "tree *", "yq *", "git *", "pytest *", "python -m pytest*"].map((glob) => ({
+      ...[
+        "awk *",
+        "tree *",
+        "yq *",
+        "git *",
+        "pytest *",
+        "python -m pytest*",
+        "npm test*",
+        "node *",
+      ].map((glob) => ({
         tool: `Bash(${glob})`,
         behavior: "allow" as const,
       })),
@@ -1267,6 +1276,12 @@ function shellOptionCases(): PolicyCase[] {
     asks("pytest --basetemp empties and removes the directory", "pytest --basetemp=.git"),
     asks("python -m pytest writes its report", "python -m pytest --junitxml ~/.bashrc"),
     asks("PYTEST_PLUGINS imports a module", "PYTEST_PLUGINS=evil pytest"),
+    call("shell option: npm reads an abbreviated --script-shell", "npm test -scri=./evil", "ask"),
+    call(
+      "shell option: node --import of a data: URL is inline code",
+      "node --import='data:text/javascript,process.exit(1)' x.js",
+      "ask",
+    ),
     asks("a yarn setting names the yarn to run", "export YARN_YARN_PATH=./evil.js; awk 1 f"),
     allows(
       "awk comparisons and prints to standard output",

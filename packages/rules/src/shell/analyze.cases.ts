@@ -1265,6 +1265,28 @@ export const SHELL_CASES: readonly ShellCase[] = [
     writes: ["a.tar", "b.tar", "d.tar"],
   },
   {
+    name: "node preloading a data: or network URL runs code from the argument",
+    command: "node --import='data:text/javascript,1' x.js; node --loader https://x/l.mjs x.js",
+    commands: ["node --import=data:text/javascript,1 x.js", "node --loader https://x/l.mjs x.js"],
+    uncertain: ["argument_runs_program"],
+  },
+  {
+    name: "npm reads its long options with one dash or two, abbreviated",
+    command: "npm test -scri=pwn; npm run x --script-sh=pwn; npx --node-o=x prettier",
+    commands: [
+      "npm test -scri=pwn",
+      "npm run x --script-sh=pwn",
+      "npx --node-o=x prettier",
+      "prettier",
+    ],
+    uncertain: ["argument_runs_program"],
+  },
+  {
+    name: "npm's ordinary options and node preloading a file stay plain",
+    command: "npm test --silent -ws; npm run build --if-present; node --import ./x.mjs x.js",
+    commands: ["npm test --silent -ws", "npm run build --if-present", "node --import ./x.mjs x.js"],
+  },
+  {
     name: "git help -w opens a browser",
     command: "git help -w log",
     commands: ["git help -w log"],
@@ -1309,7 +1331,13 @@ export const SHELL_CASES: readonly ShellCase[] = [
   {
     name: "a package runner's command string and npm's shell options ask",
     command: "npx -c 'rm x'; pnpm -c exec 'rm y'; npm --script-shell=./sh run test",
-    commands: ["npx -c rm x", "rm x", "pnpm -c exec rm y", "npm --script-shell=./sh run test"],
+    commands: [
+      "npx -c rm x",
+      "rm x",
+      "pnpm -c exec rm y",
+      "rm y",
+      "npm --script-shell=./sh run test",
+    ],
     uncertain: ["argument_runs_program"],
   },
   {

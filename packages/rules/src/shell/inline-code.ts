@@ -74,11 +74,28 @@ const PYTHON: Runner = (args) => {
   const rest = args.slice(module + (glued === undefined ? 2 : 1));
   return name === "pytest" ? pytest([args[module]!, ...rest]) : run;
 };
-const NODE = inlineCode({
+const NODE_CODE = inlineCode({
   letters: "ep",
   words: ["--eval", "--print"],
   valued: "rC",
 });
+/** node's options that load a module before the script, by path or URL. */
+const NODE_PRELOADS = new Set(["--import", "--loader", "--experimental-loader", "--require", "-r"]);
+
+/**
+ * A preloaded module given as a `data:` URL is code in the argument
+ * (`--import='data:text/javascript,…'`), and an `http(s):` one code from the network.
+ */
+const NODE: Runner = (args) => {
+  for (let index = 1; index < args.length; index++) {
+    const text = args[index]!.text;
+    const eq = text.indexOf("=");
+    if (!NODE_PRELOADS.has(eq === -1 ? text : text.slice(0, eq))) continue;
+    const value = eq === -1 ? args[index + 1]?.text : text.slice(eq + 1);
+    if (/^\s*(?:data|https?):/i.test(value ?? "")) return RUNS;
+  }
+  return NODE_CODE(args);
+};
 const PERL = inlineCode({ letters: "eE", valued: "I" });
 const RUBY = inlineCode({ letters: "e", valued: "IrCEx" });
 
