@@ -43,6 +43,10 @@ export const BASH_ORACLE_BYPASSES: readonly string[] = [
   'awk \'BEGIN{print ";" > "out"}\'',
   'awk \'{print "}" >> "out"}\' README.md',
   "awk 'BEGIN{print\\\n> \"out\"}'",
+  // Python's own modules that run code from their arguments or input, and `-i` after a script.
+  "python3 -m timeit -n1 -s 'import subprocess; subprocess.run([\"pwn\"])' pass",
+  "python3 -i README.md <<< 'import subprocess; subprocess.run([\"pwn\"])'",
+  "python3 -m code <<< 'import subprocess; subprocess.run([\"pwn\"])'",
   // node preloading a module from a `data:` URL: code in the argument.
   'node --import \'data:text/javascript,import{execFileSync}from"child_process";execFileSync("pwn")\' /dev/null',
   "tar -cf - README.md | tar -x --to-command=pwn",

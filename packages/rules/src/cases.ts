@@ -1242,6 +1242,7 @@ function shellOptionCases(): PolicyCase[] {
         "python -m pytest*",
         "npm test*",
         "node *",
+        "python3 *",
       ].map((glob) => ({
         tool: `Bash(${glob})`,
         behavior: "allow" as const,
@@ -1277,6 +1278,17 @@ function shellOptionCases(): PolicyCase[] {
     asks("python -m pytest writes its report", "python -m pytest --junitxml ~/.bashrc"),
     asks("PYTEST_PLUGINS imports a module", "PYTEST_PLUGINS=evil pytest"),
     call("shell option: npm reads an abbreviated --script-shell", "npm test -scri=./evil", "ask"),
+    call(
+      "shell option: python -m timeit runs its arguments",
+      "python3 -m timeit -s 'import os' 1",
+      "ask",
+    ),
+    call(
+      "shell option: python -i reads code after the script",
+      "python3 -i x.py <<< 'import os'",
+      "ask",
+    ),
+    allows("a pytest marker named like a module", "python -m pytest -m asyncio"),
     call(
       "shell option: node --import of a data: URL is inline code",
       "node --import='data:text/javascript,process.exit(1)' x.js",

@@ -1287,6 +1287,30 @@ export const SHELL_CASES: readonly ShellCase[] = [
     commands: ["npm test --silent -ws", "npm run build --if-present", "node --import ./x.mjs x.js"],
   },
   {
+    name: "python's modules that run code from their arguments or input",
+    command:
+      "python3 -m timeit -s 'import os' pass; python -m cProfile -m timeit 1; python3 -m pdb x.py; python3 -m webbrowser http://x",
+    commands: [
+      "python3 -m timeit -s import os pass",
+      "python -m cProfile -m timeit 1",
+      "python3 -m pdb x.py",
+      "python3 -m webbrowser http://x",
+    ],
+    uncertain: ["argument_runs_program"],
+  },
+  {
+    name: "python -i reads code from its input after the script",
+    command: "python3 -i x.py <<< 'import os'",
+    commands: ["python3 -i x.py"],
+    uncertain: ["argument_runs_program"],
+  },
+  {
+    name: "python modules and scripts that read data stay plain",
+    command:
+      "python3 -m pytest -m asyncio; python3 -I x.py <<< data; python3 -m json.tool < x.json",
+    commands: ["python3 -m pytest -m asyncio", "python3 -I x.py", "python3 -m json.tool"],
+  },
+  {
     name: "git help -w opens a browser",
     command: "git help -w log",
     commands: ["git help -w log"],

@@ -63,16 +63,29 @@ export function inlineCode(options: CodeOptions): Runner {
 
 const PYTHON_CODE = inlineCode({ letters: "c", valued: "WX", ends: "m" });
 
+/**
+ * Standard modules that run code from their arguments or input (`python -m timeit -s 'code'`, the
+ * `code` and `asyncio` consoles, `pdb`'s `-c` and `!` commands) or a browser (`webbrowser`).
+ * Also as `-m` of a module that runs another (`python -m cProfile -m timeit 'code'`).
+ */
+const PYTHON_CODE_MODULES = new Set(["timeit", "code", "asyncio", "pdb", "webbrowser"]);
+const PYTHON_MODULE_RUNNERS = new Set(["cProfile", "profile", "trace"]);
+
 /** `python -m pytest …` is pytest, whose options write files (`test-runner-options.ts`). */
 const PYTHON: Runner = (args) => {
   const run = PYTHON_CODE(args);
   if (run !== NOTHING) return run;
-  const module = args.findIndex((arg) => /^-[A-Za-z]*m/.test(arg.text));
-  if (module === -1) return run;
-  const glued = /^-[A-Za-z]*?m(.+)$/.exec(args[module]!.text)?.[1];
-  const name = glued ?? args[module + 1]?.text;
-  const rest = args.slice(module + (glued === undefined ? 2 : 1));
-  return name === "pytest" ? pytest([args[module]!, ...rest]) : run;
+  for (let index = 1; index < args.length; index++) {
+    const option = /^-[A-Za-z]*?m(.*)$/s.exec(args[index]!.text);
+    if (!option) continue;
+    const name = option[1] || args[index + 1]?.text;
+    if (name !== undefined && PYTHON_CODE_MODULES.has(name)) return RUNS;
+    const rest = index + (option[1] ? 1 : 2);
+    if (name === "pytest") return pytest([args[rest - 1]!, ...args.slice(rest)]);
+    // The profilers run a module of their own `-m`; any other module's options are its own.
+    if (!PYTHON_MODULE_RUNNERS.has(name ?? "")) return run;
+  }
+  return run;
 };
 const NODE_CODE = inlineCode({
   letters: "ep",

@@ -73,7 +73,16 @@ type InputRule = (args: readonly Arg[], input: Input) => boolean;
 const always: InputRule = () => true;
 const program: InputRule = (args) => readsProgram(args);
 const PYTHON_MODULE = /^-[A-Za-z]*m/;
-const python: InputRule = (args) => readsProgram(args, PYTHON_MODULE);
+/** `-i` (`-ui`, …) before the script reads code from the input once the script has run. */
+const PYTHON_INSPECT = /^-(?!-)[A-Za-z]*i/;
+const python: InputRule = (args) => {
+  if (readsProgram(args, PYTHON_MODULE)) return true;
+  for (const arg of args.slice(1)) {
+    if (!arg.text.startsWith("-") || PYTHON_MODULE.test(arg.text)) return false;
+    if (PYTHON_INSPECT.test(arg.text)) return true;
+  }
+  return false;
+};
 
 /** Programs that read code, commands or keystrokes from their input, with when they do. */
 const CODE_READERS: ReadonlyMap<string, InputRule> = new Map<string, InputRule>([
