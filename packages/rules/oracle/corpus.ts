@@ -47,6 +47,8 @@ export const BASH_ORACLE_BYPASSES: readonly string[] = [
   "python3 -m timeit -n1 -s 'import subprocess; subprocess.run([\"pwn\"])' pass",
   "python3 -i README.md <<< 'import subprocess; subprocess.run([\"pwn\"])'",
   "python3 -m code <<< 'import subprocess; subprocess.run([\"pwn\"])'",
+  // perl's debugger reads its commands from the input after the script.
+  "perl -d README.md <<< 'system(\"pwn\")'",
   // node preloading a module from a `data:` URL: code in the argument.
   'node --import \'data:text/javascript,import{execFileSync}from"child_process";execFileSync("pwn")\' /dev/null',
   "tar -cf - README.md | tar -x --to-command=pwn",

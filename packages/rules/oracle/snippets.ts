@@ -488,6 +488,8 @@ const CODE_PROGRAMS = [
   "python3 -m cProfile -m timeit -n1 'import subprocess; subprocess.run([\"pwn\"])'",
   "python3 -i README.md <<< 'import subprocess; subprocess.run([\"pwn\"])'",
   "python3 -m code <<< 'import subprocess; subprocess.run([\"pwn\"])'",
+  "perl -d README.md <<< 'system(\"pwn\")'",
+  "perl -wd README.md <<E\nsystem 'pwn'\nE",
   'node --import \'data:text/javascript,import{execFileSync}from"child_process";execFileSync("pwn")\' /dev/null',
   'node -r=data:x --import=DATA:text/javascript,import{execFileSync}from"child_process";execFileSync("pwn") /dev/null',
   "npm exec -c pwn",

@@ -1290,6 +1290,11 @@ function shellOptionCases(): PolicyCase[] {
     ),
     allows("a pytest marker named like a module", "python -m pytest -m asyncio"),
     call(
+      "shell option: node inspect reads debugger commands",
+      "node inspect x.js <<< 'exec 1'",
+      "ask",
+    ),
+    call(
       "shell option: node --import of a data: URL is inline code",
       "node --import='data:text/javascript,process.exit(1)' x.js",
       "ask",

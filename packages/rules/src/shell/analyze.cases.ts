@@ -1305,6 +1305,12 @@ export const SHELL_CASES: readonly ShellCase[] = [
     uncertain: ["argument_runs_program"],
   },
   {
+    name: "a debugger or a prompt reads commands from the input although a script is named",
+    command: "perl -d x.pl <<< 'system 1'; node inspect x.js <<< 'exec 1'; php -a x.php <<< 1",
+    commands: ["perl -d x.pl", "node inspect x.js", "php -a x.php"],
+    uncertain: ["argument_runs_program"],
+  },
+  {
     name: "python modules and scripts that read data stay plain",
     command:
       "python3 -m pytest -m asyncio; python3 -I x.py <<< data; python3 -m json.tool < x.json",

@@ -84,11 +84,30 @@ const python: InputRule = (args) => {
   return false;
 };
 
+/**
+ * Options and operands after which an interpreter reads commands from its input although a script
+ * is named: a debugger (`perl -d x.pl`, `node inspect x.js`, whose commands run code) or an
+ * interactive prompt (`php -a`). Looked for in every word: one the script receives only asks.
+ */
+const INTERACTIVE: ReadonlyMap<string, RegExp> = new Map([
+  ["perl", /^-(?!-)[A-Za-z]*d/],
+  ["node", /^(?:inspect|debug)$/],
+  ["nodejs", /^(?:inspect|debug)$/],
+  ["php", /^-(?!-)[A-Za-z]*a/],
+  ["ruby", /^-r ?debug$|^-rdebug$/],
+]);
+
+function interpreter(name: string): InputRule {
+  const interactive = INTERACTIVE.get(name);
+  if (!interactive) return program;
+  return (args) => readsProgram(args) || args.slice(1).some((arg) => interactive.test(arg.text));
+}
+
 /** Programs that read code, commands or keystrokes from their input, with when they do. */
 const CODE_READERS: ReadonlyMap<string, InputRule> = new Map<string, InputRule>([
   ...[...INLINE_CODE.keys()]
     .filter((name) => !["make", "gmake", "gdb", "lldb", "emacs"].includes(name))
-    .map((name) => [name, /^(?:python|pypy)/.test(name) ? python : program] as const),
+    .map((name) => [name, /^(?:python|pypy)/.test(name) ? python : interpreter(name)] as const),
   ...["tclsh", "wish", "m4", "bun", "irb", "jshell", "ghci"].map(
     (name) => [name, program] as const,
   ),
