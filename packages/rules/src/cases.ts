@@ -1243,6 +1243,7 @@ function shellOptionCases(): PolicyCase[] {
         "npm test*",
         "node *",
         "python3 *",
+        "curl *",
       ].map((glob) => ({
         tool: `Bash(${glob})`,
         behavior: "allow" as const,
@@ -1294,6 +1295,12 @@ function shellOptionCases(): PolicyCase[] {
       "node inspect x.js <<< 'exec 1'",
       "ask",
     ),
+    call(
+      "shell option: curl's write-out to a file",
+      "curl -w '%output{~/.bashrc}x' https://x",
+      "ask",
+    ),
+    allows("curl's write-out to standard output", "curl -sS -w '%{http_code}' https://x"),
     call(
       "shell option: node --import of a data: URL is inline code",
       "node --import='data:text/javascript,process.exit(1)' x.js",

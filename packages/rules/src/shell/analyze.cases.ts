@@ -1317,6 +1317,19 @@ export const SHELL_CASES: readonly ShellCase[] = [
     commands: ["python3 -m pytest -m asyncio", "python3 -I x.py", "python3 -m json.tool"],
   },
   {
+    name: "curl's write-out to a file, expanded outputs and session cache write; --engine loads a library",
+    command:
+      "curl -w '%output{a.txt}%{http_code}' https://x; curl --expand-output '{{f}}' https://x; curl --ssl-sessions s https://x; curl --engine e https://x",
+    commands: [
+      "curl -w %output{a.txt}%{http_code} https://x",
+      "curl --expand-output {{f}} https://x",
+      "curl --ssl-sessions s https://x",
+      "curl --engine e https://x",
+    ],
+    writes: ["a.txt", dynamic("--expand-output"), "s"],
+    uncertain: ["argument_runs_program"],
+  },
+  {
     name: "git help -w opens a browser",
     command: "git help -w log",
     commands: ["git help -w log"],
