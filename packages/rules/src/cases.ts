@@ -1275,6 +1275,10 @@ function shellOptionCases(): PolicyCase[] {
     asks("yq -s writes each document to a file it names", `yq -s '"../.bashrc"' docs.yaml`),
     asks("git bundle create writes the bundle", "git bundle create ~/.bashrc HEAD"),
     asks("git help -w opens a browser", "git help -w log"),
+    asks(
+      "git --work-tree moves a checkout's writes",
+      "git --work-tree=/home/u checkout HEAD -- .bashrc",
+    ),
     asks("pytest --basetemp empties and removes the directory", "pytest --basetemp=.git"),
     asks("python -m pytest writes its report", "python -m pytest --junitxml ~/.bashrc"),
     asks("PYTEST_PLUGINS imports a module", "PYTEST_PLUGINS=evil pytest"),

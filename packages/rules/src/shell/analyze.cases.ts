@@ -1330,6 +1330,18 @@ export const SHELL_CASES: readonly ShellCase[] = [
     uncertain: ["argument_runs_program"],
   },
   {
+    name: "git writes outside the working tree through --work-tree, checkout-index --prefix and merge-file",
+    command:
+      "git --work-tree=/etc checkout HEAD -- passwd; git checkout-index -a --prefix=/tmp/x/; git merge-file cur base other; git merge-file -p a b c",
+    commands: [
+      "git --work-tree=/etc checkout HEAD -- passwd",
+      "git checkout-index -a --prefix=/tmp/x/",
+      "git merge-file cur base other",
+      "git merge-file -p a b c",
+    ],
+    writes: [dynamic("/etc/*"), dynamic("/tmp/x/*"), "cur"],
+  },
+  {
     name: "git help -w opens a browser",
     command: "git help -w log",
     commands: ["git help -w log"],
