@@ -1244,6 +1244,7 @@ function shellOptionCases(): PolicyCase[] {
         "node *",
         "python3 *",
         "curl *",
+        "gh *",
       ].map((glob) => ({
         tool: `Bash(${glob})`,
         behavior: "allow" as const,
@@ -1275,6 +1276,13 @@ function shellOptionCases(): PolicyCase[] {
     asks("yq -s writes each document to a file it names", `yq -s '"../.bashrc"' docs.yaml`),
     asks("git bundle create writes the bundle", "git bundle create ~/.bashrc HEAD"),
     asks("git help -w opens a browser", "git help -w log"),
+    call("shell option: gh --web opens a browser", "gh pr view 12 --web", "ask"),
+    call(
+      "shell option: a gh alias runs a shell later",
+      "gh alias set co --shell 'touch /tmp/pwned'",
+      "ask",
+    ),
+    allows("gh reading pull requests", "gh pr view 12 --comments && gh pr list -L 5"),
     asks(
       "git --work-tree moves a checkout's writes",
       "git --work-tree=/home/u checkout HEAD -- .bashrc",

@@ -1342,6 +1342,28 @@ export const SHELL_CASES: readonly ShellCase[] = [
     writes: [dynamic("/etc/*"), dynamic("/tmp/x/*"), "cur"],
   },
   {
+    name: "gh opens a browser for --web and browse",
+    command: "gh pr view 1 --web; gh issue list -w; gh browse",
+    commands: ["gh pr view 1 --web", "gh issue list -w", "gh browse"],
+    uncertain: ["argument_runs_program"],
+  },
+  {
+    name: "gh aliases, settings and extensions change what later gh commands run",
+    command: "gh alias set co --shell 'pwn'; gh config set editor pwn; gh ext install o/r",
+    commands: ["gh alias set co --shell pwn", "gh config set editor pwn", "gh ext install o/r"],
+    uncertain: ["dangerous_environment"],
+  },
+  {
+    name: "gh downloads write files; its reading commands stay plain",
+    command: "gh release download -O out.tgz v1; gh run list -w ci.yml; gh pr view 1 --comments",
+    commands: [
+      "gh release download -O out.tgz v1",
+      "gh run list -w ci.yml",
+      "gh pr view 1 --comments",
+    ],
+    writes: ["out.tgz"],
+  },
+  {
     name: "git help -w opens a browser",
     command: "git help -w log",
     commands: ["git help -w log"],

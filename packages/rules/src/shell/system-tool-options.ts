@@ -93,6 +93,38 @@ function tree(args: readonly Arg[]): Run {
   return { writes: [...values(parsed, "o"), ...rerun] };
 }
 
+/** gh's commands that change what later gh commands run: aliases (`--shell`), settings, extensions. */
+const GH_CONFIGURING =
+  /^(?:alias (?:set|import)|config set|(?:extension|extensions|ext) (?:install|upgrade|create|exec))$/;
+
+/**
+ * GitHub's CLI opens a browser (a program of the environment's choosing) for `--web`/`-w` and
+ * `gh browse`; `gh alias set x --shell cmd`, `gh config set editor cmd` and extensions are code
+ * later gh commands run; `release download -O`/`--output` and `run download -D` write files.
+ */
+function gh(args: readonly Arg[]): Run {
+  if (anyDynamic(args)) return RUNS;
+  const parsed = parseOptions(args, 1, {
+    short: "RODpLqtbBHnr",
+    long: ["repo", "output", "pattern", "name", "dir", "hostname", "jq", "template"],
+    flags: ["web", "no-browser"],
+    permute: true,
+  });
+  const [first, second] = parsed.operands.map((arg) => arg.text);
+  if (GH_CONFIGURING.test(`${first} ${second}`)) return { reason: "dangerous_environment" };
+  // `-w` is `--web` everywhere but under `gh run`, where it names a workflow.
+  const web = named(parsed, new Set(first === "run" ? ["web"] : ["w", "web"]));
+  const browse = first === "browse" && !named(parsed, new Set(["n", "no-browser"]));
+  if (web || browse) return RUNS;
+  if (first === "release" && second === "download") {
+    return { writes: values(parsed, "O", "output").filter((arg) => arg.text !== "-") };
+  }
+  if (first === "run" && second === "download") {
+    return { writes: values(parsed, "D", "dir").map((arg) => unknownWrite(`${arg.text}/*`)) };
+  }
+  return NOTHING;
+}
+
 /** `socat EXEC:cmd -` and `SYSTEM:cmd` addresses run a program. */
 function socat(args: readonly Arg[]): Run {
   if (anyDynamic(args)) return RUNS;
@@ -130,6 +162,7 @@ export const SYSTEM_TOOLS: readonly (readonly [string, Runner])[] = [
   ["diff3", runsThrough({ short: "LX" }, ["diff-program"])],
   ["yq", yq],
   ["tree", tree],
+  ["gh", gh],
   ["apt", runsThrough({ short: "ocqt" }, ["o", "option", "c", "config-file"])],
   ["apt-get", runsThrough({ short: "ocqt" }, ["o", "option", "c", "config-file"])],
   ["socat", socat],
