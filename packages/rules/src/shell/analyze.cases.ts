@@ -1306,8 +1306,9 @@ export const SHELL_CASES: readonly ShellCase[] = [
   },
   {
     name: "a debugger or a prompt reads commands from the input although a script is named",
-    command: "perl -d x.pl <<< 'system 1'; node inspect x.js <<< 'exec 1'; php -a x.php <<< 1",
-    commands: ["perl -d x.pl", "node inspect x.js", "php -a x.php"],
+    command:
+      "perl -d x.pl <<< 'system 1'; node inspect x.js <<< 'exec 1'; php -a x.php <<< 1; ruby -r debug x.rb <<< 1",
+    commands: ["perl -d x.pl", "node inspect x.js", "php -a x.php", "ruby -r debug x.rb"],
     uncertain: ["argument_runs_program"],
   },
   {

@@ -94,7 +94,8 @@ const INTERACTIVE: ReadonlyMap<string, RegExp> = new Map([
   ["node", /^(?:inspect|debug)$/],
   ["nodejs", /^(?:inspect|debug)$/],
   ["php", /^-(?!-)[A-Za-z]*a/],
-  ["ruby", /^-r ?debug$|^-rdebug$/],
+  // `-rdebug`, or `-r debug` as two words (the bare word is read wherever it is).
+  ["ruby", /^-r ?debug$|^debug$/],
 ]);
 
 function interpreter(name: string): InputRule {
