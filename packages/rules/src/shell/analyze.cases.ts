@@ -1365,6 +1365,23 @@ export const SHELL_CASES: readonly ShellCase[] = [
     writes: ["out.tgz"],
   },
   {
+    name: "duckdb's meta-commands, mongosh's and octave's code run programs",
+    command:
+      "duckdb db '.shell pwn'; mongosh --eval 'require(1)'; mongosh mongodb://h/db <<< 'x'; octave --eval 'system(1)'",
+    commands: [
+      "duckdb db .shell pwn",
+      "mongosh --eval require(1)",
+      "mongosh mongodb://h/db",
+      "octave --eval system(1)",
+    ],
+    uncertain: ["argument_runs_program"],
+  },
+  {
+    name: "duckdb's SQL and mongosh's and octave's scripts stay plain",
+    command: "duckdb db 'select 1'; mongosh x.js; octave x.m",
+    commands: ["duckdb db select 1", "mongosh x.js", "octave x.m"],
+  },
+  {
     name: "git help -w opens a browser",
     command: "git help -w log",
     commands: ["git help -w log"],

@@ -185,6 +185,9 @@ export const INLINE_CODE: ReadonlyMap<string, Runner> = new Map<string, Runner>(
   ["guile", inlineCode({ words: ["-c"] })],
   ["R", inlineCode({ letters: "e" })],
   ["gnuplot", inlineCode({ letters: "e" })],
+  // mongosh is Node (`require("child_process")`), the legacy shell has `runProgram`; octave `system`.
+  ...["mongosh", "mongo"].map((name) => [name, inlineCode({ words: ["--eval"] })] as const),
+  ["octave", inlineCode({ words: ["--eval"] })],
   ["sbcl", inlineCode({ words: ["--eval"] })],
   ["clisp", inlineCode({ words: ["-x"] })],
   ...["clojure", "clj"].map((name) => [name, inlineCode({ words: ["-e", "--eval"] })] as const),

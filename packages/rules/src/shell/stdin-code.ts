@@ -112,6 +112,8 @@ const CODE_READERS: ReadonlyMap<string, InputRule> = new Map<string, InputRule>(
   ...["tclsh", "wish", "m4", "bun", "irb", "jshell", "ghci"].map(
     (name) => [name, program] as const,
   ),
+  // A connection string looks like a script's name: the mongo shells read commands whatever it is.
+  ...["mongosh", "mongo"].map((name) => [name, always] as const),
   // File-transfer clients run `!cmd` from the commands they read.
   ...["ftp", "sftp", "lftp", "tftp"].map((name) => [name, always] as const),
   ["make", makefileFromInput],

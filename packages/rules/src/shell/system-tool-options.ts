@@ -152,6 +152,8 @@ export const DATABASE_META: ReadonlyMap<string, RegExp> = new Map([
   ["mysql", /\\|\bsystem\b|\bpager\b|\btee\b/i],
   ["mariadb", /\\|\bsystem\b|\bpager\b|\btee\b/i],
   ["sqlite3", /(?:^|[;\n])[ \t]*\.|^-(?:init|cmd)$/],
+  // duckdb's shell is sqlite3's: `.shell cmd`, `.system cmd`, `-c`/`-cmd`/`-init`.
+  ["duckdb", /(?:^|[;\n])[ \t]*\.|^-(?:init|cmd)$/],
 ]);
 
 /** The tools, with what to look for. */
