@@ -1245,6 +1245,7 @@ function shellOptionCases(): PolicyCase[] {
         "python3 *",
         "curl *",
         "gh *",
+        "npm *",
       ].map((glob) => ({
         tool: `Bash(${glob})`,
         behavior: "allow" as const,
@@ -1283,6 +1284,11 @@ function shellOptionCases(): PolicyCase[] {
       "ask",
     ),
     allows("gh reading pull requests", "gh pr view 12 --comments && gh pr list -L 5"),
+    call(
+      "shell option: npm config set names the script shell",
+      "npm config set script-shell ./evil",
+      "ask",
+    ),
     asks(
       "git --work-tree moves a checkout's writes",
       "git --work-tree=/home/u checkout HEAD -- .bashrc",

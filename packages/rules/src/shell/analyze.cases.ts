@@ -1382,6 +1382,33 @@ export const SHELL_CASES: readonly ShellCase[] = [
     commands: ["duckdb db select 1", "mongosh x.js", "octave x.m"],
   },
   {
+    name: "tools' own configuration names programs later calls run, as git config does",
+    command:
+      "npm config set script-shell ./x; pnpm --dir d config set script-shell ./x; npm pkg set scripts.test=x; yarn config set yarnPath x.js; kubectl config set-credentials u --exec-command=x; docker context use evil; pip config set global.x y",
+    commands: [
+      "npm config set script-shell ./x",
+      "pnpm --dir d config set script-shell ./x",
+      "npm pkg set scripts.test=x",
+      "yarn config set yarnPath x.js",
+      "kubectl config set-credentials u --exec-command=x",
+      "docker context use evil",
+      "pip config set global.x y",
+    ],
+    uncertain: ["dangerous_environment"],
+  },
+  {
+    name: "reading a tool's configuration stays plain",
+    command:
+      "npm config get registry; npm config list; kubectl config view; docker context ls; pip config list",
+    commands: [
+      "npm config get registry",
+      "npm config list",
+      "kubectl config view",
+      "docker context ls",
+      "pip config list",
+    ],
+  },
+  {
     name: "git help -w opens a browser",
     command: "git help -w log",
     commands: ["git help -w log"],

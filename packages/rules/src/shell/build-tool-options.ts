@@ -1,4 +1,5 @@
 import { anyDynamic, NOTHING, RUNS, runsThrough } from "./argument-runs.ts";
+import { configSetter } from "./config-setters.ts";
 import type { Run, Runner } from "./run.ts";
 import type { Arg } from "./words.ts";
 
@@ -55,6 +56,6 @@ export const BUILD_TOOLS: readonly (readonly [string, Runner])[] = [
   ...["gcc", "g++", "cc", "c++", "clang", "clang++"].map((name) => [name, compiler] as const),
   ["rustc", rustc],
   ...["kubectl", "helm"].map(
-    (name) => [name, runsThrough({ short: "nloc" }, ["kubeconfig"])] as const,
+    (name) => [name, configSetter(name, runsThrough({ short: "nloc" }, ["kubeconfig"]))] as const,
   ),
 ];

@@ -1,4 +1,5 @@
 import { anyDynamic, RUNS } from "./argument-runs.ts";
+import { configSetter } from "./config-setters.ts";
 import { BUN_CODE } from "./inline-code.ts";
 import { argvLaunch, type Launch, type Run, type Runner, scriptLaunch } from "./run.ts";
 import type { Arg } from "./words.ts";
@@ -160,25 +161,37 @@ export const PACKAGE_RUNNERS: ReadonlyMap<string, Runner> = new Map<string, Runn
   ],
   [
     "npm",
-    packageRunner({
-      subcommands: ["exec", "x"],
-      runs: NPM_RUNS,
-      script: ["-c", "--call"],
-      valued: ["-p", "--package", "-w", "--workspace"],
-      flags: NPM_FLAGS,
-    }),
+    configSetter(
+      "npm",
+      packageRunner({
+        subcommands: ["exec", "x"],
+        runs: NPM_RUNS,
+        script: ["-c", "--call"],
+        valued: ["-p", "--package", "-w", "--workspace"],
+        flags: NPM_FLAGS,
+      }),
+    ),
   ],
   [
     "pnpm",
-    packageRunner({
-      subcommands: ["exec", "dlx"],
-      runs: ["-c", "--shell-mode", "--script-shell", "--config.script-shell"],
-      valued: ["--package", "--filter", "-F", "-C", "--dir"],
-      flags: PNPM_FLAGS,
-    }),
+    configSetter(
+      "pnpm",
+      packageRunner({
+        subcommands: ["exec", "dlx"],
+        runs: ["-c", "--shell-mode", "--script-shell", "--config.script-shell"],
+        valued: ["--package", "--filter", "-F", "-C", "--dir"],
+        flags: PNPM_FLAGS,
+      }),
+    ),
   ],
   ["pnpx", packageRunner({ valued: ["--package"], flags: PNPM_FLAGS })],
-  ["yarn", packageRunner({ subcommands: ["exec", "dlx"], valued: ["-p", "--package"] })],
+  [
+    "yarn",
+    configSetter(
+      "yarn",
+      packageRunner({ subcommands: ["exec", "dlx"], valued: ["-p", "--package"] }),
+    ),
+  ],
   ["bunx", packageRunner({ valued: ["-p", "--package"], flags: ["--bun"] })],
   ["bun", either(BUN_CODE, packageRunner({ subcommands: ["x"], valued: ["-p", "--package"] }))],
   ["uvx", packageRunner({ valued: UV_VALUED, flags: UV_FLAGS })],

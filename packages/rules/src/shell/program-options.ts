@@ -10,6 +10,7 @@ import {
 import { awkEffects } from "./awk.ts";
 import { expandBraces, MAX_BRACE_WORDS } from "./braces.ts";
 import { BUILD_TOOLS } from "./build-tool-options.ts";
+import { CONFIG_TOOLS } from "./config-setters.ts";
 import { curl, wget } from "./fetch-options.ts";
 import { git } from "./git-options.ts";
 import { type OptionSpec, type ParsedArgs, parseOptions } from "./options.ts";
@@ -319,6 +320,7 @@ export const ARGUMENT_RUNNERS: ReadonlyMap<string, Runner> = new Map<string, Run
       ...SYSTEM_TOOLS,
       ...BUILD_TOOLS,
       ...TEST_RUNNERS,
+      ...CONFIG_TOOLS,
       ["scp", runsThrough({ short: "cFiJloPS" }, ["S", "o", "F", "J"])],
       ["sftp", runsThrough({ short: "BbcDFiJloPRS" }, ["S", "D", "o", "F", "J"])],
     ] as const
