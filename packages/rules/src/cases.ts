@@ -1246,6 +1246,7 @@ function shellOptionCases(): PolicyCase[] {
         "curl *",
         "gh *",
         "npm *",
+        "npx eslint *",
       ].map((glob) => ({
         tool: `Bash(${glob})`,
         behavior: "allow" as const,
@@ -1289,6 +1290,8 @@ function shellOptionCases(): PolicyCase[] {
       "npm config set script-shell ./evil",
       "ask",
     ),
+    call("shell option: eslint -o writes its report", "npx eslint -o ~/.bashrc src", "ask"),
+    allows("eslint reporting to standard output", "npx eslint --max-warnings 0 src"),
     asks(
       "git --work-tree moves a checkout's writes",
       "git --work-tree=/home/u checkout HEAD -- .bashrc",

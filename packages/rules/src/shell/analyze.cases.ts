@@ -1409,6 +1409,19 @@ export const SHELL_CASES: readonly ShellCase[] = [
     ],
   },
   {
+    name: "linters' and test runners' report files are writes; helm's post-renderer runs",
+    command:
+      "eslint -o lint.txt src; jest --json --outputFile=r.json; vitest run --outputFile.junit=j.xml; helm template x ./c --post-renderer ./p",
+    commands: [
+      "eslint -o lint.txt src",
+      "jest --json --outputFile=r.json",
+      "vitest run --outputFile.junit=j.xml",
+      "helm template x ./c --post-renderer ./p",
+    ],
+    writes: ["lint.txt", "r.json", "j.xml"],
+    uncertain: ["argument_runs_program"],
+  },
+  {
     name: "git help -w opens a browser",
     command: "git help -w log",
     commands: ["git help -w log"],

@@ -55,7 +55,7 @@ export const BUILD_TOOLS: readonly (readonly [string, Runner])[] = [
   ["cargo", (args) => (args.some((arg) => /^-Z/.test(arg.text)) ? RUNS : CARGO(args))],
   ...["gcc", "g++", "cc", "c++", "clang", "clang++"].map((name) => [name, compiler] as const),
   ["rustc", rustc],
-  ...["kubectl", "helm"].map(
-    (name) => [name, configSetter(name, runsThrough({ short: "nloc" }, ["kubeconfig"]))] as const,
-  ),
+  ["kubectl", configSetter("kubectl", runsThrough({ short: "nloc" }, ["kubeconfig"]))],
+  // `helm install|upgrade|template --post-renderer cmd` pipes the manifests through cmd.
+  ["helm", runsThrough({ short: "nfo" }, ["kubeconfig", "post-renderer"])],
 ];

@@ -47,8 +47,36 @@ export const pytest: Runner = (args) => {
   return { writes };
 };
 
+/**
+ * Linters' and JavaScript test runners' report files: `eslint -o FILE`/`--output-file`,
+ * `--cache-location`; `jest --outputFile`, `--coverageDirectory` (yargs reads camelCase and
+ * kebab-case alike); `vitest --outputFile` (also `--outputFile.json=FILE`) and
+ * `--coverage.reportsDirectory`. A directory is a write of unknown files under it.
+ */
+const REPORT_FILE = /^--(?:output-?file|outputFile)(?:\.[\w-]+)?(?:=|$)|^--cache-location(?:=|$)/i;
+const REPORT_DIR = /^--(?:coverage-?directory|coverage\.reports-?directory)(?:=|$)/i;
+
+const reporter: Runner = (args) => {
+  if (anyDynamic(args)) return RUNS;
+  const writes: Arg[] = [];
+  for (let index = 1; index < args.length; index++) {
+    const arg = args[index]!;
+    if (arg.text === "--") break;
+    const file =
+      REPORT_FILE.test(arg.text) || (arg.text === "-o" && args[0]!.text.endsWith("eslint"));
+    const dir = REPORT_DIR.test(arg.text);
+    if (!file && !dir) continue;
+    const eq = arg.text.indexOf("=");
+    const value = eq === -1 ? args[++index] : { ...arg, text: arg.text.slice(eq + 1) };
+    if (!value) continue;
+    writes.push(dir ? unknownWrite(`${value.text}/*`) : value);
+  }
+  return { writes };
+};
+
 /** Test runners, with what to look for. */
 export const TEST_RUNNERS: readonly (readonly [string, Runner])[] = [
   ["pytest", pytest],
   ["py.test", pytest],
+  ...["eslint", "jest", "vitest"].map((name) => [name, reporter] as const),
 ];
