@@ -14,6 +14,7 @@ describe("awkEffects", () => {
     '{ print /;/, "}" }',
     '# print > "out"\n{ print }',
     'BEGIN { x = "print > \\"out\\"" }',
+    "NR == 1 || /error/ { print NR, $0 }",
   ])("%j writes nothing", (program) => {
     expect(awkEffects(program)).toEqual({ runs: false, writes: [] });
   });
@@ -42,6 +43,9 @@ describe("awkEffects", () => {
   test.each([
     'BEGIN { system("pwn") }',
     '{ print | "pwn" }',
+    '{ print |"pwn" }',
+    '{ print ||| "pwn" }',
+    'BEGIN { "pwn" |& getline }',
     'BEGIN { "pwn" | getline }',
     'BEGIN { f = "sys" "tem"; @f("pwn") }',
     '@include "x.awk"',

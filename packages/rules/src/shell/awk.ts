@@ -11,9 +11,11 @@ const UNREADABLE: AwkEffects = { runs: true, writes: [] };
 /**
  * Text in an awk program that runs a command or reads code: `system()`, pipes, `getline`, gawk's
  * `@load`/`@include` and its indirect calls (`f = "sys" "tem"; @f("cmd")`). Looked for in the
- * whole text, strings included, so a misread string cannot hide one.
+ * whole text, strings included, so a misread string cannot hide one. A pipe is any run of `|`
+ * but `||` (a logical or).
  */
-const RUNS = /\bsystem\b|\||\bgetline\b|@\s*(?:load|include|namespace)\b|@[A-Za-z_]\w*\s*\(/;
+const RUNS =
+  /\bsystem\b|(?<!\|)(?:\||\|{3,})(?!\|)|\bgetline\b|@\s*(?:load|include|namespace)\b|@[A-Za-z_]\w*\s*\(/;
 
 /** Keywords after which a `/` starts a regular expression rather than a division. */
 const KEYWORDS = new Set(
