@@ -1422,6 +1422,21 @@ export const SHELL_CASES: readonly ShellCase[] = [
     uncertain: ["argument_runs_program"],
   },
   {
+    name: "cmake -E runs the command after env, time and chdir; its file tools write",
+    command:
+      "cmake -E env X=1 rm -rf a; cmake -E chdir d rm b; cmake -E rm -rf c; cmake -E echo hi",
+    commands: [
+      "cmake -E env X=1 rm -rf a",
+      "rm -rf a",
+      "cmake -E chdir d rm b",
+      "rm b",
+      "cmake -E rm -rf c",
+      "cmake -E echo hi",
+    ],
+    writes: [dynamic("cmake -E rm")],
+    uncertain: ["argument_runs_program"],
+  },
+  {
     name: "git help -w opens a browser",
     command: "git help -w log",
     commands: ["git help -w log"],
