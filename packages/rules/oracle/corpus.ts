@@ -38,6 +38,19 @@ export const BASH_ORACLE_BYPASSES: readonly string[] = [
   "sed --expression=$'\\\\,R,e pwn' README.md",
   "awk -F: '{print | \"pwn\"}' victim",
   'awk -- \'BEGIN{printf "x" >> "out"}\'',
+  // Found by a fifth attack pass: awk read by patterns missed a redirection after a string
+  // holding `;` or `}`, or a print continued on the next line.
+  'awk \'BEGIN{print ";" > "out"}\'',
+  'awk \'{print "}" >> "out"}\' README.md',
+  "awk 'BEGIN{print\\\n> \"out\"}'",
+  // Python's own modules that run code from their arguments or input, and `-i` after a script.
+  "python3 -m timeit -n1 -s 'import subprocess; subprocess.run([\"pwn\"])' pass",
+  "python3 -i README.md <<< 'import subprocess; subprocess.run([\"pwn\"])'",
+  "python3 -m code <<< 'import subprocess; subprocess.run([\"pwn\"])'",
+  // perl's debugger reads its commands from the input after the script.
+  "perl -d README.md <<< 'system(\"pwn\")'",
+  // node preloading a module from a `data:` URL: code in the argument.
+  'node --import \'data:text/javascript,import{execFileSync}from"child_process";execFileSync("pwn")\' /dev/null',
   "tar -cf - README.md | tar -x --to-command=pwn",
   "tar -I pwn -cf x.tar README.md",
   "tar cvf out.tar README.md",

@@ -326,6 +326,12 @@ const AWK_PROGRAMS = [
   'BEGIN { while (("pwn") | getline x) print x }',
   "BEGIN{print(1 > 2)}",
   'END{print length > "out"}',
+  // Strings and line breaks that a reading of awk by pattern took for the statement's end.
+  'BEGIN{print "}" > "out"}',
+  'BEGIN{print ";" > "out"}',
+  '{print /;/ > "out"}',
+  'BEGIN{print\\\n> "out"}',
+  'BEGIN{print "a",\n"b" >> "out"}',
 ] as const;
 const PROGRAM_OPTIONS = [
   "sed -n",
@@ -478,6 +484,14 @@ const CODE_PROGRAMS = [
   "jq -n 1",
   "npx -c pwn",
   "npx --yes pwn",
+  "python3 -m timeit -n1 -s 'import subprocess; subprocess.run([\"pwn\"])' pass",
+  "python3 -m cProfile -m timeit -n1 'import subprocess; subprocess.run([\"pwn\"])'",
+  "python3 -i README.md <<< 'import subprocess; subprocess.run([\"pwn\"])'",
+  "python3 -m code <<< 'import subprocess; subprocess.run([\"pwn\"])'",
+  "perl -d README.md <<< 'system(\"pwn\")'",
+  "perl -wd README.md <<E\nsystem 'pwn'\nE",
+  'node --import \'data:text/javascript,import{execFileSync}from"child_process";execFileSync("pwn")\' /dev/null',
+  'node -r=data:x --import=DATA:text/javascript,import{execFileSync}from"child_process";execFileSync("pwn") /dev/null',
   "npm exec -c pwn",
   "npm exec -- pwn",
   "setarch x86_64 pwn",

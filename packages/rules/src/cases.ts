@@ -701,6 +701,8 @@ export const POLICY_CASES: readonly PolicyCase[] = [
   // A fourth attack pass, with the real programs: code fed on standard input, `set +o`,
   // programs' option and start-up variables, git subcommands that run a command.
   ...shellInputCases(),
+  // A fifth pass: programs policies commonly allow whose options or program text write a file.
+  ...shellOptionCases(),
 
   // tiers (engine only)
   {
@@ -1224,5 +1226,113 @@ function shellInputCases(): PolicyCase[] {
     allows("set with +o and a harmless name", "set +o posix; ls"),
     allows("less without options that run or write", "cat x | less -R"),
     allows("ordinary prefix variables", "CI=1 NODE_ENV=test FORCE_COLOR=0 ls"),
+  ];
+}
+
+function shellOptionCases(): PolicyCase[] {
+  const policy: PolicyDocument = {
+    default_behavior: "ask",
+    rules: [
+      ...[
+        "awk *",
+        "tree *",
+        "yq *",
+        "git *",
+        "pytest *",
+        "python -m pytest*",
+        "npm test*",
+        "node *",
+        "python3 *",
+        "curl *",
+        "gh *",
+        "npm *",
+        "npx eslint *",
+      ].map((glob) => ({
+        tool: `Bash(${glob})`,
+        behavior: "allow" as const,
+      })),
+      { tool: "Bash(rm *)", behavior: "deny" as const },
+    ],
+  };
+  const call = (name: string, command: string, decision: Behavior): PolicyCase => ({
+    name,
+    policy,
+    tool: "Bash",
+    input: { command },
+    expect: { decision },
+  });
+  const asks = (name: string, command: string) => call(`shell option: ${name}`, command, "ask");
+  const allows = (name: string, command: string) =>
+    call(`shell option, plain: ${name}`, command, "allow");
+  return [
+    asks(
+      "an awk redirection after a string holding `;`",
+      `awk 'BEGIN { print ";pwn" > ".bashrc" }'`,
+    ),
+    asks("an awk redirection after a string holding `}`", `awk '{ print "}" >> "~/.profile" }' f`),
+    asks("an awk print continued on the next line", "awk 'BEGIN { print\\\n> \".bashrc\" }'"),
+    asks("gawk's pretty-printer writes the program to a file", "gawk --pretty-print=.bashrc 'pwn'"),
+    asks("gawk's debugger reads commands", "gawk -D 'BEGIN {}' <<< 'eval \"system(1)\"'"),
+    asks("tree -o writes its listing", "tree -if --noreport -o ~/.bashrc"),
+    asks("tree -R writes 00Tree.html in each directory", "tree -R -L 1 -H . src"),
+    asks("yq -s writes each document to a file it names", `yq -s '"../.bashrc"' docs.yaml`),
+    asks("git bundle create writes the bundle", "git bundle create ~/.bashrc HEAD"),
+    asks("git help -w opens a browser", "git help -w log"),
+    call("shell option: gh --web opens a browser", "gh pr view 12 --web", "ask"),
+    call(
+      "shell option: a gh alias runs a shell later",
+      "gh alias set co --shell 'touch /tmp/pwned'",
+      "ask",
+    ),
+    allows("gh reading pull requests", "gh pr view 12 --comments && gh pr list -L 5"),
+    call(
+      "shell option: npm config set names the script shell",
+      "npm config set script-shell ./evil",
+      "ask",
+    ),
+    call("shell option: eslint -o writes its report", "npx eslint -o ~/.bashrc src", "ask"),
+    allows("eslint reporting to standard output", "npx eslint --max-warnings 0 src"),
+    asks(
+      "git --work-tree moves a checkout's writes",
+      "git --work-tree=/home/u checkout HEAD -- .bashrc",
+    ),
+    asks("pytest --basetemp empties and removes the directory", "pytest --basetemp=.git"),
+    asks("python -m pytest writes its report", "python -m pytest --junitxml ~/.bashrc"),
+    asks("PYTEST_PLUGINS imports a module", "PYTEST_PLUGINS=evil pytest"),
+    call("shell option: npm reads an abbreviated --script-shell", "npm test -scri=./evil", "ask"),
+    call(
+      "shell option: python -m timeit runs its arguments",
+      "python3 -m timeit -s 'import os' 1",
+      "ask",
+    ),
+    call(
+      "shell option: python -i reads code after the script",
+      "python3 -i x.py <<< 'import os'",
+      "ask",
+    ),
+    allows("a pytest marker named like a module", "python -m pytest -m asyncio"),
+    call(
+      "shell option: node inspect reads debugger commands",
+      "node inspect x.js <<< 'exec 1'",
+      "ask",
+    ),
+    call(
+      "shell option: curl's write-out to a file",
+      "curl -w '%output{~/.bashrc}x' https://x",
+      "ask",
+    ),
+    allows("curl's write-out to standard output", "curl -sS -w '%{http_code}' https://x"),
+    call(
+      "shell option: node --import of a data: URL is inline code",
+      "node --import='data:text/javascript,process.exit(1)' x.js",
+      "ask",
+    ),
+    asks("a yarn setting names the yarn to run", "export YARN_YARN_PATH=./evil.js; awk 1 f"),
+    allows(
+      "awk comparisons and prints to standard output",
+      `awk -F: '$3 > 100 { print $1, ($2 > 1) }' f`,
+    ),
+    allows("tree listing to standard output", "tree -L 2 -a src"),
+    allows("pytest without writing options", "python -m pytest -x -q tests -k 'a or b'"),
   ];
 }

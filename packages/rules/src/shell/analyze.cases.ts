@@ -840,6 +840,29 @@ export const SHELL_CASES: readonly ShellCase[] = [
     commands: ["awk -F: $3 > 100 { print $1 } f"],
   },
   {
+    name: "an awk redirection is found whatever the strings before it hold",
+    command: `awk 'BEGIN { print ";" > "a" }'; awk 'BEGIN { print "}" >> "b" }'; awk '{ print\\\n> "c" }'`,
+    commands: [
+      'awk BEGIN { print ";" > "a" }',
+      'awk BEGIN { print "}" >> "b" }',
+      'awk { print\\\n> "c" }',
+    ],
+    writes: ["a", "b", "c"],
+  },
+  {
+    name: "gawk's pretty-print, profile and variable dump write a file, its debugger runs commands",
+    command:
+      "gawk -o/tmp/x 'BEGIN{}'; awk --profile=p 'BEGIN{}'; gawk -d 'BEGIN{}'; gawk -D 'BEGIN{}'",
+    commands: [
+      "gawk -o/tmp/x BEGIN{}",
+      "awk --profile=p BEGIN{}",
+      "gawk -d BEGIN{}",
+      "gawk -D BEGIN{}",
+    ],
+    writes: [dynamic("-o"), dynamic("-profile"), dynamic("-d")],
+    uncertain: ["argument_runs_program"],
+  },
+  {
     name: "awk -f is a program from a file",
     command: "gawk -f prog.awk f; awk -W exec prog.awk",
     commands: ["gawk -f prog.awk f", "awk -W exec prog.awk"],
@@ -1217,6 +1240,218 @@ export const SHELL_CASES: readonly ShellCase[] = [
     commands: ["yq -i .a=1 f.yaml", "yq e -i .a g.yaml", "sponge out", "sdiff -o merged a b"],
     writes: ["f.yaml", "g.yaml", "out", "merged"],
   },
+  {
+    name: "tree -o, yq -s, git bundle create and pytest's reports write files",
+    command:
+      "tree -o list.txt .; yq -s '.name' all.yaml; git bundle create b.bundle HEAD; pytest --junitxml=r.xml; python3 -m pytest --basetemp=tmp",
+    commands: [
+      "tree -o list.txt .",
+      "yq -s .name all.yaml",
+      "git bundle create b.bundle HEAD",
+      "pytest --junitxml=r.xml",
+      "python3 -m pytest --basetemp=tmp",
+    ],
+    writes: ["list.txt", dynamic(".name"), "b.bundle", "r.xml", "tmp"],
+  },
+  {
+    name: "tar's long operations write the archive as their letters do",
+    command:
+      "tar --delete -f a.tar x; tar --concatenate --file=b.tar c.tar; tar --cat -f d.tar e.tar",
+    commands: [
+      "tar --delete -f a.tar x",
+      "tar --concatenate --file=b.tar c.tar",
+      "tar --cat -f d.tar e.tar",
+    ],
+    writes: ["a.tar", "b.tar", "d.tar"],
+  },
+  {
+    name: "node preloading a data: or network URL runs code from the argument",
+    command: "node --import='data:text/javascript,1' x.js; node --loader https://x/l.mjs x.js",
+    commands: ["node --import=data:text/javascript,1 x.js", "node --loader https://x/l.mjs x.js"],
+    uncertain: ["argument_runs_program"],
+  },
+  {
+    name: "npm reads its long options with one dash or two, abbreviated",
+    command: "npm test -scri=pwn; npm run x --script-sh=pwn; npx --node-o=x prettier",
+    commands: [
+      "npm test -scri=pwn",
+      "npm run x --script-sh=pwn",
+      "npx --node-o=x prettier",
+      "prettier",
+    ],
+    uncertain: ["argument_runs_program"],
+  },
+  {
+    name: "npm's ordinary options and node preloading a file stay plain",
+    command: "npm test --silent -ws; npm run build --if-present; node --import ./x.mjs x.js",
+    commands: ["npm test --silent -ws", "npm run build --if-present", "node --import ./x.mjs x.js"],
+  },
+  {
+    name: "python's modules that run code from their arguments or input",
+    command:
+      "python3 -m timeit -s 'import os' pass; python -m cProfile -m timeit 1; python3 -m pdb x.py; python3 -m webbrowser http://x",
+    commands: [
+      "python3 -m timeit -s import os pass",
+      "python -m cProfile -m timeit 1",
+      "python3 -m pdb x.py",
+      "python3 -m webbrowser http://x",
+    ],
+    uncertain: ["argument_runs_program"],
+  },
+  {
+    name: "python -i reads code from its input after the script",
+    command: "python3 -i x.py <<< 'import os'",
+    commands: ["python3 -i x.py"],
+    uncertain: ["argument_runs_program"],
+  },
+  {
+    name: "a debugger or a prompt reads commands from the input although a script is named",
+    command:
+      "perl -d x.pl <<< 'system 1'; node inspect x.js <<< 'exec 1'; php -a x.php <<< 1; ruby -r debug x.rb <<< 1",
+    commands: ["perl -d x.pl", "node inspect x.js", "php -a x.php", "ruby -r debug x.rb"],
+    uncertain: ["argument_runs_program"],
+  },
+  {
+    name: "python modules and scripts that read data stay plain",
+    command:
+      "python3 -m pytest -m asyncio; python3 -I x.py <<< data; python3 -m json.tool < x.json",
+    commands: ["python3 -m pytest -m asyncio", "python3 -I x.py", "python3 -m json.tool"],
+  },
+  {
+    name: "curl's write-out to a file, expanded outputs and session cache write; --engine loads a library",
+    command:
+      "curl -w '%output{a.txt}%{http_code}' https://x; curl --expand-output '{{f}}' https://x; curl --ssl-sessions s https://x; curl --engine e https://x",
+    commands: [
+      "curl -w %output{a.txt}%{http_code} https://x",
+      "curl --expand-output {{f}} https://x",
+      "curl --ssl-sessions s https://x",
+      "curl --engine e https://x",
+    ],
+    writes: ["a.txt", dynamic("--expand-output"), "s"],
+    uncertain: ["argument_runs_program"],
+  },
+  {
+    name: "git writes outside the working tree through --work-tree, checkout-index --prefix and merge-file",
+    command:
+      "git --work-tree=/etc checkout HEAD -- passwd; git checkout-index -a --prefix=/tmp/x/; git merge-file cur base other; git merge-file -p a b c",
+    commands: [
+      "git --work-tree=/etc checkout HEAD -- passwd",
+      "git checkout-index -a --prefix=/tmp/x/",
+      "git merge-file cur base other",
+      "git merge-file -p a b c",
+    ],
+    writes: [dynamic("/etc/*"), dynamic("/tmp/x/*"), "cur"],
+  },
+  {
+    name: "gh opens a browser for --web and browse",
+    command: "gh pr view 1 --web; gh issue list -w; gh browse",
+    commands: ["gh pr view 1 --web", "gh issue list -w", "gh browse"],
+    uncertain: ["argument_runs_program"],
+  },
+  {
+    name: "gh aliases, settings and extensions change what later gh commands run",
+    command: "gh alias set co --shell 'pwn'; gh config set editor pwn; gh ext install o/r",
+    commands: ["gh alias set co --shell pwn", "gh config set editor pwn", "gh ext install o/r"],
+    uncertain: ["dangerous_environment"],
+  },
+  {
+    name: "gh downloads write files; its reading commands stay plain",
+    command: "gh release download -O out.tgz v1; gh run list -w ci.yml; gh pr view 1 --comments",
+    commands: [
+      "gh release download -O out.tgz v1",
+      "gh run list -w ci.yml",
+      "gh pr view 1 --comments",
+    ],
+    writes: ["out.tgz"],
+  },
+  {
+    name: "duckdb's meta-commands, mongosh's and octave's code run programs",
+    command:
+      "duckdb db '.shell pwn'; mongosh --eval 'require(1)'; mongosh mongodb://h/db <<< 'x'; octave --eval 'system(1)'",
+    commands: [
+      "duckdb db .shell pwn",
+      "mongosh --eval require(1)",
+      "mongosh mongodb://h/db",
+      "octave --eval system(1)",
+    ],
+    uncertain: ["argument_runs_program"],
+  },
+  {
+    name: "duckdb's SQL and mongosh's and octave's scripts stay plain",
+    command: "duckdb db 'select 1'; mongosh x.js; octave x.m",
+    commands: ["duckdb db select 1", "mongosh x.js", "octave x.m"],
+  },
+  {
+    name: "tools' own configuration names programs later calls run, as git config does",
+    command:
+      "npm config set script-shell ./x; pnpm --dir d config set script-shell ./x; npm pkg set scripts.test=x; yarn config set yarnPath x.js; kubectl config set-credentials u --exec-command=x; docker context use evil; pip config set global.x y",
+    commands: [
+      "npm config set script-shell ./x",
+      "pnpm --dir d config set script-shell ./x",
+      "npm pkg set scripts.test=x",
+      "yarn config set yarnPath x.js",
+      "kubectl config set-credentials u --exec-command=x",
+      "docker context use evil",
+      "pip config set global.x y",
+    ],
+    uncertain: ["dangerous_environment"],
+  },
+  {
+    name: "reading a tool's configuration stays plain",
+    command:
+      "npm config get registry; npm config list; kubectl config view; docker context ls; pip config list",
+    commands: [
+      "npm config get registry",
+      "npm config list",
+      "kubectl config view",
+      "docker context ls",
+      "pip config list",
+    ],
+  },
+  {
+    name: "linters' and test runners' report files are writes; helm's post-renderer runs",
+    command:
+      "eslint -o lint.txt src; jest --json --outputFile=r.json; vitest run --outputFile.junit=j.xml; helm template x ./c --post-renderer ./p",
+    commands: [
+      "eslint -o lint.txt src",
+      "jest --json --outputFile=r.json",
+      "vitest run --outputFile.junit=j.xml",
+      "helm template x ./c --post-renderer ./p",
+    ],
+    writes: ["lint.txt", "r.json", "j.xml"],
+    uncertain: ["argument_runs_program"],
+  },
+  {
+    name: "cmake -E runs the command after env, time and chdir; its file tools write",
+    command:
+      "cmake -E env X=1 rm -rf a; cmake -E chdir d rm b; cmake -E rm -rf c; cmake -E echo hi",
+    commands: [
+      "cmake -E env X=1 rm -rf a",
+      "rm -rf a",
+      "cmake -E chdir d rm b",
+      "rm b",
+      "cmake -E rm -rf c",
+      "cmake -E echo hi",
+    ],
+    writes: [dynamic("cmake -E rm")],
+    uncertain: ["argument_runs_program"],
+  },
+  {
+    name: "git help -w opens a browser",
+    command: "git help -w log",
+    commands: ["git help -w log"],
+    uncertain: ["argument_runs_program"],
+  },
+  {
+    name: "tree, yq, git help and pytest without such options write nothing",
+    command: "tree -L 2 -a src; yq .a f.yaml; git help log; python3 -m pytest -x -q tests -k foo",
+    commands: [
+      "tree -L 2 -a src",
+      "yq .a f.yaml",
+      "git help log",
+      "python3 -m pytest -x -q tests -k foo",
+    ],
+  },
   // Package runners
   {
     name: "a package runner's program is a command of its own",
@@ -1246,7 +1481,13 @@ export const SHELL_CASES: readonly ShellCase[] = [
   {
     name: "a package runner's command string and npm's shell options ask",
     command: "npx -c 'rm x'; pnpm -c exec 'rm y'; npm --script-shell=./sh run test",
-    commands: ["npx -c rm x", "rm x", "pnpm -c exec rm y", "npm --script-shell=./sh run test"],
+    commands: [
+      "npx -c rm x",
+      "rm x",
+      "pnpm -c exec rm y",
+      "rm y",
+      "npm --script-shell=./sh run test",
+    ],
     uncertain: ["argument_runs_program"],
   },
   {

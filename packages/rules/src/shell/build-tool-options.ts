@@ -1,5 +1,6 @@
-import { anyDynamic, NOTHING, RUNS, runsThrough } from "./argument-runs.ts";
-import type { Run, Runner } from "./run.ts";
+import { anyDynamic, NOTHING, RUNS, runsThrough, unknownWrite } from "./argument-runs.ts";
+import { configSetter } from "./config-setters.ts";
+import { argvLaunch, type Run, type Runner } from "./run.ts";
 import type { Arg } from "./words.ts";
 
 /**
@@ -47,6 +48,44 @@ function rustc(args: readonly Arg[]): Run {
 
 const CARGO = runsThrough({ short: "pjF" }, ["config"]);
 
+/** `cmake -E` commands that only print or compare. */
+const CMAKE_READS = new Set([
+  "echo",
+  "echo_append",
+  "capabilities",
+  "compare_files",
+  "environment",
+  "cat",
+  "true",
+  "false",
+  "md5sum",
+  "sha1sum",
+  "sha224sum",
+  "sha256sum",
+  "sha384sum",
+  "sha512sum",
+]);
+
+/**
+ * `cmake -E` is a toolbox: `env`, `time` and `chdir DIR` run the command after them (which deny
+ * rules see), and the others but printing and comparing write or remove files (`cmake -E rm -rf`).
+ */
+function cmake(args: readonly Arg[]): Run {
+  if (anyDynamic(args)) return RUNS;
+  const at = args.findIndex((arg) => arg.text === "-E");
+  const tool = at === -1 ? undefined : args[at + 1]?.text;
+  if (tool === undefined || CMAKE_READS.has(tool)) return NOTHING;
+  let command = at + 2;
+  if (tool === "chdir") command++;
+  if (tool === "env") {
+    while (/^(?:--unset=|--modify|--$)|^[^-=][^=]*=/.test(args[command]?.text ?? "")) command++;
+  }
+  if (["env", "time", "chdir"].includes(tool)) {
+    return { ...RUNS, launches: argvLaunch(args.slice(command)) };
+  }
+  return { writes: [unknownWrite(`cmake -E ${tool}`)] };
+}
+
 /** The tools, with what to look for. */
 export const BUILD_TOOLS: readonly (readonly [string, Runner])[] = [
   ["go", go],
@@ -54,7 +93,8 @@ export const BUILD_TOOLS: readonly (readonly [string, Runner])[] = [
   ["cargo", (args) => (args.some((arg) => /^-Z/.test(arg.text)) ? RUNS : CARGO(args))],
   ...["gcc", "g++", "cc", "c++", "clang", "clang++"].map((name) => [name, compiler] as const),
   ["rustc", rustc],
-  ...["kubectl", "helm"].map(
-    (name) => [name, runsThrough({ short: "nloc" }, ["kubeconfig"])] as const,
-  ),
+  ["cmake", cmake],
+  ["kubectl", configSetter("kubectl", runsThrough({ short: "nloc" }, ["kubeconfig"]))],
+  // `helm install|upgrade|template --post-renderer cmd` pipes the manifests through cmd.
+  ["helm", runsThrough({ short: "nfo" }, ["kubeconfig", "post-renderer"])],
 ];

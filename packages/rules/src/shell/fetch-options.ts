@@ -15,10 +15,11 @@ const CURL_WRITES = [
   "etag-save",
   "hsts",
   "alt-svc",
+  "ssl-sessions",
 ];
 const CURL: OptionSpec = {
   short: "oDcKbdeEFHmrTuUwxXAy",
-  long: [...CURL_WRITES, "config", "output-dir"],
+  long: [...CURL_WRITES, "config", "output-dir", "write-out", "engine"],
   flags: ["remote-name", "remote-name-all", "remote-header-name"],
   permute: true,
 };
@@ -27,8 +28,24 @@ const CURL: OptionSpec = {
 export function curl(args: readonly Arg[]): Run {
   if (anyDynamic(args)) return RUNS;
   const parsed = parseOptions(args, 1, CURL);
-  if (named(parsed, new Set(["K", "config"]))) return RUNS;
+  // `--engine` loads an OpenSSL engine (a shared library), as `openssl -engine` does.
+  if (named(parsed, new Set(["K", "config", "engine", "expand-config", "expand-engine"]))) {
+    return RUNS;
+  }
   const writes = values(parsed, "o", "D", "c", ...CURL_WRITES);
+  // `-w '%output{FILE}…'` (and `%output{>>FILE}`) writes the rest of the write-out to FILE.
+  for (const format of values(parsed, "w", "write-out")) {
+    for (const [, file] of format.text.matchAll(/%output\{(?:>>)?([^}]*)\}/g)) {
+      writes.push(format.literal ? { ...format, text: file! } : unknownWrite(file!));
+    }
+  }
+  // `--expand-OPTION` (curl 8.3) gives OPTION a value built from `--variable`s: unknown here.
+  for (const option of parsed.options) {
+    const expanded = /^expand-(.+)$/.exec(option.name)?.[1];
+    if (expanded && ["o", "output", "write-out", "output-dir", ...CURL_WRITES].includes(expanded)) {
+      writes.push(unknownWrite(`--${option.name}`));
+    }
+  }
   const remote = named(
     parsed,
     new Set(["O", "remote-name", "remote-name-all", "J", "remote-header-name"]),

@@ -21,6 +21,7 @@ const GIT_SUBCOMMAND_RUNS: ReadonlySet<string> = new Set([
 ]);
 /** Long options that do the same only for some subcommands (`commit --template` is a message). */
 const GIT_LONG_RUNS: Readonly<Record<string, readonly string[]>> = {
+  help: ["web", "info"],
   clone: ["template", "config"],
   init: ["template"],
 };
@@ -28,9 +29,12 @@ const GIT_LONG_RUNS: Readonly<Record<string, readonly string[]>> = {
 const GIT_LONG_WRITES: Readonly<Record<string, readonly string[]>> = {
   "credential-store": ["file"],
   "credential-cache": ["socket"],
+  "checkout-index": ["prefix"],
 };
 /** Short options that do the same, only for the subcommands where they do (`push -u` is a flag). */
 const GIT_SHORT_RUNS: Readonly<Record<string, string>> = {
+  // `git help -w` opens a browser (`web--browse`), `-i` runs info.
+  help: "wi",
   rebase: "x",
   grep: "O",
   clone: "uc",
@@ -106,7 +110,23 @@ export function git(args: readonly Arg[]): Run {
     "o",
     ...(GIT_LONG_WRITES[name] ?? []),
   );
-  return { writes: outputs.map((output) => underDirs(values(global, "C"), output)) };
+  // `git bundle create FILE` writes the bundle (its lines name refs of the caller's choosing).
+  const bundle =
+    name === "bundle" && parsed.operands[0]?.text === "create" ? parsed.operands[1] : undefined;
+  if (bundle && bundle.text !== "-") outputs.push(bundle);
+  // `git merge-file CURRENT BASE OTHER` writes the merge into CURRENT unless `-p`/`--stdout`.
+  const stdout = parsed.options.some((option) => option.name === "p" || option.name === "stdout");
+  if (name === "merge-file" && !stdout && parsed.operands[0]) outputs.push(parsed.operands[0]);
+  const writes = outputs.map((output) =>
+    // `checkout-index --prefix=DIR/` writes every file it checks out under DIR.
+    name === "checkout-index"
+      ? unknownWrite(`${output.text}*`)
+      : underDirs(values(global, "C"), output),
+  );
+  // `--work-tree=DIR` moves every file a checkout, reset or merge writes into DIR
+  // (`git --work-tree=$HOME checkout HEAD -- .bashrc`).
+  for (const tree of values(global, "work-tree")) writes.push(unknownWrite(`${tree.text}/*`));
+  return { writes };
 }
 
 /** A path as git reads it after `-C dir` (each `-C` relative to the one before). */

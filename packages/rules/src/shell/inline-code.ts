@@ -1,6 +1,7 @@
 import { anyDynamic, NOTHING, RUNS } from "./argument-runs.ts";
 import { isDangerousName } from "./names.ts";
 import type { Run, Runner } from "./run.ts";
+import { pytest } from "./test-runner-options.ts";
 import type { Arg } from "./words.ts";
 
 /**
@@ -60,12 +61,54 @@ export function inlineCode(options: CodeOptions): Runner {
   };
 }
 
-const PYTHON = inlineCode({ letters: "c", valued: "WX", ends: "m" });
-const NODE = inlineCode({
+const PYTHON_CODE = inlineCode({ letters: "c", valued: "WX", ends: "m" });
+
+/**
+ * Standard modules that run code from their arguments or input (`python -m timeit -s 'code'`, the
+ * `code` and `asyncio` consoles, `pdb`'s `-c` and `!` commands) or a browser (`webbrowser`).
+ * Also as `-m` of a module that runs another (`python -m cProfile -m timeit 'code'`).
+ */
+const PYTHON_CODE_MODULES = new Set(["timeit", "code", "asyncio", "pdb", "webbrowser"]);
+const PYTHON_MODULE_RUNNERS = new Set(["cProfile", "profile", "trace"]);
+
+/** `python -m pytest …` is pytest, whose options write files (`test-runner-options.ts`). */
+const PYTHON: Runner = (args) => {
+  const run = PYTHON_CODE(args);
+  if (run !== NOTHING) return run;
+  for (let index = 1; index < args.length; index++) {
+    const option = /^-[A-Za-z]*?m(.*)$/s.exec(args[index]!.text);
+    if (!option) continue;
+    const name = option[1] || args[index + 1]?.text;
+    if (name !== undefined && PYTHON_CODE_MODULES.has(name)) return RUNS;
+    const rest = index + (option[1] ? 1 : 2);
+    if (name === "pytest") return pytest([args[rest - 1]!, ...args.slice(rest)]);
+    // The profilers run a module of their own `-m`; any other module's options are its own.
+    if (!PYTHON_MODULE_RUNNERS.has(name ?? "")) return run;
+  }
+  return run;
+};
+const NODE_CODE = inlineCode({
   letters: "ep",
   words: ["--eval", "--print"],
   valued: "rC",
 });
+/** node's options that load a module before the script, by path or URL. */
+const NODE_PRELOADS = new Set(["--import", "--loader", "--experimental-loader", "--require", "-r"]);
+
+/**
+ * A preloaded module given as a `data:` URL is code in the argument
+ * (`--import='data:text/javascript,…'`), and an `http(s):` one code from the network.
+ */
+const NODE: Runner = (args) => {
+  for (let index = 1; index < args.length; index++) {
+    const text = args[index]!.text;
+    const eq = text.indexOf("=");
+    if (!NODE_PRELOADS.has(eq === -1 ? text : text.slice(0, eq))) continue;
+    const value = eq === -1 ? args[index + 1]?.text : text.slice(eq + 1);
+    if (/^\s*(?:data|https?):/i.test(value ?? "")) return RUNS;
+  }
+  return NODE_CODE(args);
+};
 const PERL = inlineCode({ letters: "eE", valued: "I" });
 const RUBY = inlineCode({ letters: "e", valued: "IrCEx" });
 
@@ -142,6 +185,9 @@ export const INLINE_CODE: ReadonlyMap<string, Runner> = new Map<string, Runner>(
   ["guile", inlineCode({ words: ["-c"] })],
   ["R", inlineCode({ letters: "e" })],
   ["gnuplot", inlineCode({ letters: "e" })],
+  // mongosh is Node (`require("child_process")`), the legacy shell has `runProgram`; octave `system`.
+  ...["mongosh", "mongo"].map((name) => [name, inlineCode({ words: ["--eval"] })] as const),
+  ["octave", inlineCode({ words: ["--eval"] })],
   ["sbcl", inlineCode({ words: ["--eval"] })],
   ["clisp", inlineCode({ words: ["-x"] })],
   ...["clojure", "clj"].map((name) => [name, inlineCode({ words: ["-e", "--eval"] })] as const),

@@ -73,10 +73,12 @@ const DANGEROUS_NAMES = new Set([
  * and hooks, programs' start-up code (`VIMINIT`, `EXINIT`, `LUA_INIT`, `PHPRC`, `R_PROFILE`), option
  * variables (`MANOPT='-P cmd'`, `ZIPOPT`), remote shells and connect programs (`RSYNC_RSH`,
  * `CVS_RSH`, `SVN_SSH`, `RSYNC_CONNECT_PROG`), OpenSSL's config and engines, less's key files
- * (`LESSKEYIN`), D-Bus addresses (`unixexec:`), modules loaded as libraries (`GTK_MODULES`).
+ * (`LESSKEYIN`), D-Bus addresses (`unixexec:`), modules loaded as libraries (`GTK_MODULES`),
+ * yarn's settings (`YARN_YARN_PATH=./x.js` runs x.js, `YARN_RC_FILENAME` another rc file) and
+ * pytest's (`PYTEST_PLUGINS` imports modules, `PYTEST_ADDOPTS=--basetemp=.git`).
  */
 const DANGEROUS_PATTERN =
-  /^(?:LD_|DYLD_|GIT_|NPM_CONFIG_|BASH_|PYTHON|PERL|RUBY|JAVA_|_JAVA_|JDK_|GEM_|BUNDLE_|CARGO_|RUSTUP_|PIP_|MALLOC_|XDG_|OPENSSL_|DBUS_|LESS|LUA_INIT|PHP|R_(?:PROFILE|ENVIRON|LIBS)|GO(?:ROOT|TOOLCHAIN|PROXY|ENV|BIN|WORK|EXPERIMENT|DEBUG)$)|PATH|OPTIONS|OPTS?$|FLAGS$|CONFIG|EDITOR|PAGER|SHELL|HOOK|COMMAND|WRAPPER|RUNNER|PRELOAD|ASKPASS|BROWSER$|HOME$|INIT$|(?:^|_)(?:RSH|SSH)$|(?:^|_)PROG(?:RAM)?$|WGETRC$|_MODULES$/;
+  /^(?:LD_|DYLD_|GIT_|NPM_CONFIG_|YARN_|PYTEST_|BASH_|PYTHON|PERL|RUBY|JAVA_|_JAVA_|JDK_|GEM_|BUNDLE_|CARGO_|RUSTUP_|PIP_|MALLOC_|XDG_|OPENSSL_|DBUS_|LESS|LUA_INIT|PHP|R_(?:PROFILE|ENVIRON|LIBS)|GO(?:ROOT|TOOLCHAIN|PROXY|ENV|BIN|WORK|EXPERIMENT|DEBUG)$)|PATH|OPTIONS|OPTS?$|FLAGS$|CONFIG|EDITOR|PAGER|SHELL|HOOK|COMMAND|WRAPPER|RUNNER|PRELOAD|ASKPASS|BROWSER$|HOME$|INIT$|(?:^|_)(?:RSH|SSH)$|(?:^|_)PROG(?:RAM)?$|WGETRC$|_MODULES$/;
 
 /** Members of those families that only tune output or a build target, common before a command. */
 const HARMLESS_NAMES = new Set([

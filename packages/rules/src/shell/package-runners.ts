@@ -1,4 +1,5 @@
 import { anyDynamic, RUNS } from "./argument-runs.ts";
+import { configSetter } from "./config-setters.ts";
 import { BUN_CODE } from "./inline-code.ts";
 import { argvLaunch, type Launch, type Run, type Runner, scriptLaunch } from "./run.ts";
 import type { Arg } from "./words.ts";
@@ -51,8 +52,23 @@ function launchesFrom(args: readonly Arg[], index: number, spec: RunnerSpec): La
   return [...argvLaunch(args.slice(index)), ...launches];
 }
 
+/**
+ * Whether an option word is one of `runs`, as npm's option parser (nopt) reads it: a long option
+ * with one dash or two, abbreviated to any prefix (`-scri=cmd` is `--script-shell=cmd`).
+ */
+function isRunsOption(
+  word: string,
+  runs: ReadonlySet<string>,
+  longRuns: readonly string[],
+): boolean {
+  if (runs.has(word)) return true;
+  const name = /^--?([^-].*)$/.exec(word)?.[1];
+  return name !== undefined && name.length > 1 && longRuns.some((full) => full.startsWith(name));
+}
+
 function packageRunner(spec: RunnerSpec): Runner {
   const runs = new Set(spec.runs);
+  const longRuns = [...runs].flatMap((word) => (word.startsWith("--") ? [word.slice(2)] : []));
   const script = new Set(spec.script);
   const paths = spec.subcommands?.map((path) => path.split(" "));
   return (args): Run => {
@@ -64,7 +80,8 @@ function packageRunner(spec: RunnerSpec): Runner {
     for (let index = 1; index < end; index++) {
       const arg = args[index]!;
       const word = optionWord(arg.text);
-      if (runs.has(word)) return RUNS;
+      // The program still runs: deny rules see it (`npx --scri=x rm -rf /`).
+      if (isRunsOption(word, runs, longRuns)) return { ...RUNS, launches };
       if (!script.has(word)) continue;
       const value =
         word === arg.text ? args[index + 1] : { ...arg, text: arg.text.slice(word.length + 1) };
@@ -144,25 +161,37 @@ export const PACKAGE_RUNNERS: ReadonlyMap<string, Runner> = new Map<string, Runn
   ],
   [
     "npm",
-    packageRunner({
-      subcommands: ["exec", "x"],
-      runs: NPM_RUNS,
-      script: ["-c", "--call"],
-      valued: ["-p", "--package", "-w", "--workspace"],
-      flags: NPM_FLAGS,
-    }),
+    configSetter(
+      "npm",
+      packageRunner({
+        subcommands: ["exec", "x"],
+        runs: NPM_RUNS,
+        script: ["-c", "--call"],
+        valued: ["-p", "--package", "-w", "--workspace"],
+        flags: NPM_FLAGS,
+      }),
+    ),
   ],
   [
     "pnpm",
-    packageRunner({
-      subcommands: ["exec", "dlx"],
-      runs: ["-c", "--shell-mode", "--script-shell", "--config.script-shell"],
-      valued: ["--package", "--filter", "-F", "-C", "--dir"],
-      flags: PNPM_FLAGS,
-    }),
+    configSetter(
+      "pnpm",
+      packageRunner({
+        subcommands: ["exec", "dlx"],
+        runs: ["-c", "--shell-mode", "--script-shell", "--config.script-shell"],
+        valued: ["--package", "--filter", "-F", "-C", "--dir"],
+        flags: PNPM_FLAGS,
+      }),
+    ),
   ],
   ["pnpx", packageRunner({ valued: ["--package"], flags: PNPM_FLAGS })],
-  ["yarn", packageRunner({ subcommands: ["exec", "dlx"], valued: ["-p", "--package"] })],
+  [
+    "yarn",
+    configSetter(
+      "yarn",
+      packageRunner({ subcommands: ["exec", "dlx"], valued: ["-p", "--package"] }),
+    ),
+  ],
   ["bunx", packageRunner({ valued: ["-p", "--package"], flags: ["--bun"] })],
   ["bun", either(BUN_CODE, packageRunner({ subcommands: ["x"], valued: ["-p", "--package"] }))],
   ["uvx", packageRunner({ valued: UV_VALUED, flags: UV_FLAGS })],

@@ -7,14 +7,17 @@ import {
   unknownWrite,
   values,
 } from "./argument-runs.ts";
+import { awkEffects } from "./awk.ts";
 import { expandBraces, MAX_BRACE_WORDS } from "./braces.ts";
 import { BUILD_TOOLS } from "./build-tool-options.ts";
+import { CONFIG_TOOLS } from "./config-setters.ts";
 import { curl, wget } from "./fetch-options.ts";
 import { git } from "./git-options.ts";
 import { type OptionSpec, type ParsedArgs, parseOptions } from "./options.ts";
 import type { Run, Runner } from "./run.ts";
 import { sedEffects } from "./sed.ts";
 import { SYSTEM_TOOLS } from "./system-tool-options.ts";
+import { TEST_RUNNERS } from "./test-runner-options.ts";
 import { type Arg, literalArg } from "./words.ts";
 
 /**
@@ -71,27 +74,33 @@ function inPlaceSuffixes(args: readonly Arg[], parsed: ParsedArgs): string[] {
 /** Options that load a program from a file or a library; `-W exec=file` is mawk's and gawk's too. */
 const AWK_CODE_OPTIONS = new Set(["f", "file", "E", "exec", "i", "include", "l", "load", "W"]);
 /**
- * Text in an awk program that runs a command or reads code: `system()`, pipes, `getline`, gawk's
- * `@load`/`@include` and its indirect calls (`f = "sys" "tem"; @f("cmd")`).
+ * gawk's options with an optional file (`-oFILE`, `--profile=FILE`): the pretty-printed program,
+ * the profile and the variable dump are written there (or to `awkprof.out`, `awkvars.out`); the
+ * debugger (`-D`, `--debug`) reads its commands, `eval` among them, from standard input or a file.
  */
-const AWK_RUNS = /\bsystem\b|\||\bgetline\b|@\s*(?:load|include|namespace)\b|@[A-Za-z_]\w*\s*\(/;
-/** `print > "file"` names its file; `print > $2` (or anything else after `>`) does not. */
-const AWK_WRITES = /\bprintf?\b[^;}\n>]*>>?\s*("([^"\\]*)"(?=\s*(?:[;}\n]|$))|[^;}\n]*)/g;
+const AWK_OUTPUT_OPTIONS = ["o", "p", "d", "pretty-print", "profile", "dump-variables"];
+const AWK_DEBUG_OPTIONS = ["D", "debug"];
 
 function awk(args: readonly Arg[]): Run {
   if (anyDynamic(args)) return RUNS;
   const parsed = parseOptions(args, 1, {
     short: "fvFEileW",
     long: ["file", "assign", "field-separator", "exec", "include", "load", "source"],
+    flags: [...AWK_OUTPUT_OPTIONS, ...AWK_DEBUG_OPTIONS].filter((name) => name.length > 1),
   });
-  if (named(parsed, AWK_CODE_OPTIONS)) return RUNS;
+  if (named(parsed, new Set([...AWK_CODE_OPTIONS, ...AWK_DEBUG_OPTIONS]))) return RUNS;
   const sources = values(parsed, "e", "source");
   const programs = sources.length > 0 ? sources : parsed.operands.slice(0, 1);
-  if (programs.some((arg) => !arg.literal || AWK_RUNS.test(arg.text))) return RUNS;
+  if (programs.some((arg) => !arg.literal)) return RUNS;
   const writes: Arg[] = [];
+  // Read as separate letters, `-o/tmp/x` holds more than one of them: one write of unknown place.
+  const output = parsed.options.find((option) => AWK_OUTPUT_OPTIONS.includes(option.name));
+  if (output) writes.push(unknownWrite(`-${output.name}`));
   for (const program of programs) {
-    for (const [, target, constant] of program.text.matchAll(AWK_WRITES)) {
-      writes.push(constant === undefined ? unknownWrite(target!) : literalArg(constant));
+    const effects = awkEffects(program.text);
+    if (effects.runs) return RUNS;
+    for (const target of effects.writes) {
+      writes.push(target === undefined ? unknownWrite(program.text) : literalArg(target));
     }
   }
   return { writes };
@@ -168,17 +177,20 @@ function tar(args: readonly Arg[]): Run {
       "checkpoint-action",
       ...TAR_SIDE_FILES,
     ],
-    flags: ["force-local", "create", "append", "update"],
+    flags: ["force-local", ...TAR_ARCHIVE_WRITES],
     permute: true,
   });
   if (named(parsed, TAR_RUNS)) return RUNS;
   const local = named(parsed, new Set(["force-local"]));
   const archives = values(parsed, "f", "file");
   if (!local && archives.some((arg) => /^[^/]*:/.test(arg.text))) return RUNS;
-  const creates = named(parsed, new Set(["c", "r", "u", "A", "create", "append", "update"]));
+  const creates = named(parsed, new Set(["c", "r", "u", "A", ...TAR_ARCHIVE_WRITES]));
   const sideFiles = values(parsed, "g", ...TAR_SIDE_FILES);
   return { writes: [...(creates ? archives.filter((arg) => arg.text !== "-") : []), ...sideFiles] };
 }
+
+/** Long operations that write the archive `-f` names (`-c`, `-r`, `-u`, `-A` as letters). */
+const TAR_ARCHIVE_WRITES = ["create", "append", "update", "catenate", "concatenate", "delete"];
 
 /** Files tar writes beside the archive: the verbose listing, the incremental snapshot, the volume number. */
 const TAR_SIDE_FILES = ["index-file", "listed-incremental", "volno-file"];
@@ -307,6 +319,8 @@ export const ARGUMENT_RUNNERS: ReadonlyMap<string, Runner> = new Map<string, Run
       ["ex", editor],
       ...SYSTEM_TOOLS,
       ...BUILD_TOOLS,
+      ...TEST_RUNNERS,
+      ...CONFIG_TOOLS,
       ["scp", runsThrough({ short: "cFiJloPS" }, ["S", "o", "F", "J"])],
       ["sftp", runsThrough({ short: "BbcDFiJloPRS" }, ["S", "D", "o", "F", "J"])],
     ] as const

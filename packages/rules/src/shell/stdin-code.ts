@@ -73,16 +73,47 @@ type InputRule = (args: readonly Arg[], input: Input) => boolean;
 const always: InputRule = () => true;
 const program: InputRule = (args) => readsProgram(args);
 const PYTHON_MODULE = /^-[A-Za-z]*m/;
-const python: InputRule = (args) => readsProgram(args, PYTHON_MODULE);
+/** `-i` (`-ui`, …) before the script reads code from the input once the script has run. */
+const PYTHON_INSPECT = /^-(?!-)[A-Za-z]*i/;
+const python: InputRule = (args) => {
+  if (readsProgram(args, PYTHON_MODULE)) return true;
+  for (const arg of args.slice(1)) {
+    if (!arg.text.startsWith("-") || PYTHON_MODULE.test(arg.text)) return false;
+    if (PYTHON_INSPECT.test(arg.text)) return true;
+  }
+  return false;
+};
+
+/**
+ * Options and operands after which an interpreter reads commands from its input although a script
+ * is named: a debugger (`perl -d x.pl`, `node inspect x.js`, whose commands run code) or an
+ * interactive prompt (`php -a`). Looked for in every word: one the script receives only asks.
+ */
+const INTERACTIVE: ReadonlyMap<string, RegExp> = new Map([
+  ["perl", /^-(?!-)[A-Za-z]*d/],
+  ["node", /^(?:inspect|debug)$/],
+  ["nodejs", /^(?:inspect|debug)$/],
+  ["php", /^-(?!-)[A-Za-z]*a/],
+  // `-rdebug`, or `-r debug` as two words (the bare word is read wherever it is).
+  ["ruby", /^-r ?debug$|^debug$/],
+]);
+
+function interpreter(name: string): InputRule {
+  const interactive = INTERACTIVE.get(name);
+  if (!interactive) return program;
+  return (args) => readsProgram(args) || args.slice(1).some((arg) => interactive.test(arg.text));
+}
 
 /** Programs that read code, commands or keystrokes from their input, with when they do. */
 const CODE_READERS: ReadonlyMap<string, InputRule> = new Map<string, InputRule>([
   ...[...INLINE_CODE.keys()]
     .filter((name) => !["make", "gmake", "gdb", "lldb", "emacs"].includes(name))
-    .map((name) => [name, /^(?:python|pypy)/.test(name) ? python : program] as const),
+    .map((name) => [name, /^(?:python|pypy)/.test(name) ? python : interpreter(name)] as const),
   ...["tclsh", "wish", "m4", "bun", "irb", "jshell", "ghci"].map(
     (name) => [name, program] as const,
   ),
+  // A connection string looks like a script's name: the mongo shells read commands whatever it is.
+  ...["mongosh", "mongo"].map((name) => [name, always] as const),
   // File-transfer clients run `!cmd` from the commands they read.
   ...["ftp", "sftp", "lftp", "tftp"].map((name) => [name, always] as const),
   ["make", makefileFromInput],

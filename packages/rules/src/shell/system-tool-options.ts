@@ -67,12 +67,62 @@ function yq(args: readonly Arg[]): Run {
     flags: ["inplace"],
     permute: true,
   });
-  if (!named(parsed, new Set(["i", "inplace"]))) return NOTHING;
+  // `-s EXPR` writes each document to a file the expression names (`-s '"../.bashrc"'`).
+  const split = values(parsed, "s", "split-exp").map((arg) => unknownWrite(arg.text));
+  if (!named(parsed, new Set(["i", "inplace"]))) return { writes: split };
   const operands = /^(?:e|eval|ea|eval-all)$/.test(parsed.operands[0]?.text ?? "")
     ? parsed.operands.slice(1)
     : parsed.operands;
   const files = named(parsed, new Set(["from-file"])) ? operands : operands.slice(1);
-  return { writes: files.length > 0 ? files : [unknownWrite("-")] };
+  return { writes: [...split, ...(files.length > 0 ? files : [unknownWrite("-")])] };
+}
+
+/**
+ * tree writes its listing to `-o FILE`, and `-R` writes `00Tree.html` in every directory it
+ * reaches. A listing is text of the caller's choosing: file names on their own lines
+ * (`tree -if --noreport -o ~/.bashrc` makes a script of them).
+ */
+function tree(args: readonly Arg[]): Run {
+  if (anyDynamic(args)) return RUNS;
+  const parsed = parseOptions(args, 1, {
+    short: "LPIHTo",
+    long: ["charset", "filelimit", "timefmt", "sort", "gitfile", "infofile", "hintro", "houtro"],
+    permute: true,
+  });
+  const rerun = named(parsed, new Set(["R"])) ? [unknownWrite("00Tree.html")] : [];
+  return { writes: [...values(parsed, "o"), ...rerun] };
+}
+
+/** gh's commands that change what later gh commands run: aliases (`--shell`), settings, extensions. */
+const GH_CONFIGURING =
+  /^(?:alias (?:set|import)|config set|(?:extension|extensions|ext) (?:install|upgrade|create|exec))$/;
+
+/**
+ * GitHub's CLI opens a browser (a program of the environment's choosing) for `--web`/`-w` and
+ * `gh browse`; `gh alias set x --shell cmd`, `gh config set editor cmd` and extensions are code
+ * later gh commands run; `release download -O`/`--output` and `run download -D` write files.
+ */
+function gh(args: readonly Arg[]): Run {
+  if (anyDynamic(args)) return RUNS;
+  const parsed = parseOptions(args, 1, {
+    short: "RODpLqtbBHnr",
+    long: ["repo", "output", "pattern", "name", "dir", "hostname", "jq", "template"],
+    flags: ["web", "no-browser"],
+    permute: true,
+  });
+  const [first, second] = parsed.operands.map((arg) => arg.text);
+  if (GH_CONFIGURING.test(`${first} ${second}`)) return { reason: "dangerous_environment" };
+  // `-w` is `--web` everywhere but under `gh run`, where it names a workflow.
+  const web = named(parsed, new Set(first === "run" ? ["web"] : ["w", "web"]));
+  const browse = first === "browse" && !named(parsed, new Set(["n", "no-browser"]));
+  if (web || browse) return RUNS;
+  if (first === "release" && second === "download") {
+    return { writes: values(parsed, "O", "output").filter((arg) => arg.text !== "-") };
+  }
+  if (first === "run" && second === "download") {
+    return { writes: values(parsed, "D", "dir").map((arg) => unknownWrite(`${arg.text}/*`)) };
+  }
+  return NOTHING;
 }
 
 /** `socat EXEC:cmd -` and `SYSTEM:cmd` addresses run a program. */
@@ -102,6 +152,8 @@ export const DATABASE_META: ReadonlyMap<string, RegExp> = new Map([
   ["mysql", /\\|\bsystem\b|\bpager\b|\btee\b/i],
   ["mariadb", /\\|\bsystem\b|\bpager\b|\btee\b/i],
   ["sqlite3", /(?:^|[;\n])[ \t]*\.|^-(?:init|cmd)$/],
+  // duckdb's shell is sqlite3's: `.shell cmd`, `.system cmd`, `-c`/`-cmd`/`-init`.
+  ["duckdb", /(?:^|[;\n])[ \t]*\.|^-(?:init|cmd)$/],
 ]);
 
 /** The tools, with what to look for. */
@@ -111,6 +163,8 @@ export const SYSTEM_TOOLS: readonly (readonly [string, Runner])[] = [
   ["sdiff", sdiff],
   ["diff3", runsThrough({ short: "LX" }, ["diff-program"])],
   ["yq", yq],
+  ["tree", tree],
+  ["gh", gh],
   ["apt", runsThrough({ short: "ocqt" }, ["o", "option", "c", "config-file"])],
   ["apt-get", runsThrough({ short: "ocqt" }, ["o", "option", "c", "config-file"])],
   ["socat", socat],

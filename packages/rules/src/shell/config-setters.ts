@@ -1,0 +1,119 @@
+import { NOTHING } from "./argument-runs.ts";
+import type { Run, Runner } from "./run.ts";
+import type { Arg } from "./words.ts";
+
+/**
+ * Subcommands that write a tool's own configuration, which names programs later calls run:
+ * `npm config set script-shell ./x` (then `npm test` runs ./x), `yarn config set yarnPath x.js`,
+ * `kubectl config set-credentials u --exec-command=x`, `docker context use evil` (another
+ * daemon), `pip config set`, `gcloud config set`. As `git config` and `go env -w` are, each is
+ * `dangerous_environment` however the allow rule is written.
+ */
+
+/** Each tool's configuring subcommand paths, read after options (`npm --global config set`). */
+const CONFIG_SETTERS: ReadonlyMap<string, readonly (readonly string[])[]> = new Map<
+  string,
+  readonly (readonly string[])[]
+>([
+  ...["npm", "pnpm"].map(
+    (name) =>
+      [
+        name,
+        [
+          ["config", "set"],
+          ["config", "delete"],
+          ["config", "edit"],
+          ["c", "set"],
+          ["c", "delete"],
+          ["c", "edit"],
+          ["set"],
+          ["set-script"],
+          ["pkg", "set"],
+          ["pkg", "delete"],
+        ],
+      ] as const,
+  ),
+  [
+    "yarn",
+    [
+      ["config", "set"],
+      ["config", "unset"],
+    ],
+  ],
+  [
+    "pip",
+    [
+      ["config", "set"],
+      ["config", "unset"],
+      ["config", "edit"],
+    ],
+  ],
+  [
+    "pip3",
+    [
+      ["config", "set"],
+      ["config", "unset"],
+      ["config", "edit"],
+    ],
+  ],
+  [
+    "kubectl",
+    [
+      ["config", "set"],
+      ["config", "set-credentials"],
+      ["config", "set-cluster"],
+      ["config", "set-context"],
+      ["config", "use-context"],
+      ["config", "use"],
+    ],
+  ],
+  [
+    "docker",
+    [
+      ["context", "use"],
+      ["context", "create"],
+      ["context", "update"],
+    ],
+  ],
+  [
+    "gcloud",
+    [
+      ["config", "set"],
+      ["config", "unset"],
+      ["config", "configurations", "activate"],
+    ],
+  ],
+]);
+
+/** The operands of a command line, options (and values glued with `=`) left out. */
+function operands(args: readonly Arg[]): string[] {
+  return args.slice(1).flatMap((arg) => (arg.text.startsWith("-") ? [] : [arg.text]));
+}
+
+/** Whether `words` holds `path` in order, each word right after the one before, anywhere. */
+function holdsPath(words: readonly string[], path: readonly string[]): boolean {
+  for (let at = words.indexOf(path[0]!); at !== -1; at = words.indexOf(path[0]!, at + 1)) {
+    if (path.every((word, index) => words[at + index] === word)) return true;
+  }
+  return false;
+}
+
+/** A runner that flags `name`'s configuring subcommands, then asks `next` (when given). */
+export function configSetter(name: string, next?: Runner): Runner {
+  const paths = CONFIG_SETTERS.get(name) ?? [];
+  return (args): Run => {
+    const words = operands(args);
+    // An option's value (`npm --prefix dir config set`) reads as an operand: looked past, the
+    // first word of the path is searched for anywhere.
+    if (paths.some((path) => holdsPath(words, path))) return { reason: "dangerous_environment" };
+    return next ? next(args) : NOTHING;
+  };
+}
+
+/** The tools with no other reading of their arguments. */
+export const CONFIG_TOOLS: readonly (readonly [string, Runner])[] = [
+  "pip",
+  "pip3",
+  "docker",
+  "gcloud",
+].map((name) => [name, configSetter(name)] as const);
