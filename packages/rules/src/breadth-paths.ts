@@ -18,7 +18,7 @@ type Probe = readonly [path: string, kind: "secret" | "startup" | "home" | "syst
  * Real files that matter, as probes: a glob that matches one of them covers it. `~` is the
  * session's home (or the home the glob names, or `/home/user`); relative ones are in the project.
  */
-const PROBES: readonly Probe[] = [
+export const PATH_PROBES: readonly Probe[] = [
   ["~/.ssh/id_ed25519", "secret"],
   ["~/.ssh/authorized_keys", "secret"],
   ["~/.aws/credentials", "secret"],
@@ -84,7 +84,7 @@ export function assessPathGlob(
   }
   const home = probeHome(glob, context);
   const session = { cwd: context.cwd ?? DEFAULT_CWD, home };
-  const hits = PROBES.filter(([probe]) =>
+  const hits = PATH_PROBES.filter(([probe]) =>
     matcher(normalizePath(probe.startsWith("~/") ? home + probe.slice(1) : probe, session)),
   );
   const writes = kind !== "read";

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "vitest";
+import { PATH_PROBES } from "./breadth-paths.ts";
 import { compilePolicy } from "./compile.ts";
 import { PolicyError } from "./errors.ts";
 import { evaluate } from "./evaluate.ts";
@@ -151,5 +152,40 @@ describe("capabilities compile to ordinary rules", () => {
     expect(policy.rules.some((r) => r.pattern.startsWith('Write(file_path ~ "out/**")'))).toBe(
       true,
     );
+  });
+});
+
+describe("protected by default", () => {
+  const context = { cwd: "/repo", home: "/home/dev" };
+  const bypass = compilePolicy({ session: { mode: "bypassPermissions" } });
+  const at = (probe: string) =>
+    probe.startsWith("~/") ? `${context.home}${probe.slice(1)}` : probe;
+
+  // The breadth probes name the files that make a later program run code; the skip mode's floor
+  // must cover each of them, written by a file tool or by the shell.
+  test.each(PATH_PROBES.filter(([, kind]) => kind === "startup").map(([probe]) => probe))(
+    "%s asks in bypassPermissions",
+    (probe) => {
+      for (const call of [
+        { toolName: "Write", input: { file_path: at(probe), content: "x" } },
+        { toolName: "Bash", input: { command: `echo x >> ${probe}` } },
+      ]) {
+        const decision = evaluate(bypass, call, context);
+        expect(decision.decision, call.toolName).toBe("ask");
+        expect(decision.reason).toBe("protected_path");
+      }
+    },
+  );
+
+  test("ssh's directory and npm's user config are protected; other home files are not", () => {
+    for (const path of ["~/.ssh/authorized_keys", "~/.ssh/config", "~/.npmrc"]) {
+      expect(
+        evaluate(bypass, { toolName: "Write", input: { file_path: at(path) } }, context).reason,
+      ).toBe("protected_path");
+    }
+    expect(
+      evaluate(bypass, { toolName: "Write", input: { file_path: at("~/notes.txt") } }, context)
+        .decision,
+    ).toBe("allow");
   });
 });

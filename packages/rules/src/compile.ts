@@ -93,7 +93,35 @@ export interface InternalRule {
 const TIERS: readonly Tier[] = ["global", "project", "session"];
 const CACHE_LIMIT = 4096;
 const DEFAULT_TIMEOUT_SECONDS = 300;
-const DEFAULT_PROTECTED = ["**/.git", "**/.git/**", "**/.warden/**"];
+/**
+ * Protected in every policy: what makes a later, harmless-looking program run code or trust
+ * someone. A repository's `.git` (hooks, `core.fsmonitor`, pagers run on `git status`), Warden's
+ * own `.warden/`, and the home files read at a later start: shell start-up files, git's and
+ * npm's user configuration (aliases, `script-shell`), ssh's directory (keys, `ProxyCommand`),
+ * and `~/.local/bin`, early in PATH on common distributions (a `git` there runs instead).
+ * Tied to the breadth probes of kind `startup` by `compile.test.ts`.
+ */
+const DEFAULT_PROTECTED: readonly string[] = [
+  "**/.git",
+  "**/.git/**",
+  "**/.warden/**",
+  "~/.bashrc",
+  "~/.bash_profile",
+  "~/.bash_login",
+  "~/.bash_logout",
+  "~/.profile",
+  "~/.zshrc",
+  "~/.zshenv",
+  "~/.zprofile",
+  "~/.zlogin",
+  "~/.config/fish/**",
+  "~/.gitconfig",
+  "~/.config/git/**",
+  "~/.npmrc",
+  "~/.ssh",
+  "~/.ssh/**",
+  "~/.local/bin/**",
+];
 const internalsOf = new WeakMap<CompiledPolicy, PolicyInternals>();
 
 /** The engine's view of a compiled policy. */
