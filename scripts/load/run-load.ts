@@ -3,7 +3,12 @@
 // what every agent was told. Measures throughput, latencies, errors, and the engine's and runner's
 // CPU and memory from /proc.
 import { createWardenClient, type WardenClient } from "@warden/client";
-import { type AuditCheck, type AuditProgress, checkAudit } from "./audit-check.ts";
+import {
+  type AuditCheck,
+  type AuditProgress,
+  createAuditCheck,
+  newAuditProgress,
+} from "./audit-check.ts";
 import type { LoadTarget } from "./embedded-server.ts";
 import { type EngineCounters, readEngineCounters, topTransactions } from "./engine-metrics.ts";
 import { cpuMs, rssBytes } from "./proc-stats.ts";
@@ -116,6 +121,8 @@ export interface AgentRecord {
 }
 
 const MB = 1024 * 1024;
+/** How long a finished session's local decisions may take to be recorded before its log is read. */
+const FLUSH_WHEN_DONE_MS = 60_000;
 /** The engine's storage transaction that finds an actor by its key. */
 const KEY_LOOKUP = "pegboard_actor_list_for_ns";
 const errorCode = (error: unknown) =>
@@ -157,7 +164,16 @@ export async function runLoad(target: LoadTarget, options: LoadOptions): Promise
   const actorIds = new Map<string, string>();
   /** When each session's last call ended: the audit check reads the most recent (awake) first. */
   const lastCall = new Map<string, number>();
-  const audit: AuditProgress = { sessionsRead: 0, sessionsTotal: 0, unreadable: 0, bound: 0 };
+  const audit: AuditProgress = newAuditProgress();
+  const auditCheck = createAuditCheck(target, { tag, actorIds }, audit);
+  /** Each session's records, for reading its log as soon as its agent is done. */
+  const recordsOf = new Map<string, AgentRecord[]>();
+  const record = (r: AgentRecord) => {
+    records.push(r);
+    const list = recordsOf.get(r.sessionId) ?? [];
+    list.push(r);
+    recordsOf.set(r.sessionId, list);
+  };
 
   const common = { endpoint: target.endpoint, project: target.project };
   const agents = createWardenClient({
@@ -247,8 +263,10 @@ export async function runLoad(target: LoadTarget, options: LoadOptions): Promise
         : ` · ask→approver p50/p99 ${seen.p50.toFixed(0)}/${seen.p99.toFixed(0)} ms · reply→agent ${heard.p50.toFixed(0)}/${heard.p99.toFixed(0)} ms`;
     const checking =
       audit.sessionsTotal === 0
-        ? ""
-        : ` · audit read ${audit.sessionsRead}/${audit.sessionsTotal} sessions (${audit.bound} at once, ${audit.unreadable} unreadable)`;
+        ? audit.readEarly === 0
+          ? ""
+          : ` · audit read ${audit.readEarly} sessions when done`
+        : ` · audit read ${audit.sessionsRead}/${audit.sessionsTotal} sessions (${audit.readEarly} when done, ${audit.bound} at once, ${audit.unreadable} unreadable)`;
     // Every 20 s of work, what the engine's storage did since the work began, by name: the
     // counters a run stopped from outside would otherwise never show.
     if (workCounters && ++ticks % 10 === 0) {
@@ -282,7 +300,7 @@ export async function runLoad(target: LoadTarget, options: LoadOptions): Promise
       });
       const done = performance.now();
       lastCall.set(sessionId, done);
-      records.push({ sessionId, requestId, outcome: decision.behavior, ask });
+      record({ sessionId, requestId, outcome: decision.behavior, ask });
       // The connection that created the session is open now and knows its actor's id (RivetKit
       // 2.3.19's connection carries it; its type does not say so, as in resolve-actor.ts).
       if (first)
@@ -310,12 +328,29 @@ export async function runLoad(target: LoadTarget, options: LoadOptions): Promise
       }
       return true;
     } catch (error) {
-      records.push({ sessionId, requestId, outcome: "error", ask });
+      record({ sessionId, requestId, outcome: "error", ask });
       const code = errorCode(error);
       if (!errors.counts.has(code)) log(`first ${code}: ${(error as Error).message}`);
       errors.add(code);
       return false;
     }
+  };
+
+  /**
+   * Reads a session's audit log once its agent is done: after its local decisions are recorded
+   * (bounded: a session whose reports are still queued is left to the check at the end).
+   */
+  const readWhenDone = async (sessionId: string) => {
+    const session = agents.session(sessionId);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const flushed = await Promise.race([
+      session.flush().then(() => true),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), FLUSH_WHEN_DONE_MS);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (flushed) await auditCheck.done(sessionId, recordsOf.get(sessionId) ?? []);
   };
 
   try {
@@ -354,11 +389,14 @@ export async function runLoad(target: LoadTarget, options: LoadOptions): Promise
     workStart = performance.now();
     const deadline =
       options.durationS !== undefined ? workStart + options.durationS * 1000 : Infinity;
+    /** Each session's log is read as soon as its agent is done, while its actor is awake. */
+    const reads: Promise<void>[] = [];
     await Promise.all(
       created.map(async (id) => {
         for (let i = 1; i < options.requestsPerSession && performance.now() < deadline; i++) {
           await call(id, i, isAsk(i, withAsks));
         }
+        reads.push(readWhenDone(id));
       }),
     );
     workEnd = performance.now();
@@ -367,12 +405,13 @@ export async function runLoad(target: LoadTarget, options: LoadOptions): Promise
 
     // Check: local decisions reach the audit log when the agents' client flushes its reports.
     phase = "audit check";
+    await Promise.all(reads);
     await agents.dispose({ flushMs: 120_000 });
     const order = [...lastCall].sort((a, b) => b[1] - a[1]).map(([id]) => id);
     log(
       `audit check: reading ${new Set(records.map((r) => r.sessionId)).size} sessions' logs, ${actorIds.size} by actor id`,
     );
-    const checked = await checkAudit(target, { records, wins, tag, actorIds, order }, audit);
+    const checked = await auditCheck.finish(records, wins, order);
 
     const actorCalls = actor + asksDone;
     const perCall = (a: number | undefined, b: number | undefined) =>
@@ -456,5 +495,6 @@ export async function runLoad(target: LoadTarget, options: LoadOptions): Promise
     for (const unsubscribe of unsubscribes) unsubscribe();
     await agents.dispose({ flushMs: 0 }).catch(() => undefined);
     await Promise.all(approvers.map((a) => a.dispose().catch(() => undefined)));
+    await auditCheck.dispose();
   }
 }

@@ -83,14 +83,14 @@ export function createWardenClient(options: WardenClientOptions) {
       if (!session) {
         // The server takes cwd and home from an agent's connection, never from creation input.
         const sessionParams = { ...params, ...placeOf(sessionOptions) };
-        const handle = rivet.permissionSession.getOrCreate([project, sessionId], {
-          params: sessionParams,
-        });
+        // A fresh handle per creation attempt (see `ActorResolver`).
+        const keyed = () =>
+          rivet.permissionSession.getOrCreate([project, sessionId], { params: sessionParams });
         session = new WardenSession(
           project,
           sessionId,
           {
-            resolveId: () => creations.run(() => resolveId(handle)),
+            resolveId: () => creations.run(() => resolveId(keyed())),
             open: (actorId) =>
               rivet.permissionSession.getForId(actorId, { params: sessionParams }).connect(),
             wakes: (wake) => creations.run(wake),

@@ -102,8 +102,8 @@ export class WardenInbox {
   readonly #actorIds = new Map<string, string>();
 
   constructor(readonly link: InboxLink) {
-    const handle = link.project();
-    this.#live = new LiveConnection(() => link.resolveId(handle), link.openProject);
+    // A fresh handle per attempt (see `ActorResolver`).
+    this.#live = new LiveConnection(() => link.resolveId(link.project()), link.openProject);
   }
 
   get projectId(): string {

@@ -1,3 +1,5 @@
+import { WardenError } from "./errors.ts";
+
 /** What this module needs of a RivetKit handle addressed by key. */
 interface KeyedHandle {
   resolve(): Promise<string>;
@@ -10,8 +12,19 @@ interface KeyedHandle {
 
 /** How long the gateway may take to create or wake the actor before the attempt is retried. */
 const GATEWAY_RESOLVE_MS = 30_000;
+/**
+ * How long the engine's actor API may take to answer one creation (get-or-create by key) before
+ * it is retried. RivetKit's request has no bound of its own, and a creation holds a place under
+ * the client's creation bound while it runs: with 1,000 sessions, creations that never settled
+ * held every place and the client's creations stopped for minutes, with no error (docs/scale.md).
+ */
+const RESOLVE_MS = 30_000;
 
-/** Resolves a keyed handle to its actor's id; see `createActorResolver`. */
+/**
+ * Resolves a keyed handle to its actor's id; see `createActorResolver`. Takes a fresh handle per
+ * attempt: RivetKit's handle shares one resolution among its callers until it settles, so a retry
+ * on the same handle would wait on the attempt it gave up on.
+ */
 export type ActorResolver = (handle: KeyedHandle) => Promise<string>;
 
 /**
@@ -26,7 +39,7 @@ export function createActorResolver(): ActorResolver {
   return async (handle) => {
     if (!gatewayOnly) {
       try {
-        return await handle.resolve();
+        return await withinBound(handle.resolve(), RESOLVE_MS);
       } catch (error) {
         if (!needsEngineToken(error)) throw error;
         gatewayOnly = true;
@@ -61,6 +74,23 @@ async function resolveThroughGateway(handle: KeyedHandle): Promise<string> {
   } finally {
     await conn.dispose().catch(() => undefined);
   }
+}
+
+/** Settles with `promise`, or fails as transient (retried, a sign of overload) after `ms`. */
+function withinBound<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return Promise.race([
+    promise,
+    new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new WardenError("unavailable", `the engine did not create the actor within ${ms} ms`),
+          ),
+        ms,
+      );
+    }),
+  ]).finally(() => clearTimeout(timer));
 }
 
 function needsEngineToken(error: unknown): boolean {

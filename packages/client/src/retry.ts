@@ -2,7 +2,10 @@ import { isTransient, toWardenError, WardenError } from "./errors.ts";
 
 /** How long to keep retrying a call through a server restart, and how fast. */
 export interface RetryPolicy {
-  /** Give up after this long (ms). Default: 120 s, longer than RivetKit's recovery window. */
+  /**
+   * Give up once the call has kept failing for this long (ms), counted from its first failure.
+   * Default: 120 s, longer than RivetKit's recovery window.
+   */
   readonly deadlineMs?: number;
   readonly initialDelayMs?: number;
   readonly maxDelayMs?: number;
@@ -26,14 +29,22 @@ export const REPLY_BOUND_MS = 10_000;
 /** `REPLY_BOUND_MS` for a reply sent without a live connection (a stateless call). */
 export const REPLY_ATTEMPTS: RetryOptions = { attemptTimeoutMs: REPLY_BOUND_MS };
 
-/** Runs `call` until it succeeds, fails for good, the deadline passes or the signal aborts. */
+/**
+ * Runs `call` until it succeeds, fails for good, the deadline passes or the signal aborts.
+ *
+ * The deadline counts from the first failure, not from the call: an attempt may wait a long time
+ * without failing, its turn under the client's creation and wake bound (creation-gate.ts) behind
+ * hundreds of other sessions. Counted from the call, one stalled wake after such a wait failed the
+ * call at once, with no retry (1,000 sessions woken by one client, docs/scale.md).
+ */
 export async function withRetry<T>(
   call: () => Promise<T>,
   policy: RetryPolicy = {},
   options: RetryOptions = {},
 ): Promise<T> {
   const { signal, attemptTimeoutMs } = options;
-  const deadline = Date.now() + (policy.deadlineMs ?? 120_000);
+  const deadlineMs = policy.deadlineMs ?? 120_000;
+  let deadline: number | undefined;
   let delay = policy.initialDelayMs ?? 100;
   for (;;) {
     if (signal?.aborted) throw new WardenError("aborted", "the call was aborted");
@@ -45,7 +56,9 @@ export async function withRetry<T>(
       );
     } catch (error) {
       if (signal?.aborted) throw new WardenError("aborted", "the call was aborted");
-      if (!isTransient(error) || Date.now() + delay > deadline) throw toWardenError(error);
+      if (!isTransient(error)) throw toWardenError(error);
+      deadline ??= Date.now() + deadlineMs;
+      if (Date.now() + delay > deadline) throw toWardenError(error);
       await sleep(delay, signal);
       delay = Math.min(delay * 2, policy.maxDelayMs ?? 2_000);
     }
