@@ -222,7 +222,7 @@ export async function startFront(options: FrontOptions): Promise<RunningFront> {
             headers[name] = value;
         }
         const status = answer.statusCode ?? 502;
-        if (toActor && (status < 200 || status > 299)) {
+        if (toActor && status >= 400) {
           passError(request, answer, response, status, headers, cors);
           return;
         }

@@ -339,7 +339,7 @@ export function createSessionActor(deps: SessionDependencies) {
           parseInput(RequestPermissionSchema.shape.waitMs, waitMs, "waitMs") ?? deps.defaultWaitMs;
         await recoverFromAuditLog(c);
         // The log is read whatever the state holds: another agent's request costs what an
-        // unknown id does (docs/architecture.md, "Request ids").
+        // unknown id does (docs/architecture.md, sixth attack pass).
         const read = await findLoggedRequest(c.db, id);
         const stored = findByRequestId(live(c), id);
         const logged = stored ? undefined : read;

@@ -849,6 +849,24 @@ describe("an actor addressed by id names no key", () => {
     },
   );
 
+  test("every route of an actor by id, without a token, names no key", async () => {
+    const id = await actorId();
+    const routes = ["", "metadata", "health", "inspector/state", "action/nope", "connect"];
+    routes.push("raw/http/x", "request/x", "queue/x", "websocket/x");
+    for (const route of routes) {
+      for (const method of ["GET", "POST", "PUT", "DELETE"]) {
+        const response = await fetch(`${publicEndpoint}/gateway/${id}/${route}`, {
+          method,
+          ...(method === "GET" || method === "DELETE" ? {} : { body: "{}" }),
+        });
+        const bytes = Buffer.from(await response.arrayBuffer()).toString("latin1");
+        const where = `${method} /${route} (${response.status})`;
+        expect(response.headers.get("x-rivet-actor-key"), where).toBeNull();
+        expect(bytes, where).not.toContain(secret);
+      }
+    }
+  });
+
   test.each([
     ["no token", undefined],
     ["another project's token", "otherProject"],
