@@ -116,10 +116,10 @@ export async function startFront(options: FrontOptions): Promise<RunningFront> {
     if (origin !== undefined && !allowed.has(origin)) {
       return { refusal: FOREIGN_ORIGIN, asActor: false };
     }
-    // The engine routes a request that names a target (`x-rivet-target`, or a `rivet_target.`
-    // WebSocket protocol) by it, before its path: to its runner, envoy, API or an actor by id.
-    // Those are the engine's routes, behind its token, whatever path the request carries; the
-    // SDK never sends a target on a gateway path.
+    // The engine routes a request that names a target or an actor (by header or WebSocket
+    // protocol, `namesTarget`) by it, before its path: to its runner, envoy, API or an actor by
+    // id. Those are the engine's routes, behind its token, whatever path the request carries;
+    // the SDK never sends either on a gateway path.
     if (route.kind !== "engine" && namesTarget(request)) return engineOnly(request);
     switch (route.kind) {
       case "health":
