@@ -28,6 +28,7 @@ import {
   refuseWebSocket,
 } from "./front-refusal.ts";
 import { type FrontRoute, routeOf } from "./front-route.ts";
+import { isKeyHeader, MAX_ERROR_BODY, scrubErrorBody, UNREADABLE_ERROR } from "./front-scrub.ts";
 import { REFUSED_SOCKET_MS, tunnel } from "./front-tunnel.ts";
 
 /** What the front needs: where to listen, where the engine is, and who may come in. */
@@ -115,13 +116,17 @@ export async function startFront(options: FrontOptions): Promise<RunningFront> {
     if (origin !== undefined && !allowed.has(origin)) {
       return { refusal: FOREIGN_ORIGIN, asActor: false };
     }
+    // The engine routes a request that names a target or an actor (by header or WebSocket
+    // protocol, `namesTarget`) by it, before its path: to its runner, envoy, API or an actor by
+    // id. Those are the engine's routes, behind its token, whatever path the request carries;
+    // the SDK never sends either on a gateway path.
+    if (route.kind !== "engine" && namesTarget(request)) return engineOnly(request);
     switch (route.kind) {
       case "health":
       case "public": {
-        // Open to anyone for what their path names only: an upgrade or an `x-rivet-target`
-        // header has the engine route the request by it instead (its runner, envoy, API and
-        // actor routes), and those are the engine's routes, behind its token.
-        if (upgrade || request.headers["x-rivet-target"] !== undefined) return engineOnly(request);
+        // Open to anyone for what their path names only: as an upgrade the engine routes it by
+        // its protocols instead.
+        if (upgrade) return engineOnly(request);
         if (route.kind === "public") return undefined;
         const reason = options.unhealthy?.();
         if (reason === undefined) return undefined;
@@ -173,23 +178,27 @@ export async function startFront(options: FrontOptions): Promise<RunningFront> {
       return;
     }
     if (route.kind !== "actor-by-key") {
-      forward(request, response, cors);
+      forward(request, response, cors, route.kind === "actor-by-id");
       return;
     }
     readBounded(request).then(
       (body) => {
         if (body === undefined) refuseHttp(response, TOO_LONG, cors);
-        else forward(request, response, cors, body);
+        else forward(request, response, cors, true, body);
       },
       () => request.destroy(),
     );
   });
 
-  /** Sends the request on to the engine: its body streamed, or `body` if it was read already. */
+  /**
+   * Sends the request on to the engine: its body streamed, or `body` if it was read already. An
+   * actor's error answer (`toActor`) is read whole and passed on without its key (front-scrub.ts).
+   */
   const forward = (
     request: IncomingMessage,
     response: ServerResponse,
     cors: Record<string, string>,
+    toActor: boolean,
     body?: Buffer,
   ) => {
     const upstream = httpRequest(
@@ -204,10 +213,20 @@ export async function startFront(options: FrontOptions): Promise<RunningFront> {
       (answer) => {
         const headers: OutgoingHttpHeaders = {};
         for (const [name, value] of Object.entries(answer.headers)) {
-          if (value !== undefined && !HOP_BY_HOP.has(name) && !isEngineCorsHeader(name))
+          if (
+            value !== undefined &&
+            !HOP_BY_HOP.has(name) &&
+            !isEngineCorsHeader(name) &&
+            !isKeyHeader(name)
+          )
             headers[name] = value;
         }
-        response.writeHead(answer.statusCode ?? 502, { ...headers, ...cors });
+        const status = answer.statusCode ?? 502;
+        if (toActor && status >= 400) {
+          passError(request, answer, response, status, headers, cors);
+          return;
+        }
+        response.writeHead(status, { ...headers, ...cors });
         pipeline(answer, response, () => undefined);
       },
     );
@@ -224,6 +243,39 @@ export async function startFront(options: FrontOptions): Promise<RunningFront> {
     request.on("error", () => upstream.destroy());
     if (body === undefined) request.pipe(upstream);
     else upstream.end(body);
+  };
+
+  /** An actor's error answer, read whole (bounded) and passed on without the actor's key. */
+  const passError = (
+    request: IncomingMessage,
+    answer: IncomingMessage,
+    response: ServerResponse,
+    status: number,
+    headers: OutgoingHttpHeaders,
+    cors: Record<string, string>,
+  ) => {
+    readBounded(answer, MAX_ERROR_BODY).then(
+      (whole) => {
+        const encoding = request.headers["x-rivet-encoding"];
+        const scrubbed =
+          whole === undefined
+            ? undefined
+            : scrubErrorBody(
+                whole,
+                answer.headers["content-type"],
+                typeof encoding === "string" ? encoding : undefined,
+              );
+        if (scrubbed === undefined) {
+          refuseHttp(response, { status, ...UNREADABLE_ERROR }, cors);
+          return;
+        }
+        response.writeHead(status, { ...headers, ...cors, "content-length": scrubbed.length });
+        response.end(scrubbed);
+      },
+      () => {
+        if (!response.headersSent) refuseHttp(response, ENGINE_UNAVAILABLE, cors);
+      },
+    );
   };
 
   server.on("upgrade", (request: IncomingMessage, socket: Socket, head: Buffer) => {
@@ -273,6 +325,17 @@ function forwardedHeaders(request: IncomingMessage, body?: Buffer): OutgoingHttp
   if (body !== undefined) headers["content-length"] = body.length;
   headers["x-forwarded-for"] = request.socket.remoteAddress ?? "";
   return headers;
+}
+
+/**
+ * Whether a request names the engine route or actor it wants, by header or WebSocket protocol
+ * (`x-rivet-target` / `x-rivet-actor`, `rivet_target.` / `rivet_actor.`).
+ */
+function namesTarget(request: IncomingMessage): boolean {
+  const { headers } = request;
+  if (headers["x-rivet-target"] !== undefined || headers["x-rivet-actor"] !== undefined)
+    return true;
+  return protocolsOf(request).some((p) => /^rivet_(target|actor)\./i.test(p));
 }
 
 /** Connection parameters of an HTTP call: RivetKit sends them as JSON in `x-rivet-conn-params`. */

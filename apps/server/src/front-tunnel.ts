@@ -2,6 +2,7 @@
 // socket becomes a byte pipe once the engine has switched protocols.
 import type { IncomingMessage } from "node:http";
 import { connect, type Socket } from "node:net";
+import { isKeyHeader } from "./front-scrub.ts";
 
 /** How long a refused or declined WebSocket may wait for the client to close its side. */
 export const REFUSED_SOCKET_MS = 5_000;
@@ -48,7 +49,7 @@ export function tunnel(
       return;
     }
     upstream.off("data", onAnswer);
-    socket.write(answer);
+    socket.write(withoutKeyHeaders(answer, end));
     if (!/^HTTP\/1\.1 101 /.test(answer.subarray(0, 16).toString("latin1"))) {
       // Declined: the engine's answer goes back, and the socket ends with it.
       upstream.pipe(socket);
@@ -61,6 +62,14 @@ export function tunnel(
     socket.resume();
   };
   upstream.on("data", onAnswer);
+}
+
+/** The engine's handshake answer (head ends at `end`) without the headers that name a key. */
+function withoutKeyHeaders(answer: Buffer, end: number): Buffer {
+  const lines = answer.subarray(0, end).toString("latin1").split("\r\n");
+  const kept = lines.filter((line, i) => i === 0 || !isKeyHeader(line.split(":", 1)[0]!.trim()));
+  if (kept.length === lines.length) return answer;
+  return Buffer.concat([Buffer.from(kept.join("\r\n"), "latin1"), answer.subarray(end)]);
 }
 
 /** An engine's handshake answer larger than this is not one. */

@@ -64,8 +64,12 @@ export interface SessionPlace {
 }
 
 /**
- * Fills in a session's cwd and home from an agent's connection parameters, once: only an agent
- * (already authorised for this session) may set them, and a value once set stays.
+ * Fills in a session's cwd and home from an agent's connection parameters: only an agent (already
+ * authorised for this session) may set them, and a value once set stays. An agent that reports
+ * another cwd or home than the session holds is refused (`conflict`): its calls would otherwise
+ * be decided with another process's paths (a squatter's, if another agent of the project opened
+ * the session id first). The answer names the field, never the session's value. An agent that
+ * reports none decides with the session's.
  */
 export function placeFromConnection(
   state: SessionPlace,
@@ -75,6 +79,17 @@ export function placeFromConnection(
   if (principal.role !== "agent") return;
   const parsed = SessionParamsSchema.safeParse(params);
   if (!parsed.success) return;
+  for (const field of ["cwd", "home"] as const) {
+    const reported = parsed.data[field];
+    if (reported === undefined) continue;
+    const held = state[field];
+    if (held !== null && held !== reported) {
+      fail("conflict", `this session runs with another ${field}: use a session id of your own`, {
+        field,
+      });
+    }
+  }
+  // Only once every field agrees: a refused connection changes nothing.
   if (state.cwd === null && parsed.data.cwd) state.cwd = parsed.data.cwd;
   if (state.home === null && parsed.data.home) state.home = parsed.data.home;
 }

@@ -2,7 +2,12 @@ import { randomUUID } from "node:crypto";
 import { actor } from "rivetkit";
 import { db } from "rivetkit/db";
 import { guardActor } from "./access.ts";
-import { findLoggedRequest, migrateAuditLog, readAuditLog } from "./audit-log.ts";
+import {
+  findLoggedPermission,
+  findLoggedRequest,
+  migrateAuditLog,
+  readAuditLog,
+} from "./audit-log.ts";
 import { authorize, type Principal, type TokenTable } from "./auth.ts";
 import { fail } from "./errors.ts";
 import { type PermissionHook, runHook } from "./hook.ts";
@@ -333,11 +338,16 @@ export function createSessionActor(deps: SessionDependencies) {
         const wait =
           parseInput(RequestPermissionSchema.shape.waitMs, waitMs, "waitMs") ?? deps.defaultWaitMs;
         await recoverFromAuditLog(c);
-        const logged = findByRequestId(live(c), id) ? undefined : await findLoggedRequest(c.db, id);
+        // The log is read whatever the state holds: another agent's request costs what an
+        // unknown id does (docs/architecture.md, sixth attack pass).
+        const read = await findLoggedRequest(c.db, id);
         const stored = findByRequestId(live(c), id);
+        const logged = stored ? undefined : read;
         const record = stored ?? logged ?? c.vars.inflight.get(id);
-        if (!record) return fail("not_found", `no request with requestId ${id}`);
-        if (!canSee(principal, record)) fail("forbidden", "that request belongs to another caller");
+        // Another agent's request is answered as one that does not exist: the caller must not
+        // learn which ids are in use.
+        if (!record || !canSee(principal, record))
+          return fail("not_found", `no request with requestId ${id}`);
         if (stored) return waitForResolution(c, stored, wait);
         if (logged) return outcomeOf(logged);
         return c.vars.inflight.get(id)!.outcome;
@@ -347,7 +357,9 @@ export function createSessionActor(deps: SessionDependencies) {
         const principal = authorize(callerOf(c), "getRequest");
         const id = parseInput(IdSchema, permissionId, "permissionId");
         await recoverFromAuditLog(c);
-        const record = await findRecord(c, id);
+        // The log is read whatever the state holds, as for an unknown id.
+        const logged = await findLoggedPermission(c.db, id);
+        const record = findByPermissionId(live(c), id) ?? logged;
         if (!record || !canSee(principal, record)) return fail("not_found", `no request ${id}`);
         return storedRequest(record);
       },
@@ -406,7 +418,8 @@ export function createSessionActor(deps: SessionDependencies) {
         const principal = authorize(callerOf(c), "cancelRequest");
         const id = parseInput(IdSchema, requestId, "requestId");
         await recoverFromAuditLog(c);
-        const logged = findByRequestId(live(c), id) ? undefined : await findLoggedRequest(c.db, id);
+        // The log is read whatever the state holds, as for an unknown id.
+        const logged = await findLoggedRequest(c.db, id);
         // Only in the log: settled long ago (a resent cancel is told how it ended).
         if (logged && !findByRequestId(live(c), id) && canSee(principal, logged)) {
           fail("already_resolved", `request ${id} was already resolved`, {

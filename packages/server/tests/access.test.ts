@@ -35,16 +35,34 @@ describe("roles", () => {
   });
 
   test("an agent sees only its own requests", async () => {
-    await warden.session("agent", "roles-mine").requestPermission({
+    const mine = await warden.session("agent", "roles-mine").requestPermission({
       requestId: "m-1",
       toolName: "Bash",
       input: { command: "make" },
       waitMs: 0,
     });
     await expect(warden.session("agent2", "roles-mine").listPending()).resolves.toEqual([]);
-    await expect(
-      warden.session("agent2", "roles-mine").waitForDecision("m-1", 0),
-    ).rejects.toMatchObject({ code: "forbidden" });
+    // Another agent's request id is answered exactly as an id never used: same code, same
+    // message shape, so a second agent cannot learn which ids exist.
+    const stranger = warden.session("agent2", "roles-mine");
+    const refusal = (requestId: string) =>
+      stranger.waitForDecision(requestId, 0).then(
+        () => "ok",
+        ({ group, code, message, metadata }: Record<string, unknown>) =>
+          JSON.stringify({
+            group,
+            code,
+            metadata,
+            message: String(message).replace(requestId, "<id>"),
+          }),
+      );
+    const taken = await refusal("m-1");
+    expect(JSON.parse(taken)).toMatchObject({ code: "not_found" });
+    expect(taken).toBe(await refusal("m-never"));
+    await expect(stranger.getRequest(mine.permissionId)).rejects.toMatchObject({
+      code: "not_found",
+    });
+    await expect(stranger.cancelRequest("m-1")).rejects.toMatchObject({ code: "not_found" });
     await expect(warden.session("approver", "roles-mine").listPending()).resolves.toHaveLength(1);
   });
 

@@ -400,7 +400,7 @@ describe("keys and creation input", () => {
     expect(policy.context.home).toBeUndefined();
   });
 
-  test("an agent's connection parameters set cwd and home once; other roles cannot", async () => {
+  test("an agent's connection parameters set cwd and home once; other roles cannot; another place is refused", async () => {
     const approver = warden.client.permissionSession.getOrCreate(["p1", "placed"], {
       params: { token: "approver", cwd: "/", home: "/" },
     });
@@ -409,10 +409,26 @@ describe("keys and creation input", () => {
       params: { token: "agent", cwd: "/repo", home: "/home/agent" },
     });
     await agent.listPending();
-    const later = warden.client.permissionSession.getOrCreate(["p1", "placed"], {
-      params: { token: "agent2", cwd: "/elsewhere", home: "/" },
-    });
-    await later.listPending();
+    // A later agent in another place is refused, typed, naming the field but not the session's
+    // value; one in the same place, or one that reports none, decides with the session's.
+    const elsewhere = async (params: object) => {
+      const later = warden.client.permissionSession.getOrCreate(["p1", "placed"], {
+        params: { token: "agent2", ...params },
+      });
+      return later.listPending().then(
+        () => "ok",
+        (error: { code?: string; message?: string; metadata?: unknown }) => {
+          expect(JSON.stringify(error)).not.toMatch(/\/repo|\/home\/agent/);
+          return `${error.code}:${(error.metadata as { field?: string } | undefined)?.field}`;
+        },
+      );
+    };
+    await expect(elsewhere({ cwd: "/elsewhere", home: "/home/agent" })).resolves.toBe(
+      "conflict:cwd",
+    );
+    await expect(elsewhere({ cwd: "/repo", home: "/" })).resolves.toBe("conflict:home");
+    await expect(elsewhere({ cwd: "/repo", home: "/home/agent" })).resolves.toBe("ok");
+    await expect(elsewhere({})).resolves.toBe("ok");
     const { context } = (await session("admin", ["p1", "placed"]).getPolicy()) as {
       context: { cwd?: string; home?: string };
     };
@@ -788,6 +804,209 @@ describe("replies addressed by actor id, through the front", () => {
       () => byId("approver", projectActor).respondPermission("by-id", pending.permissionId, "once"),
       "action_not_found",
     );
+  });
+});
+
+describe("an actor addressed by id names no key", () => {
+  // A caller may hold an actor's id and nothing else; the key names the project and session.
+  const secret = `keyleak-${Math.random().toString(36).slice(2)}`;
+  const actorId = () =>
+    warden.client.permissionSession
+      .getOrCreate(["p1", secret], { params: { token: "agent" } })
+      .resolve();
+  /** The raw answer to an action by id, in an encoding RivetKit's client speaks. */
+  const raw = async (id: string, encoding: "json" | "cbor" | "bare", token?: string) => {
+    const body =
+      encoding === "json"
+        ? JSON.stringify({ args: [] })
+        : encoding === "cbor"
+          ? Buffer.from([0xa1, 0x64, 0x61, 0x72, 0x67, 0x73, 0x80]) // { args: [] }
+          : Buffer.from([0x04, 0x00, 0x01, 0x80]); // v4, args: CBOR []
+    const response = await fetch(`${publicEndpoint}/gateway/${id}/action/listPending`, {
+      method: "POST",
+      headers: {
+        "content-type": encoding === "json" ? "application/json" : "application/octet-stream",
+        "x-rivet-encoding": encoding,
+        ...(token !== undefined ? { "x-rivet-conn-params": JSON.stringify({ token }) } : {}),
+      },
+      body,
+    });
+    return { response, bytes: Buffer.from(await response.arrayBuffer()) };
+  };
+
+  test.each(["json", "cbor", "bare"] as const)(
+    "%s: no header and no error body names the key, refused or answered",
+    async (encoding) => {
+      const id = await actorId();
+      for (const token of [undefined, "not-a-token", "otherProject", "narrowAgent", "agent"]) {
+        const { response, bytes } = await raw(id, encoding, token);
+        const who = `${encoding} as ${token}`;
+        expect(response.status, who).toBe(token === "agent" ? 200 : response.status);
+        if (token !== "agent") expect(response.status, who).toBeGreaterThanOrEqual(400);
+        expect(response.headers.get("x-rivet-actor-key"), who).toBeNull();
+        expect(bytes.toString("latin1"), who).not.toContain(secret);
+      }
+    },
+  );
+
+  test("every route of an actor by id, without a token, names no key", async () => {
+    const id = await actorId();
+    const routes = ["", "metadata", "health", "inspector/state", "action/nope", "connect"];
+    routes.push("raw/http/x", "request/x", "queue/x", "websocket/x");
+    for (const route of routes) {
+      for (const method of ["GET", "POST", "PUT", "DELETE"]) {
+        const response = await fetch(`${publicEndpoint}/gateway/${id}/${route}`, {
+          method,
+          ...(method === "GET" || method === "DELETE" ? {} : { body: "{}" }),
+        });
+        const bytes = Buffer.from(await response.arrayBuffer()).toString("latin1");
+        const where = `${method} /${route} (${response.status})`;
+        expect(response.headers.get("x-rivet-actor-key"), where).toBeNull();
+        expect(bytes, where).not.toContain(secret);
+      }
+    }
+  });
+
+  test.each([
+    ["no token", undefined],
+    ["another project's token", "otherProject"],
+    ["the agent's token", "agent"],
+  ] as const)("a WebSocket by id with %s: the handshake answer names no key", async (_n, token) => {
+    const id = await actorId();
+    const protocols = ["rivet", "rivet_encoding.json"];
+    if (token !== undefined) {
+      protocols.push(`rivet_conn_params.${encodeURIComponent(JSON.stringify({ token }))}`);
+    }
+    const head = await new Promise<string>((resolve, reject) => {
+      const request = httpRequest({
+        host: "127.0.0.1",
+        port: new URL(publicEndpoint).port,
+        path: `/gateway/${id}/connect`,
+        agent: false,
+        headers: {
+          Connection: "Upgrade",
+          Upgrade: "websocket",
+          "Sec-WebSocket-Version": "13",
+          "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+          "Sec-WebSocket-Protocol": protocols.join(", "),
+        },
+      });
+      request.on("upgrade", (response, socket) => {
+        socket.destroy();
+        resolve(`101 ${JSON.stringify(response.rawHeaders)}`);
+      });
+      request.on("response", (response) => {
+        response.resume();
+        resolve(`${response.statusCode} ${JSON.stringify(response.rawHeaders)}`);
+      });
+      request.on("error", reject);
+      request.end();
+    });
+    expect(head).toMatch(/^(101|[45]\d\d) /);
+    expect(head.toLowerCase()).not.toContain("x-rivet-actor-key");
+    expect(head).not.toContain(secret);
+  });
+
+  test.each(["json", "cbor", "bare"] as const)(
+    "%s: the client still reads the typed refusal, without the actor's key",
+    async (encoding) => {
+      const id = await actorId();
+      const client = createClient<WardenRegistry>({ endpoint: publicEndpoint, encoding });
+      try {
+        for (const [token, code] of [
+          [undefined, "unauthorized"],
+          ["otherProject", "forbidden"],
+          ["narrowAgent", "forbidden"],
+        ] as const) {
+          const handle = client.permissionSession.getForId(
+            id,
+            token === undefined ? {} : { params: { token } },
+          );
+          const error = await handle.listPending().then(
+            () => undefined,
+            (thrown: { group?: string; code?: string; actor?: { key?: unknown } }) => thrown,
+          );
+          expect(error, `${encoding} as ${token}`).toMatchObject({ group: "user", code });
+          expect(JSON.stringify(error?.actor ?? null)).not.toContain(secret);
+        }
+      } finally {
+        await client.dispose();
+      }
+    },
+  );
+});
+
+describe("a gateway path that names an engine target", () => {
+  // The engine routes by `x-rivet-target` / `rivet_target.` before the path: a call admitted for
+  // the session its path names could otherwise reach another actor, or the engine's routes.
+  const other = () =>
+    warden.client.permissionSession
+      .getOrCreate(["p1", "target-other"], { params: { token: "agent" } })
+      .resolve();
+  const byKey = (route: string) =>
+    `/gateway/permissionSession/${route}?rvt-namespace=default&rvt-method=getOrCreate&rvt-runner=default&rvt-crash-policy=sleep&rvt-key=p1,narrow`;
+
+  test.each([
+    ["an actor by key, targeting another actor", "by-key", { "x-rivet-target": "actor" }],
+    ["an actor by id, targeting the engine's API", "by-id", { "x-rivet-target": "api-public" }],
+    ["an actor by id, targeting the runner", "by-id", { "X-Rivet-Target": "runner" }],
+  ] as const)("HTTP, %s: refused as the engine's route", async (_name, path, target) => {
+    const id = await other();
+    const before = await engineKeys("permissionSession");
+    const response = await fetch(
+      `${publicEndpoint}${path === "by-key" ? byKey("action/listPending") : `/gateway/${id}/action/listPending`}`,
+      {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          "x-rivet-encoding": "json",
+          "x-rivet-conn-params": JSON.stringify({ token: "narrowAgent" }),
+          "x-rivet-actor": id,
+          ...target,
+        },
+        body: JSON.stringify({ args: [] }),
+      },
+    );
+    expect(response.status).toBe(403);
+    expect(await response.json()).toMatchObject({ group: "api", code: "forbidden" });
+    expect(await engineKeys("permissionSession")).toEqual(before);
+  });
+
+  test("WebSocket, an actor by key with a rivet_target protocol: refused before any handshake", async () => {
+    const id = await other();
+    const protocols = [
+      "rivet",
+      "rivet_encoding.json",
+      `rivet_conn_params.${encodeURIComponent(JSON.stringify({ token: "narrowAgent" }))}`,
+      "rivet_target.actor",
+      `rivet_actor.${id}`,
+    ];
+    const status = await new Promise<number>((resolve, reject) => {
+      const request = httpRequest({
+        host: "127.0.0.1",
+        port: new URL(publicEndpoint).port,
+        path: byKey("connect"),
+        agent: false,
+        headers: {
+          Connection: "Upgrade",
+          Upgrade: "websocket",
+          "Sec-WebSocket-Version": "13",
+          "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+          "Sec-WebSocket-Protocol": protocols.join(", "),
+        },
+      });
+      request.on("upgrade", (_response, socket) => {
+        socket.destroy();
+        resolve(101);
+      });
+      request.on("response", (response) => {
+        response.resume();
+        resolve(response.statusCode ?? 0);
+      });
+      request.on("error", reject);
+      request.end();
+    });
+    expect(status).toBe(403);
   });
 });
 
