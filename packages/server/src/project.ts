@@ -95,6 +95,14 @@ interface ProjectVars {
   history: ProjectHistoryEntry[];
   /** Writes what reports applied (history and inbox rows) once for all concurrent ones. */
   persist: (() => Promise<void>) | undefined;
+  /** Saves the state now, once for all concurrent callers (see `saveRuleState`). */
+  saveRules: (() => Promise<void>) | undefined;
+  /** The save of the state in flight, if one runs. */
+  saving: Promise<void> | undefined;
+  /** The state holds a change of the rules or of `ruleSessions` that no save has covered yet. */
+  unsaved: boolean;
+  /** The rules changed and the sessions were not told yet (the change's save failed). */
+  unannounced: boolean;
 }
 
 /** How the project reaches its sessions (to reconcile the inbox, to hand on rule changes). */
@@ -122,8 +130,62 @@ export function createProjectActor(deps: {
     log: { warn(message: unknown): void };
   };
 
+  /**
+   * Saves the state now: what decides what a session is told (the rules, and `ruleSessions`, the
+   * sessions a rule change is pushed to) is durable before any answer that depends on it, not
+   * left to RivetKit's 1 s periodic save (a crash inside that second forgot a session that had
+   * read the rules: no later change reached it). Concurrent callers share one save; a change made
+   * while a save runs waits for the next. A failed save leaves the change in memory, unsaved: the
+   * next answer that depends on it saves again first (`durableState`).
+   */
+  function saveRuleState(c: Ctx): Promise<void> {
+    c.vars.unsaved = true;
+    c.vars.saveRules ??= groupCommit(async () => {
+      c.vars.unsaved = false;
+      const round = c.saveState({ immediate: true });
+      c.vars.saving = round;
+      try {
+        await round;
+      } catch (error) {
+        c.vars.unsaved = true;
+        throw error;
+      } finally {
+        if (c.vars.saving === round) c.vars.saving = undefined;
+      }
+    });
+    return c.vars.saveRules();
+  }
+
+  /**
+   * Waits until what the state holds is durable: at once when it is (no save for a session
+   * already recorded), the save in flight when one runs (it covers every change made before it
+   * started), a new save when a change is unsaved.
+   */
+  function durableState(c: Ctx): Promise<void> {
+    if (c.vars.unsaved) return saveRuleState(c);
+    return c.vars.saving ?? Promise.resolve();
+  }
+
+  /**
+   * Before a rule change: the previous one is durable and announced (its save may have failed:
+   * the retry of that call finds nothing to add, or no rule to remove, and must not answer
+   * before the change it left in memory is saved and its sessions are told).
+   */
+  async function settleRuleChange(c: Ctx) {
+    await durableState(c);
+    if (c.vars.unannounced) announceRules(c);
+  }
+
+  /** Records a rule change: durable, then handed on to the sessions. */
+  async function ruleChanged(c: Ctx) {
+    c.vars.unannounced = true;
+    await saveRuleState(c);
+    announceRules(c);
+  }
+
   /** Hands a rule change on to every session that loaded the rules (they read them again). */
   function announceRules(c: Ctx) {
+    c.vars.unannounced = false;
     const client = c.client();
     const projectId = c.state.projectId;
     const sessionIds = Object.keys(c.state.ruleSessions);
@@ -248,7 +310,15 @@ export function createProjectActor(deps: {
       ruleSessions: {},
       reconcileAt: null,
     }),
-    createVars: (): ProjectVars => ({ inbox: undefined, history: [], persist: undefined }),
+    createVars: (): ProjectVars => ({
+      inbox: undefined,
+      history: [],
+      persist: undefined,
+      saveRules: undefined,
+      saving: undefined,
+      unsaved: false,
+      unannounced: false,
+    }),
     db: db({
       onMigrate: async (database) => {
         await migrateProjectHistory(database);
@@ -286,37 +356,54 @@ export function createProjectActor(deps: {
       principal: deps.tokens.lookup(ConnParamsSchema.parse(params).token)!,
     }),
     actions: {
-      /** The project's rules. */
-      listProjectRules: (c) => c.state.rules,
+      /** The project's rules (durable ones: see `durableState`). */
+      listProjectRules: async (c) => {
+        await durableState(c as unknown as Ctx);
+        return c.state.rules;
+      },
       /**
        * A session's first read of the project's rules: it is remembered (and told when the
-       * rules change), and learns the project's actor id (`SessionRulesAnswer`).
+       * rules change), and learns the project's actor id (`SessionRulesAnswer`). A session new
+       * to the project is recorded durably before it is answered: the rules it reads are the ones
+       * it decides with until the project tells it otherwise (`tests/rules-durable.test.ts`).
+       * One already recorded costs no save (its time, which only orders evictions, rides on the
+       * next one).
        */
-      loadSessionRules: (c, sessionId: string): SessionRulesAnswer => {
+      loadSessionRules: async (c, sessionId: string): Promise<SessionRulesAnswer> => {
         const id = parseInput(IdSchema, sessionId, "sessionId");
+        const ctx = c as unknown as Ctx;
+        const known = id in c.state.ruleSessions;
         c.state.ruleSessions[id] = Date.now();
-        const ids = Object.entries(c.state.ruleSessions).sort((a, b) => b[1] - a[1]);
-        for (const [old] of ids.slice(MAX_RULE_SESSIONS)) delete c.state.ruleSessions[old];
+        if (known) await durableState(ctx);
+        else {
+          const ids = Object.entries(c.state.ruleSessions).sort((a, b) => b[1] - a[1]);
+          for (const [old] of ids.slice(MAX_RULE_SESSIONS)) delete c.state.ruleSessions[old];
+          await saveRuleState(ctx);
+        }
         return { rules: c.state.rules, actorId: c.actorId };
       },
       /** Adds rules (admins, or a session relaying a validated "always" reply of scope project). */
       addProjectRules: async (c, rules: unknown) => {
         const principal = callerOfContext(c) as Principal;
+        const ctx = c as unknown as Ctx;
+        await settleRuleChange(ctx);
         const added = addProjectRules(c.state, rules, principal, deps.policy, Date.now());
-        if (added.length === 0) return c.state.rules;
-        await c.saveState({ immediate: true });
-        announceRules(c as unknown as Ctx);
+        if (added.length > 0) await ruleChanged(ctx);
         return c.state.rules;
       },
       removeProjectRule: async (c, ruleId: string) => {
         const principal = callerOfContext(c) as Principal;
+        const ctx = c as unknown as Ctx;
+        await settleRuleChange(ctx);
         removeProjectRule(c.state, ruleId, principal, Date.now());
-        await c.saveState({ immediate: true });
-        announceRules(c as unknown as Ctx);
+        await ruleChanged(ctx);
         return true;
       },
       /** Who added and removed which project rule, newest first. */
-      getProjectRulesLog: (c): ProjectRuleLogEntry[] => [...c.state.rulesLog].reverse(),
+      getProjectRulesLog: async (c): Promise<ProjectRuleLogEntry[]> => {
+        await durableState(c as unknown as Ctx);
+        return [...c.state.rulesLog].reverse();
+      },
       /**
        * A session's report (sessions only): its pending list when due, its inbox changes in order,
        * its resolved requests for the history. Its inbox changes are broadcast at once: the
