@@ -52,6 +52,35 @@ afterAll(async () => {
 });
 
 /** Keys of every actor of a name the engine holds, listed with its admin token. */
+/** A raw WebSocket upgrade through the front: its status (101 when accepted) and raw headers. */
+function rawUpgrade(path: string, protocols: readonly string[]) {
+  return new Promise<{ status: number; rawHeaders: string[] }>((resolve, reject) => {
+    const request = httpRequest({
+      host: "127.0.0.1",
+      port: new URL(publicEndpoint).port,
+      path,
+      agent: false,
+      headers: {
+        Connection: "Upgrade",
+        Upgrade: "websocket",
+        "Sec-WebSocket-Version": "13",
+        "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+        "Sec-WebSocket-Protocol": protocols.join(", "),
+      },
+    });
+    request.on("upgrade", (response, socket) => {
+      socket.destroy();
+      resolve({ status: 101, rawHeaders: response.rawHeaders });
+    });
+    request.on("response", (response) => {
+      response.resume();
+      resolve({ status: response.statusCode ?? 0, rawHeaders: response.rawHeaders });
+    });
+    request.on("error", reject);
+    request.end();
+  });
+}
+
 async function engineKeys(name: ActorName): Promise<string[]> {
   const response = await fetch(`${publicEndpoint}/actors?namespace=default&name=${name}`, {
     headers: { Authorization: `Bearer ${warden.slot.adminToken}` },
@@ -877,31 +906,8 @@ describe("an actor addressed by id names no key", () => {
     if (token !== undefined) {
       protocols.push(`rivet_conn_params.${encodeURIComponent(JSON.stringify({ token }))}`);
     }
-    const head = await new Promise<string>((resolve, reject) => {
-      const request = httpRequest({
-        host: "127.0.0.1",
-        port: new URL(publicEndpoint).port,
-        path: `/gateway/${id}/connect`,
-        agent: false,
-        headers: {
-          Connection: "Upgrade",
-          Upgrade: "websocket",
-          "Sec-WebSocket-Version": "13",
-          "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
-          "Sec-WebSocket-Protocol": protocols.join(", "),
-        },
-      });
-      request.on("upgrade", (response, socket) => {
-        socket.destroy();
-        resolve(`101 ${JSON.stringify(response.rawHeaders)}`);
-      });
-      request.on("response", (response) => {
-        response.resume();
-        resolve(`${response.statusCode} ${JSON.stringify(response.rawHeaders)}`);
-      });
-      request.on("error", reject);
-      request.end();
-    });
+    const answer = await rawUpgrade(`/gateway/${id}/connect`, protocols);
+    const head = `${answer.status} ${JSON.stringify(answer.rawHeaders)}`;
     expect(head).toMatch(/^(101|[45]\d\d) /);
     expect(head.toLowerCase()).not.toContain("x-rivet-actor-key");
     expect(head).not.toContain(secret);
@@ -981,31 +987,7 @@ describe("a gateway path that names an engine target", () => {
       "rivet_target.actor",
       `rivet_actor.${id}`,
     ];
-    const status = await new Promise<number>((resolve, reject) => {
-      const request = httpRequest({
-        host: "127.0.0.1",
-        port: new URL(publicEndpoint).port,
-        path: byKey("connect"),
-        agent: false,
-        headers: {
-          Connection: "Upgrade",
-          Upgrade: "websocket",
-          "Sec-WebSocket-Version": "13",
-          "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
-          "Sec-WebSocket-Protocol": protocols.join(", "),
-        },
-      });
-      request.on("upgrade", (_response, socket) => {
-        socket.destroy();
-        resolve(101);
-      });
-      request.on("response", (response) => {
-        response.resume();
-        resolve(response.statusCode ?? 0);
-      });
-      request.on("error", reject);
-      request.end();
-    });
+    const { status } = await rawUpgrade(byKey("connect"), protocols);
     expect(status).toBe(403);
   });
 });
