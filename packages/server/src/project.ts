@@ -201,6 +201,8 @@ export function createProjectActor(deps: {
    */
   async function ruleChanged(c: Ctx) {
     enqueueRulePushes(c.state, Object.keys(c.state.ruleSessions));
+    // Unsaved from here: if setting the alarm fails, the retry of the call saves before it answers.
+    c.vars.unsaved = true;
     await c.schedule.at(Date.now() + PUSH_CHECK_MS, "pushRuleChanges");
     await saveRuleState(c);
     pushRules(c);
@@ -425,6 +427,7 @@ export function createProjectActor(deps: {
           const evicted = evictRuleSessions(c.state.ruleSessions, MAX_RULE_SESSIONS);
           if (evicted.length > 0) {
             enqueueRulePushes(c.state, evicted);
+            c.vars.unsaved = true;
             await c.schedule.at(Date.now() + PUSH_CHECK_MS, "pushRuleChanges");
           }
           await saveRuleState(ctx);
