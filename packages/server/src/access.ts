@@ -66,6 +66,8 @@ export const ACCESS = {
       expirePermission: ["system"],
       /** The project actor pushing its learned rules after a change. */
       reloadProjectRules: ["system"],
+      /** The project no longer records the session (evicted): drop the rules, read them later. */
+      dropProjectRules: ["system"],
     },
     events: {
       permissionRequest: {
@@ -95,6 +97,8 @@ export const ACCESS = {
       getProjectRulesLog: ["approver", "admin"],
       noteInbox: ["system"],
       reconcileInbox: ["admin", "system"],
+      /** The project's own alarm: sends its outbox of rule changes again. */
+      pushRuleChanges: ["system"],
       listInbox: ["approver", "admin"],
       getHistory: ["approver", "admin"],
       listSessions: ["approver", "admin"],

@@ -40,6 +40,13 @@ import {
   readProjectHistory,
 } from "./project-history.ts";
 import {
+  enqueueRulePushes,
+  evictRuleSessions,
+  nextRulePushAt,
+  type RulePushState,
+  settleRulePush,
+} from "./project-pushes.ts";
+import {
   addProjectRules,
   type ProjectRuleLogEntry,
   type ProjectRulesState,
@@ -71,7 +78,7 @@ export interface SessionRulesAnswer {
  * The durable state of a project: its learned rules. The index of pending requests (the inbox)
  * and the history index are rows of the project's SQLite database.
  */
-export interface ProjectState extends ProjectRulesState {
+export interface ProjectState extends ProjectRulesState, RulePushState {
   /** The id of the scheduled reconciliation, if any. */
   reconcileAt: number | null;
   /** Sessions that loaded the project's rules (id → when), told again when the rules change. */
@@ -80,6 +87,12 @@ export interface ProjectState extends ProjectRulesState {
 
 /** Sessions a project remembers as having loaded its rules. */
 const MAX_RULE_SESSIONS = 5_000;
+/**
+ * How long after a rule change the project checks its outbox again in any case: the alarm, set
+ * before the change is saved, outlives a crash that cut the pushes short (nothing else wakes the
+ * project then).
+ */
+const PUSH_CHECK_MS = 10_000;
 /** Sessions a reconciliation asks at once (each call may wake its session). */
 const CHECKS_AT_ONCE = 8;
 
@@ -101,8 +114,8 @@ interface ProjectVars {
   saving: Promise<void> | undefined;
   /** The state holds a change of the rules or of `ruleSessions` that no save has covered yet. */
   unsaved: boolean;
-  /** The rules changed and the sessions were not told yet (the change's save failed). */
-  unannounced: boolean;
+  /** Sessions a push of the outbox is on its way to (not sent twice at once). */
+  pushing: Set<string>;
 }
 
 /** How the project reaches its sessions (to reconcile the inbox, to hand on rule changes). */
@@ -110,6 +123,11 @@ export interface SessionReader {
   listPending(client: unknown, projectId: string, sessionId: string): Promise<PermissionRequest[]>;
   /** Tells a session to load the project's rules again. */
   reloadRules(client: unknown, projectId: string, sessionId: string): Promise<void>;
+  /**
+   * Tells a session the project no longer records it: it drops its copy of the rules and reads
+   * them again (and is recorded again) before its next decision.
+   */
+  forgetRules(client: unknown, projectId: string, sessionId: string): Promise<void>;
 }
 
 /** Creates the `wardenProject` actor, keyed `[projectId]`. */
@@ -167,41 +185,62 @@ export function createProjectActor(deps: {
   }
 
   /**
-   * Before a rule change: the previous one is durable and announced (its save may have failed:
-   * the retry of that call finds nothing to add, or no rule to remove, and must not answer
-   * before the change it left in memory is saved and its sessions are told).
+   * Before a rule change: the previous one is durable and its outbox sent (its save may have
+   * failed: the retry of that call finds nothing to add, or no rule to remove, and must not
+   * answer before the change it left in memory is saved and its sessions are told).
    */
   async function settleRuleChange(c: Ctx) {
     await durableState(c);
-    if (c.vars.unannounced) announceRules(c);
+    pushRules(c);
   }
 
-  /** Records a rule change: durable, then handed on to the sessions. */
+  /**
+   * Records a rule change: every session that loaded the rules enters the outbox in the same save
+   * as the change, then the outbox is sent. The alarm is set first, so that a crash after the
+   * save still sends it.
+   */
   async function ruleChanged(c: Ctx) {
-    c.vars.unannounced = true;
+    enqueueRulePushes(c.state, Object.keys(c.state.ruleSessions));
+    // Unsaved from here: if setting the alarm fails, the retry of the call saves before it answers.
+    c.vars.unsaved = true;
+    await c.schedule.at(Date.now() + PUSH_CHECK_MS, "pushRuleChanges");
     await saveRuleState(c);
-    announceRules(c);
+    pushRules(c);
   }
 
-  /** Hands a rule change on to every session that loaded the rules (they read them again). */
-  function announceRules(c: Ctx) {
-    c.vars.unannounced = false;
+  /**
+   * Sends the outbox (only what is durable: callers await the save first): a session the project
+   * records reads the rules again, one it evicted drops its copy. A session leaves the outbox once
+   * it took the push (the removal rides on the next save: a crash before it costs one push more);
+   * a failed push stays and the project tries again later, with growing waits.
+   */
+  function pushRules(c: Ctx) {
     const client = c.client();
     const projectId = c.state.projectId;
-    const sessionIds = Object.keys(c.state.ruleSessions);
-    c.waitUntil(
-      Promise.all(
-        sessionIds.map((sessionId) =>
-          deps.sessions.reloadRules(client, projectId, sessionId).catch((error) =>
-            c.log.warn({
-              msg: "project rule change not delivered",
-              sessionId,
-              error: String(error),
-            }),
-          ),
-        ),
-      ),
-    );
+    for (const [sessionId, round] of Object.entries(c.state.rulePushes)) {
+      if (c.vars.pushing.has(sessionId)) continue;
+      c.vars.pushing.add(sessionId);
+      const push =
+        sessionId in c.state.ruleSessions ? deps.sessions.reloadRules : deps.sessions.forgetRules;
+      c.waitUntil(
+        push(client, projectId, sessionId)
+          .then(
+            () => settleRulePush(c.state, sessionId, round),
+            async (error) => {
+              c.log.warn({
+                msg: "project rule change not delivered yet",
+                sessionId,
+                error: String(error),
+              });
+              await c.schedule.at(nextRulePushAt(c.state, Date.now()), "pushRuleChanges");
+            },
+          )
+          .catch((error) =>
+            c.log.warn({ msg: "project rule push not rescheduled", error: String(error) }),
+          )
+          .finally(() => c.vars.pushing.delete(sessionId)),
+      );
+    }
   }
 
   /**
@@ -308,6 +347,9 @@ export function createProjectActor(deps: {
       rules: [],
       rulesLog: [],
       ruleSessions: {},
+      rulePushes: {},
+      rulePushRound: 0,
+      rulePushFailures: 0,
       reconcileAt: null,
     }),
     createVars: (): ProjectVars => ({
@@ -317,7 +359,7 @@ export function createProjectActor(deps: {
       saveRules: undefined,
       saving: undefined,
       unsaved: false,
-      unannounced: false,
+      pushing: new Set(),
     }),
     db: db({
       onMigrate: async (database) => {
@@ -336,7 +378,12 @@ export function createProjectActor(deps: {
       ctx.state.reconcileAt ??= null;
       ctx.state.rulesLog ??= [];
       ctx.state.ruleSessions ??= {};
+      ctx.state.rulePushes ??= {};
+      ctx.state.rulePushRound ??= 0;
+      ctx.state.rulePushFailures ??= 0;
       if (parseProjectKey((c as unknown as { key: unknown }).key) === null) return;
+      // What the outbox holds was saved: a crash cut its pushes short.
+      pushRules(ctx);
       ctx.waitUntil(
         inboxOf(ctx)
           .then(async (inbox) => {
@@ -376,9 +423,15 @@ export function createProjectActor(deps: {
         c.state.ruleSessions[id] = Date.now();
         if (known) await durableState(ctx);
         else {
-          const ids = Object.entries(c.state.ruleSessions).sort((a, b) => b[1] - a[1]);
-          for (const [old] of ids.slice(MAX_RULE_SESSIONS)) delete c.state.ruleSessions[old];
+          // An evicted session is told to drop its copy (no later change would reach it).
+          const evicted = evictRuleSessions(c.state.ruleSessions, MAX_RULE_SESSIONS);
+          if (evicted.length > 0) {
+            enqueueRulePushes(c.state, evicted);
+            c.vars.unsaved = true;
+            await c.schedule.at(Date.now() + PUSH_CHECK_MS, "pushRuleChanges");
+          }
           await saveRuleState(ctx);
+          if (evicted.length > 0) pushRules(ctx);
         }
         return { rules: c.state.rules, actorId: c.actorId };
       },
@@ -398,6 +451,16 @@ export function createProjectActor(deps: {
         removeProjectRule(c.state, ruleId, principal, Date.now());
         await ruleChanged(ctx);
         return true;
+      },
+      /**
+       * Sends again what the outbox holds (the project's alarm after a change or a failed push):
+       * how many sessions still await the latest change.
+       */
+      pushRuleChanges: async (c) => {
+        const ctx = c as unknown as Ctx;
+        await durableState(ctx);
+        pushRules(ctx);
+        return Object.keys(c.state.rulePushes).length;
       },
       /** Who added and removed which project rule, newest first. */
       getProjectRulesLog: async (c): Promise<ProjectRuleLogEntry[]> => {

@@ -143,7 +143,11 @@ export function createWarden(options: WardenOptions) {
           getOrCreate(
             key: string[],
             opts: unknown,
-          ): { listPending(): Promise<PermissionRequest[]>; reloadProjectRules(): Promise<void> };
+          ): {
+            listPending(): Promise<PermissionRequest[]>;
+            reloadProjectRules(): Promise<void>;
+            dropProjectRules(): Promise<void>;
+          };
         };
       }
     ).permissionSession.getOrCreate([projectId, sessionId], { params: { token: internalToken } });
@@ -155,6 +159,8 @@ export function createWarden(options: WardenOptions) {
         sessionOf(client, projectId, sessionId).listPending(),
       reloadRules: (client, projectId, sessionId) =>
         retried(() => sessionOf(client, projectId, sessionId).reloadProjectRules()),
+      forgetRules: (client, projectId, sessionId) =>
+        retried(() => sessionOf(client, projectId, sessionId).dropProjectRules()),
     },
   });
   const registry = setup({

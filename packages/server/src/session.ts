@@ -451,6 +451,16 @@ export function createSessionActor(deps: SessionDependencies) {
         announceRules(c, deps);
       },
 
+      /**
+       * The project no longer records this session, so no later change would reach it: its copy
+       * of the rules is dropped (durably) and read again, which records it again, before its next
+       * decision (the project calls it).
+       */
+      dropProjectRules: async (c) => {
+        forgetProjectRules(c);
+        await saveNow(c);
+      },
+
       listRules: (c) => {
         authorize(callerOf(c), "listRules");
         return {

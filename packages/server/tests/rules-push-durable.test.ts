@@ -1,0 +1,90 @@
+// A project rule change whose push to a session a crash cuts short still reaches that session: the
+// project keeps the sessions not yet told in an outbox saved with the change (project-pushes.ts)
+// and sends it again after the restart (its alarm). The session first reads the rules (its first
+// decision, an ask); a project deny rule is then added and the runner (tests/fixtures/runner.ts,
+// which holds both actors) is SIGKILLed the moment the admin hears the change was saved, while the
+// push is on its way. After the restart the session must be told (`rulesChanged`) and its next
+// call of that tool denied. With the push held only in memory (and dropped after its retries), the
+// session kept its old rules and the call was asked (checked once against that code).
+import { createClient } from "rivetkit/client";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import type { WardenRegistry } from "../src/index.ts";
+import { allocateEngine, type EngineSlot, stopEngine } from "./engine-harness.ts";
+import { deliver, type Runner, retry, startRunner, stopRunner } from "./fixtures/processes.ts";
+
+const PROJECT = "p1";
+const SESSION = "s-rules-push";
+/** How long the pushed change may take to reach the session after the restart. */
+const PUSH_BUDGET_MS = 45_000;
+
+let slot: EngineSlot;
+let runner: Runner | undefined;
+let client: ReturnType<typeof createClient<WardenRegistry>>;
+
+const session = (token: "agent" | "approver") =>
+  client.permissionSession.getOrCreate([PROJECT, SESSION], { params: { token } });
+const launch = async () => {
+  runner = await startRunner(slot, {});
+};
+
+beforeAll(async () => {
+  slot = await allocateEngine();
+  client = createClient<WardenRegistry>(slot.endpoint);
+  await launch();
+}, 90_000);
+
+afterAll(async () => {
+  if (runner) await stopRunner(runner, "SIGTERM").catch(() => undefined);
+  await client?.dispose().catch(() => undefined);
+  if (slot) await stopEngine(slot);
+}, 30_000);
+
+test("a rule change whose push a SIGKILL cut short reaches the session after the restart", async () => {
+  const deadline = Date.now() + 150_000;
+  // The session reads the project's rules (its first decision, under the old rules: an ask).
+  const first = await deliver(() =>
+    session("agent").requestPermission({
+      requestId: "first",
+      toolName: "Bash",
+      input: { command: "make build" },
+      waitMs: 0,
+    }),
+  );
+  expect(first.status).toBe("pending");
+
+  // The change is saved when its answer arrives; the push to the session is still on its way.
+  const killed = runner!;
+  const project = client.wardenProject.getOrCreate([PROJECT], { params: { token: "admin" } });
+  await deliver(() => project.addProjectRules([{ tool: "Bash(make test)", behavior: "deny" }]));
+  process.kill(killed.pid, "SIGKILL");
+  await killed.exited;
+  runner = undefined;
+
+  await launch();
+  const listener = session("approver").connect();
+  let budget: ReturnType<typeof setTimeout> | undefined;
+  const pushed = new Promise<boolean>((resolve) => {
+    listener.on("rulesChanged", () => resolve(true));
+    budget = setTimeout(() => resolve(false), PUSH_BUDGET_MS);
+  });
+  await retry(() => listener.listPending(), { deadline });
+  const told = await pushed;
+  clearTimeout(budget);
+  await listener.dispose().catch(() => undefined);
+
+  const next = await retry(
+    () =>
+      session("agent").requestPermission({
+        requestId: "next",
+        toolName: "Bash",
+        input: { command: "make test" },
+        waitMs: 0,
+      }),
+    { deadline },
+  );
+  expect(next, "the project deny rule did not apply after the restart").toMatchObject({
+    status: "decided",
+    decision: { behavior: "deny" },
+  });
+  expect(told, "the project never told the session its rules changed").toBe(true);
+}, 300_000);
