@@ -214,6 +214,7 @@ const ARGS: Record<ActorName, Record<string, (sessionId: string) => unknown[]>> 
     setMode: () => [null],
     expirePermission: () => ["perm_none"],
     reloadProjectRules: () => [],
+    dropProjectRules: () => [],
   },
   wardenProject: {
     listProjectRules: () => [],
@@ -223,6 +224,7 @@ const ARGS: Record<ActorName, Record<string, (sessionId: string) => unknown[]>> 
     getProjectRulesLog: () => [],
     noteInbox: (sessionId) => [{ sessionId, changes: [], history: [] }],
     reconcileInbox: () => [],
+    pushRuleChanges: () => [],
     listInbox: () => [],
     getHistory: () => [],
     listSessions: () => [],
