@@ -6,38 +6,20 @@
 // session-effects.ts `applyEffects`), so the kill may land before it is, and the expiry must then
 // come from the recovered state (the wake arms an alarm for every pending request, `sweep`).
 // Leaving the open's state save to RivetKit's interval makes this test fail (checked once).
-import { createClient } from "rivetkit/client";
-import { afterAll, beforeAll, expect, test } from "vitest";
-import type { PermissionRequestEvent, WardenRegistry } from "../src/index.ts";
-import { allocateEngine, type EngineSlot, stopEngine } from "./engine-harness.ts";
-import { deliver, type Runner, retry, startRunner, stopRunner } from "./fixtures/processes.ts";
+import { expect, test } from "vitest";
+import type { PermissionRequestEvent } from "../src/index.ts";
+import { useKillableRunner } from "./fixtures/killable-runner.ts";
+import { deliver, retry } from "./fixtures/processes.ts";
 
 const PROJECT = "p1";
 const SESSION = "s-announce";
 /** Long enough for the recovery to find the ask pending on most boxes, short enough to see it expire. */
 const TIMEOUT_S = 20;
 
-let slot: EngineSlot;
-let runner: Runner | undefined;
-let client: ReturnType<typeof createClient<WardenRegistry>>;
-
-const session = (token: "agent" | "approver") =>
-  client.permissionSession.getOrCreate([PROJECT, SESSION], { params: { token } });
-const launch = async () => {
-  runner = await startRunner(slot, { WARDEN_ASK_TIMEOUT_SECONDS: String(TIMEOUT_S) });
-};
-
-beforeAll(async () => {
-  slot = await allocateEngine();
-  client = createClient<WardenRegistry>(slot.endpoint);
-  await launch();
-}, 90_000);
-
-afterAll(async () => {
-  if (runner) await stopRunner(runner, "SIGTERM").catch(() => undefined);
-  await client?.dispose().catch(() => undefined);
-  if (slot) await stopEngine(slot);
-}, 30_000);
+const crash = useKillableRunner(PROJECT, SESSION, {
+  WARDEN_ASK_TIMEOUT_SECONDS: String(TIMEOUT_S),
+});
+const session = crash.session;
 
 test("an ask announced just before a SIGKILL is pending after the restart, in the inbox, and times out when due", async () => {
   // The session is awake (its first call is rule-settled) and has armed no alarm in this wake.
@@ -48,7 +30,7 @@ test("an ask announced just before a SIGKILL is pending after the restart, in th
   ).resolves.toMatchObject({ status: "decided" });
   const watcher = session("approver").connect();
   await watcher.listPending();
-  const killed = runner!;
+  const killed = crash.runner;
   const heard = new Promise<PermissionRequestEvent>((resolve) =>
     watcher.on("permissionRequest", (event: PermissionRequestEvent) => {
       // Nothing between hearing of the ask and the kill: what the approver saw must survive.
@@ -64,14 +46,13 @@ test("an ask announced just before a SIGKILL is pending after the restart, in th
       (error: unknown) => ({ error }),
     );
   const { request } = await heard;
-  await killed.exited;
-  runner = undefined;
+  await crash.gone();
   await watcher.dispose().catch(() => undefined);
   // Whatever the agent heard (most likely an error), the ask is the one the approver saw.
   const acked = await first;
   if ("outcome" in acked) expect(acked.outcome.permissionId).toBe(request.permissionId);
 
-  await launch();
+  await crash.launch();
   const deadline = Date.now() + 120_000;
   const again = await retry(() => session("agent").requestPermission({ ...call, waitMs: 0 }), {
     deadline,
@@ -82,7 +63,9 @@ test("an ask announced just before a SIGKILL is pending after the restart, in th
   if (again.status === "pending") {
     expect(again.expiresAt).toBe(request.expiresAt);
     // The inbox lists it (the report may have died with the runner: the wake sends the list).
-    const inbox = client.wardenProject.getOrCreate([PROJECT], { params: { token: "approver" } });
+    const inbox = crash.client.wardenProject.getOrCreate([PROJECT], {
+      params: { token: "approver" },
+    });
     for (;;) {
       const page = await retry(() => inbox.listInbox(), { deadline });
       if (page.requests.some((r) => r.permissionId === request.permissionId)) break;

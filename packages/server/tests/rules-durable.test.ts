@@ -6,45 +6,25 @@
 // project must push it to the session (`rulesChanged`), and the session's next call of that tool
 // must be denied. With the project's record left to the periodic save, the project forgot the
 // session, nothing was pushed and the call was asked, under the old rules (checked once).
-import { createClient } from "rivetkit/client";
-import { afterAll, beforeAll, expect, test } from "vitest";
-import type { PermissionRequestEvent, WardenRegistry } from "../src/index.ts";
-import { allocateEngine, type EngineSlot, stopEngine } from "./engine-harness.ts";
-import { deliver, type Runner, retry, startRunner, stopRunner } from "./fixtures/processes.ts";
+import { expect, test } from "vitest";
+import type { PermissionRequestEvent } from "../src/index.ts";
+import { useKillableRunner } from "./fixtures/killable-runner.ts";
+import { deliver, retry } from "./fixtures/processes.ts";
 
 const PROJECT = "p1";
 const SESSION = "s-rules-durable";
 /** How long the pushed rule change may take to reach the session before the check goes ahead. */
 const PUSH_BUDGET_MS = 30_000;
 
-let slot: EngineSlot;
-let runner: Runner | undefined;
-let client: ReturnType<typeof createClient<WardenRegistry>>;
-
-const session = (token: "agent" | "approver") =>
-  client.permissionSession.getOrCreate([PROJECT, SESSION], { params: { token } });
-const launch = async () => {
-  runner = await startRunner(slot, {});
-};
-
-beforeAll(async () => {
-  slot = await allocateEngine();
-  client = createClient<WardenRegistry>(slot.endpoint);
-  await launch();
-}, 90_000);
-
-afterAll(async () => {
-  if (runner) await stopRunner(runner, "SIGTERM").catch(() => undefined);
-  await client?.dispose().catch(() => undefined);
-  if (slot) await stopEngine(slot);
-}, 30_000);
+const crash = useKillableRunner(PROJECT, SESSION);
+const session = crash.session;
 
 test("a session that read the project's rules just before a SIGKILL is told of a rule added after the restart", async () => {
   // The approver listens before the session's first call, so that the kill follows its first
   // decision at once: the project recorded the session moments before.
   const watcher = session("approver").connect();
   await deliver(() => watcher.listPending());
-  const killed = runner!;
+  const killed = crash.runner;
   const heard = new Promise<PermissionRequestEvent>((resolve) =>
     watcher.on("permissionRequest", (event: PermissionRequestEvent) => {
       process.kill(killed.pid, "SIGKILL");
@@ -60,12 +40,11 @@ test("a session that read the project's rules just before a SIGKILL is told of a
     })
     .catch(() => undefined);
   await heard;
-  await killed.exited;
-  runner = undefined;
+  await crash.gone();
   await first;
   await watcher.dispose().catch(() => undefined);
 
-  await launch();
+  await crash.launch();
   const deadline = Date.now() + 120_000;
   // The session survived with the rules it read (its ask is still pending).
   const again = await retry(
@@ -87,7 +66,7 @@ test("a session that read the project's rules just before a SIGKILL is told of a
     listener.on("rulesChanged", () => resolve(true));
     budget = setTimeout(() => resolve(false), PUSH_BUDGET_MS);
   });
-  const project = client.wardenProject.getOrCreate([PROJECT], { params: { token: "admin" } });
+  const project = crash.client.wardenProject.getOrCreate([PROJECT], { params: { token: "admin" } });
   await retry(() => project.addProjectRules([{ tool: "Bash(make test)", behavior: "deny" }]), {
     deadline,
   });

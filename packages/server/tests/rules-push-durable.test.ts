@@ -6,38 +6,17 @@
 // push is on its way. After the restart the session must be told (`rulesChanged`) and its next
 // call of that tool denied. With the push held only in memory (and dropped after its retries), the
 // session kept its old rules and the call was asked (checked once against that code).
-import { createClient } from "rivetkit/client";
-import { afterAll, beforeAll, expect, test } from "vitest";
-import type { WardenRegistry } from "../src/index.ts";
-import { allocateEngine, type EngineSlot, stopEngine } from "./engine-harness.ts";
-import { deliver, type Runner, retry, startRunner, stopRunner } from "./fixtures/processes.ts";
+import { expect, test } from "vitest";
+import { useKillableRunner } from "./fixtures/killable-runner.ts";
+import { deliver, retry } from "./fixtures/processes.ts";
 
 const PROJECT = "p1";
 const SESSION = "s-rules-push";
 /** How long the pushed change may take to reach the session after the restart. */
 const PUSH_BUDGET_MS = 45_000;
 
-let slot: EngineSlot;
-let runner: Runner | undefined;
-let client: ReturnType<typeof createClient<WardenRegistry>>;
-
-const session = (token: "agent" | "approver") =>
-  client.permissionSession.getOrCreate([PROJECT, SESSION], { params: { token } });
-const launch = async () => {
-  runner = await startRunner(slot, {});
-};
-
-beforeAll(async () => {
-  slot = await allocateEngine();
-  client = createClient<WardenRegistry>(slot.endpoint);
-  await launch();
-}, 90_000);
-
-afterAll(async () => {
-  if (runner) await stopRunner(runner, "SIGTERM").catch(() => undefined);
-  await client?.dispose().catch(() => undefined);
-  if (slot) await stopEngine(slot);
-}, 30_000);
+const crash = useKillableRunner(PROJECT, SESSION);
+const session = crash.session;
 
 test("a rule change whose push a SIGKILL cut short reaches the session after the restart", async () => {
   const deadline = Date.now() + 150_000;
@@ -53,14 +32,13 @@ test("a rule change whose push a SIGKILL cut short reaches the session after the
   expect(first.status).toBe("pending");
 
   // The change is saved when its answer arrives; the push to the session is still on its way.
-  const killed = runner!;
-  const project = client.wardenProject.getOrCreate([PROJECT], { params: { token: "admin" } });
+  const killed = crash.runner;
+  const project = crash.client.wardenProject.getOrCreate([PROJECT], { params: { token: "admin" } });
   await deliver(() => project.addProjectRules([{ tool: "Bash(make test)", behavior: "deny" }]));
   process.kill(killed.pid, "SIGKILL");
-  await killed.exited;
-  runner = undefined;
+  await crash.gone();
 
-  await launch();
+  await crash.launch();
   const listener = session("approver").connect();
   let budget: ReturnType<typeof setTimeout> | undefined;
   const pushed = new Promise<boolean>((resolve) => {
