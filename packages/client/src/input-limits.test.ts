@@ -4,17 +4,24 @@ import { describe, expect, test } from "vitest";
 import { boundInputChars, inputRefusal, inputWithinLimits } from "./input-limits.ts";
 
 /**
- * The server's own check (schema.ts), the oracle, plus: no reserved key (read from the JSON,
- * where a key is a quoted string right before a colon and a string's quotes are escaped).
+ * Whether a reserved key is anywhere in the value, whatever its value: a key whose value is
+ * `undefined` is left out of JSON but kept by the structured encodings the SDK sends (CBOR), so it
+ * is read from the object, not from its JSON.
  */
-const exact = (input: Record<string, unknown>) => {
-  const json = JSON.stringify(input);
-  return (
-    json.length <= MAX_INPUT_BYTES &&
-    !nestsDeeperThan(input, MAX_INPUT_DEPTH) &&
-    !/(?<!\\)"(__proto__|__proto_|constructor|prototype)":/.test(json)
+const hasReservedKey = (value: unknown): boolean => {
+  if (Array.isArray(value)) return value.some(hasReservedKey);
+  if (value === null || typeof value !== "object") return false;
+  return Object.entries(value).some(
+    ([key, item]) =>
+      ["__proto__", "__proto_", "constructor", "prototype"].includes(key) || hasReservedKey(item),
   );
 };
+
+/** The server's own check (schema.ts), the oracle, plus: no reserved key. */
+const exact = (input: Record<string, unknown>) =>
+  JSON.stringify(input).length <= MAX_INPUT_BYTES &&
+  !nestsDeeperThan(input, MAX_INPUT_DEPTH) &&
+  !hasReservedKey(input);
 
 const nested = (levels: number): Record<string, unknown> => {
   let value: Record<string, unknown> = { leaf: 1 };
