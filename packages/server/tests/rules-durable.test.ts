@@ -8,7 +8,7 @@
 // session, nothing was pushed and the call was asked, under the old rules (checked once).
 import { expect, test } from "vitest";
 import type { PermissionRequestEvent } from "../src/index.ts";
-import { useKillableRunner } from "./fixtures/killable-runner.ts";
+import { expectProjectDenyReachesSession, useKillableRunner } from "./fixtures/killable-runner.ts";
 import { deliver, retry } from "./fixtures/processes.ts";
 
 const PROJECT = "p1";
@@ -59,34 +59,10 @@ test("a session that read the project's rules just before a SIGKILL is told of a
   );
   expect(again.status).toBe("pending");
 
-  const listener = session("approver").connect();
-  await retry(() => listener.listPending(), { deadline });
-  let budget: ReturnType<typeof setTimeout> | undefined;
-  const pushed = new Promise<boolean>((resolve) => {
-    listener.on("rulesChanged", () => resolve(true));
-    budget = setTimeout(() => resolve(false), PUSH_BUDGET_MS);
-  });
   const project = crash.client.wardenProject.getOrCreate([PROJECT], { params: { token: "admin" } });
-  await retry(() => project.addProjectRules([{ tool: "Bash(make test)", behavior: "deny" }]), {
+  await expectProjectDenyReachesSession(crash, {
     deadline,
+    budgetMs: PUSH_BUDGET_MS,
+    change: () => project.addProjectRules([{ tool: "Bash(make test)", behavior: "deny" }]),
   });
-  const told = await pushed;
-  clearTimeout(budget);
-  await listener.dispose().catch(() => undefined);
-
-  const next = await retry(
-    () =>
-      session("agent").requestPermission({
-        requestId: "next",
-        toolName: "Bash",
-        input: { command: "make test" },
-        waitMs: 0,
-      }),
-    { deadline },
-  );
-  expect(next, "the project deny rule added after the restart did not apply").toMatchObject({
-    status: "decided",
-    decision: { behavior: "deny" },
-  });
-  expect(told, "the project never told the session its rules changed").toBe(true);
 }, 300_000);

@@ -7,8 +7,8 @@
 // call of that tool denied. With the push held only in memory (and dropped after its retries), the
 // session kept its old rules and the call was asked (checked once against that code).
 import { expect, test } from "vitest";
-import { useKillableRunner } from "./fixtures/killable-runner.ts";
-import { deliver, retry } from "./fixtures/processes.ts";
+import { expectProjectDenyReachesSession, useKillableRunner } from "./fixtures/killable-runner.ts";
+import { deliver } from "./fixtures/processes.ts";
 
 const PROJECT = "p1";
 const SESSION = "s-rules-push";
@@ -39,30 +39,5 @@ test("a rule change whose push a SIGKILL cut short reaches the session after the
   await crash.gone();
 
   await crash.launch();
-  const listener = session("approver").connect();
-  let budget: ReturnType<typeof setTimeout> | undefined;
-  const pushed = new Promise<boolean>((resolve) => {
-    listener.on("rulesChanged", () => resolve(true));
-    budget = setTimeout(() => resolve(false), PUSH_BUDGET_MS);
-  });
-  await retry(() => listener.listPending(), { deadline });
-  const told = await pushed;
-  clearTimeout(budget);
-  await listener.dispose().catch(() => undefined);
-
-  const next = await retry(
-    () =>
-      session("agent").requestPermission({
-        requestId: "next",
-        toolName: "Bash",
-        input: { command: "make test" },
-        waitMs: 0,
-      }),
-    { deadline },
-  );
-  expect(next, "the project deny rule did not apply after the restart").toMatchObject({
-    status: "decided",
-    decision: { behavior: "deny" },
-  });
-  expect(told, "the project never told the session its rules changed").toBe(true);
+  await expectProjectDenyReachesSession(crash, { deadline, budgetMs: PUSH_BUDGET_MS });
 }, 300_000);
