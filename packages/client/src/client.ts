@@ -119,9 +119,13 @@ export function createWardenClient(options: WardenClientOptions) {
           retry: options.retry ?? {},
           project: () => rivet.wardenProject.getOrCreate([projectId], { params }),
           openProject: (actorId) => rivet.wardenProject.getForId(actorId, { params }).connect(),
-          session: (sessionId) =>
-            rivet.permissionSession.getOrCreate([projectId, sessionId], { params }),
-          sessionById: (actorId) => rivet.permissionSession.getForId(actorId, { params }),
+          session: (sessionId, signal) =>
+            rivet.permissionSession.getOrCreate([projectId, sessionId], {
+              params,
+              ...(signal ? { signal } : {}),
+            }),
+          sessionById: (actorId, signal) =>
+            rivet.permissionSession.getForId(actorId, { params, ...(signal ? { signal } : {}) }),
           resolveId,
         });
         inboxes.set(projectId, inbox);

@@ -12,9 +12,10 @@ import type {
 import { isActorGone, newReplyId } from "@warden/server/protocol";
 import type { createClient } from "rivetkit/client";
 import { type ConnectionStatus, LiveConnection } from "./connection.ts";
-import { toWardenError } from "./errors.ts";
+import { CreationGate, type CreationGateOptions } from "./creation-gate.ts";
+import { toWardenError, WardenError } from "./errors.ts";
 import type { ActorResolver } from "./resolve-actor.ts";
-import { REPLY_ATTEMPTS, type RetryOptions, type RetryPolicy, withRetry } from "./retry.ts";
+import { REPLY_BOUND_MS, type RetryOptions, type RetryPolicy, withRetry } from "./retry.ts";
 
 type RivetClient = ReturnType<typeof createClient<WardenRegistry>>;
 type ProjectHandle = ReturnType<RivetClient["wardenProject"]["getOrCreate"]>;
@@ -59,10 +60,10 @@ export interface InboxLink {
   readonly retry: RetryPolicy;
   project(): ProjectHandle;
   openProject(actorId: string): ProjectConn;
-  /** A stateless handle on a session (no connection kept open), by key. */
-  session(sessionId: string): SessionHandle;
+  /** A stateless handle on a session (no connection kept open), by key; `signal` aborts its calls. */
+  session(sessionId: string, signal?: AbortSignal): SessionHandle;
   /** The same, by the session actor's id (no lookup of its key by the engine). */
-  sessionById(actorId: string): SessionByIdHandle;
+  sessionById(actorId: string, signal?: AbortSignal): SessionByIdHandle;
   /** The client's way to turn the project's key into its actor id. */
   readonly resolveId: ActorResolver;
 }
@@ -72,6 +73,14 @@ const READ_BOUND_MS = 30_000;
 const READ = { attemptTimeoutMs: READ_BOUND_MS };
 /** Session actor ids an inbox remembers (the oldest learned is forgotten first). */
 const MAX_ACTOR_IDS = 10_000;
+/**
+ * How many reply requests one inbox has in flight at once: the client's adaptive bound
+ * (creation-gate.ts), cut when a reply is slower than `targetMs` or fails. 100 asks at once
+ * answered by two approvers sent 200 replies at once, each re-sent on its 10 s bound while the
+ * first still waited in the engine's gateway: ~2,900 reply requests for ~300 asks, until the
+ * engine's storage stalled (docs/scale.md, "Replies without a storm").
+ */
+export const REPLY_GATE: CreationGateOptions = { initial: 8, min: 1, max: 32, targetMs: 2_000 };
 
 /**
  * Whether a call addressed by id missed its session: the actor is gone, or the id names another
@@ -100,6 +109,8 @@ export class WardenInbox {
    * lookups were its slowest operations (docs/scale.md).
    */
   readonly #actorIds = new Map<string, string>();
+  /** Reply requests in flight: each holds a slot until it is answered or aborted. */
+  readonly #replies = new CreationGate(REPLY_GATE);
 
   constructor(readonly link: InboxLink) {
     // A fresh handle per attempt (see `ActorResolver`).
@@ -244,18 +255,44 @@ export class WardenInbox {
     const sent = { ...options, replyId: options?.replyId ?? newReplyId() };
     try {
       // Bounded attempts: a reply sent to a runner that died mid-call would otherwise wait for an
-      // answer that never comes. A retry of a reply that had landed gets `already_resolved`,
-      // carrying the resolution it made.
+      // answer that never comes. A retry of a reply that had landed gets the resolution it made
+      // (the same reply id), or `already_resolved` if another reply won.
       return await withRetry(
         () =>
-          this.#toSession(sessionId, (s) =>
-            s.respondPermission(sessionId, permissionId, reply, sent),
+          this.#replies.run(() =>
+            this.#aborting(REPLY_BOUND_MS, (signal) =>
+              this.#toSession(
+                sessionId,
+                (s) => s.respondPermission(sessionId, permissionId, reply, sent),
+                signal,
+              ),
+            ),
           ),
         this.link.retry,
-        REPLY_ATTEMPTS,
       );
     } catch (error) {
       throw toWardenError(error);
+    }
+  }
+
+  /**
+   * One attempt, aborted (its HTTP request cancelled) when it outlives `ms`: it fails with
+   * `unavailable` (transient), and a retry is sent only once this attempt is no longer in flight.
+   * The bound runs from the request's start, not from its wait for a slot.
+   */
+  async #aborting<T>(ms: number, call: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const controller = new AbortController();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        reject(new WardenError("unavailable", `no answer within ${ms} ms`));
+        controller.abort();
+      }, ms);
+    });
+    try {
+      return await Promise.race([call(controller.signal), expired]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -288,17 +325,21 @@ export class WardenInbox {
    * decides nothing: the session checks this client's token against its own project and session
    * whichever way it is reached, and refuses a call that is not its own before changing anything.
    */
-  async #toSession<T>(sessionId: string, call: (session: SessionCalls) => Promise<T>): Promise<T> {
+  async #toSession<T>(
+    sessionId: string,
+    call: (session: SessionCalls) => Promise<T>,
+    signal?: AbortSignal,
+  ): Promise<T> {
     const id = this.#actorIds.get(sessionId);
     if (id !== undefined) {
       try {
-        return await call(this.link.sessionById(id));
+        return await call(this.link.sessionById(id, signal));
       } catch (error) {
         if (!missedById(error)) throw error;
         if (this.#actorIds.get(sessionId) === id) this.#actorIds.delete(sessionId);
       }
     }
-    return call(this.link.session(sessionId));
+    return call(this.link.session(sessionId, signal));
   }
 
   /** A read on the live connection, which is replaced when it leaves one unanswered. */
