@@ -21,6 +21,8 @@ const USAGE = `usage: pnpm load [options]
   --duration S            stop starting requests after S seconds of work (default: no limit)
   --fast-path on|off      let the SDK decide rule-settled calls locally (default off)
   --create-concurrency N  sessions created at once (default 10)
+  --clients N             agent SDK clients in this process, each with its own creation and
+                          wake bound; sessions are spread over them (default 1)
   --create-timeout S      stop creating sessions after S seconds; go on with those created
   --idle-close MS|off     close an agent session's unused connection after MS (default: the SDK's)
   --json                  print the result as JSON on stdout
@@ -53,6 +55,7 @@ function parse(argv: string[]) {
       duration: { type: "string" },
       "fast-path": { type: "string" },
       "create-concurrency": { type: "string" },
+      clients: { type: "string" },
       "create-timeout": { type: "string" },
       "idle-close": { type: "string" },
       json: { type: "boolean", default: false },
@@ -101,6 +104,7 @@ function parse(argv: string[]) {
                 : number(values["idle-close"], "idle-close", 0),
           }
         : {}),
+      clients: Math.max(1, Math.floor(number(values.clients, "clients", 1))),
       createConcurrency: Math.max(
         1,
         Math.floor(number(values["create-concurrency"], "create-concurrency", 10)),
