@@ -1,4 +1,5 @@
 import { WardenError } from "./errors.ts";
+import { afterWaiting } from "./retry.ts";
 
 /**
  * The status of a live connection, as approver UIs show it. `idle`: closed because nothing used
@@ -160,8 +161,12 @@ export class LiveConnection<C extends RivetConn> {
     this.#holdOpen();
     let timer: ReturnType<typeof setTimeout> | undefined;
     let finished = false;
+    const asked = performance.now();
+    /** How long this call waited for its connection (its turn under the wake bound, a creation). */
+    let waitedMs = 0;
     try {
       const link = await this.#current();
+      waitedMs = performance.now() - asked;
       this.#watch(link);
       const racers: Promise<T>[] = [action(link.conn), link.dropped];
       if (boundMs !== undefined) {
@@ -184,6 +189,8 @@ export class LiveConnection<C extends RivetConn> {
         );
       }
       return await Promise.race(racers);
+    } catch (error) {
+      throw afterWaiting(error, waitedMs);
     } finally {
       finished = true;
       clearTimeout(timer);
