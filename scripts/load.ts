@@ -21,8 +21,11 @@ const USAGE = `usage: pnpm load [options]
   --duration S            stop starting requests after S seconds of work (default: no limit)
   --fast-path on|off      let the SDK decide rule-settled calls locally (default off)
   --create-concurrency N  sessions created at once (default 10)
+  --clients N             agent SDK clients in this process, each with its own creation and
+                          wake bound; sessions are spread over them (default 1)
   --create-timeout S      stop creating sessions after S seconds; go on with those created
   --idle-close MS|off     close an agent session's unused connection after MS (default: the SDK's)
+  --keep-log PATH         copy the embedded server's log there when it stops (else removed)
   --json                  print the result as JSON on stdout
 
   Against a running server instead of an embedded one (its project's policy must allow
@@ -53,6 +56,8 @@ function parse(argv: string[]) {
       duration: { type: "string" },
       "fast-path": { type: "string" },
       "create-concurrency": { type: "string" },
+      clients: { type: "string" },
+      "keep-log": { type: "string" },
       "create-timeout": { type: "string" },
       "idle-close": { type: "string" },
       json: { type: "boolean", default: false },
@@ -81,6 +86,7 @@ function parse(argv: string[]) {
     enginePid: values["engine-pid"] ? number(values["engine-pid"], "engine-pid", 0) : undefined,
     runnerPid: values["runner-pid"] ? number(values["runner-pid"], "runner-pid", 0) : undefined,
     metricsUrl: values["engine-metrics"],
+    keepLog: values["keep-log"],
     load: {
       sessions: Math.max(1, Math.floor(number(values.sessions, "sessions", 100))),
       requestsPerSession: Math.max(1, Math.floor(number(values.requests, "requests", 20))),
@@ -101,6 +107,7 @@ function parse(argv: string[]) {
                 : number(values["idle-close"], "idle-close", 0),
           }
         : {}),
+      clients: Math.max(1, Math.floor(number(values.clients, "clients", 1))),
       createConcurrency: Math.max(
         1,
         Math.floor(number(values["create-concurrency"], "create-concurrency", 10)),
@@ -115,7 +122,12 @@ async function target(
 ): Promise<LoadTarget> {
   if (args.endpoint === undefined) {
     log("starting an embedded server");
-    return startEmbeddedServer({ approvers: args.load.approvers, project: args.project, log });
+    return startEmbeddedServer({
+      approvers: args.load.approvers,
+      project: args.project,
+      log,
+      ...(args.keepLog !== undefined ? { keepLog: args.keepLog } : {}),
+    });
   }
   if (!args.agentToken || !args.approverToken) {
     throw new Error(`--endpoint needs --agent-token and --approver-token\n${USAGE}`);

@@ -2,7 +2,7 @@
 // dir with fresh tokens and free ports, stopped (engine included) when the run ends, however it
 // ends (engine-guard.ts).
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { checkPorts, findEngine, stopEngine } from "../../apps/server/src/engine.ts";
@@ -40,6 +40,8 @@ export async function startEmbeddedServer(options: {
   policy?: object;
   /** The token of actor-to-actor calls (default: the server makes one), for benches that fill a project's inbox. */
   internalToken?: string;
+  /** Where to copy the server's log (the engine's and the runner's lines) when it stops; else it is removed. */
+  keepLog?: string;
   log?: (line: string) => void;
 }): Promise<LoadTarget> {
   const project = options.project ?? "load";
@@ -98,6 +100,14 @@ export async function startEmbeddedServer(options: {
       await stopChild(child, "SIGTERM", 15_000);
       const engine = await findEngine(storage);
       if (engine !== undefined) await stopEngine(engine);
+      // A run that failed is explained by this log, and the directory goes with the run.
+      if (options.keepLog !== undefined) {
+        try {
+          copyFileSync(join(dir, "server.log"), options.keepLog);
+        } catch (error) {
+          options.log?.(`the server log was not kept: ${(error as Error).message}`);
+        }
+      }
       rmSync(dir, { recursive: true, force: true });
       guard.dismiss();
     })();

@@ -27,8 +27,13 @@ export interface LoadOptions {
   readonly fastPath: "on" | "off";
   /** The agents' `idleCloseMs` (default: the SDK's). */
   readonly idleCloseMs?: number | false;
-  /** Sessions created at once. */
+  /** Sessions created at once (across all agent clients). */
   readonly createConcurrency: number;
+  /**
+   * Agent SDK clients, each with its own creation and wake bound (default 1); session `s` is
+   * client `s mod clients`'s. They share this process: what differs is the herd the engine sees.
+   */
+  readonly clients?: number;
   /** Stops starting new sessions after this many seconds (the rest count as not created). */
   readonly createTimeoutS?: number;
   /** Seconds every created session sits connected and idle before the work, to measure its cost (default 5). */
@@ -176,12 +181,17 @@ export async function runLoad(target: LoadTarget, options: LoadOptions): Promise
   };
 
   const common = { endpoint: target.endpoint, project: target.project };
-  const agents = createWardenClient({
-    ...common,
-    token: target.agentToken,
-    fastPath: options.fastPath,
-    ...(options.idleCloseMs !== undefined ? { idleCloseMs: options.idleCloseMs } : {}),
-  });
+  const agents = Array.from({ length: Math.max(1, options.clients ?? 1) }, () =>
+    createWardenClient({
+      ...common,
+      token: target.agentToken,
+      fastPath: options.fastPath,
+      ...(options.idleCloseMs !== undefined ? { idleCloseMs: options.idleCloseMs } : {}),
+    }),
+  );
+  /** Which client a session is on: its index in `ids`, modulo the clients. */
+  const clientOf = new Map<string, WardenClient>();
+  const agentOf = (sessionId: string) => clientOf.get(sessionId) ?? agents[0]!;
   const approvers: WardenClient[] = [];
   const unsubscribes: (() => void)[] = [];
   const withAsks = options.approvers > 0 ? options.askFraction : 0;
@@ -212,6 +222,7 @@ export async function runLoad(target: LoadTarget, options: LoadOptions): Promise
 
   const at0 = await measure(target);
   const ids = Array.from({ length: options.sessions }, (_, s) => `${tag}-s${s}`);
+  for (const [s, id] of ids.entries()) clientOf.set(id, agents[s % agents.length]!);
   const created: string[] = [];
   const createLatency: number[] = [];
   let phase = "create";
@@ -288,7 +299,7 @@ export async function runLoad(target: LoadTarget, options: LoadOptions): Promise
 
   const call = async (sessionId: string, i: number, ask: boolean, first = false) => {
     const requestId = `${sessionId}-r${i}`;
-    const session = agents.session(sessionId);
+    const session = agentOf(sessionId).session(sessionId);
     const wasLocal = session.localPolicy.fresh;
     const begun = performance.now();
     if (ask) asked.set(requestId, begun);
@@ -341,7 +352,7 @@ export async function runLoad(target: LoadTarget, options: LoadOptions): Promise
    * (bounded: a session whose reports are still queued is left to the check at the end).
    */
   const readWhenDone = async (sessionId: string) => {
-    const session = agents.session(sessionId);
+    const session = agentOf(sessionId).session(sessionId);
     let timer: ReturnType<typeof setTimeout> | undefined;
     const flushed = await Promise.race([
       session.flush().then(() => true),
@@ -406,7 +417,7 @@ export async function runLoad(target: LoadTarget, options: LoadOptions): Promise
     // Check: local decisions reach the audit log when the agents' client flushes its reports.
     phase = "audit check";
     await Promise.all(reads);
-    await agents.dispose({ flushMs: 120_000 });
+    await Promise.all(agents.map((a) => a.dispose({ flushMs: 120_000 })));
     const order = [...lastCall].sort((a, b) => b[1] - a[1]).map(([id]) => id);
     log(
       `audit check: reading ${new Set(records.map((r) => r.sessionId)).size} sessions' logs, ${actorIds.size} by actor id`,
@@ -493,7 +504,7 @@ export async function runLoad(target: LoadTarget, options: LoadOptions): Promise
   } finally {
     clearInterval(progress);
     for (const unsubscribe of unsubscribes) unsubscribe();
-    await agents.dispose({ flushMs: 0 }).catch(() => undefined);
+    await Promise.all(agents.map((a) => a.dispose({ flushMs: 0 }).catch(() => undefined)));
     await Promise.all(approvers.map((a) => a.dispose().catch(() => undefined)));
     await auditCheck.dispose();
   }

@@ -1,4 +1,5 @@
 import { WardenError } from "./errors.ts";
+import { afterWaiting } from "./retry.ts";
 
 /**
  * The status of a live connection, as approver UIs show it. `idle`: closed because nothing used
@@ -50,8 +51,8 @@ export interface LiveConnectionOptions {
    */
   readonly idleCloseMs?: number | undefined;
   /**
-   * Runs the reopening of a connection closed for idleness (which wakes its sleeping actor) under
-   * a bound shared by the client's sessions: `wake` creates the connection at once and resolves
+   * Runs every reopening of a connection (after an idle close, which wakes its sleeping actor, or
+   * after a connection that stalled or died) under a bound shared by the client's sessions: `wake` creates the connection at once and resolves
    * once it is open or dropped, so the bound holds until then. Undefined: reopen at once.
    */
   readonly wakes?: WakeGate | undefined;
@@ -105,12 +106,16 @@ interface Link<C> {
  * a connection first (reopened by id, no key lookup) and runs on it. That reopening wakes the
  * actor, the engine's costly step: with `wakes`, it waits its turn under the client's bound, so
  * that a client whose sessions all idled does not wake hundreds of actors at once (docs/scale.md).
+ * So does every other reopening (a stalled or dead connection's replacement): a wake that stalled
+ * tries again in the queue, not ahead of it.
  */
 export class LiveConnection<C extends RivetConn> {
   #link: Link<C> | undefined;
   #actorId: Promise<string> | undefined;
   #disposed = false;
   #everOpen = false;
+  /** Whether a connection was opened before: the next one is a reopening (see `#current`). */
+  #linked = false;
   #status: ConnectionStatus = "connecting";
   #reopenDelay = MIN_REOPEN_MS;
   #stalledMs = STALLED_MS;
@@ -156,8 +161,12 @@ export class LiveConnection<C extends RivetConn> {
     this.#holdOpen();
     let timer: ReturnType<typeof setTimeout> | undefined;
     let finished = false;
+    const asked = performance.now();
+    /** How long this call waited for its connection (its turn under the wake bound, a creation). */
+    let waitedMs = 0;
     try {
       const link = await this.#current();
+      waitedMs = performance.now() - asked;
       this.#watch(link);
       const racers: Promise<T>[] = [action(link.conn), link.dropped];
       if (boundMs !== undefined) {
@@ -180,6 +189,8 @@ export class LiveConnection<C extends RivetConn> {
         );
       }
       return await Promise.race(racers);
+    } catch (error) {
+      throw afterWaiting(error, waitedMs);
     } finally {
       finished = true;
       clearTimeout(timer);
@@ -223,8 +234,11 @@ export class LiveConnection<C extends RivetConn> {
     const actorId = await this.#actorId;
     if (this.#disposed) throw disposedError();
     if (this.#link) return this.#link;
+    // Every open after the first is a reopening (after an idle close, a stall, a dead path): it
+    // may wake the actor, so it waits its turn under the client's bound. A stalled wake's next try
+    // opened at once before, one more wake outside the bound for each that stalled.
     const wakes = this.options.wakes;
-    if (wakes === undefined || this.#status !== "idle") return this.#replace(actorId);
+    if (wakes === undefined || !this.#linked) return this.#replace(actorId);
     this.#waking ??= this.#wake(wakes, actorId).finally(() => {
       this.#waking = undefined;
     });
@@ -294,6 +308,7 @@ export class LiveConnection<C extends RivetConn> {
     this.#reopenTimer = undefined;
     const old = this.#link;
     const conn = this.open(actorId);
+    this.#linked = true;
     let drop: (error: WardenError) => void = () => undefined;
     const dropped = new Promise<never>((_resolve, reject) => {
       drop = reject;
@@ -337,9 +352,7 @@ export class LiveConnection<C extends RivetConn> {
         this.#drop(link);
         this.#setStatus(this.#everOpen ? "reconnecting" : "connecting");
         if (this.#listening) {
-          this.#reopenTimer = setTimeout(() => {
-            if (!this.#link && !this.#disposed) this.#replace(actorId);
-          }, this.#reopenDelay);
+          this.#reopenTimer = setTimeout(() => this.#reopenForListeners(), this.#reopenDelay);
           this.#reopenDelay = Math.min(this.#reopenDelay * 2, MAX_REOPEN_MS);
         }
       } else {
@@ -368,12 +381,17 @@ export class LiveConnection<C extends RivetConn> {
 
   /** Drops a connection found dead; calls retry on a new one by themselves, listeners get one now. */
   #abandon(link: Link<C>, error: WardenError) {
-    const actorId = this.#actorId;
     this.#drop(link, error);
-    if (this.#listening)
-      void actorId?.then((id) => {
-        if (!this.#link && !this.#disposed) this.#replace(id);
-      });
+    if (this.#listening) this.#reopenForListeners();
+  }
+
+  /** Opens a new connection for listeners when no call does, through the wake bound as calls do. */
+  #reopenForListeners() {
+    clearTimeout(this.#reopenTimer);
+    this.#reopenTimer = undefined;
+    if (this.#link || this.#disposed) return;
+    // A failure here (the key's lookup, a disposal) leaves listeners to the next call, as before.
+    void this.#current().catch(() => undefined);
   }
 
   /** Forgets a connection: its pending calls fail with `error` if given; its socket is closed in the background. */

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, expect, test, vi } from "vitest";
 import { WardenError } from "./errors.ts";
-import { withRetry } from "./retry.ts";
+import { afterWaiting, withRetry } from "./retry.ts";
 
 // withRetry's clock is `Date.now()` and its backoff `setTimeout`: both faked, so that minutes pass
 // at once and no test depends on how fast the machine is.
@@ -28,6 +28,38 @@ test("an attempt that waited longer than the deadline before failing is retried"
   await vi.advanceTimersByTimeAsync(300_000 + 1_000);
   await expect(result).resolves.toBe("answered");
   expect(attempts).toBe(2);
+});
+
+test("a retry's wait for its turn does not count against the deadline", async () => {
+  // The first attempt stalls; its retry waits its turn for 5 minutes (a stalled wake queued behind
+  // hundreds of others under the client's bound, as the connection marks it), then stalls too;
+  // the third is answered. Counted with the wait, the second failure was past the deadline.
+  let attempts = 0;
+  const call = () => {
+    attempts += 1;
+    if (attempts === 1) return Promise.reject(unavailable());
+    if (attempts === 2)
+      return new Promise<string>((_resolve, reject) =>
+        setTimeout(() => reject(afterWaiting(unavailable(), 300_000)), 300_000 + 8_000),
+      );
+    return Promise.resolve("answered");
+  };
+  const result = withRetry(call, { deadlineMs: 120_000 });
+  await vi.advanceTimersByTimeAsync(300_000 + 8_000 + 5_000);
+  await expect(result).resolves.toBe("answered");
+  expect(attempts).toBe(3);
+});
+
+test("a wait is marked per call, on the connection's own transient errors only", () => {
+  const shared = unavailable();
+  const a = afterWaiting(shared, 1_000);
+  const b = afterWaiting(shared, 2_000);
+  expect(a).not.toBe(shared);
+  expect(a).not.toBe(b);
+  expect(a).toMatchObject({ code: "unavailable", message: shared.message });
+  const refusal = new WardenError("forbidden", "no");
+  expect(afterWaiting(refusal, 1_000)).toBe(refusal);
+  expect(afterWaiting(shared, 0)).toBe(shared);
 });
 
 test("a call that keeps failing gives up once it has failed for the deadline", async () => {

@@ -29,13 +29,33 @@ export const REPLY_BOUND_MS = 10_000;
 /** `REPLY_BOUND_MS` for a reply sent without a live connection (a stateless call). */
 export const REPLY_ATTEMPTS: RetryOptions = { attemptTimeoutMs: REPLY_BOUND_MS };
 
+/** How long the attempt that failed with each error first waited its turn (see `afterWaiting`). */
+const waits = new WeakMap<object, number>();
+
+/**
+ * The error of an attempt that first waited `waitedMs` for its turn under the client's wake bound:
+ * that wait is not failure time, so `withRetry` does not count it against the deadline. Only the
+ * connection's own transient errors (`unavailable`) are marked, each call with its own copy (one
+ * dropped connection fails every call on it with the same error). Others are returned as they are.
+ */
+export function afterWaiting(error: unknown, waitedMs: number): unknown {
+  if (!(error instanceof WardenError) || error.code !== "unavailable" || waitedMs <= 0)
+    return error;
+  const marked = new WardenError(error.code, error.message, error.metadata);
+  waits.set(marked, waitedMs);
+  return marked;
+}
+
 /**
  * Runs `call` until it succeeds, fails for good, the deadline passes or the signal aborts.
  *
  * The deadline counts from the first failure, not from the call: an attempt may wait a long time
  * without failing, its turn under the client's creation and wake bound (creation-gate.ts) behind
  * hundreds of other sessions. Counted from the call, one stalled wake after such a wait failed the
- * call at once, with no retry (1,000 sessions woken by one client, docs/scale.md).
+ * call at once, with no retry (1,000 sessions woken by one client, docs/scale.md). For the same
+ * reason a retry's wait for its turn (`afterWaiting`) moves the deadline on by as long: a stalled
+ * wake's retry queues behind the other sessions' wakes, and one more stall after minutes in that
+ * queue must not end the call.
  */
 export async function withRetry<T>(
   call: () => Promise<T>,
@@ -57,7 +77,8 @@ export async function withRetry<T>(
     } catch (error) {
       if (signal?.aborted) throw new WardenError("aborted", "the call was aborted");
       if (!isTransient(error)) throw toWardenError(error);
-      deadline ??= Date.now() + deadlineMs;
+      if (deadline === undefined) deadline = Date.now() + deadlineMs;
+      else deadline += waits.get(error as object) ?? 0;
       if (Date.now() + delay > deadline) throw toWardenError(error);
       await sleep(delay, signal);
       delay = Math.min(delay * 2, policy.maxDelayMs ?? 2_000);
