@@ -1,7 +1,10 @@
 import { isWardenErrorCode, type WardenErrorCode } from "@warden/server/protocol";
 
-/** Every code a Warden call can fail with (the server's, and the SDK's own); check `error.code`, never `instanceof`. */
-export type WardenClientErrorCode = WardenErrorCode | "aborted" | "unavailable";
+/**
+ * Every code a Warden call can fail with (the server's, and the SDK's own: `invalid_answer` is an
+ * answer that is not a decision); check `error.code`, never `instanceof`.
+ */
+export type WardenClientErrorCode = WardenErrorCode | "aborted" | "unavailable" | "invalid_answer";
 
 /** An error from Warden, typed by code; `metadata` carries details (e.g. the outcome of `already_resolved`). */
 export class WardenError extends Error {

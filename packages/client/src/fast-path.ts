@@ -5,6 +5,7 @@ import {
   type EvaluationContext,
   evaluate,
   type ParsedPolicyDocument,
+  type PolicySettings,
   type Tier,
 } from "@warden/rules";
 import { policyDecision } from "@warden/server/protocol";
@@ -23,7 +24,51 @@ export type FastPathMode = "on" | "deny-only" | "off";
 export interface PolicySnapshot {
   readonly version: string;
   readonly documents: Readonly<Partial<Record<Tier, ParsedPolicyDocument>>>;
+  /** The server's merged settings: what the documents alone do not say (its files' paths). */
+  readonly settings: PolicySettings;
   readonly context: EvaluationContext;
+}
+
+/**
+ * Compiles a snapshot into the policy the server decides with, or undefined when the SDK cannot
+ * reproduce it (then nothing is decided locally). The documents do not carry everything: the
+ * server protects its own policy files (absolute paths, in `settings.protectedPaths`), which a
+ * compile of the bare documents misses, so `bypassPermissions` allowed a write to the policy file
+ * locally that the server asks about. Those paths are added to the global tier; then the version
+ * (a hash of the documents, so a document changed in transit or read by another version of
+ * `@warden/rules` is caught) and every setting must be the server's.
+ */
+export function compileSnapshot(snapshot: PolicySnapshot): CompiledPolicy | undefined {
+  try {
+    const plain = compilePolicy({ ...snapshot.documents });
+    if (plain.version !== snapshot.version || snapshot.settings === undefined) return undefined;
+    const known = new Set(plain.settings.protectedPaths);
+    const extra = snapshot.settings.protectedPaths.filter((path) => !known.has(path));
+    const compiled =
+      extra.length === 0
+        ? plain
+        : compilePolicy({
+            ...snapshot.documents,
+            global: {
+              ...(snapshot.documents.global ?? { rules: [] }),
+              protected_paths: [...(snapshot.documents.global?.protected_paths ?? []), ...extra],
+            },
+          });
+    return sameSettings(compiled.settings, snapshot.settings) ? compiled : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Equal settings; protected paths compare as sets (their order decides nothing). */
+function sameSettings(local: PolicySettings, server: PolicySettings): boolean {
+  const canonical = (settings: PolicySettings) =>
+    JSON.stringify({
+      ...settings,
+      protectedPaths: [...new Set(settings.protectedPaths)].sort(),
+      forbiddenModes: [...settings.forbiddenModes].sort(),
+    });
+  return canonical(local) === canonical(server);
 }
 
 /** A decision made locally, with the policy version that made it. */
@@ -68,7 +113,8 @@ export class LocalPolicy {
   /** Installs a snapshot; it is fresh only if nothing invalidated the policy since `epoch`. */
   install(snapshot: PolicySnapshot, epoch: number): void {
     if (snapshot.version !== this.#version) {
-      this.#compiled = compilePolicy({ ...snapshot.documents });
+      // A snapshot the SDK cannot reproduce leaves nothing to decide with: every call goes to the actor.
+      this.#compiled = compileSnapshot(snapshot);
       this.#version = snapshot.version;
     }
     this.#context = {

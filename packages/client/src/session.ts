@@ -17,7 +17,7 @@ import {
 } from "@warden/server/protocol";
 import type { createClient } from "rivetkit/client";
 import { type ConnectionStatus, LiveConnection, type WakeGate } from "./connection.ts";
-import type { AgentDecision } from "./decision.ts";
+import { type AgentDecision, checkedDecision } from "./decision.ts";
 import { toWardenError, WardenError } from "./errors.ts";
 import { type FastPathMode, type LocalDecision, LocalPolicy } from "./fast-path.ts";
 import { inputRefusal, inputWithinLimits } from "./input-limits.ts";
@@ -223,7 +223,7 @@ export class WardenSession {
           { signal },
         );
       }
-      return outcome.decision;
+      return checkedDecision(outcome.decision);
     } catch (error) {
       if (signal?.aborted) return this.#cancel(requestId);
       throw toWardenError(error);
@@ -263,12 +263,12 @@ export class WardenSession {
           () => this.#live.call((conn) => conn.cancelRequest(requestId), READ_BOUND_MS),
           { deadlineMs: 10_000 },
         );
-        if (outcome.status === "decided") return outcome.decision;
+        if (outcome.status === "decided") return checkedDecision(outcome.decision);
       } catch (error) {
         const e = toWardenError(error);
         if (e.code === "already_resolved") {
           const outcome = await this.#call((conn) => conn.waitForDecision(requestId, 0));
-          if (outcome.status === "decided") return outcome.decision;
+          if (outcome.status === "decided") return checkedDecision(outcome.decision);
         }
         if (e.code !== "not_found") throw e;
         if (Date.now() < deadline) {

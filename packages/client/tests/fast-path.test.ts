@@ -1,3 +1,5 @@
+import type { WardenRegistry } from "@warden/server";
+import { createClient } from "rivetkit/client";
 import { beforeAll, describe, expect, test } from "vitest";
 import type { WardenClient } from "../src/index.ts";
 import { POLL, useFastPathServer } from "./fixtures/fast-path-server.ts";
@@ -101,4 +103,43 @@ describe("the fast path", () => {
       await strict.dispose();
     }
   });
+
+  // A hole outside the SDK, kept here until the server closes it (the test then fails: turn it into
+  // a plain test). The session actor's `getPolicy` answers with the project's learned rules only
+  // once the session has read them, which only a decision does (`ensureProjectRules` in
+  // requestPermission and recordLocalDecisions); reading them later announces nothing. An SDK that
+  // fetches its policy before its session's first server-decided call holds a fresh policy without
+  // an admin's project deny rule, and allows locally what the actor denies. Fix (packages/server,
+  // session.ts): `getPolicy` awaits `ensureProjectRules` like the deciding actions, and
+  // `dropProjectRules` announces `rulesChanged` so that SDKs fetch again.
+  test.fails("hole (server): a policy fetched before the session's first decision misses the project's deny rules", async () => {
+    const rivet = createClient<WardenRegistry>({
+      endpoint: warden.server.endpoint,
+      devtools: false,
+    });
+    try {
+      await rivet.wardenProject
+        .getOrCreate(["demo"], { params: { token: "admin-token" } })
+        .addProjectRules([{ tool: "Read(/vault/**)", behavior: "deny", message: "No vault." }]);
+      const session = agent.session("fp-project-rules-first");
+      // Wires the fast path; the call is an ask, so nothing is decided and nothing reported.
+      expect(session.decideLocally({ toolName: "Glob", input: { pattern: "*" } })).toBeUndefined();
+      await expect.poll(() => session.localPolicy.fresh, POLL).toBe(true);
+      const local = session.decideLocally({ toolName: "Read", input: { file_path: "/vault/key" } });
+      const actor = await strictDecision("fp-project-rules-first", "/vault/key");
+      expect(actor).toBe("deny");
+      expect(local?.behavior ?? "to the actor").not.toBe("allow");
+    } finally {
+      await rivet.dispose();
+    }
+  });
 });
+
+/** The actor's decision for a Read with the fast path off. */
+async function strictDecision(sessionId: string, path: string): Promise<string> {
+  const strict = warden.client("agent-token", { fastPath: "off" });
+  const decision = await strict
+    .session(sessionId)
+    .requestPermission({ toolName: "Read", input: { file_path: path } });
+  return decision.behavior;
+}

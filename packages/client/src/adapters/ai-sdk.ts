@@ -94,7 +94,7 @@ export function wardenApproval(session: WardenSession): WardenApproval {
       const outcome = await tracker.start(request);
       if (outcome === "pending")
         return { type: "user-approval", reason: `Waiting for Warden: ${toolCall.toolName}` };
-      if (outcome.behavior === "deny") return { type: "denied", reason: outcome.message };
+      if (outcome.behavior !== "allow") return { type: "denied", reason: outcome.message };
       const tool =
         tools && Object.hasOwn(tools, toolCall.toolName) ? tools[toolCall.toolName] : undefined;
       if (isEdited(outcome, request.input) && !(tool?.execute && wrappedExecutes.has(tool.execute)))
@@ -114,7 +114,7 @@ export function wardenApproval(session: WardenSession): WardenApproval {
           const decision = await tracker.decide(
             await ask(options.toolCallId, name, input, options.abortSignal),
           );
-          if (decision.behavior === "deny")
+          if (decision.behavior !== "allow")
             throw new Error(`Warden denied ${name}: ${decision.message}`);
           let decided: unknown = isRecord(input) ? decision.input : decision.input.value;
           if (decided !== input && schema.validate) {

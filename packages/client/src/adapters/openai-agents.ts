@@ -94,7 +94,7 @@ export function wardenAgents(session: WardenSession): WardenAgents {
         typeof input === "string" ? parseArguments(input) : toInput(input),
       );
       const outcome = await tracker.start(request);
-      if (outcome === "pending" || outcome.behavior === "deny") return true;
+      if (outcome === "pending" || outcome.behavior !== "allow") return true;
       return !appliesEdits && isEdited(outcome, request.input);
     };
 
@@ -109,7 +109,7 @@ export function wardenAgents(session: WardenSession): WardenAgents {
         const decision = await tracker.decide(
           await ask(callId, tool.name, parseArguments(input), details?.signal),
         );
-        if (decision.behavior === "deny")
+        if (decision.behavior !== "allow")
           throw new Error(`Warden denied ${tool.name}: ${decision.message}`);
         return invoke(runContext, JSON.stringify(decision.input), details);
       };
