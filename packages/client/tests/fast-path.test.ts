@@ -104,15 +104,10 @@ describe("the fast path", () => {
     }
   });
 
-  // A hole outside the SDK, kept here until the server closes it (the test then fails: turn it into
-  // a plain test). The session actor's `getPolicy` answers with the project's learned rules only
-  // once the session has read them, which only a decision does (`ensureProjectRules` in
-  // requestPermission and recordLocalDecisions); reading them later announces nothing. An SDK that
-  // fetches its policy before its session's first server-decided call holds a fresh policy without
-  // an admin's project deny rule, and allows locally what the actor denies. Fix (packages/server,
-  // session.ts): `getPolicy` awaits `ensureProjectRules` like the deciding actions, and
-  // `dropProjectRules` announces `rulesChanged` so that SDKs fetch again.
-  test.fails("hole (server): a policy fetched before the session's first decision misses the project's deny rules", async () => {
+  // The session actor's `getPolicy` reads the project's rules like the deciding actions do: an SDK
+  // that fetches its policy before its session's first server-decided call must not hold a
+  // "fresh" policy without an admin's project deny rule (it allowed locally what the actor denied).
+  test("a policy fetched before the session's first decision holds the project's deny rules", async () => {
     const rivet = createClient<WardenRegistry>({
       endpoint: warden.server.endpoint,
       devtools: false,

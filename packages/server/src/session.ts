@@ -459,10 +459,13 @@ export function createSessionActor(deps: SessionDependencies) {
       dropProjectRules: async (c) => {
         forgetProjectRules(c);
         await saveNow(c);
+        // An SDK's local copy holds the dropped rules too: it must fetch the policy again.
+        announceRules(c, deps);
       },
 
-      listRules: (c) => {
+      listRules: async (c) => {
         authorize(callerOf(c), "listRules");
+        await ensureProjectRules(c, deps.project);
         return {
           rules: live(c).rules,
           projectRules: live(c).projectRules,
@@ -473,8 +476,9 @@ export function createSessionActor(deps: SessionDependencies) {
 
       getPolicy: async (c) => {
         authorize(callerOf(c), "getPolicy");
-        // The context carries the usage, which the audit log may be ahead of after a crash.
-        await recoverFromAuditLog(c);
+        // The context carries the usage, which the audit log may be ahead of after a crash; the
+        // project's rules are part of the policy (an SDK decides locally with what this returns).
+        await Promise.all([ensureProjectRules(c, deps.project), recoverFromAuditLog(c)]);
         const policy = sessionPolicy(c, deps.policy);
         return {
           version: policy.version,
