@@ -164,7 +164,14 @@ function evaluateShell(
     const writeSpec = internals.spec("Write");
     for (const write of analysis.writes) {
       const writeCall = prepareCall("Write", { file_path: write.path }, writeSpec, call.context);
-      outcomes.push(evaluatePlain(writeIndex, writeCall, fallback));
+      const outcome = evaluatePlain(writeIndex, writeCall, fallback);
+      // A write that is the program's own job (`cp a b`) is granted by the rule for the program;
+      // only a deny or ask rule on its path speaks (protected paths are checked by the mode).
+      if (write.placed) {
+        if (outcome.rule && outcome.behavior !== "allow") outcomes.push(outcome);
+        continue;
+      }
+      outcomes.push(outcome);
       if (write.dynamic && !uncertain.includes("dynamic_command"))
         uncertain.push("dynamic_command");
     }

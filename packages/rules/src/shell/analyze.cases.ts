@@ -14,6 +14,7 @@ export interface ShellCase {
 }
 
 const dynamic = (path: string): ShellWrite => ({ path, dynamic: true });
+const placed = (path: string): ShellWrite => ({ path, dynamic: false, placed: true });
 
 /** The shared table of command lines the shell analysis is held to. */
 export const SHELL_CASES: readonly ShellCase[] = [
@@ -425,6 +426,7 @@ export const SHELL_CASES: readonly ShellCase[] = [
     name: "xargs options with separate values are skipped",
     command: "xargs -I {} -P 4 mv {} dir",
     commands: ["xargs -I {} -P 4 mv {} dir", "mv {} dir"],
+    writes: [placed("dir"), placed("dir/{}"), placed("{}")],
     uncertain: ["xargs"],
   },
   {
@@ -602,6 +604,59 @@ export const SHELL_CASES: readonly ShellCase[] = [
     command: "cd; echo > f",
     commands: ["cd", "echo"],
     writes: ["~/f"],
+  },
+  {
+    name: "cp and install place their destination, and each source's name under it",
+    command: "cp -p init.gradle ~/.gradle; install -m 755 -t ~/bin tool; cp -T a b",
+    commands: ["cp -p init.gradle ~/.gradle", "install -m 755 -t ~/bin tool", "cp -T a b"],
+    writes: [
+      placed("~/.gradle"),
+      placed("~/.gradle/init.gradle"),
+      placed("~/bin/tool"),
+      placed("b"),
+    ],
+  },
+  {
+    name: "a link or a move reaches its sources too",
+    command: "ln -s ~/.bashrc x; ln -s /etc/passwd; mv a/ b; cp --symbolic-l ~/.npmrc y",
+    commands: ["ln -s ~/.bashrc x", "ln -s /etc/passwd", "mv a/ b", "cp --symbolic-l ~/.npmrc y"],
+    writes: [
+      placed("x"),
+      placed("x/.bashrc"),
+      placed("~/.bashrc"),
+      placed("passwd"),
+      placed("/etc/passwd"),
+      placed("b"),
+      placed("b/a"),
+      placed("a/"),
+      placed("y"),
+      placed("y/.npmrc"),
+      placed("~/.npmrc"),
+    ],
+  },
+  {
+    name: "dd of=, truncate, and rsync's and scp's local destinations are placed",
+    command:
+      "dd if=a of=~/.curlrc; truncate -s 0 f; rsync -a --log-file=r.log src host:dst; scp -P 22 host:x ~/.wgetrc",
+    commands: [
+      "dd if=a of=~/.curlrc",
+      "truncate -s 0 f",
+      "rsync -a --log-file=r.log src host:dst",
+      "scp -P 22 host:x ~/.wgetrc",
+    ],
+    writes: [
+      placed("~/.curlrc"),
+      placed("f"),
+      placed("r.log"),
+      placed("~/.wgetrc"),
+      placed("~/.wgetrc/x"),
+    ],
+  },
+  {
+    name: "install --strip-program runs the program it names",
+    command: "install -s --strip-prog=./pwn a b",
+    commands: ["install -s --strip-prog=./pwn a b"],
+    uncertain: ["argument_runs_program"],
   },
   {
     name: "tee writes its file operands",
