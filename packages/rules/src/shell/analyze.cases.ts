@@ -659,6 +659,29 @@ export const SHELL_CASES: readonly ShellCase[] = [
     uncertain: ["argument_runs_program"],
   },
   {
+    name: "git --git-dir reads a repository's config of the caller's choosing",
+    command: "git --git-dir=./evil status",
+    commands: ["git --git-dir=./evil status"],
+    uncertain: ["argument_runs_program"],
+  },
+  {
+    name: "git clone and worktree add fill the directory they name",
+    command:
+      "git clone -b main https://x ~/.config/nvim; git -C ~ worktree add -b x .vim; git clone u",
+    commands: [
+      "git clone -b main https://x ~/.config/nvim",
+      "git -C ~ worktree add -b x .vim",
+      "git clone u",
+    ],
+    writes: [placed("~/.config/nvim"), placed("~/.vim")],
+  },
+  {
+    name: "git apply --unsafe-paths writes where the patch says",
+    command: "git apply --unsafe-paths x.patch",
+    commands: ["git apply --unsafe-paths x.patch"],
+    writes: [dynamic("*")],
+  },
+  {
     name: "tee writes its file operands",
     command: "npm test | tee -a log.txt",
     commands: ["npm test", "tee -a log.txt"],
@@ -1009,6 +1032,19 @@ export const SHELL_CASES: readonly ShellCase[] = [
     name: "git config that sets a value changes what git runs later",
     command: "git config core.pager pwn",
     commands: ["git config core.pager pwn"],
+    writes: [placed(".git/config")],
+    uncertain: ["dangerous_environment"],
+  },
+  {
+    name: "git config writes the file of its scope",
+    command:
+      "git config --glob alias.st '!pwn'; git -C sub config -f x.cfg a.b c; git config --get a.b",
+    commands: [
+      "git config --glob alias.st !pwn",
+      "git -C sub config -f x.cfg a.b c",
+      "git config --get a.b",
+    ],
+    writes: [placed("~/.gitconfig"), placed("sub/x.cfg")],
     uncertain: ["dangerous_environment"],
   },
   {
@@ -1449,6 +1485,15 @@ export const SHELL_CASES: readonly ShellCase[] = [
       "docker context use evil",
       "pip config set global.x y",
     ],
+    writes: [
+      placed("~/.npmrc"),
+      placed("~/.config/pnpm/rc"),
+      placed("~/.yarnrc"),
+      placed("~/.yarnrc.yml"),
+      placed("~/.kube/config"),
+      placed("~/.docker/config.json"),
+      placed("~/.config/pip/pip.conf"),
+    ],
     uncertain: ["dangerous_environment"],
   },
   {
@@ -1610,12 +1655,25 @@ export const SHELL_CASES: readonly ShellCase[] = [
       "emacsclient -e (x)",
       "vimdiff -c !rm a b",
     ],
+    writes: [placed("db")],
     uncertain: ["argument_runs_program"],
   },
   {
     name: "database clients with plain queries are plain",
     command: "psql -c 'select 1'; sqlite3 db 'select 1;'; nc h 80",
     commands: ["psql -c select 1", "sqlite3 db select 1;", "nc h 80"],
+    writes: [placed("db")],
+  },
+  {
+    name: "sqlite3's SQL that runs a program, loads code or writes a file asks",
+    command:
+      "sqlite3 :memory: \"select edit('x', 'rm')\"; sqlite3 -cmd 'select 1' db \"VACUUM INTO '/tmp/x'\"",
+    commands: [
+      "sqlite3 :memory: select edit('x', 'rm')",
+      "sqlite3 -cmd select 1 db VACUUM INTO '/tmp/x'",
+    ],
+    writes: [placed("db")],
+    uncertain: ["argument_runs_program"],
   },
   {
     name: "ip netns exec and watchexec run a command",

@@ -234,19 +234,3 @@ export const RSYNC_WRITES = transfer(
 
 /** scp's options that take a value; its local destination is written. */
 export const SCP_WRITES = transfer({ short: "cDFiJloPSX" }, []);
-
-/** A runner that reads the arguments both ways: what either runs, flags or places. */
-export function both(first: Runner, second: Runner): Runner {
-  return (args) => {
-    const a = first(args);
-    const b = second(args);
-    if (a === NOTHING) return b;
-    if (b === NOTHING) return a;
-    return {
-      ...(a.reason || b.reason ? { reason: a.reason ?? b.reason } : {}),
-      launches: [...(a.launches ?? []), ...(b.launches ?? [])],
-      writes: [...(a.writes ?? []), ...(b.writes ?? [])],
-      placed: [...(a.placed ?? []), ...(b.placed ?? [])],
-    };
-  };
-}

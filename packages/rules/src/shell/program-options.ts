@@ -1,5 +1,6 @@
 import {
   anyDynamic,
+  both,
   NOTHING,
   named,
   RUNS,
@@ -12,7 +13,7 @@ import { expandBraces, MAX_BRACE_WORDS } from "./braces.ts";
 import { BUILD_TOOLS } from "./build-tool-options.ts";
 import { CONFIG_TOOLS } from "./config-setters.ts";
 import { curl, wget } from "./fetch-options.ts";
-import { both, FILE_WRITERS, RSYNC_WRITES, SCP_WRITES } from "./file-writers.ts";
+import { FILE_WRITERS, RSYNC_WRITES, SCP_WRITES } from "./file-writers.ts";
 import { git } from "./git-options.ts";
 import { type OptionSpec, type ParsedArgs, parseOptions } from "./options.ts";
 import type { Run, Runner } from "./run.ts";

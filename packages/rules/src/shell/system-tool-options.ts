@@ -1,5 +1,6 @@
 import {
   anyDynamic,
+  both,
   NOTHING,
   named,
   RUNS,
@@ -151,10 +152,36 @@ export const DATABASE_META: ReadonlyMap<string, RegExp> = new Map([
   ["psql", /\\|\bprogram\b/i],
   ["mysql", /\\|\bsystem\b|\bpager\b|\btee\b/i],
   ["mariadb", /\\|\bsystem\b|\bpager\b|\btee\b/i],
-  ["sqlite3", /(?:^|[;\n])[ \t]*\.|^-(?:init|cmd)$/],
-  // duckdb's shell is sqlite3's: `.shell cmd`, `.system cmd`, `-c`/`-cmd`/`-init`.
-  ["duckdb", /(?:^|[;\n])[ \t]*\.|^-(?:init|cmd)$/],
+  // sqlite3's SQL runs a program through `edit(text, 'cmd')`, loads code through
+  // `load_extension`, and writes files through `writefile`, `ATTACH` and `VACUUM INTO`.
+  [
+    "sqlite3",
+    /(?:^|[;\n])[ \t]*\.|^-(?:init|cmd)$|\bedit\s*\(|\bload_extension\b|\bwritefile\b|\battach\b|\bvacuum\b/i,
+  ],
+  // duckdb's shell is sqlite3's: `.shell cmd`, `.system cmd`, `-c`/`-cmd`/`-init`; its SQL
+  // loads extensions (`INSTALL`, `LOAD`) and writes files (`COPY … TO`, `EXPORT`, `ATTACH`).
+  ["duckdb", /(?:^|[;\n])[ \t]*\.|^-(?:init|cmd)$|\b(?:install|load|copy|export|attach)\b/i],
 ]);
+
+/** sqlite3's options that take a value, before the database file it creates or writes. */
+const SQLITE_VALUES = new Set(
+  ["cmd", "init", "separator", "newline", "nullvalue", "vfs", "mmap", "maxsize", "heap"].flatMap(
+    (name) => [`-${name}`, `--${name}`],
+  ),
+);
+
+/** The database file `sqlite3 [options] FILE [SQL…]` opens: created or written by its job. */
+function sqliteDatabase(args: readonly Arg[]): Run {
+  for (let index = 1; index < args.length; index++) {
+    const text = args[index]!.text;
+    if (SQLITE_VALUES.has(text)) index++;
+    else if (text === "--" || !text.startsWith("-")) {
+      const file = text === "--" ? args[index + 1] : args[index];
+      return file && file.text !== ":memory:" && file.text !== "" ? { placed: [file] } : NOTHING;
+    }
+  }
+  return NOTHING;
+}
 
 /** The tools, with what to look for. */
 export const SYSTEM_TOOLS: readonly (readonly [string, Runner])[] = [
@@ -184,6 +211,12 @@ export const SYSTEM_TOOLS: readonly (readonly [string, Runner])[] = [
     ]),
   ],
   ["tcpdump", runsThrough({ short: "zwCGWZ" }, ["z"])],
-  ...[...DATABASE_META].map(([name, meta]) => [name, databaseClient(meta)] as const),
+  ...[...DATABASE_META].map(
+    ([name, meta]) =>
+      [
+        name,
+        name === "sqlite3" ? both(databaseClient(meta), sqliteDatabase) : databaseClient(meta),
+      ] as const,
+  ),
   ["emacsclient", runsThrough({ short: "aseftTdH" }, ["e", "eval"])],
 ];
