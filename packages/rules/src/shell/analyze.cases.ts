@@ -682,6 +682,20 @@ export const SHELL_CASES: readonly ShellCase[] = [
     writes: [dynamic("*")],
   },
   {
+    name: "schedulers: at -f runs a file later, crontab and systemctl --user install code for later",
+    command:
+      "at -f job.sh now; crontab jobs.txt; crontab -l; systemctl --user enable x; systemctl status x",
+    commands: [
+      "at -f job.sh now",
+      "crontab jobs.txt",
+      "crontab -l",
+      "systemctl --user enable x",
+      "systemctl status x",
+    ],
+    writes: [placed("/var/spool/cron/crontabs"), placed("~/.config/systemd/user")],
+    uncertain: ["argument_runs_program"],
+  },
+  {
     name: "tee writes its file operands",
     command: "npm test | tee -a log.txt",
     commands: ["npm test", "tee -a log.txt"],

@@ -10,7 +10,7 @@ import {
 } from "./argument-runs.ts";
 import { parseOptions } from "./options.ts";
 import type { Run, Runner } from "./run.ts";
-import type { Arg } from "./words.ts";
+import { type Arg, literalArg } from "./words.ts";
 
 /**
  * More programs whose options run a program or write a file (`program-options.ts` has the
@@ -183,6 +183,48 @@ function sqliteDatabase(args: readonly Arg[]): Run {
   return NOTHING;
 }
 
+/**
+ * Schedulers keep code for later: `at -f FILE` and `batch -f FILE` run the file's commands (their
+ * standard input is read as a script, `stdin-code.ts`), `launchctl submit … -- cmd` runs cmd.
+ */
+function scheduler(args: readonly Arg[]): Run {
+  if (anyDynamic(args)) return RUNS;
+  const { options } = parseOptions(args, 1, { short: "fqtm", permute: true });
+  return options.some((option) => option.name === "f") ? RUNS : NOTHING;
+}
+
+/**
+ * `crontab FILE` (or `-` for standard input) installs the user's crontab: a protected place, as
+ * the spool it lands in (`/var/spool/cron/`); `-l` lists, `-r` removes, `-e` opens an editor.
+ */
+function crontab(args: readonly Arg[]): Run {
+  const { options, operands } = parseOptions(args, 1, { short: "u", permute: true });
+  const reading = options.some((option) => "lri".includes(option.name));
+  if (reading || (operands.length === 0 && !options.some((option) => option.name === "e"))) {
+    return NOTHING;
+  }
+  return { placed: [literalArg("/var/spool/cron/crontabs")] };
+}
+
+/** `systemctl --user link/enable/edit/…` writes the user's units (`~/.config/systemd/user/`). */
+const UNIT_WRITERS = new Set([
+  "link",
+  "enable",
+  "reenable",
+  "edit",
+  "add-wants",
+  "add-requires",
+  "preset",
+  "revert",
+  "set-property",
+  "mask",
+]);
+function systemctl(args: readonly Arg[]): Run {
+  const words = args.slice(1).map((arg) => arg.text);
+  if (!words.includes("--user") || !words.some((word) => UNIT_WRITERS.has(word))) return NOTHING;
+  return { placed: [literalArg("~/.config/systemd/user")] };
+}
+
 /** The tools, with what to look for. */
 export const SYSTEM_TOOLS: readonly (readonly [string, Runner])[] = [
   ["openssl", openssl],
@@ -219,4 +261,8 @@ export const SYSTEM_TOOLS: readonly (readonly [string, Runner])[] = [
       ] as const,
   ),
   ["emacsclient", runsThrough({ short: "aseftTdH" }, ["e", "eval"])],
+  ["at", scheduler],
+  ["batch", scheduler],
+  ["crontab", crontab],
+  ["systemctl", systemctl],
 ];
