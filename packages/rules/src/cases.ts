@@ -718,6 +718,14 @@ export const POLICY_CASES: readonly PolicyCase[] = [
     expect: { decision: "allow" },
   },
   {
+    name: "bypassPermissions asks when a backup suffix would rename a file onto a protected one",
+    policy: { mode: "bypassPermissions", rules: [] },
+    tool: "Bash",
+    input: bash("cp -S rc notes.txt ~/.bash"),
+    context: cwd,
+    expect: { decision: "ask", reason: "protected_path" },
+  },
+  {
     name: "acceptEdits allows edits inside cwd",
     policy: { mode: "acceptEdits", rules: [] },
     tool: "Edit",

@@ -617,6 +617,22 @@ export const SHELL_CASES: readonly ShellCase[] = [
     ],
   },
   {
+    name: "a backup places the destination with its suffix",
+    command: "cp -S rc x ~/.bash; mv -b a b",
+    commands: ["cp -S rc x ~/.bash", "mv -b a b"],
+    writes: [
+      placed("~/.bash"),
+      placed("~/.bash/x"),
+      placed("~/.bashrc"),
+      placed("~/.bash/xrc"),
+      placed("b"),
+      placed("b/a"),
+      placed("b~"),
+      placed("b/a~"),
+      placed("a"),
+    ],
+  },
+  {
     name: "a link or a move reaches its sources too",
     command: "ln -s ~/.bashrc x; ln -s /etc/passwd; mv a/ b; cp --symbolic-l ~/.npmrc y",
     commands: ["ln -s ~/.bashrc x", "ln -s /etc/passwd", "mv a/ b", "cp --symbolic-l ~/.npmrc y"],

@@ -1,5 +1,5 @@
 import { NOTHING, RUNS } from "./argument-runs.ts";
-import { type OptionSpec, parseOptions } from "./options.ts";
+import { type OptionSpec, type ParsedOption, parseOptions } from "./options.ts";
 import type { Run, Runner } from "./run.ts";
 import { type Arg, literalArg } from "./words.ts";
 
@@ -66,9 +66,32 @@ function copier(spec: CopySpec): Runner {
     } else placed = [];
     const sources = target || operands.length === 1 ? operands : operands.slice(0, -1);
     const directories = names.has("d") || names.has("directory");
-    const all = [...placed, ...(spec.reachesSources(names) && !directories ? sources : [])];
+    const all = [
+      ...placed,
+      ...backups(parsed.options, placed),
+      ...(spec.reachesSources(names) && !directories ? sources : []),
+    ];
     return all.length > 0 ? { placed: all } : NOTHING;
   };
+}
+
+/**
+ * A backup moves what was at a destination to the destination plus a suffix: `cp -S rc x .bash`
+ * renamed an earlier-written `.bash` to `.bashrc`. `-S`/`--suffix` implies a backup; `-b` and
+ * `--backup` use `~` (or `SIMPLE_BACKUP_SUFFIX`, a dangerous name).
+ */
+function backups(options: readonly ParsedOption[], destinations: readonly Arg[]): Arg[] {
+  const suffix = options.findLast(
+    (option) => (option.name === "S" || option.name === "suffix") && option.value,
+  )?.value;
+  const backup = options.some((option) => option.name === "b" || option.name === "backup");
+  if (!suffix && !backup) return [];
+  return destinations.map((destination) => {
+    const text = destination.text + (suffix?.text ?? "~");
+    return destination.literal && (suffix?.literal ?? true)
+      ? literalArg(text)
+      : { ...destination, text, literal: false };
+  });
 }
 
 function literalOrNot(text: string, like: Arg): Arg {
@@ -112,6 +135,7 @@ function transfer(spec: OptionSpec, outputs: readonly string[]): Runner {
     const { operands } = parsed;
     const destination = operands.at(-1);
     if (operands.length > 1 && destination && !isRemote(destination.text)) {
+      placed.push(...backups(parsed.options, [destination]));
       // A remote source (`host:dir/x`) lands under its own name (`x`).
       const sources = operands
         .slice(0, -1)

@@ -78,6 +78,10 @@ const DANGEROUS_NAMES = new Set([
   "VIRTUAL_ENV",
   "CONDA_PREFIX",
   "HGMERGE",
+  // The suffix and kind of the backups cp, mv, ln and install make (`cp -b x .bash` with
+  // SIMPLE_BACKUP_SUFFIX=rc moved .bash to .bashrc).
+  "SIMPLE_BACKUP_SUFFIX",
+  "VERSION_CONTROL",
 ]);
 
 /**
