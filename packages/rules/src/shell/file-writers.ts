@@ -54,8 +54,14 @@ function copier(spec: CopySpec): Runner {
     let placed: Arg[];
     // `install -d DIR…` creates each directory it names.
     if (names.has("d") || names.has("directory")) placed = [...operands];
-    else if (target) placed = intoDestination(operands, target, true);
-    else if (operands.length === 1) {
+    else if (target) {
+      placed = intoDestination(operands, target, true);
+      // With POSIXLY_CORRECT set earlier, `-t` after an operand is an operand itself and the
+      // last operand is the destination (`cp a -t b ~/.ssh`): placed too.
+      if (operands.length > 1) {
+        placed.push(...intoDestination(operands.slice(0, -1), operands.at(-1)!, false));
+      }
+    } else if (operands.length === 1) {
       // `ln -s /path/x` links ./x.
       placed = [literalOrNot(baseName(operands[0]!.text) || ".", operands[0]!)];
     } else if (operands.length > 1) {

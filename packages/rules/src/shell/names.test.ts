@@ -40,6 +40,8 @@ describe("variables that select a program's configuration, code or output", () =
     "CC_FOR_BUILD",
     "LESSKEYIN",
     "LESSKEY_CONTENT",
+    "SIMPLE_BACKUP_SUFFIX", // cp -b's backup name
+    "POSIXLY_CORRECT", // options stop at the first operand
   ])("%s is dangerous", (name) => {
     expect(isDangerousName(name)).toBe(true);
   });

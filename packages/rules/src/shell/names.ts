@@ -82,6 +82,8 @@ const DANGEROUS_NAMES = new Set([
   // SIMPLE_BACKUP_SUFFIX=rc moved .bash to .bashrc).
   "SIMPLE_BACKUP_SUFFIX",
   "VERSION_CONTROL",
+  // GNU programs stop reading options at the first operand: the analysis reads them as permuted.
+  "POSIXLY_CORRECT",
 ]);
 
 /**
