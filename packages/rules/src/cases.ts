@@ -726,6 +726,14 @@ export const POLICY_CASES: readonly PolicyCase[] = [
     expect: { decision: "ask", reason: "protected_path" },
   },
   {
+    name: "psql running a file of commands asks (\\! in it runs a shell)",
+    policy: { rules: [{ tool: "Bash(psql *)", behavior: "allow" }] },
+    tool: "Bash",
+    input: bash("psql -d app < migrate.sql"),
+    context: cwd,
+    expect: { decision: "ask", reason: "shell_uncertain" },
+  },
+  {
     name: "acceptEdits allows edits inside cwd",
     policy: { mode: "acceptEdits", rules: [] },
     tool: "Edit",

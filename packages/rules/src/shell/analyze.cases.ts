@@ -712,6 +712,20 @@ export const SHELL_CASES: readonly ShellCase[] = [
     uncertain: ["argument_runs_program"],
   },
   {
+    name: "meta-command readers fed a file read commands from it, as from a here-doc",
+    command:
+      "psql -d db < x.sql; sqlite3 db < x.sql; ed -s f < cmds; psql -qf x.sql; mysql -e 'source x.sql'",
+    commands: ["psql -d db", "sqlite3 db", "ed -s f", "psql -qf x.sql", "mysql -e source x.sql"],
+    writes: [placed("db")],
+    uncertain: ["argument_runs_program"],
+  },
+  {
+    name: "an interpreter or a filter fed a file, or a client fed nothing, stays plain",
+    command: "python3 < x.py; grep foo < x; sqlite3 db < /dev/null; sqlite3 db <&-",
+    commands: ["python3", "grep foo", "sqlite3 db"],
+    writes: [placed("db")],
+  },
+  {
     name: "tee writes its file operands",
     command: "npm test | tee -a log.txt",
     commands: ["npm test", "tee -a log.txt"],

@@ -150,8 +150,9 @@ function databaseClient(meta: RegExp): Runner {
  */
 export const DATABASE_META: ReadonlyMap<string, RegExp> = new Map([
   ["psql", /\\|\bprogram\b/i],
-  ["mysql", /\\|\bsystem\b|\bpager\b|\btee\b/i],
-  ["mariadb", /\\|\bsystem\b|\bpager\b|\btee\b/i],
+  // `source FILE` reads commands (and `system`) from a file.
+  ["mysql", /\\|\bsystem\b|\bpager\b|\btee\b|\bsource\b/i],
+  ["mariadb", /\\|\bsystem\b|\bpager\b|\btee\b|\bsource\b/i],
   // sqlite3's SQL runs a program through `edit(text, 'cmd')`, loads code through
   // `load_extension`, and writes files through `writefile`, `ATTACH` and `VACUUM INTO`.
   [
@@ -225,6 +226,19 @@ function systemctl(args: readonly Arg[]): Run {
   return { placed: [literalArg("~/.config/systemd/user")] };
 }
 
+/**
+ * psql reads commands (meta-commands too) from `-f FILE`, and writes query output and a session
+ * log where `-o FILE` and `-L FILE` say.
+ */
+const PSQL_FILES = runsThrough({ short: "cdfFhLoPpRTUv" }, [
+  "f",
+  "file",
+  "o",
+  "output",
+  "L",
+  "log-file",
+]);
+
 /** The tools, with what to look for. */
 export const SYSTEM_TOOLS: readonly (readonly [string, Runner])[] = [
   ["openssl", openssl],
@@ -257,7 +271,11 @@ export const SYSTEM_TOOLS: readonly (readonly [string, Runner])[] = [
     ([name, meta]) =>
       [
         name,
-        name === "sqlite3" ? both(databaseClient(meta), sqliteDatabase) : databaseClient(meta),
+        name === "sqlite3"
+          ? both(databaseClient(meta), sqliteDatabase)
+          : name === "psql"
+            ? both(databaseClient(meta), PSQL_FILES)
+            : databaseClient(meta),
       ] as const,
   ),
   ["emacsclient", runsThrough({ short: "aseftTdH" }, ["e", "eval"])],
