@@ -726,6 +726,13 @@ export const SHELL_CASES: readonly ShellCase[] = [
     writes: [placed("db")],
   },
   {
+    name: "docker --config names credential helpers, pip --log writes its log",
+    command: "docker --config ./x pull alpine; pip list --log=out.log; docker ps",
+    commands: ["docker --config ./x pull alpine", "pip list --log=out.log", "docker ps"],
+    writes: ["out.log"],
+    uncertain: ["argument_runs_program"],
+  },
+  {
     name: "tee writes its file operands",
     command: "npm test | tee -a log.txt",
     commands: ["npm test", "tee -a log.txt"],

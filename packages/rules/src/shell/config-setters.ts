@@ -1,4 +1,5 @@
-import { NOTHING } from "./argument-runs.ts";
+import { NOTHING, runsThrough, values } from "./argument-runs.ts";
+import { parseOptions } from "./options.ts";
 import type { Run, Runner } from "./run.ts";
 import { type Arg, literalArg } from "./words.ts";
 
@@ -132,10 +133,23 @@ export function configSetter(name: string, next?: Runner): Runner {
   };
 }
 
-/** The tools with no other reading of their arguments. */
+/**
+ * `docker --config DIR` reads DIR/config.json, whose `credsStore`/`credHelpers` name the
+ * `docker-credential-*` program a pull or login runs (as `kubectl --kubeconfig` does).
+ */
+const dockerConfig = runsThrough({}, ["config"]);
+
+/** `pip --log FILE` appends a verbose log to FILE on every run (`pip list --log=out` wrote out). */
+function pipLog(args: readonly Arg[]): Run {
+  const parsed = parseOptions(args, 1, { long: ["log", "log-file"], permute: true });
+  const writes = values(parsed, "log", "log-file");
+  return writes.length > 0 ? { writes } : NOTHING;
+}
+
+/** The tools with no other reading of their arguments than these. */
 export const CONFIG_TOOLS: readonly (readonly [string, Runner])[] = [
-  "pip",
-  "pip3",
-  "docker",
-  "gcloud",
-].map((name) => [name, configSetter(name)] as const);
+  ["pip", configSetter("pip", pipLog)],
+  ["pip3", configSetter("pip3", pipLog)],
+  ["docker", configSetter("docker", dockerConfig)],
+  ["gcloud", configSetter("gcloud")],
+];
