@@ -734,6 +734,22 @@ export const POLICY_CASES: readonly PolicyCase[] = [
     expect: { decision: "ask", reason: "shell_uncertain" },
   },
   {
+    name: "bypassPermissions asks when a glob written to may expand to a protected file",
+    policy: { mode: "bypassPermissions", rules: [] },
+    tool: "Bash",
+    input: bash("cp -r dotfiles/.[a-z]* ~"),
+    context: cwd,
+    expect: { decision: "ask", reason: "protected_path" },
+  },
+  {
+    name: "bypassPermissions lets a glob copy into the project",
+    policy: { mode: "bypassPermissions", rules: [] },
+    tool: "Bash",
+    input: bash("cp src/*.ts build/"),
+    context: cwd,
+    expect: { decision: "allow", reason: "mode" },
+  },
+  {
     name: "acceptEdits allows edits inside cwd",
     policy: { mode: "acceptEdits", rules: [] },
     tool: "Edit",

@@ -1,3 +1,4 @@
+import { PATH_PROBES } from "./breadth-paths.ts";
 import {
   type CompiledPolicy,
   type CompiledRule,
@@ -5,7 +6,13 @@ import {
   type PolicyInternals,
   policyInternals,
 } from "./compile.ts";
-import { type PreparedCall, prepareCall, type Quantifier, resolveFieldPath } from "./match.ts";
+import {
+  compilePathGlob,
+  type PreparedCall,
+  prepareCall,
+  type Quantifier,
+  resolveFieldPath,
+} from "./match.ts";
 import type { NormalizedPath } from "./path.ts";
 import { normalizePath } from "./path.ts";
 import { parseFieldPath } from "./pattern.ts";
@@ -196,6 +203,37 @@ function touchedPaths(call: PreparedCall): NormalizedPath[] {
   return values.map((value) => normalizePath(value, call.context));
 }
 
+/**
+ * A shell write whose target is a glob (`cp .b* ~`, `echo x > ~/.ssh/a*`) may expand to a
+ * protected file: the protected files of the breadth probes are tried against it as a glob. Only
+ * targets the command names (a placed file, or an anchored path): a program's write of unknown
+ * place in the working directory (`find . -delete` as `./**`) is left to the rules.
+ */
+function globbedProtected(
+  internals: PolicyInternals,
+  call: PreparedCall,
+): NormalizedPath | undefined {
+  const analysis = shellAnalysisOf(call);
+  if (!analysis) return undefined;
+  for (const write of analysis.writes) {
+    if (!write.dynamic || !/[*?[]/.test(write.path)) continue;
+    const anchored = /^[~/]/.test(write.path);
+    if (!anchored && (!write.placed || call.context.cwd === undefined)) continue;
+    let matcher: ReturnType<typeof compilePathGlob>;
+    try {
+      matcher = compilePathGlob(anchored ? write.path : `${call.context.cwd}/${write.path}`);
+    } catch {
+      continue;
+    }
+    for (const [probe, kind] of PATH_PROBES) {
+      if (kind !== "startup") continue;
+      const path = normalizePath(probe, call.context);
+      if (matcher(path) && isProtected(internals, path)) return path;
+    }
+  }
+  return undefined;
+}
+
 function isProtected(internals: PolicyInternals, path: NormalizedPath): boolean {
   return internals.protectedMatchers.some((matcher) => matcher(path, true));
 }
@@ -345,7 +383,8 @@ function applyMode(
   }
 
   const paths = touchedPaths(call);
-  const guarded = paths.find((path) => isProtected(internals, path));
+  const guarded =
+    paths.find((path) => isProtected(internals, path)) ?? globbedProtected(internals, call);
   if (mode === "bypassPermissions") {
     if (guarded) return protectedDecision(guarded);
     if (decision.decision === "allow") return decision;
