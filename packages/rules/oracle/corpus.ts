@@ -127,6 +127,14 @@ export const BASH_ORACLE_BYPASSES: readonly string[] = [
   "git daemon --access-hook=pwn --inetd",
   // gawk's indirect calls and @include.
   'awk \'BEGIN { f = "sys" "tem"; @f("pwn") }\'',
+  // Found by the sixth pass: sqlite3's SQL functions and statements that run or write, and a git
+  // repository of the caller's choosing (its config names programs).
+  "sqlite3 :memory: \"select edit('x','pwn')\"",
+  "sqlite3 :memory: \"select writefile('out','x')\"",
+  "sqlite3 :memory: \"attach 'out' as x\"",
+  "sqlite3 :memory: \"vacuum into 'out'\"",
+  "git --git-dir=evil status",
+  "npm --logs-dir=out ls",
 ];
 
 /** Spellings of `rm victim` that a deny on `Bash(rm *)` must catch, each of which really runs rm. */

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { compilePolicy } from "../src/compile.ts";
 import { evaluate } from "../src/evaluate.ts";
 import type { Behavior } from "../src/schema.ts";
+import { analyzeShell } from "../src/shell/index.ts";
 import { BASH_ORACLE_BYPASSES, DENIED_RM_CORPUS } from "./corpus.ts";
 import { Sandbox, type SnippetRun, shellQuote } from "./sandbox.ts";
 import { snippet } from "./snippets.ts";
@@ -115,8 +116,18 @@ function decide(command: string): Behavior {
   return evaluate(policy, { toolName: "Bash", input: { command } }, { cwd: "/work" }).decision;
 }
 
+/**
+ * The files a snippet's allowed programs put in place as their job (`sqlite3 db`, `cp a b`): the
+ * rule for the program grants them, and protected paths still see them.
+ */
+function placedBy(line: string): Set<string> {
+  const placed = analyzeShell(line).writes.filter((write) => write.placed && !write.dynamic);
+  return new Set(placed.map((write) => write.path.replace(/^(?:\.\/|\/work\/)/, "")));
+}
+
 /** What bash did that the policy never allowed, as readable lines; empty when nothing. */
-function violations(sandbox: Sandbox, run: SnippetRun): string[] {
+function violations(sandbox: Sandbox, run: SnippetRun, line = ""): string[] {
+  const granted = placedBy(line);
   const found: string[] = [];
   for (const exec of run.execs) {
     // A program named like a reserved word (`time`) is a command when bash started it.
@@ -126,9 +137,13 @@ function violations(sandbox: Sandbox, run: SnippetRun): string[] {
     else if (decide(line) !== "allow")
       found.push(`ran \`${line}\`, which the policy does not allow`);
   }
-  for (const file of run.created) found.push(`created ${file} (a write nobody checked)`);
+  for (const file of run.created) {
+    if (!granted.has(file)) found.push(`created ${file} (a write nobody checked)`);
+  }
   for (const file of run.removed) found.push(`removed ${file}`);
-  for (const file of run.modified) found.push(`modified ${file} (a write nobody checked)`);
+  for (const file of run.modified) {
+    if (!granted.has(file)) found.push(`modified ${file} (a write nobody checked)`);
+  }
   return found;
 }
 
@@ -137,7 +152,7 @@ let sandbox: Sandbox;
 async function runBoth(line: string): Promise<string[]> {
   const plain = await sandbox.run(line);
   const extglob = await sandbox.run(line, { extglob: true });
-  return [...violations(sandbox, plain), ...violations(sandbox, extglob)];
+  return [...violations(sandbox, plain, line), ...violations(sandbox, extglob, line)];
 }
 beforeAll(() => {
   sandbox = new Sandbox(PARALLEL);
@@ -155,6 +170,17 @@ describe("the shell analysis against bash 5", () => {
     ]);
   });
 
+  test("a file an allowed program places as its job is granted; a write through its SQL is not", async () => {
+    const placing = "sqlite3 out 'create table t(x)'";
+    const run = await sandbox.run(placing);
+    expect(run.created).toEqual(["out"]);
+    expect(violations(sandbox, run, placing)).toEqual([]);
+    const vacuum = "sqlite3 :memory: \"vacuum into 'out'\"";
+    expect(violations(sandbox, await sandbox.run(vacuum), vacuum)).toContain(
+      "created out (a write nobody checked)",
+    );
+  });
+
   test.each(BASH_ORACLE_BYPASSES)("a bypass found by the oracle stays closed: %s", async (line) => {
     expect(decide(line)).not.toBe("allow");
   });
@@ -168,7 +194,9 @@ describe("the shell analysis against bash 5", () => {
       const runs = await Promise.all(
         allowed.map((index) => sandbox.run(samples[index]!, { extglob: index % 2 === 1 })),
       );
-      const failing = allowed.filter((_, at) => violations(sandbox, runs[at]!).length > 0);
+      const failing = allowed.filter(
+        (index, at) => violations(sandbox, runs[at]!, samples[index]!).length > 0,
+      );
       const ranPrograms = runs.filter((run) => run.execs.length > 0).length;
       console.info(
         `bash oracle: ${RUNS} generated, ${allowed.length} allowed and run by bash ` +

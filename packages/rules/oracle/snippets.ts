@@ -507,6 +507,19 @@ const CODE_PROGRAMS = [
   "MANOPT=-Ppwn make -f /dev/null",
   'awk \'BEGIN { f = "sys" "tem"; @f("pwn") }\'',
   "awk '@include \"/dev/stdin\"' <<< 'BEGIN { system(\"pwn\") }'",
+  // sqlite3's SQL: edit() runs an editor, writefile/ATTACH/VACUUM INTO write; the database named
+  // is created by the program's job.
+  "sqlite3 :memory: \"select edit('x','pwn')\"",
+  "sqlite3 :memory: \"SELECT Edit ('x', 'pwn')\"",
+  "sqlite3 :memory: \"select writefile('out','x')\"",
+  "sqlite3 :memory: \"attach 'out' as x\"",
+  "sqlite3 :memory: \"vacuum into 'out'\"",
+  "sqlite3 :memory: <<< \"select edit('x','pwn');\"",
+  "sqlite3 -cmd 'select 1' out 'create table t(x)'",
+  "sqlite3 out 'create table t(x)'",
+  "sqlite3 :memory: 'select 1'",
+  "npm --logs-dir=out ls",
+  "npm ls --cache out",
 ] as const;
 
 /** Shell constructs around an allowed or hostile command: redirections, aliases, functions, … */

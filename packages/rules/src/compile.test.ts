@@ -1,9 +1,11 @@
 import { describe, expect, test } from "vitest";
 import { PATH_PROBES } from "./breadth-paths.ts";
-import { compilePolicy } from "./compile.ts";
+import { compilePolicy, DEFAULT_PROTECTED } from "./compile.ts";
 import { PolicyError } from "./errors.ts";
 import { evaluate } from "./evaluate.ts";
 import { parsePolicyText } from "./load.ts";
+import { compilePathGlob } from "./match.ts";
+import { normalizePath } from "./path.ts";
 
 function errorOf(run: () => unknown): PolicyError {
   try {
@@ -169,6 +171,10 @@ describe("protected by default", () => {
       for (const call of [
         { toolName: "Write", input: { file_path: at(probe), content: "x" } },
         { toolName: "Bash", input: { command: `echo x >> ${probe}` } },
+        // Programs whose job is placing files count as the shell's writes.
+        { toolName: "Bash", input: { command: `cp -f x ${probe}` } },
+        { toolName: "Bash", input: { command: `ln -s x ${probe}` } },
+        { toolName: "Bash", input: { command: `ln -s ${probe} x` } },
       ]) {
         const decision = evaluate(bypass, call, context);
         expect(decision.decision, call.toolName).toBe("ask");
@@ -176,6 +182,29 @@ describe("protected by default", () => {
       }
     },
   );
+
+  // One source, tied both ways: an entry that no startup probe needs would go unnoticed if it
+  // were dropped, so each entry must be the only one covering some probe.
+  test.each(DEFAULT_PROTECTED)("%s is the only entry covering a startup probe", (entry) => {
+    const startup = PATH_PROBES.filter(([, kind]) => kind === "startup").map(([probe]) =>
+      normalizePath(at(probe), context),
+    );
+    const others = DEFAULT_PROTECTED.filter((e) => e !== entry).map((e) => compilePathGlob(e));
+    const own = compilePathGlob(entry);
+    const alone = startup.filter((path) => own(path, true) && !others.some((m) => m(path, true)));
+    expect(alone.map((p) => p.lexical)).not.toEqual([]);
+  });
+
+  // The shell's reads are not writes; a file tool's Read of a protected path asks in this mode as
+  // it always did (touchedPaths does not tell reading from writing).
+  test("reading the protected configuration through the shell is not a write", () => {
+    for (const probe of ["~/.kube/config", "~/.aws/config", "~/.curlrc", "~/.psqlrc"]) {
+      for (const command of [`cat ${probe}`, `grep -n server ${probe}`, `cp ${probe} /tmp/x`]) {
+        const call = { toolName: "Bash", input: { command } };
+        expect(evaluate(bypass, call, context).decision, command).toBe("allow");
+      }
+    }
+  });
 
   test("ssh's directory and npm's user config are protected; other home files are not", () => {
     for (const path of ["~/.ssh/authorized_keys", "~/.ssh/config", "~/.npmrc"]) {

@@ -94,33 +94,107 @@ const TIERS: readonly Tier[] = ["global", "project", "session"];
 const CACHE_LIMIT = 4096;
 const DEFAULT_TIMEOUT_SECONDS = 300;
 /**
- * Protected in every policy: what makes a later, harmless-looking program run code or trust
- * someone. A repository's `.git` (hooks, `core.fsmonitor`, pagers run on `git status`), Warden's
- * own `.warden/`, and the home files read at a later start: shell start-up files, git's and
- * npm's user configuration (aliases, `script-shell`), ssh's directory (keys, `ProxyCommand`),
- * and `~/.local/bin`, early in PATH on common distributions (a `git` there runs instead).
- * Tied to the breadth probes of kind `startup` by `compile.test.ts`.
+ * Protected in every policy: what makes a later, harmless-looking program run code, write files or
+ * trust someone. A repository's `.git` (hooks, `core.fsmonitor`, pagers run on `git status`) and
+ * `.hg/hgrc` (hooks on `hg status`), Warden's own `.warden/`, and the files a later start reads:
+ * shell start-up files, and the user configuration of programs that rules commonly allow as
+ * read-only (`kubectl get`, `aws s3 ls`, `curl`, `less`, `python3 x.py`), each checked against the
+ * real program or its documentation (docs/policy.md, "Protected paths", has the evidence):
+ * kubeconfig exec plugins, AWS `credential_process`, docker `credsStore`, `.curlrc`/`.wgetrc`
+ * output and log options, `.psqlrc`/`.sqliterc`/`.gdbinit` shell commands, lesskey's `#env`
+ * `LESSOPEN`, Python's user site `.pth` lines, pip's `log`, `.mavenrc` (sourced by `mvn`), gradle
+ * init scripts, editors' start-up files, and the user's bin directories early in PATH on common
+ * distributions (a `git` there runs instead). Tied to the breadth probes of kind `startup` by
+ * `compile.test.ts`: each entry has a probe, so removing one fails a test.
  */
-const DEFAULT_PROTECTED: readonly string[] = [
-  "**/.git",
+export const DEFAULT_PROTECTED: readonly string[] = [
   "**/.git/**",
+  "**/.hg/hgrc",
   "**/.warden/**",
+  // Shells' start-up files (Debian's .bashrc sources .bash_aliases) and readline's key bindings.
   "~/.bashrc",
   "~/.bash_profile",
   "~/.bash_login",
   "~/.bash_logout",
+  "~/.bash_aliases",
   "~/.profile",
   "~/.zshrc",
   "~/.zshenv",
   "~/.zprofile",
   "~/.zlogin",
+  "~/.zlogout",
   "~/.config/fish/**",
+  "~/.inputrc",
+  // Login sessions: user services, desktop autostart, cron.
+  "~/.config/systemd/user/**",
+  "~/.config/autostart/**",
+  "~/.config/environment.d/**",
+  "~/.pam_environment",
+  "/etc/crontab",
+  "/etc/cron.d/**",
+  "/var/spool/cron/**",
+  // Version control: aliases, pagers, hooks, credential helpers, ssh's ProxyCommand, gpg's
+  // pinentry-program (run by git commit -S).
   "~/.gitconfig",
   "~/.config/git/**",
-  "~/.npmrc",
-  "~/.ssh",
+  "~/.hgrc",
   "~/.ssh/**",
+  "~/.gnupg/**",
+  // Directories on PATH before the system's.
   "~/.local/bin/**",
+  "~/bin/**",
+  "~/.cargo/bin/**",
+  // Cloud and cluster clients: programs their configuration runs on every call.
+  "~/.kube/config",
+  "~/.aws/**",
+  "~/.docker/config.json",
+  "~/.docker/cli-plugins/**",
+  "~/.config/gh/config.yml",
+  "~/.config/gcloud/**",
+  "~/.terraformrc",
+  "~/.terraform.d/**",
+  // Network clients: options read on every run (-o, --output-document, logfile, -K).
+  "~/.curlrc",
+  "~/.config/curlrc",
+  "~/.wgetrc",
+  // Package managers: the shell scripts run with, the code fetched, the log written.
+  "~/.npmrc",
+  "~/.yarnrc",
+  "~/.yarnrc.yml",
+  "~/.config/yarn/**",
+  "~/.config/pnpm/rc",
+  "~/.config/pip/**",
+  "~/.pip/**",
+  "~/.pydistutils.cfg",
+  "~/.cargo/config",
+  "~/.cargo/config.toml",
+  "~/.mavenrc",
+  "~/.m2/settings.xml",
+  "~/.gradle/init.gradle",
+  "~/.gradle/init.gradle.kts",
+  "~/.gradle/init.d/**",
+  "~/.gradle/gradle.properties",
+  // Interpreters and their prompts: code run at every start.
+  "~/.local/lib/python*/site-packages/*.pth",
+  "~/.local/lib/python*/site-packages/usercustomize.py",
+  "~/.ipython/*/startup/**",
+  "~/.Rprofile",
+  "~/.irbrc",
+  "~/.mongoshrc.js",
+  // Clients' start-up commands: \! in psql, .shell in sqlite3, shell in gdb, lesskey's #env.
+  "~/.psqlrc*",
+  "~/.sqliterc",
+  "~/.gdbinit",
+  "~/.config/gdb/**",
+  "~/.lesskey",
+  "~/.config/lesskey",
+  // Editors (git commit opens one): start-up files run commands.
+  "~/.vimrc",
+  "~/.vim/**",
+  "~/.exrc",
+  "~/.config/nvim/**",
+  "~/.emacs",
+  "~/.emacs.d/**",
 ];
 const internalsOf = new WeakMap<CompiledPolicy, PolicyInternals>();
 

@@ -1,3 +1,4 @@
+import { PATH_PROBES } from "./breadth-paths.ts";
 import {
   type CompiledPolicy,
   type CompiledRule,
@@ -5,7 +6,13 @@ import {
   type PolicyInternals,
   policyInternals,
 } from "./compile.ts";
-import { type PreparedCall, prepareCall, type Quantifier, resolveFieldPath } from "./match.ts";
+import {
+  compilePathGlob,
+  type PreparedCall,
+  prepareCall,
+  type Quantifier,
+  resolveFieldPath,
+} from "./match.ts";
 import type { NormalizedPath } from "./path.ts";
 import { normalizePath } from "./path.ts";
 import { parseFieldPath } from "./pattern.ts";
@@ -164,7 +171,14 @@ function evaluateShell(
     const writeSpec = internals.spec("Write");
     for (const write of analysis.writes) {
       const writeCall = prepareCall("Write", { file_path: write.path }, writeSpec, call.context);
-      outcomes.push(evaluatePlain(writeIndex, writeCall, fallback));
+      const outcome = evaluatePlain(writeIndex, writeCall, fallback);
+      // A write that is the program's own job (`cp a b`) is granted by the rule for the program;
+      // only a deny or ask rule on its path speaks (protected paths are checked by the mode).
+      if (write.placed) {
+        if (outcome.rule && outcome.behavior !== "allow") outcomes.push(outcome);
+        continue;
+      }
+      outcomes.push(outcome);
       if (write.dynamic && !uncertain.includes("dynamic_command"))
         uncertain.push("dynamic_command");
     }
@@ -187,6 +201,37 @@ function touchedPaths(call: PreparedCall): NormalizedPath[] {
   const analysis = shellAnalysisOf(call);
   if (analysis) for (const write of analysis.writes) values.push(write.path);
   return values.map((value) => normalizePath(value, call.context));
+}
+
+/**
+ * A shell write whose target is a glob (`cp .b* ~`, `echo x > ~/.ssh/a*`) may expand to a
+ * protected file: the protected files of the breadth probes are tried against it as a glob. Only
+ * targets the command names (a placed file, or an anchored path): a program's write of unknown
+ * place in the working directory (`find . -delete` as `./**`) is left to the rules.
+ */
+function globbedProtected(
+  internals: PolicyInternals,
+  call: PreparedCall,
+): NormalizedPath | undefined {
+  const analysis = shellAnalysisOf(call);
+  if (!analysis) return undefined;
+  for (const write of analysis.writes) {
+    if (!write.dynamic || !/[*?[]/.test(write.path)) continue;
+    const anchored = /^[~/]/.test(write.path);
+    if (!anchored && (!write.placed || call.context.cwd === undefined)) continue;
+    let matcher: ReturnType<typeof compilePathGlob>;
+    try {
+      matcher = compilePathGlob(anchored ? write.path : `${call.context.cwd}/${write.path}`);
+    } catch {
+      continue;
+    }
+    for (const [probe, kind] of PATH_PROBES) {
+      if (kind !== "startup") continue;
+      const path = normalizePath(probe, call.context);
+      if (matcher(path) && isProtected(internals, path)) return path;
+    }
+  }
+  return undefined;
 }
 
 function isProtected(internals: PolicyInternals, path: NormalizedPath): boolean {
@@ -338,7 +383,8 @@ function applyMode(
   }
 
   const paths = touchedPaths(call);
-  const guarded = paths.find((path) => isProtected(internals, path));
+  const guarded =
+    paths.find((path) => isProtected(internals, path)) ?? globbedProtected(internals, call);
   if (mode === "bypassPermissions") {
     if (guarded) return protectedDecision(guarded);
     if (decision.decision === "allow") return decision;

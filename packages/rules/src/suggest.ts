@@ -92,7 +92,9 @@ function allowRulesTakeEffect(
 function suggestShell(tool: string, command: string, context: EvaluationContext): RuleSuggestion[] {
   const analysis = analyzeShell(command);
   if (analysis.uncertain.length > 0 || analysis.commands.length === 0) return [];
-  const writes = analysis.writes.map((write) => writePattern(write.path, context));
+  const writes = analysis.writes
+    .filter((write) => !write.placed)
+    .map((write) => writePattern(write.path, context));
   const exact = analysis.commands.map((c) => `${tool}(${literalGlob(c.text)})`);
   const result = [
     suggestion(

@@ -14,6 +14,7 @@ export interface ShellCase {
 }
 
 const dynamic = (path: string): ShellWrite => ({ path, dynamic: true });
+const placed = (path: string): ShellWrite => ({ path, dynamic: false, placed: true });
 
 /** The shared table of command lines the shell analysis is held to. */
 export const SHELL_CASES: readonly ShellCase[] = [
@@ -425,6 +426,7 @@ export const SHELL_CASES: readonly ShellCase[] = [
     name: "xargs options with separate values are skipped",
     command: "xargs -I {} -P 4 mv {} dir",
     commands: ["xargs -I {} -P 4 mv {} dir", "mv {} dir"],
+    writes: [placed("dir"), placed("dir/{}"), placed("{}")],
     uncertain: ["xargs"],
   },
   {
@@ -602,6 +604,133 @@ export const SHELL_CASES: readonly ShellCase[] = [
     command: "cd; echo > f",
     commands: ["cd", "echo"],
     writes: ["~/f"],
+  },
+  {
+    name: "cp and install place their destination, and each source's name under it",
+    command: "cp -p init.gradle ~/.gradle; install -m 755 -t ~/bin tool; cp -T a b",
+    commands: ["cp -p init.gradle ~/.gradle", "install -m 755 -t ~/bin tool", "cp -T a b"],
+    writes: [
+      placed("~/.gradle"),
+      placed("~/.gradle/init.gradle"),
+      placed("~/bin/tool"),
+      placed("b"),
+    ],
+  },
+  {
+    name: "a backup places the destination with its suffix",
+    command: "cp -S rc x ~/.bash; mv -b a b",
+    commands: ["cp -S rc x ~/.bash", "mv -b a b"],
+    writes: [
+      placed("~/.bash"),
+      placed("~/.bash/x"),
+      placed("~/.bashrc"),
+      placed("~/.bash/xrc"),
+      placed("b"),
+      placed("b/a"),
+      placed("b~"),
+      placed("b/a~"),
+      placed("a"),
+    ],
+  },
+  {
+    name: "a link or a move reaches its sources too",
+    command: "ln -s ~/.bashrc x; ln -s /etc/passwd; mv a/ b; cp --symbolic-l ~/.npmrc y",
+    commands: ["ln -s ~/.bashrc x", "ln -s /etc/passwd", "mv a/ b", "cp --symbolic-l ~/.npmrc y"],
+    writes: [
+      placed("x"),
+      placed("x/.bashrc"),
+      placed("~/.bashrc"),
+      placed("passwd"),
+      placed("/etc/passwd"),
+      placed("b"),
+      placed("b/a"),
+      placed("a/"),
+      placed("y"),
+      placed("y/.npmrc"),
+      placed("~/.npmrc"),
+    ],
+  },
+  {
+    name: "dd of=, truncate, and rsync's and scp's local destinations are placed",
+    command:
+      "dd if=a of=~/.curlrc; truncate -s 0 f; rsync -a --log-file=r.log src host:dst; scp -P 22 host:x ~/.wgetrc",
+    commands: [
+      "dd if=a of=~/.curlrc",
+      "truncate -s 0 f",
+      "rsync -a --log-file=r.log src host:dst",
+      "scp -P 22 host:x ~/.wgetrc",
+    ],
+    writes: [
+      placed("~/.curlrc"),
+      placed("f"),
+      placed("r.log"),
+      placed("~/.wgetrc"),
+      placed("~/.wgetrc/x"),
+    ],
+  },
+  {
+    name: "install --strip-program runs the program it names",
+    command: "install -s --strip-prog=./pwn a b",
+    commands: ["install -s --strip-prog=./pwn a b"],
+    uncertain: ["argument_runs_program"],
+  },
+  {
+    name: "git --git-dir reads a repository's config of the caller's choosing",
+    command: "git --git-dir=./evil status",
+    commands: ["git --git-dir=./evil status"],
+    uncertain: ["argument_runs_program"],
+  },
+  {
+    name: "git clone and worktree add fill the directory they name",
+    command:
+      "git clone -b main https://x ~/.config/nvim; git -C ~ worktree add -b x .vim; git clone u",
+    commands: [
+      "git clone -b main https://x ~/.config/nvim",
+      "git -C ~ worktree add -b x .vim",
+      "git clone u",
+    ],
+    writes: [placed("~/.config/nvim"), placed("~/.vim")],
+  },
+  {
+    name: "git apply --unsafe-paths writes where the patch says",
+    command: "git apply --unsafe-paths x.patch",
+    commands: ["git apply --unsafe-paths x.patch"],
+    writes: [dynamic("*")],
+  },
+  {
+    name: "schedulers: at -f runs a file later, crontab and systemctl --user install code for later",
+    command:
+      "at -f job.sh now; crontab jobs.txt; crontab -l; systemctl --user enable x; systemctl status x",
+    commands: [
+      "at -f job.sh now",
+      "crontab jobs.txt",
+      "crontab -l",
+      "systemctl --user enable x",
+      "systemctl status x",
+    ],
+    writes: [placed("/var/spool/cron/crontabs"), placed("~/.config/systemd/user")],
+    uncertain: ["argument_runs_program"],
+  },
+  {
+    name: "meta-command readers fed a file read commands from it, as from a here-doc",
+    command:
+      "psql -d db < x.sql; sqlite3 db < x.sql; ed -s f < cmds; psql -qf x.sql; mysql -e 'source x.sql'",
+    commands: ["psql -d db", "sqlite3 db", "ed -s f", "psql -qf x.sql", "mysql -e source x.sql"],
+    writes: [placed("db")],
+    uncertain: ["argument_runs_program"],
+  },
+  {
+    name: "an interpreter or a filter fed a file, or a client fed nothing, stays plain",
+    command: "python3 < x.py; grep foo < x; sqlite3 db < /dev/null; sqlite3 db <&-",
+    commands: ["python3", "grep foo", "sqlite3 db"],
+    writes: [placed("db")],
+  },
+  {
+    name: "docker --config names credential helpers, pip --log writes its log",
+    command: "docker --config ./x pull alpine; pip list --log=out.log; docker ps",
+    commands: ["docker --config ./x pull alpine", "pip list --log=out.log", "docker ps"],
+    writes: ["out.log"],
+    uncertain: ["argument_runs_program"],
   },
   {
     name: "tee writes its file operands",
@@ -954,6 +1083,19 @@ export const SHELL_CASES: readonly ShellCase[] = [
     name: "git config that sets a value changes what git runs later",
     command: "git config core.pager pwn",
     commands: ["git config core.pager pwn"],
+    writes: [placed(".git/config")],
+    uncertain: ["dangerous_environment"],
+  },
+  {
+    name: "git config writes the file of its scope",
+    command:
+      "git config --glob alias.st '!pwn'; git -C sub config -f x.cfg a.b c; git config --get a.b",
+    commands: [
+      "git config --glob alias.st !pwn",
+      "git -C sub config -f x.cfg a.b c",
+      "git config --get a.b",
+    ],
+    writes: [placed("~/.gitconfig"), placed("sub/x.cfg")],
     uncertain: ["dangerous_environment"],
   },
   {
@@ -1394,6 +1536,15 @@ export const SHELL_CASES: readonly ShellCase[] = [
       "docker context use evil",
       "pip config set global.x y",
     ],
+    writes: [
+      placed("~/.npmrc"),
+      placed("~/.config/pnpm/rc"),
+      placed("~/.yarnrc"),
+      placed("~/.yarnrc.yml"),
+      placed("~/.kube/config"),
+      placed("~/.docker/config.json"),
+      placed("~/.config/pip/pip.conf"),
+    ],
     uncertain: ["dangerous_environment"],
   },
   {
@@ -1555,12 +1706,25 @@ export const SHELL_CASES: readonly ShellCase[] = [
       "emacsclient -e (x)",
       "vimdiff -c !rm a b",
     ],
+    writes: [placed("db")],
     uncertain: ["argument_runs_program"],
   },
   {
     name: "database clients with plain queries are plain",
     command: "psql -c 'select 1'; sqlite3 db 'select 1;'; nc h 80",
     commands: ["psql -c select 1", "sqlite3 db select 1;", "nc h 80"],
+    writes: [placed("db")],
+  },
+  {
+    name: "sqlite3's SQL that runs a program, loads code or writes a file asks",
+    command:
+      "sqlite3 :memory: \"select edit('x', 'rm')\"; sqlite3 -cmd 'select 1' db \"VACUUM INTO '/tmp/x'\"",
+    commands: [
+      "sqlite3 :memory: select edit('x', 'rm')",
+      "sqlite3 -cmd select 1 db VACUUM INTO '/tmp/x'",
+    ],
+    writes: [placed("db")],
+    uncertain: ["argument_runs_program"],
   },
   {
     name: "ip netns exec and watchexec run a command",

@@ -48,3 +48,19 @@ export function runsThrough(spec: OptionSpec, running: readonly string[]): Runne
     return named(parseOptions(args, 1, { ...spec, long, permute: true }), names) ? RUNS : NOTHING;
   };
 }
+
+/** A runner that reads the arguments both ways: what either runs, flags or places. */
+export function both(first: Runner, second: Runner): Runner {
+  return (args) => {
+    const a = first(args);
+    const b = second(args);
+    if (a === NOTHING) return b;
+    if (b === NOTHING) return a;
+    return {
+      ...(a.reason || b.reason ? { reason: a.reason ?? b.reason } : {}),
+      launches: [...(a.launches ?? []), ...(b.launches ?? [])],
+      writes: [...(a.writes ?? []), ...(b.writes ?? [])],
+      placed: [...(a.placed ?? []), ...(b.placed ?? [])],
+    };
+  };
+}

@@ -11,6 +11,7 @@ interface PendingWrite {
   readonly path: string;
   dynamic: boolean;
   readonly relative: boolean;
+  readonly placed: boolean;
 }
 
 /** Parses shell source and walks it into the collector. */
@@ -83,9 +84,9 @@ export class Collector {
     );
   }
 
-  addWrite(path: string, dynamic: boolean, relative: boolean): void {
+  addWrite(path: string, dynamic: boolean, relative: boolean, placed = false): void {
     this.#guardSize(this.#writes.length);
-    this.#writes.push({ path, dynamic, relative });
+    this.#writes.push({ path, dynamic, relative, placed });
   }
 
   /** Marks relative writes recorded since `from` as dynamic, for a loop whose `cd` moves later iterations. */
@@ -99,11 +100,11 @@ export class Collector {
   finish(): ShellAnalysis {
     const writes: ShellWrite[] = [];
     const seen = new Set<string>();
-    for (const { path, dynamic } of this.#writes) {
-      const key = `${dynamic ? "1" : "0"}${path}`;
+    for (const { path, dynamic, placed } of this.#writes) {
+      const key = `${dynamic ? "1" : "0"}${placed ? "1" : "0"}${path}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      writes.push(Object.freeze({ path, dynamic }));
+      writes.push(Object.freeze(placed ? { path, dynamic, placed } : { path, dynamic }));
     }
     return Object.freeze({
       commands: Object.freeze(this.#commands.slice()),

@@ -97,6 +97,7 @@ export function runCommand(
 function applyRun(run: Run, collector: Collector, scope: Scope, parent: readonly string[]): void {
   if (run.reason) collector.flag(run.reason);
   for (const target of run.writes ?? []) recordWrite(collector, scope, target);
+  for (const target of run.placed ?? []) recordWrite(collector, scope, target, true);
   for (const launch of run.launches ?? []) {
     if (!collector.enter()) return;
     if (launch.kind === "argv") {

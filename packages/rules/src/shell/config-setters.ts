@@ -1,6 +1,7 @@
-import { NOTHING } from "./argument-runs.ts";
+import { NOTHING, runsThrough, values } from "./argument-runs.ts";
+import { parseOptions } from "./options.ts";
 import type { Run, Runner } from "./run.ts";
-import type { Arg } from "./words.ts";
+import { type Arg, literalArg } from "./words.ts";
 
 /**
  * Subcommands that write a tool's own configuration, which names programs later calls run:
@@ -85,6 +86,23 @@ const CONFIG_SETTERS: ReadonlyMap<string, readonly (readonly string[])[]> = new 
   ],
 ]);
 
+/**
+ * The user configuration file each tool's setters write by default (protected paths see it:
+ * `kubectl config set-credentials` in `bypassPermissions` asks as writing `~/.kube/config` does).
+ * `npm pkg set` and `set-script` write the project's package.json instead.
+ */
+const USER_CONFIG: ReadonlyMap<string, readonly string[]> = new Map([
+  ["npm", ["~/.npmrc"]],
+  ["pnpm", ["~/.npmrc", "~/.config/pnpm/rc"]],
+  ["yarn", ["~/.yarnrc", "~/.yarnrc.yml"]],
+  ["pip", ["~/.config/pip/pip.conf"]],
+  ["pip3", ["~/.config/pip/pip.conf"]],
+  ["kubectl", ["~/.kube/config"]],
+  ["docker", ["~/.docker/config.json"]],
+  ["gcloud", ["~/.config/gcloud/configurations"]],
+]);
+const PROJECT_SETTERS = new Set(["pkg", "set-script"]);
+
 /** The operands of a command line, options (and values glued with `=`) left out. */
 function operands(args: readonly Arg[]): string[] {
   return args.slice(1).flatMap((arg) => (arg.text.startsWith("-") ? [] : [arg.text]));
@@ -105,15 +123,33 @@ export function configSetter(name: string, next?: Runner): Runner {
     const words = operands(args);
     // An option's value (`npm --prefix dir config set`) reads as an operand: looked past, the
     // first word of the path is searched for anywhere.
-    if (paths.some((path) => holdsPath(words, path))) return { reason: "dangerous_environment" };
+    const found = paths.filter((candidate) => holdsPath(words, candidate));
+    if (found.length > 0) {
+      const project = found.some((path) => PROJECT_SETTERS.has(path[0]!));
+      const files = project ? [] : (USER_CONFIG.get(name) ?? []);
+      return { reason: "dangerous_environment", placed: files.map(literalArg) };
+    }
     return next ? next(args) : NOTHING;
   };
 }
 
-/** The tools with no other reading of their arguments. */
+/**
+ * `docker --config DIR` reads DIR/config.json, whose `credsStore`/`credHelpers` name the
+ * `docker-credential-*` program a pull or login runs (as `kubectl --kubeconfig` does).
+ */
+const dockerConfig = runsThrough({}, ["config"]);
+
+/** `pip --log FILE` appends a verbose log to FILE on every run (`pip list --log=out` wrote out). */
+function pipLog(args: readonly Arg[]): Run {
+  const parsed = parseOptions(args, 1, { long: ["log", "log-file"], permute: true });
+  const writes = values(parsed, "log", "log-file");
+  return writes.length > 0 ? { writes } : NOTHING;
+}
+
+/** The tools with no other reading of their arguments than these. */
 export const CONFIG_TOOLS: readonly (readonly [string, Runner])[] = [
-  "pip",
-  "pip3",
-  "docker",
-  "gcloud",
-].map((name) => [name, configSetter(name)] as const);
+  ["pip", configSetter("pip", pipLog)],
+  ["pip3", configSetter("pip3", pipLog)],
+  ["docker", configSetter("docker", dockerConfig)],
+  ["gcloud", configSetter("gcloud")],
+];

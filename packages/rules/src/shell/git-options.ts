@@ -1,14 +1,47 @@
 import { anyDynamic, NOTHING, named, RUNS, unknownWrite, values } from "./argument-runs.ts";
 import { type OptionSpec, type ParsedArgs, parseOptions } from "./options.ts";
 import type { Run } from "./run.ts";
-import type { Arg } from "./words.ts";
+import { type Arg, literalArg } from "./words.ts";
 
 const GIT: OptionSpec = {
   short: "Cc",
   long: ["git-dir", "work-tree", "namespace", "config-env", "super-prefix", "list-cmds"],
 };
-/** Global options that make git read configuration (which names programs) from the command line. */
-const GIT_RUNS = new Set(["c", "config-env", "exec-path"]);
+/**
+ * Global options that make git read configuration (which names programs) from the command line,
+ * or from a repository of the caller's choosing: `--git-dir=dir` reads dir/config, which no
+ * protected path covers (`core.fsmonitor` ran on `git --git-dir=evil status`).
+ */
+const GIT_RUNS = new Set(["c", "config-env", "exec-path", "git-dir"]);
+/**
+ * Subcommands that fill a directory they are given, and how their options read: what they check
+ * out is the program's job, but protected paths still see the directory (`git clone URL ~/.ssh`).
+ */
+const GIT_FILLS: Readonly<Record<string, OptionSpec & { readonly at: number }>> = {
+  clone: {
+    short: "obucj",
+    long: [
+      "origin",
+      "branch",
+      "upload-pack",
+      "config",
+      "template",
+      "reference",
+      "reference-if-able",
+      "depth",
+      "shallow-since",
+      "shallow-exclude",
+      "separate-git-dir",
+      "jobs",
+      "filter",
+      "bundle-uri",
+      "server-option",
+      "ref-format",
+    ],
+    at: 1,
+  },
+  worktree: { short: "bB", long: ["reason"], at: 1 },
+};
 /** Subcommand long options that name a program to run or configuration (which names programs). */
 const GIT_SUBCOMMAND_RUNS: ReadonlySet<string> = new Set([
   "exec",
@@ -88,15 +121,15 @@ export function git(args: readonly Arg[]): Run {
       "output",
       "output-directory",
       ...GIT_SUBCOMMAND_RUNS,
-      ...(GIT_LONG_RUNS[name] ?? []),
-      ...(GIT_LONG_WRITES[name] ?? []),
+      ...(own(GIT_LONG_RUNS, name) ?? []),
+      ...(own(GIT_LONG_WRITES, name) ?? []),
     ],
     flags: [...GIT_CONFIG_READS, ...GIT_CONFIG_WRITES],
     permute: true,
   });
-  if (name === "config") return gitConfig(parsed);
-  const shortRuns = GIT_SHORT_RUNS[name] ?? "";
-  const longRuns = GIT_LONG_RUNS[name] ?? [];
+  if (name === "config") return gitConfig([subcommand, ...rest], values(global, "C"));
+  const shortRuns = own(GIT_SHORT_RUNS, name) ?? "";
+  const longRuns = own(GIT_LONG_RUNS, name) ?? [];
   const runs = parsed.options.some((option) =>
     option.name.length === 1
       ? shortRuns.includes(option.name)
@@ -108,7 +141,7 @@ export function git(args: readonly Arg[]): Run {
     "output",
     "output-directory",
     "o",
-    ...(GIT_LONG_WRITES[name] ?? []),
+    ...(own(GIT_LONG_WRITES, name) ?? []),
   );
   // `git bundle create FILE` writes the bundle (its lines name refs of the caller's choosing).
   const bundle =
@@ -124,9 +157,36 @@ export function git(args: readonly Arg[]): Run {
       : underDirs(values(global, "C"), output),
   );
   // `--work-tree=DIR` moves every file a checkout, reset or merge writes into DIR
-  // (`git --work-tree=$HOME checkout HEAD -- .bashrc`).
+  // (`git --work-tree=$HOME checkout HEAD -- .bashrc`); `apply --unsafe-paths` writes where the
+  // patch says, outside the work tree too.
   for (const tree of values(global, "work-tree")) writes.push(unknownWrite(`${tree.text}/*`));
-  return { writes };
+  if (name === "apply" && parsed.options.some((option) => option.name === "unsafe-paths")) {
+    writes.push(unknownWrite("*"));
+  }
+  const placed = filled(subcommand, rest).map((dir) => underDirs(values(global, "C"), dir));
+  return placed.length > 0 ? { writes, placed } : { writes };
+}
+
+/** The directory `git clone URL DIR` or `git worktree add DIR` fills, if one is named. */
+function filled(subcommand: Arg, rest: readonly Arg[]): Arg[] {
+  const name = subcommand.text;
+  const spec = own(GIT_FILLS, name);
+  if (!spec) return [];
+  const { operands, options } = parseOptions([subcommand, ...rest], 1, {
+    ...spec,
+    permute: true,
+  });
+  if (name === "worktree" && operands[0]?.text !== "add") return [];
+  const separate = options.flatMap((option) =>
+    option.name === "separate-git-dir" && option.value ? [option.value] : [],
+  );
+  const dir = operands[spec.at];
+  return dir ? [dir, ...separate] : separate;
+}
+
+/** A table's entry for a subcommand; `git constructor` names none (not Object's). */
+function own<T>(table: Readonly<Record<string, T>>, name: string): T | undefined {
+  return Object.hasOwn(table, name) ? table[name] : undefined;
 }
 
 /** A path as git reads it after `-C dir` (each `-C` relative to the one before). */
@@ -140,15 +200,34 @@ function underDirs(dirs: readonly Arg[], path: Arg): Arg {
   return { ...path, text: `${dir.replace(/\/$/, "")}/${path.text}` };
 }
 
-/** `git config` that sets anything changes what later git commands run (`core.pager`, `alias.*`). */
-function gitConfig(parsed: ParsedArgs): Run {
+/** `git config`'s options that take a value, and the scopes that choose its file. */
+const GIT_CONFIG: OptionSpec = {
+  short: "f",
+  long: ["file", "blob", "default", "type", "comment", "value", "fixed-value"],
+  flags: [...GIT_CONFIG_READS, ...GIT_CONFIG_WRITES, "global", "system", "local", "worktree"],
+  permute: true,
+};
+
+/**
+ * `git config` that sets anything changes what later git commands run (`core.pager`, `alias.*`),
+ * and writes the file of its scope: `--global` the user's `~/.gitconfig`, `-f FILE` that file,
+ * else the repository's `.git/config` (protected paths see each).
+ */
+function gitConfig(args: readonly Arg[], dirs: readonly Arg[]): Run {
+  const parsed = parseOptions(args, 1, GIT_CONFIG);
   const subcommand = parsed.operands[0]?.text ?? "";
-  const reads =
-    GIT_CONFIG_READS.has(subcommand) ||
-    parsed.options.some((option) => GIT_CONFIG_READS.has(option.name));
-  const writes =
-    GIT_CONFIG_WRITES.has(subcommand) ||
-    parsed.options.some((option) => GIT_CONFIG_WRITES.has(option.name));
-  if (writes || (!reads && parsed.operands.length > 1)) return { reason: "dangerous_environment" };
-  return NOTHING;
+  const has = (names: ReadonlySet<string>) =>
+    names.has(subcommand) || parsed.options.some((option) => names.has(option.name));
+  const writes = has(GIT_CONFIG_WRITES);
+  if (!writes && (has(GIT_CONFIG_READS) || parsed.operands.length <= 1)) return NOTHING;
+  const scope = new Set(parsed.options.map((option) => option.name));
+  const file = values(parsed, "file", "f").at(-1);
+  const target = file
+    ? underDirs(dirs, file)
+    : scope.has("global")
+      ? literalArg("~/.gitconfig")
+      : scope.has("system")
+        ? literalArg("/etc/gitconfig")
+        : underDirs(dirs, literalArg(".git/config"));
+  return { reason: "dangerous_environment", placed: [target] };
 }

@@ -66,6 +66,24 @@ const DANGEROUS_NAMES = new Set([
   "RANLIB",
   "STRIP",
   "OBJCOPY",
+  // Files and directories read as code or as a program's configuration: AWS's credentials file
+  // runs its `credential_process` as the config file does, IPython's and Vim's start-up and
+  // runtime directories, zsh's start-up directory, PostgreSQL's system psqlrc, and the
+  // environment whose interpreter uv runs.
+  "AWS_SHARED_CREDENTIALS_FILE",
+  "IPYTHONDIR",
+  "VIMRUNTIME",
+  "ZDOTDIR",
+  "PGSYSCONFDIR",
+  "VIRTUAL_ENV",
+  "CONDA_PREFIX",
+  "HGMERGE",
+  // The suffix and kind of the backups cp, mv, ln and install make (`cp -b x .bash` with
+  // SIMPLE_BACKUP_SUFFIX=rc moved .bash to .bashrc).
+  "SIMPLE_BACKUP_SUFFIX",
+  "VERSION_CONTROL",
+  // GNU programs stop reading options at the first operand: the analysis reads them as permuted.
+  "POSIXLY_CORRECT",
 ]);
 
 /**
@@ -75,10 +93,17 @@ const DANGEROUS_NAMES = new Set([
  * `CVS_RSH`, `SVN_SSH`, `RSYNC_CONNECT_PROG`), OpenSSL's config and engines, less's key files
  * (`LESSKEYIN`), D-Bus addresses (`unixexec:`), modules loaded as libraries (`GTK_MODULES`),
  * yarn's settings (`YARN_YARN_PATH=./x.js` runs x.js, `YARN_RC_FILENAME` another rc file) and
- * pytest's (`PYTEST_PLUGINS` imports modules, `PYTEST_ADDOPTS=--basetemp=.git`).
+ * pytest's (`PYTEST_PLUGINS` imports modules, `PYTEST_ADDOPTS=--basetemp=.git`); also, as
+ * families: credential files (a `credential_process` runs), history files (written where they
+ * name), external diff and merge programs (`KUBECTL_EXTERNAL_DIFF` runs on `kubectl diff`),
+ * argument variables (`MAVEN_ARGS`, `TF_CLI_ARGS_plan`), programs' rc files (`IRBRC`, `GEMRC`),
+ * less's options however prefixed (`SYSTEMD_LESS='+!cmd'`), the interpreter or binary a tool runs
+ * (`CLOUDSDK_PYTHON=./x gcloud` runs ./x, `…_BIN`, `…_CMD`), Python and JavaScript tool
+ * settings (`UV_`, `PIPENV_`, `CONDA`, `DENO_`, `BUN_`, as `PIP_` and `NPM_CONFIG_`), Go's
+ * build and module caches, and the host compilers of cross builds.
  */
 const DANGEROUS_PATTERN =
-  /^(?:LD_|DYLD_|GIT_|NPM_CONFIG_|YARN_|PYTEST_|BASH_|PYTHON|PERL|RUBY|JAVA_|_JAVA_|JDK_|GEM_|BUNDLE_|CARGO_|RUSTUP_|PIP_|MALLOC_|XDG_|OPENSSL_|DBUS_|LESS|LUA_INIT|PHP|R_(?:PROFILE|ENVIRON|LIBS)|GO(?:ROOT|TOOLCHAIN|PROXY|ENV|BIN|WORK|EXPERIMENT|DEBUG)$)|PATH|OPTIONS|OPTS?$|FLAGS$|CONFIG|EDITOR|PAGER|SHELL|HOOK|COMMAND|WRAPPER|RUNNER|PRELOAD|ASKPASS|BROWSER$|HOME$|INIT$|(?:^|_)(?:RSH|SSH)$|(?:^|_)PROG(?:RAM)?$|WGETRC$|_MODULES$/;
+  /^(?:LD_|DYLD_|GIT_|NPM_CONFIG_|YARN_|PYTEST_|BASH_|PYTHON|PERL|RUBY|JAVA_|_JAVA_|JDK_|GEM_|BUNDLE_|CARGO_|RUSTUP_|PIP_|MALLOC_|XDG_|OPENSSL_|DBUS_|LESS|LUA_INIT|PHP|R_(?:PROFILE|ENVIRON|LIBS)|GO(?:ROOT|TOOLCHAIN|PROXY|ENV|BIN|WORK|EXPERIMENT|DEBUG)$)|PATH|OPTIONS|OPTS?$|FLAGS$|CONFIG|EDITOR|PAGER|SHELL|HOOK|COMMAND|WRAPPER|RUNNER|PRELOAD|ASKPASS|BROWSER$|HOME$|INIT$|(?:^|_)(?:RSH|SSH)$|(?:^|_)PROG(?:RAM)?$|WGETRC$|_MODULES$|CREDENTIALS?(?:_FILE)?$|HISTFILE$|_HISTORY$|(?:^|_)(?:EXTERNAL_)?DIFF(?:PROG)?$|(?:^|_)MERGE(?:TOOL)?$|(?:^|_)ARGS(?:_|$)|(?:IRB|GEM|PRY|HG|CONDA|SCREEN|SQLITE|MONGOSH|MYSQL|GDB)RC$|_RC(?:_?FILE)?$|LESS$|_(?:PYTHON3?|NODE|RUBY|PERL|BIN|BINARY|EXE|EXECUTABLE|INTERPRETER|CMD)$|^(?:UV|PIPENV|CONDA|DENO|BUN)_|^GO(?:CACHE|MODCACHE)$|^HOST(?:CC|CXX|LD)$|_FOR_BUILD$/;
 
 /** Members of those families that only tune output or a build target, common before a command. */
 const HARMLESS_NAMES = new Set([

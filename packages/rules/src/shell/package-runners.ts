@@ -115,9 +115,18 @@ function either(first: Runner, second: Runner): Runner {
   };
 }
 
-/** npm reads a shell, a node, a git and config files from options; any of them runs a program. */
+/**
+ * npm reads a shell, a node, a git and config files from options; any of them runs a program. So
+ * do `--init-module` (JavaScript run by `npm init`) and `--node-gyp`; `--cache` names the store
+ * packages are installed from and `--logs-dir` where every run writes its log (`npm --logs-dir=out
+ * ls` wrote out/): they ask with them.
+ */
 const NPM_RUNS = [
   "--script-shell",
+  "--init-module",
+  "--node-gyp",
+  "--cache",
+  "--logs-dir",
   "--shell",
   "--userconfig",
   "--globalconfig",

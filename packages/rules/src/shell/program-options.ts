@@ -1,5 +1,6 @@
 import {
   anyDynamic,
+  both,
   NOTHING,
   named,
   RUNS,
@@ -12,6 +13,7 @@ import { expandBraces, MAX_BRACE_WORDS } from "./braces.ts";
 import { BUILD_TOOLS } from "./build-tool-options.ts";
 import { CONFIG_TOOLS } from "./config-setters.ts";
 import { curl, wget } from "./fetch-options.ts";
+import { FILE_WRITERS, RSYNC_WRITES, SCP_WRITES } from "./file-writers.ts";
 import { git } from "./git-options.ts";
 import { type OptionSpec, type ParsedArgs, parseOptions } from "./options.ts";
 import type { Run, Runner } from "./run.ts";
@@ -284,7 +286,7 @@ export const ARGUMENT_RUNNERS: ReadonlyMap<string, Runner> = new Map<string, Run
         "man",
         runsThrough({ short: "PHCMLmSespRr" }, ["P", "pager", "H", "html", "C", "config-file"]),
       ],
-      ["rsync", runsThrough({ short: "eBfT" }, ["e", "rsh", "rsync-path"])],
+      ["rsync", both(runsThrough({ short: "eBfT" }, ["e", "rsh", "rsync-path"]), RSYNC_WRITES)],
       ["rg", runsThrough({ short: "egtTfjmAB" }, ["pre", "hostname-bin"])],
       ...["bat", "batcat", "delta"].map(
         (name) => [name, runsThrough({ short: "lmHrd" }, ["pager"])] as const,
@@ -321,7 +323,8 @@ export const ARGUMENT_RUNNERS: ReadonlyMap<string, Runner> = new Map<string, Run
       ...BUILD_TOOLS,
       ...TEST_RUNNERS,
       ...CONFIG_TOOLS,
-      ["scp", runsThrough({ short: "cFiJloPS" }, ["S", "o", "F", "J"])],
+      ["scp", both(runsThrough({ short: "cFiJloPS" }, ["S", "o", "F", "J"]), SCP_WRITES)],
+      ...FILE_WRITERS,
       ["sftp", runsThrough({ short: "BbcDFiJloPRS" }, ["S", "D", "o", "F", "J"])],
     ] as const
   ).map(([name, runner]) => [name, withBraces(runner)]),

@@ -31,14 +31,14 @@ export function recordRedirect(collector: Collector, scope: Scope, redirect: Red
 }
 
 /** Records a write to `target`, resolved against the scope's literal `cd` when it is relative. */
-export function recordWrite(collector: Collector, scope: Scope, target: Arg): void {
+export function recordWrite(collector: Collector, scope: Scope, target: Arg, placed = false): void {
   const path = target.text;
   if (target.literal && isDeviceSink(path)) return;
   const relative = !isAnchored(path) && (target.literal || !/^[$`]/.test(path));
-  if (!relative) collector.addWrite(path, !target.literal, false);
-  else if (scope.dynamic) collector.addWrite(path, true, true);
+  if (!relative) collector.addWrite(path, !target.literal, false, placed);
+  else if (scope.dynamic) collector.addWrite(path, true, true, placed);
   else {
     const resolved = scope.dir === undefined ? path : joinPath(scope.dir, path);
-    collector.addWrite(resolved, !target.literal, true);
+    collector.addWrite(resolved, !target.literal, true, placed);
   }
 }

@@ -19,6 +19,11 @@ export interface Run {
   readonly reason?: ShellUncertainty;
   readonly launches?: readonly Launch[];
   readonly writes?: readonly Arg[];
+  /**
+   * Files put in place by the program's own job (`cp`'s destination): an allow rule for the
+   * program grants them, but protected paths and deny or ask Write rules still apply.
+   */
+  readonly placed?: readonly Arg[];
 }
 
 /** Reads a program's argv (program first) and tells what it runs. */

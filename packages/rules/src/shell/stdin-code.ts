@@ -13,8 +13,23 @@ import { TRANSPARENT_WRAPPERS } from "./wrappers.ts";
  * cmd'`, `vim -es f <<< '!cmd'`, `sqlite3 db <<< '.shell cmd'` all run what the input says.
  */
 
-/** What a command reads on standard input: here-doc and here-string texts, or a pipe's unseen data. */
-export type Input = readonly string[] | "unseen";
+/**
+ * What a command reads on standard input: here-doc and here-string texts, a pipe's unseen data, or
+ * a `file` it is redirected from (`psql < x.sql`).
+ */
+export type Input = readonly string[] | "unseen" | "file";
+
+/**
+ * Readers whose commands in a file run programs as in a here-doc: database clients' meta-commands
+ * (`psql < x.sql` with `\! cmd` in it, as `psql -f x.sql`), line editors, file-transfer clients,
+ * debuggers and schedulers (`at now < job`). An interpreter reading a script file from its input
+ * (`python3 < x.py`) runs that script as `python3 x.py` would: what its rule allows.
+ */
+const FILE_COMMAND_READERS = new Set([
+  ...DATABASE_META.keys(),
+  ...["ed", "red", "ex", "vi", "vim", "nvim", "view", "rvim", "rview", "vimdiff", "evim"],
+  ...["ftp", "sftp", "lftp", "tftp", "gdb", "lldb", "mongosh", "mongo", "at", "batch"],
+]);
 
 /** Shells, `source`, and `at`/`batch` (which run their input later): their input is a script. */
 const SCRIPT_READERS = new Set([...SHELLS, "source", ".", "at", "batch"]);
@@ -131,7 +146,8 @@ const CODE_READERS: ReadonlyMap<string, InputRule> = new Map<string, InputRule>(
       [
         name,
         (_args: readonly Arg[], input: Input) =>
-          input === "unseen" || input.some((text) => /[$`]/.test(text) || meta.test(text)),
+          input === "unseen" ||
+          (input !== "file" && input.some((text) => /[$`]/.test(text) || meta.test(text))),
       ] as const,
   ),
 ]);
@@ -175,6 +191,7 @@ export function inputUse(args: readonly Arg[], input: Input): InputUse {
   const argv = reader(args);
   if (!argv) return undefined;
   const name = baseName(argv[0]?.text ?? "");
+  if (input === "file") return FILE_COMMAND_READERS.has(name) ? "code" : undefined;
   if (SCRIPT_READERS.has(name)) return "script";
   return CODE_READERS.get(name)?.(argv, input) ? "code" : undefined;
 }

@@ -1,5 +1,6 @@
 import {
   anyDynamic,
+  both,
   NOTHING,
   named,
   RUNS,
@@ -9,7 +10,7 @@ import {
 } from "./argument-runs.ts";
 import { parseOptions } from "./options.ts";
 import type { Run, Runner } from "./run.ts";
-import type { Arg } from "./words.ts";
+import { type Arg, literalArg } from "./words.ts";
 
 /**
  * More programs whose options run a program or write a file (`program-options.ts` has the
@@ -149,11 +150,93 @@ function databaseClient(meta: RegExp): Runner {
  */
 export const DATABASE_META: ReadonlyMap<string, RegExp> = new Map([
   ["psql", /\\|\bprogram\b/i],
-  ["mysql", /\\|\bsystem\b|\bpager\b|\btee\b/i],
-  ["mariadb", /\\|\bsystem\b|\bpager\b|\btee\b/i],
-  ["sqlite3", /(?:^|[;\n])[ \t]*\.|^-(?:init|cmd)$/],
-  // duckdb's shell is sqlite3's: `.shell cmd`, `.system cmd`, `-c`/`-cmd`/`-init`.
-  ["duckdb", /(?:^|[;\n])[ \t]*\.|^-(?:init|cmd)$/],
+  // `source FILE` reads commands (and `system`) from a file.
+  ["mysql", /\\|\bsystem\b|\bpager\b|\btee\b|\bsource\b/i],
+  ["mariadb", /\\|\bsystem\b|\bpager\b|\btee\b|\bsource\b/i],
+  // sqlite3's SQL runs a program through `edit(text, 'cmd')`, loads code through
+  // `load_extension`, and writes files through `writefile`, `ATTACH` and `VACUUM INTO`.
+  [
+    "sqlite3",
+    /(?:^|[;\n])[ \t]*\.|^-(?:init|cmd)$|\bedit\s*\(|\bload_extension\b|\bwritefile\b|\battach\b|\bvacuum\b/i,
+  ],
+  // duckdb's shell is sqlite3's: `.shell cmd`, `.system cmd`, `-c`/`-cmd`/`-init`; its SQL
+  // loads extensions (`INSTALL`, `LOAD`) and writes files (`COPY … TO`, `EXPORT`, `ATTACH`).
+  ["duckdb", /(?:^|[;\n])[ \t]*\.|^-(?:init|cmd)$|\b(?:install|load|copy|export|attach)\b/i],
+]);
+
+/** sqlite3's options that take a value, before the database file it creates or writes. */
+const SQLITE_VALUES = new Set(
+  ["cmd", "init", "separator", "newline", "nullvalue", "vfs", "mmap", "maxsize", "heap"].flatMap(
+    (name) => [`-${name}`, `--${name}`],
+  ),
+);
+
+/** The database file `sqlite3 [options] FILE [SQL…]` opens: created or written by its job. */
+function sqliteDatabase(args: readonly Arg[]): Run {
+  for (let index = 1; index < args.length; index++) {
+    const text = args[index]!.text;
+    if (SQLITE_VALUES.has(text)) index++;
+    else if (text === "--" || !text.startsWith("-")) {
+      const file = text === "--" ? args[index + 1] : args[index];
+      return file && file.text !== ":memory:" && file.text !== "" ? { placed: [file] } : NOTHING;
+    }
+  }
+  return NOTHING;
+}
+
+/**
+ * Schedulers keep code for later: `at -f FILE` and `batch -f FILE` run the file's commands (their
+ * standard input is read as a script, `stdin-code.ts`), `launchctl submit … -- cmd` runs cmd.
+ */
+function scheduler(args: readonly Arg[]): Run {
+  if (anyDynamic(args)) return RUNS;
+  const { options } = parseOptions(args, 1, { short: "fqtm", permute: true });
+  return options.some((option) => option.name === "f") ? RUNS : NOTHING;
+}
+
+/**
+ * `crontab FILE` (or `-` for standard input) installs the user's crontab: a protected place, as
+ * the spool it lands in (`/var/spool/cron/`); `-l` lists, `-r` removes, `-e` opens an editor.
+ */
+function crontab(args: readonly Arg[]): Run {
+  const { options, operands } = parseOptions(args, 1, { short: "u", permute: true });
+  const reading = options.some((option) => "lri".includes(option.name));
+  if (reading || (operands.length === 0 && !options.some((option) => option.name === "e"))) {
+    return NOTHING;
+  }
+  return { placed: [literalArg("/var/spool/cron/crontabs")] };
+}
+
+/** `systemctl --user link/enable/edit/…` writes the user's units (`~/.config/systemd/user/`). */
+const UNIT_WRITERS = new Set([
+  "link",
+  "enable",
+  "reenable",
+  "edit",
+  "add-wants",
+  "add-requires",
+  "preset",
+  "revert",
+  "set-property",
+  "mask",
+]);
+function systemctl(args: readonly Arg[]): Run {
+  const words = args.slice(1).map((arg) => arg.text);
+  if (!words.includes("--user") || !words.some((word) => UNIT_WRITERS.has(word))) return NOTHING;
+  return { placed: [literalArg("~/.config/systemd/user")] };
+}
+
+/**
+ * psql reads commands (meta-commands too) from `-f FILE`, and writes query output and a session
+ * log where `-o FILE` and `-L FILE` say.
+ */
+const PSQL_FILES = runsThrough({ short: "cdfFhLoPpRTUv" }, [
+  "f",
+  "file",
+  "o",
+  "output",
+  "L",
+  "log-file",
 ]);
 
 /** The tools, with what to look for. */
@@ -184,6 +267,20 @@ export const SYSTEM_TOOLS: readonly (readonly [string, Runner])[] = [
     ]),
   ],
   ["tcpdump", runsThrough({ short: "zwCGWZ" }, ["z"])],
-  ...[...DATABASE_META].map(([name, meta]) => [name, databaseClient(meta)] as const),
+  ...[...DATABASE_META].map(
+    ([name, meta]) =>
+      [
+        name,
+        name === "sqlite3"
+          ? both(databaseClient(meta), sqliteDatabase)
+          : name === "psql"
+            ? both(databaseClient(meta), PSQL_FILES)
+            : databaseClient(meta),
+      ] as const,
+  ),
   ["emacsclient", runsThrough({ short: "aseftTdH" }, ["e", "eval"])],
+  ["at", scheduler],
+  ["batch", scheduler],
+  ["crontab", crontab],
+  ["systemctl", systemctl],
 ];

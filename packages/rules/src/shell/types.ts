@@ -47,6 +47,12 @@ export interface ShellWrite {
   readonly path: string;
   /** True when the target contains an expansion and its value cannot be known. */
   readonly dynamic: boolean;
+  /**
+   * Set when the program's own job is this write (`cp a ~/.bashrc`): an allow rule for the program
+   * grants it, so Write allow rules are not needed, but protected paths and deny or ask Write
+   * rules still apply.
+   */
+  readonly placed?: true;
 }
 
 /** What a command line would run, as far as a parser can see without executing it. */

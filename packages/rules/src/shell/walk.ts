@@ -269,8 +269,8 @@ function readsAny(redirects: readonly Redirection[]): boolean {
 }
 
 /**
- * The input commands read under these redirections: their here-docs and here-strings, nothing
- * from a file, unknown data from a descriptor or a device (`<&3`, `< /dev/stdin`), else what the
+ * The input commands read under these redirections: their here-docs and here-strings, a `file`,
+ * unknown data from a descriptor or a device (`<&3`, `< /dev/stdin`), else what the
  * command line feeds the commands around them. Most commands have no redirections: answered
  * without allocating.
  */
@@ -285,24 +285,27 @@ function redirectedInput(
   for (const redirect of redirects) {
     const opened = inputOpened(redirect);
     if (opened === "unknown") return "unseen";
-    if (opened === "file") input = undefined;
+    if (opened === "file") input = "file";
+    if (opened === "empty") input = undefined;
   }
   return input;
 }
 
 /**
- * What a redirection opens as standard input: a `file`, or `unknown` data (another descriptor,
- * a device or `/proc` path that may be one: `<&3`, `< /dev/fd/3`), or nothing on descriptor 0.
+ * What a redirection opens as standard input: a `file`, nothing (`/dev/null`), or `unknown` data
+ * (another descriptor, a device or `/proc` path that may be one: `<&3`, `< /dev/fd/3`), or
+ * nothing on descriptor 0.
  */
-function inputOpened(redirect: Redirection): "file" | "unknown" | undefined {
+function inputOpened(redirect: Redirection): "file" | "empty" | "unknown" | undefined {
   if (redirect.type !== "Redirect" || !redirect.target) return undefined;
   const fd = redirect.descriptor;
   if (fd !== undefined && (fd.type !== "FileDescriptor" || fd.value !== 0)) return undefined;
   const target = redirect.target.value;
   if (redirect.operator === "<&")
-    return target === "0" ? undefined : target === "-" ? "file" : "unknown";
+    return target === "0" ? undefined : target === "-" ? "empty" : "unknown";
   if (redirect.operator !== "<" && redirect.operator !== "<>") return undefined;
-  return namesInput(target) && target !== "/dev/null" ? "unknown" : "file";
+  if (target === "/dev/null") return "empty";
+  return namesInput(target) ? "unknown" : "file";
 }
 
 /** The texts of the here-docs and here-strings among `redirects`, on any descriptor, if any. */
@@ -330,7 +333,7 @@ function hereTexts(redirects: readonly Redirection[]): string[] | undefined {
 function walkInput(args: readonly Arg[], input: Input, collector: Collector, scope: Scope): void {
   const use = inputUse(args, input);
   if (use === "code") collector.flag("argument_runs_program");
-  if (use !== "script" || input === "unseen") return;
+  if (use !== "script" || input === "unseen" || input === "file") return;
   for (const source of input) {
     if (!source) continue;
     if (!collector.enter()) return;

@@ -1,0 +1,266 @@
+import { NOTHING, RUNS } from "./argument-runs.ts";
+import { type OptionSpec, type ParsedOption, parseOptions } from "./options.ts";
+import type { Run, Runner } from "./run.ts";
+import { type Arg, literalArg } from "./words.ts";
+
+/**
+ * Programs whose job is putting files in place: `cp`, `mv`, `ln`, `install`, `dd of=`, `truncate`,
+ * and `rsync`'s and `scp`'s local destinations. An allow rule for the program grants that job, so
+ * what they write is `placed` (not checked against Write rules), but protected paths and deny or
+ * ask Write rules still see it: in `bypassPermissions`, `cp x ~/.bashrc` asks as `echo x >>
+ * ~/.bashrc` does. A destination may be a directory, so each source's name under it is placed
+ * too (`cp init.gradle ~/.gradle` writes `~/.gradle/init.gradle`). A link reaches the file it
+ * links to (`ln -s ~/.bashrc x`, then `echo >> x`), and a move removes its source: their sources
+ * are placed as well.
+ */
+
+/** The name a source gets in a destination directory (`a/b/` → `b`); `.` and `..` add nothing. */
+function baseName(text: string): string {
+  const trimmed = text.replace(/\/+$/, "");
+  const name = trimmed.slice(trimmed.lastIndexOf("/") + 1);
+  return name === "." || name === ".." ? "" : name;
+}
+
+function under(dir: Arg, source: Arg): Arg {
+  const name = baseName(source.text);
+  if (name === "") return dir;
+  const text = dir.text.endsWith("/") ? dir.text + name : `${dir.text}/${name}`;
+  return dir.literal && source.literal ? literalArg(text) : { ...dir, text, literal: false };
+}
+
+/** The files `sources → destination` writes: the destination, and each source's name under it. */
+function intoDestination(sources: readonly Arg[], destination: Arg, directory: boolean): Arg[] {
+  const inside = sources.map((source) => under(destination, source));
+  return directory ? inside : [destination, ...inside];
+}
+
+interface CopySpec extends OptionSpec {
+  /** Options that make links to the sources, or remove them (`ln`; `cp -l`/`-s`; `mv`). */
+  readonly reachesSources: (options: ReadonlySet<string>) => boolean;
+  /** Long options whose value names a program the tool runs (`install --strip-program`). */
+  readonly running?: readonly string[];
+}
+
+/** `cp`, `mv`, `ln`, `install`: `SOURCE… DEST`, `-t DIR SOURCE…`, `-T SOURCE DEST`. */
+function copier(spec: CopySpec): Runner {
+  return (args) => {
+    const parsed = parseOptions(args, 1, { ...spec, permute: true });
+    const names = new Set(parsed.options.map((option) => option.name));
+    if (spec.running?.some((name) => names.has(name))) return RUNS;
+    const operands = parsed.operands;
+    const target = parsed.options.findLast(
+      (option) => (option.name === "t" || option.name === "target-directory") && option.value,
+    )?.value;
+    let placed: Arg[];
+    // `install -d DIR…` creates each directory it names.
+    if (names.has("d") || names.has("directory")) placed = [...operands];
+    else if (target) {
+      placed = intoDestination(operands, target, true);
+      // With POSIXLY_CORRECT set earlier, `-t` after an operand is an operand itself and the
+      // last operand is the destination (`cp a -t b ~/.ssh`): placed too.
+      if (operands.length > 1) {
+        placed.push(...intoDestination(operands.slice(0, -1), operands.at(-1)!, false));
+      }
+    } else if (operands.length === 1) {
+      // `ln -s /path/x` links ./x.
+      placed = [literalOrNot(baseName(operands[0]!.text) || ".", operands[0]!)];
+    } else if (operands.length > 1) {
+      const destination = operands.at(-1)!;
+      const sources = operands.slice(0, -1);
+      placed = names.has("T") || names.has("no-target-directory") ? [destination] : [];
+      if (placed.length === 0) placed = intoDestination(sources, destination, false);
+    } else placed = [];
+    const sources = target || operands.length === 1 ? operands : operands.slice(0, -1);
+    const directories = names.has("d") || names.has("directory");
+    const all = [
+      ...placed,
+      ...backups(parsed.options, placed),
+      ...(spec.reachesSources(names) && !directories ? sources : []),
+    ];
+    return all.length > 0 ? { placed: all } : NOTHING;
+  };
+}
+
+/**
+ * A backup moves what was at a destination to the destination plus a suffix: `cp -S rc x .bash`
+ * renamed an earlier-written `.bash` to `.bashrc`. `-S`/`--suffix` implies a backup; `-b` and
+ * `--backup` use `~` (or `SIMPLE_BACKUP_SUFFIX`, a dangerous name).
+ */
+function backups(options: readonly ParsedOption[], destinations: readonly Arg[]): Arg[] {
+  const suffix = options.findLast(
+    (option) => (option.name === "S" || option.name === "suffix") && option.value,
+  )?.value;
+  const backup = options.some((option) => option.name === "b" || option.name === "backup");
+  if (!suffix && !backup) return [];
+  return destinations.map((destination) => {
+    const text = destination.text + (suffix?.text ?? "~");
+    return destination.literal && (suffix?.literal ?? true)
+      ? literalArg(text)
+      : { ...destination, text, literal: false };
+  });
+}
+
+function literalOrNot(text: string, like: Arg): Arg {
+  return like.literal ? literalArg(text) : { ...like, text, literal: false };
+}
+
+/** `dd of=FILE`: the output file. */
+function dd(args: readonly Arg[]): Run {
+  const placed = args
+    .slice(1)
+    .filter((arg) => arg.text.startsWith("of="))
+    .map((arg) => ({ ...arg, text: arg.text.slice(3) }));
+  return placed.length > 0 ? { placed } : NOTHING;
+}
+
+/** `truncate -s SIZE FILE…`: each file. */
+function truncate(args: readonly Arg[]): Run {
+  const { operands } = parseOptions(args, 1, {
+    short: "sr",
+    long: ["size", "reference"],
+    permute: true,
+  });
+  return operands.length > 0 ? { placed: [...operands] } : NOTHING;
+}
+
+/** Whether an rsync or scp operand names a remote place (`host:path`, `rsync://…`), not a file here. */
+function isRemote(text: string): boolean {
+  const colon = text.indexOf(":");
+  if (colon === -1) return false;
+  const slash = text.indexOf("/");
+  return slash === -1 || colon < slash;
+}
+
+/** `SOURCE… DEST` where a local DEST is written (rsync, scp), with the options that name a file. */
+function transfer(spec: OptionSpec, outputs: readonly string[]): Runner {
+  return (args) => {
+    const parsed = parseOptions(args, 1, { ...spec, permute: true });
+    const placed: Arg[] = parsed.options.flatMap((option) =>
+      option.value && outputs.includes(option.name) ? [option.value] : [],
+    );
+    const { operands } = parsed;
+    const destination = operands.at(-1);
+    if (operands.length > 1 && destination && !isRemote(destination.text)) {
+      placed.push(...backups(parsed.options, [destination]));
+      // A remote source (`host:dir/x`) lands under its own name (`x`).
+      const sources = operands
+        .slice(0, -1)
+        .map((source) =>
+          isRemote(source.text)
+            ? { ...source, text: source.text.slice(source.text.indexOf(":") + 1) }
+            : source,
+        );
+      placed.push(...intoDestination(sources, destination, false));
+    }
+    return placed.length > 0 ? { placed } : NOTHING;
+  };
+}
+
+const COPY_LONG = ["target-directory", "suffix", "sparse", "no-preserve"];
+
+export const FILE_WRITERS: ReadonlyMap<string, Runner> = new Map<string, Runner>([
+  [
+    "cp",
+    copier({
+      short: "St",
+      long: COPY_LONG,
+      flags: ["link", "symbolic-link", "no-target-directory"],
+      reachesSources: (names) =>
+        ["l", "s", "link", "symbolic-link"].some((name) => names.has(name)),
+    }),
+  ],
+  [
+    "mv",
+    copier({
+      short: "St",
+      long: COPY_LONG,
+      flags: ["no-target-directory"],
+      reachesSources: () => true,
+    }),
+  ],
+  [
+    "ln",
+    copier({
+      short: "St",
+      long: COPY_LONG,
+      flags: ["no-target-directory"],
+      reachesSources: () => true,
+    }),
+  ],
+  ["link", copier({ reachesSources: () => true })],
+  [
+    "install",
+    copier({
+      short: "gmoSt",
+      long: [...COPY_LONG, "group", "mode", "owner", "strip-program"],
+      flags: ["directory", "no-target-directory"],
+      reachesSources: () => false,
+      running: ["strip-program"],
+    }),
+  ],
+  ["dd", dd],
+  ["truncate", truncate],
+]);
+
+/** rsync's options that take a value, and those whose value is a file it writes. */
+export const RSYNC_WRITES = transfer(
+  {
+    short: "eBfTM",
+    long: [
+      "rsh",
+      "rsync-path",
+      "block-size",
+      "filter",
+      "temp-dir",
+      "remote-option",
+      "exclude",
+      "include",
+      "exclude-from",
+      "include-from",
+      "files-from",
+      "backup-dir",
+      "suffix",
+      "partial-dir",
+      "compare-dest",
+      "copy-dest",
+      "link-dest",
+      "chmod",
+      "chown",
+      "usermap",
+      "groupmap",
+      "timeout",
+      "contimeout",
+      "bwlimit",
+      "port",
+      "password-file",
+      "out-format",
+      "log-file",
+      "log-file-format",
+      "write-batch",
+      "only-write-batch",
+      "read-batch",
+      "max-size",
+      "min-size",
+      "max-delete",
+      "modify-window",
+      "iconv",
+      "sockopts",
+      "outbuf",
+      "info",
+      "debug",
+      "stop-after",
+      "stop-at",
+      "checksum-choice",
+      "compress-choice",
+      "compress-level",
+      "skip-compress",
+      "address",
+      "protocol",
+      "checksum-seed",
+    ],
+  },
+  ["log-file", "write-batch", "only-write-batch", "partial-dir", "backup-dir", "temp-dir"],
+);
+
+/** scp's options that take a value; its local destination is written. */
+export const SCP_WRITES = transfer({ short: "cDFiJloPSX" }, []);
