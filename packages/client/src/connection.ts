@@ -52,8 +52,9 @@ export interface LiveConnectionOptions {
   readonly idleCloseMs?: number | undefined;
   /**
    * Runs every reopening of a connection (after an idle close, which wakes its sleeping actor, or
-   * after a connection that stalled or died) under a bound shared by the client's sessions: `wake` creates the connection at once and resolves
-   * once it is open or dropped, so the bound holds until then. Undefined: reopen at once.
+   * after a connection that stalled or died) under a bound shared by the client's sessions: `wake`
+   * creates the connection at once and resolves once it is open or dropped, so the bound holds
+   * until then. Undefined: reopen at once.
    */
   readonly wakes?: WakeGate | undefined;
 }
