@@ -29,7 +29,7 @@ import {
 } from "./front-refusal.ts";
 import { type FrontRoute, routeOf } from "./front-route.ts";
 import { isKeyHeader, MAX_ERROR_BODY, scrubErrorBody, UNREADABLE_ERROR } from "./front-scrub.ts";
-import { REFUSED_SOCKET_MS, tunnel } from "./front-tunnel.ts";
+import { isForwardingHeader, REFUSED_SOCKET_MS, tunnel } from "./front-tunnel.ts";
 
 /** What the front needs: where to listen, where the engine is, and who may come in. */
 export interface FrontOptions {
@@ -63,7 +63,6 @@ const HOP_BY_HOP = new Set([
   "upgrade",
   "proxy-authenticate",
   "proxy-authorization",
-  "x-forwarded-for",
 ]);
 
 const STATUS: Record<string, number> = { unauthorized: 401, forbidden: 403, invalid_input: 400 };
@@ -319,7 +318,8 @@ export async function startFront(options: FrontOptions): Promise<RunningFront> {
 function forwardedHeaders(request: IncomingMessage, body?: Buffer): OutgoingHttpHeaders {
   const headers: OutgoingHttpHeaders = {};
   for (const [name, value] of Object.entries(request.headers)) {
-    if (value !== undefined && !HOP_BY_HOP.has(name)) headers[name] = value;
+    if (value !== undefined && !HOP_BY_HOP.has(name) && !isForwardingHeader(name))
+      headers[name] = value;
   }
   // A body read whole goes on with its real length, whatever framing the client used.
   if (body !== undefined) headers["content-length"] = body.length;

@@ -31,9 +31,7 @@ export function tunnel(
   const lines = [`${request.method} ${request.url} HTTP/1.1`];
   for (let i = 0; i < request.rawHeaders.length; i += 2) {
     const name = request.rawHeaders[i]!;
-    if (name.toLowerCase() !== "x-forwarded-for") {
-      lines.push(`${name}: ${request.rawHeaders[i + 1]}`);
-    }
+    if (!isForwardingHeader(name)) lines.push(`${name}: ${request.rawHeaders[i + 1]}`);
   }
   lines.push(`X-Forwarded-For: ${request.socket.remoteAddress ?? ""}`);
   upstream.write(`${lines.join("\r\n")}\r\n\r\n`);
@@ -71,6 +69,29 @@ function withoutKeyHeaders(answer: Buffer, end: number): Buffer {
   if (kept.length === lines.length) return answer;
   return Buffer.concat([Buffer.from(kept.join("\r\n"), "latin1"), answer.subarray(end)]);
 }
+
+/**
+ * Headers that tell where a request came from or which host it was for, as a proxy says it. The
+ * front is the only proxy before the engine, so a client's own are claims: they are dropped from
+ * every request (HTTP and WebSocket), and the front sets `X-Forwarded-For` to its peer. Nothing in
+ * the engine 2.3.19 or Warden routes or authorises by them (tests/attacks-wire.test.ts); dropping
+ * them keeps it so for a later engine that would.
+ */
+const FORWARDING_HEADERS = new Set([
+  "forwarded",
+  "x-forwarded-for",
+  "x-forwarded-host",
+  "x-forwarded-proto",
+  "x-forwarded-port",
+  "x-forwarded-prefix",
+  "x-forwarded-server",
+  "x-real-ip",
+  "x-original-url",
+  "x-rewrite-url",
+]);
+
+export const isForwardingHeader = (name: string): boolean =>
+  FORWARDING_HEADERS.has(name.toLowerCase());
 
 /** An engine's handshake answer larger than this is not one. */
 const MAX_HANDSHAKE_BYTES = 64 * 1024;

@@ -7,7 +7,7 @@ import { describe, expect, test } from "vitest";
 import {
   appendToAuditLog,
   findLoggedPermission,
-  findLoggedRequest,
+  findLoggedRequests,
   hasUnindexed,
   type LoggedRequest,
   listLoggedPermissionIds,
@@ -51,6 +51,7 @@ const record = (seq: number) =>
     seq,
     permissionId: `perm_${seq}`,
     requestId: `req-${seq}`,
+    requestedBy: "agent-1",
     projectId: "p1",
     sessionId: "s1",
     toolName: "Read",
@@ -74,7 +75,7 @@ describe("the audit log's table", () => {
     await expect(listLoggedPermissionIds(access, ["perm_1"])).resolves.toEqual(new Set());
     await expect(listLoggedRequestIds(access)).resolves.toEqual([]);
     await expect(readAuditLog(access, { limit: 10 })).resolves.toEqual([]);
-    await expect(findLoggedRequest(access, "req-1")).resolves.toBeUndefined();
+    await expect(findLoggedRequests(access, "req-1")).resolves.toEqual([]);
     await expect(findLoggedPermission(access, "perm_1")).resolves.toBeUndefined();
   });
 
@@ -91,7 +92,21 @@ describe("the audit log's table", () => {
     });
     await expect(listUnindexed(access, 10)).resolves.toEqual([record(1)]);
     await appendToAuditLog(access, [record(2)], { turns: 3, costUsd: 0.5 });
-    await expect(listLoggedRequestIds(access)).resolves.toEqual(["req-1", "req-2"]);
+    await expect(listLoggedRequestIds(access)).resolves.toEqual([
+      { requestedBy: "agent-1", requestId: "req-1" },
+      { requestedBy: "agent-1", requestId: "req-2" },
+    ]);
+  });
+
+  test("a request id used by two requesters finds both rows, each with its requester", async () => {
+    const { access } = sqlite();
+    const theirs = { ...record(2), requestId: "req-1", requestedBy: "agent-2" } as LoggedRequest;
+    await appendToAuditLog(access, [record(1), theirs], { turns: 2, costUsd: 0 });
+    await expect(findLoggedRequests(access, "req-1")).resolves.toEqual([record(1), theirs]);
+    await expect(listLoggedRequestIds(access)).resolves.toEqual([
+      { requestedBy: "agent-1", requestId: "req-1" },
+      { requestedBy: "agent-2", requestId: "req-1" },
+    ]);
   });
 
   test("a table made before later columns is upgraded on wake", async () => {

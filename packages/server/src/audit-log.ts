@@ -171,12 +171,16 @@ export async function listLoggedPermissionIds(
   return new Set(rows.map((row) => row.permission_id));
 }
 
-/** Every request id in the log. */
-export async function listLoggedRequestIds(db: RawAccess): Promise<string[]> {
+/** Every request id in the log, with who asked (request ids are per requester). */
+export async function listLoggedRequestIds(
+  db: RawAccess,
+): Promise<{ requestedBy: string; requestId: string }[]> {
   const rows = await orEmpty(db, () =>
-    db.execute<{ request_id: string }>("SELECT request_id FROM history"),
+    db.execute<{ request_id: string; requested_by: string }>(
+      "SELECT request_id, json_extract(record, '$.requestedBy') AS requested_by FROM history",
+    ),
   );
-  return rows.map((row) => row.request_id);
+  return rows.map((row) => ({ requestedBy: row.requested_by, requestId: row.request_id }));
 }
 
 /** One page of the log, newest first. */
@@ -194,18 +198,18 @@ export async function readAuditLog(
   return rows.map((row) => JSON.parse(row.record) as LoggedRequest);
 }
 
-/** Finds a logged request by the agent's request id. */
-export async function findLoggedRequest(
+/**
+ * The logged requests under a request id: one per requester that used it (request ids are the
+ * requester's; the caller picks its own, see `pickRequest` in session-state.ts).
+ */
+export async function findLoggedRequests(
   db: RawAccess,
   requestId: string,
-): Promise<LoggedRequest | undefined> {
+): Promise<LoggedRequest[]> {
   const rows = await orEmpty(db, () =>
-    db.execute<{ record: string }>(
-      "SELECT record FROM history WHERE request_id = ? LIMIT 1",
-      requestId,
-    ),
+    db.execute<{ record: string }>("SELECT record FROM history WHERE request_id = ?", requestId),
   );
-  return rows[0] ? (JSON.parse(rows[0].record) as LoggedRequest) : undefined;
+  return rows.map((row) => JSON.parse(row.record) as LoggedRequest);
 }
 
 /** Finds a logged request by its permission id. */

@@ -25,7 +25,9 @@ import {
   checkRetry,
   evaluationContext,
   findByPermissionId,
+  findByRequestId,
   onlyLogRecoverable,
+  pickRequest,
   recoverFromLog,
   type SessionState,
   upgradeState,
@@ -457,24 +459,58 @@ describe("cost and retries", () => {
     expect(read(empty(), "x").record.resolution).toMatchObject({ outcome: "allow" });
   });
 
-  test("a known request id with another tool or input is a conflict; another agent's is forbidden", () => {
-    const known = { requestedBy: "agent-1", toolName: "Bash", input: { command: "ls", n: [1, 2] } };
+  test("a known request id with another tool or input is a conflict", () => {
+    const known = { toolName: "Bash", input: { command: "ls", n: [1, 2] } };
     expect(() =>
-      checkRetry(agent, known, {
+      checkRetry(known, {
         requestId: "r",
         toolName: "Bash",
         input: { n: [1, 2], command: "ls" },
       }),
     ).not.toThrow();
     expect(() =>
-      checkRetry(agent, known, { requestId: "r", toolName: "Bash", input: { command: "rm" } }),
+      checkRetry(known, { requestId: "r", toolName: "Bash", input: { command: "rm" } }),
     ).toThrow(expect.objectContaining({ code: "conflict" }));
     expect(() =>
-      checkRetry(agent, known, { requestId: "r", toolName: "Read", input: known.input }),
+      checkRetry(known, { requestId: "r", toolName: "Read", input: known.input }),
     ).toThrow(expect.objectContaining({ code: "conflict" }));
-    expect(() => checkRetry(agent2, known, { requestId: "r", ...known })).toThrow(
-      expect.objectContaining({ code: "forbidden" }),
+  });
+
+  test("request ids are per requester: another agent's id is a new request, never told", () => {
+    const mine = ask(empty(), "r1", "make");
+    const first = open(mine.state, mine.record).state;
+    // agent2 decides a call under the same id: a second request, the first unchanged.
+    const theirs = decide(first, {
+      principal: agent2,
+      call: { requestId: "r1", toolName: "Bash", input: { command: "make other" } },
+      policy: compiled(first),
+      permissionId: "perm-2",
+      now: T0,
+    });
+    const both = theirs.kind === "ask" ? open(theirs.state, theirs.record).state : theirs.state;
+    expect(both.requests.map((r) => [r.requestedBy, r.requestId])).toEqual([
+      [agent.id, "r1"],
+      [agent2.id, "r1"],
+    ]);
+    expect(findByRequestId(both, agent.id, "r1")).toEqual(mine.record);
+    expect(pickRequest([both.requests], agent2, "r1")?.record.permissionId).toBe("perm-2");
+    // An agent never reads another's; an approver reads either.
+    const admin: Principal = { id: "admin-1", role: "admin", projects: ["p"], sessions: "*" };
+    expect(pickRequest([first.requests], agent2, "r1")).toBeUndefined();
+    expect(pickRequest([first.requests], admin, "r1")?.record).toEqual(mine.record);
+    // An admin's own request under the id comes first, wherever it is (here the second source).
+    const adminOwn = { ...mine.record, requestedBy: admin.id, permissionId: "perm-admin" };
+    expect(pickRequest([first.requests, [adminOwn]], admin, "r1")).toEqual({
+      record: adminOwn,
+      source: 1,
+    });
+    // agent2 cancelling "r1" cancels its own; without one it is an unknown id.
+    expect(() => cancel(first, agent2, "r1", T0)).toThrow(
+      expect.objectContaining({ code: "not_found" }),
     );
+    const cancelled = cancel(both, agent2, "r1", T0);
+    expect(cancelled.record.permissionId).toBe("perm-2");
+    expect(findByRequestId(cancelled.state, agent.id, "r1")?.status).toBe("pending");
   });
 
   test("the hook's answer stores and settles the draft in one step", () => {

@@ -9,7 +9,6 @@ import type { InboxChange } from "./inbox.ts";
 import { type PolicyEnv, type Reply, resolveReply } from "./reply-resolution.ts";
 import {
   type CallInput,
-  canSee,
   draftRecord,
   policyResolution,
   publicRequest,
@@ -21,6 +20,7 @@ import {
   findByPermissionId,
   findByRequestId,
   pendingRequests,
+  pickRequest,
   type SessionState,
 } from "./session-state.ts";
 import type {
@@ -94,8 +94,8 @@ export function decide(
   },
 ): { readonly kind: "settled" | "ask" } & RecordTransition {
   const { call, policy, now } = input;
-  if (findByRequestId(state, call.requestId))
-    throw new Error(`request id ${call.requestId} is already in state`);
+  if (findByRequestId(state, input.principal.id, call.requestId))
+    throw new Error(`request id ${call.requestId} of this caller is already in state`);
   const context = decisionContext(state);
   const decision = evaluate(
     policy,
@@ -308,9 +308,8 @@ export function cancel(
   requestId: string,
   now: number,
 ): RecordTransition {
-  const record = findByRequestId(state, requestId);
-  if (!record || !canSee(principal, record))
-    return fail("not_found", `no request with requestId ${requestId}`);
+  const record = pickRequest([state.requests], principal, requestId)?.record;
+  if (!record) return fail("not_found", `no request with requestId ${requestId}`);
   if (record.status !== "pending") {
     return fail("already_resolved", `request ${requestId} was already resolved`, {
       resolution: record.resolution ?? null,

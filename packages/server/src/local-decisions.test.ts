@@ -162,13 +162,28 @@ describe("recording local decisions", () => {
     expect(result.state.usage.turns).toBe(1);
   });
 
-  test("an id known for another call or another agent is a conflict and not recorded", () => {
+  test("an id the caller used for another call is a conflict and not recorded", () => {
     const first = record(empty(), [entry("a")]);
     const other = record(first.state, [entry("a", { input: { file_path: "/etc/shadow" } })]);
     expect(other.answer).toMatchObject({ recorded: 0, conflicts: ["a"] });
+    expect(other.state).toBe(first.state);
+  });
+
+  test("another agent's id is answered as a fresh one: recorded as its own, never told", () => {
+    const first = record(empty(), [entry("a")]);
+    // What agent2 gets for agent-1's id "a" is what it gets for an id nobody used.
     const stranger = record(first.state, [entry("a")], { principal: agent2 });
-    expect(stranger.answer).toMatchObject({ recorded: 0, conflicts: ["a"] });
-    expect(stranger.state).toBe(first.state);
+    const fresh = record(first.state, [entry("z")], { principal: agent2 });
+    expect(stranger.answer).toEqual(fresh.answer);
+    expect(stranger.answer).toMatchObject({ recorded: 1, duplicates: [], conflicts: [] });
+    expect(stranger.state.requests.map((r) => [r.requestedBy, r.requestId])).toEqual([
+      [agent.id, "a"],
+      [agent2.id, "a"],
+    ]);
+    // Either agent's resend is its own duplicate.
+    const again = record(stranger.state, [entry("a")], { principal: agent2 });
+    expect(again.answer).toMatchObject({ recorded: 0, duplicates: ["a"], conflicts: [] });
+    expect(record(stranger.state, [entry("a")]).answer).toMatchObject({ duplicates: ["a"] });
   });
 
   test("budgets are decided again with the usage so far, entry by entry", () => {

@@ -34,13 +34,13 @@ export function batchFromWire(entries: unknown): unknown {
   }
 }
 
-/** A call already known under a request id (in state, in flight, or in the audit log). */
-export type KnownCall = Pick<StoredRequest, "requestedBy" | "toolName" | "input">;
+/** A call of the caller's already known under a request id (in state, in flight, or in the log). */
+export type KnownCall = Pick<StoredRequest, "toolName" | "input">;
 
 /**
- * Records a batch of local decisions. An entry whose request id is known with the same call from
- * the same caller is a resend (`duplicates`, not counted again); with another call or caller it
- * is a `conflicts` entry (not recorded). Every other entry becomes a resolved record: the
+ * Records a batch of local decisions. An entry whose request id the caller already used for the
+ * same call is a resend (`duplicates`, not counted again); for another call, a `conflicts` entry
+ * (not recorded). Other callers' ids are not looked at. Every other entry becomes a resolved record: the
  * server's own decision when it agrees with the SDK's, otherwise a deny with reason
  * `local_mismatch` (so that a reported "allow" the rules do not make never counts as an allow:
  * no cost, and a retry of its request id is told deny). Each counts as a turn.
@@ -51,14 +51,18 @@ export function recordLocal(
     readonly principal: Principal;
     readonly entries: readonly LocalDecision[];
     readonly policy: CompiledPolicy;
-    /** A call known outside the state (in flight, or in the audit log). */
+    /** A call of this caller's known outside the state (in flight, or in the audit log). */
     readonly known: (requestId: string) => KnownCall | undefined;
     readonly newPermissionId: (seq: number) => string;
     readonly now: number;
   },
 ): Transition & { readonly answer: LocalDecisionsRecorded } {
   const { principal, policy, now } = input;
-  const inState = new Map<string, KnownCall>(state.requests.map((r) => [r.requestId, r]));
+  // Only the caller's own requests: request ids are per requester (see `findByRequestId`), so
+  // another agent's use of an id is neither a duplicate nor a conflict, and is never told.
+  const inState = new Map<string, KnownCall>(
+    state.requests.filter((r) => r.requestedBy === principal.id).map((r) => [r.requestId, r]),
+  );
   const duplicates: string[] = [];
   const conflicts: string[] = [];
   const mismatches: LocalMismatch[] = [];
@@ -67,10 +71,7 @@ export function recordLocal(
   for (const entry of input.entries) {
     const known = inState.get(entry.requestId) ?? input.known(entry.requestId);
     if (known) {
-      const same =
-        known.requestedBy === principal.id &&
-        known.toolName === entry.toolName &&
-        sameJson(known.input, entry.input);
+      const same = known.toolName === entry.toolName && sameJson(known.input, entry.input);
       (same ? duplicates : conflicts).push(entry.requestId);
       continue;
     }

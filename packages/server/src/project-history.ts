@@ -101,7 +101,11 @@ export async function appendProjectHistory(
       `INSERT OR IGNORE INTO project_history (session_id, request_id, at, record) VALUES ${rows.map(() => "(?, ?, ?, ?)").join(", ")}`,
       ...rows.flatMap((entry) => [
         entry.sessionId,
-        entry.requestId,
+        // The column's key is the permission id, one per audit row: request ids are per
+        // requester, so another agent of the session using the same id must neither drop nor
+        // hide this entry (docs/architecture.md, seventh attack pass). Rows of earlier versions
+        // hold their request id.
+        entry.permissionId,
         entry.resolution?.resolvedAt ?? entry.createdAt,
         JSON.stringify(entry),
       ]),

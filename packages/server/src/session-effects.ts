@@ -32,6 +32,7 @@ import {
   onlyLogRecoverable,
   pendingRequests,
   recoverFromLog,
+  requestKey,
   type SessionState,
 } from "./session-state.ts";
 import type { RequestOutcome, RulesChangedEvent, SessionRule } from "./types.ts";
@@ -74,6 +75,7 @@ export interface EffectDependencies {
 
 /** A call being decided (the hook may be running): a retry of the same id joins it. */
 export interface InflightCall {
+  readonly requestId: string;
   readonly requestedBy: string;
   readonly toolName: string;
   readonly input: CallInput["input"];
@@ -87,8 +89,9 @@ export interface SessionVars {
   waiters: Map<string, Set<(resolved?: RequestRecord) => void>>;
   /** Requests resolved in state whose save has not completed: not for the audit log yet. */
   settling: Set<string>;
+  /** Calls being decided now, by `requestKey` (request ids are per requester). */
   inflight: Map<string, InflightCall>;
-  /** Request ids known to be in the audit log (all of them once `loaded`). */
+  /** Requests known to be in the audit log, by `requestKey` (all of them once `loaded`). */
   logged: { ids: Set<string>; loaded: boolean };
   logDue: boolean;
   /** The audit-log append running now, if any. */
@@ -621,7 +624,8 @@ async function appendResolved(c: SessionContext): Promise<void> {
   );
   if (unlogged.length === 0) return;
   await appendToAuditLog(c.db, unlogged as LoggedRequest[], live(c).usage);
-  for (const record of unlogged) c.vars.logged.ids.add(record.requestId);
+  for (const record of unlogged)
+    c.vars.logged.ids.add(requestKey(record.requestedBy, record.requestId));
   commit(c, { state: removeLogged(live(c), new Set(unlogged.map((r) => r.permissionId))) });
 }
 
@@ -648,12 +652,21 @@ export function recoverFromAuditLog(c: SessionContext): Promise<void> {
   return c.vars.recovered;
 }
 
-/** Whether the audit log holds this request id; reads the log's ids at most once per wake. */
-export async function isLogged(c: SessionContext, requestId: string): Promise<boolean> {
+/**
+ * Whether the audit log holds this requester's request id (another requester's use of the id
+ * does not count: ids are per requester); reads the log's ids at most once per wake.
+ */
+export async function isLogged(
+  c: SessionContext,
+  requestedBy: string,
+  requestId: string,
+): Promise<boolean> {
   const { logged: known } = c.vars;
-  if (known.ids.has(requestId)) return true;
+  const key = requestKey(requestedBy, requestId);
+  if (known.ids.has(key)) return true;
   if (live(c).evicted === 0 || known.loaded) return false;
-  for (const id of await listLoggedRequestIds(c.db)) known.ids.add(id);
+  for (const id of await listLoggedRequestIds(c.db))
+    known.ids.add(requestKey(id.requestedBy, id.requestId));
   known.loaded = true;
-  return known.ids.has(requestId);
+  return known.ids.has(key);
 }

@@ -2,7 +2,7 @@
 import type { EvaluationContext, Mode } from "@warden/rules";
 import type { Principal } from "./auth.ts";
 import { fail } from "./errors.ts";
-import { type CallInput, canSee, type RequestRecord } from "./request-record.ts";
+import type { CallInput, RequestRecord } from "./request-record.ts";
 import type { SessionRule, StoredRequest } from "./types.ts";
 
 /** The durable state of one permission session. */
@@ -59,8 +59,52 @@ export function initialState(projectId: string, sessionId: string, now: number):
 export const findByPermissionId = (state: SessionState, permissionId: string) =>
   state.requests.find((r) => r.permissionId === permissionId);
 
-export const findByRequestId = (state: SessionState, requestId: string) =>
-  state.requests.find((r) => r.requestId === requestId);
+/**
+ * Request ids are the requester's (providers' tool-use ids such as `call_0`): a request is named
+ * by who asked and its id, so two agents of a session using the same id have two requests, and
+ * neither can learn of the other's through it (docs/architecture.md, seventh attack pass).
+ */
+export type RequestName = Pick<StoredRequest, "requestedBy" | "requestId">;
+
+/** One string per (requester, request id): the key of in-memory maps of requests. */
+export const requestKey = (requestedBy: string, requestId: string): string =>
+  JSON.stringify([requestedBy, requestId]);
+
+/** The requester's own request under this id, among `records`. */
+export function findOwnRequest<T extends RequestName>(
+  records: Iterable<T>,
+  requestedBy: string,
+  requestId: string,
+): T | undefined {
+  for (const record of records)
+    if (record.requestId === requestId && record.requestedBy === requestedBy) return record;
+  return undefined;
+}
+
+/** The requester's own request under this id, in state. */
+export const findByRequestId = (state: SessionState, requestedBy: string, requestId: string) =>
+  findOwnRequest(state.requests, requestedBy, requestId);
+
+/**
+ * The request a principal reads by request id, and which of `sources` (in state, in the log, in
+ * flight, …) holds it: its own, wherever it is, first; approvers and admins, who see every
+ * request, otherwise anyone's under that id. An agent never finds another agent's.
+ */
+export function pickRequest<T extends RequestName>(
+  sources: readonly Iterable<T>[],
+  principal: Principal,
+  requestId: string,
+): { readonly record: T; readonly source: number } | undefined {
+  for (const anyone of principal.role === "agent" ? [false] : [false, true]) {
+    for (const [source, records] of sources.entries()) {
+      for (const record of records) {
+        if (record.requestId === requestId && (anyone || record.requestedBy === principal.id))
+          return { record, source };
+      }
+    }
+  }
+  return undefined;
+}
 
 export const pendingRequests = (state: SessionState) =>
   state.requests.filter((r) => r.status === "pending");
@@ -90,15 +134,14 @@ export function decisionContext(state: SessionState): EvaluationContext {
 }
 
 /**
- * Checks a call against a known request with the same `requestId` (in state, in flight, or in
- * the log): another caller's request is `forbidden`, another call under the same id `conflict`.
+ * Checks a call against the caller's own known request with the same `requestId` (in state, in
+ * flight, or in the log): another call under the same id is a `conflict`. Other callers'
+ * requests are never looked at (request ids are per requester, see `findByRequestId`).
  */
 export function checkRetry(
-  principal: Principal,
-  known: Pick<StoredRequest, "requestedBy" | "toolName" | "input">,
+  known: Pick<StoredRequest, "toolName" | "input">,
   call: Pick<CallInput, "requestId" | "toolName" | "input">,
 ): void {
-  if (!canSee(principal, known)) fail("forbidden", "that request id belongs to another caller");
   if (known.toolName !== call.toolName || !sameJson(known.input, call.input)) {
     fail("conflict", `request id ${call.requestId} was already used for another call`, {
       requestId: call.requestId,

@@ -4,7 +4,8 @@ import { db } from "rivetkit/db";
 import { guardActor } from "./access.ts";
 import {
   findLoggedPermission,
-  findLoggedRequest,
+  findLoggedRequests,
+  type LoggedRequest,
   migrateAuditLog,
   readAuditLog,
 } from "./audit-log.ts";
@@ -58,6 +59,7 @@ import {
   durable,
   type EffectDependencies,
   findRecord,
+  type InflightCall,
   isLogged,
   live,
   logResolved,
@@ -77,7 +79,10 @@ import {
   evaluationContext,
   findByPermissionId,
   findByRequestId,
+  findOwnRequest,
   pendingRequests,
+  pickRequest,
+  requestKey,
   type SessionState,
   upgradeState,
 } from "./session-state.ts";
@@ -128,15 +133,17 @@ export function createSessionActor(deps: SessionDependencies) {
     call: Pick<RequestRecord, "requestId" | "toolName" | "input">,
     waitMs: number,
   ): Promise<RequestOutcome | undefined> {
-    const logged = (await isLogged(c, call.requestId))
-      ? await findLoggedRequest(c.db, call.requestId)
+    // Only the caller's own requests: another agent's use of the id is never looked at, so it
+    // can neither be told apart from a fresh id nor collide with this one.
+    const logged = (await isLogged(c, principal.id, call.requestId))
+      ? findOwnRequest(await findLoggedRequests(c.db, call.requestId), principal.id, call.requestId)
       : undefined;
     // Read after the await: the state may have moved on meanwhile.
-    const stored = findByRequestId(live(c), call.requestId);
-    const inflight = c.vars.inflight.get(call.requestId);
+    const stored = findByRequestId(live(c), principal.id, call.requestId);
+    const inflight = c.vars.inflight.get(requestKey(principal.id, call.requestId));
     const known = stored ?? inflight ?? logged;
     if (!known) return undefined;
-    checkRetry(principal, known, call);
+    checkRetry(known, call);
     if (stored) return waitForResolution(c, stored, waitMs);
     if (inflight) return inflight.outcome;
     return outcomeOf(known as RequestRecord);
@@ -282,7 +289,9 @@ export function createSessionActor(deps: SessionDependencies) {
           });
         }
         const outcome = decideNew(c, principal, call, waitMs);
-        c.vars.inflight.set(call.requestId, {
+        const key = requestKey(principal.id, call.requestId);
+        c.vars.inflight.set(key, {
+          requestId: call.requestId,
           requestedBy: principal.id,
           toolName: call.toolName,
           input: call.input,
@@ -291,7 +300,7 @@ export function createSessionActor(deps: SessionDependencies) {
         try {
           return await outcome;
         } finally {
-          c.vars.inflight.delete(call.requestId);
+          c.vars.inflight.delete(key);
         }
       },
 
@@ -312,8 +321,9 @@ export function createSessionActor(deps: SessionDependencies) {
         await Promise.all([ensureProjectRules(c, deps.project), recoverFromAuditLog(c)]);
         const logged = new Map<string, KnownCall>();
         for (const { requestId } of batch) {
-          if (!(await isLogged(c, requestId))) continue;
-          const record = await findLoggedRequest(c.db, requestId);
+          if (!(await isLogged(c, principal.id, requestId))) continue;
+          const records = await findLoggedRequests(c.db, requestId);
+          const record = findOwnRequest(records, principal.id, requestId);
           if (record) logged.set(requestId, record);
         }
         // Nothing awaited from here to the commit in `run`.
@@ -321,7 +331,7 @@ export function createSessionActor(deps: SessionDependencies) {
           principal,
           entries: batch,
           policy: sessionPolicy(c, deps.policy),
-          known: (id) => c.vars.inflight.get(id) ?? logged.get(id),
+          known: (id) => c.vars.inflight.get(requestKey(principal.id, id)) ?? logged.get(id),
           newPermissionId,
           now: Date.now(),
         });
@@ -340,17 +350,20 @@ export function createSessionActor(deps: SessionDependencies) {
         await recoverFromAuditLog(c);
         // The log is read whatever the state holds: another agent's request costs what an
         // unknown id does (docs/architecture.md, sixth attack pass).
-        const read = await findLoggedRequest(c.db, id);
-        const stored = findByRequestId(live(c), id);
-        const logged = stored ? undefined : read;
-        const record = stored ?? logged ?? c.vars.inflight.get(id);
+        const rows = await findLoggedRequests(c.db, id);
+        // Read after the await: in state, else in the log, else being decided.
+        const found = pickRequest<RequestRecord | LoggedRequest | InflightCall>(
+          [live(c).requests, rows, c.vars.inflight.values()],
+          principal,
+          id,
+        );
         // Another agent's request is answered as one that does not exist: the caller must not
         // learn which ids are in use.
-        if (!record || !canSee(principal, record))
-          return fail("not_found", `no request with requestId ${id}`);
-        if (stored) return waitForResolution(c, stored, wait);
-        if (logged) return outcomeOf(logged);
-        return c.vars.inflight.get(id)!.outcome;
+        if (!found) return fail("not_found", `no request with requestId ${id}`);
+        const { record, source } = found;
+        if (source === 0) return waitForResolution(c, record as RequestRecord, wait);
+        if (source === 1) return outcomeOf(record as RequestRecord);
+        return (record as InflightCall).outcome;
       },
 
       getRequest: async (c, permissionId: string) => {
@@ -419,11 +432,16 @@ export function createSessionActor(deps: SessionDependencies) {
         const id = parseInput(IdSchema, requestId, "requestId");
         await recoverFromAuditLog(c);
         // The log is read whatever the state holds, as for an unknown id.
-        const logged = await findLoggedRequest(c.db, id);
+        const rows = await findLoggedRequests(c.db, id);
+        const found = pickRequest<RequestRecord | LoggedRequest>(
+          [live(c).requests, rows],
+          principal,
+          id,
+        );
         // Only in the log: settled long ago (a resent cancel is told how it ended).
-        if (logged && !findByRequestId(live(c), id) && canSee(principal, logged)) {
+        if (found?.source === 1) {
           fail("already_resolved", `request ${id} was already resolved`, {
-            resolution: logged.resolution ?? null,
+            resolution: found.record.resolution ?? null,
           });
         }
         const cancelled = cancel(live(c), principal, id, Date.now());

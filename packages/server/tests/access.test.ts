@@ -66,6 +66,74 @@ describe("roles", () => {
     await expect(warden.session("approver", "roles-mine").listPending()).resolves.toHaveLength(1);
   });
 
+  test("request ids are per agent: another agent's id is a fresh one, told nothing", async () => {
+    const first = warden.session("agent", "roles-ids");
+    const second = warden.session("agent2", "roles-ids");
+    const call = { toolName: "Bash", input: { command: "make" }, waitMs: 0 };
+    const read = { toolName: "Read", input: { file_path: "a" } };
+    // agent-1 holds a pending ask ("p-1") and a rule-settled call gone to the log ("s-1").
+    const pending = await first.requestPermission({ requestId: "p-1", ...call });
+    const settled = await first.requestPermission({ requestId: "s-1", ...read });
+    // agent2's writes under those ids: what it gets under an id nobody used, and its own request.
+    // Ids and deadlines differ between any two requests; everything else must be the same.
+    const shape = ({ permissionId, requestId, expiresAt, ...rest }: Record<string, unknown>) => ({
+      ...rest,
+      kinds: [typeof permissionId, typeof requestId, typeof expiresAt],
+    });
+    const otherCall = { toolName: "Bash", input: { command: "make other" }, waitMs: 0 };
+    const theirs = await second.requestPermission({ requestId: "p-1", ...otherCall });
+    const fresh = await second.requestPermission({ requestId: "p-fresh", ...otherCall });
+    expect(shape(theirs)).toEqual(shape(fresh));
+    await second.cancelRequest("p-fresh"); // this session holds 3 pending asks at most
+    const theirsSettled = await second.requestPermission({
+      requestId: "s-1",
+      ...read,
+      input: { file_path: "b" },
+    });
+    expect(shape(theirsSettled)).toEqual(
+      shape(
+        await second.requestPermission({
+          requestId: "s-fresh",
+          ...read,
+          input: { file_path: "b" },
+        }),
+      ),
+    );
+    const local = (requestId: string) => [
+      {
+        requestId,
+        ...read,
+        decision: "allow" as const,
+        policyVersion: "v",
+        decidedAt: 1,
+      },
+    ];
+    await expect(first.recordLocalDecisions(local("l-1"))).resolves.toMatchObject({ recorded: 1 });
+    const taken = await second.recordLocalDecisions(local("l-1"));
+    expect(taken).toMatchObject({ recorded: 1, duplicates: [], conflicts: [] });
+    expect(taken).toEqual(await second.recordLocalDecisions(local("l-fresh")));
+    await expect(first.recordLocalDecisions(local("l-1"))).resolves.toMatchObject({
+      recorded: 0,
+      duplicates: ["l-1"],
+    });
+    // Each agent's retry is answered with its own request, exactly once.
+    await expect(first.requestPermission({ requestId: "p-1", ...call })).resolves.toEqual(pending);
+    await expect(first.requestPermission({ requestId: "s-1", ...read })).resolves.toEqual(settled);
+    await expect(second.requestPermission({ requestId: "p-1", ...otherCall })).resolves.toEqual(
+      theirs,
+    );
+    await expect(second.waitForDecision("p-1", 0)).resolves.toEqual(theirs);
+    await expect(first.waitForDecision("p-1", 0)).resolves.toEqual(pending);
+    // agent2 cancels its own "p-1"; agent-1's stays pending.
+    await expect(second.cancelRequest("p-1")).resolves.toMatchObject({
+      decision: { behavior: "deny" },
+    });
+    await expect(first.waitForDecision("p-1", 0)).resolves.toEqual(pending);
+    const approver = warden.session("approver", "roles-ids");
+    const open = await approver.listPending();
+    expect(open.map((r) => [r.requestedBy, r.requestId])).toEqual([["agent-1", "p-1"]]);
+  });
+
   test("a token for another project cannot reach this project's sessions", async () => {
     await expect(warden.session("otherProject", "roles-x").listPending()).rejects.toMatchObject({
       code: "forbidden",

@@ -1041,12 +1041,21 @@ describe("local decision reports", () => {
     );
     const admin = session("admin", ["p1", "local-replay"]);
     await expect(admin.getUsage()).resolves.toEqual({ turns: 2, costUsd: 3 });
-    // Another agent cannot claim the ids, nor change what they hold.
+    // Another agent's report under the same id is its own call (request ids are per requester):
+    // recorded for it, told nothing of the first, and the first's record is unchanged.
+    const before = await admin.getHistory();
     const other = session("agent2", ["p1", "local-replay"]);
     await expect(
       other.recordLocalDecisions([localEntry("lr-1", { cost: 1 })]),
-    ).resolves.toMatchObject({ recorded: 0, conflicts: ["lr-1"] });
-    await expect(admin.getUsage()).resolves.toEqual({ turns: 2, costUsd: 3 });
+    ).resolves.toMatchObject({ recorded: 1, duplicates: [], conflicts: [] });
+    await expect(admin.getUsage()).resolves.toEqual({ turns: 3, costUsd: 4 });
+    await expect(agent.recordLocalDecisions(batch)).resolves.toMatchObject({
+      recorded: 0,
+      duplicates: ["lr-1", "lr-2"],
+    });
+    const after = (await admin.getHistory()) as { entries: { requestedBy: string }[] };
+    expect(after.entries.slice(1)).toEqual((before as typeof after).entries);
+    expect(after.entries[0]).toMatchObject({ requestId: "lr-1", requestedBy: "agent-2" });
   });
 
   test.each([

@@ -162,14 +162,19 @@ describe("hole 6: cost and reused request ids", () => {
     const first = agent.requestPermission(bash("j-1", "hook-slow"));
     // The slow hook holds the call in flight for 2 s.
     await started;
-    await expect(
-      warden.session("agent2", "s-join").requestPermission(bash("j-1", "hook-slow")),
-    ).rejects.toMatchObject({ code: "forbidden" });
+    // Another agent's call under the same id is its own (request ids are per requester): it
+    // neither joins this one nor learns of it.
+    const theirs = warden.session("agent2", "s-join").requestPermission(bash("j-1", "hook-slow"));
     await expect(agent.requestPermission(bash("j-1", "make other"))).rejects.toMatchObject({
       code: "conflict",
     });
-    const [a, b] = await Promise.all([first, agent.requestPermission(bash("j-1", "hook-slow"))]);
+    const [a, b, c] = await Promise.all([
+      first,
+      agent.requestPermission(bash("j-1", "hook-slow")),
+      theirs,
+    ]);
     expect(b.permissionId).toBe(a.permissionId);
+    expect(c.permissionId).not.toBe(a.permissionId);
   });
 });
 
