@@ -202,8 +202,10 @@ export class WardenSession {
     const { signal } = ask;
     if (signal?.aborted)
       return { behavior: "deny", reason: "cancelled", message: "The request was cancelled." };
-    const local = this.#decideLocally(requestId, ask);
+    const local = (await this.#afterPolicyFetch(signal)) && this.#decideLocally(requestId, ask);
     if (local) return local;
+    if (signal?.aborted)
+      return { behavior: "deny", reason: "cancelled", message: "The request was cancelled." };
     const refusal = inputRefusal(ask.input);
     if (refusal !== undefined) throw new WardenError("invalid_input", refusal);
     try {
@@ -242,6 +244,30 @@ export class WardenSession {
 
   #newRequestId(): string {
     return `${this.#idPrefix}.${(this.#idCount++).toString(36)}`;
+  }
+
+  /**
+   * Waits for a fetch of the policy under way (the first one of a session, or after a change):
+   * the actor would wait for the same project-rules read before deciding, so a call sent now would
+   * only double the work, and would not be decided locally when it could be. True to go on.
+   */
+  async #afterPolicyFetch(signal: AbortSignal | undefined): Promise<boolean> {
+    if (this.settings.fastPath === "off") return true;
+    if (!this.#policyWired) this.#wirePolicy();
+    const fetching = this.#refreshing;
+    if (!fetching || this.#policy.fresh) return true;
+    if (!signal) {
+      await fetching.catch(() => undefined);
+      return true;
+    }
+    let onAbort = () => {};
+    const aborted = new Promise<void>((resolve) => {
+      onAbort = () => resolve();
+      signal.addEventListener("abort", onAbort, { once: true });
+    });
+    await Promise.race([fetching.catch(() => undefined), aborted]);
+    signal.removeEventListener("abort", onAbort);
+    return !signal.aborted;
   }
 
   #decideLocally(requestId: string, ask: PermissionAsk): AgentDecision | undefined {
