@@ -5,86 +5,22 @@
 // of its own, so before, one such request held its place for minutes and a client whose bound was
 // full of them created nothing more, with no error (1,000 sessions, docs/scale.md). The SDK must
 // give the attempt up and try again, and the session's call must be answered once the engine is.
-import { once } from "node:events";
-import { connect, createServer, type Server, type Socket } from "node:net";
 import { startTestWarden, type TestWarden } from "@warden/server/testing";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { createWardenClient, type WardenClient } from "../src/index.ts";
+import { type HoldingRelay, startHoldingRelay } from "./fixtures/holding-relay.ts";
 import { TEST_POLICY, TEST_TOKENS } from "./fixtures/setup.ts";
 
 const POLL = { timeout: 120_000, interval: 50 };
 const CREATE = "PUT /actors";
 
-/** A TCP relay that can hold the connections carrying a creation (see above). */
-interface Relay {
-  readonly endpoint: string;
-  hold(): void;
-  release(): void;
-  /** Creations held so far. */
-  readonly held: number;
-  close(): Promise<void>;
-}
-
-async function startRelay(target: string): Promise<Relay> {
-  const url = new URL(target);
-  const sockets = new Set<Socket>();
-  const parked: { upstream: Socket; chunks: Buffer[]; resume: () => void }[] = [];
-  let holding = false;
-  const server: Server = createServer((local) => {
-    const upstream = connect({ host: url.hostname, port: Number(url.port) });
-    for (const socket of [local, upstream]) {
-      socket.on("error", () => undefined);
-      sockets.add(socket);
-    }
-    upstream.pipe(local);
-    local.once("close", () => upstream.destroy());
-    upstream.once("close", () => local.destroy());
-    let parkedHere: Buffer[] | undefined;
-    local.on("data", (chunk: Buffer) => {
-      if (!parkedHere && holding && chunk.toString("latin1").includes(CREATE)) {
-        parkedHere = [];
-        parked.push({
-          upstream,
-          chunks: parkedHere,
-          resume: () => {
-            for (const c of parkedHere!.splice(0)) upstream.write(c);
-            parkedHere = undefined;
-          },
-        });
-      }
-      if (parkedHere) parkedHere.push(chunk);
-      else upstream.write(chunk);
-    });
-  });
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address() as { port: number };
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    hold() {
-      holding = true;
-    },
-    release() {
-      holding = false;
-      for (const entry of parked) entry.resume();
-    },
-    get held() {
-      return parked.length;
-    },
-    async close() {
-      for (const socket of sockets) socket.destroy();
-      server.close();
-    },
-  };
-}
-
 let server: TestWarden;
-let relay: Relay;
+let relay: HoldingRelay;
 let agent: WardenClient;
 
 beforeAll(async () => {
   server = await startTestWarden({ tokens: TEST_TOKENS, policy: TEST_POLICY });
-  relay = await startRelay(server.endpoint);
+  relay = await startHoldingRelay(server.endpoint, (request) => request.includes(CREATE));
   agent = createWardenClient({
     endpoint: relay.endpoint,
     project: "demo",
@@ -117,7 +53,7 @@ test("a creation the engine never answers is tried again, and the session's call
     .session("creation-stall-1")
     .requestPermission({ toolName: "Read", input: { file_path: "f" } });
   // The first creation is held; only a second try (the first given up) makes another.
-  await expect.poll(() => relay.held, POLL).toBeGreaterThanOrEqual(2);
+  await expect.poll(() => relay.held.length, POLL).toBeGreaterThanOrEqual(2);
   relay.release();
   await expect(decision).resolves.toMatchObject({ behavior: "allow", reason: "rule" });
 }, 180_000);

@@ -6,100 +6,25 @@
 // bound is aborted (its connection closed) before the retry is sent, and the inbox keeps at most
 // `REPLY_GATE.initial` replies in flight, fewer once they are slow. The oracle is the relay's count
 // of open connections carrying a reply; every ask is still answered once the engine answers.
-import { once } from "node:events";
-import { connect, createServer, type Server, type Socket } from "node:net";
 import { startTestWarden, type TestWarden } from "@warden/server/testing";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { REPLY_GATE } from "../src/inbox.ts";
 import { createWardenClient, type InboxRequest, type WardenClient } from "../src/index.ts";
+import { type HoldingRelay, startHoldingRelay } from "./fixtures/holding-relay.ts";
 import { TEST_POLICY, TEST_TOKENS } from "./fixtures/setup.ts";
 
 const POLL = { timeout: 150_000, interval: 50 };
 const REPLY = "/action/respondPermission";
 const ASKS = REPLY_GATE.initial + 4;
 
-/** A TCP relay that holds the connections carrying a reply and counts those still open. */
-interface Relay {
-  readonly endpoint: string;
-  hold(): void;
-  release(): void;
-  /** Replies held so far. */
-  readonly held: number;
-  /** The most held replies whose connections were open at once. */
-  readonly maxOpen: number;
-  close(): Promise<void>;
-}
-
-async function startRelay(target: string): Promise<Relay> {
-  const url = new URL(target);
-  const sockets = new Set<Socket>();
-  const parked: { resume: () => void }[] = [];
-  let holding = false;
-  let open = 0;
-  let maxOpen = 0;
-  const server: Server = createServer((local) => {
-    const upstream = connect({ host: url.hostname, port: Number(url.port) });
-    for (const socket of [local, upstream]) {
-      socket.on("error", () => undefined);
-      sockets.add(socket);
-    }
-    upstream.pipe(local);
-    local.once("close", () => upstream.destroy());
-    upstream.once("close", () => local.destroy());
-    let parkedHere: Buffer[] | undefined;
-    local.on("data", (chunk: Buffer) => {
-      if (!parkedHere && holding && chunk.toString("latin1").includes(REPLY)) {
-        const chunks: Buffer[] = [];
-        parkedHere = chunks;
-        open += 1;
-        maxOpen = Math.max(maxOpen, open);
-        local.once("close", () => {
-          open -= 1;
-        });
-        parked.push({
-          resume: () => {
-            for (const c of chunks.splice(0)) upstream.write(c);
-            if (parkedHere === chunks) parkedHere = undefined;
-          },
-        });
-      }
-      if (parkedHere) parkedHere.push(chunk);
-      else upstream.write(chunk);
-    });
-  });
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address() as { port: number };
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    hold() {
-      holding = true;
-    },
-    release() {
-      holding = false;
-      for (const entry of parked) entry.resume();
-    },
-    get held() {
-      return parked.length;
-    },
-    get maxOpen() {
-      return maxOpen;
-    },
-    async close() {
-      for (const socket of sockets) socket.destroy();
-      server.close();
-    },
-  };
-}
-
 let server: TestWarden;
-let relay: Relay;
+let relay: HoldingRelay;
 let agent: WardenClient;
 let approver: WardenClient;
 
 beforeAll(async () => {
   server = await startTestWarden({ tokens: TEST_TOKENS, policy: TEST_POLICY });
-  relay = await startRelay(server.endpoint);
+  relay = await startHoldingRelay(server.endpoint, (request) => request.includes(REPLY));
   agent = createWardenClient({
     endpoint: server.endpoint,
     project: "demo",
@@ -144,7 +69,7 @@ test("replies the engine holds are bounded in flight, and a retry closes the att
   relay.hold();
   const replies = requests.map((r) => inbox.respond(r.sessionId, r.permissionId, "once"));
   // Every reply was held once and at least one attempt outlived its bound and was tried again.
-  await expect.poll(() => relay.held, POLL).toBeGreaterThan(ASKS);
+  await expect.poll(() => relay.held.length, POLL).toBeGreaterThan(ASKS);
   // Never more open at once than the inbox's bound: neither every reply at once, nor a retry
   // beside the attempt it replaced.
   expect(relay.maxOpen).toBeLessThanOrEqual(REPLY_GATE.initial);

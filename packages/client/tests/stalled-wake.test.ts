@@ -6,85 +6,24 @@
 // not open at once outside the bound (before: the first session's second try opened beside the
 // second session's first, and reached the engine ahead of the third's). The assertion is on the
 // order in which opens reach the relay, which the bound alone decides, never on timings.
-import { once } from "node:events";
-import { connect, createServer, type Server, type Socket } from "node:net";
 import { startTestWarden, type TestWarden } from "@warden/server/testing";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { createWardenClient, type WardenClient } from "../src/index.ts";
+import { type HoldingRelay, startHoldingRelay } from "./fixtures/holding-relay.ts";
 import { TEST_POLICY, TEST_TOKENS } from "./fixtures/setup.ts";
 
 const POLL = { timeout: 150_000, interval: 50 };
 const SESSIONS = 3;
 
-/** A TCP relay that can hold the connections carrying a WebSocket open (see above). */
-interface Relay {
-  readonly endpoint: string;
-  hold(): void;
-  release(): void;
-  /** The request line of every open held so far, in the order they arrived. */
-  readonly held: readonly string[];
-  close(): Promise<void>;
-}
-
-async function startRelay(target: string): Promise<Relay> {
-  const url = new URL(target);
-  const sockets = new Set<Socket>();
-  const held: string[] = [];
-  const parked: (() => void)[] = [];
-  let holding = false;
-  const server: Server = createServer((local) => {
-    const upstream = connect({ host: url.hostname, port: Number(url.port) });
-    for (const socket of [local, upstream]) {
-      socket.on("error", () => undefined);
-      sockets.add(socket);
-    }
-    upstream.pipe(local);
-    local.once("close", () => upstream.destroy());
-    upstream.once("close", () => local.destroy());
-    let parkedHere: Buffer[] | undefined;
-    local.on("data", (chunk: Buffer) => {
-      const text = chunk.toString("latin1");
-      if (!parkedHere && holding && /^upgrade:\s*websocket/im.test(text)) {
-        parkedHere = [];
-        held.push(text.slice(0, text.indexOf("\r\n")));
-        parked.push(() => {
-          for (const c of parkedHere!.splice(0)) upstream.write(c);
-          parkedHere = undefined;
-        });
-      }
-      if (parkedHere) parkedHere.push(chunk);
-      else upstream.write(chunk);
-    });
-  });
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address() as { port: number };
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    hold() {
-      holding = true;
-    },
-    release() {
-      holding = false;
-      for (const resume of parked.splice(0)) resume();
-    },
-    get held() {
-      return held;
-    },
-    async close() {
-      for (const socket of sockets) socket.destroy();
-      server.close();
-    },
-  };
-}
-
 let server: TestWarden;
-let relay: Relay;
+let relay: HoldingRelay;
 let agent: WardenClient;
 
 beforeAll(async () => {
   server = await startTestWarden({ tokens: TEST_TOKENS, policy: TEST_POLICY });
-  relay = await startRelay(server.endpoint);
+  relay = await startHoldingRelay(server.endpoint, (request) =>
+    /^upgrade:\s*websocket/im.test(request),
+  );
   agent = createWardenClient({
     endpoint: relay.endpoint,
     project: "demo",
