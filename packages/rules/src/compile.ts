@@ -3,9 +3,10 @@ import { capabilityRules } from "./capabilities.ts";
 import { PolicyError, type PolicyErrorLocation } from "./errors.ts";
 import { checkRuleExamples } from "./examples.ts";
 import type { Matcher } from "./glob.ts";
-import { type ArgumentTest, compilePathGlob, compilePattern, pathGlobForm } from "./match.ts";
-import { type NormalizedPath, normalizeGlobPath } from "./path.ts";
+import { type ArgumentTest, compilePattern, pathGlobForm } from "./match.ts";
+import { normalizeGlobPath } from "./path.ts";
 import { type Pattern, parsePattern } from "./pattern.ts";
+import { compileProtected, type ProtectedPaths } from "./protected.ts";
 import { buildToolIndex, type Requirement, requirementsOf, type ToolIndex } from "./rule-index.ts";
 import {
   type Behavior,
@@ -70,7 +71,7 @@ export interface CompiledPolicy {
 export interface PolicyInternals {
   readonly rules: readonly InternalRule[];
   readonly tools: Readonly<Record<string, ToolSpec>>;
-  readonly protectedMatchers: readonly ((path: NormalizedPath, broad?: boolean) => boolean)[];
+  readonly protectedPaths: ProtectedPaths;
   spec(toolName: string): ResolvedToolSpec;
   /** The rules naming a tool, in rank order, indexed by the fields they require (rule-index.ts). */
   index(toolName: string): ToolIndex<InternalRule>;
@@ -489,7 +490,7 @@ function buildInternals(
   return {
     rules,
     tools: frozenTools,
-    protectedMatchers: settings.protectedPaths.map((glob) => compilePathGlob(glob)),
+    protectedPaths: compileProtected(settings.protectedPaths),
     spec,
     index(toolName) {
       let index = indexCache.get(toolName);

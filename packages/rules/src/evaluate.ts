@@ -235,7 +235,34 @@ function globbedProtected(
 }
 
 function isProtected(internals: PolicyInternals, path: NormalizedPath): boolean {
-  return internals.protectedMatchers.some((matcher) => matcher(path, true));
+  return internals.protectedPaths.covers(path);
+}
+
+/**
+ * A shell write that may fill a directory tree (`cp -r dir/. ~`, `tar -x -C ~/.config`) at a root
+ * under which a protected file may lie. A root that expands (`cp -r d ~/$x`) is taken up to its
+ * first segment that is not plain text.
+ */
+function treeProtected(internals: PolicyInternals, call: PreparedCall): NormalizedPath | undefined {
+  const analysis = shellAnalysisOf(call);
+  if (!analysis) return undefined;
+  let cwd: string | undefined;
+  for (const write of analysis.writes) {
+    if (!write.tree) continue;
+    const root = write.dynamic ? plainPrefix(write.path) : write.path;
+    const path = normalizePath(root, call.context);
+    cwd ??= call.context.cwd === undefined ? undefined : normalizePath(".", call.context).absolute;
+    if (internals.protectedPaths.coversTree(path, cwd)) return path;
+  }
+  return undefined;
+}
+
+/** The segments of a path before the first one holding an expansion, quote or glob. */
+function plainPrefix(path: string): string {
+  const special = path.search(/[$`*?[{\\"']/);
+  if (special === -1) return path;
+  const slash = path.lastIndexOf("/", special);
+  return slash <= 0 ? (slash === 0 ? "/" : ".") : path.slice(0, slash);
 }
 
 /**
@@ -384,7 +411,9 @@ function applyMode(
 
   const paths = touchedPaths(call);
   const guarded =
-    paths.find((path) => isProtected(internals, path)) ?? globbedProtected(internals, call);
+    paths.find((path) => isProtected(internals, path)) ??
+    globbedProtected(internals, call) ??
+    treeProtected(internals, call);
   if (mode === "bypassPermissions") {
     if (guarded) return protectedDecision(guarded);
     if (decision.decision === "allow") return decision;

@@ -170,8 +170,11 @@ export function normalizePath(raw: string, context: PathContext = {}): Normalize
   return { lexical, absolute, relative, tilde, homeKnown: home !== undefined };
 }
 
-/** Directories that are someone's home on common systems: `/home/NAME`, `/Users/NAME`, `/root`. */
-const HOME_LIKE = /^(?:\/(?:var\/|usr\/)?home\/[^/]+|\/Users\/[^/]+|\/root)(?=\/|$)/u;
+/**
+ * Directories that are someone's home on common systems: `/home/NAME`, `/Users/NAME`, `/root`
+ * (in any case: macOS's file system is case-insensitive, and protected paths are compared folded).
+ */
+const HOME_LIKE = /^(?:\/(?:var\/|usr\/)?home\/[^/]+|\/Users\/[^/]+|\/root)(?=\/|$)/iu;
 /** A home written as such: `~`, `~NAME`, `$HOME`, `${HOME}`. */
 const HOME_WRITTEN = /^(?:~[^/]*|\$HOME|\$\{HOME\})(?=\/|$)/u;
 

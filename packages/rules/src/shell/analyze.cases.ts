@@ -15,6 +15,7 @@ export interface ShellCase {
 
 const dynamic = (path: string): ShellWrite => ({ path, dynamic: true });
 const placed = (path: string): ShellWrite => ({ path, dynamic: false, placed: true });
+const tree = (path: string): ShellWrite => ({ path, dynamic: false, placed: true, tree: true });
 
 /** The shared table of command lines the shell analysis is held to. */
 export const SHELL_CASES: readonly ShellCase[] = [
@@ -426,7 +427,7 @@ export const SHELL_CASES: readonly ShellCase[] = [
     name: "xargs options with separate values are skipped",
     command: "xargs -I {} -P 4 mv {} dir",
     commands: ["xargs -I {} -P 4 mv {} dir", "mv {} dir"],
-    writes: [placed("dir"), placed("dir/{}"), placed("{}")],
+    writes: [tree("dir"), tree("dir/{}"), tree("{}")],
     uncertain: ["xargs"],
   },
   {
@@ -625,11 +626,11 @@ export const SHELL_CASES: readonly ShellCase[] = [
       placed("~/.bash/x"),
       placed("~/.bashrc"),
       placed("~/.bash/xrc"),
-      placed("b"),
-      placed("b/a"),
+      tree("b"),
+      tree("b/a"),
       placed("b~"),
       placed("b/a~"),
-      placed("a"),
+      tree("a"),
     ],
   },
   {
@@ -637,14 +638,14 @@ export const SHELL_CASES: readonly ShellCase[] = [
     command: "ln -s ~/.bashrc x; ln -s /etc/passwd; mv a/ b; cp --symbolic-l ~/.npmrc y",
     commands: ["ln -s ~/.bashrc x", "ln -s /etc/passwd", "mv a/ b", "cp --symbolic-l ~/.npmrc y"],
     writes: [
-      placed("x"),
-      placed("x/.bashrc"),
-      placed("~/.bashrc"),
-      placed("passwd"),
-      placed("/etc/passwd"),
-      placed("b"),
-      placed("b/a"),
-      placed("a/"),
+      tree("x"),
+      tree("x/.bashrc"),
+      tree("~/.bashrc"),
+      tree("passwd"),
+      tree("/etc/passwd"),
+      tree("b"),
+      tree("b/a"),
+      tree("a/"),
       placed("y"),
       placed("y/.npmrc"),
       placed("~/.npmrc"),
@@ -1040,9 +1041,53 @@ export const SHELL_CASES: readonly ShellCase[] = [
     writes: ["out.tgz", "b.tar"],
   },
   {
-    name: "tar listing and extracting stay plain",
+    name: "tar listing stays plain; extracting places a tree where it unpacks",
     command: "tar -tzf a.tgz; tar xzf a.tgz",
     commands: ["tar -tzf a.tgz", "tar xzf a.tgz"],
+    writes: [tree(".")],
+  },
+  {
+    name: "archives and diffs unpack a tree: tar -C (each relative to the last), -P, unzip -d, cpio, patch",
+    command:
+      "tar -xf a.tar -C ~ -C .config; tar -xPf a.tar; tar -xOf a.tar; unzip -q a.zip -d ~/x; unzip -l a.zip; unzip -: a.zip; cpio -i < a; cpio -i --no-absolute-filenames -D d < a; cpio -pd ~ < l; patch -p1 -d sub < x.diff; patch --dry-run < x.diff",
+    commands: [
+      "tar -xf a.tar -C ~ -C .config",
+      "tar -xPf a.tar",
+      "tar -xOf a.tar",
+      "unzip -q a.zip -d ~/x",
+      "unzip -l a.zip",
+      "unzip -: a.zip",
+      "cpio -i",
+      "cpio -i --no-absolute-filenames -D d",
+      "cpio -pd ~",
+      "patch -p1 -d sub",
+      "patch --dry-run",
+    ],
+    writes: [tree("~"), tree("~/.config"), tree("/"), tree("~/x"), tree("d"), tree("sub")],
+  },
+  {
+    name: "a recursive copy places a tree: the contents of dir/ and dir/. go in the destination itself",
+    command:
+      "cp -r dir/. ~; cp -a src ~/; rsync -a dir/ ~/; rsync -a d ~/; scp -r h:d ~; cp -rT d .; cp a b",
+    commands: [
+      "cp -r dir/. ~",
+      "cp -a src ~/",
+      "rsync -a dir/ ~/",
+      "rsync -a d ~/",
+      "scp -r h:d ~",
+      "cp -rT d .",
+      "cp a b",
+    ],
+    writes: [
+      tree("~"),
+      tree("~/"),
+      tree("~/src"),
+      tree("~/dir"),
+      tree("~/d"),
+      tree("."),
+      placed("b"),
+      placed("b/a"),
+    ],
   },
   {
     name: "git -c names configuration that runs programs",

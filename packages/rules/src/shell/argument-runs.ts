@@ -61,6 +61,7 @@ export function both(first: Runner, second: Runner): Runner {
       launches: [...(a.launches ?? []), ...(b.launches ?? [])],
       writes: [...(a.writes ?? []), ...(b.writes ?? [])],
       placed: [...(a.placed ?? []), ...(b.placed ?? [])],
+      trees: [...(a.trees ?? []), ...(b.trees ?? [])],
     };
   };
 }

@@ -11,7 +11,7 @@ interface PendingWrite {
   readonly path: string;
   dynamic: boolean;
   readonly relative: boolean;
-  readonly placed: boolean;
+  readonly placed: boolean | "tree";
 }
 
 /** Parses shell source and walks it into the collector. */
@@ -84,7 +84,12 @@ export class Collector {
     );
   }
 
-  addWrite(path: string, dynamic: boolean, relative: boolean, placed = false): void {
+  addWrite(
+    path: string,
+    dynamic: boolean,
+    relative: boolean,
+    placed: boolean | "tree" = false,
+  ): void {
     this.#guardSize(this.#writes.length);
     this.#writes.push({ path, dynamic, relative, placed });
   }
@@ -99,12 +104,24 @@ export class Collector {
 
   finish(): ShellAnalysis {
     const writes: ShellWrite[] = [];
-    const seen = new Set<string>();
+    // A placed write and a tree at the same path are one write, the tree.
+    const seen = new Map<string, number>();
     for (const { path, dynamic, placed } of this.#writes) {
       const key = `${dynamic ? "1" : "0"}${placed ? "1" : "0"}${path}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      writes.push(Object.freeze(placed ? { path, dynamic, placed } : { path, dynamic }));
+      const at = seen.get(key);
+      if (at !== undefined) {
+        if (placed === "tree" && !writes[at]!.tree) {
+          writes[at] = Object.freeze({ path, dynamic, placed: true, tree: true });
+        }
+        continue;
+      }
+      seen.set(key, writes.length);
+      const write: ShellWrite = placed
+        ? placed === "tree"
+          ? { path, dynamic, placed: true, tree: true }
+          : { path, dynamic, placed }
+        : { path, dynamic };
+      writes.push(Object.freeze(write));
     }
     return Object.freeze({
       commands: Object.freeze(this.#commands.slice()),

@@ -98,6 +98,7 @@ function applyRun(run: Run, collector: Collector, scope: Scope, parent: readonly
   if (run.reason) collector.flag(run.reason);
   for (const target of run.writes ?? []) recordWrite(collector, scope, target);
   for (const target of run.placed ?? []) recordWrite(collector, scope, target, true);
+  for (const target of run.trees ?? []) recordWrite(collector, scope, target, "tree");
   for (const launch of run.launches ?? []) {
     if (!collector.enter()) return;
     if (launch.kind === "argv") {

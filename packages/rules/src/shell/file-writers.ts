@@ -12,6 +12,13 @@ import { type Arg, literalArg } from "./words.ts";
  * too (`cp init.gradle ~/.gradle` writes `~/.gradle/init.gradle`). A link reaches the file it
  * links to (`ln -s ~/.bashrc x`, then `echo >> x`), and a move removes its source: their sources
  * are placed as well.
+ *
+ * A program that may place a directory (`cp -r`, `mv`, `ln`, `rsync`, `scp -r`) places a whole
+ * tree at each of those names: protected paths see every file it may hold (`cp -r dir ~` brings
+ * `~/dir`, but `cp -r .ssh ~`, `cp -r dir/. ~` and `rsync -a dir/ ~/` fill `~` itself). A
+ * destination is a tree root unless it names a directory that always exists (`.`, `~`, `/`),
+ * into which the sources go under their own names; a source written with a trailing `/` or `/.`
+ * puts its contents in the destination itself (rsync, and BSD `cp -R dir/ ~`).
  */
 
 /** The name a source gets in a destination directory (`a/b/` → `b`); `.` and `..` add nothing. */
@@ -34,7 +41,34 @@ function intoDestination(sources: readonly Arg[], destination: Arg, directory: b
   return directory ? inside : [destination, ...inside];
 }
 
+/** A destination that is always an existing directory: sources go under their own names. */
+function alwaysADirectory(text: string): boolean {
+  const trimmed = text.replace(/(?:\/\.?)+$/, "");
+  return ["", ".", "..", "~", "$HOME", `$\{HOME}`].includes(trimmed);
+}
+
+/** Whether a source puts its contents, not itself, in the destination (`dir/`, `dir/.`). */
+function copiesContents(source: Arg): boolean {
+  return /\/\.?$/.test(source.text) || baseName(source.text) === "";
+}
+
+/**
+ * The roots of the trees `sources → destination` may place: each source's name under the
+ * destination, and the destination itself unless it always exists and no source copies its
+ * contents into it.
+ */
+function treesInto(sources: readonly Arg[], destination: Arg): Arg[] {
+  const inside = sources.filter((source) => baseName(source.text) !== "");
+  const roots = inside.map((source) => under(destination, source));
+  if (!alwaysADirectory(destination.text) || sources.some(copiesContents)) {
+    roots.push(destination);
+  }
+  return roots;
+}
+
 interface CopySpec extends OptionSpec {
+  /** Whether these options let the program place a directory tree (`cp -r`, `mv`, `ln`). */
+  readonly trees: (options: ReadonlySet<string>) => boolean;
   /** Options that make links to the sources, or remove them (`ln`; `cp -l`/`-s`; `mv`). */
   readonly reachesSources: (options: ReadonlySet<string>) => boolean;
   /** Long options whose value names a program the tool runs (`install --strip-program`). */
@@ -72,12 +106,18 @@ function copier(spec: CopySpec): Runner {
     } else placed = [];
     const sources = target || operands.length === 1 ? operands : operands.slice(0, -1);
     const directories = names.has("d") || names.has("directory");
-    const all = [
-      ...placed,
-      ...backups(parsed.options, placed),
-      ...(spec.reachesSources(names) && !directories ? sources : []),
-    ];
-    return all.length > 0 ? { placed: all } : NOTHING;
+    const reached = spec.reachesSources(names) && !directories ? sources : [];
+    const all = [...placed, ...backups(parsed.options, placed), ...reached];
+    if (all.length === 0) return NOTHING;
+    if (!spec.trees(names) || directories) return { placed: all };
+    const whole = names.has("T") || names.has("no-target-directory");
+    let trees: Arg[];
+    if (target) trees = treesInto(operands, target);
+    else if (operands.length === 1) trees = placed;
+    else if (whole) trees = [operands.at(-1)!];
+    else trees = operands.length > 1 ? treesInto(sources, operands.at(-1)!) : [];
+    // A link or a move reaches its source's whole tree (`ln -s ~ x`, then `cp -r d/. x`).
+    return { placed: all, trees: [...trees, ...reached] };
   };
 }
 
@@ -132,7 +172,11 @@ function isRemote(text: string): boolean {
 }
 
 /** `SOURCE… DEST` where a local DEST is written (rsync, scp), with the options that name a file. */
-function transfer(spec: OptionSpec, outputs: readonly string[]): Runner {
+function transfer(
+  spec: OptionSpec,
+  outputs: readonly string[],
+  trees: (options: ReadonlySet<string>) => boolean,
+): Runner {
   return (args) => {
     const parsed = parseOptions(args, 1, { ...spec, permute: true });
     const placed: Arg[] = parsed.options.flatMap((option) =>
@@ -151,12 +195,19 @@ function transfer(spec: OptionSpec, outputs: readonly string[]): Runner {
             : source,
         );
       placed.push(...intoDestination(sources, destination, false));
+      if (trees(new Set(parsed.options.map((option) => option.name)))) {
+        return { placed, trees: treesInto(sources, destination) };
+      }
     }
     return placed.length > 0 ? { placed } : NOTHING;
   };
 }
 
 const COPY_LONG = ["target-directory", "suffix", "sparse", "no-preserve"];
+/** cp's options that copy directories (`-a` is `-dR --preserve=all`). */
+const RECURSIVE = ["r", "R", "a", "recursive", "archive"];
+const always = () => true;
+const never = () => false;
 
 export const FILE_WRITERS: ReadonlyMap<string, Runner> = new Map<string, Runner>([
   [
@@ -164,7 +215,8 @@ export const FILE_WRITERS: ReadonlyMap<string, Runner> = new Map<string, Runner>
     copier({
       short: "St",
       long: COPY_LONG,
-      flags: ["link", "symbolic-link", "no-target-directory"],
+      flags: ["link", "symbolic-link", "no-target-directory", "recursive", "archive"],
+      trees: (names) => RECURSIVE.some((name) => names.has(name)),
       reachesSources: (names) =>
         ["l", "s", "link", "symbolic-link"].some((name) => names.has(name)),
     }),
@@ -175,6 +227,7 @@ export const FILE_WRITERS: ReadonlyMap<string, Runner> = new Map<string, Runner>
       short: "St",
       long: COPY_LONG,
       flags: ["no-target-directory"],
+      trees: always,
       reachesSources: () => true,
     }),
   ],
@@ -184,16 +237,18 @@ export const FILE_WRITERS: ReadonlyMap<string, Runner> = new Map<string, Runner>
       short: "St",
       long: COPY_LONG,
       flags: ["no-target-directory"],
+      trees: always,
       reachesSources: () => true,
     }),
   ],
-  ["link", copier({ reachesSources: () => true })],
+  ["link", copier({ trees: never, reachesSources: () => true })],
   [
     "install",
     copier({
       short: "gmoSt",
       long: [...COPY_LONG, "group", "mode", "owner", "strip-program"],
       flags: ["directory", "no-target-directory"],
+      trees: never,
       reachesSources: () => false,
       running: ["strip-program"],
     }),
@@ -260,7 +315,9 @@ export const RSYNC_WRITES = transfer(
     ],
   },
   ["log-file", "write-batch", "only-write-batch", "partial-dir", "backup-dir", "temp-dir"],
+  // Without -r rsync skips directories, but -a, -d and filter rules bring them: always a tree.
+  always,
 );
 
 /** scp's options that take a value; its local destination is written. */
-export const SCP_WRITES = transfer({ short: "cDFiJloPSX" }, []);
+export const SCP_WRITES = transfer({ short: "cDFiJloPSX" }, [], (names) => names.has("r"));

@@ -12,6 +12,7 @@ import { awkEffects } from "./awk.ts";
 import { expandBraces, MAX_BRACE_WORDS } from "./braces.ts";
 import { BUILD_TOOLS } from "./build-tool-options.ts";
 import { CONFIG_TOOLS } from "./config-setters.ts";
+import { EXTRACTORS, tarTrees } from "./extractors.ts";
 import { curl, wget } from "./fetch-options.ts";
 import { FILE_WRITERS, RSYNC_WRITES, SCP_WRITES } from "./file-writers.ts";
 import { git } from "./git-options.ts";
@@ -179,7 +180,7 @@ function tar(args: readonly Arg[]): Run {
       "checkpoint-action",
       ...TAR_SIDE_FILES,
     ],
-    flags: ["force-local", ...TAR_ARCHIVE_WRITES],
+    flags: ["force-local", "extract", "get", "to-stdout", "absolute-names", ...TAR_ARCHIVE_WRITES],
     permute: true,
   });
   if (named(parsed, TAR_RUNS)) return RUNS;
@@ -188,7 +189,9 @@ function tar(args: readonly Arg[]): Run {
   if (!local && archives.some((arg) => /^[^/]*:/.test(arg.text))) return RUNS;
   const creates = named(parsed, new Set(["c", "r", "u", "A", ...TAR_ARCHIVE_WRITES]));
   const sideFiles = values(parsed, "g", ...TAR_SIDE_FILES);
-  return { writes: [...(creates ? archives.filter((arg) => arg.text !== "-") : []), ...sideFiles] };
+  const writes = [...(creates ? archives.filter((arg) => arg.text !== "-") : []), ...sideFiles];
+  const trees = tarTrees(parsed);
+  return trees.length > 0 ? { writes, trees } : { writes };
 }
 
 /** Long operations that write the archive `-f` names (`-c`, `-r`, `-u`, `-A` as letters). */
@@ -325,6 +328,7 @@ export const ARGUMENT_RUNNERS: ReadonlyMap<string, Runner> = new Map<string, Run
       ...CONFIG_TOOLS,
       ["scp", both(runsThrough({ short: "cFiJloPS" }, ["S", "o", "F", "J"]), SCP_WRITES)],
       ...FILE_WRITERS,
+      ...EXTRACTORS,
       ["sftp", runsThrough({ short: "BbcDFiJloPRS" }, ["S", "D", "o", "F", "J"])],
     ] as const
   ).map(([name, runner]) => [name, withBraces(runner)]),

@@ -30,8 +30,16 @@ export function recordRedirect(collector: Collector, scope: Scope, redirect: Red
   recordWrite(collector, scope, wordArg(target));
 }
 
-/** Records a write to `target`, resolved against the scope's literal `cd` when it is relative. */
-export function recordWrite(collector: Collector, scope: Scope, target: Arg, placed = false): void {
+/**
+ * Records a write to `target`, resolved against the scope's literal `cd` when it is relative;
+ * `placed` when it is the program's job, `"tree"` when that job may fill a directory tree there.
+ */
+export function recordWrite(
+  collector: Collector,
+  scope: Scope,
+  target: Arg,
+  placed: boolean | "tree" = false,
+): void {
   const path = target.text;
   if (target.literal && isDeviceSink(path)) return;
   const relative = !isAnchored(path) && (target.literal || !/^[$`]/.test(path));

@@ -24,6 +24,8 @@ export interface Run {
    * program grants them, but protected paths and deny or ask Write rules still apply.
    */
   readonly placed?: readonly Arg[];
+  /** Placed roots of directory trees the job may fill with anything (`tar -x -C DIR`). */
+  readonly trees?: readonly Arg[];
 }
 
 /** Reads a program's argv (program first) and tells what it runs. */

@@ -8,6 +8,7 @@ import {
   unknownWrite,
   values,
 } from "./argument-runs.ts";
+import { cpioTrees } from "./extractors.ts";
 import { parseOptions } from "./options.ts";
 import type { Run, Runner } from "./run.ts";
 import { type Arg, literalArg } from "./words.ts";
@@ -38,13 +39,15 @@ function cpio(args: readonly Arg[]): Run {
   const parsed = parseOptions(args, 1, {
     short: "FIOCEHMRD",
     long: ["file", "rsh-command", "pattern-file", "format", "message", "owner", "directory"],
-    flags: ["force-local"],
+    flags: ["force-local", "extract", "pass-through", "no-absolute-filenames"],
     permute: true,
   });
   if (named(parsed, new Set(["rsh-command"]))) return RUNS;
   const archives = values(parsed, "F", "I", "O", "file");
   const local = named(parsed, new Set(["force-local"]));
-  return !local && archives.some((arg) => /^[^/]*:/.test(arg.text)) ? RUNS : NOTHING;
+  if (!local && archives.some((arg) => /^[^/]*:/.test(arg.text))) return RUNS;
+  const trees = cpioTrees(parsed);
+  return trees.length > 0 ? { trees } : NOTHING;
 }
 
 /** `sdiff -o FILE` writes the merge; `--diff-program` runs a program instead of diff. */

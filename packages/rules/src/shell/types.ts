@@ -53,6 +53,12 @@ export interface ShellWrite {
    * rules still apply.
    */
   readonly placed?: true;
+  /**
+   * Set on a placed write that may be a whole directory tree rooted at `path` (`cp -r dir/. ~`,
+   * `tar -x -C ~`, `mv dir ~/.config`): protected paths see every file the tree may hold, so it
+   * asks when the root contains or is inside a protected place.
+   */
+  readonly tree?: true;
 }
 
 /** What a command line would run, as far as a parser can see without executing it. */
