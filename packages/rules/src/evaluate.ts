@@ -217,11 +217,12 @@ function globbedProtected(
   if (!analysis) return undefined;
   for (const write of analysis.writes) {
     if (!write.dynamic || !/[*?[]/.test(write.path)) continue;
-    const anchored = /^[~/]/.test(write.path);
+    const text = write.path.replace(HOME_VARIABLE, "~");
+    const anchored = /^[~/]/.test(text);
     if (!anchored && (!write.placed || call.context.cwd === undefined)) continue;
     let matcher: ReturnType<typeof compilePathGlob>;
     try {
-      matcher = compilePathGlob(anchored ? write.path : `${call.context.cwd}/${write.path}`);
+      matcher = compilePathGlob(anchored ? text : `${call.context.cwd}/${text}`);
     } catch {
       continue;
     }
@@ -257,9 +258,14 @@ function treeProtected(internals: PolicyInternals, call: PreparedCall): Normaliz
   return undefined;
 }
 
+/** A leading `$HOME` or `${HOME}`, which normalisation expands. */
+const HOME_VARIABLE = /^\$(?:HOME|\{HOME\})(?=\/|$)/;
+
 /** The segments of a path before the first one holding an expansion, quote or glob. */
 function plainPrefix(path: string): string {
-  const special = path.search(/[$`*?[{\\"']/);
+  const lead = HOME_VARIABLE.exec(path)?.[0].length ?? 0;
+  const found = path.slice(lead).search(/[$`*?[{\\"']/);
+  const special = found === -1 ? -1 : found + lead;
   if (special === -1) return path;
   const slash = path.lastIndexOf("/", special);
   return slash <= 0 ? (slash === 0 ? "/" : ".") : path.slice(0, slash);

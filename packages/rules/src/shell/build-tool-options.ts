@@ -32,7 +32,17 @@ const CC_RUNS =
 
 function compiler(args: readonly Arg[]): Run {
   if (anyDynamic(args)) return RUNS;
-  return args.slice(1).some((arg) => CC_RUNS.test(arg.text)) ? RUNS : NOTHING;
+  if (args.slice(1).some((arg) => CC_RUNS.test(arg.text))) return RUNS;
+  // `-o FILE` (or `-oFILE`) is the output it writes as its job.
+  const placed: Arg[] = [];
+  for (let index = 1; index < args.length; index++) {
+    const text = args[index]!.text;
+    if (text === "-o" && args[index + 1]) placed.push(args[++index]!);
+    else if (text.startsWith("-o") && text.length > 2) {
+      placed.push({ ...args[index]!, text: text.slice(2) });
+    }
+  }
+  return placed.length > 0 ? { placed } : NOTHING;
 }
 
 /** rustc's codegen options name a linker and its flavor (`-C linker=cmd`). */

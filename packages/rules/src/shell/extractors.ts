@@ -30,13 +30,15 @@ export function tarTrees(parsed: ParsedArgs): Arg[] {
   if (named(parsed, new Set(["O", "to-stdout", "to-command"]))) return [];
   if (named(parsed, new Set(["P", "absolute-names"]))) return [ROOT];
   const dirs = values(parsed, "C", "directory");
-  if (dirs.length === 0) return [HERE];
   const roots: Arg[] = [];
   let current: Arg | undefined;
   for (const dir of dirs) {
     current = current === undefined ? dir : join(current, dir);
     roots.push(current);
   }
+  if (roots.length === 0) roots.push(HERE);
+  // `--one-top-level=DIR` puts every member under DIR (relative to the last `-C`).
+  for (const top of values(parsed, "one-top-level")) roots.push(join(current ?? HERE, top));
   return roots;
 }
 
@@ -108,7 +110,75 @@ export function cpioTrees(parsed: ParsedArgs): Arg[] {
   return [values(parsed, "D", "directory").at(-1) ?? HERE];
 }
 
+/** A command letter (`7z x`, `ar x`, `jar xf`): the first operand, dashes allowed. */
+function commandLetters(args: readonly Arg[]): string {
+  return (args[1]?.text ?? "").replace(/^-/, "");
+}
+
+/** `7z x|e ARCHIVE [-oDIR]`: the tree under DIR or here. */
+function sevenZip(args: readonly Arg[]): Run {
+  if (anyDynamic(args)) return RUNS;
+  const command = commandLetters(args);
+  if (command !== "x" && command !== "e") return NOTHING;
+  const out = args.findLast((arg) => arg.text.startsWith("-o") && arg.text.length > 2);
+  return { trees: [out ? { ...out, text: out.text.slice(2) } : HERE] };
+}
+
+/** `unrar x|e ARCHIVE [FILES…] [DIR/]`: the tree under the last operand ending in `/`, or here. */
+function unrar(args: readonly Arg[]): Run {
+  if (anyDynamic(args)) return RUNS;
+  const command = commandLetters(args);
+  if (command !== "x" && command !== "e") return NOTHING;
+  const operands = args.slice(2).filter((arg) => !arg.text.startsWith("-"));
+  const last = operands.at(-1);
+  return { trees: [last && operands.length > 1 && last.text.endsWith("/") ? last : HERE] };
+}
+
+/**
+ * `ar x` writes members here under their own names (which hold no `/`: a glob of one level);
+ * `jar x` unpacks a tree here. `ar r|q…` and `jar c|u…` write the archive.
+ */
+function memberArchive(flat: boolean): Runner {
+  return (args) => {
+    if (anyDynamic(args)) return RUNS;
+    const command = commandLetters(args);
+    const archive = args.slice(2).find((arg) => !arg.text.startsWith("-"));
+    if (command.includes("x")) {
+      return flat ? { placed: [{ ...HERE, text: "*", literal: false }] } : { trees: [HERE] };
+    }
+    return /[rqcdmsu]/.test(command) && archive ? { placed: [archive] } : NOTHING;
+  };
+}
+
+/** `pax -r` keeps absolute member names (anywhere); `-w -f FILE` writes FILE. */
+function pax(args: readonly Arg[]): Run {
+  if (anyDynamic(args)) return RUNS;
+  const parsed = parseOptions(args, 1, { short: "fsoxbBpT", permute: true });
+  const letters = parsed.options.map((option) => option.name);
+  if (letters.includes("r")) return { trees: [ROOT] };
+  return letters.includes("w") ? { placed: values(parsed, "f") } : NOTHING;
+}
+
+/** `dpkg -x|--extract` and `dpkg-deb -x|-X|-R|--raw-extract DEB DIR`: the tree under DIR. */
+function dpkg(args: readonly Arg[]): Run {
+  if (anyDynamic(args)) return RUNS;
+  const at = args.findIndex((arg) =>
+    /^(?:-[xXR]|--(?:vextract|extract|raw-extract))$/.test(arg.text),
+  );
+  if (at === -1) return NOTHING;
+  const dir = args[at + 2];
+  return { trees: [dir ?? HERE] };
+}
+
 export const EXTRACTORS: readonly (readonly [string, Runner])[] = [
   ["unzip", unzip],
   ["patch", patch],
+  ...["7z", "7za", "7zz", "7zr"].map((name) => [name, sevenZip] as const),
+  ["unrar", unrar],
+  ["rar", unrar],
+  ["ar", memberArchive(true)],
+  ["jar", memberArchive(false)],
+  ["pax", pax],
+  ["dpkg", dpkg],
+  ["dpkg-deb", dpkg],
 ];

@@ -12,6 +12,7 @@ import { awkEffects } from "./awk.ts";
 import { expandBraces, MAX_BRACE_WORDS } from "./braces.ts";
 import { BUILD_TOOLS } from "./build-tool-options.ts";
 import { CONFIG_TOOLS } from "./config-setters.ts";
+import { DERIVED_OUTPUTS } from "./derived-outputs.ts";
 import { EXTRACTORS, tarTrees } from "./extractors.ts";
 import { curl, wget } from "./fetch-options.ts";
 import { FILE_WRITERS, RSYNC_WRITES, SCP_WRITES } from "./file-writers.ts";
@@ -178,6 +179,7 @@ function tar(args: readonly Arg[]): Run {
       "exclude-from",
       "files-from",
       "checkpoint-action",
+      "one-top-level",
       ...TAR_SIDE_FILES,
     ],
     flags: ["force-local", "extract", "get", "to-stdout", "absolute-names", ...TAR_ARCHIVE_WRITES],
@@ -249,9 +251,48 @@ function editor(args: readonly Arg[]): Run {
 }
 
 /** `zip -TT cmd` tests the archive with a command of the caller's choosing. */
+/**
+ * `zip -TT cmd` and `--unzip-command` run a program; the archive (the first operand, `.zip` added
+ * when it has no suffix, and `-O FILE`) is placed: stored entries are written as they are, so a
+ * `zip -0 ~/.bashrc payload` writes lines bash would run.
+ */
 function zip(args: readonly Arg[]): Run {
   if (anyDynamic(args)) return RUNS;
-  return args.slice(1).some((arg) => /^-TT|^--unzip-command/.test(arg.text)) ? RUNS : NOTHING;
+  if (args.slice(1).some((arg) => /^-TT|^--unzip-command/.test(arg.text))) return RUNS;
+  const parsed = parseOptions(args, 1, {
+    short: "bnOtxiZPs",
+    long: [
+      "temp-path",
+      "suffixes",
+      "output-file",
+      "exclude",
+      "include",
+      "compression-method",
+      "password",
+      "split-size",
+    ],
+    permute: true,
+  });
+  const archive = parsed.operands[0];
+  const out = values(parsed, "O", "output-file");
+  if (!archive || archive.text === "-") return out.length > 0 ? { placed: out } : NOTHING;
+  const text = /\.[^/]*$/.test(archive.text) ? archive.text : `${archive.text}.zip`;
+  const named = text === archive.text ? archive : { ...archive, text, literal: archive.literal };
+  return { placed: [archive, ...(named === archive ? [] : [named]), ...out] };
+}
+
+/**
+ * A word that may split (`tar -xf x -C $HOME`) makes a program ask, as it may become an option;
+ * what the words say as written is still read, so the files they name are seen where they can be
+ * (`$HOME/.bashrc` is home's): protected paths and deny or ask Write rules hold in every mode.
+ */
+function asWrittenToo(runner: Runner): Runner {
+  return (args) => {
+    const run = runner(args);
+    if (run !== RUNS || !anyDynamic(args)) return run;
+    const written = runner(args.map((arg) => (arg.split ? { ...arg, split: false } : arg)));
+    return { ...written, reason: written.reason ?? "argument_runs_program" };
+  };
 }
 
 /** Brace expansions of plain text are known words: `git {log,--output=x}` is read as both. */
@@ -282,6 +323,7 @@ export const ARGUMENT_RUNNERS: ReadonlyMap<string, Runner> = new Map<string, Run
       ["sort", sort],
       ["tar", tar],
       ["gtar", tar],
+      ["bsdtar", tar],
       ["git", git],
       ["less", pager],
       ["more", pager],
@@ -294,7 +336,6 @@ export const ARGUMENT_RUNNERS: ReadonlyMap<string, Runner> = new Map<string, Run
       ...["bat", "batcat", "delta"].map(
         (name) => [name, runsThrough({ short: "lmHrd" }, ["pager"])] as const,
       ),
-      ["split", runsThrough({ short: "abdlnCt" }, ["filter"])],
       ["zip", zip],
       [
         "uniq",
@@ -329,7 +370,8 @@ export const ARGUMENT_RUNNERS: ReadonlyMap<string, Runner> = new Map<string, Run
       ["scp", both(runsThrough({ short: "cFiJloPS" }, ["S", "o", "F", "J"]), SCP_WRITES)],
       ...FILE_WRITERS,
       ...EXTRACTORS,
+      ...DERIVED_OUTPUTS,
       ["sftp", runsThrough({ short: "BbcDFiJloPRS" }, ["S", "D", "o", "F", "J"])],
     ] as const
-  ).map(([name, runner]) => [name, withBraces(runner)]),
+  ).map(([name, runner]) => [name, withBraces(asWrittenToo(runner))]),
 );
