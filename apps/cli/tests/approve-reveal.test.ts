@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import { type AgentDecision, createWardenClient, type WardenClient } from "@warden/client";
 import type { TestWarden } from "@warden/server/testing";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { type Approver, startApprover, startServer } from "./approver-harness.ts";
+import { type Approver, KEY, startApprover, startServer } from "./approver-harness.ts";
 
 const REPO_ROOT = fileURLToPath(new URL("../../..", import.meta.url));
 
@@ -90,5 +90,49 @@ describe("warden approve shows agent-controlled text made visible", { timeout: 1
     await approver.waitFor("/⟨U+0338⟩tmp", 60_000);
     expect(approver.output).not.toMatch(/[\u0338\u0430]/);
     await approver.quit();
+  });
+
+  test("the inline edit and the always rule show bidi characters as escapes and markers, refuse a __proto__ key, and send the exact characters", async () => {
+    // The first test's requests are left pending: answer them so this one's is the selected one.
+    const alice = createWardenClient({
+      endpoint: server.endpoint,
+      token: "alice-token",
+      project: "demo",
+    });
+    const session = alice.session("evil");
+    for (const left of await session.listPending())
+      await session.respond(left.permissionId, "reject").catch(() => undefined);
+    approver = startApprover(server.endpoint, "alice-token");
+    await approver.waitFor("● connected", 60_000);
+    const command = "cat \u202Ehs.x\u202C";
+    const shown = "cat ⟨U+202E⟩hs.x⟨U+202C⟩";
+    const edited = ask(command);
+    await approver.waitFor(
+      (screen) =>
+        (approver!.selectedLine() ?? "").includes(shown) && screen.includes("keys: o once"),
+      60_000,
+    );
+
+    // Inline edit: the draft is escaped JSON; a reserved key is refused and nothing is sent.
+    await approver.press("i");
+    await approver.waitFor('Input (JSON): {"command":"cat \\u202ehs.x\\u202c"}');
+    await approver.press("\x7f".repeat(40), '{"command":"ls","__proto__":{"x":1}}', KEY.enter);
+    await approver.waitFor(
+      "Edit: not allowed: input holds the key __proto__, which is not allowed",
+    );
+    expect((await session.listPending()).map((r) => r.input)).toEqual([{ command }]);
+    await approver.press(KEY.escape);
+
+    // Always: the rule field shows the suggestion revealed; the rule sent holds the characters.
+    await approver.waitFor("keys: o once");
+    await approver.press("a");
+    await approver.waitFor("Always allow — scope: session");
+    await approver.press(KEY.enter);
+    await expect(edited).resolves.toMatchObject({ behavior: "allow" });
+    await approver.waitFor(`rule Bash(${shown}) (session)`, 60_000);
+    await expect(ask(command)).resolves.toMatchObject({ behavior: "allow", reason: "rule" });
+    expect(approver.output).not.toMatch(/[\u202A-\u202E]/);
+    await approver.quit();
+    await alice.dispose();
   });
 });

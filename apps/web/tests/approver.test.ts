@@ -136,6 +136,81 @@ describe("what the approver sees is what runs", () => {
     await card(page, id).getByRole("button", { name: "Reject", exact: true }).click();
     await expect(lookalike.decision).resolves.toMatchObject({ behavior: "deny" });
   }, 240_000);
+
+  test("the edit and always panels show hidden characters as escapes and markers, and send the exact characters", async () => {
+    const page = await open();
+    const command = "cat \u202Ehs.x\u202C";
+    const hidden = /[\u202A-\u202E\u2066-\u2069\u200B-\u200D\u2060\uFEFF]/u;
+
+    // The edit panel: the input as escaped JSON, never the raw bidi characters.
+    const edited = ask("Bash", { command });
+    const editedId = await cardOf(page, edited.requestId);
+    await card(page, editedId).getByRole("button", { name: "Edit input…" }).click();
+    const editor = card(page, editedId).getByRole("textbox", { name: "Edited input" });
+    const text = await editor.inputValue();
+    expect(text).not.toMatch(hidden);
+    expect(text).toContain("cat \\u202ehs.x\\u202c");
+    // A reserved key is refused before anything is sent.
+    await editor.fill('{"command": "ls", "__proto__": {"isAdmin": true}}');
+    await expect
+      .poll(() => card(page, editedId).locator(".panel.edit .error").textContent())
+      .toBe("Not allowed: input holds the key __proto__, which is not allowed.");
+    const send = card(page, editedId).getByRole("button", { name: "Allow edited input" });
+    expect(await send.isDisabled()).toBe(true);
+    // The escaped text, edited, runs as the exact characters it stands for.
+    await editor.fill(text.replace("cat ", "cat -n "));
+    await send.click();
+    await expect(edited.decision).resolves.toMatchObject({
+      behavior: "allow",
+      input: { command: "cat -n \u202Ehs.x\u202C" },
+    });
+    // The history row says what ran: the edited command, whole and revealed.
+    await page.getByRole("button", { name: "History" }).click();
+    const editedRow = page.locator(`table.history tr[data-permission-id="${editedId}"]`);
+    await editedRow.waitFor(SEE);
+    await expect
+      .poll(() => editedRow.getByTestId("edited-to").textContent())
+      .toBe("edited to Run command: cat -n ⟨U+202E⟩hs.x⟨U+202C⟩");
+    await page.getByRole("button", { name: /^Pending/ }).click();
+
+    // The always panel: the suggested rule revealed in the field, added with its exact characters.
+    const always = ask("Bash", { command });
+    const alwaysId = await cardOf(page, always.requestId);
+    await card(page, alwaysId).getByRole("button", { name: "Always…" }).click();
+    const rule = card(page, alwaysId).getByRole("textbox", { name: "Rule to add" });
+    expect(await rule.inputValue()).toBe("Bash(cat ⟨U+202E⟩hs.x⟨U+202C⟩)");
+    expect(await card(page, alwaysId).textContent()).not.toMatch(hidden);
+    await card(page, alwaysId).getByRole("button", { name: "Always allow" }).click();
+    await expect(always.decision).resolves.toMatchObject({ behavior: "allow" });
+    await expect
+      .poll(() => card(page, alwaysId).textContent())
+      .toContain("Bash(cat ⟨U+202E⟩hs.x⟨U+202C⟩) (session)");
+    // The rule holds the exact command: the same call is now allowed without asking.
+    await expect(ask("Bash", { command }).decision).resolves.toMatchObject({
+      behavior: "allow",
+      reason: "rule",
+    });
+
+    // A 249-character tool name on a phone: whole, inside its card, its tail not past the window.
+    await page.setViewportSize({ width: 390, height: 844 });
+    const toolName = `mcp__fs__${"read_only_".repeat(23)}delete_all`;
+    const long = ask(toolName, { path: "/" });
+    const longId = await cardOf(page, long.requestId);
+    const tool = card(page, longId).locator(".tool");
+    expect(await tool.textContent()).toBe(toolName);
+    const fits = await card(page, longId).evaluate((el) => {
+      const box = el.getBoundingClientRect();
+      const name = el.querySelector(".tool")!.getBoundingClientRect();
+      return name.right <= box.right && name.left >= box.left;
+    });
+    expect(fits).toBe(true);
+    const overflow = await horizontalOverflow(page);
+    expect(overflow.wide).toEqual([]);
+    await card(page, longId).getByRole("button", { name: "Reject…" }).click();
+    await card(page, longId).getByRole("button", { name: "Reject", exact: true }).click();
+    await expect(long.decision).resolves.toMatchObject({ behavior: "deny" });
+    await page.close();
+  }, 240_000);
 });
 
 describe("keyboard", () => {

@@ -354,19 +354,21 @@ describe("the browser inbox", () => {
 
   test("one notification per request, however many tabs are open", async () => {
     const notified: string[] = [];
-    await fx.context.exposeBinding("__wardenNotified", (_source, tag: string) => {
+    const texts = new Map<string, string>();
+    await fx.context.exposeBinding("__wardenNotified", (_source, tag: string, text: string) => {
       notified.push(tag);
+      texts.set(tag, text);
     });
     // A recording stand-in for the browser's Notification (headless Chromium shows none).
     await fx.context.addInitScript(() => {
-      const record = (window as unknown as { __wardenNotified(tag: string): void })
+      const record = (window as unknown as { __wardenNotified(tag: string, text: string): void })
         .__wardenNotified;
       class RecordingNotification {
         static permission = "granted";
         static requestPermission = async () => "granted";
         onclick: (() => void) | null = null;
-        constructor(_title: string, options?: { tag?: string }) {
-          void record(options?.tag ?? "");
+        constructor(title: string, options?: { tag?: string; body?: string }) {
+          void record(options?.tag ?? "", `${title}\n${options?.body ?? ""}`);
         }
         close() {}
       }
@@ -388,10 +390,14 @@ describe("the browser inbox", () => {
 
     // The leader tab closes: another takes over and notifies new requests only, once.
     await tabs[0]!.close();
-    const third = ask("Bash", { command: "make release" });
+    // Its command holds a bidi override: the notification shows it as a marker.
+    const third = ask("Bash", { command: "make release \u202E--dry-run" });
     const id3 = await cardOf(tabs[1]!, third.requestId);
     await card(tabs[2]!, id3).waitFor(SEE);
     await expect.poll(() => notified.filter((tag) => tag === id3).length, SEE).toBe(1);
+    expect(texts.get(id3)).toBe(
+      `Warden: Bash needs a decision\n${MAIN}: Run command: make release ⟨U+202E⟩--dry-run`,
+    );
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     expect(notified.filter((tag) => ids.includes(tag) || tag === id3)).toHaveLength(3);
 

@@ -46,6 +46,7 @@ export {
   type InboxResolved,
   WardenInbox,
 } from "./inbox.ts";
+export { inputRefusal } from "./input-limits.ts";
 export type { ReportQueueOptions } from "./report-queue.ts";
 export type { RetryPolicy } from "./retry.ts";
 export {

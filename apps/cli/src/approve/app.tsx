@@ -2,6 +2,7 @@
 // (The pragma keeps the JSX runtime when tsx runs this file from a directory without this package's tsconfig, e.g. `pnpm warden` at the repository root.)
 import type { PermissionReply, PermissionResolvedEvent, RespondOptions } from "@warden/client";
 import {
+  codePointMarker,
   describeResolution,
   escapedJson,
   revealName,
@@ -46,6 +47,14 @@ export const ARM_DELAY_MS = 400;
 
 /** Separates the patterns of a multi-pattern rule while it is edited as one line. */
 const PATTERN_SEPARATOR = " ; ";
+
+/**
+ * A suggestion's patterns as the one-line rule field shows them: revealed, a line feed inside a
+ * pattern as its marker (never a line break in the field); `unrevealText` reads them back exactly.
+ */
+function shownPatterns(patterns: readonly string[]): string {
+  return revealText(patterns.join(PATTERN_SEPARATOR)).replaceAll("⏎\n", codePointMarker("\n"));
+}
 
 type Mode =
   | { readonly kind: "browse" }
@@ -202,7 +211,7 @@ export function Approver(props: ApproverProps) {
         return;
       }
       setMode(back);
-      note("error", `Not sent (${code}): ${revealText((error as Error).message)}`);
+      note("error", `Not sent (${revealText(code)}): ${revealText((error as Error).message)}`);
       if (seen) onResolved(seen);
     }
   }
@@ -268,7 +277,7 @@ export function Approver(props: ApproverProps) {
               choice: 0,
               scope: "session",
               editing: !first,
-              draft: first ? revealText(first.patterns.join(PATTERN_SEPARATOR)) : "",
+              draft: first ? shownPatterns(first.patterns) : "",
             });
           } else if (input === "r") setMode({ kind: "reject", key: chosen, draft: "" });
           else if (input === "e" && editor) void editExternally(chosen, request.input, editor);
@@ -293,7 +302,7 @@ export function Approver(props: ApproverProps) {
             ...mode,
             choice,
             editing: !suggestion,
-            draft: suggestion ? revealText(suggestion.patterns.join(PATTERN_SEPARATOR)) : "",
+            draft: suggestion ? shownPatterns(suggestion.patterns) : "",
           });
         };
         if (key.upArrow || input === "k") choose(Math.max(0, mode.choice - 1));

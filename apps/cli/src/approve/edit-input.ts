@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { inputRefusal } from "@warden/client";
 import { diffLines } from "diff";
 import { z } from "zod";
 import { prettyJson } from "./describe.ts";
@@ -15,7 +16,11 @@ export type ParsedInput =
   | { readonly ok: true; readonly input: EditedInput }
   | { readonly ok: false; readonly error: string };
 
-/** Parses edited text as a tool input: JSON, and an object. */
+/**
+ * Parses edited text as a tool input: JSON, an object, and one the server accepts (no
+ * `__proto__` or `constructor` key anywhere, within its depth and size), refused here before
+ * anything is sent.
+ */
 export function parseEditedInput(text: string): ParsedInput {
   let value: unknown;
   try {
@@ -23,6 +28,11 @@ export function parseEditedInput(text: string): ParsedInput {
   } catch (error) {
     return { ok: false, error: `not valid JSON: ${(error as Error).message}` };
   }
+  // Checked before the schema: z.record builds a copy that would drop a top-level `__proto__`.
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    return { ok: false, error: "the input must be a JSON object" };
+  const refusal = inputRefusal(value as Record<string, unknown>);
+  if (refusal !== undefined) return { ok: false, error: `not allowed: ${refusal}` };
   const result = EditedInputSchema.safeParse(value);
   return result.success
     ? { ok: true, input: result.data }

@@ -1,6 +1,6 @@
 /** @jsxRuntime automatic @jsxImportSource react */
 // (The pragma keeps the JSX runtime when tsx runs this file from a directory without this package's tsconfig, e.g. `pnpm warden` at the repository root.)
-import { createWardenClient } from "@warden/client";
+import { createWardenClient, revealText } from "@warden/client";
 import { render } from "ink";
 import type { ApproveOptions } from "../commands/approve.ts";
 import { CliError, EXIT } from "../errors.ts";
@@ -12,7 +12,8 @@ type FatalCode = typeof FATAL_CODES extends Set<infer T> ? T : never;
 
 function toCliError(error: unknown): CliError {
   const code = (error as { code?: unknown } | undefined)?.code;
-  const message = (error as Error | undefined)?.message ?? String(error);
+  // The server's words may quote what it was sent: printed to the terminal, so revealed.
+  const message = revealText((error as Error | undefined)?.message ?? String(error));
   if (typeof code === "string" && FATAL_CODES.has(code as FatalCode)) {
     return new CliError(code as FatalCode, message);
   }

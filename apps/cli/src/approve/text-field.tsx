@@ -1,5 +1,7 @@
 /** @jsxRuntime automatic @jsxImportSource react */
 // (The pragma keeps the JSX runtime when tsx runs this file from a directory without this package's tsconfig.)
+
+import { revealText } from "@warden/client";
 import { Text, useInput } from "ink";
 import { useRef, useState } from "react";
 import { editField, type FieldState, fieldOf } from "./field-edit.ts";
@@ -32,7 +34,9 @@ export function TextField(props: TextFieldProps) {
     if (step.submitted !== undefined) onSubmit(step.submitted);
   });
 
-  const chars = [...shown.value];
+  // Each character drawn as itself or, if hidden (bidi, zero-width: a paste may bring them), as
+  // its marker, so the field shows what it holds and the cursor still moves one character a step.
+  const chars = [...shown.value].map((char) => (char === " " ? char : revealText(char)));
   // The cursor is an inverse cell: on a character, or on a space after the text.
   return (
     <Text>

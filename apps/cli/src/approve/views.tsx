@@ -28,7 +28,7 @@ export function Header(props: {
   return (
     <Box flexDirection="column">
       <Text>
-        <Text bold>Warden approver</Text> · project {project} ·{" "}
+        <Text bold>Warden approver</Text> · project {revealText(project)} ·{" "}
         {status === "open" ? (
           <Text color="green">● connected</Text>
         ) : (

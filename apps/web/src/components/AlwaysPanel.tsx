@@ -1,9 +1,24 @@
+import { codePointMarker, revealText, unrevealText } from "@warden/client";
 import type { RuleSuggestion } from "@warden/rules";
 import { useState } from "preact/hooks";
 import type { RuleScope } from "../inbox-api.ts";
 import { SuggestionText } from "./Suggestions.tsx";
 
-/** Pick a suggested rule or write one (one pattern per line), choose its scope, and confirm. */
+/**
+ * A suggestion's patterns as the text field shows them, one a line: each revealed (a pattern holds
+ * the agent's command, bidi and zero-width characters included), a line feed inside a pattern as
+ * its marker so that it cannot split the pattern in two.
+ */
+function shownPatterns(patterns: readonly string[]): string {
+  return patterns
+    .map((pattern) => revealText(pattern).replaceAll("⏎\n", codePointMarker("\n")))
+    .join("\n");
+}
+
+/**
+ * Pick a suggested rule or write one (one pattern per line), choose its scope, and confirm. The
+ * field shows patterns revealed and sends them unrevealed: the exact characters of the suggestion.
+ */
 export function AlwaysPanel(props: {
   suggestions: readonly RuleSuggestion[];
   disabled: boolean;
@@ -11,13 +26,14 @@ export function AlwaysPanel(props: {
   noEffect?: string | null;
   onConfirm: (rule: string[], scope: RuleScope) => void;
 }) {
-  const first = props.suggestions[0]?.patterns.join("\n") ?? "";
+  const first = props.suggestions[0] ? shownPatterns(props.suggestions[0].patterns) : "";
   const [text, setText] = useState(first);
   const [scope, setScope] = useState<RuleScope>("session");
   const patterns = text
     .split("\n")
     .map((line) => line.trim())
-    .filter(Boolean);
+    .filter(Boolean)
+    .map((line) => unrevealText(line));
   const picked = props.suggestions.find((s) => s.patterns.join("\n") === patterns.join("\n"));
 
   return (
@@ -32,7 +48,7 @@ export function AlwaysPanel(props: {
         <fieldset>
           <legend>Suggested rules</legend>
           {props.suggestions.map((suggestion) => {
-            const value = suggestion.patterns.join("\n");
+            const value = shownPatterns(suggestion.patterns);
             return (
               <label key={value} class="choice">
                 <input

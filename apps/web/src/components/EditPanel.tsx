@@ -1,3 +1,4 @@
+import { escapedJson, inputRefusal, revealText } from "@warden/client";
 import { useState } from "preact/hooks";
 import { JsonDiff } from "./CallView.tsx";
 
@@ -8,19 +9,27 @@ function parseObject(text: string): Parsed {
     const value: unknown = JSON.parse(text);
     if (typeof value !== "object" || value === null || Array.isArray(value))
       return { ok: false, error: "The input must be a JSON object." };
+    // What the server would refuse (a `__proto__` or `constructor` key, too deep, too large) is
+    // refused here, before anything is sent.
+    const refusal = inputRefusal(value as Record<string, unknown>);
+    if (refusal !== undefined) return { ok: false, error: `Not allowed: ${refusal}.` };
     return { ok: true, value: value as Record<string, unknown> };
   } catch (error) {
     return { ok: false, error: `Not valid JSON: ${(error as Error).message}` };
   }
 }
 
-/** Edit the input as JSON, see the diff, then allow the edited call once. */
+/**
+ * Edit the input as JSON, see the diff, then allow the edited call once. The text starts as the
+ * input with every hidden character written as a `\uXXXX` escape (the same value once parsed), so
+ * the editor shows what the diff and the card show, not bidi-reordered or invisible text.
+ */
 export function EditPanel(props: {
   input: Record<string, unknown>;
   disabled: boolean;
   onConfirm: (updatedInput: Record<string, unknown>) => void;
 }) {
-  const [text, setText] = useState(() => JSON.stringify(props.input, null, 2));
+  const [text, setText] = useState(() => escapedJson(props.input, 2));
   const parsed = parseObject(text);
   const changed = parsed.ok && JSON.stringify(parsed.value) !== JSON.stringify(props.input);
 
@@ -46,7 +55,7 @@ export function EditPanel(props: {
       {parsed.ok ? (
         changed && <JsonDiff before={props.input} after={parsed.value} />
       ) : (
-        <p class="error">{parsed.error}</p>
+        <p class="error">{revealText(parsed.error)}</p>
       )}
       <p class="hint">
         The server checks the edited call against the rules again; a deny still wins.

@@ -1,5 +1,6 @@
 import {
   describeActionLines,
+  describeCall,
   describeDecider,
   describeOutcome,
   describeRule,
@@ -55,7 +56,7 @@ export function HistoryView(props: { api: InboxApi; refreshKey: number }) {
     };
   }, [api, refreshKey]);
 
-  if (error) return <p class="error">Could not read the history: {error}</p>;
+  if (error) return <p class="error">Could not read the history: {revealText(error)}</p>;
   if (!entries) return <p class="empty">Loading the history…</p>;
   if (entries.length === 0) return <p class="empty">Nothing has been decided yet.</p>;
   return <HistoryTable entries={entries} />;
@@ -170,7 +171,13 @@ function HistoryTable(props: { entries: readonly HistoryEntry[] }) {
                   <td class="session">{revealText(entry.sessionId)}</td>
                   <td>
                     <code>{revealName(entry.toolName)}</code> {describeActionLines(entry).call}
-                    {inputEdited(entry.input, resolution) && <span class="tag">edited</span>}
+                    {inputEdited(entry.input, resolution) && (
+                      // What ran (or was refused) is the edited input: the row says so, whole.
+                      <div class="edited-to" data-testid="edited-to">
+                        <span class="tag">edited</span> to{" "}
+                        {revealText(describeCall(entry.toolName, resolution.input))}
+                      </div>
+                    )}
                   </td>
                   <td class={resolution.outcome}>
                     {describeOutcome(resolution)}

@@ -1,4 +1,4 @@
-import { formatRemaining } from "@warden/client";
+import { formatRemaining, revealText } from "@warden/client";
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { InboxApi, InboxConfig, InboxStatus } from "../inbox-api.ts";
 import { isTextTarget, KEYS, keyAction } from "../keyboard.ts";
@@ -173,7 +173,7 @@ export function Inbox(props: {
       )}
       <header class="top">
         <h1>Warden</h1>
-        <span class="project">project {props.config.project}</span>
+        <span class="project">project {revealText(props.config.project)}</span>
         <nav>
           <button
             type="button"

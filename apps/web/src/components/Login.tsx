@@ -1,3 +1,4 @@
+import { revealText } from "@warden/client";
 import { useState } from "preact/hooks";
 import type { InboxConfig } from "../inbox-api.ts";
 
@@ -22,7 +23,7 @@ export function Login(props: {
       </p>
       {props.error && (
         <p class="error" role="alert">
-          {props.error}
+          {revealText(props.error)}
         </p>
       )}
       <form

@@ -92,7 +92,7 @@ export function RequestCard(props: {
       aria-current={selected}
     >
       <header class="card-head">
-        <span class="session" title={`session ${request.sessionId}`}>
+        <span class="session" title={`session ${revealText(request.sessionId)}`}>
           {revealText(request.sessionId)}
         </span>
         <span class="tool">{revealName(request.toolName)}</span>
@@ -155,7 +155,7 @@ export function RequestCard(props: {
           </div>
           {card.error && (
             <p class="error" role="alert">
-              {card.error}
+              {revealText(card.error)}
             </p>
           )}
           {panel === "always" && (

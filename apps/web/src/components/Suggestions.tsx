@@ -17,7 +17,7 @@ export function SuggestionText(props: { suggestion: RuleSuggestion }) {
         <ul class="warnings">
           {suggestion.warnings.map((warning) => (
             <li key={warning.code + warning.message} class={warning.severity}>
-              {warning.message}
+              {revealText(warning.message)}
             </li>
           ))}
         </ul>

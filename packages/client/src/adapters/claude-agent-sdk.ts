@@ -3,6 +3,7 @@ import type { PermissionRequest, RulesChangedEvent } from "@warden/server";
 import { toWardenError } from "../errors.ts";
 import type { WardenSession } from "../session.ts";
 import { suggestionsToRules } from "./claude-rules.ts";
+import { editedInputProblem } from "./claude-tool-inputs.ts";
 import { type Decision, toRequestId } from "./decisions.ts";
 
 export {
@@ -30,7 +31,9 @@ const MAX_SUGGESTED = 4_000;
 /**
  * A `canUseTool` for the Claude Agent SDK that asks Warden: rules, the server's hook and humans
  * decide, and the SDK gets `{ behavior: "allow", updatedInput }` (the input to run, edited or not)
- * or `{ behavior: "deny", message }`. The tool-use id is the request id, so a retried prompt never
+ * or `{ behavior: "deny", message }`. An edited input of a built-in tool (Bash, Read, Write, Edit, …)
+ * that the tool would misread (a field missing or of the wrong type, a field it does not have) is
+ * denied rather than handed to the agent (see {@link editedInputProblem}). The tool-use id is the request id, so a retried prompt never
  * makes a second request; the SDK's signal cancels the request; the SDK's suggestions reach
  * approvers as Warden rules (see {@link suggestedRules}). Warden's own "always" rules stay in
  * Warden, so no `updatedPermissions` go back to the SDK: every later call still reaches Warden.
@@ -63,6 +66,17 @@ export function wardenCanUseTool(
       };
     }
     if (decision.behavior === "allow") {
+      // An input edited by a person or the hook must still be one the tool reads as meant.
+      const problem = sameValue(decision.input, input)
+        ? undefined
+        : editedInputProblem(toolName, input, decision.input);
+      if (problem !== undefined) {
+        return {
+          behavior: "deny",
+          message: `Warden refused the edited input: ${problem}. The call was not run.`,
+          toolUseID: sdk.toolUseID,
+        };
+      }
       return { behavior: "allow", updatedInput: decision.input, toolUseID: sdk.toolUseID };
     }
     return {
@@ -72,6 +86,20 @@ export function wardenCanUseTool(
       ...(options.interruptOnReject && decision.reason === "rejected" ? { interrupt: true } : {}),
     };
   };
+}
+
+/** Whether two JSON values are equal, whatever the order of their keys. */
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const aKeys = Object.keys(a);
+  if (aKeys.length !== Object.keys(b).length) return false;
+  return aKeys.every(
+    (key) =>
+      Object.hasOwn(b, key) &&
+      sameValue((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]),
+  );
 }
 
 /** The text approvers see under the action line: the SDK's reasons, then its suggestions as Warden rules. */

@@ -117,6 +117,22 @@ describe("Claude Agent SDK canUseTool", () => {
     approver.stop();
   });
 
+  test("an edit the tool would misread is denied, never handed to the agent", async () => {
+    const approver = await answerAs(h.approver, SESSION, () => ({
+      reply: "once",
+      options: { updatedInput: { command: ["npm", "test"], shell: "zsh" } },
+    }));
+    const result = await prompt(wardenCanUseTool(h.agent.session(SESSION)), "Bash", {
+      command: "npm test",
+    });
+    expect(result).toMatchObject({
+      behavior: "deny",
+      message: "Warden refused the edited input: command must be a string. The call was not run.",
+    });
+    expect(result).not.toHaveProperty("updatedInput");
+    approver.stop();
+  });
+
   test("the SDK's suggestions become the always rule, and the next matching call needs nobody", async () => {
     const suggestions: PermissionUpdate[] = [
       {
