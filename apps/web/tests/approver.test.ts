@@ -137,6 +137,32 @@ describe("what the approver sees is what runs", () => {
     await expect(lookalike.decision).resolves.toMatchObject({ behavior: "deny" });
   }, 240_000);
 
+  test("HTML in the tool name, the command, the reject message and the history is shown as text", async () => {
+    const page = await open();
+    await page.evaluate(() => {
+      (window as unknown as { pwned?: number }).pwned = 0;
+    });
+    const html = `<img src=x onerror="window.pwned=1"><script>window.pwned=2</script>`;
+    const request = ask(`mcp__x__<b>bold</b>`, { command: `echo ${html}` });
+    const id = await cardOf(page, request.requestId);
+    await expect
+      .poll(() => card(page, id).getByTestId("call").textContent())
+      .toBe(`Run command: echo ${html}`);
+    expect(await card(page, id).locator(".tool").textContent()).toBe("mcp__x__<b>bold</b>");
+    expect(await card(page, id).locator("img, script, b").count()).toBe(0);
+    await card(page, id).getByRole("button", { name: "Reject…" }).click();
+    await card(page, id).getByRole("textbox").fill(html);
+    await card(page, id).getByRole("button", { name: "Reject", exact: true }).click();
+    await expect(request.decision).resolves.toMatchObject({ behavior: "deny", message: html });
+    await page.getByRole("button", { name: "History" }).click();
+    const row = page.locator(`table.history tr[data-permission-id="${id}"]`);
+    await row.waitFor(SEE);
+    expect(await row.textContent()).toContain(html);
+    expect(await page.locator("#app img, #app script, #app b").count()).toBe(0);
+    expect(await page.evaluate(() => (window as unknown as { pwned?: number }).pwned)).toBe(0);
+    await page.close();
+  }, 240_000);
+
   test("the edit and always panels show hidden characters as escapes and markers, and send the exact characters", async () => {
     const page = await open();
     const command = "cat \u202Ehs.x\u202C";
