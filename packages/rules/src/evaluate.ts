@@ -231,6 +231,9 @@ function globbedProtected(
       const path = normalizePath(probe, call.context);
       if (matcher(path) && isProtected(internals, path)) return path;
     }
+    // Entries no probe stands for (`~/.ss?/authorized_keys`), segment by segment.
+    const target = normalizePath(anchored ? text : `${call.context.cwd}/${text}`, call.context);
+    if (internals.protectedPaths.coversGlob(target)) return target;
   }
   return undefined;
 }

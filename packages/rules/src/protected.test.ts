@@ -82,6 +82,21 @@ describe("protected paths", () => {
     }
   });
 
+  it("meet a glob written to segment by segment", () => {
+    const glob = (path: string) => protectedPaths.coversGlob(normalizePath(path, context));
+    for (const path of [
+      "~/.ss?/authorized_keys",
+      "/home/*/.bashrc",
+      "~/.config/*/config.fish",
+      "~/*rc",
+    ]) {
+      expect(glob(path), path).toBe(true);
+    }
+    for (const path of ["~/notes/*.txt", "/tmp/*.log", "~/.local/lib/*/x.py", "~/.sh*/x"]) {
+      expect(glob(path), path).toBe(false);
+    }
+  });
+
   it("take a relative tree root with no known working directory as the project's", () => {
     expect(coversTree(".", {})).toBe(true);
     expect(coversTree("build", {})).toBe(false);

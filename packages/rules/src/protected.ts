@@ -20,6 +20,11 @@ export interface ProtectedPaths {
   covers(path: NormalizedPath): boolean;
   /** Whether a tree written at `root` may hold a protected file (`cwd`: the session's, absolute). */
   coversTree(root: NormalizedPath, cwd: string | undefined): boolean;
+  /**
+   * Whether a write whose target is a glob (`~/.ss?/authorized_keys`, `/home/al?ce/.bashrc`) may
+   * expand to a file under a protected entry anchored at home or the root, segment by segment.
+   */
+  coversGlob(target: NormalizedPath): boolean;
 }
 
 /** Only ASCII: no normalisation to do, and `toLowerCase` is the whole fold. */
@@ -102,11 +107,50 @@ function treeTest(glob: string): TreeTest {
     (root.relative !== undefined && segmentsMayHold(segments, root.relative.split("/")));
 }
 
+const GLOB_CHARS = /[*?[]/;
+
+/** Whether two path segments, either a glob, may name the same file. */
+function mayMeet(written: string, entry: Matcher | "**", entryText: string): boolean {
+  if (entry === "**" || written === "**") return true;
+  if (!GLOB_CHARS.test(written)) return entry(written);
+  if (!GLOB_CHARS.test(entryText) && !/[{}\\]/.test(written)) {
+    return compileGlob(written, "path")(entryText);
+  }
+  return true;
+}
+
+type GlobTest = (target: NormalizedPath) => boolean;
+
+function globTest(glob: string): GlobTest {
+  const clean = normalizeGlobPath(glob);
+  const form = pathGlobForm(clean);
+  if (form !== "tilde" && form !== "absolute") return () => false;
+  const texts = clean.split("/");
+  const segments = texts.map((s) => (s === "**" ? ("**" as const) : compileGlob(s, "path")));
+  const meets = (written: readonly string[]) => {
+    for (let index = 0; ; index++) {
+      const entry = segments[index];
+      const segment = written[index];
+      if (entry === "**") return true;
+      if (entry === undefined || segment === undefined) return entry === segment;
+      if (!mayMeet(segment, entry, texts[index]!)) return false;
+    }
+  };
+  return (target) => {
+    const candidates =
+      form === "tilde"
+        ? [target.tilde, ...homeGuesses(target)]
+        : [target.absolute ?? (target.lexical.startsWith("/") ? target.lexical : undefined)];
+    return candidates.some((text) => text !== undefined && meets(text.split("/")));
+  };
+}
+
 /** Compiles the policy's protected globs (folded as the paths are). */
 export function compileProtected(globs: readonly string[]): ProtectedPaths {
   const folded = globs.map(foldPathText);
   const matchers: PathMatcher[] = folded.map((glob) => compilePathGlob(glob));
   let trees: TreeTest[] | undefined;
+  let globTests: GlobTest[] | undefined;
   const any = (path: NormalizedPath) => matchers.some((matcher) => matcher(path, true));
   return {
     covers(path) {
@@ -118,6 +162,11 @@ export function compileProtected(globs: readonly string[]): ProtectedPaths {
       const f = fold(root);
       const c = cwd === undefined ? undefined : foldPathText(cwd);
       return trees.some((test) => test(f, c));
+    },
+    coversGlob(target) {
+      globTests ??= folded.map(globTest);
+      const f = fold(target);
+      return globTests.some((test) => test(f));
     },
   };
 }

@@ -682,15 +682,17 @@ export const SHELL_CASES: readonly ShellCase[] = [
     uncertain: ["argument_runs_program"],
   },
   {
-    name: "git clone and worktree add fill the directory they name",
+    name: "git clone, worktree add and init fill a tree at the directory they name",
     command:
-      "git clone -b main https://x ~/.config/nvim; git -C ~ worktree add -b x .vim; git clone u",
+      "git clone -b main https://x ~/.config/nvim; git -C ~ worktree add -b x .vim; git clone u; git init ~; git init --bare ~/.ssh",
     commands: [
       "git clone -b main https://x ~/.config/nvim",
       "git -C ~ worktree add -b x .vim",
       "git clone u",
+      "git init ~",
+      "git init --bare ~/.ssh",
     ],
-    writes: [placed("~/.config/nvim"), placed("~/.vim")],
+    writes: [tree("~/.config/nvim"), tree("~/.vim"), tree("~/.git"), tree("~/.ssh")],
   },
   {
     name: "git apply --unsafe-paths writes where the patch says",

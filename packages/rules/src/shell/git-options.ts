@@ -41,6 +41,12 @@ const GIT_FILLS: Readonly<Record<string, OptionSpec & { readonly at: number }>> 
     at: 1,
   },
   worktree: { short: "bB", long: ["reason"], at: 1 },
+  init: {
+    short: "b",
+    long: ["template", "separate-git-dir", "object-format", "ref-format", "initial-branch"],
+    flags: ["bare"],
+    at: 0,
+  },
 };
 /** Subcommand long options that name a program to run or configuration (which names programs). */
 const GIT_SUBCOMMAND_RUNS: ReadonlySet<string> = new Set([
@@ -163,11 +169,16 @@ export function git(args: readonly Arg[]): Run {
   if (name === "apply" && parsed.options.some((option) => option.name === "unsafe-paths")) {
     writes.push(unknownWrite("*"));
   }
-  const placed = filled(subcommand, rest).map((dir) => underDirs(values(global, "C"), dir));
-  return placed.length > 0 ? { writes, placed } : { writes };
+  // A clone, a worktree or a new repository fills a whole tree (`git clone URL ~/.config` may
+  // bring `fish/config.fish`; `git init --bare ~/.ssh` writes `~/.ssh/config`).
+  const trees = filled(subcommand, rest).map((dir) => underDirs(values(global, "C"), dir));
+  return trees.length > 0 ? { writes, trees } : { writes };
 }
 
-/** The directory `git clone URL DIR` or `git worktree add DIR` fills, if one is named. */
+/**
+ * The directory `git clone URL DIR` or `git worktree add DIR` fills, if one is named, and the one
+ * `git init [DIR]` makes (`DIR/.git`, or DIR itself with `--bare`).
+ */
 function filled(subcommand: Arg, rest: readonly Arg[]): Arg[] {
   const name = subcommand.text;
   const spec = own(GIT_FILLS, name);
@@ -181,6 +192,12 @@ function filled(subcommand: Arg, rest: readonly Arg[]): Arg[] {
     option.name === "separate-git-dir" && option.value ? [option.value] : [],
   );
   const dir = operands[spec.at];
+  if (name === "init") {
+    const bare = options.some((option) => option.name === "bare");
+    const made = dir ?? literalArg(".");
+    const git = bare ? made : { ...made, text: `${made.text.replace(/\/+$/, "")}/.git` };
+    return [git, ...separate];
+  }
   return dir ? [dir, ...separate] : separate;
 }
 
