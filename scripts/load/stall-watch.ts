@@ -40,10 +40,11 @@ export function createStallWatch(options: {
 
   const probe = async (sessionId: string): Promise<Record<string, string>> => {
     // Its own client: its own connection and wake bound, one attempt per action (no retries).
+    // An approver's token: `getHistory` is not an agent's to call.
     const client = createWardenClient({
       endpoint: options.target.endpoint,
       project: options.target.project,
-      token: options.target.agentToken,
+      token: options.target.approverTokens[0] ?? options.target.agentToken,
       fastPath: "off",
       retry: { deadlineMs: 0 },
     });
@@ -75,7 +76,9 @@ export function createStallWatch(options: {
       ]);
       return { listRules, listPending, getHistory };
     } finally {
-      await client.dispose({ flushMs: 0 }).catch(() => undefined);
+      // Not awaited: against a wedged runner the client's own disposal may never end, and the
+      // next sessions must still be looked at.
+      void client.dispose({ flushMs: 0 }).catch(() => undefined);
     }
   };
 
@@ -109,6 +112,9 @@ export function createStallWatch(options: {
           probed.set(sessionId, now);
           const sdk = options.sessionOf(sessionId).diagnostics;
           const probes = await probe(sessionId);
+          // Answered while being looked at: a call just let through the wake bound, queued rather
+          // than stalled (1,000 sessions: ~200 such looks, all answered within seconds).
+          if (calls.get(sessionId) !== call) continue;
           const report: StallReport = {
             sessionId,
             requestId: call.requestId,
