@@ -11,6 +11,7 @@ import { writeSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { type LoadTarget, startEmbeddedServer } from "./load/embedded-server.ts";
 import { type LoadResult, type LoadSnapshot, runLoad } from "./load/run-load.ts";
+import { STALL_MS } from "./load/stall-watch.ts";
 
 const USAGE = `usage: pnpm load [options]
 
@@ -25,6 +26,8 @@ const USAGE = `usage: pnpm load [options]
                           wake bound; sessions are spread over them (default 1)
   --create-timeout S      stop creating sessions after S seconds; go on with those created
   --idle-close MS|off     close an agent session's unused connection after MS (default: the SDK's)
+  --pause MS              in the work, each session waits a random 0–MS before each call (default
+                          0): with a short --idle-close, sessions sleep and wake between calls
   --keep-log PATH         copy the embedded server's log there when it stops (else removed)
   --json                  print the result as JSON on stdout
 
@@ -60,6 +63,7 @@ function parse(argv: string[]) {
       "keep-log": { type: "string" },
       "create-timeout": { type: "string" },
       "idle-close": { type: "string" },
+      pause: { type: "string" },
       json: { type: "boolean", default: false },
       endpoint: { type: "string" },
       project: { type: "string" },
@@ -108,6 +112,7 @@ function parse(argv: string[]) {
           }
         : {}),
       clients: Math.max(1, Math.floor(number(values.clients, "clients", 1))),
+      pauseMs: number(values.pause, "pause", 0),
       createConcurrency: Math.max(
         1,
         Math.floor(number(values["create-concurrency"], "create-concurrency", 10)),
@@ -146,6 +151,13 @@ async function target(
 
 const fixed = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : "n/a");
 
+/** Sessions found with a call unanswered for a minute (their details are in `--json`). */
+function describeStalls(stalls: LoadResult["stalls"]): string {
+  if (stalls.length === 0) return "none";
+  const sessions = new Set(stalls.map((s) => s.sessionId));
+  return `${sessions.size} sessions had a call unanswered for ${STALL_MS / 1000} s (${stalls.length} looks; --json has what each was doing)`;
+}
+
 /** The result as a few lines for people. */
 export function describeLoad(r: LoadResult): string {
   const a = r.audit;
@@ -158,6 +170,7 @@ export function describeLoad(r: LoadResult): string {
     `idle          engine ${fixed(r.engine_idle_cpu_ms_per_s_per_session, 2)} ms CPU and ${fixed(r.engine_idle_transactions_per_s_per_session, 2)} storage transactions per second per connected idle session`,
     `memory        engine ${fixed(r.engine_rss_mb_per_session, 2)} MB, runner ${fixed(r.runner_rss_mb_per_session, 2)} MB RSS per session (now ${fixed(r.engine_rss_mb, 0)} / ${fixed(r.runner_rss_mb, 0)} MB)`,
     `errors        ${r.errors_total === 0 ? "none" : JSON.stringify(r.errors)}`,
+    `stalls        ${describeStalls(r.stalls)}`,
     `audit         ${a.ok ? "ok" : "FAILED"}: ${a.answered} answered, ${a.audited} audited, ${a.lost} lost, ${a.doubled} doubled, ${a.mismatched} mismatched, ${a.approvals_doubled} approved twice, ${a.pending_left} left pending, ${a.audited_without_answer} audited after a failed call, ${a.unreadable_sessions} sessions unreadable`,
   ].join("\n");
 }
@@ -170,6 +183,7 @@ export function describeSnapshot(s: LoadSnapshot): string {
     `decisions     ${s.decisions_actor} by the actors, ${s.decisions_local} local over ${fixed(s.work_s)} s of work (${fixed(s.decisions_per_s)}/s; p50 ${fixed(s.decision_p50_ms)} ms, p99 ${fixed(s.decision_p99_ms)} ms)`,
     `asks          ${s.asks_answered}/${s.asks} answered; ask → first approver p50 ${fixed(s.ask_to_first_approver_p50_ms, 0)} ms, p99 ${fixed(s.ask_to_first_approver_p99_ms, 0)} ms; reply → agent p50 ${fixed(s.reply_to_agent_p50_ms, 0)} ms, p99 ${fixed(s.reply_to_agent_p99_ms, 0)} ms`,
     `errors        ${s.errors_total === 0 ? "none" : JSON.stringify(s.errors)}`,
+    `stalls        ${describeStalls(s.stalls)}`,
     `audit         ${s.audit_sessions_read} sessions read (${s.audit_sessions_unreadable} unreadable) before the stop`,
   ].join("\n");
 }

@@ -12,6 +12,7 @@ import {
 import type { LoadTarget } from "./embedded-server.ts";
 import { type EngineCounters, readEngineCounters, topTransactions } from "./engine-metrics.ts";
 import { cpuMs, rssBytes } from "./proc-stats.ts";
+import { createStallWatch, type StallReport } from "./stall-watch.ts";
 import { percentiles, Tally } from "./stats.ts";
 
 /** What a load run does. */
@@ -34,6 +35,8 @@ export interface LoadOptions {
    * client `s mod clients`'s. They share this process: what differs is the herd the engine sees.
    */
   readonly clients?: number;
+  /** In the work, each session waits a random 0–`pauseMs` before each call (default 0). */
+  readonly pauseMs?: number;
   /** Stops starting new sessions after this many seconds (the rest count as not created). */
   readonly createTimeoutS?: number;
   /** Seconds every created session sits connected and idle before the work, to measure its cost (default 5). */
@@ -70,6 +73,8 @@ export interface LoadSnapshot {
   readonly errors_total: number;
   readonly audit_sessions_read: number;
   readonly audit_sessions_unreadable: number;
+  /** Sessions found with a call unanswered for a minute, and what they were doing (stall-watch.ts). */
+  readonly stalls: readonly StallReport[];
 }
 
 /** Everything a run measured; times in ms, rates per second, memory in MB. */
@@ -114,6 +119,7 @@ export interface LoadResult {
   readonly runner_rss_mb: number;
   readonly errors: Record<string, number>;
   readonly errors_total: number;
+  readonly stalls: readonly StallReport[];
   readonly audit: AuditCheck;
 }
 
@@ -231,6 +237,12 @@ export async function runLoad(target: LoadTarget, options: LoadOptions): Promise
   let workStart: number | undefined;
   let workEnd: number | undefined;
   let ticks = 0;
+  const stalls = createStallWatch({
+    target,
+    sessionOf: (sessionId) => agentOf(sessionId).session(sessionId),
+    started,
+    log,
+  });
   const snapshot = (): LoadSnapshot => {
     const now = performance.now();
     const workS = workStart === undefined ? 0 : ((workEnd ?? now) - workStart) / 1000;
@@ -261,6 +273,7 @@ export async function runLoad(target: LoadTarget, options: LoadOptions): Promise
       errors_total: errors.total,
       audit_sessions_read: audit.sessionsRead,
       audit_sessions_unreadable: audit.unreadable,
+      stalls: stalls.reports,
     };
   };
   options.onSnapshot?.(snapshot);
@@ -292,6 +305,7 @@ export async function runLoad(target: LoadTarget, options: LoadOptions): Promise
           );
       });
     }
+    void stalls.check();
     log(
       `[${s}s] ${phase}: sessions ${created.length}/${options.sessions} · decisions ${local + actor} · asks ${asksDone}/${asked.size}${latencies} · errors ${errors.total === 0 ? 0 : JSON.stringify(errors.toJSON())}${checking}`,
     );
@@ -303,6 +317,7 @@ export async function runLoad(target: LoadTarget, options: LoadOptions): Promise
     const wasLocal = session.localPolicy.fresh;
     const begun = performance.now();
     if (ask) asked.set(requestId, begun);
+    stalls.begin(sessionId, requestId);
     try {
       const decision = await session.requestPermission({
         toolName: "Bash",
@@ -344,6 +359,8 @@ export async function runLoad(target: LoadTarget, options: LoadOptions): Promise
       if (!errors.counts.has(code)) log(`first ${code}: ${(error as Error).message}`);
       errors.add(code);
       return false;
+    } finally {
+      stalls.end(sessionId);
     }
   };
 
@@ -405,6 +422,8 @@ export async function runLoad(target: LoadTarget, options: LoadOptions): Promise
     await Promise.all(
       created.map(async (id) => {
         for (let i = 1; i < options.requestsPerSession && performance.now() < deadline; i++) {
+          const pauseMs = Math.random() * (options.pauseMs ?? 0);
+          if (pauseMs > 0) await new Promise((resolve) => setTimeout(resolve, pauseMs));
           await call(id, i, isAsk(i, withAsks));
         }
         reads.push(readWhenDone(id));
@@ -499,6 +518,7 @@ export async function runLoad(target: LoadTarget, options: LoadOptions): Promise
       runner_rss_mb: (at2.runnerRss ?? Number.NaN) / MB,
       errors: errors.toJSON(),
       errors_total: errors.total,
+      stalls: stalls.reports,
       audit: checked,
     };
   } finally {

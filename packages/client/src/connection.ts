@@ -7,7 +7,7 @@ import { afterWaiting } from "./retry.ts";
  */
 export type ConnectionStatus = "connecting" | "open" | "reconnecting" | "idle" | "closed";
 
-type RivetStatus = "idle" | "connecting" | "connected" | "disconnected";
+export type RivetStatus = "idle" | "connecting" | "connected" | "disconnected";
 
 /** What this module needs of a RivetKit actor connection. */
 interface RivetConn {
@@ -57,6 +57,26 @@ export interface LiveConnectionOptions {
    * until then. Undefined: reopen at once.
    */
   readonly wakes?: WakeGate | undefined;
+}
+
+/**
+ * What a live connection is doing, for telling why a session stopped answering (`pnpm load`
+ * prints it for sessions with a call unanswered for a minute).
+ */
+export interface ConnectionDiagnostics {
+  readonly status: ConnectionStatus;
+  /** RivetKit's status of the current connection; `none` while there is none. */
+  readonly link: RivetStatus | "none";
+  /** The actor this connection addresses, once its key has been resolved. */
+  readonly actorId: string | undefined;
+  /** Calls in flight or waiting for a connection. */
+  readonly calls: number;
+  /** Whether a reopening waits its turn under the client's wake bound. */
+  readonly waking: boolean;
+  /** Listeners attached (passive ones included). */
+  readonly listeners: number;
+  /** The stall bound the next unopened connection gets. */
+  readonly stalledMs: number;
 }
 
 /** Runs one wake under a bound; rejects with the wake's error (see `LiveConnectionOptions.wakes`). */
@@ -113,6 +133,8 @@ interface Link<C> {
 export class LiveConnection<C extends RivetConn> {
   #link: Link<C> | undefined;
   #actorId: Promise<string> | undefined;
+  /** The resolved actor id, for diagnostics. */
+  #knownActorId: string | undefined;
   #disposed = false;
   #everOpen = false;
   /** Whether a connection was opened before: the next one is a reopening (see `#current`). */
@@ -204,6 +226,19 @@ export class LiveConnection<C extends RivetConn> {
     return this.#status;
   }
 
+  /** What this connection is doing now (see `ConnectionDiagnostics`). */
+  get diagnostics(): ConnectionDiagnostics {
+    return {
+      status: this.#status,
+      link: this.#link?.status ?? "none",
+      actorId: this.#knownActorId,
+      calls: this.#calls,
+      waking: this.#waking !== undefined,
+      listeners: this.#attached.size,
+      stalledMs: this.#stalledMs,
+    };
+  }
+
   /** Attaches listeners to the connection and to every one that replaces it. */
   async attach(attach: Attach<C>, options: AttachOptions = {}): Promise<() => void> {
     const link = await this.#current();
@@ -233,6 +268,7 @@ export class LiveConnection<C extends RivetConn> {
       throw error;
     });
     const actorId = await this.#actorId;
+    this.#knownActorId = actorId;
     if (this.#disposed) throw disposedError();
     if (this.#link) return this.#link;
     // Every open after the first is a reopening (after an idle close, a stall, a dead path): it

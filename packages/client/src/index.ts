@@ -11,7 +11,7 @@ export {
   type WardenClient,
   type WardenClientOptions,
 } from "./client.ts";
-export type { ConnectionStatus } from "./connection.ts";
+export type { ConnectionDiagnostics, ConnectionStatus } from "./connection.ts";
 export { CREATION_GATE, type CreationGateOptions } from "./creation-gate.ts";
 export type { AgentDecision, AllowReason, DenyReason } from "./decision.ts";
 export {
@@ -52,6 +52,7 @@ export type { RetryPolicy } from "./retry.ts";
 export {
   type FastPathMismatch,
   type PermissionAsk,
+  type SessionDiagnostics,
   type SubscribeHandlers,
   WardenSession,
 } from "./session.ts";

@@ -16,7 +16,12 @@ import {
   newReplyId,
 } from "@warden/server/protocol";
 import type { createClient } from "rivetkit/client";
-import { type ConnectionStatus, LiveConnection, type WakeGate } from "./connection.ts";
+import {
+  type ConnectionDiagnostics,
+  type ConnectionStatus,
+  LiveConnection,
+  type WakeGate,
+} from "./connection.ts";
 import { type AgentDecision, checkedDecision } from "./decision.ts";
 import { toWardenError, WardenError } from "./errors.ts";
 import { type FastPathMode, type LocalDecision, LocalPolicy } from "./fast-path.ts";
@@ -70,6 +75,23 @@ export interface FastPathMismatch {
   /** The server's decision now, or `"ask"` when it would ask a human (no request is opened). */
   readonly server: AgentDecision | "ask";
   readonly policyVersion: string;
+}
+
+/** What a session is doing now: why it does not answer, when it does not (`pnpm load` prints it). */
+export interface SessionDiagnostics {
+  readonly connection: ConnectionDiagnostics;
+  /** The local policy: its version, whether it is fresh, whether a fetch of it runs. */
+  readonly policy: {
+    readonly version: string | undefined;
+    readonly fresh: boolean;
+    readonly fetching: boolean;
+  };
+  /** Local decisions not yet recorded, and whether the session still decides locally. */
+  readonly reports: {
+    readonly unreported: number;
+    readonly accepting: boolean;
+    readonly refused: boolean;
+  };
 }
 
 /** Settings of a session handle, from the client. */
@@ -181,6 +203,23 @@ export class WardenSession {
   /** The connection's status. */
   get status(): ConnectionStatus {
     return this.#live.status;
+  }
+
+  /** What the session is doing now (see `SessionDiagnostics`). */
+  get diagnostics(): SessionDiagnostics {
+    return {
+      connection: this.#live.diagnostics,
+      policy: {
+        version: this.#policy.version,
+        fresh: this.#policy.fresh,
+        fetching: this.#refreshing !== undefined,
+      },
+      reports: {
+        unreported: this.#reports.size,
+        accepting: this.#reports.accepting,
+        refused: this.#localRefused,
+      },
+    };
   }
 
   /**

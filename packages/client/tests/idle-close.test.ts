@@ -78,6 +78,12 @@ describe("closing idle connections", () => {
     });
     expect(session.status).toBe("open");
     await expect.poll(() => session.status, POLL).toBe("idle");
+    // What `pnpm load` prints for a stalled session: here, closed for idleness with nothing waiting.
+    expect(session.diagnostics).toMatchObject({
+      connection: { status: "idle", link: "none", calls: 0, waking: false },
+      reports: { unreported: 0, accepting: true, refused: false },
+    });
+    expect(session.diagnostics.connection.actorId).toMatch(/./);
     await expect(session.requestPermission(read("b"))).resolves.toMatchObject({
       behavior: "allow",
       reason: "rule",
