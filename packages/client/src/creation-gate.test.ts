@@ -99,6 +99,40 @@ describe("CreationGate", () => {
     expect(gate.inFlight).toBe(0);
   });
 
+  test("a wait withdrawn by its signal takes no slot, starts nothing and leaves the bound alone", async () => {
+    let clock = 0;
+    const gate = new CreationGate({ ...OPTIONS, initial: 1 }, () => clock);
+    const first = deferred();
+    const started: string[] = [];
+    const running = gate.run(() => {
+      started.push("first");
+      return first.done;
+    });
+    const withdraw = new AbortController();
+    const withdrawn = gate.run(() => {
+      started.push("withdrawn");
+      return Promise.resolve("id");
+    }, withdraw.signal);
+    const next = gate.run(() => {
+      started.push("next");
+      return Promise.resolve("id");
+    });
+    const reason = new Error("answered elsewhere");
+    withdraw.abort(reason);
+    await expect(withdrawn).rejects.toBe(reason);
+    expect(gate.inFlight).toBe(1);
+    expect(gate.limit).toBe(1);
+    clock = 100;
+    first.finish();
+    await Promise.all([running, next]);
+    expect(started).toEqual(["first", "next"]);
+    expect(gate.inFlight).toBe(0);
+    // One fast answer each, the withdrawn wait none: slow start added two.
+    expect(gate.limit).toBe(3);
+    // Withdrawn before it ran at all: fails at once.
+    await expect(gate.run(() => Promise.resolve("id"), withdraw.signal)).rejects.toBe(reason);
+  });
+
   test("an unavailable engine narrows the gate; a refusal does not", async () => {
     let clock = 0;
     const gate = new CreationGate({ ...OPTIONS, initial: 8 }, () => clock);

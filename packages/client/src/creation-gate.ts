@@ -74,10 +74,15 @@ export class CreationGate {
     return this.#inFlight;
   }
 
-  async run<T>(create: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `create` once a slot is free. `signal` withdraws a creation still waiting for its slot:
+   * it then fails with the signal's reason, took no slot and counts for nothing in the bound.
+   */
+  async run<T>(create: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    signal?.throwIfAborted();
     // A slot is taken here, or handed over (already counted) by a creation that ends.
     if (this.#inFlight < this.limit) this.#inFlight += 1;
-    else await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    else await this.#turn(signal);
     const startedAt = this.now();
     // A refusal (a bad token, a malformed key) is an answer, not a sign of overload.
     let ok = true;
@@ -95,5 +100,23 @@ export class CreationGate {
         this.#waiting.shift()!();
       }
     }
+  }
+
+  /** Waits for a slot handed over by a creation that ends, unless `signal` withdraws the wait. */
+  #turn(signal: AbortSignal | undefined): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const handed = () => {
+        signal?.removeEventListener("abort", withdrawn);
+        resolve();
+      };
+      const withdrawn = () => {
+        const at = this.#waiting.indexOf(handed);
+        if (at === -1) return;
+        this.#waiting.splice(at, 1);
+        reject(signal?.reason);
+      };
+      this.#waiting.push(handed);
+      signal?.addEventListener("abort", withdrawn, { once: true });
+    });
   }
 }

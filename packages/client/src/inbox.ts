@@ -5,11 +5,12 @@ import type {
   ProjectHistoryEntry,
   ProjectHistoryPage,
   ProjectHistoryQuery,
+  Resolution,
   RespondOptions,
   InboxRequest as ServerInboxRequest,
   WardenRegistry,
 } from "@warden/server";
-import { isActorGone, newReplyId } from "@warden/server/protocol";
+import { isActorGone, lateReplyAnswer, newReplyId } from "@warden/server/protocol";
 import type { createClient } from "rivetkit/client";
 import { type ConnectionStatus, LiveConnection } from "./connection.ts";
 import { CreationGate, type CreationGateOptions } from "./creation-gate.ts";
@@ -73,6 +74,8 @@ const READ_BOUND_MS = 30_000;
 const READ = { attemptTimeoutMs: READ_BOUND_MS };
 /** Session actor ids an inbox remembers (the oldest learned is forgotten first). */
 const MAX_ACTOR_IDS = 10_000;
+/** Resolutions an inbox remembers having heard, to answer a reply sent after them (oldest first out). */
+const MAX_HEARD = 10_000;
 /**
  * How many reply requests one inbox has in flight at once: the client's adaptive bound
  * (creation-gate.ts), cut when a reply is slower than `targetMs` or fails. 100 asks at once
@@ -89,6 +92,19 @@ export const REPLY_GATE: CreationGateOptions = { initial: 8, min: 1, max: 32, ta
 function missedById(error: unknown): boolean {
   const e = error as { group?: unknown; code?: unknown } | undefined;
   return isActorGone(error) || (e?.group === "user" && e.code === "wrong_session");
+}
+
+/** A reply waiting for its slot: withdrawn (not sent) when the inbox hears its request settled. */
+interface WaitingReply {
+  readonly replyId: string;
+  /** Whether this inbox made the reply id (not the caller's `options.replyId`). */
+  readonly ownId: boolean;
+  readonly withdraw: AbortController;
+}
+
+/** What a withdrawn reply's caller gets: the answer the session would have given it. */
+class AnsweredHere {
+  constructor(readonly answer: { permissionId: string; resolution: Resolution } | WardenError) {}
 }
 
 /**
@@ -111,6 +127,20 @@ export class WardenInbox {
   readonly #actorIds = new Map<string, string>();
   /** Reply requests in flight: each holds a slot until it is answered or aborted. */
   readonly #replies = new CreationGate(REPLY_GATE);
+  /**
+   * Settlements this inbox heard, by `sessionId/permissionId`. Two approvers racing on every ask
+   * sent two replies each, one always too late: half of all reply traffic (docs/scale.md,
+   * "Replies without a storm"). A reply still waiting for its slot when its request settles is
+   * answered here instead of being sent.
+   */
+  readonly #heard = new Map<string, Resolution>();
+  /** Replies waiting for a slot, by `sessionId/permissionId`. */
+  readonly #waiting = new Map<string, Set<WaitingReply>>();
+  /**
+   * This approver's principal id, learned from a resolution made by one of its own replies (its
+   * reply id is this inbox's): `already_resolved` says whether the winner was the caller itself.
+   */
+  #me: string | undefined;
 
   constructor(readonly link: InboxLink) {
     // A fresh handle per attempt (see `ActorResolver`).
@@ -153,6 +183,7 @@ export class WardenInbox {
         this.#toSession(request.sessionId, (s) => s.getRequest(request.permissionId)),
       ).catch(() => undefined);
       if (record?.resolution) {
+        this.#settled(request.sessionId, request.permissionId, record.resolution);
         deliverResolved({
           sessionId: request.sessionId,
           permissionId: request.permissionId,
@@ -193,6 +224,8 @@ export class WardenInbox {
           this.#learn(change.request);
           deliverRequest(change.request);
         } else if (change.kind === "resolved") {
+          if (change.resolution)
+            this.#settled(change.sessionId, change.permissionId, change.resolution);
           const request = pending.get(key(change.sessionId, change.permissionId));
           if (!request) return;
           if (change.resolution) {
@@ -253,26 +286,97 @@ export class WardenInbox {
     // One reply id per call, kept across retries: a resend gets the original answer, a second
     // click (another call, another tab) gets `already_resolved`.
     const sent = { ...options, replyId: options?.replyId ?? newReplyId() };
+    const k = `${sessionId}/${permissionId}`;
+    const waiting: WaitingReply = {
+      replyId: sent.replyId,
+      ownId: options?.replyId === undefined,
+      withdraw: new AbortController(),
+    };
+    const set = this.#waiting.get(k) ?? new Set();
+    this.#waiting.set(k, set);
+    set.add(waiting);
     try {
       // Bounded attempts: a reply sent to a runner that died mid-call would otherwise wait for an
       // answer that never comes. A retry of a reply that had landed gets the resolution it made
-      // (the same reply id), or `already_resolved` if another reply won.
-      return await withRetry(
-        () =>
-          this.#replies.run(() =>
-            this.#aborting(REPLY_BOUND_MS, (signal) =>
-              this.#toSession(
-                sessionId,
-                (s) => s.respondPermission(sessionId, permissionId, reply, sent),
-                signal,
+      // (the same reply id), or `already_resolved` if another reply won. Each attempt, the first
+      // and every retry, is withdrawn while it waits for its slot once the inbox hears the
+      // request settled (`#settled`).
+      const answered = await withRetry(async () => {
+        this.#answerHeard(k, permissionId, waiting);
+        try {
+          return await this.#replies.run(
+            () =>
+              this.#aborting(REPLY_BOUND_MS, (signal) =>
+                this.#toSession(
+                  sessionId,
+                  (s) => s.respondPermission(sessionId, permissionId, reply, sent),
+                  signal,
+                ),
               ),
-            ),
-          ),
-        this.link.retry,
-      );
+            waiting.withdraw.signal,
+          );
+        } catch (error) {
+          if (!(error instanceof AnsweredHere)) throw error;
+          // `already_resolved` is not retried.
+          if (error.answer instanceof WardenError) throw error.answer;
+          return error.answer;
+        }
+      }, this.link.retry);
+      if (answered.resolution.replyId === sent.replyId && answered.resolution.decidedBy.id)
+        this.#me = answered.resolution.decidedBy.id;
+      return answered;
     } catch (error) {
       throw toWardenError(error);
+    } finally {
+      set.delete(waiting);
+      if (set.size === 0 && this.#waiting.get(k) === set) this.#waiting.delete(k);
     }
+  }
+
+  /**
+   * The inbox heard a request settled: remembered, and every reply to it still waiting for a slot
+   * is answered here, as the session would answer it (`lateReplyAnswer`), and not sent. The
+   * settlement is the session's word, reported after it was durable; a reply not sent changes
+   * nothing, as a late reply at the session changes nothing.
+   */
+  #settled(sessionId: string, permissionId: string, resolution: Resolution) {
+    const k = `${sessionId}/${permissionId}`;
+    this.#heard.delete(k);
+    this.#heard.set(k, resolution);
+    if (this.#heard.size > MAX_HEARD) {
+      const oldest = this.#heard.keys().next().value;
+      if (oldest !== undefined) this.#heard.delete(oldest);
+    }
+    for (const waiting of this.#waiting.get(k) ?? []) this.#answerHeard(k, permissionId, waiting);
+  }
+
+  /** Withdraws a waiting reply whose request this inbox heard settled, when its answer is known. */
+  #answerHeard(k: string, permissionId: string, waiting: WaitingReply) {
+    const resolution = this.#heard.get(k);
+    if (resolution === undefined || waiting.withdraw.signal.aborted) return;
+    // An attempt of this very reply (sent, then aborted on its bound) may have landed: the
+    // resolution then names this approver (when the id is this inbox's own: one a caller passed
+    // in `options.replyId` proves nothing about who used it).
+    if (waiting.ownId && resolution.replyId === waiting.replyId && resolution.decidedBy.id)
+      this.#me = resolution.decidedBy.id;
+    const answer = lateReplyAnswer(permissionId, resolution, {
+      replyId: waiting.replyId,
+      // Until this approver's id is known, whether it decided cannot be told here: sent.
+      isCaller: (decider) =>
+        decider.kind !== "approver"
+          ? false
+          : this.#me === undefined
+            ? undefined
+            : decider.id === this.#me,
+    });
+    if (answer === null) return;
+    waiting.withdraw.abort(
+      new AnsweredHere(
+        answer.kind === "resend"
+          ? { permissionId, resolution }
+          : new WardenError("already_resolved", answer.message, answer.metadata),
+      ),
+    );
   }
 
   /**

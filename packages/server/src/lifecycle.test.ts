@@ -20,6 +20,7 @@ import {
   TIMER_SLACK_MS,
 } from "./lifecycle.ts";
 import { compileSessionPolicy, type ServerPolicy } from "./policy.ts";
+import { lateReplyAnswer } from "./protocol.ts";
 import type { PolicyEnv, Reply } from "./reply-resolution.ts";
 import {
   checkRetry,
@@ -409,6 +410,35 @@ describe("replies: a resend is told apart from a second click", () => {
         metadata: expect.objectContaining({ byYou: false }),
       }),
     );
+  });
+});
+
+describe("lateReplyAnswer: the late reply's answer, where the caller may be unknown (the SDK's inbox)", () => {
+  test("a caller that cannot tell whether it decided gets no answer (the reply is sent)", () => {
+    const t = settlers.once!(opened());
+    const unknown = { replyId: "other", isCaller: () => undefined };
+    expect(lateReplyAnswer(t.record.permissionId, t.record.resolution, unknown)).toBeNull();
+  });
+
+  test("a decider that is not an approver is never the caller", () => {
+    const resolution = {
+      ...settlers.once!(opened()).record.resolution!,
+      decidedBy: { kind: "timeout" as const },
+    };
+    const answer = lateReplyAnswer("perm_1", resolution, { replyId: "r", isCaller: () => false });
+    expect(answer).toEqual({
+      kind: "already_resolved",
+      message: "request perm_1 was already resolved",
+      metadata: { resolution, byYou: false },
+    });
+  });
+
+  test("the caller's own reply id gets the resend answer", () => {
+    const t = settlers.once!(opened());
+    const mine = { replyId: "a1", isCaller: (d: { id?: string }) => d.id === "alice" };
+    expect(lateReplyAnswer(t.record.permissionId, t.record.resolution, mine)).toEqual({
+      kind: "resend",
+    });
   });
 });
 

@@ -6,6 +6,7 @@ import { type CompiledPolicy, evaluate, suggestRules } from "@warden/rules";
 import type { Principal } from "./auth.ts";
 import { fail } from "./errors.ts";
 import type { InboxChange } from "./inbox.ts";
+import { lateReplyAnswer } from "./protocol.ts";
 import { type PolicyEnv, type Reply, resolveReply } from "./reply-resolution.ts";
 import {
   type CallInput,
@@ -231,33 +232,18 @@ export function answer(
   return { ...settle(state, permissionId, resolution, rules), accepted: true };
 }
 
-/**
- * What a reply to a settled request gets: the original answer when it is the resend of the reply
- * that settled it (same approver, same reply id), otherwise `already_resolved`, even when the same
- * approver decided (a second click in another tab is not a resend).
- */
+/** What a reply to a settled request gets (see `lateReplyAnswer`, shared with the SDK's inbox). */
 export function lateReply(
   record: StoredRequest,
   reply: Pick<Reply, "options" | "decider">,
 ): RequestRecord {
-  const resolution = record.resolution;
-  if (
-    resolution?.replyId !== undefined &&
-    resolution.replyId === reply.options.replyId &&
-    resolution.decidedBy.kind === reply.decider.kind &&
-    resolution.decidedBy.id === reply.decider.id
-  ) {
-    return record as RequestRecord;
-  }
-  const mine =
-    resolution?.decidedBy.kind === "approver" && resolution.decidedBy.id === reply.decider.id;
-  return fail(
-    "already_resolved",
-    mine
-      ? `request ${record.permissionId} was already answered by you (another tab or window)`
-      : `request ${record.permissionId} was already resolved`,
-    { resolution: resolution ?? null, byYou: mine },
-  );
+  const answer = lateReplyAnswer(record.permissionId, record.resolution, {
+    replyId: reply.options.replyId,
+    isCaller: (decider) => decider.kind === reply.decider.kind && decider.id === reply.decider.id,
+  });
+  if (answer?.kind === "resend") return record as RequestRecord;
+  // The session knows the replying approver: the answer is never undetermined here.
+  return fail("already_resolved", answer!.message, { ...answer!.metadata });
 }
 
 /**

@@ -237,3 +237,44 @@ export type {
   ResolutionReason,
   RulesChangedEvent,
 } from "./types.ts";
+
+/**
+ * What a reply to a request that is already settled gets: the original answer (`resend`) when it
+ * is the resend of the reply that settled it (same reply id, same approver), otherwise
+ * `already_resolved`, even when the same approver decided (a second click in another tab is not a
+ * resend). One source for the session, which answers a late reply, and the SDK's inbox, which
+ * answers one it heard was too late before sending it. `isCaller` says whether the decider is the
+ * replying approver; `undefined` (the SDK does not know its own principal yet) means the answer
+ * cannot be told here (null).
+ */
+export function lateReplyAnswer(
+  permissionId: string,
+  resolution: Resolution | undefined,
+  reply: {
+    readonly replyId: string | undefined;
+    readonly isCaller: (decider: Resolution["decidedBy"]) => boolean | undefined;
+  },
+): LateReplyAnswer | null {
+  const decider = resolution?.decidedBy;
+  const caller = decider === undefined ? false : reply.isCaller(decider);
+  if (caller === undefined) return null;
+  if (resolution?.replyId !== undefined && resolution.replyId === reply.replyId && caller)
+    return { kind: "resend" };
+  const byYou = decider?.kind === "approver" && caller;
+  return {
+    kind: "already_resolved",
+    message: byYou
+      ? `request ${permissionId} was already answered by you (another tab or window)`
+      : `request ${permissionId} was already resolved`,
+    metadata: { resolution: resolution ?? null, byYou },
+  };
+}
+
+/** See `lateReplyAnswer`. */
+export type LateReplyAnswer =
+  | { readonly kind: "resend" }
+  | {
+      readonly kind: "already_resolved";
+      readonly message: string;
+      readonly metadata: { readonly resolution: Resolution | null; readonly byYou: boolean };
+    };
