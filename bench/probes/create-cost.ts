@@ -131,9 +131,13 @@ try {
       .map((x) => x.toFixed(2))
       .join(" ")}`,
   );
+} catch (error) {
+  // Printed here: the exit below would otherwise end the run without a word of why.
+  console.error("create-cost failed:", error);
+  process.exitCode = 1;
 } finally {
   await client.dispose();
   await registry.shutdown();
   await stopEngine(slot);
-  process.exit(0);
+  process.exit();
 }
