@@ -36,6 +36,9 @@ export interface WardenOptions {
   readonly internalToken?: string;
 }
 
+/** Reports larger than this (as JSON) go as a request of their own, not on the shared connection. */
+const SHARED_REPORT_BYTES = MAX_MESSAGE_BYTES / 2;
+
 /** How long a session's rules read is tried again before its decision fails. */
 const RULES_READ_DEADLINE_MS = 15_000;
 
@@ -147,9 +150,15 @@ export function createWarden(options: WardenOptions) {
     addRules: async (client, projectId, rules) => {
       await toProject(client, projectId, (handle) => handle.addProjectRules(rules));
     },
-    noteInbox: async (_client, projectId, report) => {
+    noteInbox: async (client, projectId, report) => {
+      // A report near the actors' message limit (a sync of many large pending requests) goes
+      // alone as a request: refused over the shared connection, it could take the connection,
+      // and the other sessions' calls on it, down with it at each of its retries.
+      const alone = JSON.stringify(report).length > SHARED_REPORT_BYTES;
       const answer = await retried(() =>
-        overConnection(projectId, (conn) => conn.noteInbox(report)),
+        alone
+          ? toProject(client, projectId, (handle) => handle.noteInbox(report))
+          : overConnection(projectId, (conn) => conn.noteInbox(report)),
       );
       addresses.learn(projectId, answer.actorId);
     },
