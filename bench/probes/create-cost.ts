@@ -4,11 +4,15 @@
 // actors around them. A session's first action is an actor-decided `requestPermission` (its
 // migrations, its project-rules read, its first decision and audit row); a bare actor's is a
 // `ping`. Each block is sampled SETTLE_MS after its last close, so that work a creation leaves
-// for later (the history report 3 s after the last call) is counted with it. Per creation: the
-// engine's storage transactions by name, its SQLite commits, engine CPU and wall time.
+// for later is counted with it: the history report 3 s after the last call, and the actor's sleep
+// 30 s after its last activity (RivetKit's default). With a shorter wait the sleeps of one block's
+// actors land in a later block's sample, of either kind: measured at 5 s, every actor's sleep was
+// counted in the session blocks (docs/scale.md, "Cutting Warden's share of a creation"). Per
+// creation: the engine's storage transactions by name, its SQLite commits, engine CPU and wall
+// time.
 // Run from the repository root (docs/scale.md, "What a creation costs"), under the heavy-run lock:
 //   flock /tmp/warden-heavy.lock node --import tsx bench/probes/create-cost.ts
-// BLOCK (10), ROUNDS (3), SETTLE_MS (5000).
+// BLOCK (10), ROUNDS (3), SETTLE_MS (36000: ~5 minutes in all).
 import { loadavg } from "node:os";
 import { createClient } from "rivetkit/client";
 import { readEnginePid } from "../../packages/server/src/testing.ts";
@@ -20,7 +24,7 @@ import { engineCounters } from "./engine-counters.ts";
 
 const BLOCK = Number(process.env.BLOCK ?? 10);
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
-const SETTLE_MS = Number(process.env.SETTLE_MS ?? 5_000);
+const SETTLE_MS = Number(process.env.SETTLE_MS ?? 36_000);
 
 const slot = await allocateEngine();
 const { registry } = createBenchServer();
@@ -131,9 +135,13 @@ try {
       .map((x) => x.toFixed(2))
       .join(" ")}`,
   );
+} catch (error) {
+  // Printed here: the exit below would otherwise end the run without a word of why.
+  console.error("create-cost failed:", error);
+  process.exitCode = 1;
 } finally {
   await client.dispose();
   await registry.shutdown();
   await stopEngine(slot);
-  process.exit(0);
+  process.exit();
 }

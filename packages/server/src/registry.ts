@@ -6,6 +6,7 @@ import { type PrincipalInput, TokenTable } from "./auth.ts";
 import type { PermissionHook } from "./hook.ts";
 import type { ServerPolicy } from "./policy.ts";
 import { createProjectActor } from "./project.ts";
+import { type ProjectConn, projectConnections } from "./project-connection.ts";
 import { isActorGone } from "./protocol.ts";
 import { MAX_MESSAGE_BYTES } from "./schema.ts";
 import { createSessionActor, type ProjectLink } from "./session.ts";
@@ -34,6 +35,12 @@ export interface WardenOptions {
   /** Secret for actor-to-actor calls; must be the same on every runner (default: random, or WARDEN_INTERNAL_TOKEN). */
   readonly internalToken?: string;
 }
+
+/** Reports larger than this (as JSON) go as a request of their own, not on the shared connection. */
+const SHARED_REPORT_BYTES = MAX_MESSAGE_BYTES / 2;
+
+/** How long a session's rules read is tried again before its decision fails. */
+const RULES_READ_DEADLINE_MS = 15_000;
 
 /** Retries an actor-to-actor call through restarts (the inbox must not miss a report). */
 async function retried<T>(call: () => Promise<T>, deadlineMs = 120_000): Promise<T> {
@@ -108,10 +115,34 @@ export function createWarden(options: WardenOptions) {
       throw error;
     }
   };
+  // A session's rules read and reports go over the runner's connection to its project (no gateway
+  // lookup or request metrics per call: project-connection.ts); rare calls stay stateless.
+  const connections = projectConnections(
+    () => {
+      const config = registry.parseConfig();
+      return { ...config, poolName: config.envoy.poolName };
+    },
+    (client, projectId) => addresses.handle(client, projectId),
+  );
+  const overConnection = async <T>(
+    projectId: string,
+    call: (conn: ProjectConn) => Promise<T>,
+  ): Promise<T> => {
+    try {
+      return await connections.call(projectId, call);
+    } catch (error) {
+      addresses.failed(projectId, error);
+      throw error;
+    }
+  };
   const project: ProjectLink = {
-    loadRules: async (client, projectId, sessionId) => {
-      const answer = await toProject(client, projectId, (handle) =>
-        handle.loadSessionRules(sessionId),
+    loadRules: async (_client, projectId, sessionId) => {
+      // Retried briefly (the read is idempotent): a connection that failed to open (e.g. the
+      // engine's `guard/actor_wake_retries_exceeded` while the project starts) fails the actions
+      // queued on it, which a stateless request did not show. Past the deadline the decision fails.
+      const answer = await retried(
+        () => overConnection(projectId, (conn) => conn.loadSessionRules(sessionId)),
+        RULES_READ_DEADLINE_MS,
       );
       addresses.learn(projectId, answer.actorId);
       return answer.rules;
@@ -120,8 +151,14 @@ export function createWarden(options: WardenOptions) {
       await toProject(client, projectId, (handle) => handle.addProjectRules(rules));
     },
     noteInbox: async (client, projectId, report) => {
+      // A report near the actors' message limit (a sync of many large pending requests) goes
+      // alone as a request: refused over the shared connection, it could take the connection,
+      // and the other sessions' calls on it, down with it at each of its retries.
+      const alone = JSON.stringify(report).length > SHARED_REPORT_BYTES;
       const answer = await retried(() =>
-        toProject(client, projectId, (handle) => handle.noteInbox(report)),
+        alone
+          ? toProject(client, projectId, (handle) => handle.noteInbox(report))
+          : overConnection(projectId, (conn) => conn.noteInbox(report)),
       );
       addresses.learn(projectId, answer.actorId);
     },
@@ -167,6 +204,12 @@ export function createWarden(options: WardenOptions) {
     use: { permissionSession, wardenProject },
     maxIncomingMessageSize: MAX_MESSAGE_BYTES,
   });
+  // The runner's connections to its projects close with it (they would otherwise keep reconnecting).
+  const shutdown = registry.shutdown.bind(registry);
+  registry.shutdown = async (...args: Parameters<typeof shutdown>) => {
+    await connections.dispose();
+    return shutdown(...args);
+  };
   /** The actors' own connection check, for a front that refuses before the engine creates anything. */
   const admitConnection = (name: string, key: unknown, params: unknown): Admission =>
     admit(tokens, name, key, params);
