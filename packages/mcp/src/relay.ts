@@ -16,6 +16,7 @@ import { idProblemMessage, RequestIdLedger } from "./request-ids.ts";
 import { type RefusalReason, refusalResult } from "./results.ts";
 import { argumentsProblem, argumentsTooLarge } from "./tool-arguments.ts";
 import { annotateTools } from "./tool-list.ts";
+import { ToolSchemas } from "./tool-schemas.ts";
 
 /** How one client connection is relayed to one upstream MCP server. */
 export interface RelayOptions {
@@ -83,6 +84,8 @@ export class Relay {
   readonly #sending = new Map<RequestId, Promise<void>>();
   /** The request ids the client used in this session: none is taken twice (a replayed call). */
   readonly requestIds = new RequestIdLedger();
+  /** The upstream tools' input schemas, to check an approver's edited arguments against. */
+  readonly #schemas = new ToolSchemas();
   #upstreamClosed = false;
   #closed = false;
   #unwatch: Promise<() => void> | undefined;
@@ -277,7 +280,7 @@ export class Relay {
     // Settled by the rules: relayed in this same tick, as a bare relay would.
     const now = this.#options.gate.decideNow({ toolName, input, action });
     if (now) {
-      this.#settleToolCall(call, request, now);
+      this.#settleToolCall(call, request, parsed, now);
       return;
     }
     // Going to the Warden server: a round trip anyway, so the exact size check costs nothing here
@@ -297,13 +300,28 @@ export class Relay {
       this.#forget(call);
       return;
     }
-    this.#settleToolCall(call, request, decision);
+    this.#settleToolCall(call, request, parsed, decision);
   }
 
-  /** Forwards an allowed call (with the input to run) or answers a refused one. */
-  #settleToolCall(call: Call, request: JSONRPCRequest, decision: GateDecision): void {
+  /**
+   * Forwards an allowed call or answers a refused one. Unedited arguments (the fast path's are the
+   * client's own object; Warden's answer carries a copy) go as the client's own message; edited
+   * ones only when they fit the tool's input schema.
+   */
+  #settleToolCall(
+    call: Call,
+    request: JSONRPCRequest,
+    asked: { readonly name: string; readonly input: Record<string, unknown> },
+    decision: GateDecision,
+  ): void {
     if (decision.behavior === "deny") {
       this.#refuse(call, decision.reason, decision.message);
+      return;
+    }
+    const edited = decision.input !== asked.input && !sameJson(decision.input, asked.input);
+    const editProblem = edited ? this.#schemas.editProblem(asked.name, decision.input) : undefined;
+    if (editProblem) {
+      this.#refuse(call, "invalid_edit", editProblem);
       return;
     }
     if (this.#upstreamClosed) {
@@ -312,8 +330,6 @@ export class Relay {
     }
     call.forwarded = true;
     this.#forwarded.set(call.id, "tools/call");
-    // Unedited (the usual case): the client's own message, not a copy.
-    const edited = decision.input !== (request.params as { arguments?: unknown }).arguments;
     this.#toServer(
       edited ? { ...request, params: { ...request.params, arguments: decision.input } } : request,
     );
@@ -370,12 +386,15 @@ export class Relay {
       if (method === "initialize" && isResult(message)) {
         this.#initialized(message);
       } else if (method === "tools/list" && isResult(message)) {
+        this.#schemas.learn(message.result);
         void this.#annotated(message.result).then((result) => this.#reply(id, result));
       } else {
         this.#toClient(message, id);
       }
       return;
     }
+    if (isNotification(message) && message.method === "notifications/tools/list_changed")
+      this.#schemas.forget();
     const related = this.#options.relatedRequest?.(message);
     if (isNotification(message) && message.method === "notifications/progress") {
       const params = message.params as {
@@ -513,6 +532,23 @@ function closedError(id: RequestId): JSONRPCMessage {
     id,
     ErrorCode.ConnectionClosed,
     "The MCP server closed the connection (it exited or crashed) before answering",
+  );
+}
+
+/**
+ * Whether two JSON values are the same (object keys in any order): Warden's answer carries a copy
+ * of the arguments, which is not an edit when nothing in it changed.
+ */
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const aKeys = Object.keys(a);
+  const bRecord = b as Record<string, unknown>;
+  if (aKeys.length !== Object.keys(b).length) return false;
+  return aKeys.every(
+    (key) =>
+      Object.hasOwn(bRecord, key) && sameJson((a as Record<string, unknown>)[key], bRecord[key]),
   );
 }
 

@@ -12,6 +12,7 @@ export type RefusalReason =
   | "upstream_closed"
   | "upstream_unreachable"
   | "invalid_arguments"
+  | "invalid_edit"
   | "invalid_tool_name";
 
 const PREFIX: Record<RefusalReason, string> = {
@@ -25,6 +26,7 @@ const PREFIX: Record<RefusalReason, string> = {
   upstream_closed: "The MCP server closed the connection before answering",
   upstream_unreachable: "The gateway could not reach the MCP server",
   invalid_arguments: "Warden cannot judge these arguments as sent, so the call was not made",
+  invalid_edit: "The approver's edited arguments were refused, so the call was not made",
   invalid_tool_name: "The gateway refuses every call of this tool",
 };
 

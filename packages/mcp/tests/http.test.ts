@@ -69,6 +69,8 @@ test("a denied call gets an isError result and never reaches the server", async 
 });
 
 test("an ask approved with edited arguments runs the edit; a rejected one never runs", async () => {
+  // As clients do before calling: the gateway checks an edit against the listed input schema.
+  await client.listTools();
   const call = client.callTool({ name: "write_note", arguments: { path: "h.txt", content: "x" } });
   await until(() => rig.requests.some((r) => r.input.path === "h.txt"), 60_000, "the ask");
   const request = rig.requests.find((r) => r.input.path === "h.txt")!;

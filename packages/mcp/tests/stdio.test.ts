@@ -43,6 +43,7 @@ async function nextRequest(match: (r: InboxRequest) => boolean): Promise<InboxRe
 
 async function gateway(project: string, session: string, extra: string[] = []) {
   const record = join(dir, `${session}.jsonl`);
+  const raw = join(dir, `${session}.raw.jsonl`);
   const connected = await connectStdio(
     [
       "--project",
@@ -60,11 +61,16 @@ async function gateway(project: string, session: string, extra: string[] = []) {
       "tsx",
       RECORDING_SERVER,
     ],
-    gatewayEnv(warden.endpoint, { RECORD_FILE: record }),
+    gatewayEnv(warden.endpoint, { RECORD_FILE: record, RAW_RECORD_FILE: raw }),
     { capabilities: { sampling: {} } },
   );
   stops.push(() => connected.client.close());
-  return { ...connected, record: () => readRecord(record) };
+  return {
+    ...connected,
+    record: () => readRecord(record),
+    /** The arguments of every tools/call that reached the server, before its SDK checked them. */
+    received: () => readRecord(raw) as unknown as Record<string, unknown>[],
+  };
 }
 
 beforeAll(async () => {
@@ -148,6 +154,8 @@ describe("stdio gateway in front of the recording server", () => {
   });
 
   test("an ask approved once is forwarded; approved with edited arguments, the edit runs", async () => {
+    // As clients do before calling: the gateway checks an edit against the listed input schema.
+    await client.listTools();
     const first = client.callTool({
       name: "write_note",
       arguments: { path: "a.txt", content: "one" },
@@ -309,6 +317,88 @@ describe("stdio gateway in front of the recording server", () => {
     expect(text(await client.callTool({ name: "echo", arguments: { text: "still" } }))).toBe(
       "echo: still",
     );
+  });
+});
+
+describe("an approver's edited arguments are checked against the tool's input schema", () => {
+  let client: Client;
+  let record: () => ReturnType<typeof readRecord>;
+  let received: () => Record<string, unknown>[];
+
+  beforeAll(async () => {
+    ({ client, record, received } = await gateway("mcp", "stdio-edit"));
+  });
+
+  /** Calls strict_note with valid arguments tagged `tag`; the approver answers with `edit`. */
+  async function edited(tag: string, edit: Record<string, unknown>) {
+    const call = client.callTool({ name: "strict_note", arguments: { path: tag, content: "x" } });
+    const request = await nextRequest((r) => r.input.path === tag);
+    await approver.inbox("mcp").respond(request.sessionId, request.permissionId, "once", {
+      updatedInput: edit,
+    });
+    return call;
+  }
+
+  test("without a tools/list in the session, an edit is refused and the server never sees it", async () => {
+    const result = await edited("unlisted.txt", { path: "unlisted-edit.txt", content: "y" });
+    expect(result.isError).toBe(true);
+    expect(result._meta?.["warden/refusal"]).toBe("invalid_edit");
+    expect(text(result)).toContain("no input schema for this tool");
+    expect(received().some((a) => String(a.path).startsWith("unlisted"))).toBe(false);
+  });
+
+  test("an approval without an edit is forwarded as the client sent it, with no schema known", async () => {
+    // Warden's answer carries a copy of the arguments: equal to the client's, it is no edit.
+    const call = client.callTool({
+      name: "strict_note",
+      arguments: { path: "e-plain.txt", content: "x" },
+    });
+    const request = await nextRequest((r) => r.input.path === "e-plain.txt");
+    await approver.inbox("mcp").respond(request.sessionId, request.permissionId, "once");
+    expect(text(await call)).toBe("wrote e-plain.txt strictly");
+  });
+
+  test.each([
+    ["a wrong type", "e-type.txt", { content: 7 }, "must be string"],
+    ["a missing required field", "e-missing.txt", { content: undefined }, "required property"],
+    ["an extra property", "e-extra.txt", { mode: "755" }, "must NOT have additional properties"],
+  ])("an edit with %s is refused; the server never sees it", async (_what, tag, change, why) => {
+    await client.listTools();
+    const edit = JSON.parse(JSON.stringify({ path: tag, content: "edited", ...change }));
+    const result = await edited(tag, edit);
+    expect(result.isError).toBe(true);
+    expect(result._meta?.["warden/refusal"]).toBe("invalid_edit");
+    expect(text(result)).toContain("edited arguments were refused");
+    expect(text(result)).toContain(why);
+    expect(received().some((a) => a.path === tag)).toBe(false);
+  });
+
+  test("an edit that fits the schema is forwarded with the edited arguments", async () => {
+    await client.listTools();
+    const result = await edited("e-valid.txt", { path: "e-valid-edited.txt", content: "edited" });
+    expect(text(result)).toBe("wrote e-valid-edited.txt strictly");
+    expect(received()).toContainEqual({ path: "e-valid-edited.txt", content: "edited" });
+    expect(record()).toContainEqual({
+      tool: "strict_note",
+      args: { path: "e-valid-edited.txt", content: "edited" },
+    });
+  });
+
+  test("after the server's tools/list_changed, edits are refused until the client lists again", async () => {
+    await client.listTools();
+    let changed = 0;
+    client.setNotificationHandler(ToolListChangedNotificationSchema, () => {
+      changed += 1;
+    });
+    await client.callTool({ name: "add_tool", arguments: { name: "added_for_edits" } });
+    await until(() => changed > 0, 30_000, "tools/list_changed");
+    const stale = await edited("e-stale.txt", { path: "e-stale-edited.txt", content: "y" });
+    expect(stale._meta?.["warden/refusal"]).toBe("invalid_edit");
+    expect(text(stale)).toContain("no input schema for this tool");
+    expect(received().some((a) => String(a.path).startsWith("e-stale"))).toBe(false);
+    await client.listTools();
+    const fresh = await edited("e-relisted.txt", { path: "e-relisted-edited.txt", content: "y" });
+    expect(text(fresh)).toBe("wrote e-relisted-edited.txt strictly");
   });
 });
 
