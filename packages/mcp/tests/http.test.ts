@@ -98,6 +98,24 @@ test("an ask approved with edited arguments runs the edit; a rejected one never 
   ).toEqual(["h-edited.txt"]);
 });
 
+test("an edit that does not fit the tool's input schema is refused; the server never sees it", async () => {
+  await client.listTools();
+  const call = client.callTool({
+    name: "strict_note",
+    arguments: { path: "h-strict.txt", content: "x" },
+  });
+  await until(() => rig.requests.some((r) => r.input.path === "h-strict.txt"), 60_000, "the ask");
+  const request = rig.requests.find((r) => r.input.path === "h-strict.txt")!;
+  await rig.approver!.inbox().respond(request.sessionId, request.permissionId, "once", {
+    updatedInput: { path: "h-strict-edited.txt", content: "x", mode: "755" },
+  });
+  const result = await call;
+  expect(result.isError).toBe(true);
+  expect(result._meta?.["warden/refusal"]).toBe("invalid_edit");
+  expect(text(result)).toContain("must NOT have additional properties");
+  expect(rig.rawArguments().some((line) => line.includes("h-strict"))).toBe(false);
+});
+
 test("resources, prompts and ping pass through", async () => {
   expect((await client.readResource({ uri: "memo://readme" })).contents[0]).toMatchObject({
     text: "the readme",
