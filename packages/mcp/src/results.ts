@@ -26,7 +26,7 @@ const PREFIX: Record<RefusalReason, string> = {
   upstream_closed: "The MCP server closed the connection before answering",
   upstream_unreachable: "The gateway could not reach the MCP server",
   invalid_arguments: "Warden cannot judge these arguments as sent, so the call was not made",
-  invalid_edit: "The approver's edited arguments were refused, so the call was not made",
+  invalid_edit: "An approver's or hook's edited arguments were refused, so the call was not made",
   invalid_tool_name: "The gateway refuses every call of this tool",
 };
 
