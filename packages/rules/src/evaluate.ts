@@ -256,7 +256,7 @@ function treeProtected(internals: PolicyInternals, call: PreparedCall): Normaliz
     const root = write.dynamic ? plainPrefix(write.path) : write.path;
     const path = normalizePath(root, call.context);
     cwd ??= call.context.cwd === undefined ? undefined : normalizePath(".", call.context).absolute;
-    if (internals.protectedPaths.coversTree(path, cwd)) return path;
+    if (internals.protectedPaths.coversTree(path, cwd, write.workTree)) return path;
   }
   return undefined;
 }

@@ -7,11 +7,23 @@ const MAX_ITEMS = 1000;
 /** Thrown to stop an analysis that has seen too much; what was collected so far is kept. */
 export class TooComplex extends Error {}
 
+/**
+ * How a write is the program's own job: not (`false`), one file placed (`true`), a whole tree
+ * (`"tree"`) or a git work tree (`"work-tree"`, see `ShellWrite.workTree`).
+ */
+export type Placement = boolean | "tree" | "work-tree";
+
+/** Whether `next` says more than the write already kept (a tree over a file, any tree over a work tree). */
+function widens(next: Placement, kept: ShellWrite): boolean {
+  if (next === "tree") return !kept.tree || kept.workTree === true;
+  return next === "work-tree" && !kept.tree;
+}
+
 interface PendingWrite {
   readonly path: string;
   dynamic: boolean;
   readonly relative: boolean;
-  readonly placed: boolean | "tree";
+  readonly placed: Placement;
 }
 
 /** Parses shell source and walks it into the collector. */
@@ -84,12 +96,7 @@ export class Collector {
     );
   }
 
-  addWrite(
-    path: string,
-    dynamic: boolean,
-    relative: boolean,
-    placed: boolean | "tree" = false,
-  ): void {
+  addWrite(path: string, dynamic: boolean, relative: boolean, placed: Placement = false): void {
     this.#guardSize(this.#writes.length);
     this.#writes.push({ path, dynamic, relative, placed });
   }
@@ -107,21 +114,26 @@ export class Collector {
     // A placed write and a tree at the same path are one write, the tree.
     const seen = new Map<string, number>();
     for (const { path, dynamic, placed } of this.#writes) {
+      const write = (kind: Placement): ShellWrite =>
+        !kind
+          ? { path, dynamic }
+          : kind === true
+            ? { path, dynamic, placed: true }
+            : {
+                path,
+                dynamic,
+                placed: true,
+                tree: true,
+                ...(kind === "work-tree" ? { workTree: true } : {}),
+              };
       const key = `${dynamic ? "1" : "0"}${placed ? "1" : "0"}${path}`;
       const at = seen.get(key);
       if (at !== undefined) {
-        if (placed === "tree" && !writes[at]!.tree) {
-          writes[at] = Object.freeze({ path, dynamic, placed: true, tree: true });
-        }
+        if (widens(placed, writes[at]!)) writes[at] = Object.freeze(write(placed));
         continue;
       }
       seen.set(key, writes.length);
-      const write: ShellWrite = placed
-        ? placed === "tree"
-          ? { path, dynamic, placed: true, tree: true }
-          : { path, dynamic, placed }
-        : { path, dynamic };
-      writes.push(Object.freeze(write));
+      writes.push(Object.freeze(write(placed)));
     }
     return Object.freeze({
       commands: Object.freeze(this.#commands.slice()),
