@@ -910,6 +910,22 @@ export const POLICY_CASES: readonly PolicyCase[] = [
     expect: { decision: "ask", reason: "protected_path" },
   },
   {
+    name: "bypassPermissions asks when git's work tree is set by core.worktree",
+    policy: { mode: "bypassPermissions", rules: [] },
+    tool: "Bash",
+    input: bash("git -c core.worktree=/home/dev checkout ."),
+    context: cwd,
+    expect: { decision: "ask", reason: "protected_path" },
+  },
+  {
+    name: "bypassPermissions asks when a work tree's root starts with an expansion (it may be home)",
+    policy: { mode: "bypassPermissions", rules: [] },
+    tool: "Bash",
+    input: bash("git -C $dir reset --hard"),
+    context: cwd,
+    expect: { decision: "ask", reason: "protected_path" },
+  },
+  {
     name: "bypassPermissions lets git rewrite the project's work tree",
     policy: { mode: "bypassPermissions", rules: [] },
     tool: "Bash",

@@ -245,7 +245,7 @@ function isProtected(internals: PolicyInternals, path: NormalizedPath): boolean 
 /**
  * A shell write that may fill a directory tree (`cp -r dir/. ~`, `tar -x -C ~/.config`) at a root
  * under which a protected file may lie. A root that expands (`cp -r d ~/$x`) is taken up to its
- * first segment that is not plain text.
+ * first segment that is not plain text, and one that starts with an expansion as the root.
  */
 function treeProtected(internals: PolicyInternals, call: PreparedCall): NormalizedPath | undefined {
   const analysis = shellAnalysisOf(call);
@@ -270,6 +270,8 @@ function plainPrefix(path: string): string {
   const found = path.slice(lead).search(/[$`*?[{\\"']/);
   const special = found === -1 ? -1 : found + lead;
   if (special === -1) return path;
+  // A root that starts with an expansion (`tar -x -C $dir`) may be anywhere, the root included.
+  if (special === 0) return "/";
   const slash = path.lastIndexOf("/", special);
   return slash <= 0 ? (slash === 0 ? "/" : ".") : path.slice(0, slash);
 }

@@ -733,6 +733,19 @@ export const SHELL_CASES: readonly ShellCase[] = [
     uncertain: ["dangerous_environment", "argument_runs_program"],
   },
   {
+    name: "git's work tree set by core.worktree, or by the config of a repository of the caller's choosing",
+    command:
+      "git -c core.worktree=/h checkout .; git -C /a -c Core.WorkTree=b reset --hard; git --config-env=core.worktree=W pull; git --git-dir=~/.dots stash",
+    commands: [
+      "git -c core.worktree=/h checkout .",
+      "git -C /a -c Core.WorkTree=b reset --hard",
+      "git --config-env=core.worktree=W pull",
+      "git --git-dir=~/.dots stash",
+    ],
+    writes: [workTree("/h"), workTree("/a/b"), { ...workTree("/"), dynamic: true }],
+    uncertain: ["argument_runs_program"],
+  },
+  {
     name: "git clone with no directory fills the one git names after the URL",
     command:
       "git clone https://x/.ssh; git clone ../.bashrc.git; git clone --bare git@h:dots/; git clone https://u@h:8080; git clone x/.config/.git/",

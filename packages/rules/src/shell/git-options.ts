@@ -240,15 +240,27 @@ function rewritesWorkTree(subcommand: Arg, rest: readonly Arg[]): boolean {
 
 /**
  * The work tree a subcommand rewrites: `--work-tree=DIR` (or `GIT_WORK_TREE`, read as that option),
- * else the directory git runs in (`-C DIR`, the working directory), taken as the top of its
- * repository: a repository above it (home's, when the directory is in home) is not seen.
+ * else `core.worktree`, else the directory git runs in (`-C DIR`, the working directory), taken as
+ * the top of its repository: a repository above it (home's, when the directory is in home) is not
+ * seen.
  */
 function workTreeRoots(global: ParsedArgs): Arg[] {
   const dirs = values(global, "C");
   const trees = values(global, "work-tree");
-  return trees.length > 0
-    ? trees.map((tree) => underDirs(dirs, tree))
-    : [underDirs(dirs, literalArg("."))];
+  if (trees.length > 0) return trees.map((tree) => underDirs(dirs, tree));
+  // `-c core.worktree=DIR` sets it; a repository of the caller's choosing (`--git-dir`) or a
+  // value from the environment (`--config-env`) may set it to anything, home included.
+  const configured = global.options.flatMap((option) => {
+    if (option.name === "config-env" && /^core\.worktree=/i.test(option.value?.text ?? "")) {
+      return [unknownWrite("/")];
+    }
+    const setting =
+      option.name === "c" ? /^core\.worktree=(.*)$/is.exec(option.value?.text ?? "") : null;
+    return setting ? [underDirs(dirs, { ...option.value!, text: setting[1]! })] : [];
+  });
+  if (configured.length > 0) return configured;
+  if (named(global, new Set(["git-dir"]))) return [unknownWrite("/")];
+  return [underDirs(dirs, literalArg("."))];
 }
 
 /**
