@@ -147,7 +147,10 @@ function buildTemplate(dir: string): void {
   buildRepositories(home, proj);
 }
 
-/** Home kept in git (committed start-up files that differ from home's) and a repository to clone. */
+/**
+ * Home kept in git (committed start-up files that differ from home's) and a repository to clone,
+ * without git's sample hooks (each run copies the template).
+ */
 function buildRepositories(home: string, proj: string): void {
   const git = (cwd: string, cmd: string) =>
     spawnSync("/bin/bash", ["-c", cmd], { cwd, env: { HOME: home, PATH: "/usr/bin:/bin" } });
@@ -156,15 +159,15 @@ function buildRepositories(home: string, proj: string): void {
   writeFileSync(join(home, ".ssh/authorized_keys"), "evil key\n");
   git(
     home,
-    "git init -q && git add .bashrc .ssh && git commit -qm dots && " +
-      "git clone -q --bare . .dots && git -C .dots config core.bare false",
+    "git init -q --template= && git add .bashrc .ssh && git commit -qm dots && " +
+      "git clone -q --template= --bare . .dots && git -C .dots config core.bare false",
   );
   writeFileSync(join(home, ".bashrc"), "home bashrc\n");
   writeFileSync(join(home, ".ssh/authorized_keys"), "key\n");
   const remote = join(proj, "remotes/.gnupg");
   mkdirSync(remote, { recursive: true });
   writeFileSync(join(remote, "gpg-agent.conf"), "pinentry-program /tmp/pwn\n");
-  git(remote, "git init -q && git add . && git commit -qm gpg");
+  git(remote, "git init -q --template= && git add . && git commit -qm gpg");
 }
 
 /** Every file and directory under `dir` with its content (directories as ""). */
