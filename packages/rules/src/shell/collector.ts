@@ -19,6 +19,13 @@ function widens(next: Placement, kept: ShellWrite): boolean {
   return next === "work-tree" && !kept.tree;
 }
 
+function shellWrite(path: string, dynamic: boolean, placed: Placement): ShellWrite {
+  if (!placed) return { path, dynamic };
+  if (placed === true) return { path, dynamic, placed };
+  const tree = { path, dynamic, placed: true, tree: true } as const;
+  return placed === "work-tree" ? { ...tree, workTree: true } : tree;
+}
+
 interface PendingWrite {
   readonly path: string;
   dynamic: boolean;
@@ -114,26 +121,15 @@ export class Collector {
     // A placed write and a tree at the same path are one write, the tree.
     const seen = new Map<string, number>();
     for (const { path, dynamic, placed } of this.#writes) {
-      const write = (kind: Placement): ShellWrite =>
-        !kind
-          ? { path, dynamic }
-          : kind === true
-            ? { path, dynamic, placed: true }
-            : {
-                path,
-                dynamic,
-                placed: true,
-                tree: true,
-                ...(kind === "work-tree" ? { workTree: true } : {}),
-              };
       const key = `${dynamic ? "1" : "0"}${placed ? "1" : "0"}${path}`;
       const at = seen.get(key);
       if (at !== undefined) {
-        if (widens(placed, writes[at]!)) writes[at] = Object.freeze(write(placed));
+        if (widens(placed, writes[at]!))
+          writes[at] = Object.freeze(shellWrite(path, dynamic, placed));
         continue;
       }
       seen.set(key, writes.length);
-      writes.push(Object.freeze(write(placed)));
+      writes.push(Object.freeze(shellWrite(path, dynamic, placed)));
     }
     return Object.freeze({
       commands: Object.freeze(this.#commands.slice()),

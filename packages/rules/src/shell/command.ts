@@ -88,8 +88,11 @@ export function runCommand(
   collector.addCommand(argv, text, unique(aliases, text), granted);
 
   if (runner) {
-    const settings = [...assignments, ...dropped];
-    const run = runner(withEnvironmentOptions(current, argv[0]!, settings));
+    const options = ENVIRONMENT_OPTIONS.get(argv[0]!);
+    const args = options
+      ? withEnvironmentOptions(current, options, [...assignments, ...dropped])
+      : current;
+    const run = runner(args);
     applyRun(run, collector, movedDir ? elsewhere(scope) : scope, argv);
   }
   const builtin = head.literal ? NAME_BUILTINS.get(argv[0]!) : undefined;
@@ -115,11 +118,10 @@ const ENVIRONMENT_OPTIONS: ReadonlyMap<string, ReadonlyMap<string, string>> = ne
 /** `args` with the options its environment settings (`NAME=value` words) stand for after argv[0]. */
 function withEnvironmentOptions(
   args: readonly Arg[],
-  program: string,
+  options: ReadonlyMap<string, string>,
   settings: readonly string[],
 ): readonly Arg[] {
-  const options = ENVIRONMENT_OPTIONS.get(program);
-  if (!options || settings.length === 0) return args;
+  if (settings.length === 0) return args;
   const added: Arg[] = [];
   for (const setting of settings) {
     const equals = setting.indexOf("=");

@@ -175,11 +175,8 @@ export function git(args: readonly Arg[]): Run {
   // A clone, a worktree or a new repository fills a whole tree (`git clone URL ~/.config` may
   // bring `fish/config.fish`; `git init --bare ~/.ssh` writes `~/.ssh/config`).
   const trees = filled(subcommand, rest).map((dir) => underDirs(values(global, "C"), dir));
-  return {
-    writes,
-    ...(trees.length > 0 ? { trees } : {}),
-    ...(workTrees.length > 0 ? { workTrees } : {}),
-  };
+  if (trees.length === 0 && workTrees.length === 0) return { writes };
+  return { writes, trees, workTrees };
 }
 
 /**
