@@ -22,7 +22,8 @@ import { compileProtected } from "../src/protected.ts";
 
 /**
  * Protected paths checked against the real programs: snippets that copy, move, link, unpack,
- * patch, decompress or split files into home and the project are decided in bypassPermissions,
+ * patch, decompress, split, check out, clone or log (ssh -E) files into home and the project are
+ * decided in bypassPermissions,
  * and each one the engine allows is run by bash (real `cp`, `tar`, `unzip`, `patch`, `gzip`…)
  * in a throw-away HOME. No file matching a protected path may appear, change or go away.
  */
@@ -83,7 +84,30 @@ const unpacks = fc
   )
   .map(([shape, dest]) => shape.replaceAll("D", dest));
 
-const snippet = fc.oneof(copies, unpacks);
+/**
+ * git rewriting a work tree and ssh writing through its options: home is a repository (a dotfiles
+ * repo, and a bare one at `~/.dots`) whose committed `.bashrc` and `authorized_keys` differ from
+ * the files in home, and `remotes/.gnupg` is a repository `git clone` names `.gnupg`.
+ */
+const gitAndSsh = fc
+  .tuple(
+    fc.constantFrom(
+      "git -C D checkout -q -f .",
+      "git -C D reset -q --hard",
+      "git -C D stash -q",
+      "git -C D restore :/",
+      "cd D && git checkout -q -- :/",
+      "git --git-dir=$HOME/.dots --work-tree=D checkout -q -f HEAD -- .",
+      "GIT_DIR=$HOME/.dots GIT_WORK_TREE=D git reset -q --hard",
+      "cd D && git clone -q ~-/remotes/.gnupg",
+      "ssh -o BatchMode=yes -p 1 -E D/.bashrc 127.0.0.1 true",
+      "ssh -o BatchMode=yes -p 1 -E D/.ssh/authorized_keys 127.0.0.1 true",
+    ),
+    fc.constantFrom("~", "$HOME", "~/sub", ".", "build"),
+  )
+  .map(([shape, dest]) => shape.replaceAll("D", dest));
+
+const snippet = fc.oneof(copies, unpacks, gitAndSsh);
 
 let root: string;
 let template: string;
@@ -120,6 +144,30 @@ function buildTemplate(dir: string): void {
       "--- /dev/null\n+++ b/.git/hooks/post-checkout\n@@ -0,0 +1 @@\n+pwn\n",
   );
   chmodSync(join(proj, "payload"), 0o644);
+  buildRepositories(home, proj);
+}
+
+/**
+ * Home kept in git (committed start-up files that differ from home's) and a repository to clone,
+ * without git's sample hooks (each run copies the template).
+ */
+function buildRepositories(home: string, proj: string): void {
+  const git = (cwd: string, cmd: string) =>
+    spawnSync("/bin/bash", ["-c", cmd], { cwd, env: { HOME: home, PATH: "/usr/bin:/bin" } });
+  writeFileSync(join(home, ".gitconfig"), "[user]\n\tname = t\n\temail = t@t\n");
+  writeFileSync(join(home, ".bashrc"), "echo pwn\n");
+  writeFileSync(join(home, ".ssh/authorized_keys"), "evil key\n");
+  git(
+    home,
+    "git init -q --template= && git add .bashrc .ssh && git commit -qm dots && " +
+      "git clone -q --template= --bare . .dots && git -C .dots config core.bare false",
+  );
+  writeFileSync(join(home, ".bashrc"), "home bashrc\n");
+  writeFileSync(join(home, ".ssh/authorized_keys"), "key\n");
+  const remote = join(proj, "remotes/.gnupg");
+  mkdirSync(remote, { recursive: true });
+  writeFileSync(join(remote, "gpg-agent.conf"), "pinentry-program /tmp/pwn\n");
+  git(remote, "git init -q --template= && git add . && git commit -qm gpg");
 }
 
 /** Every file and directory under `dir` with its content (directories as ""). */

@@ -245,7 +245,7 @@ function isProtected(internals: PolicyInternals, path: NormalizedPath): boolean 
 /**
  * A shell write that may fill a directory tree (`cp -r dir/. ~`, `tar -x -C ~/.config`) at a root
  * under which a protected file may lie. A root that expands (`cp -r d ~/$x`) is taken up to its
- * first segment that is not plain text.
+ * first segment that is not plain text, and one that starts with an expansion as the root.
  */
 function treeProtected(internals: PolicyInternals, call: PreparedCall): NormalizedPath | undefined {
   const analysis = shellAnalysisOf(call);
@@ -256,7 +256,39 @@ function treeProtected(internals: PolicyInternals, call: PreparedCall): Normaliz
     const root = write.dynamic ? plainPrefix(write.path) : write.path;
     const path = normalizePath(root, call.context);
     cwd ??= call.context.cwd === undefined ? undefined : normalizePath(".", call.context).absolute;
-    if (internals.protectedPaths.coversTree(path, cwd)) return path;
+    if (internals.protectedPaths.coversTree(path, cwd, write.workTree)) return path;
+    // A work tree named in home outside the working directory (`git -C ~/notes checkout .`) may
+    // be home's own when that directory has no repository of its own: git looks upwards.
+    if (write.workTree && path.tilde !== undefined && !within(path, cwd)) {
+      const home = normalizePath("~", call.context);
+      if (internals.protectedPaths.coversTree(home, cwd, true)) return path;
+    }
+  }
+  return undefined;
+}
+
+/** Whether a path is the working directory or below it (`cwd`: absolute, when known). */
+function within(path: NormalizedPath, cwd: string | undefined): boolean {
+  const at = path.absolute;
+  return cwd !== undefined && at !== undefined && (at === cwd || at.startsWith(`${cwd}/`));
+}
+
+/**
+ * A shell write whose target cannot be known may be a protected file: one that expands beyond a
+ * leading `$HOME` (`f=~/.bashrc; echo x > $f`, `cp a /tmp/$x` with `x=../home/dev/.bashrc`: an
+ * expansion may hold `..`), or a relative one after a `cd` to a directory that expands (`cd $HOME
+ * && echo x >> .bashrc`). Globs alone are tried as globs (`globbedProtected`).
+ */
+function unknownTarget(call: PreparedCall): NormalizedPath | undefined {
+  const analysis = shellAnalysisOf(call);
+  if (!analysis) return undefined;
+  for (const write of analysis.writes) {
+    if (!write.dynamic) continue;
+    const home = HOME_VARIABLE.test(write.path);
+    const rest = write.path.replace(HOME_VARIABLE, "");
+    // Plain text marked dynamic is a relative path under a directory that expanded.
+    const unknownDir = !home && !/[$`*?[]/.test(rest);
+    if (/[$`]/.test(rest) || unknownDir) return normalizePath(write.path, call.context);
   }
   return undefined;
 }
@@ -270,6 +302,8 @@ function plainPrefix(path: string): string {
   const found = path.slice(lead).search(/[$`*?[{\\"']/);
   const special = found === -1 ? -1 : found + lead;
   if (special === -1) return path;
+  // A root that starts with an expansion (`tar -x -C $dir`) may be anywhere, the root included.
+  if (special === 0) return "/";
   const slash = path.lastIndexOf("/", special);
   return slash <= 0 ? (slash === 0 ? "/" : ".") : path.slice(0, slash);
 }
@@ -422,7 +456,8 @@ function applyMode(
   const guarded =
     paths.find((path) => isProtected(internals, path)) ??
     globbedProtected(internals, call) ??
-    treeProtected(internals, call);
+    treeProtected(internals, call) ??
+    unknownTarget(call);
   if (mode === "bypassPermissions") {
     if (guarded) return protectedDecision(guarded);
     if (decision.decision === "allow") return decision;

@@ -97,6 +97,20 @@ describe("protected paths", () => {
     }
   });
 
+  it("see in a git work tree only what is anchored at home or the root (git refuses .git paths)", () => {
+    const workTree = (root: string, ctx: { cwd?: string; home?: string } = context) =>
+      protectedPaths.coversTree(normalizePath(root, ctx), ctx.cwd, true);
+    for (const root of ["~", "/home/dev", "/", "/home", "~/.config", "/etc"]) {
+      expect(workTree(root), root).toBe(true);
+    }
+    expect(workTree(".", { cwd: "/home/dev", home: "/home/dev" })).toBe(true);
+    for (const root of [".", "/home/dev/repo", "~/src/x", "build", "src/.git2"]) {
+      expect(workTree(root), root).toBe(false);
+    }
+    // The same project root as a plain tree may bring `.git/hooks`.
+    expect(coversTree(".")).toBe(true);
+  });
+
   it("take a relative tree root with no known working directory as the project's", () => {
     expect(coversTree(".", {})).toBe(true);
     expect(coversTree("build", {})).toBe(false);

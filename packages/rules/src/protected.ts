@@ -18,8 +18,12 @@ import { homeGuesses, type NormalizedPath, normalizeGlobPath } from "./path.ts";
 export interface ProtectedPaths {
   /** Whether writing `path` touches a protected file. */
   covers(path: NormalizedPath): boolean;
-  /** Whether a tree written at `root` may hold a protected file (`cwd`: the session's, absolute). */
-  coversTree(root: NormalizedPath, cwd: string | undefined): boolean;
+  /**
+   * Whether a tree written at `root` may hold a protected file (`cwd`: the session's, absolute).
+   * For a git work tree (`workTree`) only entries anchored at home or the root count: git refuses
+   * to check out any `.git` path component, and the project's own files are what its checkout is for.
+   */
+  coversTree(root: NormalizedPath, cwd: string | undefined, workTree?: boolean): boolean;
   /**
    * Whether a write whose target is a glob (`~/.ss?/authorized_keys`, `/home/al?ce/.bashrc`) may
    * expand to a file under a protected entry anchored at home or the root, segment by segment.
@@ -72,6 +76,9 @@ function segmentsMayHold(glob: readonly (Matcher | "**")[], root: readonly strin
   return true;
 }
 
+/** Directories that hold homes (`tar -x -C /home` may bring `/home/dev/.bashrc`). */
+const HOLDS_HOMES = /^\/(?:(?:var|usr)(?:\/home)?|home|Users)?$/i;
+
 function treeTest(glob: string): TreeTest {
   const clean = normalizeGlobPath(glob);
   const form = pathGlobForm(clean);
@@ -89,6 +96,7 @@ function treeTest(glob: string): TreeTest {
   };
   if (form === "tilde") {
     return (root) =>
+      HOLDS_HOMES.test(root.absolute ?? root.lexical) ||
       [root.tilde, ...homeGuesses(root)].some(
         (text) => text !== undefined && segmentsMayHold(segments, text.split("/")),
       );
@@ -145,11 +153,18 @@ function globTest(glob: string): GlobTest {
   };
 }
 
+/** Whether a protected glob is anchored at home or the root (not the project's, not anywhere). */
+function anchored(glob: string): boolean {
+  const form = pathGlobForm(normalizeGlobPath(glob));
+  return form === "tilde" || form === "absolute";
+}
+
 /** Compiles the policy's protected globs (folded as the paths are). */
 export function compileProtected(globs: readonly string[]): ProtectedPaths {
   const folded = globs.map(foldPathText);
   const matchers: PathMatcher[] = folded.map((glob) => compilePathGlob(glob));
   let trees: TreeTest[] | undefined;
+  let anchors: boolean[] | undefined;
   let globTests: GlobTest[] | undefined;
   const any = (path: NormalizedPath) => matchers.some((matcher) => matcher(path, true));
   return {
@@ -157,11 +172,12 @@ export function compileProtected(globs: readonly string[]): ProtectedPaths {
       const f = fold(path);
       return any(f) || otherHomes(f).some(any);
     },
-    coversTree(root, cwd) {
+    coversTree(root, cwd, workTree = false) {
       trees ??= folded.map(treeTest);
+      anchors ??= folded.map(anchored);
       const f = fold(root);
       const c = cwd === undefined ? undefined : foldPathText(cwd);
-      return trees.some((test) => test(f, c));
+      return trees.some((test, index) => (!workTree || anchors![index]!) && test(f, c));
     },
     coversGlob(target) {
       globTests ??= folded.map(globTest);

@@ -16,6 +16,7 @@ export interface ShellCase {
 const dynamic = (path: string): ShellWrite => ({ path, dynamic: true });
 const placed = (path: string): ShellWrite => ({ path, dynamic: false, placed: true });
 const tree = (path: string): ShellWrite => ({ path, dynamic: false, placed: true, tree: true });
+const workTree = (path: string): ShellWrite => ({ ...tree(path), workTree: true });
 
 /** The shared table of command lines the shell analysis is held to. */
 export const SHELL_CASES: readonly ShellCase[] = [
@@ -692,13 +693,102 @@ export const SHELL_CASES: readonly ShellCase[] = [
       "git init ~",
       "git init --bare ~/.ssh",
     ],
-    writes: [tree("~/.config/nvim"), tree("~/.vim"), tree("~/.git"), tree("~/.ssh")],
+    writes: [tree("~/.config/nvim"), tree("~/.vim"), tree("u"), tree("~/.git"), tree("~/.ssh")],
+  },
+  {
+    name: "git subcommands that rewrite the work tree place it where git runs, or at --work-tree/GIT_WORK_TREE",
+    command:
+      "git -C ~ checkout .; git --work-tree=/home/u reset --hard; GIT_WORK_TREE=~ git stash pop; env GIT_WORK_TREE=/w git pull; git -C $HOME restore x; git reset HEAD~; git stash list; git apply --check x.patch; git rm --cached f",
+    commands: [
+      "git -C ~ checkout .",
+      "git --work-tree=/home/u reset --hard",
+      "git stash pop",
+      "git pull",
+      "git -C $HOME restore x",
+      "git reset HEAD~",
+      "git stash list",
+      "git apply --check x.patch",
+      "git rm --cached f",
+    ],
+    aliases: [
+      [],
+      [],
+      ["GIT_WORK_TREE=~ git stash pop"],
+      ["env GIT_WORK_TREE=/w git pull"],
+      [],
+      [],
+      [],
+      [],
+      [],
+    ],
+    writes: [
+      workTree("~"),
+      dynamic("/home/u/*"),
+      workTree("/home/u"),
+      dynamic("~/*"),
+      dynamic("/w/*"),
+      workTree("/w"),
+      { ...workTree("$HOME"), dynamic: true },
+    ],
+    uncertain: ["dangerous_environment", "argument_runs_program"],
+  },
+  {
+    name: "git's work tree set by core.worktree, or by the config of a repository of the caller's choosing",
+    command:
+      "git -c core.worktree=/h checkout .; git -C /a -c Core.WorkTree=b reset --hard; git --config-env=core.worktree=W pull; git --git-dir=~/.dots stash",
+    commands: [
+      "git -c core.worktree=/h checkout .",
+      "git -C /a -c Core.WorkTree=b reset --hard",
+      "git --config-env=core.worktree=W pull",
+      "git --git-dir=~/.dots stash",
+    ],
+    writes: [workTree("/h"), workTree("/a/b"), { ...workTree("/"), dynamic: true }],
+    uncertain: ["argument_runs_program"],
+  },
+  {
+    name: "git clone with no directory fills the one git names after the URL",
+    command:
+      "git clone https://x/.ssh; git clone ../.bashrc.git; git clone --bare git@h:dots/; git clone https://u@h:8080; git clone x/.config/.git/",
+    commands: [
+      "git clone https://x/.ssh",
+      "git clone ../.bashrc.git",
+      "git clone --bare git@h:dots/",
+      "git clone https://u@h:8080",
+      "git clone x/.config/.git/",
+    ],
+    writes: [
+      tree(".ssh"),
+      tree(".bashrc"),
+      tree(".bashrc.git"),
+      tree("dots.git"),
+      tree("h"),
+      tree(".config"),
+    ],
+  },
+  {
+    name: "ssh's options that write files are placed: -E, -S, -L to a socket, UserKnownHostsFile, ControlPath, LocalForward",
+    command:
+      "ssh -E ~/.bashrc -S s.sock -L ~/.zshrc:h:22 -L 8080:h:80 -o 'UserKnownHostsFile=/k ~/.ssh/rc' -oControlPath=~/.ssh/cm-%C -o IdentityAgent=~/.a h; scp -o 'LocalForward /l h:1' a h:b",
+    commands: [
+      "ssh -E ~/.bashrc -S s.sock -L ~/.zshrc:h:22 -L 8080:h:80 -o UserKnownHostsFile=/k ~/.ssh/rc -oControlPath=~/.ssh/cm-%C -o IdentityAgent=~/.a h",
+      "scp -o LocalForward /l h:1 a h:b",
+    ],
+    writes: [
+      placed("~/.bashrc"),
+      placed("s.sock"),
+      placed("~/.zshrc"),
+      placed("/k"),
+      placed("~/.ssh/rc"),
+      { ...placed("~/.ssh/cm-*"), dynamic: true },
+      placed("/l"),
+    ],
+    uncertain: ["unknown_wrapper", "argument_runs_program"],
   },
   {
     name: "git apply --unsafe-paths writes where the patch says",
     command: "git apply --unsafe-paths x.patch",
     commands: ["git apply --unsafe-paths x.patch"],
-    writes: [dynamic("*")],
+    writes: [dynamic("*"), workTree(".")],
   },
   {
     name: "schedulers: at -f runs a file later, crontab and systemctl --user install code for later",
@@ -1167,12 +1257,14 @@ export const SHELL_CASES: readonly ShellCase[] = [
     name: "git subcommand options that run programs",
     command: "git rebase -x pwn main; git fetch --upload-pack=pwn; git grep -O x",
     commands: ["git rebase -x pwn main", "git fetch --upload-pack=pwn", "git grep -O x"],
+    writes: [workTree(".")],
     uncertain: ["argument_runs_program"],
   },
   {
     name: "git subcommands that run what they are given",
     command: "git bisect run pwn; git submodule foreach pwn",
     commands: ["git bisect run pwn", "git submodule foreach pwn"],
+    writes: [workTree(".")],
     uncertain: ["argument_runs_program"],
   },
   {
@@ -1185,6 +1277,7 @@ export const SHELL_CASES: readonly ShellCase[] = [
     name: "git short options that are flags elsewhere stay plain",
     command: "git push -u origin main; git add -u; git cherry-pick -x abc",
     commands: ["git push -u origin main", "git add -u", "git cherry-pick -x abc"],
+    writes: [workTree(".")],
   },
   {
     name: "git config that sets a value changes what git runs later",
@@ -1589,7 +1682,7 @@ export const SHELL_CASES: readonly ShellCase[] = [
       "git merge-file cur base other",
       "git merge-file -p a b c",
     ],
-    writes: [dynamic("/etc/*"), dynamic("/tmp/x/*"), "cur"],
+    writes: [dynamic("/etc/*"), workTree("/etc"), dynamic("/tmp/x/*"), workTree("."), "cur"],
   },
   {
     name: "gh opens a browser for --web and browse",

@@ -62,6 +62,7 @@ export function both(first: Runner, second: Runner): Runner {
       writes: [...(a.writes ?? []), ...(b.writes ?? [])],
       placed: [...(a.placed ?? []), ...(b.placed ?? [])],
       trees: [...(a.trees ?? []), ...(b.trees ?? [])],
+      workTrees: [...(a.workTrees ?? []), ...(b.workTrees ?? [])],
     };
   };
 }

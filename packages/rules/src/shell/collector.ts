@@ -7,11 +7,30 @@ const MAX_ITEMS = 1000;
 /** Thrown to stop an analysis that has seen too much; what was collected so far is kept. */
 export class TooComplex extends Error {}
 
+/**
+ * How a write is the program's own job: not (`false`), one file placed (`true`), a whole tree
+ * (`"tree"`) or a git work tree (`"work-tree"`, see `ShellWrite.workTree`).
+ */
+export type Placement = boolean | "tree" | "work-tree";
+
+/** Whether `next` says more than the write already kept (a tree over a file, any tree over a work tree). */
+function widens(next: Placement, kept: ShellWrite): boolean {
+  if (next === "tree") return !kept.tree || kept.workTree === true;
+  return next === "work-tree" && !kept.tree;
+}
+
+function shellWrite(path: string, dynamic: boolean, placed: Placement): ShellWrite {
+  if (!placed) return { path, dynamic };
+  if (placed === true) return { path, dynamic, placed };
+  const tree = { path, dynamic, placed: true, tree: true } as const;
+  return placed === "work-tree" ? { ...tree, workTree: true } : tree;
+}
+
 interface PendingWrite {
   readonly path: string;
   dynamic: boolean;
   readonly relative: boolean;
-  readonly placed: boolean | "tree";
+  readonly placed: Placement;
 }
 
 /** Parses shell source and walks it into the collector. */
@@ -84,12 +103,7 @@ export class Collector {
     );
   }
 
-  addWrite(
-    path: string,
-    dynamic: boolean,
-    relative: boolean,
-    placed: boolean | "tree" = false,
-  ): void {
+  addWrite(path: string, dynamic: boolean, relative: boolean, placed: Placement = false): void {
     this.#guardSize(this.#writes.length);
     this.#writes.push({ path, dynamic, relative, placed });
   }
@@ -110,18 +124,12 @@ export class Collector {
       const key = `${dynamic ? "1" : "0"}${placed ? "1" : "0"}${path}`;
       const at = seen.get(key);
       if (at !== undefined) {
-        if (placed === "tree" && !writes[at]!.tree) {
-          writes[at] = Object.freeze({ path, dynamic, placed: true, tree: true });
-        }
+        if (widens(placed, writes[at]!))
+          writes[at] = Object.freeze(shellWrite(path, dynamic, placed));
         continue;
       }
       seen.set(key, writes.length);
-      const write: ShellWrite = placed
-        ? placed === "tree"
-          ? { path, dynamic, placed: true, tree: true }
-          : { path, dynamic, placed }
-        : { path, dynamic };
-      writes.push(Object.freeze(write));
+      writes.push(Object.freeze(shellWrite(path, dynamic, placed)));
     }
     return Object.freeze({
       commands: Object.freeze(this.#commands.slice()),

@@ -13,7 +13,7 @@ import { recordWrite } from "./redirects.ts";
 import type { Run, Runner } from "./run.ts";
 import { forkScope, type Scope } from "./scope.ts";
 import type { ShellCommand } from "./types.ts";
-import type { Arg } from "./words.ts";
+import { type Arg, literalArg } from "./words.ts";
 import { IN_SHELL_WRAPPERS, TRANSPARENT_WRAPPERS, WRAPPER_WRITES } from "./wrappers.ts";
 
 const MAX_UNWRAPS = 16;
@@ -87,11 +87,52 @@ export function runCommand(
   const granted = grant && current === args && argv[0] === head.text ? grant : undefined;
   collector.addCommand(argv, text, unique(aliases, text), granted);
 
-  if (runner) applyRun(runner(current), collector, movedDir ? elsewhere(scope) : scope, argv);
+  if (runner) {
+    const options = ENVIRONMENT_OPTIONS.get(argv[0]!);
+    const args = options
+      ? withEnvironmentOptions(current, options, [...assignments, ...dropped])
+      : current;
+    const run = runner(args);
+    applyRun(run, collector, movedDir ? elsewhere(scope) : scope, argv);
+  }
   const builtin = head.literal ? NAME_BUILTINS.get(argv[0]!) : undefined;
   const reason = builtin?.(current);
   if (reason) collector.flag(reason);
   return inShell && DIR_CHANGERS.has(argv[0]!) ? current : undefined;
+}
+
+/**
+ * Environment variables a program reads as one of its options: `GIT_WORK_TREE=~ git checkout .`
+ * is `git --work-tree=~ checkout .` (the option given too wins in git, both are read here).
+ */
+const ENVIRONMENT_OPTIONS: ReadonlyMap<string, ReadonlyMap<string, string>> = new Map([
+  [
+    "git",
+    new Map([
+      ["GIT_WORK_TREE", "--work-tree"],
+      ["GIT_DIR", "--git-dir"],
+    ]),
+  ],
+]);
+
+/** `args` with the options its environment settings (`NAME=value` words) stand for after argv[0]. */
+function withEnvironmentOptions(
+  args: readonly Arg[],
+  options: ReadonlyMap<string, string>,
+  settings: readonly string[],
+): readonly Arg[] {
+  if (settings.length === 0) return args;
+  const added: Arg[] = [];
+  for (const setting of settings) {
+    const equals = setting.indexOf("=");
+    const option = equals > 0 ? options.get(setting.slice(0, equals)) : undefined;
+    if (!option) continue;
+    const value = setting.slice(equals + 1);
+    // A value with quotes or expansions is kept as written and read as such (not literal).
+    const literal = !/[$`'"\\*?[]/.test(value);
+    added.push({ ...literalArg(`${option}=${value}`), literal });
+  }
+  return added.length === 0 ? args : [args[0]!, ...added, ...args.slice(1)];
 }
 
 function applyRun(run: Run, collector: Collector, scope: Scope, parent: readonly string[]): void {
@@ -99,6 +140,7 @@ function applyRun(run: Run, collector: Collector, scope: Scope, parent: readonly
   for (const target of run.writes ?? []) recordWrite(collector, scope, target);
   for (const target of run.placed ?? []) recordWrite(collector, scope, target, true);
   for (const target of run.trees ?? []) recordWrite(collector, scope, target, "tree");
+  for (const target of run.workTrees ?? []) recordWrite(collector, scope, target, "work-tree");
   for (const launch of run.launches ?? []) {
     if (!collector.enter()) return;
     if (launch.kind === "argv") {

@@ -19,6 +19,7 @@ const GIT_RUNS = new Set(["c", "config-env", "exec-path", "git-dir"]);
  */
 const GIT_FILLS: Readonly<Record<string, OptionSpec & { readonly at: number }>> = {
   clone: {
+    flags: ["bare", "mirror"],
     short: "obucj",
     long: [
       "origin",
@@ -116,11 +117,13 @@ const GIT_CONFIG_WRITES = new Set([
 export function git(args: readonly Arg[]): Run {
   if (anyDynamic(args)) return RUNS;
   const global = parseOptions(args, 1, GIT);
-  if (named(global, GIT_RUNS)) return RUNS;
   const [subcommand, ...rest] = global.operands;
-  if (!subcommand) return NOTHING;
+  if (!subcommand) return named(global, GIT_RUNS) ? RUNS : NOTHING;
   const name = subcommand.text;
-  if (GIT_RUNNING_SUBCOMMANDS.has(name)) return RUNS;
+  const workTrees = rewritesWorkTree(subcommand, rest) ? workTreeRoots(global) : [];
+  const runs: Run = workTrees.length > 0 ? { ...RUNS, workTrees } : RUNS;
+  if (named(global, GIT_RUNS)) return runs;
+  if (GIT_RUNNING_SUBCOMMANDS.has(name)) return runs;
   const parsed = parseOptions([subcommand, ...rest], 1, {
     short: "o",
     long: [
@@ -136,12 +139,12 @@ export function git(args: readonly Arg[]): Run {
   if (name === "config") return gitConfig([subcommand, ...rest], values(global, "C"));
   const shortRuns = own(GIT_SHORT_RUNS, name) ?? "";
   const longRuns = own(GIT_LONG_RUNS, name) ?? [];
-  const runs = parsed.options.some((option) =>
+  const runsProgram = parsed.options.some((option) =>
     option.name.length === 1
       ? shortRuns.includes(option.name)
       : GIT_SUBCOMMAND_RUNS.has(option.name) || longRuns.includes(option.name),
   );
-  if (runs) return RUNS;
+  if (runsProgram) return runs;
   const outputs = values(
     parsed,
     "output",
@@ -172,7 +175,89 @@ export function git(args: readonly Arg[]): Run {
   // A clone, a worktree or a new repository fills a whole tree (`git clone URL ~/.config` may
   // bring `fish/config.fish`; `git init --bare ~/.ssh` writes `~/.ssh/config`).
   const trees = filled(subcommand, rest).map((dir) => underDirs(values(global, "C"), dir));
-  return trees.length > 0 ? { writes, trees } : { writes };
+  if (trees.length === 0 && workTrees.length === 0) return { writes };
+  return { writes, trees, workTrees };
+}
+
+/**
+ * Subcommands that rewrite files of the work tree (a checkout, a merge, a patch, a removal), and
+ * the forms of them that touch only the index or print: in a home kept in git (`git -C ~ checkout
+ * .`, `git --work-tree=~ reset --hard`) they rewrite `~/.bashrc` as a copy into home would.
+ */
+const GIT_WORK_TREE_WRITERS = new Set([
+  "checkout",
+  "switch",
+  "restore",
+  "reset",
+  "stash",
+  "pull",
+  "merge",
+  "am",
+  "apply",
+  "cherry-pick",
+  "revert",
+  "rebase",
+  "bisect",
+  "clean",
+  "rm",
+  "mv",
+  "read-tree",
+  "checkout-index",
+  "sparse-checkout",
+]);
+const STASH_KEEPS_TREE = new Set(["list", "show", "drop", "clear", "create", "store"]);
+const APPLY_PRINTS = new Set(["stat", "numstat", "summary"]);
+
+function rewritesWorkTree(subcommand: Arg, rest: readonly Arg[]): boolean {
+  const name = subcommand.text;
+  if (!GIT_WORK_TREE_WRITERS.has(name)) return false;
+  const { operands, options } = parseOptions([subcommand, ...rest], 1, {
+    short: "oCpmSsXUx",
+    long: ["strategy", "strategy-option", "exec", "onto", "message", "file", "pathspec-from-file"],
+    permute: true,
+  });
+  const has = (...names: string[]) => options.some((option) => names.includes(option.name));
+  switch (name) {
+    // `git reset [--soft|--mixed] [PATH]` moves only HEAD and the index.
+    case "reset":
+      return has("hard", "merge", "keep");
+    case "stash":
+      return !STASH_KEEPS_TREE.has(operands[0]?.text ?? "");
+    case "apply":
+      if (has("cached", "check")) return false;
+      return has("apply") || !options.some((option) => APPLY_PRINTS.has(option.name));
+    case "rm":
+      return !has("cached");
+    case "read-tree":
+      return has("u");
+    default:
+      return true;
+  }
+}
+
+/**
+ * The work tree a subcommand rewrites: `--work-tree=DIR` (or `GIT_WORK_TREE`, read as that option),
+ * else `core.worktree`, else the directory git runs in (`-C DIR`, the working directory), taken as
+ * the top of its repository: a repository above it (home's, when the directory is in home) is not
+ * seen.
+ */
+function workTreeRoots(global: ParsedArgs): Arg[] {
+  const dirs = values(global, "C");
+  const trees = values(global, "work-tree");
+  if (trees.length > 0) return trees.map((tree) => underDirs(dirs, tree));
+  // `-c core.worktree=DIR` sets it; a repository of the caller's choosing (`--git-dir`) or a
+  // value from the environment (`--config-env`) may set it to anything, home included.
+  const configured = global.options.flatMap((option) => {
+    if (option.name === "config-env" && /^core\.worktree=/i.test(option.value?.text ?? "")) {
+      return [unknownWrite("/")];
+    }
+    const setting =
+      option.name === "c" ? /^core\.worktree=(.*)$/is.exec(option.value?.text ?? "") : null;
+    return setting ? [underDirs(dirs, { ...option.value!, text: setting[1]! })] : [];
+  });
+  if (configured.length > 0) return configured;
+  if (named(global, new Set(["git-dir"]))) return [unknownWrite("/")];
+  return [underDirs(dirs, literalArg("."))];
 }
 
 /**
@@ -198,7 +283,40 @@ function filled(subcommand: Arg, rest: readonly Arg[]): Arg[] {
     const git = bare ? made : { ...made, text: `${made.text.replace(/\/+$/, "")}/.git` };
     return [git, ...separate];
   }
-  return dir ? [dir, ...separate] : separate;
+  if (dir) return [dir, ...separate];
+  const url = name === "clone" ? operands[0] : undefined;
+  if (!url) return separate;
+  const bare = options.some((option) => option.name === "bare" || option.name === "mirror");
+  return [...cloneNames(url, bare), ...separate];
+}
+
+/**
+ * The directory `git clone URL` makes when none is named, as git 2.39's `git_url_basename` guesses
+ * it: the last component of the URL (colons count as separators) after a scheme, user and trailing slashes and a
+ * `/.git`, less `.git` (or `.bundle`: whether URL is a bundle file is not known here, so both
+ * names), with `.git` added for `--bare`/`--mirror` (`git clone https://x/.ssh` → `.ssh`, `git
+ * clone ../.bashrc.git` → `.bashrc`). A name with spaces or control characters, which git folds,
+ * stands as a glob.
+ */
+function cloneNames(url: Arg, bare: boolean): Arg[] {
+  let text = url.text;
+  const scheme = text.indexOf("://");
+  if (scheme !== -1) text = text.slice(scheme + 3);
+  const slash = text.indexOf("/");
+  const at = text.lastIndexOf("@", slash === -1 ? text.length : slash);
+  if (at !== -1) text = text.slice(at + 1);
+  text = text.replace(/[/\s]+$/, "");
+  if (/.\/\.git$/.test(text)) text = text.slice(0, -5).replace(/\/+$/, "");
+  // A bare host keeps no port (`https://host:8080` → `host`).
+  if (!text.includes("/")) text = text.replace(/:\d+$/, "");
+  const base = text.slice(Math.max(text.lastIndexOf("/"), text.lastIndexOf(":")) + 1);
+  const names = new Set([base.replace(/\.git$/, ""), base.replace(/\.bundle$/, "")]);
+  return [...names].flatMap((stem) => {
+    if (stem === "") return [];
+    const dir = bare ? `${stem}.git` : stem;
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: git folds control characters
+    return [/[\s\x00-\x1f\x7f]/.test(dir) ? unknownWrite("*") : { ...url, text: dir }];
+  });
 }
 
 /** A table's entry for a subcommand; `git constructor` names none (not Object's). */
@@ -209,12 +327,20 @@ function own<T>(table: Readonly<Record<string, T>>, name: string): T | undefined
 /** A path as git reads it after `-C dir` (each `-C` relative to the one before). */
 function underDirs(dirs: readonly Arg[], path: Arg): Arg {
   let dir: string | undefined;
+  let literal = path.literal;
   for (const next of dirs) {
-    if (!next.literal) return unknownWrite(path.text);
-    dir = next.text.startsWith("/") || dir === undefined ? next.text : `${dir}/${next.text}`;
+    // A directory that expands (`-C $HOME`) is kept as written, and the path with it is not literal.
+    if (!next.literal) literal = false;
+    dir = isAbsolute(next.text) || dir === undefined ? next.text : `${dir}/${next.text}`;
   }
-  if (dir === undefined || path.text.startsWith("/") || path.text.startsWith("~")) return path;
-  return { ...path, text: `${dir.replace(/\/$/, "")}/${path.text}` };
+  if (dir === undefined || isAbsolute(path.text)) return path;
+  if (path.text === ".") return { ...path, text: dir, literal };
+  return { ...path, text: `${dir.replace(/\/$/, "")}/${path.text}`, literal };
+}
+
+/** A path git reads as it stands: from the root, home, or an expansion that may be either. */
+function isAbsolute(text: string): boolean {
+  return /^[/~$]/.test(text);
 }
 
 /** `git config`'s options that take a value, and the scopes that choose its file. */

@@ -1,5 +1,6 @@
 import { hasOption, type OptionSpec, optionValue, parseOptions } from "./options.ts";
 import { argvLaunch, type Launch, type Runner, scriptLaunch } from "./run.ts";
+import { sshWrites } from "./ssh-options.ts";
 import type { Arg } from "./words.ts";
 
 const ASSIGNMENT = /^[A-Za-z_][A-Za-z0-9_]*=/;
@@ -83,9 +84,12 @@ function parallel(args: readonly Arg[]) {
   return unknown(scriptLaunch(end === -1 ? operands : operands.slice(0, end)));
 }
 
+/** ssh runs its operands after the host on the remote side; its options may write files here. */
 function ssh(args: readonly Arg[]) {
-  const { operands } = parseOptions(args, 1, { short: "bcDEeFIiJLlmOopQRSWwB" });
-  return unknown(scriptLaunch(operands.slice(1)));
+  const { operands } = parseOptions(args, 1, { short: "bcDEeFIiJLlmOoPpQRSWwB" });
+  const placed = sshWrites(args);
+  const run = unknown(scriptLaunch(operands.slice(1)));
+  return placed.length > 0 ? { ...run, placed } : run;
 }
 
 function sg(args: readonly Arg[]) {

@@ -20,6 +20,7 @@ import { git } from "./git-options.ts";
 import { type OptionSpec, type ParsedArgs, parseOptions } from "./options.ts";
 import type { Run, Runner } from "./run.ts";
 import { sedEffects } from "./sed.ts";
+import { sshOptionWrites } from "./ssh-options.ts";
 import { SYSTEM_TOOLS } from "./system-tool-options.ts";
 import { TEST_RUNNERS } from "./test-runner-options.ts";
 import { type Arg, literalArg } from "./words.ts";
@@ -367,11 +368,23 @@ export const ARGUMENT_RUNNERS: ReadonlyMap<string, Runner> = new Map<string, Run
       ...BUILD_TOOLS,
       ...TEST_RUNNERS,
       ...CONFIG_TOOLS,
-      ["scp", both(runsThrough({ short: "cFiJloPS" }, ["S", "o", "F", "J"]), SCP_WRITES)],
+      [
+        "scp",
+        both(
+          both(runsThrough({ short: "cDFiJloPSX" }, ["S", "o", "F", "J"]), SCP_WRITES),
+          sshOptionWrites({ short: "cDFiJloPSX" }),
+        ),
+      ],
       ...FILE_WRITERS,
       ...EXTRACTORS,
       ...DERIVED_OUTPUTS,
-      ["sftp", runsThrough({ short: "BbcDFiJloPRS" }, ["S", "D", "o", "F", "J"])],
+      [
+        "sftp",
+        both(
+          runsThrough({ short: "BbcDFiJlosPRSX" }, ["S", "D", "o", "F", "J"]),
+          sshOptionWrites({ short: "BbcDFiJlosPRSX" }),
+        ),
+      ],
     ] as const
   ).map(([name, runner]) => [name, withBraces(asWrittenToo(runner))]),
 );

@@ -1,5 +1,5 @@
 import type { Redirection } from "unbash";
-import type { Collector } from "./collector.ts";
+import type { Collector, Placement } from "./collector.ts";
 import { isDangerousName } from "./names.ts";
 import { isAnchored, isDeviceSink, isNetworkPath, joinPath } from "./paths.ts";
 import type { Scope } from "./scope.ts";
@@ -38,7 +38,7 @@ export function recordWrite(
   collector: Collector,
   scope: Scope,
   target: Arg,
-  placed: boolean | "tree" = false,
+  placed: Placement = false,
 ): void {
   const path = target.text;
   if (target.literal && isDeviceSink(path)) return;

@@ -26,6 +26,8 @@ export interface Run {
   readonly placed?: readonly Arg[];
   /** Placed roots of directory trees the job may fill with anything (`tar -x -C DIR`). */
   readonly trees?: readonly Arg[];
+  /** Placed roots of git work trees a checkout rewrites (`ShellWrite.workTree`). */
+  readonly workTrees?: readonly Arg[];
 }
 
 /** Reads a program's argv (program first) and tells what it runs. */

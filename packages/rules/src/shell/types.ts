@@ -59,6 +59,12 @@ export interface ShellWrite {
    * asks when the root contains or is inside a protected place.
    */
   readonly tree?: true;
+  /**
+   * Set on a tree that is a git work tree a checkout, reset, merge or pull rewrites: git refuses
+   * any `.git` path component, so only protected places anchored at home or the root count (a
+   * home kept in git: `git -C ~ checkout .` rewrites `~/.bashrc`).
+   */
+  readonly workTree?: true;
 }
 
 /** What a command line would run, as far as a parser can see without executing it. */
